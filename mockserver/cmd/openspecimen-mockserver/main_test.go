@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func TestRunServesUntilCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"-listen", "127.0.0.1:0"}, &stdout, &stderr) }()
+
+	line := regexp.MustCompile(`^listening on (http://127\.0\.0\.1:\d+/openspecimen/rest/ng)\n$`)
+	deadline := time.Now().Add(10 * time.Second)
+	var url string
+	for url == "" {
+		if m := line.FindStringSubmatch(stdout.String()); m != nil {
+			url = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no listening line; stdout %q stderr %q", stdout.String(), stderr.String())
+		} else {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	// The demo data set is served, at once.
+	req, _ := http.NewRequest("GET", url+"/scheduled-jobs/1", nil)
+	req.SetBasicAuth("alice", "Alice@123")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"Specimen export"`) {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+
+	cancel()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Fatalf("exit code %d; stderr %s", c, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
+	if n := strings.Count(stdout.String(), "\n"); n != 1 {
+		t.Errorf("stdout has %d lines: %q", n, stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "GET /openspecimen/rest/ng/scheduled-jobs/1 200") || strings.Contains(stderr.String(), "Alice@123") {
+		t.Errorf("request log: %s", stderr.String())
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"jobs":[{"id":1,"outcome":"MAYBE"}]}`), 0o600)
+	good := filepath.Join(dir, "good.json")
+	os.WriteFile(good, []byte(`{"jobs":[{"id":1}]}`), 0o600)
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"bad flag", []string{"-nope"}, 2, "flag provided but not defined"},
+		{"extra argument", []string{"x"}, 2, "unexpected arguments"},
+		{"missing config", []string{"-config", filepath.Join(dir, "none.json")}, 1, "no such file"},
+		{"invalid config", []string{"-config", bad}, 1, `outcome "MAYBE"`},
+		{"bad address", []string{"-config", good, "-listen", "127.0.0.1:99999"}, 1, "invalid port"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr syncBuffer
+			got := run(context.Background(), c.args, &stdout, &stderr)
+			if got != c.code || !strings.Contains(stderr.String(), c.want) || stdout.String() != "" {
+				t.Fatalf("code %d, stdout %q, stderr %q; want %d and %q", got, stdout.String(), stderr.String(), c.code, c.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,457 @@
+package mockserver
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config describes the mock server's users, jobs, seeded run history and faults. The zero
+// value is valid: one admin user (admin / Admin@123), no jobs, no runs, no faults.
+type Config struct {
+	// Timezone is the IANA zone of the server: zone-less dates of the run list
+	// (20220221, 20220221T061500) are read in it. Default "UTC".
+	Timezone string `json:"timezone"`
+	// TokenIdleTimeout is how long a session token lives without use. Default 60m.
+	TokenIdleTimeout Duration `json:"tokenIdleTimeout"`
+	// Users who may log in. Default: [{admin, Admin@123, admin: true}].
+	Users []UserConfig `json:"users"`
+	// Jobs known to the server.
+	Jobs []JobConfig `json:"jobs"`
+	// Runs is the seeded run history. New run ids continue above the highest id here.
+	Runs []RunConfig `json:"runs"`
+	// Faults injected into the answers; see FaultConfig. Server.SetFaults changes them live.
+	Faults FaultConfig `json:"faults"`
+	// Logger, when set, receives one line per request: method, path, status, duration.
+	// Passwords and tokens are never logged.
+	Logger *log.Logger `json:"-"`
+}
+
+// UserConfig is one user account.
+type UserConfig struct {
+	LoginName string `json:"loginName"`
+	Password  string `json:"password"`
+	Admin     bool   `json:"admin"`
+	FirstName string `json:"firstName"` // default: the login name, capitalised
+	LastName  string `json:"lastName"`  // default: "User"
+	Email     string `json:"email"`     // default: <loginName>@example.org
+	// ResetPassword makes login answer only {"resetPasswordToken": "..."} and no token,
+	// as the real server does for a user who must change a password; Basic auth fails.
+	ResetPassword bool `json:"resetPassword"`
+}
+
+// JobConfig is one scheduled job.
+type JobConfig struct {
+	ID             int64    `json:"id"`
+	Name           string   `json:"name"`           // default "Job <id>"
+	Type           string   `json:"type"`           // INTERNAL | EXTERNAL | QUERY (default)
+	Duration       Duration `json:"duration"`       // how long a triggered run stays IN_PROGRESS
+	Outcome        string   `json:"outcome"`        // SUCCEEDED (default) | FAILED
+	Message        string   `json:"message"`        // message of a finished run (the error text of a FAILED one)
+	ActivityStatus string   `json:"activityStatus"` // Active (default) | Disabled
+	RepeatSchedule string   `json:"repeatSchedule"` // MINUTELY | HOURLY | DAILY | WEEKLY | MONTHLY | ONDEMAND (default)
+	// Result is the output file of each successful run; nil: the job writes none.
+	Result *ResultConfig `json:"result"`
+	// StartDelay is how long after a trigger the run record appears (the real server queues
+	// the run on a thread pool). 0: right after the trigger's answer is written.
+	StartDelay     Duration `json:"startDelay"`
+	RtArgsProvided bool     `json:"rtArgsProvided"`
+	RtArgsHelpText string   `json:"rtArgsHelpText"`
+	// CreatedBy is the login name of the job's creator; default: the first admin user.
+	CreatedBy string `json:"createdBy"`
+	// Recipients are login names of users who may also download the runs' result files.
+	Recipients []string `json:"recipients"`
+}
+
+// ResultConfig is a run's output file.
+type ResultConfig struct {
+	// Filename of the file; ${run_id} is substituted. With Zip the download is
+	// "<Filename>.zip", a zip archive holding one entry named Filename.
+	Filename string `json:"filename"`
+	// Content of the file; ${run_id} and ${args} are substituted per run.
+	Content string `json:"content"`
+	// ContentBase64 is binary content, served as is (no substitution).
+	ContentBase64 string `json:"contentBase64"`
+	Zip           bool   `json:"zip"`
+	// GenerateBytes, when positive, streams that many generated CSV-like bytes instead of
+	// Content, without holding them in memory.
+	GenerateBytes int64 `json:"generateBytes"`
+	// Missing records a file that is gone from the server's disk: the run lists a
+	// logFilePath, but the download answers SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND.
+	Missing bool `json:"missing"`
+}
+
+// RunConfig is one seeded run. Its status is fixed: a seeded IN_PROGRESS run stays in
+// progress forever (and so blocks triggers of its job).
+type RunConfig struct {
+	ID     int64  `json:"id"`
+	JobID  int64  `json:"jobId"`
+	Status string `json:"status"` // default: SUCCEEDED with finishedAt, IN_PROGRESS without
+	// StartedAt defaults to the server's start time.
+	StartedAt  *time.Time `json:"startedAt"`
+	FinishedAt *time.Time `json:"finishedAt"` // default for a finished run: StartedAt
+	RtArgs     string     `json:"rtArgs"`     // "" is written as null
+	RunBy      string     `json:"runBy"`      // login name; default: the job's creator
+	Message    string     `json:"message"`    // "" is written as null
+	// Result is this run's file (only served when the run SUCCEEDED); seeded runs do not
+	// inherit the job's result.
+	Result *ResultConfig `json:"result"`
+}
+
+// FaultConfig injects faults into the server's answers. Draws come from one math/rand/v2
+// source seeded with Seed, so a sequential test sees the same faults every time.
+type FaultConfig struct {
+	// Latency is added before every answer.
+	Latency Duration `json:"latency"`
+	// ErrorRate is the share (0..1) of requests answered 503 INTERNAL_ERROR before
+	// anything else happens.
+	ErrorRate float64 `json:"errorRate"`
+	// DropResponseRate is the share (0..1) of trigger POSTs that are carried out and then
+	// have their connection closed without an answer.
+	DropResponseRate float64 `json:"dropResponseRate"`
+	Seed             int64   `json:"seed"`
+}
+
+// Duration is a time.Duration that reads JSON strings such as "1500ms" or "60m", and
+// plain numbers as nanoseconds.
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a string such as "1.5s".
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON reads "1500ms"-style strings or numbers of nanoseconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if s == "null" {
+		return nil
+	}
+	if strings.HasPrefix(s, `"`) {
+		var str string
+		if err := json.Unmarshal(b, &str); err != nil {
+			return err
+		}
+		if str == "" {
+			*d = 0
+			return nil
+		}
+		v, err := time.ParseDuration(str)
+		if err != nil {
+			return fmt.Errorf("invalid duration %q (want e.g. \"1500ms\" or \"60m\")", str)
+		}
+		*d = Duration(v)
+		return nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil {
+			return fmt.Errorf("invalid duration %s (want e.g. \"1500ms\" or nanoseconds)", s)
+		}
+		n = int64(f)
+	}
+	*d = Duration(n)
+	return nil
+}
+
+// String formats the duration like time.Duration.
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// ParseConfig reads a JSON configuration (unknown fields are ignored), applies the
+// defaults and validates it.
+func ParseConfig(data []byte) (Config, error) {
+	var cfg Config
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return Config{}, fmt.Errorf("mockserver config: %w", err)
+	}
+	return cfg.normalize()
+}
+
+// LoadConfig reads and parses the JSON configuration file at path.
+func LoadConfig(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("mockserver config: %w", err)
+	}
+	cfg, err := ParseConfig(data)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// Allowed values, as the real server knows them.
+var (
+	jobTypes        = []string{"INTERNAL", "EXTERNAL", "QUERY"}
+	repeatSchedules = []string{"MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "ONDEMAND"}
+	runStatuses     = []string{StatusInProgress, StatusSucceeded, StatusFailed}
+)
+
+// Run statuses.
+const (
+	StatusInProgress = "IN_PROGRESS"
+	StatusSucceeded  = "SUCCEEDED"
+	StatusFailed     = "FAILED"
+)
+
+func oneOf(v string, allowed []string) bool {
+	for _, a := range allowed {
+		if v == a {
+			return true
+		}
+	}
+	return false
+}
+
+// normalize returns a copy of c with defaults applied, or the first problem found.
+// It is idempotent.
+func (c Config) normalize() (Config, error) {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf(format, args...))
+	}
+	if c.Timezone == "" {
+		c.Timezone = "UTC"
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil {
+		bad("timezone %q is not an IANA time zone: %v", c.Timezone, err)
+	}
+	if c.TokenIdleTimeout < 0 {
+		bad("tokenIdleTimeout %s is negative", c.TokenIdleTimeout)
+	}
+	if c.TokenIdleTimeout == 0 {
+		c.TokenIdleTimeout = Duration(60 * time.Minute)
+	}
+
+	if len(c.Users) == 0 {
+		c.Users = []UserConfig{{LoginName: "admin", Password: "Admin@123", Admin: true}}
+	} else {
+		c.Users = append([]UserConfig(nil), c.Users...)
+	}
+	users := map[string]bool{}
+	firstAdmin := ""
+	for i := range c.Users {
+		u := &c.Users[i]
+		switch {
+		case u.LoginName == "":
+			bad("users[%d]: loginName is empty", i)
+		case users[u.LoginName]:
+			bad("users[%d]: duplicate loginName %q", i, u.LoginName)
+		}
+		if u.Password == "" {
+			bad("users[%d] (%s): password is empty", i, u.LoginName)
+		}
+		users[u.LoginName] = true
+		if u.Admin && firstAdmin == "" {
+			firstAdmin = u.LoginName
+		}
+		if u.FirstName == "" && u.LoginName != "" {
+			u.FirstName = strings.ToUpper(u.LoginName[:1]) + u.LoginName[1:]
+		}
+		if u.LastName == "" {
+			u.LastName = "User"
+		}
+		if u.Email == "" {
+			u.Email = u.LoginName + "@example.org"
+		}
+	}
+	if firstAdmin == "" && len(c.Users) > 0 {
+		firstAdmin = c.Users[0].LoginName
+	}
+
+	c.Jobs = append([]JobConfig(nil), c.Jobs...)
+	jobs := map[int64]*JobConfig{}
+	for i := range c.Jobs {
+		j := &c.Jobs[i]
+		where := fmt.Sprintf("jobs[%d] (id %d)", i, j.ID)
+		if j.ID <= 0 {
+			bad("%s: id must be positive", where)
+		} else if jobs[j.ID] != nil {
+			bad("%s: duplicate job id %d", where, j.ID)
+		}
+		jobs[j.ID] = j
+		if j.Name == "" {
+			j.Name = fmt.Sprintf("Job %d", j.ID)
+		}
+		if j.Type == "" {
+			j.Type = "QUERY"
+		}
+		if !oneOf(j.Type, jobTypes) {
+			bad("%s: type %q is not one of %s", where, j.Type, strings.Join(jobTypes, ", "))
+		}
+		if j.Outcome == "" {
+			j.Outcome = StatusSucceeded
+		}
+		if j.Outcome != StatusSucceeded && j.Outcome != StatusFailed {
+			bad("%s: outcome %q is not SUCCEEDED or FAILED", where, j.Outcome)
+		}
+		if j.ActivityStatus == "" {
+			j.ActivityStatus = "Active"
+		}
+		if j.ActivityStatus != "Active" && j.ActivityStatus != "Disabled" {
+			bad("%s: activityStatus %q is not Active or Disabled", where, j.ActivityStatus)
+		}
+		if j.RepeatSchedule == "" {
+			j.RepeatSchedule = "ONDEMAND"
+		}
+		if !oneOf(j.RepeatSchedule, repeatSchedules) {
+			bad("%s: repeatSchedule %q is not one of %s", where, j.RepeatSchedule, strings.Join(repeatSchedules, ", "))
+		}
+		if j.Duration < 0 {
+			bad("%s: duration %s is negative", where, j.Duration)
+		}
+		if j.StartDelay < 0 {
+			bad("%s: startDelay %s is negative", where, j.StartDelay)
+		}
+		if j.CreatedBy == "" {
+			j.CreatedBy = firstAdmin
+		} else if !users[j.CreatedBy] {
+			bad("%s: createdBy %q is not a configured user", where, j.CreatedBy)
+		}
+		for _, r := range j.Recipients {
+			if !users[r] {
+				bad("%s: recipient %q is not a configured user", where, r)
+			}
+		}
+		if err := j.Result.validate(); err != nil {
+			bad("%s: result: %v", where, err)
+		}
+	}
+
+	c.Runs = append([]RunConfig(nil), c.Runs...)
+	runs := map[int64]bool{}
+	for i := range c.Runs {
+		r := &c.Runs[i]
+		where := fmt.Sprintf("runs[%d] (id %d)", i, r.ID)
+		if r.ID <= 0 {
+			bad("%s: id must be positive", where)
+		} else if runs[r.ID] {
+			bad("%s: duplicate run id %d", where, r.ID)
+		}
+		runs[r.ID] = true
+		job := jobs[r.JobID]
+		if job == nil {
+			bad("%s: jobId %d is not a configured job", where, r.JobID)
+		}
+		if r.Status == "" {
+			r.Status = StatusSucceeded
+			if r.FinishedAt == nil {
+				r.Status = StatusInProgress
+			}
+		}
+		if !oneOf(r.Status, runStatuses) {
+			bad("%s: status %q is not one of %s", where, r.Status, strings.Join(runStatuses, ", "))
+		}
+		if r.Status == StatusInProgress && r.FinishedAt != nil {
+			bad("%s: an IN_PROGRESS run has no finishedAt", where)
+		}
+		if r.StartedAt != nil && r.FinishedAt != nil && r.FinishedAt.Before(*r.StartedAt) {
+			bad("%s: finishedAt is before startedAt", where)
+		}
+		if r.RunBy == "" && job != nil {
+			r.RunBy = job.CreatedBy
+		} else if r.RunBy != "" && !users[r.RunBy] {
+			bad("%s: runBy %q is not a configured user", where, r.RunBy)
+		}
+		if err := r.Result.validate(); err != nil {
+			bad("%s: result: %v", where, err)
+		}
+	}
+
+	f := c.Faults
+	if f.Latency < 0 {
+		bad("faults: latency %s is negative", f.Latency)
+	}
+	if f.ErrorRate < 0 || f.ErrorRate > 1 || f.ErrorRate != f.ErrorRate {
+		bad("faults: errorRate %v is not between 0 and 1", f.ErrorRate)
+	}
+	if f.DropResponseRate < 0 || f.DropResponseRate > 1 || f.DropResponseRate != f.DropResponseRate {
+		bad("faults: dropResponseRate %v is not between 0 and 1", f.DropResponseRate)
+	}
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("mockserver config: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+func (r *ResultConfig) validate() error {
+	if r == nil {
+		return nil
+	}
+	if r.Filename == "" {
+		return errors.New("filename is empty")
+	}
+	if strings.ContainsAny(r.Filename, "/\\\"\r\n") {
+		return fmt.Errorf("filename %q holds a slash, quote or newline", r.Filename)
+	}
+	set := 0
+	if r.Content != "" {
+		set++
+	}
+	if r.ContentBase64 != "" {
+		set++
+		if _, err := base64.StdEncoding.DecodeString(r.ContentBase64); err != nil {
+			return fmt.Errorf("contentBase64 is not base64: %v", err)
+		}
+	}
+	if r.GenerateBytes < 0 {
+		return fmt.Errorf("generateBytes %d is negative", r.GenerateBytes)
+	}
+	if r.GenerateBytes > 0 {
+		set++
+	}
+	if set > 1 {
+		return errors.New("set only one of content, contentBase64 and generateBytes")
+	}
+	return nil
+}
+
+// DemoConfig is the built-in data set of the command (see README.md): users admin and
+// alice, a succeeding job with a zipped CSV result, a failing job, a disabled job, and a
+// little run history.
+func DemoConfig() Config {
+	at := func(s string) *time.Time {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			panic(err)
+		}
+		return &t
+	}
+	specimens := &ResultConfig{
+		Filename: "specimens.csv",
+		Zip:      true,
+		Content: "Specimen ID,Label,Collection Protocol,Type,Run ID,Arguments\n" +
+			"1001,SP-1001,CP-TB,Whole Blood,${run_id},${args}\n" +
+			"1002,SP-1002,CP-TB,Plasma,${run_id},${args}\n" +
+			"1003,SP-1003,CP-HEART,Serum,${run_id},${args}\n",
+	}
+	return Config{
+		Timezone: "UTC",
+		Users: []UserConfig{
+			{LoginName: "admin", Password: "Admin@123", Admin: true, FirstName: "Super", LastName: "Admin", Email: "admin@example.org"},
+			{LoginName: "alice", Password: "Alice@123", FirstName: "Alice", LastName: "Smith", Email: "alice@example.org"},
+		},
+		Jobs: []JobConfig{
+			{ID: 1, Name: "Specimen export", Type: "QUERY", Duration: Duration(2 * time.Second),
+				RtArgsProvided: true, RtArgsHelpText: "--cp <collection protocol>", Result: specimens},
+			{ID: 2, Name: "Broken job", Type: "QUERY", Duration: Duration(time.Second),
+				Outcome: StatusFailed, Message: "Query failed: timeout"},
+			{ID: 3, Name: "Retired export", Type: "QUERY", ActivityStatus: "Disabled", RepeatSchedule: "DAILY"},
+		},
+		Runs: []RunConfig{
+			{ID: 1, JobID: 1, Status: StatusSucceeded, StartedAt: at("2024-01-15T06:15:00Z"), FinishedAt: at("2024-01-15T06:15:02Z"),
+				RtArgs: "--cp CP-TB", RunBy: "admin", Result: specimens},
+			{ID: 2, JobID: 1, Status: StatusSucceeded, StartedAt: at("2024-01-16T09:30:00Z"), FinishedAt: at("2024-01-16T09:30:02Z"),
+				RtArgs: "--cp CP-HEART", RunBy: "alice", Result: specimens},
+			{ID: 3, JobID: 2, Status: StatusFailed, StartedAt: at("2024-01-16T10:00:00Z"), FinishedAt: at("2024-01-16T10:00:01Z"),
+				RunBy: "admin", Message: "Query failed: timeout"},
+		},
+	}
+}

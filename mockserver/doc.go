@@ -1,0 +1,35 @@
+// Package mockserver is a faithful, in-process stand-in for the OpenSpecimen server's
+// scheduled-jobs REST API (login, jobs, runs, result files), for the provider's tests and,
+// through cmd/openspecimen-mockserver, for demos.
+//
+// It exists because the provider must be right against a real server whose behaviour is
+// surprising, and a behaviour the mock does not have is one the tests cannot prove. So it
+// reproduces the real server's quirks rather than an idealised API:
+//
+//   - POST /scheduled-jobs/{jobId}/runs answers 200 with the JOB, not the run; the run
+//     record appears asynchronously (JobConfig.StartDelay, or right after the answer).
+//   - A trigger of a job that already has an IN_PROGRESS run, or of a disabled job, is
+//     answered 200 and silently dropped: no run record is ever created for it.
+//   - User errors, not-found and forbidden included, are 400 with a JSON array
+//     [{"code", "message"}]; a bad, missing or idle-expired token is 401 with an HTML body
+//     (plus WWW-Authenticate: Basic when no credentials were sent); unknown URLs are the
+//     container's HTML 404.
+//   - GET /scheduled-jobs/{jobId}/runs/{runId} looks the run up by runId alone: jobId is
+//     not checked, so a client must check the answer's jobId itself.
+//   - The run list is newest first, capped by maxResults (default 100) with no offset;
+//     an unknown job answers []; a non-admin user sees only the runs it ran.
+//   - Zone-less dates (20220221, 20220221T061500) are read in the server's time zone, and
+//     a date-only toDate is that day's start.
+//   - Tokens expire after a period without use; HTTP Basic works when no token is sent.
+//
+// A run's status is computed from the clock on every read, under the server's one mutex:
+// a run started at T by a job of duration D is IN_PROGRESS until T+D, then SUCCEEDED or
+// FAILED as the job is configured, with finishedAt = T+D. Seeded runs (Config.Runs) keep
+// the status they are given, so a seeded IN_PROGRESS run blocks its job forever.
+//
+// Faults (FaultConfig) add latency, answer a share of requests 503, or carry out a share of
+// triggers and then drop the connection without an answer, from a seeded random source.
+//
+// Tests start a server with New, point a client at URL, and inspect it with Runs,
+// LoginCount and RequestCount; StartRunAs simulates another user's trigger.
+package mockserver

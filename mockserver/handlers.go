@@ -1,0 +1,646 @@
+package mockserver
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxBodyBytes is the largest request body accepted.
+const maxBodyBytes = 1 << 20
+
+// Error codes of the real server.
+const (
+	codeJobNotFound       = "SCHEDULED_JOB_NOT_FOUND"
+	codeRunNotFound       = "SCHEDULED_JOB_JOB_RUN_NOT_FOUND"
+	codeOpNotAllowed      = "SCHEDULED_JOB_OP_NOT_ALLOWED"
+	codeInvalidRequest    = "INVALID_REQUEST"
+	codeFileNotAvailable  = "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"
+	codeFileNotFound      = "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND"
+	codeInvalidCredential = "AUTH_INVALID_CREDENTIALS"
+	codeInternal          = "INTERNAL_ERROR"
+)
+
+type apiError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// writeError answers the real server's error body: a JSON array of {code, message}.
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, []apiError{{Code: code, Message: message}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // like the server's Jackson: "<" stays "<"
+	if err := enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		_ = enc.Encode([]apiError{{Code: codeInternal, Message: err.Error()}})
+	}
+	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// writeHTML answers a servlet container's HTML error page.
+func writeHTML(w http.ResponseWriter, status int) {
+	text := fmt.Sprintf("%d %s", status, http.StatusText(status))
+	body := "<!doctype html><html lang=\"en\"><head><title>HTTP Status " + text +
+		"</title></head><body><h1>HTTP Status " + text + "</h1></body></html>"
+	w.Header().Set("Content-Type", "text/html;charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}
+
+// handlerFunc is a route's handler; u is the authenticated caller (nil on /sessions POST).
+type handlerFunc func(w http.ResponseWriter, r *http.Request, u *user)
+
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	route := func(method, pattern string, auth bool, h handlerFunc) {
+		key := method + " " + pattern
+		mux.HandleFunc(method+" "+BasePath+pattern, func(w http.ResponseWriter, r *http.Request) {
+			s.mu.Lock()
+			s.counts[key]++
+			s.mu.Unlock()
+			var u *user
+			if auth {
+				var ok bool
+				if u, ok = s.authenticate(w, r); !ok {
+					return
+				}
+			}
+			h(w, r, u)
+		})
+	}
+	route("POST", "/sessions", false, s.login)
+	route("DELETE", "/sessions", true, s.logout)
+	route("GET", "/scheduled-jobs/{jobId}", true, s.getJob)
+	route("POST", "/scheduled-jobs/{jobId}/runs", true, s.triggerRun)
+	route("GET", "/scheduled-jobs/{jobId}/runs", true, s.listRuns)
+	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}", true, s.getRun)
+	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}/result-file", true, s.resultFile)
+	return mux
+}
+
+// serve is the whole server: logging, panic recovery, faults, then routing.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	if s.logger != nil {
+		defer func() {
+			status := strconv.Itoa(sw.status)
+			if sw.dropped {
+				status = "dropped"
+			} else if sw.status == 0 {
+				status = "aborted"
+			}
+			// The path only: the query string and headers are never logged.
+			s.logger.Printf("%s %s %s %s", r.Method, r.URL.Path, status, time.Since(start).Round(time.Microsecond))
+		}()
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			if sw.status == 0 {
+				writeError(sw, http.StatusInternalServerError, codeInternal, fmt.Sprint(v))
+			}
+		}
+	}()
+
+	s.mu.Lock()
+	f := s.faults
+	fail := f.ErrorRate > 0 && s.rng.Float64() < f.ErrorRate
+	s.mu.Unlock()
+	if f.Latency > 0 {
+		t := time.NewTimer(time.Duration(f.Latency))
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		case <-s.done:
+			t.Stop()
+			writeHTML(sw, http.StatusServiceUnavailable)
+			return
+		}
+	}
+	if fail {
+		writeError(sw, http.StatusServiceUnavailable, codeInternal, "Service temporarily unavailable (injected fault).")
+		return
+	}
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		// No route: the mux answers 404 (made the container's HTML page here), 405 with
+		// an Allow header, or a redirect.
+		s.mux.ServeHTTP(&notFoundWriter{ResponseWriter: sw}, r)
+		return
+	}
+	s.mux.ServeHTTP(sw, r)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status  int
+	dropped bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// notFoundWriter turns the mux's plain-text 404 into an HTML page.
+type notFoundWriter struct {
+	http.ResponseWriter
+	swallow bool
+}
+
+func (w *notFoundWriter) WriteHeader(code int) {
+	if code == http.StatusNotFound {
+		w.Header().Del("X-Content-Type-Options")
+		writeHTML(w.ResponseWriter, code)
+		w.swallow = true
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *notFoundWriter) Write(p []byte) (int, error) {
+	if w.swallow {
+		return len(p), nil
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *notFoundWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// unauthorized answers 401 with an HTML body, with a Basic challenge when the request
+// carried no credentials at all.
+func unauthorized(w http.ResponseWriter, challenge bool) {
+	if challenge {
+		w.Header().Set("WWW-Authenticate", `Basic realm="OpenSpecimen"`)
+	}
+	writeHTML(w, http.StatusUnauthorized)
+}
+
+// authenticate checks the X-OS-API-TOKEN header, or HTTP Basic credentials when no token
+// is sent, and answers 401 itself on failure.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*user, bool) {
+	if tok := r.Header.Get("X-OS-API-TOKEN"); tok != "" {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		now := time.Now()
+		sess := s.sessions[tok]
+		if sess == nil {
+			unauthorized(w, false)
+			return nil, false
+		}
+		if now.Sub(sess.lastUsed) > s.idle {
+			delete(s.sessions, tok)
+			unauthorized(w, false)
+			return nil, false
+		}
+		sess.lastUsed = now
+		return sess.user, true
+	}
+	if login, password, ok := r.BasicAuth(); ok {
+		u := s.checkCredentials(login, password)
+		if u == nil || u.cfg.ResetPassword {
+			unauthorized(w, false)
+			return nil, false
+		}
+		return u, true
+	}
+	unauthorized(w, r.Header.Get("Authorization") == "")
+	return nil, false
+}
+
+// checkCredentials answers the user with these credentials, or nil.
+func (s *Server) checkCredentials(login, password string) *user {
+	u := s.users[login] // immutable map: no lock needed
+	want := "\x00no such user"
+	if u != nil {
+		want = u.cfg.Password
+	}
+	// Hashes have equal lengths, so the comparison time says nothing about the password.
+	got, exp := sha256.Sum256([]byte(password)), sha256.Sum256([]byte(want))
+	if subtle.ConstantTimeCompare(got[:], exp[:]) != 1 || u == nil {
+		return nil
+	}
+	return u
+}
+
+// readBody decodes the JSON request body into v, answering 400 INVALID_REQUEST itself for
+// a missing, oversized or malformed body. Unknown fields are ignored.
+func readBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusBadRequest, codeInvalidRequest,
+				fmt.Sprintf("Request body exceeds %d bytes.", maxBodyBytes))
+		} else {
+			writeError(w, http.StatusBadRequest, codeInvalidRequest, "Could not read the request body.")
+		}
+		return false
+	}
+	body := bytes.TrimSpace(buf.Bytes())
+	if len(body) == 0 || string(body) == "null" {
+		writeError(w, http.StatusBadRequest, codeInvalidRequest, "Required request body is missing.")
+		return false
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		writeError(w, http.StatusBadRequest, codeInvalidRequest, "Malformed JSON request: "+err.Error())
+		return false
+	}
+	return true
+}
+
+// pathID parses a numeric path segment, answering 400 INVALID_REQUEST itself when it is not one.
+func pathID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
+	id, err := parseID(r.PathValue(name))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeInvalidRequest,
+			fmt.Sprintf("Invalid value %q for parameter %s.", r.PathValue(name), name))
+		return 0, false
+	}
+	return id, true
+}
+
+// parseID reads an id as Java's Long.valueOf does: an optional sign and decimal digits.
+func parseID(s string) (int64, error) {
+	if s == "" || strings.TrimLeft(s, "+-0123456789") != "" {
+		return 0, fmt.Errorf("not a number: %q", s)
+	}
+	return strconv.ParseInt(s, 10, 64)
+}
+
+type userJSON struct {
+	ID           int64  `json:"id"`
+	FirstName    string `json:"firstName"`
+	LastName     string `json:"lastName"`
+	LoginName    string `json:"loginName"`
+	EmailAddress string `json:"emailAddress"`
+	Domain       string `json:"domain"`
+}
+
+func (u *user) json() userJSON {
+	return userJSON{ID: u.id, FirstName: u.cfg.FirstName, LastName: u.cfg.LastName,
+		LoginName: u.cfg.LoginName, EmailAddress: u.cfg.Email, Domain: "openspecimen"}
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *user) {
+	var body struct {
+		LoginName  string `json:"loginName"`
+		Password   string `json:"password"`
+		DomainName string `json:"domainName"`
+	}
+	if !readBody(w, r, &body) {
+		return
+	}
+	u := s.checkCredentials(body.LoginName, body.Password)
+	if u == nil || (body.DomainName != "" && body.DomainName != "openspecimen") {
+		writeError(w, http.StatusBadRequest, codeInvalidCredential, "Invalid login name, password or domain.")
+		return
+	}
+	if u.cfg.ResetPassword {
+		writeJSON(w, http.StatusOK, map[string]string{"resetPasswordToken": rand.Text()})
+		return
+	}
+	token := rand.Text()
+	s.mu.Lock()
+	s.sessions[token] = &session{user: u, lastUsed: time.Now()}
+	s.logins++
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"id":             u.id,
+		"firstName":      u.cfg.FirstName,
+		"lastName":       u.cfg.LastName,
+		"loginName":      u.cfg.LoginName,
+		"emailAddress":   u.cfg.Email,
+		"domainName":     "openspecimen",
+		"token":          token,
+		"admin":          u.cfg.Admin,
+		"instituteAdmin": false,
+		"timeZone":       s.loc.String(),
+	})
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *user) {
+	if tok := r.Header.Get("X-OS-API-TOKEN"); tok != "" {
+		s.mu.Lock()
+		delete(s.sessions, tok)
+		s.mu.Unlock()
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"Status": "Success"})
+}
+
+type jobJSON struct {
+	ID             int64      `json:"id"`
+	Name           string     `json:"name"`
+	Type           string     `json:"type"`
+	RepeatSchedule string     `json:"repeatSchedule"`
+	ActivityStatus string     `json:"activityStatus"`
+	RtArgsProvided bool       `json:"rtArgsProvided"`
+	RtArgsHelpText *string    `json:"rtArgsHelpText"`
+	CreatedBy      userJSON   `json:"createdBy"`
+	RunAs          *userJSON  `json:"runAs"`
+	Recipients     []userJSON `json:"recipients"`
+	StartDate      int64      `json:"startDate"`
+	EndDate        *int64     `json:"endDate"`
+	NextRunOn      *int64     `json:"nextRunOn"`
+}
+
+func (s *Server) jobJSON(j *job, now time.Time) jobJSON {
+	out := jobJSON{
+		ID:             j.cfg.ID,
+		Name:           j.cfg.Name,
+		Type:           j.cfg.Type,
+		RepeatSchedule: j.cfg.RepeatSchedule,
+		ActivityStatus: j.cfg.ActivityStatus,
+		RtArgsProvided: j.cfg.RtArgsProvided,
+		CreatedBy:      j.createdBy.json(),
+		Recipients:     []userJSON{},
+		StartDate:      s.startTime.UnixMilli(),
+	}
+	if j.cfg.RtArgsHelpText != "" {
+		h := j.cfg.RtArgsHelpText
+		out.RtArgsHelpText = &h
+	}
+	for _, r := range j.recipients {
+		out.Recipients = append(out.Recipients, r.json())
+	}
+	if j.cfg.ActivityStatus == "Active" {
+		if next, ok := nextRunOn(j.cfg.RepeatSchedule, now, s.loc); ok {
+			ms := next.UnixMilli()
+			out.NextRunOn = &ms
+		}
+	}
+	return out
+}
+
+// nextRunOn is the next scheduled start of a repeating job after now.
+func nextRunOn(schedule string, now time.Time, loc *time.Location) (time.Time, bool) {
+	t := now.In(loc)
+	y, m, d := t.Date()
+	switch schedule {
+	case "MINUTELY":
+		return time.Date(y, m, d, t.Hour(), t.Minute()+1, 0, 0, loc), true
+	case "HOURLY":
+		return time.Date(y, m, d, t.Hour()+1, 0, 0, 0, loc), true
+	case "DAILY":
+		return time.Date(y, m, d+1, 0, 0, 0, 0, loc), true
+	case "WEEKLY": // next Monday
+		return time.Date(y, m, d+7-(int(t.Weekday())+6)%7, 0, 0, 0, 0, loc), true
+	case "MONTHLY":
+		return time.Date(y, m+1, 1, 0, 0, 0, 0, loc), true
+	}
+	return time.Time{}, false
+}
+
+func (s *Server) getJob(w http.ResponseWriter, r *http.Request, _ *user) {
+	jobID, ok := pathID(w, r, "jobId")
+	if !ok {
+		return
+	}
+	j := s.jobs[jobID]
+	if j == nil {
+		writeError(w, http.StatusBadRequest, codeJobNotFound, "Job does not exist.")
+		return
+	}
+	writeJSON(w, http.StatusOK, s.jobJSON(j, time.Now()))
+}
+
+// triggerRun queues a run and answers the JOB, as the real server does. The run record is
+// created when the run "starts": after the job's StartDelay, or right after the answer is
+// written. A trigger of a disabled job, or of a job with a run in progress at that moment,
+// is dropped without a word.
+func (s *Server) triggerRun(w http.ResponseWriter, r *http.Request, u *user) {
+	jobID, ok := pathID(w, r, "jobId")
+	if !ok {
+		return
+	}
+	var body struct {
+		Args *string `json:"args"`
+	}
+	if !readBody(w, r, &body) {
+		return
+	}
+	j := s.jobs[jobID]
+	if j == nil {
+		writeError(w, http.StatusBadRequest, codeJobNotFound, "Job does not exist.")
+		return
+	}
+	start := func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !s.closed {
+			_, _ = s.startRunLocked(u, jobID, body.Args) // a refused start is the silent drop
+		}
+	}
+	s.mu.Lock()
+	drop := s.faults.DropResponseRate > 0 && s.rng.Float64() < s.faults.DropResponseRate
+	delay := time.Duration(j.cfg.StartDelay)
+	if delay > 0 {
+		s.afterFuncLocked(delay, start)
+	}
+	s.mu.Unlock()
+
+	if drop {
+		if delay == 0 {
+			start()
+		}
+		s.dropConnection(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.jobJSON(j, time.Now()))
+	if delay == 0 {
+		_ = http.NewResponseController(w).Flush()
+		start()
+	}
+}
+
+// dropConnection closes the connection without an answer.
+func (s *Server) dropConnection(w http.ResponseWriter) {
+	if sw, ok := w.(*statusWriter); ok {
+		sw.dropped = true
+	}
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+		return
+	}
+	panic(http.ErrAbortHandler)
+}
+
+type runJSON struct {
+	ID          int64    `json:"id"`
+	JobID       int64    `json:"jobId"`
+	JobName     string   `json:"jobName"`
+	Status      string   `json:"status"`
+	StartedAt   int64    `json:"startedAt"`
+	FinishedAt  *int64   `json:"finishedAt"`
+	RtArgs      *string  `json:"rtArgs"`
+	Message     *string  `json:"message"`
+	LogFilePath *string  `json:"logFilePath"`
+	RunBy       userJSON `json:"runBy"`
+}
+
+func (s *Server) runJSON(r *run, now time.Time) runJSON {
+	snap := s.snapshot(r, now)
+	out := runJSON{
+		ID:          snap.ID,
+		JobID:       snap.JobID,
+		JobName:     snap.JobName,
+		Status:      snap.Status,
+		StartedAt:   snap.StartedAt.UnixMilli(),
+		RtArgs:      snap.RtArgs,
+		Message:     snap.Message,
+		LogFilePath: snap.LogFilePath,
+		RunBy:       r.runBy.json(),
+	}
+	if snap.FinishedAt != nil {
+		ms := snap.FinishedAt.UnixMilli()
+		out.FinishedAt = &ms
+	}
+	return out
+}
+
+// listRuns answers a job's runs, newest first (by id).
+//
+// fromDate keeps runs started at or after it; toDate keeps runs started at or before it.
+// A date-only value is that day's start in the server's time zone, as the real server parses
+// it: toDate=20220221 therefore ends at 2022-02-21 00:00 (the provider's client handles
+// whole-day semantics itself). Some real server versions compare toDate with finishedAt
+// instead, leaving IN_PROGRESS runs out; the mock uses startedAt, as the documentation says.
+func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, u *user) {
+	jobID, ok := pathID(w, r, "jobId")
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	invalid := func(format string, args ...any) {
+		writeError(w, http.StatusBadRequest, codeInvalidRequest, fmt.Sprintf(format, args...))
+	}
+	var from, to *time.Time
+	for _, p := range []struct {
+		name string
+		dst  **time.Time
+	}{{"fromDate", &from}, {"toDate", &to}} {
+		if v := q.Get(p.name); v != "" {
+			t, err := parseDate(v, s.loc)
+			if err != nil {
+				invalid("Invalid %s %q: %v", p.name, v, err)
+				return
+			}
+			*p.dst = &t
+		}
+	}
+	status := q.Get("status")
+	if status != "" && !oneOf(status, runStatuses) {
+		invalid("Invalid status %q: use one of IN_PROGRESS, SUCCEEDED, FAILED.", status)
+		return
+	}
+	limit := 100
+	if v := q.Get("maxResults"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			invalid("Invalid maxResults %q: use a positive integer.", v)
+			return
+		}
+		limit = n
+	}
+
+	s.mu.Lock()
+	now := time.Now()
+	out := []runJSON{}
+	for i := len(s.runs) - 1; i >= 0 && len(out) < limit; i-- {
+		run := s.runs[i]
+		if run.job.cfg.ID != jobID {
+			continue
+		}
+		if !u.cfg.Admin && run.runBy != u {
+			continue
+		}
+		if from != nil && run.startedAt.Before(*from) {
+			continue
+		}
+		if to != nil && run.startedAt.After(*to) {
+			continue
+		}
+		if st, _ := run.state(now); status != "" && st != status {
+			continue
+		}
+		out = append(out, s.runJSON(run, now))
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
+}
+
+// findRunLocked looks a run up by runId ALONE, as the real server does (jobId is only
+// checked to be a number), and checks the caller may see it. It answers the error to write
+// when not. s.mu must be held.
+func (s *Server) findRunLocked(r *http.Request, u *user, alsoRecipients bool) (*run, *apiError) {
+	for _, name := range []string{"jobId", "runId"} {
+		if _, err := parseID(r.PathValue(name)); err != nil {
+			return nil, &apiError{codeInvalidRequest, fmt.Sprintf("Invalid value %q for parameter %s.", r.PathValue(name), name)}
+		}
+	}
+	runID, _ := parseID(r.PathValue("runId"))
+	run := s.runByID[runID]
+	if run == nil {
+		return nil, &apiError{codeRunNotFound, "Job run does not exist."}
+	}
+	allowed := u.cfg.Admin || run.runBy == u
+	if alsoRecipients {
+		for _, rcp := range run.job.recipients {
+			allowed = allowed || rcp == u
+		}
+	}
+	if !allowed {
+		return nil, &apiError{codeOpNotAllowed, "You do not have rights to access this job run."}
+	}
+	return run, nil
+}
+
+func (s *Server) getRun(w http.ResponseWriter, r *http.Request, u *user) {
+	s.mu.Lock()
+	run, apiErr := s.findRunLocked(r, u, false)
+	var out runJSON
+	if apiErr == nil {
+		out = s.runJSON(run, time.Now())
+	}
+	s.mu.Unlock()
+	if apiErr != nil {
+		writeError(w, http.StatusBadRequest, apiErr.Code, apiErr.Message)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}

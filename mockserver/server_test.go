@@ -1,0 +1,942 @@
+package mockserver
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestLogin(t *testing.T) {
+	s := newTestServer(t, testConfig())
+	cases := []struct {
+		name       string
+		body       string
+		wantStatus int
+		wantCode   string
+		wantField  string
+	}{
+		{"admin", `{"loginName":"admin","password":"Admin@123","domainName":"openspecimen"}`, 200, "", "token"},
+		{"no domain", `{"loginName":"alice","password":"Alice@123"}`, 200, "", "token"},
+		{"unknown fields ignored", `{"loginName":"alice","password":"Alice@123","x":1}`, 200, "", "token"},
+		{"bad password", `{"loginName":"admin","password":"nope"}`, 400, "AUTH_INVALID_CREDENTIALS", ""},
+		{"unknown user", `{"loginName":"zed","password":"Admin@123"}`, 400, "AUTH_INVALID_CREDENTIALS", ""},
+		{"other domain", `{"loginName":"admin","password":"Admin@123","domainName":"ldap"}`, 400, "AUTH_INVALID_CREDENTIALS", ""},
+		{"empty body", ``, 400, "INVALID_REQUEST", ""},
+		{"bad JSON", `{"loginName":`, 400, "INVALID_REQUEST", ""},
+		{"must reset password", `{"loginName":"carol","password":"Carol@123"}`, 200, "", "resetPasswordToken"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := call(t, "POST", s.URL()+"/sessions", "", c.body)
+			if r.status != c.wantStatus || r.apiCode() != c.wantCode {
+				t.Fatalf("got %d %s, want %d %s", r.status, r.body, c.wantStatus, c.wantCode)
+			}
+			if c.wantStatus >= 400 && !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+				t.Errorf("error Content-Type %q", r.header.Get("Content-Type"))
+			}
+			if c.wantField != "" {
+				var m map[string]any
+				r.decode(t, &m)
+				if v, _ := m[c.wantField].(string); v == "" {
+					t.Errorf("no %s in %s", c.wantField, r.body)
+				}
+				if c.wantField == "resetPasswordToken" && m["token"] != nil {
+					t.Errorf("reset-password login answered a token: %s", r.body)
+				}
+			}
+		})
+	}
+	if got := s.LoginCount(); got != 3 {
+		t.Errorf("LoginCount = %d, want 3", got)
+	}
+	var m map[string]any
+	call(t, "POST", s.URL()+"/sessions", "", `{"loginName":"admin","password":"Admin@123"}`).decode(t, &m)
+	for _, k := range []string{"id", "firstName", "lastName", "loginName", "token", "admin"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("login answer lacks %s: %v", k, m)
+		}
+	}
+	if m["admin"] != true {
+		t.Errorf("admin = %v", m["admin"])
+	}
+}
+
+func TestAuth(t *testing.T) {
+	s := newTestServer(t, testConfig())
+	job := s.URL() + "/scheduled-jobs/1"
+	token := login(t, s, "admin", "Admin@123")
+	cases := []struct {
+		name      string
+		auth      string
+		header    map[string]string
+		want      int
+		challenge bool
+	}{
+		{"token", token, nil, 200, false},
+		{"no credentials", "", nil, 401, true},
+		{"bad token", "nope", nil, 401, false},
+		{"basic", "basic:alice:Alice@123", nil, 200, false},
+		{"basic bad password", "basic:alice:wrong", nil, 401, false},
+		{"basic reset-password user", "basic:carol:Carol@123", nil, 401, false},
+		{"bearer scheme", "", map[string]string{"Authorization": "Bearer x"}, 401, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", job, nil)
+			if strings.HasPrefix(c.auth, "basic:") {
+				p := strings.SplitN(c.auth, ":", 3)
+				req.SetBasicAuth(p[1], p[2])
+			} else if c.auth != "" {
+				req.Header.Set("X-OS-API-TOKEN", c.auth)
+			}
+			for k, v := range c.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != c.want {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, c.want, body)
+			}
+			if c.want == 401 {
+				if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") || !bytes.Contains(body, []byte("<html")) {
+					t.Errorf("401 is not HTML: %s %s", ct, body)
+				}
+				if got := resp.Header.Get("WWW-Authenticate") != ""; got != c.challenge {
+					t.Errorf("WWW-Authenticate present = %v, want %v", got, c.challenge)
+				}
+			}
+		})
+	}
+	t.Run("logout", func(t *testing.T) {
+		tok := login(t, s, "alice", "Alice@123")
+		r := call(t, "DELETE", s.URL()+"/sessions", tok, "")
+		if r.status != 200 || string(r.body) != `{"Status":"Success"}` {
+			t.Fatalf("logout: %d %s", r.status, r.body)
+		}
+		if r := call(t, "GET", job, tok, ""); r.status != 401 {
+			t.Fatalf("token still valid after logout: %d", r.status)
+		}
+		if r := call(t, "DELETE", s.URL()+"/sessions", "", ""); r.status != 401 {
+			t.Fatalf("logout without a session: %d", r.status)
+		}
+	})
+}
+
+func TestTokenIdleExpiry(t *testing.T) {
+	cfg := testConfig()
+	cfg.TokenIdleTimeout = Duration(400 * time.Millisecond)
+	s := newTestServer(t, cfg)
+	job := s.URL() + "/scheduled-jobs/1"
+	token := login(t, s, "admin", "Admin@123")
+	// Each use refreshes the token: used every 100ms, it outlives its idle timeout.
+	for i := 0; i < 6; i++ {
+		if r := call(t, "GET", job, token, ""); r.status != 200 {
+			t.Fatalf("use %d: %d", i, r.status)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(600 * time.Millisecond)
+	r := call(t, "GET", job, token, "")
+	if r.status != 401 || r.header.Get("WWW-Authenticate") != "" {
+		t.Fatalf("idle token: %d %v", r.status, r.header)
+	}
+	// Expired means gone, even if used again at once.
+	if r := call(t, "GET", job, token, ""); r.status != 401 {
+		t.Fatalf("expired token came back: %d", r.status)
+	}
+}
+
+func TestGetJob(t *testing.T) {
+	s := newTestServer(t, testConfig())
+	tok := login(t, s, "alice", "Alice@123")
+	var job map[string]any
+	r := call(t, "GET", s.URL()+"/scheduled-jobs/5", tok, "")
+	r.decode(t, &job)
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	for _, k := range []string{"id", "name", "type", "repeatSchedule", "activityStatus", "rtArgsProvided", "rtArgsHelpText",
+		"createdBy", "runAs", "recipients", "startDate", "endDate", "nextRunOn"} {
+		if _, ok := job[k]; !ok {
+			t.Errorf("job lacks %q: %s", k, r.body)
+		}
+	}
+	if job["name"] != "Daily" || job["type"] != "INTERNAL" || job["repeatSchedule"] != "DAILY" ||
+		job["activityStatus"] != "Active" || job["rtArgsProvided"] != true || job["rtArgsHelpText"] != "<cp>" {
+		t.Errorf("job fields: %s", r.body)
+	}
+	if next, ok := job["nextRunOn"].(float64); !ok || int64(next) <= time.Now().UnixMilli() {
+		t.Errorf("nextRunOn of a daily job: %v", job["nextRunOn"])
+	}
+	if cb, _ := job["createdBy"].(map[string]any); cb["loginName"] != "admin" {
+		t.Errorf("createdBy: %v", job["createdBy"])
+	}
+	call(t, "GET", s.URL()+"/scheduled-jobs/1", tok, "").decode(t, &job)
+	if job["nextRunOn"] != nil || job["type"] != "QUERY" || job["repeatSchedule"] != "ONDEMAND" {
+		t.Errorf("defaults: %v", job)
+	}
+	if rc, _ := job["recipients"].([]any); len(rc) != 1 {
+		t.Errorf("recipients: %v", job["recipients"])
+	}
+
+	for _, c := range []struct {
+		path, code string
+	}{
+		{"/scheduled-jobs/99", "SCHEDULED_JOB_NOT_FOUND"},
+		{"/scheduled-jobs/abc", "INVALID_REQUEST"},
+		{"/scheduled-jobs/1.5", "INVALID_REQUEST"},
+		{"/scheduled-jobs/99999999999999999999", "INVALID_REQUEST"},
+	} {
+		if r := call(t, "GET", s.URL()+c.path, tok, ""); r.status != 400 || r.apiCode() != c.code {
+			t.Errorf("GET %s: %d %s, want 400 %s", c.path, r.status, r.body, c.code)
+		}
+	}
+}
+
+func TestRoutingErrors(t *testing.T) {
+	s := newTestServer(t, testConfig())
+	tok := login(t, s, "admin", "Admin@123")
+	for _, c := range []struct {
+		method, path string
+		want         int
+	}{
+		{"GET", "/nothing-here", 404},
+		{"GET", "/scheduled-jobs/1/runs/2/3/4", 404},
+		{"PUT", "/scheduled-jobs/1", 405},
+		{"DELETE", "/scheduled-jobs/1/runs", 405},
+		{"GET", "/sessions", 405},
+	} {
+		r := call(t, c.method, s.URL()+c.path, tok, "")
+		if r.status != c.want {
+			t.Errorf("%s %s: %d, want %d", c.method, c.path, r.status, c.want)
+		}
+		if c.want == 404 && !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+			t.Errorf("%s %s: 404 is not HTML: %s", c.method, c.path, r.header.Get("Content-Type"))
+		}
+	}
+	// Outside the REST root too.
+	if r := call(t, "GET", strings.TrimSuffix(s.URL(), BasePath)+"/", tok, ""); r.status != 404 {
+		t.Errorf("GET /: %d", r.status)
+	}
+}
+
+func TestTrigger(t *testing.T) {
+	s := newTestServer(t, testConfig())
+	tok := login(t, s, "alice", "Alice@123")
+	trigger := func(job, body string) response {
+		return call(t, "POST", s.URL()+"/scheduled-jobs/"+job+"/runs", tok, body)
+	}
+
+	r := trigger("1", `{"args":"--cp 12","ignored":true}`)
+	var job map[string]any
+	r.decode(t, &job)
+	if r.status != 200 || job["id"] != float64(1) || job["name"] != "Specimen export" {
+		t.Fatalf("trigger answered %d %s, want the job", r.status, r.body)
+	}
+	waitFor(t, "the run record", func() bool { return len(s.Runs(1)) == 6 })
+	run := s.Runs(1)[0]
+	if run.ID != 21 || run.RunBy != "alice" || run.RtArgs == nil || *run.RtArgs != "--cp 12" || run.JobName != "Specimen export" {
+		t.Fatalf("new run: %+v", run)
+	}
+
+	// While it is in progress a trigger is answered 200 and dropped. (Job 1 runs 100ms:
+	// the check is only meaningful while it runs, so look at its status first.)
+	if st := s.Runs(1)[0].Status; st == StatusInProgress {
+		if r := trigger("1", `{}`); r.status != 200 {
+			t.Fatalf("trigger while running: %d", r.status)
+		}
+	}
+	// The job with a seeded IN_PROGRESS run, and the disabled job, never get a new run.
+	for _, j := range []string{"6", "3"} {
+		if r := trigger(j, `{"args":"x"}`); r.status != 200 {
+			t.Fatalf("trigger of job %s: %d %s", j, r.status, r.body)
+		}
+	}
+	waitFor(t, "run 21 to finish", func() bool { return s.Runs(1)[0].Status == StatusSucceeded })
+	if n := len(s.Runs(1)); n != 6 {
+		t.Fatalf("job 1 has %d runs, want 6 (the trigger while running is dropped)", n)
+	}
+	if n := len(s.Runs(6)); n != 1 {
+		t.Errorf("job 6 has %d runs, want 1", n)
+	}
+	if n := len(s.Runs(3)); n != 0 {
+		t.Errorf("disabled job 3 has %d runs", n)
+	}
+
+	// Finished: a new trigger runs; {} leaves rtArgs null.
+	trigger("1", `{}`)
+	waitFor(t, "run 22", func() bool { return len(s.Runs(1)) == 7 })
+	if run := s.Runs(1)[0]; run.ID != 22 || run.RtArgs != nil {
+		t.Errorf("run after {}: %+v", run)
+	}
+
+	for _, c := range []struct {
+		name, job, body, code string
+	}{
+		{"unknown job", "99", `{}`, "SCHEDULED_JOB_NOT_FOUND"},
+		{"non-numeric job", "x", `{}`, "INVALID_REQUEST"},
+		{"no body", "1", ``, "INVALID_REQUEST"},
+		{"null body", "1", `null`, "INVALID_REQUEST"},
+		{"bad JSON", "1", `{"args":`, "INVALID_REQUEST"},
+		{"args not a string", "1", `{"args":5}`, "INVALID_REQUEST"},
+		{"trailing garbage", "1", `{} x`, "INVALID_REQUEST"},
+		{"over 1 MiB", "1", `{"args":"` + strings.Repeat("a", 1<<20) + `"}`, "INVALID_REQUEST"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if r := trigger(c.job, c.body); r.status != 400 || r.apiCode() != c.code {
+				t.Errorf("%d %.200s, want 400 %s", r.status, r.body, c.code)
+			}
+		})
+	}
+	if n := len(s.Runs(1)); n != 7 {
+		t.Errorf("rejected triggers created runs: %d", n)
+	}
+}
+
+func TestTriggerStartDelay(t *testing.T) {
+	cfg := testConfig()
+	cfg.Jobs[0].StartDelay = Duration(150 * time.Millisecond)
+	s := newTestServer(t, cfg)
+	tok := login(t, s, "admin", "Admin@123")
+	if r := call(t, "POST", s.URL()+"/scheduled-jobs/1/runs", tok, `{}`); r.status != 200 {
+		t.Fatal(r.status)
+	}
+	if r := call(t, "POST", s.URL()+"/scheduled-jobs/1/runs", tok, `{"args":"second"}`); r.status != 200 {
+		t.Fatal(r.status)
+	}
+	waitFor(t, "the delayed run", func() bool { return len(s.Runs(1)) == 6 })
+	// Both queued triggers start within ~ms of each other: the second finds the first in
+	// progress and is dropped.
+	time.Sleep(100 * time.Millisecond)
+	if n := len(s.Runs(1)); n != 6 {
+		t.Errorf("%d runs, want 6", n)
+	}
+
+	// Close cancels a queued start.
+	s2, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call(t, "POST", s2.URL()+"/scheduled-jobs/1/runs", "basic:admin:Admin@123", `{}`)
+	s2.Close()
+	s2.Close() // twice is fine
+	time.Sleep(250 * time.Millisecond)
+	if n := len(s2.Runs(1)); n != 5 {
+		t.Errorf("a start queued before Close ran after it: %d runs", n)
+	}
+}
+
+func TestRunLifecycle(t *testing.T) {
+	s := newTestServer(t, testConfig())
+	tok := login(t, s, "admin", "Admin@123")
+	for _, c := range []struct {
+		job     int64
+		dur     time.Duration
+		status  string
+		message *string
+		logFile bool
+	}{
+		{1, 100 * time.Millisecond, StatusSucceeded, nil, true},
+		{2, 50 * time.Millisecond, StatusFailed, ptr("Query failed: timeout"), false},
+	} {
+		run, err := s.StartRunAs("admin", c.job, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		url := fmt.Sprintf("%s/scheduled-jobs/%d/runs/%d", s.URL(), c.job, run.ID)
+		var got runOut
+		call(t, "GET", url, tok, "").decode(t, &got)
+		if got.Status == StatusInProgress && (got.FinishedAt != nil || got.Message != nil || got.LogFilePath != nil) {
+			t.Errorf("in-progress run has finish fields: %+v", got)
+		}
+		waitFor(t, "the run to finish", func() bool {
+			call(t, "GET", url, tok, "").decode(t, &got)
+			return got.Status != StatusInProgress
+		})
+		if got.Status != c.status || got.FinishedAt == nil || *got.FinishedAt != run.StartedAt.Add(c.dur).UnixMilli() {
+			t.Errorf("job %d finished as %+v, want %s at startedAt+%s", c.job, got, c.status, c.dur)
+		}
+		if !reflect.DeepEqual(got.Message, c.message) || (got.LogFilePath != nil) != c.logFile {
+			t.Errorf("job %d: message %v logFilePath %v", c.job, got.Message, got.LogFilePath)
+		}
+		snap := s.Runs(c.job)[0]
+		if snap.Status != c.status || !snap.FinishedAt.Equal(run.StartedAt.Add(c.dur)) {
+			t.Errorf("Runs snapshot: %+v", snap)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestStartRunAs(t *testing.T) {
+	s := newTestServer(t, testConfig())
+	run, err := s.StartRunAs("alice", 4, "nightly")
+	if err != nil || run.ID != 21 || run.Status != StatusInProgress || run.RunBy != "alice" || *run.RtArgs != "nightly" {
+		t.Fatalf("StartRunAs: %+v %v", run, err)
+	}
+	for _, c := range []struct {
+		user string
+		job  int64
+		want error
+	}{
+		{"alice", 4, errJobBusy},
+		{"alice", 6, errJobBusy},
+		{"alice", 3, errJobDisabled},
+		{"alice", 99, errJobNotFound},
+	} {
+		if _, err := s.StartRunAs(c.user, c.job, ""); !errors.Is(err, c.want) {
+			t.Errorf("job %d: %v, want %v", c.job, err, c.want)
+		}
+	}
+	if _, err := s.StartRunAs("nobody", 1, ""); err == nil {
+		t.Error("unknown user accepted")
+	}
+}
+
+func TestListRuns(t *testing.T) {
+	cfg := testConfig()
+	cfg.Timezone = "Asia/Kolkata" // +05:30, for the zone-less forms
+	s := newTestServer(t, cfg)
+	admin := login(t, s, "admin", "Admin@123")
+	alice := login(t, s, "alice", "Alice@123")
+	cases := []struct {
+		name, auth, query string
+		want              []int64
+		code              string
+	}{
+		{"all, newest first", admin, "", []int64{14, 13, 12, 11, 10}, ""},
+		{"non-admin sees own runs", alice, "", []int64{12}, ""},
+		{"status", admin, "?status=FAILED", []int64{11}, ""},
+		{"status succeeded", admin, "?status=SUCCEEDED&maxResults=2", []int64{14, 13}, ""},
+		{"maxResults", admin, "?maxResults=1", []int64{14}, ""},
+		{"maxResults large", admin, "?maxResults=1000", []int64{14, 13, 12, 11, 10}, ""},
+		// 2022-02-22 05:30 IST = 2022-02-22T00:00Z: run 12 starts exactly then (bounds inclusive).
+		// 2022-02-22 00:00 IST = 2022-02-21T18:30Z: run 11 (23:59Z) is on the 22nd in the server's zone.
+		{"fromDate date in server zone", admin, "?fromDate=20220222", []int64{14, 13, 12, 11}, ""},
+		{"fromDate datetime, inclusive", admin, "?fromDate=20220222T053000", []int64{14, 13, 12}, ""},
+		{"toDate datetime, inclusive", admin, "?toDate=20220222T053000", []int64{12, 11, 10}, ""},
+		{"toDate date is that day's start", admin, "?toDate=20220222", []int64{10}, ""},
+		{"ISO Z", admin, "?fromDate=2022-02-21T06:15:00.000Z&toDate=2022-02-21T23:59:00Z", []int64{11, 10}, ""},
+		{"ISO offset", admin, "?fromDate=2022-02-21T11:45:00.001%2B05:30", []int64{14, 13, 12, 11}, ""},
+		{"both and status", admin, "?fromDate=20220221&toDate=20220303&status=SUCCEEDED", []int64{14, 13, 12, 10}, ""},
+		{"empty params", admin, "?fromDate=&toDate=&status=&maxResults=", []int64{14, 13, 12, 11, 10}, ""},
+		{"unknown job", admin, "unknown", []int64{}, ""},
+		{"bad status", admin, "?status=DONE", nil, "INVALID_REQUEST"},
+		{"lowercase status", admin, "?status=failed", nil, "INVALID_REQUEST"},
+		{"bad maxResults", admin, "?maxResults=ten", nil, "INVALID_REQUEST"},
+		{"zero maxResults", admin, "?maxResults=0", nil, "INVALID_REQUEST"},
+		{"negative maxResults", admin, "?maxResults=-1", nil, "INVALID_REQUEST"},
+		{"dashed date", admin, "?fromDate=2022-02-21", nil, "INVALID_REQUEST"},
+		{"date with space time", admin, "?fromDate=2022-02-21%2006:15", nil, "INVALID_REQUEST"},
+		{"ISO without zone", admin, "?toDate=2022-02-21T06:15:00", nil, "INVALID_REQUEST"},
+		{"bad month", admin, "?toDate=20221321", nil, "INVALID_REQUEST"},
+		{"short date", admin, "?toDate=2022022", nil, "INVALID_REQUEST"},
+		{"epoch millis", admin, "?fromDate=1645424100000", nil, "INVALID_REQUEST"},
+		{"bad job id", admin, "bad", nil, "INVALID_REQUEST"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			url := s.URL() + "/scheduled-jobs/1/runs" + c.query
+			switch c.query {
+			case "unknown":
+				url = s.URL() + "/scheduled-jobs/99/runs"
+			case "bad":
+				url = s.URL() + "/scheduled-jobs/x/runs"
+			}
+			r := call(t, "GET", url, c.auth, "")
+			if c.code != "" {
+				if r.status != 400 || r.apiCode() != c.code {
+					t.Fatalf("%d %s, want 400 %s", r.status, r.body, c.code)
+				}
+				return
+			}
+			var runs []runOut
+			r.decode(t, &runs)
+			if r.status != 200 || !reflect.DeepEqual(ids(runs), c.want) {
+				t.Fatalf("%d: ids %v, want %v (%s)", r.status, ids(runs), c.want, r.body)
+			}
+		})
+	}
+
+	// The JSON of a run, nulls included.
+	var raw []map[string]json.RawMessage
+	call(t, "GET", s.URL()+"/scheduled-jobs/1/runs?status=FAILED", admin, "").decode(t, &raw)
+	want := map[string]string{"id": "11", "jobId": "1", "jobName": `"Specimen export"`, "status": `"FAILED"`,
+		"startedAt": "1645487940000", "finishedAt": "1645488060000", "rtArgs": "null", "message": `"Query failed"`, "logFilePath": "null"}
+	for k, v := range want {
+		if string(raw[0][k]) != v {
+			t.Errorf("%s = %s, want %s", k, raw[0][k], v)
+		}
+	}
+	var by map[string]any
+	json.Unmarshal(raw[0]["runBy"], &by)
+	for _, k := range []string{"id", "firstName", "lastName", "loginName", "emailAddress", "domain"} {
+		if _, ok := by[k]; !ok {
+			t.Errorf("runBy lacks %s", k)
+		}
+	}
+
+	// A run in progress is listed with status IN_PROGRESS and a null finishedAt.
+	var runs []runOut
+	call(t, "GET", s.URL()+"/scheduled-jobs/6/runs?status=IN_PROGRESS&toDate="+time.Now().UTC().Format(time.RFC3339), admin, "").decode(t, &runs)
+	if len(runs) != 1 || runs[0].FinishedAt != nil || runs[0].Status != StatusInProgress {
+		t.Errorf("in-progress run: %+v", runs)
+	}
+}
+
+func TestGetRun(t *testing.T) {
+	s := newTestServer(t, testConfig())
+	admin := login(t, s, "admin", "Admin@123")
+	alice := login(t, s, "alice", "Alice@123")
+	cases := []struct {
+		name, auth, path string
+		wantID           int64
+		code             string
+	}{
+		{"admin", admin, "/scheduled-jobs/1/runs/10", 10, ""},
+		{"jobId is not checked", admin, "/scheduled-jobs/999/runs/20", 20, ""},
+		{"own run", alice, "/scheduled-jobs/1/runs/12", 12, ""},
+		{"another's run", alice, "/scheduled-jobs/1/runs/10", 0, "SCHEDULED_JOB_OP_NOT_ALLOWED"},
+		{"unknown run", admin, "/scheduled-jobs/1/runs/9999", 0, "SCHEDULED_JOB_JOB_RUN_NOT_FOUND"},
+		{"non-numeric run", admin, "/scheduled-jobs/1/runs/abc", 0, "INVALID_REQUEST"},
+		{"non-numeric job", admin, "/scheduled-jobs/abc/runs/10", 0, "INVALID_REQUEST"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := call(t, "GET", s.URL()+c.path, c.auth, "")
+			if c.code != "" {
+				if r.status != 400 || r.apiCode() != c.code {
+					t.Fatalf("%d %s, want 400 %s", r.status, r.body, c.code)
+				}
+				return
+			}
+			var run runOut
+			r.decode(t, &run)
+			if r.status != 200 || run.ID != c.wantID {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+		})
+	}
+	var run runOut
+	call(t, "GET", s.URL()+"/scheduled-jobs/1/runs/10", admin, "").decode(t, &run)
+	if run.JobID != 1 || run.RtArgs == nil || *run.RtArgs != "a b" || run.RunBy.LoginName != "admin" || run.RunBy.Domain != "openspecimen" ||
+		run.LogFilePath == nil || !strings.HasSuffix(*run.LogFilePath, "/old.csv") || run.Message != nil {
+		t.Errorf("run 10: %+v", run)
+	}
+}
+
+func TestResultFile(t *testing.T) {
+	cfg := testConfig()
+	cfg.Jobs = append(cfg.Jobs,
+		JobConfig{ID: 7, Name: "Big", Result: &ResultConfig{Filename: "big.csv", GenerateBytes: 10 << 20}},
+		JobConfig{ID: 8, Name: "Big zipped", Result: &ResultConfig{Filename: "big_${run_id}.csv", GenerateBytes: 100_000, Zip: true}},
+	)
+	s := newTestServer(t, cfg)
+	admin := login(t, s, "admin", "Admin@123")
+	alice := login(t, s, "alice", "Alice@123")
+	bob := login(t, s, "bob", "Bob@123")
+	file := func(job, run int64) string {
+		return fmt.Sprintf("%s/scheduled-jobs/%d/runs/%d/result-file", s.URL(), job, run)
+	}
+
+	inProgress, _ := s.StartRunAs("admin", 4, "")
+	failed, _ := s.StartRunAs("admin", 2, "")
+	quick, _ := s.StartRunAs("alice", 1, "--cp 7")
+	big, _ := s.StartRunAs("admin", 7, "")
+	bigZip, _ := s.StartRunAs("admin", 8, "")
+	waitFor(t, "runs to finish", func() bool {
+		return s.Runs(2)[0].Status == StatusFailed && s.Runs(1)[0].Status == StatusSucceeded
+	})
+
+	errCases := []struct {
+		name, auth string
+		job, run   int64
+		code       string
+	}{
+		{"in progress", admin, 4, inProgress.ID, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
+		{"seeded in progress", admin, 6, 20, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
+		{"failed", admin, 2, failed.ID, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
+		{"seeded failed", admin, 1, 11, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
+		{"file gone", admin, 1, 14, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND"},
+		{"unknown run", admin, 1, 999, "SCHEDULED_JOB_JOB_RUN_NOT_FOUND"},
+		{"another's run", alice, 1, 10, "SCHEDULED_JOB_OP_NOT_ALLOWED"},
+		{"not a recipient of job 7", bob, 7, big.ID, "SCHEDULED_JOB_OP_NOT_ALLOWED"},
+	}
+	for _, c := range errCases {
+		t.Run(c.name, func(t *testing.T) {
+			r := call(t, "GET", file(c.job, c.run), c.auth, "")
+			if r.status != 400 || r.apiCode() != c.code || r.header.Get("Content-Disposition") != "" {
+				t.Fatalf("%d %s %v, want 400 %s", r.status, r.body, r.header, c.code)
+			}
+		})
+	}
+
+	t.Run("plain csv", func(t *testing.T) {
+		r := call(t, "GET", file(1, 10), admin, "")
+		if r.status != 200 || string(r.body) != "x,10\n" ||
+			!strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") ||
+			r.header.Get("Content-Disposition") != `attachment;filename="old.csv"` || r.header.Get("Content-Length") != "5" {
+			t.Fatalf("%d %q %v", r.status, r.body, r.header)
+		}
+	})
+	t.Run("binary", func(t *testing.T) {
+		r := call(t, "GET", file(1, 13), admin, "")
+		if r.status != 200 || !bytes.Equal(r.body, []byte{0xff, 0, 0xfe, 1}) {
+			t.Fatalf("%d %v", r.status, r.body)
+		}
+	})
+	for _, c := range []struct{ name, auth string }{{"zip by the runner", alice}, {"zip by a recipient", bob}, {"zip by an admin", admin}} {
+		t.Run(c.name, func(t *testing.T) {
+			r := call(t, "GET", file(1, quick.ID), c.auth, "")
+			if r.status != 200 || r.header.Get("Content-Type") != "application/zip" ||
+				r.header.Get("Content-Disposition") != `attachment;filename="specimens.csv.zip"` {
+				t.Fatalf("%d %v %s", r.status, r.header, r.body)
+			}
+			if got := unzipOne(t, r.body, "specimens.csv"); got != fmt.Sprintf("id,args\n%d,--cp 7\n", quick.ID) {
+				t.Errorf("zipped content %q", got)
+			}
+		})
+	}
+	t.Run("generated 10 MiB, streamed", func(t *testing.T) {
+		resp, err := http.DefaultClient.Do(authed(t, "GET", file(7, big.ID), admin))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		n, err := io.Copy(io.Discard, resp.Body)
+		if err != nil || resp.StatusCode != 200 || n != 10<<20 || resp.ContentLength != 10<<20 {
+			t.Fatalf("%d: %d bytes (Content-Length %d): %v", resp.StatusCode, n, resp.ContentLength, err)
+		}
+	})
+	t.Run("generated zipped", func(t *testing.T) {
+		r := call(t, "GET", file(8, bigZip.ID), admin, "")
+		name := fmt.Sprintf("big_%d.csv", bigZip.ID)
+		if r.status != 200 || r.header.Get("Content-Disposition") != `attachment;filename="`+name+`.zip"` {
+			t.Fatalf("%d %v", r.status, r.header)
+		}
+		got := unzipOne(t, r.body, name)
+		if len(got) != 100_000 || !strings.HasPrefix(got, "row,run_id,value\n1,") {
+			t.Errorf("generated zip entry: %d bytes, %.40q", len(got), got)
+		}
+	})
+}
+
+func authed(t *testing.T, method, url, token string) *http.Request {
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-OS-API-TOKEN", token)
+	return req
+}
+
+func unzipOne(t *testing.T, data []byte, name string) string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("not a zip: %v", err)
+	}
+	if len(zr.File) != 1 || zr.File[0].Name != name {
+		t.Fatalf("zip entries: %v", zr.File)
+	}
+	f, err := zr.File[0].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestFaults(t *testing.T) {
+	s := newTestServer(t, testConfig())
+	tok := login(t, s, "admin", "Admin@123")
+	job := s.URL() + "/scheduled-jobs/1"
+
+	t.Run("errorRate", func(t *testing.T) {
+		s.SetFaults(FaultConfig{ErrorRate: 1})
+		before := s.RequestCount("GET", "/scheduled-jobs/{jobId}")
+		r := call(t, "GET", job, tok, "")
+		if r.status != 503 || r.apiCode() != "INTERNAL_ERROR" {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		if r := call(t, "POST", job+"/runs", tok, `{}`); r.status != 503 {
+			t.Fatalf("trigger: %d", r.status)
+		}
+		if got := s.RequestCount("GET", "/scheduled-jobs/{jobId}"); got != before {
+			t.Errorf("a 503 reached the handler")
+		}
+		if n := len(s.Runs(1)); n != 5 {
+			t.Errorf("a 503 trigger was carried out: %d runs", n)
+		}
+		s.SetFaults(FaultConfig{})
+		if r := call(t, "GET", job, tok, ""); r.status != 200 {
+			t.Fatalf("after clearing faults: %d", r.status)
+		}
+	})
+
+	t.Run("errorRate is seeded", func(t *testing.T) {
+		pattern := func() string {
+			s.SetFaults(FaultConfig{ErrorRate: 0.5, Seed: 42})
+			var b strings.Builder
+			for i := 0; i < 20; i++ {
+				fmt.Fprint(&b, call(t, "GET", job, tok, "").status/100)
+			}
+			return b.String()
+		}
+		p1, p2 := pattern(), pattern()
+		if p1 != p2 || !strings.Contains(p1, "2") || !strings.Contains(p1, "5") {
+			t.Errorf("patterns %s and %s", p1, p2)
+		}
+		s.SetFaults(FaultConfig{})
+	})
+
+	t.Run("dropResponseRate", func(t *testing.T) {
+		s.SetFaults(FaultConfig{DropResponseRate: 1})
+		defer s.SetFaults(FaultConfig{})
+		if _, err := send("POST", job+"/runs", tok, `{"args":"dropped"}`); err == nil {
+			t.Fatal("the dropped trigger got an answer")
+		}
+		runs := s.Runs(1)
+		if len(runs) != 6 || runs[0].RtArgs == nil || *runs[0].RtArgs != "dropped" {
+			t.Fatalf("the dropped trigger was not carried out: %+v", runs)
+		}
+		// Only triggers are dropped.
+		if r := call(t, "GET", job, tok, ""); r.status != 200 {
+			t.Fatalf("GET with dropResponseRate: %d", r.status)
+		}
+	})
+
+	t.Run("dropResponseRate without a listener", func(t *testing.T) {
+		s.SetFaults(FaultConfig{DropResponseRate: 1})
+		defer s.SetFaults(FaultConfig{})
+		waitFor(t, "job 2 idle", func() bool { r := s.Runs(2); return len(r) == 0 || r[0].Status != StatusInProgress })
+		req := httptest.NewRequest("POST", BasePath+"/scheduled-jobs/2/runs", strings.NewReader(`{}`))
+		req.Header.Set("X-OS-API-TOKEN", tok)
+		func() {
+			defer func() {
+				if v := recover(); v != http.ErrAbortHandler {
+					t.Errorf("recovered %v, want http.ErrAbortHandler", v)
+				}
+			}()
+			s.Handler().ServeHTTP(httptest.NewRecorder(), req)
+		}()
+		if n := len(s.Runs(2)); n != 1 {
+			t.Errorf("job 2 has %d runs", n)
+		}
+	})
+
+	t.Run("latency", func(t *testing.T) {
+		s.SetFaults(FaultConfig{Latency: Duration(time.Hour)})
+		defer s.SetFaults(FaultConfig{})
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", job, nil)
+		req.Header.Set("X-OS-API-TOKEN", tok)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			t.Fatalf("answered %d within the latency", resp.StatusCode)
+		}
+		s.SetFaults(FaultConfig{Latency: Duration(50 * time.Millisecond)})
+		if r := call(t, "GET", job, tok, ""); r.status != 200 {
+			t.Fatalf("with latency: %d", r.status)
+		}
+	})
+}
+
+func TestCloseDoesNotWaitForLatency(t *testing.T) {
+	s, err := New(Config{Faults: FaultConfig{Latency: Duration(time.Hour)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := send("GET", s.URL()+"/scheduled-jobs/1", "basic:admin:Admin@123", "")
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // the request may or may not be in flight: Close must return either way
+	s.Close()
+	<-done
+}
+
+func TestRequestCountAndHandler(t *testing.T) {
+	s := newTestServer(t, testConfig())
+	tok := login(t, s, "admin", "Admin@123")
+	call(t, "GET", s.URL()+"/scheduled-jobs/1/runs/10", tok, "")
+	call(t, "GET", s.URL()+"/scheduled-jobs/2/runs/11", "bad", "")
+	// The handler works without the listener.
+	req := httptest.NewRequest("GET", BasePath+"/scheduled-jobs/1/runs/10", nil)
+	req.Header.Set("X-OS-API-TOKEN", tok)
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"id":10`) {
+		t.Fatalf("Handler: %d %s", rec.Code, rec.Body)
+	}
+	if got := s.RequestCount("GET", "/scheduled-jobs/{jobId}/runs/{runId}"); got != 3 {
+		t.Errorf("RequestCount = %d, want 3", got)
+	}
+	if got := s.RequestCount("POST", "/sessions"); got != 1 {
+		t.Errorf("POST /sessions count = %d", got)
+	}
+}
+
+func TestLogger(t *testing.T) {
+	var buf syncBuffer
+	cfg := testConfig()
+	cfg.Logger = log.New(&buf, "", 0)
+	s := newTestServer(t, cfg)
+	tok := login(t, s, "admin", "Admin@123")
+	call(t, "GET", s.URL()+"/scheduled-jobs/1?x=secret", tok, "")
+	call(t, "GET", s.URL()+"/scheduled-jobs/1", "basic:alice:Alice@123", "")
+	s.Close()
+	out := buf.String()
+	for _, secret := range []string{"Admin@123", "Alice@123", tok, "secret"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log holds a secret %q:\n%s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "POST "+BasePath+"/sessions 200") || !strings.Contains(out, "GET "+BasePath+"/scheduled-jobs/1 200") {
+		t.Errorf("log:\n%s", out)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// TestConcurrency hammers one server from 50 goroutines (run it with -race) and checks the
+// invariants: at most one IN_PROGRESS run per job at any moment, and unique run ids.
+func TestConcurrency(t *testing.T) {
+	cfg := testConfig()
+	cfg.Jobs[0].Duration = Duration(10 * time.Millisecond)
+	cfg.Jobs[1].Duration = Duration(5 * time.Millisecond)
+	cfg.Jobs = append(cfg.Jobs, JobConfig{ID: 9, Name: "Delayed", Duration: Duration(3 * time.Millisecond), StartDelay: Duration(2 * time.Millisecond)})
+	s := newTestServer(t, cfg)
+	tokens := []string{login(t, s, "admin", "Admin@123"), login(t, s, "alice", "Alice@123")}
+	jobs := []int64{1, 2, 3, 9}
+
+	stop := make(chan struct{})
+	checkerDone := make(chan struct{})
+	var violations []string
+	go func() {
+		defer close(checkerDone)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			for _, j := range jobs {
+				n := 0
+				for _, r := range s.Runs(j) {
+					if r.Status == StatusInProgress {
+						n++
+					}
+				}
+				if n > 1 {
+					violations = append(violations, fmt.Sprintf("job %d has %d runs in progress", j, n))
+				}
+			}
+		}
+	}()
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for g := 0; g < 50; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok := tokens[g%2]
+			for i := 0; i < 20; i++ {
+				job := jobs[(g+i)%len(jobs)]
+				base := fmt.Sprintf("%s/scheduled-jobs/%d", s.URL(), job)
+				var err error
+				switch i % 3 {
+				case 0:
+					var r response
+					if r, err = send("POST", base+"/runs", tok, fmt.Sprintf(`{"args":"g%d i%d"}`, g, i)); err == nil && r.status != 200 {
+						err = fmt.Errorf("trigger: %d %s", r.status, r.body)
+					}
+				case 1:
+					var r response
+					if r, err = send("GET", base+"/runs?maxResults=5", tok, ""); err == nil {
+						var runs []runOut
+						if r.status != 200 || json.Unmarshal(r.body, &runs) != nil {
+							err = fmt.Errorf("list: %d %s", r.status, r.body)
+						} else if len(runs) > 0 {
+							r, err = send("GET", fmt.Sprintf("%s/runs/%d", base, runs[0].ID), tok, "")
+							if err == nil && r.status != 200 {
+								err = fmt.Errorf("get: %d %s", r.status, r.body)
+							}
+						}
+					}
+				case 2:
+					if _, e := s.StartRunAs("alice", job, "direct"); e != nil && !errors.Is(e, errJobBusy) && !errors.Is(e, errJobDisabled) {
+						err = e
+					}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	<-checkerDone
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for _, v := range violations {
+		t.Error(v)
+	}
+	seen := map[int64]bool{}
+	total := 0
+	for _, j := range []int64{1, 2, 3, 4, 5, 6, 9} {
+		for _, r := range s.Runs(j) {
+			if seen[r.ID] {
+				t.Errorf("duplicate run id %d", r.ID)
+			}
+			seen[r.ID] = true
+			total++
+		}
+	}
+	if len(s.Runs(3)) != 0 {
+		t.Error("the disabled job ran")
+	}
+	t.Logf("%d runs in all", total)
+}
