@@ -1,0 +1,423 @@
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Defaults of Config and of the timing knobs.
+const (
+	DefaultDomain         = "openspecimen"
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultMaxRetries     = 4
+
+	defaultRetryWaitMin = 200 * time.Millisecond
+	defaultRetryWaitMax = 3 * time.Second
+)
+
+// Logger receives the client's log lines: one per request (method, path, status, duration),
+// retries, logins and the decisions of StartRun and WaitForRun. Level is "trace", "debug",
+// "info" or "warn". Fields never hold a password, a token or file contents.
+type Logger interface {
+	Log(ctx context.Context, level string, msg string, fields map[string]any)
+}
+
+// Config configures a Client. See New.
+type Config struct {
+	// URL is the REST root, e.g. http://host/openspecimen/rest/ng (a trailing slash is fine).
+	URL string
+	// Token is an API token, sent as X-OS-API-TOKEN. Set it, or Username and Password.
+	Token string
+	// Username and Password log in with POST /sessions on first use.
+	Username, Password string
+	// Domain is the login domain; default "openspecimen".
+	Domain string
+	// CACertPEM holds extra root certificates (PEM), added to the system pool.
+	CACertPEM []byte
+	// InsecureSkipVerify turns TLS certificate verification off. For tests only.
+	InsecureSkipVerify bool
+	// RequestTimeout bounds each HTTP attempt (headers and body; for a result file, each
+	// pause in the stream). 0 means 30s.
+	RequestTimeout time.Duration
+	// MaxRetries is how many times an idempotent request (GET, DELETE /sessions) is retried
+	// after a connection error, a 429 or a 5xx. A negative value means the default, 4; 0 turns
+	// retries off. A trigger (POST) is never retried by the transport.
+	MaxRetries int
+	// UserAgent, e.g. "terraform-provider-openspecimen/0.1.0".
+	UserAgent string
+	// Logger receives log lines; nil is silent.
+	Logger Logger
+	// HTTPClient is an optional base client. Its Transport (read at each request, so a test may
+	// activate httpmock on it before or after New) carries the requests; its Timeout and
+	// CheckRedirect are not used: redirects are never followed, so that the token is not
+	// sent elsewhere. CACertPEM and InsecureSkipVerify apply only when its Transport is nil or
+	// an *http.Transport at New.
+	HTTPClient *http.Client
+	// Location is the zone of zone-less dates sent to the server; nil means UTC.
+	Location *time.Location
+}
+
+// Client talks to OpenSpecimen's REST API. It is safe for concurrent use.
+type Client struct {
+	root      string // REST root, without trailing slash
+	rootPath  string // path part of root, to shorten logged paths
+	token     string // static API token ("" when logging in)
+	username  string
+	password  string
+	domain    string
+	userAgent string
+	logger    Logger
+	loc       *time.Location
+	http      *retryablehttp.Client
+
+	mu          sync.Mutex
+	session     string     // session token from POST /sessions
+	loginName   string     // known login name
+	loginFlight *loginCall // in-flight login, shared
+	loginErr    error      // permanent login failure (refused credentials), not retried
+
+	// Timing knobs, replaced in tests.
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+
+	appearPollMin, appearPollMax time.Duration // StartRun: run list polling
+	waitPollMin, waitPollMax     time.Duration // WaitForRun: backoff
+	waitPollDense                time.Duration // WaitForRun: around the predicted end
+	retryAfterMax                time.Duration // cap of a server's Retry-After
+}
+
+type loginCall struct {
+	done chan struct{}
+	err  error
+}
+
+// New checks cfg and returns a client. It does not touch the network: a login, if any,
+// happens on first use (or with Login).
+func New(cfg Config) (*Client, error) {
+	u, err := url.Parse(strings.TrimSpace(cfg.URL))
+	switch {
+	case strings.TrimSpace(cfg.URL) == "":
+		return nil, errors.New("url is required: the REST root, e.g. https://host/openspecimen/rest/ng")
+	case err != nil:
+		return nil, fmt.Errorf("url %q is not a valid URL: %v", cfg.URL, unwrapURLError(err))
+	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Opaque != "":
+		return nil, fmt.Errorf("url %q must be an absolute http:// or https:// URL, e.g. https://host/openspecimen/rest/ng", cfg.URL)
+	case u.User != nil:
+		return nil, errors.New("url must not hold credentials: use token, or username and password")
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("url %q must not have a query or a fragment", u.Redacted())
+	}
+	hasToken := cfg.Token != ""
+	hasUser := cfg.Username != "" || cfg.Password != ""
+	switch {
+	case hasToken && hasUser:
+		return nil, errors.New("set either token or username and password, not both")
+	case !hasToken && !hasUser:
+		return nil, errors.New("no credentials: set token, or username and password")
+	case !hasToken && cfg.Username == "":
+		return nil, errors.New("password is set but username is empty")
+	case !hasToken && cfg.Password == "":
+		return nil, errors.New("username is set but password is empty")
+	}
+	if cfg.RequestTimeout < 0 {
+		return nil, fmt.Errorf("request timeout %s must not be negative", cfg.RequestTimeout)
+	}
+
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify} //nolint:gosec // explicit opt-in
+	if len(cfg.CACertPEM) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(cfg.CACertPEM) {
+			return nil, errors.New("the CA certificate bundle holds no valid PEM certificate")
+		}
+		tlsCfg.RootCAs = pool
+	}
+
+	c := &Client{
+		root:          strings.TrimRight(u.String(), "/"),
+		rootPath:      strings.TrimRight(u.Path, "/"),
+		token:         cfg.Token,
+		username:      cfg.Username,
+		password:      cfg.Password,
+		domain:        cfg.Domain,
+		userAgent:     cfg.UserAgent,
+		logger:        cfg.Logger,
+		loc:           cfg.Location,
+		now:           time.Now,
+		sleep:         sleepCtx,
+		appearPollMin: 50 * time.Millisecond,
+		appearPollMax: 500 * time.Millisecond,
+		waitPollMin:   100 * time.Millisecond,
+		waitPollMax:   5 * time.Second,
+		waitPollDense: 100 * time.Millisecond,
+		retryAfterMax: 30 * time.Second,
+	}
+	if c.domain == "" {
+		c.domain = DefaultDomain
+	}
+	if c.loc == nil {
+		c.loc = time.UTC
+	}
+	timeout := cfg.RequestTimeout
+	if timeout == 0 {
+		timeout = DefaultRequestTimeout
+	}
+	maxRetries := cfg.MaxRetries
+	if maxRetries < 0 {
+		maxRetries = DefaultMaxRetries
+	}
+
+	tt := &timeoutTransport{timeout: timeout}
+	hc := &http.Client{
+		Transport: tt,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse // answered as an error naming the Location
+		},
+	}
+	wantTLS := len(cfg.CACertPEM) > 0 || cfg.InsecureSkipVerify
+	switch base := cfg.HTTPClient; {
+	case base == nil:
+		tr := defaultTransport()
+		tr.TLSClientConfig = tlsCfg
+		tt.base = func() http.RoundTripper { return tr }
+	default:
+		hc.Jar = base.Jar
+		if t, ok := base.Transport.(*http.Transport); (ok || base.Transport == nil) && wantTLS {
+			tr := defaultTransport()
+			if t != nil {
+				tr = t.Clone()
+			}
+			tr.TLSClientConfig = tlsCfg
+			tt.base = func() http.RoundTripper { return tr }
+			break
+		}
+		tt.base = func() http.RoundTripper {
+			if base.Transport != nil {
+				return base.Transport
+			}
+			return http.DefaultTransport
+		}
+	}
+	c.http = &retryablehttp.Client{
+		HTTPClient:   hc,
+		Logger:       nil, // retryablehttp's own lines go through the hooks below
+		RetryWaitMin: defaultRetryWaitMin,
+		RetryWaitMax: defaultRetryWaitMax,
+		RetryMax:     maxRetries,
+		CheckRetry:   checkRetry,
+		Backoff:      c.backoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, attempt int) {
+			if attempt > 0 {
+				c.log(req.Context(), "warn", "retrying OpenSpecimen request", map[string]any{
+					"method": req.Method, "path": c.shortPath(req.URL.Path), "attempt": attempt + 1,
+				})
+			}
+		},
+	}
+	return c, nil
+}
+
+// defaultTransport returns a copy of net/http's default transport, or a new one when that
+// was replaced by something else.
+func defaultTransport() *http.Transport {
+	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+		return t.Clone()
+	}
+	return &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true,
+		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second}
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// LoginName returns the login name of the user, once known: after a login, or the username
+// of the configuration. It is "" with an API token.
+func (c *Client) LoginName() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loginName != "" {
+		return c.loginName
+	}
+	return c.username
+}
+
+// Login logs in with the username and password now (a no-op with a token, or when already
+// logged in). Concurrent callers share one login.
+func (c *Client) Login(ctx context.Context) error {
+	if c.token != "" {
+		return nil
+	}
+	_, err := c.sessionToken(ctx)
+	return err
+}
+
+// Close ends the session opened by a login (DELETE /sessions). It does nothing with a token.
+// The client may be used again after Close: it logs in again.
+func (c *Client) Close(ctx context.Context) error {
+	c.mu.Lock()
+	session := c.session
+	c.session = ""
+	c.mu.Unlock()
+	if c.token != "" || session == "" {
+		return nil
+	}
+	o := reqOpts{method: http.MethodDelete, path: "/sessions", idempotent: true}
+	resp, err := c.send(ctx, o, session)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode/100 == 2 {
+		return nil // a 401 means the session had already expired
+	}
+	return c.apiError(o, resp)
+}
+
+// sessionToken returns the session token, logging in if there is none.
+func (c *Client) sessionToken(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	tok := c.session
+	c.mu.Unlock()
+	if tok != "" {
+		return tok, nil
+	}
+	if err := c.login(ctx, ""); err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.session == "" { // closed concurrently
+		return "", errors.New("the OpenSpecimen session was closed")
+	}
+	return c.session, nil
+}
+
+// login logs in unless the session is already newer than stale. Every concurrent caller
+// shares one login; it runs detached from the first caller's context (bounded by the request
+// timeout), so that one caller giving up does not fail the others. A refused login is
+// remembered and not tried again, so as not to lock the account.
+func (c *Client) login(ctx context.Context, stale string) error {
+	c.mu.Lock()
+	if c.loginErr != nil {
+		err := c.loginErr
+		c.mu.Unlock()
+		return err
+	}
+	if c.session != "" && c.session != stale {
+		c.mu.Unlock()
+		return nil
+	}
+	call := c.loginFlight
+	if call == nil {
+		call = &loginCall{done: make(chan struct{})}
+		c.loginFlight = call
+		go func(ctx context.Context) {
+			tok, name, err := c.doLogin(ctx)
+			c.mu.Lock()
+			if err == nil {
+				c.session, c.loginName = tok, name
+			} else if le := (*LoginError)(nil); errors.As(err, &le) {
+				c.loginErr = err
+			}
+			call.err = err
+			c.loginFlight = nil
+			c.mu.Unlock()
+			close(call.done)
+		}(context.WithoutCancel(ctx))
+	}
+	c.mu.Unlock()
+	select {
+	case <-call.done:
+		return call.err
+	case <-ctx.Done():
+		return fmt.Errorf("logging in to OpenSpecimen: %w", ctx.Err())
+	}
+}
+
+func (c *Client) doLogin(ctx context.Context) (token, loginName string, err error) {
+	o := reqOpts{method: http.MethodPost, path: "/sessions", body: map[string]string{
+		"loginName": c.username, "password": c.password, "domainName": c.domain,
+	}}
+	c.log(ctx, "debug", "logging in to OpenSpecimen", map[string]any{"login_name": c.username, "domain": c.domain})
+	resp, err := c.send(ctx, o, "")
+	if err != nil {
+		return "", "", fmt.Errorf("logging in to OpenSpecimen as %q: %w", c.username, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		ae := c.apiError(o, resp)
+		switch {
+		case resp.StatusCode == http.StatusUnauthorized || ae.hasCode(CodeInvalidCredentials):
+			return "", "", &LoginError{Err: ae, Reason: fmt.Sprintf(
+				"login refused for user %q in domain %q: wrong user name or password, or the account is locked", c.username, c.domain)}
+		case resp.StatusCode/100 == 4:
+			why := ae.Message
+			if ae.Code != "" {
+				why = ae.Code + ": " + why
+			}
+			return "", "", &LoginError{Err: ae, Reason: fmt.Sprintf("login refused for user %q in domain %q: %s", c.username, c.domain, why)}
+		}
+		return "", "", fmt.Errorf("logging in to OpenSpecimen as %q: %w", c.username, ae)
+	}
+	var ans struct {
+		Token              string `json:"token"`
+		LoginName          string `json:"loginName"`
+		ResetPasswordToken string `json:"resetPasswordToken"`
+	}
+	if err := c.decode(o, resp, &ans); err != nil {
+		return "", "", fmt.Errorf("logging in to OpenSpecimen as %q: %w", c.username, err)
+	}
+	if ans.Token == "" {
+		if ans.ResetPasswordToken != "" {
+			return "", "", &LoginError{ResetRequired: true, Reason: fmt.Sprintf(
+				"the password of user %q must be reset in OpenSpecimen before the API can be used: "+
+					"log in to OpenSpecimen in a browser, set a new password, then update the provider configuration", c.username)}
+		}
+		return "", "", &badBodyError{Method: o.method, Path: o.path, StatusCode: resp.StatusCode,
+			Err: errors.New("the login answer holds no token")}
+	}
+	if ans.LoginName == "" {
+		ans.LoginName = c.username
+	}
+	c.log(ctx, "info", "logged in to OpenSpecimen", map[string]any{"login_name": ans.LoginName})
+	return ans.Token, ans.LoginName, nil
+}
+
+func (c *Client) log(ctx context.Context, level, msg string, fields map[string]any) {
+	if c.logger != nil {
+		c.logger.Log(ctx, level, msg, fields)
+	}
+}
+
+// sleepCtx sleeps for d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,247 @@
+package client
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Error codes of OpenSpecimen that this package gives a meaning to.
+const (
+	CodeJobNotFound        = "SCHEDULED_JOB_NOT_FOUND"
+	CodeRunNotFound        = "SCHEDULED_JOB_JOB_RUN_NOT_FOUND"
+	CodeInvalidCredentials = "AUTH_INVALID_CREDENTIALS"
+)
+
+// APIError is an error answer of the server. Code and Message come from OpenSpecimen's JSON
+// error array (the first entry; further messages are joined into Message). For an answer that
+// is not OpenSpecimen JSON (an HTML 401 or 404 page, an empty body) Code is empty and Message
+// is a short excerpt of the body.
+type APIError struct {
+	StatusCode int
+	Code       string
+	Message    string
+	Method     string
+	Path       string
+
+	codes []string // every code of the array, for IsCode
+}
+
+// Error reads like "GET /scheduled-jobs/7: 400 SCHEDULED_JOB_NOT_FOUND: Job does not exist.".
+func (e *APIError) Error() string {
+	var b strings.Builder
+	if e.Method != "" || e.Path != "" {
+		b.WriteString(strings.TrimSpace(e.Method + " " + e.Path))
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "%d", e.StatusCode)
+	if e.Code != "" {
+		b.WriteString(" " + e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	return b.String()
+}
+
+// hasCode reports whether the error carries the code, in any entry of the array.
+func (e *APIError) hasCode(code string) bool {
+	if strings.EqualFold(e.Code, code) {
+		return true
+	}
+	for _, c := range e.codes {
+		if strings.EqualFold(c, code) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsNotFound reports whether err says that the job or the run does not exist (for this user):
+// SCHEDULED_JOB_NOT_FOUND or SCHEDULED_JOB_JOB_RUN_NOT_FOUND, also when GetRun finds that the
+// run belongs to another job.
+func IsNotFound(err error) bool {
+	return IsCode(err, CodeJobNotFound) || IsCode(err, CodeRunNotFound)
+}
+
+// IsCode reports whether err is (or wraps) an *APIError carrying the OpenSpecimen code.
+func IsCode(err error, code string) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.hasCode(code)
+}
+
+// JobRunningError is returned by StartRun with IfRunningFail when the job has a run in
+// progress (a trigger now would be dropped by the server).
+type JobRunningError struct {
+	JobID int64
+	Run   Run
+}
+
+func (e *JobRunningError) Error() string {
+	by := e.Run.RunByLogin()
+	if by == "" {
+		by = "an unknown user"
+	}
+	return fmt.Sprintf("job %d already has run %d in progress (started by %s)", e.JobID, e.Run.ID, by)
+}
+
+// LoginError is a refused login: wrong credentials, or a password that must be reset in
+// OpenSpecimen before the API can be used. Error() is Reason alone; Err holds the server's
+// answer when there was one.
+type LoginError struct {
+	Reason        string
+	ResetRequired bool
+	Err           error
+}
+
+func (e *LoginError) Error() string { return e.Reason }
+
+// Unwrap returns the underlying error, if any.
+func (e *LoginError) Unwrap() error { return e.Err }
+
+// RunNotIdentifiedError is returned by StartRun when no run of this user with these args
+// appeared after Triggers triggers: the server dropped them (job busy or disabled) or the run
+// never started.
+type RunNotIdentifiedError struct {
+	JobID    int64
+	Triggers int
+}
+
+func (e *RunNotIdentifiedError) Error() string {
+	return fmt.Sprintf("job %d was triggered %d time(s) but no run of it by this user with these args appeared: "+
+		"OpenSpecimen silently drops triggers of a busy or disabled job", e.JobID, e.Triggers)
+}
+
+// badBodyError is a 2xx answer whose body is not the JSON expected.
+type badBodyError struct {
+	Method, Path string
+	StatusCode   int
+	ContentType  string
+	Excerpt      string
+	Err          error
+}
+
+func (e *badBodyError) Error() string {
+	what := "a body that is not OpenSpecimen JSON"
+	if e.Excerpt == "" {
+		what = "an empty body, not OpenSpecimen JSON"
+	}
+	msg := fmt.Sprintf("%s %s: server answered %d with %s: is the url the REST root (ending in /openspecimen/rest/ng)?",
+		e.Method, e.Path, e.StatusCode, what)
+	if e.ContentType != "" {
+		msg += " (Content-Type " + e.ContentType + ")"
+	}
+	if e.Excerpt != "" {
+		msg += fmt.Sprintf(" Body starts: %q", e.Excerpt)
+	}
+	if e.Err != nil {
+		msg += " (" + e.Err.Error() + ")"
+	}
+	return msg
+}
+
+func (e *badBodyError) Unwrap() error { return e.Err }
+
+const excerptLen = 200
+
+var (
+	reScriptStyle = regexp.MustCompile(`(?is)<(script|style)\b.*?</(script|style)\s*>`)
+	reTitle       = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title\s*>`)
+	reTag         = regexp.MustCompile(`(?s)<[^>]*>`)
+	reSpace       = regexp.MustCompile(`\s+`)
+)
+
+// parseAPIError builds an APIError from an error answer. body may be a prefix of the real
+// body (reads are bounded). It never fails: an unparsable body gives a short excerpt.
+func parseAPIError(status int, method, path string, body []byte) *APIError {
+	e := &APIError{StatusCode: status, Method: method, Path: path}
+	trimmed := strings.TrimSpace(string(body))
+	var entries []struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	switch {
+	case trimmed == "":
+		e.Message = "empty body"
+	case strings.HasPrefix(trimmed, "["):
+		if json.Unmarshal([]byte(trimmed), &entries) == nil && len(entries) > 0 {
+			var msgs []string
+			for _, en := range entries {
+				if en.Code != "" {
+					e.codes = append(e.codes, clip(en.Code, 100))
+				}
+				if m := strings.TrimSpace(en.Message); m != "" {
+					msgs = append(msgs, m)
+				}
+			}
+			if len(e.codes) > 0 {
+				e.Code = e.codes[0]
+			}
+			e.Message = clip(strings.Join(msgs, "; "), 1000)
+			if e.Code != "" || e.Message != "" {
+				return e
+			}
+		}
+		e.Message = excerpt(trimmed)
+	case strings.HasPrefix(trimmed, "{"):
+		// Not the documented form, but some filters answer one object.
+		var one struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+			Error   string `json:"error"`
+		}
+		if json.Unmarshal([]byte(trimmed), &one) == nil && (one.Code != "" || one.Message != "" || one.Error != "") {
+			e.Code = clip(one.Code, 100)
+			if e.Code != "" {
+				e.codes = []string{e.Code}
+			}
+			e.Message = clip(strings.TrimSpace(one.Message+" "+one.Error), 1000)
+			return e
+		}
+		e.Message = excerpt(trimmed)
+	case strings.HasPrefix(trimmed, "<"):
+		e.Message = htmlExcerpt(trimmed)
+	default:
+		e.Message = excerpt(trimmed)
+	}
+	return e
+}
+
+// htmlExcerpt summarises an HTML page: its title, else its text.
+func htmlExcerpt(s string) string {
+	s = reScriptStyle.ReplaceAllString(s, " ")
+	if m := reTitle.FindStringSubmatch(s); m != nil {
+		if t := excerpt(html.UnescapeString(reTag.ReplaceAllString(m[1], " "))); t != "" {
+			return "HTML page: " + t
+		}
+	}
+	text := excerpt(html.UnescapeString(reTag.ReplaceAllString(s, " ")))
+	if text == "" {
+		return "HTML page without text"
+	}
+	return "HTML page: " + text
+}
+
+// excerpt collapses white space and keeps at most excerptLen runes of valid UTF-8.
+func excerpt(s string) string {
+	return clip(strings.TrimSpace(reSpace.ReplaceAllString(strings.ToValidUTF8(s, "?"), " ")), excerptLen)
+}
+
+// clip cuts s to at most n runes, marking the cut, and drops control characters.
+func clip(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}

@@ -1,0 +1,322 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+)
+
+func TestParseDate(t *testing.T) {
+	kolkata := time.FixedZone("IST", 5*3600+1800)
+	tests := []struct {
+		in       string
+		loc      *time.Location
+		want     time.Time
+		dateOnly bool
+	}{
+		{"20220221", nil, time.Date(2022, 2, 21, 0, 0, 0, 0, time.UTC), true},
+		{" 20220221 ", kolkata, time.Date(2022, 2, 21, 0, 0, 0, 0, kolkata), true},
+		{"20220221T061500", nil, time.Date(2022, 2, 21, 6, 15, 0, 0, time.UTC), false},
+		{"20220221t061500", kolkata, time.Date(2022, 2, 21, 6, 15, 0, 0, kolkata), false},
+		{"2022-02-21T06:15:00Z", kolkata, time.Date(2022, 2, 21, 6, 15, 0, 0, time.UTC), false},
+		{"2022-02-21T06:15:00.5+05:30", nil, time.Date(2022, 2, 21, 0, 45, 0, 500e6, time.UTC), false},
+	}
+	for _, tc := range tests {
+		got, dateOnly, err := ParseDate(tc.in, tc.loc)
+		if err != nil || !got.Equal(tc.want) || dateOnly != tc.dateOnly {
+			t.Errorf("ParseDate(%q) = %v, %v, %v; want %v, %v", tc.in, got, dateOnly, err, tc.want, tc.dateOnly)
+		}
+	}
+	for _, in := range []string{"", "2022-02-21", "20221341", "20220221T256000", "2022-02-21T06:15:00", "yesterday", "20220221T0615"} {
+		_, _, err := ParseDate(in, nil)
+		if err == nil || !strings.Contains(err.Error(), "20220221T061500") || !strings.Contains(err.Error(), "RFC 3339") {
+			t.Errorf("ParseDate(%q) error = %v", in, err)
+		}
+	}
+}
+
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"20220221", "20220221T061500", "2022-02-21T06:15:00Z", "2022-02-21T06:15:00.123+05:30", "", "x", "99999999T999999"} {
+		f.Add(s)
+	}
+	loc := time.FixedZone("X", -3*3600)
+	f.Fuzz(func(t *testing.T, s string) {
+		tm, dateOnly, err := ParseDate(s, loc)
+		if err != nil {
+			if !strings.Contains(err.Error(), "accepted") && !strings.Contains(err.Error(), "use RFC 3339") {
+				t.Fatalf("unclear error %v", err)
+			}
+			return
+		}
+		if dateOnly {
+			if h, m, sec := tm.In(loc).Clock(); h != 0 || m != 0 || sec != 0 {
+				t.Fatalf("date %q parsed to %v, not midnight", s, tm)
+			}
+			if got := tm.In(loc).Format(layoutDate); got != strings.TrimSpace(s) {
+				t.Fatalf("date %q round-trips to %q", s, got)
+			}
+		}
+	})
+}
+
+func FuzzParseAPIError(f *testing.F) {
+	for _, s := range []string{`[{"code":"A","message":"m"}]`, `{"code":"C"}`, "<html><title>t</title></html>", "", "[", "\xff\xfe", `[{"code":1}]`} {
+		f.Add(400, []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		e := parseAPIError(status, "GET", "/p", body)
+		if e == nil || e.StatusCode != status {
+			t.Fatal("no error")
+		}
+		msg := e.Error()
+		if !strings.HasPrefix(msg, "GET /p: ") || !utf8Valid(msg) {
+			t.Fatalf("bad message %q", msg)
+		}
+		if len([]rune(e.Message)) > 1001 || len([]rune(e.Code)) > 101 {
+			t.Fatalf("unbounded message of %d runes", len([]rune(e.Message)))
+		}
+	})
+}
+
+func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "") == s }
+
+func TestTypes(t *testing.T) {
+	if !(&Job{}).Active() || !(&Job{ActivityStatus: "ACTIVE"}).Active() || (&Job{ActivityStatus: "Disabled"}).Active() {
+		t.Fatal("Active")
+	}
+	if !StatusFailed.Finished() || StatusInProgress.Finished() || RunStatus("X").Finished() {
+		t.Fatal("Finished")
+	}
+	if s, err := ParseRunStatus(" succeeded"); err != nil || s != StatusSucceeded {
+		t.Fatal(s, err)
+	}
+	if _, err := ParseRunStatus("STOPPED"); err == nil {
+		t.Fatal("STOPPED accepted")
+	}
+	var r Run
+	if err := json.Unmarshal([]byte(`{"id":1,"jobId":2,"status":"FAILED","startedAt":1700000000123,"finishedAt":null,
+		"rtArgs":null,"message":"boom","runBy":{"loginName":"bob"},"extra":{"x":1}}`), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Args() != "" || r.MessageText() != "boom" || r.RunByLogin() != "bob" || r.FinishedAt != nil ||
+		r.StartedAt.UnixMilli() != 1700000000123 || r.StartedAt.Location() != time.UTC {
+		t.Fatalf("%+v", r)
+	}
+	if (&Run{}).RunByLogin() != "" {
+		t.Fatal("RunByLogin")
+	}
+	var em EpochMillis
+	for in, want := range map[string]int64{`"1700000000000"`: 1700000000000, `1.7e12`: 1700000000000, `null`: 0} {
+		em = EpochMillis{}
+		if err := json.Unmarshal([]byte(in), &em); err != nil || (want != 0 && em.UnixMilli() != want) {
+			t.Fatalf("%s: %v %v", in, em, err)
+		}
+	}
+	for _, in := range []string{`"x"`, `true`, `1e300`, `"`} {
+		if err := em.UnmarshalJSON([]byte(in)); err == nil {
+			t.Fatalf("%s accepted", in)
+		}
+	}
+	b, _ := json.Marshal(EpochMillis{time.UnixMilli(42)})
+	if string(b) != "42" {
+		t.Fatal(string(b))
+	}
+	if (&JobRunningError{JobID: 1, Run: Run{ID: 2}}).Error() != "job 1 already has run 2 in progress (started by an unknown user)" {
+		t.Fatal("JobRunningError")
+	}
+	if !strings.Contains((&RunNotIdentifiedError{JobID: 1, Triggers: 3}).Error(), "3 time(s)") {
+		t.Fatal("RunNotIdentifiedError")
+	}
+}
+
+func TestListRunsFilter(t *testing.T) {
+	loc := time.FixedZone("IST", 5*3600+1800)
+	e := newEnv(t, func(c *Config) { c.Location = loc })
+	day := func(d, h int) *EpochMillis { return &EpochMillis{time.Date(2022, 2, d, h, 0, 0, 0, loc).UTC()} }
+	mk := func(id int64, st RunStatus, started *EpochMillis) *Run {
+		return &Run{ID: id, JobID: 7, Status: st, StartedAt: started}
+	}
+	// Server order scrambled on purpose; 6 is in progress and would be dropped by a server
+	// comparing toDate with finishedAt.
+	e.fs.runs = []*Run{
+		mk(3, StatusSucceeded, day(20, 23)),
+		mk(1, StatusFailed, day(19, 10)),
+		mk(4, StatusSucceeded, day(21, 0)),
+		mk(5, StatusFailed, day(21, 23)),
+		mk(6, StatusInProgress, day(21, 23)),
+		mk(7, StatusSucceeded, day(22, 0)),
+		mk(8, StatusSucceeded, nil),
+	}
+	ctx := t.Context()
+	from, _, _ := ParseDate("20220220T120000", loc)
+	to, dateOnly, _ := ParseDate("20220221", loc)
+	runs, err := e.c.ListRuns(ctx, 7, RunFilter{From: &from, To: &to, ToIsDate: dateOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(runs); got != "6 5 4 3" {
+		t.Fatalf("runs %s", got)
+	}
+	q, _ := url.ParseQuery(e.fs.queries[0])
+	if q.Get("fromDate") != "20220219T120000" || q.Get("toDate") != "20220223T000000" || q.Has("status") || q.Has("maxResults") {
+		t.Fatalf("query %v", q)
+	}
+	// A date-time To is inclusive; status and max results filter too.
+	to2, _, _ := ParseDate("2022-02-21T00:00:00+05:30", nil)
+	runs, _ = e.c.ListRuns(ctx, 7, RunFilter{To: &to2, Status: "succeeded", MaxResults: 3})
+	if got := ids(runs); got != "4" {
+		t.Fatalf("runs %s", got)
+	}
+	q, _ = url.ParseQuery(e.fs.queries[1])
+	if q.Get("status") != "SUCCEEDED" || q.Get("maxResults") != "3" || q.Has("fromDate") || q.Get("toDate") != "20220222T000000" {
+		t.Fatalf("query %v", q)
+	}
+	runs, _ = e.c.ListRuns(ctx, 7, RunFilter{Status: StatusInProgress})
+	if got := ids(runs); got != "6" {
+		t.Fatalf("runs %s", got)
+	}
+	runs, _ = e.c.ListRuns(ctx, 7, RunFilter{})
+	if got := ids(runs); got != "8 7 6 5 4 3 1" {
+		t.Fatalf("runs %s", got)
+	}
+	// The cap applies after the client's filter too (a server may ignore maxResults).
+	e.fs.ignoreMax = true
+	runs, _ = e.c.ListRuns(ctx, 7, RunFilter{MaxResults: 2})
+	if got := ids(runs); got != "8 7" {
+		t.Fatalf("runs %s", got)
+	}
+	if _, err := e.c.ListRuns(ctx, 7, RunFilter{Status: "DONE"}); err == nil {
+		t.Fatal("bad status accepted")
+	}
+	if _, err := e.c.ListRuns(ctx, 7, RunFilter{From: &to2, To: &from}); err == nil || !strings.Contains(err.Error(), "after") {
+		t.Fatalf("err = %v", err)
+	}
+	e.fs.runs = append(e.fs.runs, mk(9, "STOPPED", day(22, 1)))
+	if _, err := e.c.ListRuns(ctx, 7, RunFilter{}); err == nil || !strings.Contains(err.Error(), "STOPPED") {
+		t.Fatalf("err = %v", err)
+	}
+	// Unknown job: [] (as the server), not an error.
+	if runs, err := e.c.ListRuns(ctx, 99, RunFilter{}); err != nil || len(runs) != 0 {
+		t.Fatal(runs, err)
+	}
+}
+
+func ids(runs []Run) string {
+	var s []string
+	for _, r := range runs {
+		s = append(s, itoa(r.ID))
+	}
+	return strings.Join(s, " ")
+}
+
+func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestGetJobNotFound(t *testing.T) {
+	e := newEnv(t, nil)
+	_, err := e.c.GetJob(t.Context(), 99)
+	if !IsNotFound(err) || err.Error() != "GET /scheduled-jobs/99: 400 SCHEDULED_JOB_NOT_FOUND: Job does not exist." {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestGetRun(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := t.Context()
+	r := e.fs.addRun(8, "bob", "x", StatusSucceeded)
+	if got, err := e.c.GetRun(ctx, 8, r.ID); err != nil || got.ID != r.ID || got.Args() != "x" {
+		t.Fatal(got, err)
+	}
+	// The server finds run r under job 7 too: the client must not.
+	_, err := e.c.GetRun(ctx, 7, r.ID)
+	if !IsNotFound(err) || !strings.Contains(err.Error(), "belongs to job 8, not to job 7") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := e.c.GetRun(ctx, 7, 12345); !IsNotFound(err) {
+		t.Fatalf("err = %v", err)
+	}
+	r.Status = "PAUSED"
+	if _, err := e.c.GetRun(ctx, 8, r.ID); err == nil || !strings.Contains(err.Error(), "PAUSED") {
+		t.Fatalf("err = %v", err)
+	}
+	e.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/8/runs/5", httpmock.NewStringResponder(200, `{"status":"FAILED"}`))
+	if _, err := e.c.GetRun(ctx, 8, 5); err == nil || !strings.Contains(err.Error(), "no run id") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestOpenResultFile(t *testing.T) {
+	tests := []struct{ header, want string }{
+		{`attachment;filename="scheduled_query_3_101.csv.zip"`, "scheduled_query_3_101.csv.zip"},
+		{`attachment;filename=scheduled_query_3_101.csv.zip`, "scheduled_query_3_101.csv.zip"},
+		{`attachment; filename=my report.csv`, "my report.csv"},
+		{`attachment; filename="../../etc/passwd"`, "passwd"},
+		{`attachment; filename="a;b.csv`, "a;b.csv"},
+		{`attachment; filename=..\..\x.csv; size=3`, "x.csv"},
+		{``, ""},
+		{`attachment; filename=""`, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.header, func(t *testing.T) {
+			e := newEnv(t, nil)
+			payload := strings.Repeat("PK\x03\x04data", 1000)
+			resp := httpmock.NewStringResponse(200, payload)
+			resp.Header.Set("Content-Type", "application/zip")
+			if tc.header != "" {
+				resp.Header.Set("Content-Disposition", tc.header)
+			}
+			resp.ContentLength = int64(len(payload))
+			e.fs.resultFiles[101] = resp
+			rf, err := e.c.OpenResultFile(t.Context(), 7, 101)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rf.Body.Close()
+			b, err := io.ReadAll(rf.Body)
+			if err != nil || string(b) != payload || rf.Filename != tc.want || rf.ContentType != "application/zip" || rf.Length != int64(len(payload)) {
+				t.Fatalf("file %q %q %d, %d bytes, err %v", rf.Filename, rf.ContentType, rf.Length, len(b), err)
+			}
+			if strings.Contains(e.log.all(), "data") {
+				t.Fatal("file contents logged")
+			}
+		})
+	}
+	e := newEnv(t, nil)
+	_, err := e.c.OpenResultFile(t.Context(), 7, 102)
+	if !IsCode(err, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE") || IsNotFound(err) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestResultFileIdleTimeout(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.RequestTimeout = 30 * time.Millisecond })
+	e.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7/runs/1/result-file", func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Header: http.Header{}, ContentLength: -1,
+			Body: io.NopCloser(io.MultiReader(strings.NewReader("first"), ctxReader{r.Context()}))}, nil
+	})
+	rf, err := e.c.OpenResultFile(t.Context(), 7, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Body.Close()
+	b, err := io.ReadAll(rf.Body)
+	var te *timeoutError
+	if string(b) != "first" || !errors.As(err, &te) || rf.Length != -1 {
+		t.Fatalf("read %q, err %v", b, err)
+	}
+}
+
+// ctxReader blocks until its context ends: a stalled stream.
+type ctxReader struct{ ctx context.Context }
+
+func (r ctxReader) Read([]byte) (int, error) {
+	<-r.ctx.Done()
+	return 0, r.ctx.Err()
+}

@@ -1,0 +1,335 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sort"
+	"strings"
+	"time"
+)
+
+// IfRunning says what StartRun does when the job already has a run in progress, during which
+// the server would silently drop a trigger.
+type IfRunning string
+
+// The policies of StartOptions.IfRunning.
+const (
+	IfRunningWait IfRunning = "wait" // wait for that run to finish, then trigger
+	IfRunningFail IfRunning = "fail" // return a *JobRunningError naming that run
+)
+
+// StartOptions tunes StartRun.
+type StartOptions struct {
+	// IfRunning is the policy when the job is busy; "" means IfRunningWait.
+	IfRunning IfRunning
+	// AppearTimeout is how long the run record of a trigger may take to appear (the server
+	// creates it when a worker starts it); default 10s.
+	AppearTimeout time.Duration
+	// MaxTriggers bounds the triggers sent; default 3.
+	MaxTriggers int
+	// OnRunningWait, if set, is called before waiting for a run started by someone else.
+	OnRunningWait func(run Run)
+}
+
+// Number of newest runs read to find the run of a trigger.
+const recentRuns = 25
+
+// StartRun triggers a run of the job with args and returns the run that this trigger created.
+//
+// The trigger's answer does not name the run, and the server drops a trigger while the job
+// has a run in progress. So StartRun notes the newest run first (waiting for a run in
+// progress, or failing, per opts.IfRunning), triggers, and then polls the run list for the
+// first run newer than the noted one that was run by this user (unless the login name is
+// unknown, as with an API token) with these args. Someone else's run is never taken. If no
+// such run appears within opts.AppearTimeout, it waits for a run in progress that won the
+// race, if any, and triggers again, at most opts.MaxTriggers times in all, then returns a
+// *RunNotIdentifiedError. A trigger without a clear answer (no answer, 5xx) is not repeated
+// before the run it may have created has been looked for.
+func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts StartOptions) (*Run, error) {
+	switch opts.IfRunning {
+	case "":
+		opts.IfRunning = IfRunningWait
+	case IfRunningWait, IfRunningFail:
+	default:
+		return nil, fmt.Errorf("unknown if_running policy %q: expected %q or %q", opts.IfRunning, IfRunningWait, IfRunningFail)
+	}
+	if opts.AppearTimeout <= 0 {
+		opts.AppearTimeout = 10 * time.Second
+	}
+	if opts.MaxTriggers <= 0 {
+		opts.MaxTriggers = 3
+	}
+	if err := c.Login(ctx); err != nil {
+		return nil, err
+	}
+	me := ""
+	if c.token == "" {
+		me = c.LoginName()
+	}
+	fields := func(kv ...any) map[string]any {
+		m := map[string]any{"job_id": jobID}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	}
+
+	// 1. Note the newest run; a trigger now would be dropped while a run is in progress.
+	var noted int64
+	for {
+		runs, err := c.ListRuns(ctx, jobID, RunFilter{MaxResults: recentRuns})
+		if err != nil {
+			return nil, fmt.Errorf("listing the runs of job %d before triggering it: %w", jobID, err)
+		}
+		running := inProgress(runs)
+		if running == nil {
+			noted = newestID(runs)
+			break
+		}
+		if err := c.waitForeign(ctx, jobID, *running, opts); err != nil {
+			return nil, err
+		}
+	}
+	c.log(ctx, "debug", "triggering job run", fields("newest_run_id", noted, "login_name", me))
+
+	// 2. Trigger, then look for our run.
+	for triggers := 1; ; triggers++ {
+		_, terr := c.TriggerRun(ctx, jobID, args)
+		if terr != nil {
+			if ctx.Err() != nil || !ambiguous(terr) {
+				return nil, terr
+			}
+			c.log(ctx, "warn", "job trigger got no clear answer: looking for the run it may have created",
+				fields("error", terr.Error(), "trigger", triggers))
+		}
+		run, foreign, err := c.awaitRun(ctx, jobID, noted, me, args, opts.AppearTimeout)
+		if err != nil {
+			return nil, err
+		}
+		if run != nil {
+			c.log(ctx, "info", "job run started", fields("run_id", run.ID, "trigger", triggers))
+			return run, nil
+		}
+		if triggers >= opts.MaxTriggers {
+			if terr != nil {
+				return nil, fmt.Errorf("%w; the last trigger failed: %v", &RunNotIdentifiedError{JobID: jobID, Triggers: triggers}, terr)
+			}
+			return nil, &RunNotIdentifiedError{JobID: jobID, Triggers: triggers}
+		}
+		if foreign != nil {
+			// Someone else's trigger won the race: ours was dropped.
+			c.log(ctx, "info", "another run of the job started first: the trigger was dropped",
+				fields("running_run_id", foreign.ID, "run_by", foreign.RunByLogin(), "trigger", triggers))
+			if err := c.waitForeign(ctx, jobID, *foreign, opts); err != nil {
+				return nil, err
+			}
+		} else {
+			c.log(ctx, "warn", "no run appeared after the trigger: triggering again",
+				fields("trigger", triggers, "appear_timeout", opts.AppearTimeout.String()))
+		}
+	}
+}
+
+// waitForeign applies the IfRunning policy to a run in progress that is not ours.
+func (c *Client) waitForeign(ctx context.Context, jobID int64, run Run, opts StartOptions) error {
+	if opts.IfRunning == IfRunningFail {
+		return &JobRunningError{JobID: jobID, Run: run}
+	}
+	if opts.OnRunningWait != nil {
+		opts.OnRunningWait(run)
+	}
+	c.log(ctx, "info", "job already running: waiting for that run before triggering",
+		map[string]any{"job_id": jobID, "running_run_id": run.ID, "run_by": run.RunByLogin()})
+	if _, err := c.WaitForRun(ctx, jobID, run.ID); err != nil {
+		return fmt.Errorf("waiting for run %d of job %d (started by %s) to finish before triggering: %w",
+			run.ID, jobID, orUnknown(run.RunByLogin()), err)
+	}
+	return nil
+}
+
+// awaitRun polls the run list for up to timeout for the first run newer than noted by me (any
+// user when me is "") with args. When none appears, foreign is a run in progress that is not
+// ours, if any.
+func (c *Client) awaitRun(ctx context.Context, jobID, noted int64, me, args string, timeout time.Duration) (mine, foreign *Run, err error) {
+	deadline := c.now().Add(timeout)
+	delay := c.appearPollMin
+	failures := 0
+	for {
+		runs, err := c.ListRuns(ctx, jobID, RunFilter{MaxResults: recentRuns})
+		switch {
+		case err == nil:
+			failures = 0
+			foreign = nil
+			// Newest first: the last match is the oldest run newer than noted.
+			for i := len(runs) - 1; i >= 0; i-- {
+				r := runs[i]
+				if r.ID > noted && isOurs(&r, me, args) {
+					return &r, nil, nil
+				}
+			}
+			foreign = inProgress(runs)
+		case ctx.Err() != nil || !isTransient(err):
+			return nil, nil, err
+		default:
+			if failures++; failures > maxTransientFailures {
+				return nil, nil, err
+			}
+		}
+		if !c.now().Before(deadline) {
+			return nil, foreign, nil
+		}
+		if err := c.sleep(ctx, min(delay, deadline.Sub(c.now()))); err != nil {
+			return nil, nil, fmt.Errorf("looking for the run of job %d: %w", jobID, err)
+		}
+		delay = min(delay*3/2, c.appearPollMax)
+	}
+}
+
+// isOurs reports whether run is one that our trigger could have created.
+func isOurs(r *Run, me, args string) bool {
+	if me != "" && !strings.EqualFold(r.RunByLogin(), me) {
+		return false
+	}
+	return r.Args() == args
+}
+
+func inProgress(runs []Run) *Run {
+	for i := range runs {
+		if runs[i].Status == StatusInProgress {
+			r := runs[i]
+			return &r
+		}
+	}
+	return nil
+}
+
+func newestID(runs []Run) int64 {
+	var id int64
+	for _, r := range runs {
+		id = max(id, r.ID)
+	}
+	return id
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "an unknown user"
+	}
+	return s
+}
+
+// Consecutive transient read errors that WaitForRun and StartRun tolerate.
+const maxTransientFailures = 5
+
+// isTransient reports whether a read failed in a way that may pass: no answer, a broken
+// answer, 429 or 5xx.
+func isTransient(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode == 429 || ae.StatusCode >= 500
+	}
+	var te *transportError
+	var ne net.Error
+	var be *badBodyError
+	return errors.As(err, &te) || errors.As(err, &ne) || errors.As(err, &be) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// ambiguous reports whether a trigger may have reached the server although it failed: all
+// but a clear refusal (4xx, login error).
+func ambiguous(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode < 400 || ae.StatusCode >= 500 || ae.StatusCode == 429
+	}
+	var le *LoginError
+	return !errors.As(err, &le)
+}
+
+// WaitForRun polls the run until it has finished (SUCCEEDED or FAILED) or ctx ends, and
+// returns it. On cancellation it returns the last run seen with the context's error. Up to
+// five consecutive transient read errors are tolerated. An unknown status is an error.
+//
+// Polling is adaptive: quick at first, backing off to every 5s; from the durations of the
+// job's recent finished runs it predicts the run's end and polls densely around it, so that a
+// short job is seen finished soon after it ends without polling a long one all along.
+func (c *Client) WaitForRun(ctx context.Context, jobID, runID int64) (*Run, error) {
+	var last *Run
+	delay := c.waitPollMin
+	failures := 0
+	predicted := false
+	var winStart, winEnd time.Time
+	for {
+		run, err := c.GetRun(ctx, jobID, runID)
+		switch {
+		case err == nil:
+			failures = 0
+			last = run
+			if run.Status.Finished() {
+				return run, nil
+			}
+			if !predicted {
+				predicted = true
+				winStart, winEnd = c.predictEnd(ctx, jobID, run)
+			}
+		case ctx.Err() != nil:
+			return last, fmt.Errorf("waiting for run %d of job %d: %w", runID, jobID, ctx.Err())
+		case isTransient(err):
+			if failures++; failures > maxTransientFailures {
+				return last, fmt.Errorf("waiting for run %d of job %d: %d reads failed in a row: %w", runID, jobID, failures, err)
+			}
+			c.log(ctx, "debug", "reading the run failed: trying again", map[string]any{"job_id": jobID, "run_id": runID, "error": err.Error()})
+		default:
+			return last, err
+		}
+
+		d := delay
+		delay = min(delay*3/2, c.waitPollMax)
+		if now := c.now(); !winStart.IsZero() {
+			switch {
+			case now.Before(winStart):
+				d = min(d, winStart.Sub(now)) // wake up at the window
+			case now.Before(winEnd):
+				d = c.waitPollDense
+			}
+		}
+		if err := c.sleep(ctx, d); err != nil {
+			return last, fmt.Errorf("waiting for run %d of job %d: %w", runID, jobID, err)
+		}
+	}
+}
+
+// predictEnd estimates when run ends from the median duration of the job's recent finished
+// runs, and returns a window around that moment (zero times when there is nothing to go by).
+func (c *Client) predictEnd(ctx context.Context, jobID int64, run *Run) (start, end time.Time) {
+	if run.StartedAt == nil {
+		return
+	}
+	runs, err := c.ListRuns(ctx, jobID, RunFilter{MaxResults: 10})
+	if err != nil {
+		c.log(ctx, "debug", "cannot read past runs to predict the end of the run", map[string]any{"job_id": jobID, "error": err.Error()})
+		return
+	}
+	var ds []time.Duration
+	for i := range runs {
+		if d, ok := runs[i].duration(); ok && runs[i].ID != run.ID && runs[i].Status.Finished() {
+			ds = append(ds, d)
+		}
+	}
+	if len(ds) == 0 {
+		return
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	median := ds[len(ds)/2]
+	if len(ds)%2 == 0 {
+		median = (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
+	}
+	half := min(max(median/5, 500*time.Millisecond), 30*time.Second)
+	at := run.StartedAt.Add(median)
+	c.log(ctx, "debug", "predicted end of the run", map[string]any{
+		"job_id": jobID, "run_id": run.ID, "median_ms": median.Milliseconds(), "predicted_end": at.Format(time.RFC3339Nano),
+	})
+	return at.Add(-half), at.Add(half)
+}

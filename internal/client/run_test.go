@@ -1,0 +1,487 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+)
+
+var quick = StartOptions{AppearTimeout: time.Second}
+
+// dropTrigger makes the server drop every trigger, as for a disabled job.
+func dropTrigger(*fakeServer, int64, string, string) (*http.Response, error) { return nil, nil }
+
+func TestStartRunHappyPath(t *testing.T) {
+	e := newEnv(t, nil)
+	old := e.fs.addRun(7, "alice", "a b", StatusSucceeded) // same user and args, but older
+	run, err := e.c.StartRun(t.Context(), 7, "a b", StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.ID <= old.ID || run.RunByLogin() != "alice" || run.Args() != "a b" || run.Status != StatusInProgress {
+		t.Fatalf("run %+v", run)
+	}
+	if e.fs.triggers != 1 {
+		t.Fatalf("triggers = %d", e.fs.triggers)
+	}
+}
+
+func TestStartRunAppearsLate(t *testing.T) {
+	e := newEnv(t, nil)
+	var pending []string
+	e.fs.onTrigger = func(f *fakeServer, _ int64, args, user string) (*http.Response, error) {
+		pending = append(pending, user, args)
+		return nil, nil
+	}
+	e.fs.onList = func(f *fakeServer, id int64) {
+		if f.lists == 5 && pending != nil { // the worker pool was busy
+			f.addRun(id, pending[0], pending[1], StatusInProgress)
+		}
+	}
+	run, err := e.c.StartRun(t.Context(), 7, "", quick)
+	if err != nil || run.RunByLogin() != "alice" {
+		t.Fatal(run, err)
+	}
+	// Polling starts quickly and grows: 50ms, 75ms, 112.5ms...
+	s := e.clock.sleeps()
+	if len(s) != 3 || s[0] != 50*time.Millisecond || s[1] != 75*time.Millisecond {
+		t.Fatalf("sleeps %v", s)
+	}
+}
+
+func TestStartRunDroppedTriggers(t *testing.T) {
+	e := newEnv(t, nil)
+	e.fs.addRun(7, "alice", "", StatusSucceeded)
+	e.fs.onTrigger = dropTrigger
+	_, err := e.c.StartRun(t.Context(), 7, "", quick)
+	var ni *RunNotIdentifiedError
+	if !errors.As(err, &ni) || ni.Triggers != 3 || ni.JobID != 7 || e.fs.triggers != 3 {
+		t.Fatalf("err %v, triggers %d", err, e.fs.triggers)
+	}
+	var total time.Duration
+	for _, d := range e.clock.sleeps() {
+		if d > 500*time.Millisecond {
+			t.Fatalf("a poll sleep of %s", d)
+		}
+		total += d
+	}
+	if total != 3*time.Second {
+		t.Fatalf("waited %s in all, want 3 x AppearTimeout", total)
+	}
+	// MaxTriggers is honoured.
+	e.fs.triggers = 0
+	_, err = e.c.StartRun(t.Context(), 7, "", StartOptions{AppearTimeout: time.Second, MaxTriggers: 1})
+	if !errors.As(err, &ni) || ni.Triggers != 1 || e.fs.triggers != 1 {
+		t.Fatalf("err %v, triggers %d", err, e.fs.triggers)
+	}
+}
+
+func TestStartRunDroppedThenStarted(t *testing.T) {
+	e := newEnv(t, nil)
+	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
+		if f.triggers > 1 {
+			f.addRun(id, user, args, StatusInProgress)
+		}
+		return nil, nil
+	}
+	run, err := e.c.StartRun(t.Context(), 7, "x", quick)
+	if err != nil || run.Args() != "x" || e.fs.triggers != 2 {
+		t.Fatalf("run %v err %v triggers %d", run, err, e.fs.triggers)
+	}
+}
+
+func TestStartRunAlreadyRunningFail(t *testing.T) {
+	e := newEnv(t, nil)
+	busy := e.fs.addRun(7, "bob", "", StatusInProgress)
+	_, err := e.c.StartRun(t.Context(), 7, "", StartOptions{IfRunning: IfRunningFail})
+	var jr *JobRunningError
+	if !errors.As(err, &jr) || jr.Run.ID != busy.ID || jr.JobID != 7 || !strings.Contains(err.Error(), "started by bob") {
+		t.Fatalf("err = %v", err)
+	}
+	if e.fs.triggers != 0 {
+		t.Fatal("triggered a busy job")
+	}
+}
+
+func TestStartRunAlreadyRunningWait(t *testing.T) {
+	e := newEnv(t, nil)
+	busy := e.fs.addRun(7, "bob", "", StatusInProgress)
+	e.fs.finishAfter = 3
+	var waited []int64
+	run, err := e.c.StartRun(t.Context(), 7, "", StartOptions{OnRunningWait: func(r Run) { waited = append(waited, r.ID) }})
+	if err != nil || run.ID <= busy.ID || run.RunByLogin() != "alice" {
+		t.Fatal(run, err)
+	}
+	if len(waited) != 1 || waited[0] != busy.ID || e.fs.gets[busy.ID] != 3 || e.fs.triggers != 1 {
+		t.Fatalf("waited %v, gets %d, triggers %d", waited, e.fs.gets[busy.ID], e.fs.triggers)
+	}
+}
+
+func TestStartRunWaitFails(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.MaxRetries = 0 })
+	busy := e.fs.addRun(7, "bob", "", StatusInProgress)
+	e.fs.onRunGet = func(*fakeServer, *Run) (*http.Response, error) { return osError("RBAC_ACCESS_DENIED", "no"), nil }
+	_, err := e.c.StartRun(t.Context(), 7, "", StartOptions{})
+	if !IsCode(err, "RBAC_ACCESS_DENIED") || !strings.Contains(err.Error(), "before triggering") || e.fs.triggers != 0 {
+		t.Fatalf("err %v (run %d)", err, busy.ID)
+	}
+}
+
+// The server runs someone else's trigger first and drops ours: their run must not be taken.
+func TestStartRunForeignRunWinsRace(t *testing.T) {
+	for name, foreign := range map[string][2]string{
+		"other user":              {"bob", "a"},
+		"same user, other args":   {"alice", "other"},
+		"same user, args vs null": {"alice", ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			e.fs.finishAfter = 2
+			e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
+				if f.triggers == 1 {
+					f.addRun(id, foreign[0], foreign[1], StatusInProgress)
+				} else if f.inProgress(id) == nil {
+					f.addRun(id, user, args, StatusInProgress)
+				}
+				return nil, nil
+			}
+			var waited []Run
+			run, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{AppearTimeout: time.Second,
+				OnRunningWait: func(r Run) { waited = append(waited, r) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if run.RunByLogin() != "alice" || run.Args() != "a" || e.fs.triggers != 2 {
+				t.Fatalf("took run %+v after %d triggers", run, e.fs.triggers)
+			}
+			if len(waited) != 1 || waited[0].RunByLogin() != foreign[0] || waited[0].ID == run.ID {
+				t.Fatalf("waited for %+v", waited)
+			}
+		})
+	}
+	// With IfRunningFail, the race is reported.
+	e := newEnv(t, nil)
+	e.fs.onTrigger = func(f *fakeServer, id int64, _, _ string) (*http.Response, error) {
+		f.addRun(id, "bob", "", StatusInProgress)
+		return nil, nil
+	}
+	_, err := e.c.StartRun(t.Context(), 7, "", StartOptions{IfRunning: IfRunningFail, AppearTimeout: time.Second})
+	var jr *JobRunningError
+	if !errors.As(err, &jr) || jr.Run.RunByLogin() != "bob" || e.fs.triggers != 1 {
+		t.Fatalf("err %v, triggers %d", err, e.fs.triggers)
+	}
+}
+
+func TestStartRunTakesOldestMatch(t *testing.T) {
+	e := newEnv(t, nil)
+	var first *Run
+	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
+		first = f.addRun(id, user, args, StatusSucceeded)
+		f.addRun(id, user, args, StatusInProgress)
+		return nil, nil
+	}
+	run, err := e.c.StartRun(t.Context(), 7, "a", quick)
+	if err != nil || run.ID != first.ID {
+		t.Fatalf("run %v err %v, want %d", run, err, first.ID)
+	}
+}
+
+func TestStartRunWithToken(t *testing.T) {
+	e := newEnv(t, withToken)
+	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
+		if f.triggers == 1 {
+			f.addRun(id, "bob", "other", StatusSucceeded) // other args: not ours even with a token
+			return nil, nil
+		}
+		f.addRun(id, user, args, StatusInProgress)
+		return nil, nil
+	}
+	run, err := e.c.StartRun(t.Context(), 7, "a", quick)
+	if err != nil || run.RunByLogin() != "apiuser" || e.fs.triggers != 2 {
+		t.Fatalf("run %v err %v triggers %d", run, err, e.fs.triggers)
+	}
+}
+
+func TestStartRunAmbiguousTrigger(t *testing.T) {
+	// The trigger reached the server but the answer was lost: no second trigger.
+	e := newEnv(t, nil)
+	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
+		f.addRun(id, user, args, StatusInProgress)
+		return nil, errors.New("connection reset by peer")
+	}
+	run, err := e.c.StartRun(t.Context(), 7, "a", quick)
+	if err != nil || run.Args() != "a" || e.fs.triggers != 1 {
+		t.Fatalf("run %v err %v triggers %d", run, err, e.fs.triggers)
+	}
+	if !strings.Contains(e.log.all(), "no clear answer") {
+		t.Fatal("not logged")
+	}
+
+	// A 502 that did not reach the job: looked for, then triggered again.
+	e = newEnv(t, nil)
+	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
+		if f.triggers == 1 {
+			return httpmock.NewStringResponse(502, "<html>Bad Gateway</html>"), nil
+		}
+		f.addRun(id, user, args, StatusInProgress)
+		return nil, nil
+	}
+	run, err = e.c.StartRun(t.Context(), 7, "a", quick)
+	if err != nil || e.fs.triggers != 2 {
+		t.Fatalf("run %v err %v triggers %d", run, err, e.fs.triggers)
+	}
+
+	// Always failing: the error of the last trigger is kept.
+	e = newEnv(t, nil)
+	e.fs.onTrigger = func(*fakeServer, int64, string, string) (*http.Response, error) {
+		return nil, errors.New("connection refused")
+	}
+	_, err = e.c.StartRun(t.Context(), 7, "a", quick)
+	var ni *RunNotIdentifiedError
+	if !errors.As(err, &ni) || !strings.Contains(err.Error(), "connection refused") || e.fs.triggers != 3 {
+		t.Fatalf("err %v triggers %d", err, e.fs.triggers)
+	}
+}
+
+func TestStartRunClearRefusal(t *testing.T) {
+	e := newEnv(t, nil)
+	_, err := e.c.StartRun(t.Context(), 99, "", quick)
+	if !IsNotFound(err) || e.fs.triggers != 1 {
+		t.Fatalf("err %v triggers %d", err, e.fs.triggers)
+	}
+	if len(e.clock.sleeps()) != 0 {
+		t.Fatal("waited after a clear refusal")
+	}
+}
+
+func TestStartRunErrors(t *testing.T) {
+	ctx := t.Context()
+	e := newEnv(t, nil)
+	if _, err := e.c.StartRun(ctx, 7, "", StartOptions{IfRunning: "maybe"}); err == nil || !strings.Contains(err.Error(), "maybe") {
+		t.Fatalf("err = %v", err)
+	}
+	e = newEnv(t, func(c *Config) { c.Password = "bad" })
+	var le *LoginError
+	if _, err := e.c.StartRun(ctx, 7, "", quick); !errors.As(err, &le) {
+		t.Fatalf("err = %v", err)
+	}
+	e = newEnv(t, func(c *Config) { c.MaxRetries = 0 })
+	e.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7/runs", httpmock.NewStringResponder(400, "[{\"code\":\"RBAC_ACCESS_DENIED\"}]"))
+	if _, err := e.c.StartRun(ctx, 7, "", quick); !IsCode(err, "RBAC_ACCESS_DENIED") || !strings.Contains(err.Error(), "before triggering") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestStartRunTransientListErrors(t *testing.T) {
+	for _, tc := range []struct {
+		failures int
+		ok       bool
+	}{{5, true}, {6, false}} {
+		e := newEnv(t, func(c *Config) { c.MaxRetries = 0 })
+		var mu sync.Mutex
+		lists := 0
+		e.mt.RegisterResponder("GET", "=~/runs", func(r *http.Request) (*http.Response, error) {
+			mu.Lock()
+			lists++
+			n := lists
+			mu.Unlock()
+			if n > 1 && n <= 1+tc.failures { // the first list (before the trigger) succeeds
+				return httpmock.NewStringResponse(503, "busy"), nil
+			}
+			return e.fs.handle(r)
+		})
+		run, err := e.c.StartRun(t.Context(), 7, "", quick)
+		if tc.ok != (err == nil) {
+			t.Fatalf("%d failures: run %v err %v", tc.failures, run, err)
+		}
+		if e.fs.triggers != 1 {
+			t.Fatalf("triggers %d", e.fs.triggers)
+		}
+	}
+}
+
+func TestStartRunCancelled(t *testing.T) {
+	e := newEnv(t, nil)
+	e.fs.onTrigger = dropTrigger
+	ctx, cancel := context.WithCancel(t.Context())
+	e.clock.onSleep = func(n int, _ time.Duration) {
+		if n == 2 {
+			cancel()
+		}
+	}
+	_, err := e.c.StartRun(ctx, 7, "", quick)
+	if !errors.Is(err, context.Canceled) || e.fs.triggers != 1 {
+		t.Fatalf("err %v triggers %d", err, e.fs.triggers)
+	}
+}
+
+func TestWaitForRun(t *testing.T) {
+	e := newEnv(t, nil)
+	r := e.fs.addRun(7, "alice", "", StatusInProgress)
+	e.fs.finishAfter = 5
+	run, err := e.c.WaitForRun(t.Context(), 7, r.ID)
+	if err != nil || run.Status != StatusSucceeded || run.FinishedAt == nil {
+		t.Fatal(run, err)
+	}
+	// No past runs: plain backoff 100ms x1.5.
+	want := []time.Duration{100 * time.Millisecond, 150 * time.Millisecond, 225 * time.Millisecond, 337500 * time.Microsecond}
+	if s := e.clock.sleeps(); len(s) != 4 || s[0] != want[0] || s[3] != want[3] {
+		t.Fatalf("sleeps %v", s)
+	}
+	// Already finished: no sleep.
+	e.clock.slept = nil
+	if run, err := e.c.WaitForRun(t.Context(), 7, r.ID); err != nil || !run.Status.Finished() || len(e.clock.sleeps()) != 0 {
+		t.Fatal(run, err)
+	}
+}
+
+func TestWaitForRunBackoffCap(t *testing.T) {
+	e := newEnv(t, nil)
+	r := e.fs.addRun(7, "alice", "", StatusInProgress)
+	e.fs.finishAfter = 30
+	if _, err := e.c.WaitForRun(t.Context(), 7, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	s := e.clock.sleeps()
+	if s[len(s)-1] != 5*time.Second {
+		t.Fatalf("sleeps %v", s)
+	}
+	for _, d := range s {
+		if d > 5*time.Second {
+			t.Fatalf("sleep %s above the cap", d)
+		}
+	}
+}
+
+func TestWaitForRunPredictsEnd(t *testing.T) {
+	e := newEnv(t, nil)
+	for i := 0; i < 3; i++ {
+		e.fs.addRun(7, "bob", "", StatusSucceeded) // 10s each
+	}
+	r := e.fs.addRun(7, "alice", "", StatusInProgress)
+	start := e.clock.now()
+	r.StartedAt = &EpochMillis{start}
+	finishAt := start.Add(10*time.Second + 700*time.Millisecond)
+	e.fs.onRunGet = func(f *fakeServer, run *Run) (*http.Response, error) {
+		if run.Status == StatusInProgress && !e.clock.now().Before(finishAt) {
+			f.finish(run, StatusFailed)
+		}
+		return nil, nil
+	}
+	run, err := e.c.WaitForRun(t.Context(), 7, r.ID)
+	if err != nil || run.Status != StatusFailed {
+		t.Fatal(run, err)
+	}
+	// The window is 10s +/- 2s: the client wakes exactly at its start, polls every 100ms in
+	// it, and sees the end within one dense poll.
+	winStart, winEnd := start.Add(8*time.Second), start.Add(12*time.Second)
+	at := start
+	hitStart := false
+	for _, d := range e.clock.sleeps() {
+		if !at.Before(winStart) && at.Before(winEnd) && d != 100*time.Millisecond {
+			t.Fatalf("sleep of %s at +%s, inside the window", d, at.Sub(start))
+		}
+		if at.Before(winStart) && at.Add(d).After(winStart) {
+			t.Fatalf("sleep of %s at +%s jumps over the window", d, at.Sub(start))
+		}
+		at = at.Add(d)
+		hitStart = hitStart || at.Equal(winStart)
+	}
+	if !hitStart || at.Sub(finishAt) > 100*time.Millisecond || at.Before(finishAt) {
+		t.Fatalf("woke at window start: %v; ended at +%s", hitStart, at.Sub(start))
+	}
+	if n := len(e.clock.sleeps()); n > 40 {
+		t.Fatalf("%d polls for a 10.7s run", n)
+	}
+	if !strings.Contains(e.log.all(), "predicted end") {
+		t.Fatal("prediction not logged")
+	}
+}
+
+func TestWaitForRunCancelled(t *testing.T) {
+	e := newEnv(t, nil)
+	r := e.fs.addRun(7, "alice", "", StatusInProgress)
+	ctx, cancel := context.WithCancel(t.Context())
+	e.clock.onSleep = func(n int, _ time.Duration) {
+		if n == 3 {
+			cancel()
+		}
+	}
+	run, err := e.c.WaitForRun(ctx, 7, r.ID)
+	if !errors.Is(err, context.Canceled) || run == nil || run.ID != r.ID || run.Status != StatusInProgress {
+		t.Fatalf("run %v err %v", run, err)
+	}
+	// Cancelled during a request.
+	ctx, cancel = context.WithCancel(t.Context())
+	e.clock.onSleep = nil
+	e.fs.onRunGet = func(*fakeServer, *Run) (*http.Response, error) { cancel(); return nil, errors.New("aborted") }
+	if _, err := e.c.WaitForRun(ctx, 7, r.ID); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v", err)
+	}
+	// A deadline.
+	ctx, cancel = context.WithTimeout(t.Context(), time.Hour)
+	defer cancel()
+	e.fs.onRunGet = nil
+	e.clock.onSleep = func(int, time.Duration) { cancel() }
+	if _, err := e.c.WaitForRun(ctx, 7, r.ID); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestWaitForRunTransientErrors(t *testing.T) {
+	for _, tc := range []struct {
+		failures int
+		ok       bool
+	}{{5, true}, {6, false}} {
+		e := newEnv(t, func(c *Config) { c.MaxRetries = 0 })
+		r := e.fs.addRun(7, "alice", "", StatusInProgress)
+		e.fs.onRunGet = func(f *fakeServer, run *Run) (*http.Response, error) {
+			n := f.gets[run.ID]
+			switch {
+			case n >= 2 && n <= 1+tc.failures:
+				if n%2 == 0 {
+					return nil, errors.New("connection reset")
+				}
+				return httpmock.NewStringResponse(503, "<html>busy</html>"), nil
+			case n > 1+tc.failures:
+				f.finish(run, StatusSucceeded)
+			}
+			return nil, nil
+		}
+		run, err := e.c.WaitForRun(t.Context(), 7, r.ID)
+		if tc.ok && (err != nil || run.Status != StatusSucceeded) {
+			t.Fatalf("%d failures: run %v err %v", tc.failures, run, err)
+		}
+		if !tc.ok && (err == nil || run == nil || run.Status != StatusInProgress || !strings.Contains(err.Error(), "in a row")) {
+			t.Fatalf("%d failures: run %v err %v", tc.failures, run, err)
+		}
+	}
+}
+
+func TestWaitForRunUnknownStatusAndErrors(t *testing.T) {
+	e := newEnv(t, nil)
+	r := e.fs.addRun(7, "alice", "", StatusInProgress)
+	e.fs.onRunGet = func(f *fakeServer, run *Run) (*http.Response, error) {
+		if f.gets[run.ID] == 2 {
+			run.Status = "CANCELLED"
+		}
+		return nil, nil
+	}
+	run, err := e.c.WaitForRun(t.Context(), 7, r.ID)
+	if err == nil || !strings.Contains(err.Error(), "CANCELLED") || run == nil || run.Status != StatusInProgress {
+		t.Fatalf("run %v err %v", run, err)
+	}
+	// A run of another job, or a missing run: at once.
+	if _, err := e.c.WaitForRun(t.Context(), 8, r.ID); !IsNotFound(err) {
+		t.Fatalf("err %v", err)
+	}
+	if _, err := e.c.WaitForRun(t.Context(), 7, 424242); !IsNotFound(err) {
+		t.Fatalf("err %v", err)
+	}
+}

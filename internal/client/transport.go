@@ -1,0 +1,334 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Bounds of what is read from an answer.
+const (
+	maxJSONBody  = 1 << 20  // a JSON answer
+	maxErrorBody = 64 << 10 // an error answer: enough for its message, never a 10 MB page
+)
+
+type ctxKey int
+
+const (
+	idempotentKey ctxKey = iota // the request may be retried by the transport
+	streamKey                   // the body is streamed: the timeout is an idle timeout
+)
+
+// reqOpts describes one API request.
+type reqOpts struct {
+	method     string
+	path       string // relative to the REST root, e.g. /scheduled-jobs/7
+	query      url.Values
+	body       any // JSON-encoded when not nil
+	idempotent bool
+	stream     bool
+}
+
+func (o reqOpts) pathWithQuery() string {
+	if len(o.query) == 0 {
+		return o.path
+	}
+	return o.path + "?" + o.query.Encode()
+}
+
+// transportError is a request that got no (complete) answer: connection error, timeout,
+// broken body. Whether the server acted on it is unknown.
+type transportError struct {
+	Method, Path string
+	Err          error
+}
+
+func (e *transportError) Error() string {
+	return fmt.Sprintf("%s %s: no answer from OpenSpecimen: %v", e.Method, e.Path, unwrapURLError(e.Err))
+}
+
+func (e *transportError) Unwrap() error { return e.Err }
+
+// timeoutError is one HTTP attempt that exceeded the request timeout. It does not wrap
+// context.DeadlineExceeded: the caller's context has not ended.
+type timeoutError struct{ d time.Duration }
+
+func (e *timeoutError) Error() string {
+	return fmt.Sprintf("no answer within the request timeout of %s", e.d)
+}
+func (e *timeoutError) Timeout() bool   { return true }
+func (e *timeoutError) Temporary() bool { return true }
+
+// do sends an authenticated request and returns a 2xx answer, whose body the caller closes.
+// A 401 leads to one new login and one repeat of the request; any other status is an error.
+func (c *Client) do(ctx context.Context, o reqOpts) (*http.Response, error) {
+	tok := c.token
+	if tok == "" {
+		var err error
+		if tok, err = c.sessionToken(ctx); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := c.send(ctx, o, tok)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		drainClose(resp.Body)
+		if c.token != "" {
+			return nil, &APIError{StatusCode: resp.StatusCode, Method: o.method, Path: o.path,
+				Message: "OpenSpecimen refused the API token: it is wrong, expired or revoked"}
+		}
+		c.log(ctx, "debug", "OpenSpecimen session refused (expired?): logging in again", map[string]any{"path": o.path})
+		if err := c.login(ctx, tok); err != nil {
+			return nil, err
+		}
+		if tok, err = c.sessionToken(ctx); err != nil {
+			return nil, err
+		}
+		if resp, err = c.send(ctx, o, tok); err != nil {
+			return nil, err
+		}
+		if resp.StatusCode == http.StatusUnauthorized {
+			drainClose(resp.Body)
+			return nil, &APIError{StatusCode: resp.StatusCode, Method: o.method, Path: o.path, Message: fmt.Sprintf(
+				"OpenSpecimen refused the session of user %q right after a new login", c.LoginName())}
+		}
+	}
+	if resp.StatusCode/100 != 2 {
+		defer resp.Body.Close()
+		return nil, c.apiError(o, resp)
+	}
+	return resp, nil
+}
+
+// doJSON sends a request and decodes its JSON answer into out.
+func (c *Client) doJSON(ctx context.Context, o reqOpts, out any) error {
+	resp, err := c.do(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return c.decode(o, resp, out)
+}
+
+// send makes one request through the retrying transport, with the token if any. It returns
+// the answer whatever its status; an error means no answer.
+func (c *Client) send(ctx context.Context, o reqOpts, token string) (*http.Response, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", o.method, o.path, err)
+	}
+	var body any
+	if o.body != nil {
+		b, err := json.Marshal(o.body)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: encoding the request: %w", o.method, o.path, err)
+		}
+		body = b
+	}
+	rctx := ctx
+	if o.idempotent {
+		rctx = context.WithValue(rctx, idempotentKey, true)
+	}
+	if o.stream {
+		rctx = context.WithValue(rctx, streamKey, true)
+	}
+	req, err := retryablehttp.NewRequestWithContext(rctx, o.method, c.root+o.pathWithQuery(), body)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", o.method, o.path, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if o.stream {
+		req.Header.Set("Accept", "*/*")
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.userAgent != "" {
+		req.Header.Set("User-Agent", c.userAgent)
+	}
+	if token != "" {
+		req.Header.Set("X-OS-API-TOKEN", token)
+	}
+	start := c.now()
+	resp, err := c.http.Do(req)
+	fields := map[string]any{"method": o.method, "path": o.pathWithQuery(), "duration_ms": c.now().Sub(start).Milliseconds()}
+	if err != nil {
+		if resp != nil && resp.Body != nil {
+			drainClose(resp.Body)
+		}
+		fields["error"] = err.Error()
+		c.log(ctx, "debug", "OpenSpecimen request failed", fields)
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, fmt.Errorf("%s %s: %w", o.method, o.path, cerr)
+		}
+		return nil, &transportError{Method: o.method, Path: o.path, Err: err}
+	}
+	fields["status"] = resp.StatusCode
+	c.log(ctx, "debug", "OpenSpecimen request", fields)
+	return resp, nil
+}
+
+// decode reads at most maxJSONBody bytes of a 2xx answer into out.
+func (c *Client) decode(o reqOpts, resp *http.Response, out any) error {
+	data, truncated, err := readBounded(resp.Body, maxJSONBody)
+	if err != nil {
+		return &transportError{Method: o.method, Path: o.path, Err: fmt.Errorf("reading the answer: %w", err)}
+	}
+	bad := func(err error) error {
+		return &badBodyError{Method: o.method, Path: o.path, StatusCode: resp.StatusCode,
+			ContentType: resp.Header.Get("Content-Type"), Excerpt: excerpt(string(data)), Err: err}
+	}
+	if truncated {
+		return bad(fmt.Errorf("the answer is larger than %d bytes", maxJSONBody))
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return bad(nil)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return bad(err)
+	}
+	return nil
+}
+
+// apiError reads a bounded prefix of an error answer into an *APIError.
+func (c *Client) apiError(o reqOpts, resp *http.Response) *APIError {
+	data, _, _ := readBounded(resp.Body, maxErrorBody)
+	e := parseAPIError(resp.StatusCode, o.method, o.path, data)
+	if resp.StatusCode/100 == 3 {
+		e.Message = fmt.Sprintf("the server redirects to %q, which is not followed: set url to the REST root it should be",
+			clip(resp.Header.Get("Location"), 200))
+	}
+	return e
+}
+
+// readBounded reads at most n bytes; truncated reports that there were more.
+func readBounded(r io.Reader, n int64) (data []byte, truncated bool, err error) {
+	data, err = io.ReadAll(io.LimitReader(r, n+1))
+	if int64(len(data)) > n {
+		return data[:n], true, err
+	}
+	return data, false, err
+}
+
+// drainClose reads a little of a body, so that a small one lets the connection be reused, and
+// closes it.
+func drainClose(b io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(b, 4<<10))
+	_ = b.Close()
+}
+
+func (c *Client) shortPath(p string) string {
+	if c.rootPath != "" && strings.HasPrefix(p, c.rootPath) {
+		return p[len(c.rootPath):]
+	}
+	return p
+}
+
+// checkRetry retries idempotent requests on connection errors, 429 and 5xx; never another
+// request, so that a trigger is not repeated blindly.
+func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if ctx.Value(idempotentKey) == nil {
+		return false, nil
+	}
+	if err == nil && resp != nil && resp.StatusCode == http.StatusNotImplemented {
+		return false, nil
+	}
+	return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+}
+
+// backoff is exponential with jitter between min and max; a 429 or 503 with Retry-After
+// waits that long, up to retryAfterMax.
+func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if s, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && s >= 0 {
+			return min(time.Duration(s)*time.Second, c.retryAfterMax)
+		}
+	}
+	d := minWait
+	for i := 0; i < attempt && d < maxWait; i++ {
+		d *= 2
+	}
+	d = min(d, maxWait)
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return half + rand.N(half+1) //nolint:gosec // jitter
+}
+
+// timeoutTransport bounds each HTTP attempt by a timeout: the whole exchange, body included,
+// or for a streamed body each pause between reads.
+type timeoutTransport struct {
+	base    func() http.RoundTripper
+	timeout time.Duration
+}
+
+var errAttemptTimeout = errors.New("request timeout")
+
+func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithCancelCause(req.Context())
+	timer := time.AfterFunc(t.timeout, func() { cancel(errAttemptTimeout) })
+	resp, err := t.base().RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		timer.Stop()
+		timedOut := context.Cause(ctx) == errAttemptTimeout && req.Context().Err() == nil
+		cancel(nil)
+		if timedOut {
+			return nil, &timeoutError{d: t.timeout}
+		}
+		return nil, err
+	}
+	stream := req.Context().Value(streamKey) != nil
+	if stream {
+		timer.Reset(t.timeout)
+	}
+	resp.Body = &timeoutBody{rc: resp.Body, ctx: ctx, parent: req.Context(), timer: timer, cancel: cancel, idle: stream, d: t.timeout}
+	return resp, nil
+}
+
+type timeoutBody struct {
+	rc     io.ReadCloser
+	ctx    context.Context
+	parent context.Context
+	timer  *time.Timer
+	cancel context.CancelCauseFunc
+	idle   bool
+	d      time.Duration
+	once   sync.Once
+}
+
+func (b *timeoutBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if err != nil && err != io.EOF && context.Cause(b.ctx) == errAttemptTimeout && b.parent.Err() == nil {
+		err = &timeoutError{d: b.d}
+	}
+	if b.idle && err == nil {
+		b.timer.Reset(b.d)
+	}
+	return n, err
+}
+
+func (b *timeoutBody) Close() error {
+	err := b.rc.Close()
+	b.once.Do(func() {
+		b.timer.Stop()
+		b.cancel(nil)
+	})
+	return err
+}

@@ -1,0 +1,145 @@
+package client
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Job is a scheduled job as GET /scheduled-jobs/{id} and the trigger answer describe it.
+// Fields this client does not use are ignored.
+type Job struct {
+	ID             int64  `json:"id"`
+	Name           string `json:"name"`
+	Type           string `json:"type"`
+	ActivityStatus string `json:"activityStatus"`
+	RepeatSchedule string `json:"repeatSchedule"`
+	RtArgsProvided bool   `json:"rtArgsProvided"`
+	RtArgsHelpText string `json:"rtArgsHelpText"`
+}
+
+// Active reports whether the job is active (activityStatus "Active", in any case). An empty
+// status counts as active: older servers may leave it out. OpenSpecimen silently drops the
+// triggers of a disabled job.
+func (j *Job) Active() bool {
+	return j.ActivityStatus == "" || strings.EqualFold(j.ActivityStatus, "Active")
+}
+
+// RunStatus is the status of a job run: one of the three constants below.
+type RunStatus string
+
+// The three statuses OpenSpecimen knows. At most one run of a job is IN_PROGRESS.
+const (
+	StatusInProgress RunStatus = "IN_PROGRESS"
+	StatusSucceeded  RunStatus = "SUCCEEDED"
+	StatusFailed     RunStatus = "FAILED"
+)
+
+// Finished reports whether the status is final (SUCCEEDED or FAILED).
+func (s RunStatus) Finished() bool {
+	return s == StatusSucceeded || s == StatusFailed
+}
+
+// ParseRunStatus returns the status named by s (case-insensitive, surrounding spaces
+// ignored). Anything but the three known statuses is an error, so that an unknown status
+// never passes for success.
+func ParseRunStatus(s string) (RunStatus, error) {
+	switch st := RunStatus(strings.ToUpper(strings.TrimSpace(s))); st {
+	case StatusInProgress, StatusSucceeded, StatusFailed:
+		return st, nil
+	}
+	return "", fmt.Errorf("unknown job run status %q: expected IN_PROGRESS, SUCCEEDED or FAILED", s)
+}
+
+// User is the user who ran a job (a run's runBy).
+type User struct {
+	ID           int64  `json:"id"`
+	LoginName    string `json:"loginName"`
+	FirstName    string `json:"firstName"`
+	LastName     string `json:"lastName"`
+	EmailAddress string `json:"emailAddress"`
+	Domain       string `json:"domain"`
+}
+
+// EpochMillis is a time written in JSON as milliseconds since the Unix epoch (UTC).
+type EpochMillis struct{ time.Time }
+
+// MarshalJSON writes the time as epoch milliseconds.
+func (e EpochMillis) MarshalJSON() ([]byte, error) {
+	return []byte(strconv.FormatInt(e.UnixMilli(), 10)), nil
+}
+
+// UnmarshalJSON reads epoch milliseconds: a JSON number (a fraction is truncated) or a string
+// of digits. null leaves the value unchanged.
+func (e *EpochMillis) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		return nil
+	}
+	if len(b) >= 2 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		b = []byte(strings.TrimSpace(s))
+	}
+	ms, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(string(b), 64)
+		if ferr != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e15*1000 {
+			return fmt.Errorf("time %s is not epoch milliseconds", b)
+		}
+		ms = int64(f)
+	}
+	e.Time = time.UnixMilli(ms).UTC()
+	return nil
+}
+
+// Run is one execution of a scheduled job.
+type Run struct {
+	ID          int64        `json:"id"`
+	JobID       int64        `json:"jobId"`
+	JobName     string       `json:"jobName"`
+	Status      RunStatus    `json:"status"`
+	StartedAt   *EpochMillis `json:"startedAt"`
+	FinishedAt  *EpochMillis `json:"finishedAt"`
+	RtArgs      *string      `json:"rtArgs"`
+	Message     *string      `json:"message"`
+	LogFilePath *string      `json:"logFilePath"`
+	RunBy       *User        `json:"runBy"`
+}
+
+// Args returns the run's runtime arguments, "" when null.
+func (r *Run) Args() string { return deref(r.RtArgs) }
+
+// MessageText returns the run's message (the error of a FAILED run), "" when null.
+func (r *Run) MessageText() string { return deref(r.Message) }
+
+// RunByLogin returns the login name of the user who ran it, "" when unknown.
+func (r *Run) RunByLogin() string {
+	if r.RunBy == nil {
+		return ""
+	}
+	return r.RunBy.LoginName
+}
+
+// duration returns finishedAt - startedAt, and false when either is missing or the
+// difference is not positive.
+func (r *Run) duration() (time.Duration, bool) {
+	if r.StartedAt == nil || r.FinishedAt == nil {
+		return 0, false
+	}
+	d := r.FinishedAt.Sub(r.StartedAt.Time)
+	return d, d > 0
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
