@@ -1,0 +1,491 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
+)
+
+var (
+	_ resource.Resource                = (*jobRunResource)(nil)
+	_ resource.ResourceWithConfigure   = (*jobRunResource)(nil)
+	_ resource.ResourceWithImportState = (*jobRunResource)(nil)
+)
+
+const defaultCreateTimeout = 30 * time.Minute
+
+// maxArgsLength bounds args well below what a URL-less JSON body could carry: OpenSpecimen
+// stores rtArgs in a short text column, and a longer value fails on the server with a
+// message that does not name the attribute.
+const maxArgsLength = 4000
+
+// jobRunResource is one run of a scheduled job. A run cannot be deleted or cancelled in
+// OpenSpecimen, so the resource's lifecycle is that of a record: create triggers, read
+// refreshes, delete forgets.
+type jobRunResource struct {
+	data *providerData
+}
+
+type jobRunResourceModel struct {
+	ID                  types.String   `tfsdk:"id"`
+	JobID               types.Int64    `tfsdk:"job_id"`
+	Args                types.String   `tfsdk:"args"`
+	Triggers            types.Map      `tfsdk:"triggers"`
+	WaitForCompletion   types.Bool     `tfsdk:"wait_for_completion"`
+	IgnoreFailure       types.Bool     `tfsdk:"ignore_failure"`
+	IfRunning           types.String   `tfsdk:"if_running"`
+	RunID               types.Int64    `tfsdk:"run_id"`
+	Status              types.String   `tfsdk:"status"`
+	JobName             types.String   `tfsdk:"job_name"`
+	StartedAt           types.String   `tfsdk:"started_at"`
+	FinishedAt          types.String   `tfsdk:"finished_at"`
+	Message             types.String   `tfsdk:"message"`
+	RunBy               types.String   `tfsdk:"run_by"`
+	ResultFileAvailable types.Bool     `tfsdk:"result_file_available"`
+	Timeouts            timeouts.Value `tfsdk:"timeouts"`
+}
+
+// runModel is a run as every type of this provider shows it.
+type runModel struct {
+	ID                  types.Int64  `tfsdk:"id"`
+	JobID               types.Int64  `tfsdk:"job_id"`
+	JobName             types.String `tfsdk:"job_name"`
+	Status              types.String `tfsdk:"status"`
+	Args                types.String `tfsdk:"args"`
+	StartedAt           types.String `tfsdk:"started_at"`
+	FinishedAt          types.String `tfsdk:"finished_at"`
+	RunBy               types.String `tfsdk:"run_by"`
+	Message             types.String `tfsdk:"message"`
+	ResultFileAvailable types.Bool   `tfsdk:"result_file_available"`
+}
+
+func runModelFromAPI(run *client.Run) runModel {
+	m := runModel{
+		ID:                  types.Int64Value(run.ID),
+		JobID:               types.Int64Value(run.JobID),
+		JobName:             types.StringValue(run.JobName),
+		Status:              types.StringValue(string(run.Status)),
+		Args:                optionalString(run.Args()),
+		StartedAt:           types.StringNull(),
+		FinishedAt:          types.StringNull(),
+		RunBy:               types.StringValue(run.RunByLogin()),
+		Message:             optionalString(run.MessageText()),
+		ResultFileAvailable: types.BoolValue(run.Status.Finished() && run.LogFilePath != nil && *run.LogFilePath != ""),
+	}
+	if run.StartedAt != nil {
+		m.StartedAt = types.StringValue(run.StartedAt.UTC().Format(time.RFC3339))
+	}
+	if run.FinishedAt != nil {
+		m.FinishedAt = types.StringValue(run.FinishedAt.UTC().Format(time.RFC3339))
+	}
+	return m
+}
+
+// setRun copies what the server knows of the run into the resource's computed attributes.
+func (m *jobRunResourceModel) setRun(run *client.Run) {
+	r := runModelFromAPI(run)
+	m.ID = types.StringValue(strconv.FormatInt(run.ID, 10))
+	m.RunID = r.ID
+	m.Status = r.Status
+	m.JobName = r.JobName
+	m.StartedAt = r.StartedAt
+	m.FinishedAt = r.FinishedAt
+	m.Message = r.Message
+	m.RunBy = r.RunBy
+	m.ResultFileAvailable = r.ResultFileAvailable
+}
+
+func optionalString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+// NewJobRunResource is the factory the provider registers.
+func NewJobRunResource() resource.Resource {
+	return &jobRunResource{}
+}
+
+func (r *jobRunResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_job_run"
+}
+
+func (r *jobRunResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Triggers one run of an OpenSpecimen scheduled job, waits for it to finish and records it.\n\n" +
+			"A new run is triggered only when the resource is created or replaced: change `job_id`, `args` or " +
+			"`triggers`, or use `-replace`. OpenSpecimen cannot delete or cancel a run, so destroying this resource " +
+			"only removes it from the state; the run stays on the server.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The run's id, as a string.",
+				Computed:            true,
+				PlanModifiers:       keep,
+			},
+			"job_id": schema.Int64Attribute{
+				MarkdownDescription: "Id of the scheduled job to run, as shown in OpenSpecimen's Jobs view. Changing it triggers a new run.",
+				Required:            true,
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+			},
+			"args": schema.StringAttribute{
+				MarkdownDescription: "Run-time arguments, space separated, passed to the job as its `rtArgs`. Changing it triggers a new run.",
+				Optional:            true,
+				Validators: []validator.String{
+					stringvalidator.LengthAtMost(maxArgsLength),
+					stringvalidator.NoneOf(""),
+					noControlCharacters{},
+				},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"triggers": schema.MapAttribute{
+				MarkdownDescription: "Arbitrary values that, when any of them changes, trigger a new run " +
+					"(like `keepers` in the random provider). For example a release tag or a hash of the query.",
+				Optional:      true,
+				ElementType:   types.StringType,
+				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+			},
+			"wait_for_completion": schema.BoolAttribute{
+				MarkdownDescription: "Wait until the run has SUCCEEDED or FAILED. When `false`, the apply returns as soon as " +
+					"the run is identified and `status` is refreshed on later plans. Defaults to `true`.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+			},
+			"ignore_failure": schema.BoolAttribute{
+				MarkdownDescription: "Record a FAILED run without failing the apply. Defaults to `false`: a failed run fails " +
+					"the apply and the resource is tainted, so the next apply runs the job again.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+			},
+			"if_running": schema.StringAttribute{
+				MarkdownDescription: "What to do when the job already has a run in progress (OpenSpecimen would silently drop " +
+					"the trigger): `wait` for that run to finish and then trigger, or `fail` at once naming the running run. Defaults to `wait`.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(string(client.IfRunningWait)),
+				Validators: []validator.String{stringvalidator.OneOf(string(client.IfRunningWait), string(client.IfRunningFail))},
+			},
+			"run_id": schema.Int64Attribute{
+				MarkdownDescription: "The run's id.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"status": schema.StringAttribute{
+				MarkdownDescription: "`IN_PROGRESS`, `SUCCEEDED` or `FAILED`.",
+				Computed:            true,
+				PlanModifiers:       keep,
+			},
+			"job_name": schema.StringAttribute{
+				MarkdownDescription: "The job's name.",
+				Computed:            true,
+				PlanModifiers:       keep,
+			},
+			"started_at": schema.StringAttribute{
+				MarkdownDescription: "When the run started, RFC 3339 in UTC.",
+				Computed:            true,
+				PlanModifiers:       keep,
+			},
+			"finished_at": schema.StringAttribute{
+				MarkdownDescription: "When the run finished, RFC 3339 in UTC; null while it runs.",
+				Computed:            true,
+				PlanModifiers:       keep,
+			},
+			"message": schema.StringAttribute{
+				MarkdownDescription: "The server's message for the run, usually the error of a FAILED run; null when there is none.",
+				Computed:            true,
+				PlanModifiers:       keep,
+			},
+			"run_by": schema.StringAttribute{
+				MarkdownDescription: "Login name of the user who triggered the run.",
+				Computed:            true,
+				PlanModifiers:       keep,
+			},
+			"result_file_available": schema.BoolAttribute{
+				MarkdownDescription: "Whether the run produced an output file, readable with the `openspecimen_job_run_result_file` data source.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true}),
+		},
+	}
+}
+
+func (r *jobRunResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *jobRunResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan jobRunResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	createTimeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, createTimeout)
+	defer cancel()
+
+	c := r.data.client
+	jobID := plan.JobID.ValueInt64()
+	job, err := c.GetJob(ctx, jobID)
+	if err != nil {
+		if client.IsNotFound(err) {
+			resp.Diagnostics.AddAttributeError(path.Root("job_id"), "Job not found",
+				fmt.Sprintf("Scheduled job %d does not exist in OpenSpecimen, or this user cannot see it. "+
+					"Check job_id against the Jobs view.", jobID))
+			return
+		}
+		resp.Diagnostics.AddError("Cannot read job", fmt.Sprintf("Reading scheduled job %d failed: %s", jobID, err))
+		return
+	}
+	if !job.Active() {
+		resp.Diagnostics.AddAttributeError(path.Root("job_id"), "Job disabled",
+			fmt.Sprintf("Scheduled job %d (%s) is %s, and OpenSpecimen silently ignores triggers of a disabled job. "+
+				"Enable it in OpenSpecimen, or point job_id at an active job.", jobID, job.Name, job.ActivityStatus))
+		return
+	}
+
+	ifRunning := client.IfRunning(plan.IfRunning.ValueString())
+	run, err := c.StartRun(ctx, jobID, plan.Args.ValueString(), client.StartOptions{
+		IfRunning: ifRunning,
+		OnRunningWait: func(other client.Run) {
+			tflog.Info(ctx, "job already running: waiting for that run before triggering", map[string]any{
+				"job_id": jobID, "running_run_id": other.ID, "run_by": other.RunByLogin(),
+			})
+		},
+	})
+	if err != nil {
+		resp.Diagnostics.Append(startRunDiagnostic(jobID, job.Name, err))
+		return
+	}
+
+	// The run exists on the server from here on: record it before waiting so that a
+	// failure, a timeout or an interrupted apply leaves it in state (tainted), never orphaned.
+	plan.setRun(run)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !plan.WaitForCompletion.ValueBool() {
+		return
+	}
+
+	done, err := c.WaitForRun(ctx, jobID, run.ID)
+	if done != nil {
+		plan.setRun(done)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}
+	if err != nil {
+		resp.Diagnostics.Append(waitDiagnostic(ctx, jobID, run.ID, createTimeout, err))
+		return
+	}
+	if done.Status == client.StatusFailed && !plan.IgnoreFailure.ValueBool() {
+		resp.Diagnostics.AddError("Job run failed", fmt.Sprintf(
+			"Run %d of job %d ended FAILED: %s. Fix the job in OpenSpecimen, then re-run with -replace "+
+				"(the resource is tainted, so the next apply re-runs it), or set ignore_failure = true to record failures.",
+			done.ID, jobID, messageOr(done.MessageText(), "no message")))
+	}
+}
+
+func (r *jobRunResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state jobRunResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	jobID, runID := state.JobID.ValueInt64(), state.RunID.ValueInt64()
+	run, err := r.data.client.GetRun(ctx, jobID, runID)
+	if err != nil {
+		if client.IsNotFound(err) {
+			// Forgetting the run would make the next apply trigger the job again: a side
+			// effect on production data that nobody asked for.
+			resp.Diagnostics.AddWarning("Job run no longer found",
+				fmt.Sprintf("Run %d of job %d is no longer on the OpenSpecimen server. It stays in state as it was last "+
+					"seen and is not re-run; use -replace to run the job again, or terraform state rm to forget it.", runID, jobID))
+			return
+		}
+		resp.Diagnostics.AddError("Cannot read job run",
+			fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, err))
+		return
+	}
+	state.setRun(run)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// Update only ever sees changes to arguments that steer the provider (waiting, failure
+// handling), never to what the run is: those require replacement. Nothing to ask the server.
+func (r *jobRunResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan jobRunResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// Delete leaves the server alone: OpenSpecimen has no way to delete or cancel a run, and the
+// run's output is history the biobank keeps.
+func (r *jobRunResource) Delete(ctx context.Context, req resource.DeleteRequest, _ *resource.DeleteResponse) {
+	var state jobRunResourceModel
+	if diags := req.State.Get(ctx, &state); !diags.HasError() {
+		tflog.Info(ctx, "removing job run from state only; runs cannot be deleted in OpenSpecimen", map[string]any{
+			"job_id": state.JobID.ValueInt64(), "run_id": state.RunID.ValueInt64(),
+		})
+	}
+}
+
+func (r *jobRunResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	jobID, runID, err := parseImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import id", err.Error())
+		return
+	}
+	run, err := r.data.client.GetRun(ctx, jobID, runID)
+	if err != nil {
+		if client.IsNotFound(err) {
+			resp.Diagnostics.AddError("Job run not found",
+				fmt.Sprintf("Run %d of job %d does not exist in OpenSpecimen (or this user cannot see it). "+
+					"Check both ids in the Jobs view; the import id is JOB_ID/RUN_ID.", runID, jobID))
+			return
+		}
+		resp.Diagnostics.AddError("Cannot read job run",
+			fmt.Sprintf("Reading run %d of job %d for import failed: %s", runID, jobID, err))
+		return
+	}
+	// Attributes are set one by one: the timeouts block stays null, as it would be for a
+	// configuration without one.
+	var m jobRunResourceModel
+	m.setRun(run)
+	for attr, v := range map[string]any{
+		"job_id":                types.Int64Value(jobID),
+		"args":                  optionalString(run.Args()),
+		"wait_for_completion":   types.BoolValue(true),
+		"ignore_failure":        types.BoolValue(false),
+		"if_running":            types.StringValue(string(client.IfRunningWait)),
+		"id":                    m.ID,
+		"run_id":                m.RunID,
+		"status":                m.Status,
+		"job_name":              m.JobName,
+		"started_at":            m.StartedAt,
+		"finished_at":           m.FinishedAt,
+		"message":               m.Message,
+		"run_by":                m.RunBy,
+		"result_file_available": m.ResultFileAvailable,
+	} {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attr), v)...)
+	}
+}
+
+func parseImportID(id string) (jobID, runID int64, err error) {
+	jobPart, runPart, ok := strings.Cut(id, "/")
+	if ok {
+		jobID, err = strconv.ParseInt(jobPart, 10, 64)
+		if err == nil {
+			runID, err = strconv.ParseInt(runPart, 10, 64)
+		}
+	}
+	if !ok || err != nil || jobID < 1 || runID < 1 {
+		return 0, 0, fmt.Errorf("the import id %q is not JOB_ID/RUN_ID with two positive numbers, for example 1/42", id)
+	}
+	return jobID, runID, nil
+}
+
+func startRunDiagnostic(jobID int64, jobName string, err error) diag.Diagnostic {
+	var running *client.JobRunningError
+	var notIdentified *client.RunNotIdentifiedError
+	switch {
+	case errors.As(err, &running):
+		return diag.NewErrorDiagnostic("Job already running", fmt.Sprintf(
+			"Job %d (%s) already has run %d in progress, started by %s, and if_running = \"fail\". "+
+				"Wait for it to finish, or set if_running = \"wait\".", jobID, jobName, running.Run.ID, running.Run.RunByLogin()))
+	case errors.As(err, &notIdentified):
+		return diag.NewErrorDiagnostic("Job run did not start", fmt.Sprintf(
+			"Job %d (%s) was triggered %d times but no run of it by this user with these args appeared. "+
+				"OpenSpecimen drops triggers of busy or disabled jobs silently; check the job's runs in OpenSpecimen before applying again.",
+			jobID, jobName, notIdentified.Triggers))
+	case errors.Is(err, context.DeadlineExceeded):
+		return diag.NewErrorDiagnostic("Timed out starting job run", fmt.Sprintf(
+			"Job %d (%s) could not be started before the create timeout: %s. If another run was in progress, "+
+				"raise timeouts.create or use if_running = \"fail\".", jobID, jobName, err))
+	default:
+		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %d (%s) failed: %s", jobID, jobName, err))
+	}
+}
+
+func waitDiagnostic(ctx context.Context, jobID, runID int64, timeout time.Duration, err error) diag.Diagnostic {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return diag.NewErrorDiagnostic("Timed out waiting for job run", fmt.Sprintf(
+			"Run %d of job %d did not finish within the create timeout of %s. It is recorded in state and marked tainted; "+
+				"it may still finish on the server. Raise timeouts.create, or set wait_for_completion = false.", runID, jobID, timeout))
+	case ctx.Err() != nil:
+		return diag.NewErrorDiagnostic("Interrupted while waiting for job run", fmt.Sprintf(
+			"Waiting for run %d of job %d was interrupted. The run is recorded in state and marked tainted; "+
+				"it goes on on the server.", runID, jobID))
+	default:
+		return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf(
+			"Waiting for run %d of job %d failed: %s. The run is recorded in state and marked tainted.", runID, jobID, err))
+	}
+}
+
+func messageOr(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
+}
+
+// noControlCharacters rejects newlines and other control characters in args: OpenSpecimen
+// splits args on spaces, and a newline would reach the job as part of an argument.
+type noControlCharacters struct{}
+
+func (noControlCharacters) Description(context.Context) string {
+	return "must not contain newlines or other control characters"
+}
+
+func (v noControlCharacters) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (noControlCharacters) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	for i, c := range req.ConfigValue.ValueString() {
+		if c < 0x20 || c == 0x7f {
+			resp.Diagnostics.AddAttributeError(req.Path, "Invalid args",
+				fmt.Sprintf("args contains the control character %q at position %d. OpenSpecimen passes args "+
+					"to the job as one space-separated line: use spaces between arguments.", c, i))
+			return
+		}
+	}
+}

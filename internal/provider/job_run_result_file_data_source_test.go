@@ -1,0 +1,208 @@
+package provider
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
+)
+
+const fileAddr = "data.openspecimen_job_run_result_file.x"
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// resultFileMockConfig adds to the seeded history a run whose zip holds two files, and a
+// finished run of a job that writes no file.
+func resultFileMockConfig(t *testing.T) mockserver.Config {
+	var zipped bytes.Buffer
+	zw := zip.NewWriter(&zipped)
+	for _, name := range []string{"a.csv", "b.csv"} {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(w, "file %s\n", name)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cfg := historyMockConfig()
+	started, finished := time.Date(2022, 3, 3, 0, 0, 0, 0, time.UTC), time.Date(2022, 3, 3, 0, 1, 0, 0, time.UTC)
+	cfg.Runs = append(cfg.Runs,
+		mockserver.RunConfig{ID: 20, JobID: 1, Status: "SUCCEEDED", StartedAt: &started, FinishedAt: &finished, RunBy: "admin",
+			Result: &mockserver.ResultConfig{Filename: "multi.zip", ContentBase64: base64.StdEncoding.EncodeToString(zipped.Bytes())}},
+		mockserver.RunConfig{ID: 21, JobID: 4, Status: "SUCCEEDED", StartedAt: &started, FinishedAt: &finished, RunBy: "admin"},
+	)
+	return cfg
+}
+
+func fileConfig(s *mockserver.Server, body string) string {
+	return providerBlock(s) + fmt.Sprintf(`
+data "openspecimen_job_run_result_file" "x" {
+%s
+}
+`, body)
+}
+
+func TestAccJobRunResultFile_afterJobRun(t *testing.T) {
+	s := newTestMock(t, testMockConfig())
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(s) + `
+resource "openspecimen_job_run" "x" {
+  job_id = 1
+  args   = "--cp 12"
+}
+data "openspecimen_job_run_result_file" "x" {
+  job_id = openspecimen_job_run.x.job_id
+  run_id = openspecimen_job_run.x.run_id
+}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(fileAddr, at("filename"), knownvalue.StringExact("specimens.csv")),
+				statecheck.ExpectKnownValue(fileAddr, at("content_type"), knownvalue.StringRegexp(regexp.MustCompile(`^text/csv`))),
+			},
+			// The mock's result is "id,args\n${run_id},${args}\n": the run's own id and args
+			// prove that this file is the one the resource's run produced.
+			Check: func(st *terraform.State) error {
+				runID := st.RootModule().Resources[jobRunAddr].Primary.Attributes["run_id"]
+				want := fmt.Sprintf("id,args\n%s,--cp 12\n", runID)
+				got := st.RootModule().Resources[fileAddr].Primary.Attributes
+				if got["content"] != want {
+					return fmt.Errorf("content = %q, want %q", got["content"], want)
+				}
+				if got["sha256"] != sha256Hex([]byte(want)) || got["size"] != fmt.Sprint(len(want)) {
+					return fmt.Errorf("sha256 %s and size %s do not describe %q", got["sha256"], got["size"], want)
+				}
+				if got["content_base64"] != base64.StdEncoding.EncodeToString([]byte(want)) {
+					return fmt.Errorf("content_base64 = %q", got["content_base64"])
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+func TestAccJobRunResultFile_forms(t *testing.T) {
+	s := newTestMock(t, resultFileMockConfig(t))
+	blob := []byte{0xff, 0x00, 0xfe, 0x01}
+	for name, tc := range map[string]struct {
+		body   string
+		checks []statecheck.StateCheck
+	}{
+		"plain": {"job_id = 1\nrun_id = 10", []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(fileAddr, at("filename"), knownvalue.StringExact("old.csv")),
+			statecheck.ExpectKnownValue(fileAddr, at("content"), knownvalue.StringExact("x\n")),
+			statecheck.ExpectKnownValue(fileAddr, at("size"), knownvalue.Int64Exact(2)),
+			statecheck.ExpectKnownValue(fileAddr, at("sha256"), knownvalue.StringExact(sha256Hex([]byte("x\n")))),
+		}},
+		"zipped, unzipped": {"job_id = 1\nrun_id = 12", []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(fileAddr, at("filename"), knownvalue.StringExact("specimens.csv")),
+			statecheck.ExpectKnownValue(fileAddr, at("content"), knownvalue.StringExact("id\n12\n")),
+		}},
+		"zipped, kept": {"job_id = 1\nrun_id = 12\nunzip = false", []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(fileAddr, at("filename"), knownvalue.StringExact("specimens.csv.zip")),
+			statecheck.ExpectKnownValue(fileAddr, at("content_type"), knownvalue.StringExact("application/zip")),
+			statecheck.ExpectKnownValue(fileAddr, at("content"), knownvalue.Null()),
+			statecheck.ExpectKnownValue(fileAddr, at("content_base64"), knownvalue.StringRegexp(regexp.MustCompile(`^UEsDB`))),
+		}},
+		"binary": {"job_id = 1\nrun_id = 13", []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(fileAddr, at("filename"), knownvalue.StringExact("blob.bin")),
+			statecheck.ExpectKnownValue(fileAddr, at("content"), knownvalue.Null()),
+			statecheck.ExpectKnownValue(fileAddr, at("content_base64"), knownvalue.StringExact(base64.StdEncoding.EncodeToString(blob))),
+			statecheck.ExpectKnownValue(fileAddr, at("sha256"), knownvalue.StringExact(sha256Hex(blob))),
+		}},
+		"several entries, one picked": {"job_id = 1\nrun_id = 20\nentry = \"b.csv\"", []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(fileAddr, at("filename"), knownvalue.StringExact("b.csv")),
+			statecheck.ExpectKnownValue(fileAddr, at("content"), knownvalue.StringExact("file b.csv\n")),
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps:                    []resource.TestStep{{Config: fileConfig(s, tc.body), ConfigStateChecks: tc.checks}},
+			})
+		})
+	}
+}
+
+func TestAccJobRunResultFile_outputPath(t *testing.T) {
+	s := newTestMock(t, resultFileMockConfig(t))
+	dest := filepath.Join(t.TempDir(), "nested", "folder", "specimens.csv")
+	want := []byte("id\n12\n")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fileConfig(s, fmt.Sprintf("job_id = 1\nrun_id = 12\noutput_path = %q", dest)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(fileAddr, at("content"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(fileAddr, at("content_base64"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(fileAddr, at("sha256"), knownvalue.StringExact(sha256Hex(want))),
+				statecheck.ExpectKnownValue(fileAddr, at("size"), knownvalue.Int64Exact(int64(len(want)))),
+			},
+			Check: func(*terraform.State) error {
+				got, err := os.ReadFile(dest)
+				if err != nil || !bytes.Equal(got, want) {
+					return fmt.Errorf("%s holds %q (%v), want %q", dest, got, err, want)
+				}
+				leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(dest), ".*tmp*"))
+				if len(leftovers) > 0 {
+					return fmt.Errorf("temporary files left behind: %v", leftovers)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+func TestAccJobRunResultFile_errors(t *testing.T) {
+	s := newTestMock(t, resultFileMockConfig(t))
+	notAFolder := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notAFolder, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		body string
+		want string
+	}{
+		"in progress":      {"job_id = 5\nrun_id = 14", `(?s)Run 14 of job 5 is still IN_PROGRESS.*depend on the\s+openspecimen_job_run`},
+		"failed":           {"job_id = 1\nrun_id = 11", `(?s)Run 11 of job 1 ended FAILED \(Query failed\)`},
+		"no file":          {"job_id = 4\nrun_id = 21", `(?s)No result file.*Run 21 of job 4`},
+		"unknown run":      {"job_id = 1\nrun_id = 99999", `Run 99999 of job 1 does not exist`},
+		"run of other job": {"job_id = 4\nrun_id = 10", `Run 10 of job 4 does not exist`},
+		"several entries":  {"job_id = 1\nrun_id = 20", `(?s)the zip holds 2 files \("a.csv", "b.csv"\); set entry`},
+		"missing entry":    {"job_id = 1\nrun_id = 20\nentry = \"c.csv\"", `(?s)no entry "c.csv"`},
+		"entry, no zip":    {"job_id = 1\nrun_id = 10\nentry = \"x.csv\"", `(?s)is not a zip`},
+		"bad run id":       {"job_id = 1\nrun_id = 0", `run_id value must be at least 1`},
+		"unwritable output_path": {fmt.Sprintf("job_id = 1\nrun_id = 10\noutput_path = %q", filepath.Join(notAFolder, "out.csv")),
+			`(?s)Cannot write result file.*writable folder`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      fileConfig(s, tc.body),
+					ExpectError: errRe(tc.want),
+				}},
+			})
+		})
+	}
+}

@@ -1,0 +1,78 @@
+package provider
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+)
+
+// Ephemeral resources arrived in Terraform 1.10 and OpenTofu 1.11; older CLIs skip.
+var ephemeralProviders = map[string]func() (tfprotov6.ProviderServer, error){
+	"openspecimen": testAccProtoV6ProviderFactories["openspecimen"],
+	"echo":         echoprovider.NewProviderServer(),
+}
+
+// The echo provider stands in for a consumer such as a storage provider: the file's bytes
+// reach it, and nothing of the ephemeral resource reaches the state.
+func TestAccJobRunResultFileEphemeral_reachesConsumer(t *testing.T) {
+	s := newTestMock(t, resultFileMockConfig(t))
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: ephemeralProviders,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(s) + `
+ephemeral "openspecimen_job_run_result_file" "x" {
+  job_id = 1
+  run_id = 12
+}
+provider "echo" {
+  data = {
+    content  = ephemeral.openspecimen_job_run_result_file.x.content
+    filename = ephemeral.openspecimen_job_run_result_file.x.filename
+  }
+}
+resource "echo" "consumer" {}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("echo.consumer", at("data").AtMapKey("content"), knownvalue.StringExact("id\n12\n")),
+				statecheck.ExpectKnownValue("echo.consumer", at("data").AtMapKey("filename"), knownvalue.StringExact("specimens.csv")),
+			},
+			Check: func(st *terraform.State) error {
+				for addr := range st.RootModule().Resources {
+					if addr != "echo.consumer" {
+						return fmt.Errorf("the state holds %s; only the consumer belongs there", addr)
+					}
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+func TestAccJobRunResultFileEphemeral_errors(t *testing.T) {
+	s := newTestMock(t, resultFileMockConfig(t))
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: ephemeralProviders,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(s) + `
+ephemeral "openspecimen_job_run_result_file" "x" {
+  job_id = 5
+  run_id = 14
+}
+provider "echo" {
+  data = ephemeral.openspecimen_job_run_result_file.x.sha256
+}
+resource "echo" "consumer" {}
+`,
+			ExpectError: errRe(`Run 14 of job 5 is still IN_PROGRESS`),
+		}},
+	})
+}

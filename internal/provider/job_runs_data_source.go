@@ -1,0 +1,205 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
+)
+
+var (
+	_ datasource.DataSource                   = (*jobRunsDataSource)(nil)
+	_ datasource.DataSourceWithConfigure      = (*jobRunsDataSource)(nil)
+	_ datasource.DataSourceWithValidateConfig = (*jobRunsDataSource)(nil)
+)
+
+const defaultMaxResults = 100
+
+type jobRunsDataSource struct {
+	data *providerData
+}
+
+type jobRunsDataSourceModel struct {
+	JobID      types.Int64  `tfsdk:"job_id"`
+	FromDate   types.String `tfsdk:"from_date"`
+	ToDate     types.String `tfsdk:"to_date"`
+	Status     types.String `tfsdk:"status"`
+	MaxResults types.Int64  `tfsdk:"max_results"`
+	Runs       []runModel   `tfsdk:"runs"`
+	IDs        types.List   `tfsdk:"ids"`
+}
+
+// NewJobRunsDataSource is the factory the provider registers.
+func NewJobRunsDataSource() datasource.DataSource {
+	return &jobRunsDataSource{}
+}
+
+func (d *jobRunsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_job_runs"
+}
+
+const dateFormsDoc = "RFC 3339 (`2022-02-21T06:15:00Z`), or OpenSpecimen's `20220221` (a date) and " +
+	"`20220221T061500` (date and time). Forms without a zone are read in the provider's `timezone` (default UTC)."
+
+func (d *jobRunsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Lists a scheduled job's runs, newest first, filtered by creation date and status: " +
+			"for example the newest successful export of a job.",
+		Attributes: map[string]schema.Attribute{
+			"job_id": schema.Int64Attribute{
+				MarkdownDescription: "Id of the scheduled job.",
+				Required:            true,
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+			},
+			"from_date": schema.StringAttribute{
+				MarkdownDescription: "Only runs created at or after this time. " + dateFormsDoc,
+				Optional:            true,
+			},
+			"to_date": schema.StringAttribute{
+				MarkdownDescription: "Only runs created at or before this time; a date without a time includes that whole day. " +
+					dateFormsDoc + " Runs still in progress are included.",
+				Optional: true,
+			},
+			"status": schema.StringAttribute{
+				MarkdownDescription: "Only runs in this status: `IN_PROGRESS`, `SUCCEEDED` or `FAILED`.",
+				Optional:            true,
+				Validators: []validator.String{stringvalidator.OneOf(
+					string(client.StatusInProgress), string(client.StatusSucceeded), string(client.StatusFailed))},
+			},
+			"max_results": schema.Int64Attribute{
+				MarkdownDescription: "At most this many runs, from 1 to 1000. Defaults to 100. OpenSpecimen has no paging: " +
+					"older runs past this number are out of reach, so narrow the dates instead.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(1, 1000)},
+			},
+			"runs": schema.ListNestedAttribute{
+				MarkdownDescription: "The runs, newest first.",
+				Computed:            true,
+				NestedObject:        schema.NestedAttributeObject{Attributes: runAttributes()},
+			},
+			"ids": schema.ListAttribute{
+				MarkdownDescription: "The runs' ids, in the same order as `runs`.",
+				Computed:            true,
+				ElementType:         types.Int64Type,
+			},
+		},
+	}
+}
+
+// runAttributes describes runModel for data sources.
+func runAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"id":                    schema.Int64Attribute{Computed: true, MarkdownDescription: "The run's id."},
+		"job_id":                schema.Int64Attribute{Computed: true, MarkdownDescription: "The job's id."},
+		"job_name":              schema.StringAttribute{Computed: true, MarkdownDescription: "The job's name."},
+		"status":                schema.StringAttribute{Computed: true, MarkdownDescription: "`IN_PROGRESS`, `SUCCEEDED` or `FAILED`."},
+		"args":                  schema.StringAttribute{Computed: true, MarkdownDescription: "The run-time arguments of the run; null when none."},
+		"started_at":            schema.StringAttribute{Computed: true, MarkdownDescription: "When the run started, RFC 3339 in UTC."},
+		"finished_at":           schema.StringAttribute{Computed: true, MarkdownDescription: "When the run finished, RFC 3339 in UTC; null while it runs."},
+		"run_by":                schema.StringAttribute{Computed: true, MarkdownDescription: "Login name of the user who ran it."},
+		"message":               schema.StringAttribute{Computed: true, MarkdownDescription: "The server's message, usually the error of a FAILED run; null when none."},
+		"result_file_available": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the run produced an output file."},
+	}
+}
+
+func (d *jobRunsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *jobRunsDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var cfg jobRunsDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// The provider's timezone is not known here; both dates are read in the same zone,
+	// so UTC orders them the same way unless one carries its own zone.
+	checkDateOrder(cfg.FromDate, cfg.ToDate, time.UTC, &resp.Diagnostics)
+}
+
+func (d *jobRunsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var cfg jobRunsDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	filter, ok := checkDateOrder(cfg.FromDate, cfg.ToDate, d.data.location, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	filter.Status = client.RunStatus(cfg.Status.ValueString())
+	filter.MaxResults = defaultMaxResults
+	if !cfg.MaxResults.IsNull() {
+		filter.MaxResults = int(cfg.MaxResults.ValueInt64())
+	}
+
+	c := d.data.client
+	jobID := cfg.JobID.ValueInt64()
+	// OpenSpecimen answers an unknown job's run list with [], which would read as "no runs yet".
+	if _, err := c.GetJob(ctx, jobID); err != nil {
+		if client.IsNotFound(err) {
+			resp.Diagnostics.AddAttributeError(path.Root("job_id"), "Job not found",
+				fmt.Sprintf("Scheduled job %d does not exist in OpenSpecimen, or this user cannot see it. Check job_id against the Jobs view.", jobID))
+			return
+		}
+		resp.Diagnostics.AddError("Cannot read job", fmt.Sprintf("Reading scheduled job %d failed: %s", jobID, err))
+		return
+	}
+	runs, err := c.ListRuns(ctx, jobID, filter)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s", jobID, err))
+		return
+	}
+
+	cfg.Runs = make([]runModel, 0, len(runs))
+	ids := make([]attr.Value, 0, len(runs))
+	for i := range runs {
+		cfg.Runs = append(cfg.Runs, runModelFromAPI(&runs[i]))
+		ids = append(ids, types.Int64Value(runs[i].ID))
+	}
+	cfg.IDs = types.ListValueMust(types.Int64Type, ids)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+}
+
+// checkDateOrder parses from_date and to_date in loc and reports a bad date, or from_date
+// after to_date, on its attribute. Unknown values pass: they are checked again when known.
+func checkDateOrder(from, to types.String, loc *time.Location, diags *diag.Diagnostics) (client.RunFilter, bool) {
+	var f client.RunFilter
+	ok := true
+	if !from.IsNull() && !from.IsUnknown() {
+		t, _, err := client.ParseDate(from.ValueString(), loc)
+		if err != nil {
+			diags.AddAttributeError(path.Root("from_date"), "Invalid from_date", err.Error())
+			ok = false
+		} else {
+			f.From = &t
+		}
+	}
+	if !to.IsNull() && !to.IsUnknown() {
+		t, dateOnly, err := client.ParseDate(to.ValueString(), loc)
+		if err != nil {
+			diags.AddAttributeError(path.Root("to_date"), "Invalid to_date", err.Error())
+			ok = false
+		} else {
+			f.To, f.ToIsDate = &t, dateOnly
+		}
+	}
+	if ok && f.From != nil && f.To != nil && f.From.After(*f.To) {
+		diags.AddAttributeError(path.Root("from_date"), "from_date after to_date",
+			fmt.Sprintf("from_date %s is after to_date %s, so no run could match. Swap them or widen the window.",
+				from.ValueString(), to.ValueString()))
+		ok = false
+	}
+	return f, ok
+}

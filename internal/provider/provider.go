@@ -1,0 +1,322 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
+)
+
+var (
+	_ provider.Provider                       = (*openSpecimenProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*openSpecimenProvider)(nil)
+)
+
+const (
+	envURL      = "OPENSPECIMEN_URL"
+	envUsername = "OPENSPECIMEN_USERNAME"
+	envPassword = "OPENSPECIMEN_PASSWORD"
+	envDomain   = "OPENSPECIMEN_DOMAIN"
+	envToken    = "OPENSPECIMEN_TOKEN"
+)
+
+// openSpecimenProvider configures one API client per provider block: every resource and data
+// source of that block shares it, so a hundred job runs in one apply log in once.
+type openSpecimenProvider struct {
+	version string
+}
+
+type openSpecimenProviderModel struct {
+	URL                types.String `tfsdk:"url"`
+	Username           types.String `tfsdk:"username"`
+	Password           types.String `tfsdk:"password"`
+	Domain             types.String `tfsdk:"domain"`
+	Token              types.String `tfsdk:"token"`
+	CACertFile         types.String `tfsdk:"ca_cert_file"`
+	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
+	RequestTimeout     types.String `tfsdk:"request_timeout"`
+	MaxRetries         types.Int64  `tfsdk:"max_retries"`
+	Timezone           types.String `tfsdk:"timezone"`
+}
+
+// providerData is what Configure hands to every resource and data source.
+type providerData struct {
+	client   *client.Client
+	location *time.Location
+}
+
+// New returns the provider factory for the given build version.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &openSpecimenProvider{version: version}
+	}
+}
+
+func (p *openSpecimenProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "openspecimen"
+	resp.Version = p.version
+}
+
+func (p *openSpecimenProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Triggers and reads [OpenSpecimen](https://www.openspecimen.org) scheduled jobs: " +
+			"run a saved-query export from a Terraform or OpenTofu apply, wait for it, and read the file it produced.",
+		Attributes: map[string]schema.Attribute{
+			"url": schema.StringAttribute{
+				MarkdownDescription: "REST root of the OpenSpecimen server, for example " +
+					"`https://biobank.example.org/openspecimen/rest/ng`. May also be set with `" + envURL + "`.",
+				Optional: true,
+			},
+			"username": schema.StringAttribute{
+				MarkdownDescription: "Login name of the user that runs the jobs. May also be set with `" + envUsername +
+					"`. Use either `username` and `password`, or `token`.",
+				Optional: true,
+			},
+			"password": schema.StringAttribute{
+				MarkdownDescription: "Password of `username`. May also be set with `" + envPassword + "`.",
+				Optional:            true,
+				Sensitive:           true,
+			},
+			"domain": schema.StringAttribute{
+				MarkdownDescription: "Login domain of `username`. May also be set with `" + envDomain +
+					"`. Defaults to `openspecimen`.",
+				Optional: true,
+			},
+			"token": schema.StringAttribute{
+				MarkdownDescription: "An OpenSpecimen API token (`X-OS-API-TOKEN`), instead of `username` and `password`. " +
+					"May also be set with `" + envToken + "`.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"ca_cert_file": schema.StringAttribute{
+				MarkdownDescription: "Path to a PEM bundle of certificate authorities to trust in addition to the system's, " +
+					"for servers with an internal CA.",
+				Optional: true,
+			},
+			"insecure_skip_verify": schema.BoolAttribute{
+				MarkdownDescription: "Skip TLS certificate verification. Only for test servers: anyone on the network " +
+					"path can then read the credentials. Defaults to `false`.",
+				Optional: true,
+			},
+			"request_timeout": schema.StringAttribute{
+				MarkdownDescription: "Timeout of one HTTP request, as a Go duration such as `30s` or `2m`. " +
+					"Defaults to `30s`. Waiting for a run is bounded by the resource's `timeouts` instead.",
+				Optional: true,
+			},
+			"max_retries": schema.Int64Attribute{
+				MarkdownDescription: "How many times a read that failed on a connection error, 429 or 5xx is retried, " +
+					"with a jittered backoff. A trigger is never retried blindly. Defaults to `4`.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(0, 20)},
+			},
+			"timezone": schema.StringAttribute{
+				MarkdownDescription: "IANA time zone (for example `Europe/Berlin`) in which dates without a zone, " +
+					"such as `20220221T061500`, are read. Defaults to `UTC`.",
+				Optional: true,
+			},
+		},
+	}
+}
+
+func (p *openSpecimenProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg openSpecimenProviderModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	// Unknown values (from resources not yet created) cannot configure a client; Terraform
+	// calls Configure again once they are known.
+	for name, v := range map[string]interface{ IsUnknown() bool }{
+		"url": cfg.URL, "username": cfg.Username, "password": cfg.Password, "domain": cfg.Domain, "token": cfg.Token,
+	} {
+		if v.IsUnknown() {
+			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown OpenSpecimen "+name,
+				"The provider cannot connect while "+name+" is unknown. Set it from a value known at plan time, "+
+					"or use the "+strings.ToUpper("OPENSPECIMEN_"+name)+" environment variable.")
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	rawURL := stringOrEnv(cfg.URL, envURL)
+	username := stringOrEnv(cfg.Username, envUsername)
+	password := stringOrEnv(cfg.Password, envPassword)
+	domain := stringOrEnv(cfg.Domain, envDomain)
+	token := stringOrEnv(cfg.Token, envToken)
+
+	switch u, err := url.Parse(rawURL); {
+	case rawURL == "":
+		resp.Diagnostics.AddAttributeError(path.Root("url"), "Missing OpenSpecimen URL",
+			"Set url in the provider block or the "+envURL+" environment variable to the server's REST root, "+
+				"for example https://biobank.example.org/openspecimen/rest/ng.")
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		resp.Diagnostics.AddAttributeError(path.Root("url"), "Invalid OpenSpecimen URL",
+			"The url "+strconv.Quote(rawURL)+" is not an absolute http or https URL. Give the server's REST root, "+
+				"for example https://biobank.example.org/openspecimen/rest/ng.")
+	}
+
+	hasLogin := username != "" || password != ""
+	switch {
+	case token != "" && hasLogin:
+		resp.Diagnostics.AddAttributeError(path.Root("token"), "Conflicting OpenSpecimen credentials",
+			"Both a token and a username/password are set (in the provider block or the environment). "+
+				"Use either token, or username and password, not both.")
+	case token == "" && !hasLogin:
+		resp.Diagnostics.AddAttributeError(path.Root("username"), "Missing OpenSpecimen credentials",
+			"Set username and password (or "+envUsername+" and "+envPassword+"), or an API token (or "+envToken+").")
+	case token == "" && username == "":
+		resp.Diagnostics.AddAttributeError(path.Root("username"), "Missing OpenSpecimen username",
+			"A password is set but no username. Set username or "+envUsername+".")
+	case token == "" && password == "":
+		resp.Diagnostics.AddAttributeError(path.Root("password"), "Missing OpenSpecimen password",
+			"A username is set but no password. Set password or "+envPassword+".")
+	}
+
+	requestTimeout := time.Duration(0)
+	if s := cfg.RequestTimeout.ValueString(); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			resp.Diagnostics.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout",
+				"request_timeout "+strconv.Quote(s)+" is not a positive duration. Use a Go duration such as 30s or 2m.")
+		}
+		requestTimeout = d
+	}
+
+	location := time.UTC
+	if tz := cfg.Timezone.ValueString(); tz != "" {
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("timezone"), "Invalid timezone",
+				"timezone "+strconv.Quote(tz)+" is not an IANA time zone name. Use a name such as UTC or Europe/Berlin.")
+		}
+		location = loc
+	}
+
+	var caPEM []byte
+	if f := cfg.CACertFile.ValueString(); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("ca_cert_file"), "Unreadable CA bundle",
+				"Could not read ca_cert_file "+strconv.Quote(f)+": "+err.Error()+". Point it at a readable PEM file.")
+		}
+		caPEM = b
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	insecure := cfg.InsecureSkipVerify.ValueBool()
+	if insecure {
+		resp.Diagnostics.AddAttributeWarning(path.Root("insecure_skip_verify"), "TLS verification is off",
+			"insecure_skip_verify is true: the server's certificate is not checked, so anyone on the network path "+
+				"can read the credentials. Use ca_cert_file instead outside of tests.")
+	}
+	maxRetries := -1
+	if !cfg.MaxRetries.IsNull() && !cfg.MaxRetries.IsUnknown() {
+		maxRetries = int(cfg.MaxRetries.ValueInt64())
+	}
+
+	c, err := client.New(client.Config{
+		URL:                rawURL,
+		Token:              token,
+		Username:           username,
+		Password:           password,
+		Domain:             domain,
+		CACertPEM:          caPEM,
+		InsecureSkipVerify: insecure,
+		RequestTimeout:     requestTimeout,
+		MaxRetries:         maxRetries,
+		UserAgent:          "terraform-provider-openspecimen/" + p.version,
+		Logger:             tflogLogger{},
+		Location:           location,
+	})
+	if err != nil {
+		attr := path.Root("url")
+		if len(caPEM) > 0 && strings.Contains(strings.ToLower(err.Error()), "pem") {
+			attr = path.Root("ca_cert_file")
+		}
+		resp.Diagnostics.AddAttributeError(attr, "Invalid OpenSpecimen provider configuration", err.Error())
+		return
+	}
+
+	data := &providerData{client: c, location: location}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+	resp.EphemeralResourceData = data
+}
+
+func (p *openSpecimenProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewJobRunResource,
+	}
+}
+
+func (p *openSpecimenProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		NewJobRunsDataSource,
+		NewJobRunResultFileDataSource,
+	}
+}
+
+func (p *openSpecimenProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		NewJobRunResultFileEphemeralResource,
+	}
+}
+
+// providerDataFrom unpacks what the provider's Configure handed over. It is nil while
+// Terraform only validates, when no type reads or writes anything.
+func providerDataFrom(v any, diags *diag.Diagnostics) *providerData {
+	if v == nil {
+		return nil
+	}
+	data, ok := v.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider: please report it.", v))
+	}
+	return data
+}
+
+// stringOrEnv follows HashiCups: the configuration wins, the environment fills the gaps.
+func stringOrEnv(v types.String, env string) string {
+	if !v.IsNull() {
+		return v.ValueString()
+	}
+	return os.Getenv(env)
+}
+
+// tflogLogger routes the client's request log into Terraform's log (TF_LOG), where it belongs.
+type tflogLogger struct{}
+
+func (tflogLogger) Log(ctx context.Context, level, msg string, fields map[string]any) {
+	switch level {
+	case "trace":
+		tflog.Trace(ctx, msg, fields)
+	case "info":
+		tflog.Info(ctx, msg, fields)
+	case "warn":
+		tflog.Warn(ctx, msg, fields)
+	default:
+		tflog.Debug(ctx, msg, fields)
+	}
+}
