@@ -1,0 +1,21 @@
+terraform {
+  required_providers {
+    openspecimen = {
+      source = "openspecimen-iac/openspecimen"
+    }
+  }
+}
+
+variable "openspecimen_password" {
+  type      = string
+  sensitive = true
+}
+
+# Credentials may also come from OPENSPECIMEN_URL, OPENSPECIMEN_USERNAME,
+# OPENSPECIMEN_PASSWORD (or OPENSPECIMEN_TOKEN) in the environment.
+provider "openspecimen" {
+  url      = "https://biobank.example.org/openspecimen/rest/ng"
+  username = "export-bot"
+  password = var.openspecimen_password
+  timezone = "Europe/Berlin" # zone of dates such as 20220221T061500
+}
