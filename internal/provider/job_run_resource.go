@@ -259,15 +259,8 @@ func (r *jobRunResource) Create(ctx context.Context, req resource.CreateRequest,
 
 	c := r.data.client
 	jobID := plan.JobID.ValueInt64()
-	job, err := c.GetJob(ctx, jobID)
-	if err != nil {
-		if client.IsNotFound(err) {
-			resp.Diagnostics.AddAttributeError(path.Root("job_id"), "Job not found",
-				fmt.Sprintf("Scheduled job %d does not exist in OpenSpecimen, or this user cannot see it. "+
-					"Check job_id against the Jobs view.", jobID))
-			return
-		}
-		resp.Diagnostics.AddError("Cannot read job", fmt.Sprintf("Reading scheduled job %d failed: %s", jobID, err))
+	job := readJob(ctx, c, jobID, &resp.Diagnostics)
+	if job == nil {
 		return
 	}
 	if !job.Active() {
@@ -403,6 +396,23 @@ func (r *jobRunResource) ImportState(ctx context.Context, req resource.ImportSta
 	} {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attr), v)...)
 	}
+}
+
+// readJob reads the job, reporting an unknown one on job_id: OpenSpecimen answers the run
+// list of an unknown job with an empty list and drops its triggers, so the job is checked first.
+func readJob(ctx context.Context, c *client.Client, jobID int64, diags *diag.Diagnostics) *client.Job {
+	job, err := c.GetJob(ctx, jobID)
+	if err != nil {
+		if client.IsNotFound(err) {
+			diags.AddAttributeError(path.Root("job_id"), "Job not found",
+				fmt.Sprintf("Scheduled job %d does not exist in OpenSpecimen, or this user cannot see it. "+
+					"Check job_id against the Jobs view.", jobID))
+		} else {
+			diags.AddError("Cannot read job", fmt.Sprintf("Reading scheduled job %d failed: %s", jobID, err))
+		}
+		return nil
+	}
+	return job
 }
 
 func parseImportID(id string) (jobID, runID int64, err error) {

@@ -44,18 +44,44 @@ type jobRunResultFileDataSource struct {
 	data *providerData
 }
 
-type jobRunResultFileDataSourceModel struct {
+// resultFileModel is what the data source and the ephemeral resource share.
+type resultFileModel struct {
 	JobID         types.Int64  `tfsdk:"job_id"`
 	RunID         types.Int64  `tfsdk:"run_id"`
 	Unzip         types.Bool   `tfsdk:"unzip"`
 	Entry         types.String `tfsdk:"entry"`
-	OutputPath    types.String `tfsdk:"output_path"`
 	Filename      types.String `tfsdk:"filename"`
 	ContentType   types.String `tfsdk:"content_type"`
 	Size          types.Int64  `tfsdk:"size"`
 	SHA256        types.String `tfsdk:"sha256"`
 	Content       types.String `tfsdk:"content"`
 	ContentBase64 types.String `tfsdk:"content_base64"`
+}
+
+type jobRunResultFileDataSourceModel struct {
+	resultFileModel
+	OutputPath types.String `tfsdk:"output_path"`
+}
+
+// fetch reads the file the model asks for, to outputPath or into memory, and fills in the
+// computed attributes.
+func (m *resultFileModel) fetch(ctx context.Context, c *client.Client, outputPath string, diags *diag.Diagnostics) {
+	f, d := fetchResultFile(ctx, c, resultFileRequest{
+		jobID:      m.JobID.ValueInt64(),
+		runID:      m.RunID.ValueInt64(),
+		unzip:      m.Unzip.IsNull() || m.Unzip.ValueBool(),
+		entry:      m.Entry.ValueString(),
+		outputPath: outputPath,
+	})
+	diags.Append(d...)
+	if diags.HasError() {
+		return
+	}
+	m.Filename = types.StringValue(f.filename)
+	m.ContentType = types.StringValue(f.contentType)
+	m.Size = types.Int64Value(f.size)
+	m.SHA256 = types.StringValue(f.sha256)
+	m.Content, m.ContentBase64 = f.contentAttributes(diags)
 }
 
 // NewJobRunResultFileDataSource is the factory the provider registers.
@@ -128,19 +154,10 @@ func (d *jobRunResultFileDataSource) Read(ctx context.Context, req datasource.Re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	f, diags := fetchResultFile(ctx, d.data.client, resultFileRequest{
-		jobID:      m.JobID.ValueInt64(),
-		runID:      m.RunID.ValueInt64(),
-		unzip:      m.Unzip.IsNull() || m.Unzip.ValueBool(),
-		entry:      m.Entry.ValueString(),
-		outputPath: m.OutputPath.ValueString(),
-	})
-	resp.Diagnostics.Append(diags...)
+	m.fetch(ctx, d.data.client, m.OutputPath.ValueString(), &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	m.Filename, m.ContentType, m.Size, m.SHA256 = f.attributes()
-	m.Content, m.ContentBase64 = f.contentAttributes(&resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
@@ -157,10 +174,6 @@ type resultFile struct {
 	sha256                string
 	content               []byte // nil when written to outputPath
 	jobID, runID          int64
-}
-
-func (f *resultFile) attributes() (filename, contentType types.String, size types.Int64, sum types.String) {
-	return types.StringValue(f.filename), types.StringValue(f.contentType), types.Int64Value(f.size), types.StringValue(f.sha256)
 }
 
 // contentAttributes are null for a file written to disk; content alone is null, with a

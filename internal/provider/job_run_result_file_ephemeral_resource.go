@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
 var (
@@ -21,19 +20,6 @@ var (
 // what patient data needs.
 type jobRunResultFileEphemeralResource struct {
 	data *providerData
-}
-
-type jobRunResultFileEphemeralResourceModel struct {
-	JobID         types.Int64  `tfsdk:"job_id"`
-	RunID         types.Int64  `tfsdk:"run_id"`
-	Unzip         types.Bool   `tfsdk:"unzip"`
-	Entry         types.String `tfsdk:"entry"`
-	Filename      types.String `tfsdk:"filename"`
-	ContentType   types.String `tfsdk:"content_type"`
-	Size          types.Int64  `tfsdk:"size"`
-	SHA256        types.String `tfsdk:"sha256"`
-	Content       types.String `tfsdk:"content"`
-	ContentBase64 types.String `tfsdk:"content_base64"`
 }
 
 // NewJobRunResultFileEphemeralResource is the factory the provider registers.
@@ -81,22 +67,14 @@ func (e *jobRunResultFileEphemeralResource) Configure(_ context.Context, req eph
 }
 
 func (e *jobRunResultFileEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
-	var m jobRunResultFileEphemeralResourceModel
+	var m resultFileModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	f, diags := fetchResultFile(ctx, e.data.client, resultFileRequest{
-		jobID: m.JobID.ValueInt64(),
-		runID: m.RunID.ValueInt64(),
-		unzip: m.Unzip.IsNull() || m.Unzip.ValueBool(),
-		entry: m.Entry.ValueString(),
-	})
-	resp.Diagnostics.Append(diags...)
+	m.fetch(ctx, e.data.client, "", &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	m.Filename, m.ContentType, m.Size, m.SHA256 = f.attributes()
-	m.Content, m.ContentBase64 = f.contentAttributes(&resp.Diagnostics)
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
 }

@@ -146,14 +146,7 @@ func (d *jobRunsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 
 	c := d.data.client
 	jobID := cfg.JobID.ValueInt64()
-	// OpenSpecimen answers an unknown job's run list with [], which would read as "no runs yet".
-	if _, err := c.GetJob(ctx, jobID); err != nil {
-		if client.IsNotFound(err) {
-			resp.Diagnostics.AddAttributeError(path.Root("job_id"), "Job not found",
-				fmt.Sprintf("Scheduled job %d does not exist in OpenSpecimen, or this user cannot see it. Check job_id against the Jobs view.", jobID))
-			return
-		}
-		resp.Diagnostics.AddError("Cannot read job", fmt.Sprintf("Reading scheduled job %d failed: %s", jobID, err))
+	if readJob(ctx, c, jobID, &resp.Diagnostics) == nil {
 		return
 	}
 	runs, err := c.ListRuns(ctx, jobID, filter)
