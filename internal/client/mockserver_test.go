@@ -1,0 +1,96 @@
+package client_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"io"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
+)
+
+// TestEndToEndAgainstMockServer walks the provider's whole path through the real HTTP
+// stack: login, job check, trigger and identification, wait, list, result file, logout.
+func TestEndToEndAgainstMockServer(t *testing.T) {
+	s, err := mockserver.New(mockserver.Config{
+		Users: []mockserver.UserConfig{{LoginName: "admin", Password: "Admin@123", Admin: true}},
+		Jobs: []mockserver.JobConfig{{
+			ID: 1, Name: "Specimen export", Duration: mockserver.Duration(200 * time.Millisecond),
+			Result: &mockserver.ResultConfig{Filename: "specimens.csv", Content: "id\n${run_id},${args}\n", Zip: true},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	c, err := client.New(client.Config{URL: s.URL(), Username: "admin", Password: "Admin@123", MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := c.GetJob(ctx, 1)
+	if err != nil || job.Name != "Specimen export" || !job.Active() {
+		t.Fatalf("GetJob = %+v, %v", job, err)
+	}
+	if _, err := c.GetJob(ctx, 99); !client.IsNotFound(err) {
+		t.Fatalf("GetJob(99) error = %v, want not found", err)
+	}
+
+	run, err := c.StartRun(ctx, 1, "--cp 12", client.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.RunByLogin() != "admin" || run.Args() != "--cp 12" {
+		t.Fatalf("StartRun = %+v", run)
+	}
+	done, err := c.WaitForRun(ctx, 1, run.ID)
+	if err != nil || done.Status != client.StatusSucceeded || done.FinishedAt == nil {
+		t.Fatalf("WaitForRun = %+v, %v", done, err)
+	}
+
+	runs, err := c.ListRuns(ctx, 1, client.RunFilter{Status: client.StatusSucceeded, MaxResults: 10})
+	if err != nil || len(runs) != 1 || runs[0].ID != run.ID {
+		t.Fatalf("ListRuns = %+v, %v", runs, err)
+	}
+	if got := s.Runs(1); len(got) != 1 {
+		t.Fatalf("the server has %d runs, want exactly 1", len(got))
+	}
+
+	f, err := c.OpenResultFile(ctx, 1, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(f.Body)
+	f.Body.Close()
+	if err != nil || f.Filename != "specimens.csv.zip" {
+		t.Fatalf("result file %q: %v", f.Filename, err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil || len(zr.File) != 1 {
+		t.Fatalf("result is not a one-file zip: %v", err)
+	}
+	rc, err := zr.File[0].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv, _ := io.ReadAll(rc)
+	if want := "id\n" + strconv.FormatInt(run.ID, 10) + ",--cp 12\n"; string(csv) != want {
+		t.Fatalf("CSV = %q, want %q", csv, want)
+	}
+
+	if err := c.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if s.LoginCount() != 1 {
+		t.Fatalf("%d logins, want 1", s.LoginCount())
+	}
+	if n := s.RequestCount("DELETE", "/sessions"); n != 1 {
+		t.Fatalf("Close sent %d DELETE /sessions, want 1", n)
+	}
+}
