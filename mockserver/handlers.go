@@ -459,6 +459,12 @@ func (s *Server) triggerRun(w http.ResponseWriter, r *http.Request, u *user) {
 		writeError(w, http.StatusBadRequest, codeJobNotFound, "Job does not exist.")
 		return
 	}
+	s.mu.Lock()
+	hook := s.triggerHook
+	s.mu.Unlock()
+	if hook != nil {
+		hook(jobID, u.cfg.LoginName)
+	}
 	start := func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()

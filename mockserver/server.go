@@ -47,10 +47,15 @@ type Server struct {
 	closed  bool
 	done    chan struct{}
 
-	closeOnce sync.Once
-	handler   http.Handler
-	mux       *http.ServeMux
-	ts        *httptest.Server
+	closeOnce   sync.Once
+	handler     http.Handler
+	mux         *http.ServeMux
+	triggerHook func(jobID int64, loginName string)
+
+	tsMu    sync.Mutex // guards ts, addr and stopped (Stop and Restart swap the listener)
+	ts      *httptest.Server
+	url     string // the root URL of the first listener, kept across Stop and Restart
+	stopped bool
 }
 
 type user struct {
@@ -124,6 +129,7 @@ func New(cfg Config) (*Server, error) {
 	s.ts = httptest.NewUnstartedServer(s.handler)
 	s.configureHTTP()
 	s.ts.Start()
+	s.url = s.ts.URL
 	return s, nil
 }
 
@@ -139,6 +145,7 @@ func NewWithListener(cfg Config, l net.Listener) (*Server, error) {
 	s.ts = &httptest.Server{Listener: l, Config: &http.Server{Handler: s.handler}}
 	s.configureHTTP()
 	s.ts.Start()
+	s.url = s.ts.URL
 	return s, nil
 }
 
@@ -226,12 +233,14 @@ func newServer(cfg Config) (*Server, error) {
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // URL is the REST root, e.g. "http://127.0.0.1:41234/openspecimen/rest/ng".
-func (s *Server) URL() string { return s.ts.URL + BasePath }
+func (s *Server) URL() string { return s.url + BasePath }
 
 // Close stops the server: pending run starts are cancelled, waits for injected latency
 // end, and the listener and all connections are closed. It is safe to call twice.
 func (s *Server) Close() {
 	s.shutdown()
+	s.tsMu.Lock()
+	defer s.tsMu.Unlock()
 	s.ts.Close()
 }
 
@@ -241,9 +250,73 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.stopTimersLocked()
 	s.mu.Unlock()
-	err := s.ts.Config.Shutdown(ctx)
+	s.tsMu.Lock()
+	cfg := s.ts.Config
+	s.tsMu.Unlock()
+	err := cfg.Shutdown(ctx)
 	s.Close()
 	return err
+}
+
+// Stop makes the server unreachable, as a crashed or restarting server is: the listener
+// and every connection are closed (requests in flight get no answer), but the state (runs,
+// sessions, counters, faults) is kept and runs go on, so that Restart brings the same server
+// back. Calling Stop on a stopped server does nothing.
+func (s *Server) Stop() {
+	s.tsMu.Lock()
+	defer s.tsMu.Unlock()
+	if s.stopped {
+		return
+	}
+	s.stopped = true
+	s.ts.CloseClientConnections()
+	s.ts.Close()
+}
+
+// Restart listens again on the address of the stopped server (same host and port, so the
+// URL does not change), serving the same state. It fails when the server is not stopped,
+// was closed, or the port has been taken meanwhile.
+func (s *Server) Restart() error {
+	s.tsMu.Lock()
+	defer s.tsMu.Unlock()
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	switch {
+	case closed:
+		return errors.New("mockserver: Restart after Close")
+	case !s.stopped:
+		return errors.New("mockserver: Restart of a running server: Stop it first")
+	}
+	l, err := net.Listen("tcp", s.ts.Listener.Addr().String())
+	if err != nil {
+		return fmt.Errorf("mockserver: listening again on %s: %w", s.ts.Listener.Addr(), err)
+	}
+	s.ts = &httptest.Server{Listener: l, Config: &http.Server{Handler: s.handler}}
+	s.configureHTTP()
+	s.ts.Start()
+	s.stopped = false
+	return nil
+}
+
+// ExpireTokens ends every session, as the server's idle timeout would: the next request
+// with any of their tokens is answered 401. It answers how many sessions were ended.
+func (s *Server) ExpireTokens() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.sessions)
+	clear(s.sessions)
+	return n
+}
+
+// SetTriggerHook sets a function called on every trigger (POST .../runs) that reached its
+// handler and names a known job, before the trigger is carried out, with the job id and the
+// caller's login name: a test can start another user's run there (StartRunAs) to lose a race
+// on purpose. nil removes it. The hook must not call SetTriggerHook.
+func (s *Server) SetTriggerHook(f func(jobID int64, loginName string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.triggerHook = f
 }
 
 func (s *Server) shutdown() {
