@@ -353,7 +353,7 @@ func (c *Client) login(ctx context.Context, stale string) error {
 }
 
 func (c *Client) doLogin(ctx context.Context) (token, loginName string, err error) {
-	o := reqOpts{method: http.MethodPost, path: "/sessions", body: map[string]string{
+	o := reqOpts{method: http.MethodPost, path: "/sessions", login: true, body: map[string]string{
 		"loginName": c.username, "password": c.password, "domainName": c.domain,
 	}}
 	c.log(ctx, "debug", "logging in to OpenSpecimen", map[string]any{"login_name": c.username, "domain": c.domain})

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -286,7 +287,7 @@ func TestLoginResetPassword(t *testing.T) {
 
 func TestLoginServerErrorNotCached(t *testing.T) {
 	e := newEnv(t, nil)
-	e.fs.loginFail = 1
+	e.fs.loginFail = DefaultMaxRetries + 1 // every attempt of the first login
 	err := e.c.Login(t.Context())
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.StatusCode != 500 {
@@ -294,6 +295,53 @@ func TestLoginServerErrorNotCached(t *testing.T) {
 	}
 	if err := e.c.Login(t.Context()); err != nil {
 		t.Fatalf("second login: %v", err)
+	}
+}
+
+// A login answered 5xx or 429 is retried by the transport (the server did not check the
+// password), as is one whose connection could not be made; a login whose answer was lost is
+// not: the server may have counted a wrong password toward the account's lock-out.
+func TestLoginRetries(t *testing.T) {
+	e := newEnv(t, nil)
+	e.fs.loginFail = 2
+	if err := e.c.Login(t.Context()); err != nil {
+		t.Fatalf("login after two 500s: %v", err)
+	}
+	if e.fs.logins != 3 {
+		t.Fatalf("%d login requests, want 3", e.fs.logins)
+	}
+
+	e = newEnv(t, nil)
+	e.mt.RegisterResponder("POST", testRoot+"/sessions", httpmock.ResponderFromMultipleResponses([]*http.Response{
+		httpmock.NewStringResponse(429, ""), jsonResp(200, map[string]string{"token": "alice#x", "loginName": "alice"}),
+	}))
+	if err := e.c.Login(t.Context()); err != nil {
+		t.Fatalf("login after a 429: %v", err)
+	}
+
+	e = newEnv(t, nil)
+	calls := 0
+	e.mt.RegisterResponder("POST", testRoot+"/sessions", func(*http.Request) (*http.Response, error) {
+		if calls++; calls == 1 {
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+		}
+		return jsonResp(200, map[string]string{"token": "alice#x"}), nil
+	})
+	if err := e.c.Login(t.Context()); err != nil || calls != 2 {
+		t.Fatalf("login after a refused connection: %v (%d calls)", err, calls)
+	}
+
+	e = newEnv(t, nil)
+	e.mt.RegisterResponder("POST", testRoot+"/sessions", httpmock.NewErrorResponder(&net.OpError{Op: "read", Net: "tcp", Err: io.ErrUnexpectedEOF}))
+	if err := e.c.Login(t.Context()); err == nil || e.mt.GetTotalCallCount() != 1 {
+		t.Fatalf("a login with a lost answer: %v, %d calls", err, e.mt.GetTotalCallCount())
+	}
+
+	e = newEnv(t, nil)
+	e.mt.RegisterResponder("POST", testRoot+"/sessions", httpmock.ResponderFromResponse(
+		jsonResp(400, []map[string]string{{"code": CodeInvalidCredentials, "message": "bad"}})))
+	if err := e.c.Login(t.Context()); err == nil || e.mt.GetTotalCallCount() != 1 {
+		t.Fatalf("a refused login: %v, %d calls", err, e.mt.GetTotalCallCount())
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -29,6 +30,7 @@ type ctxKey int
 const (
 	idempotentKey ctxKey = iota // the request may be retried by the transport
 	streamKey                   // the body is streamed: the timeout is an idle timeout
+	loginKey                    // a login: retried only when the server surely did not check the password
 )
 
 // reqOpts describes one API request.
@@ -39,6 +41,7 @@ type reqOpts struct {
 	body       any // JSON-encoded when not nil
 	idempotent bool
 	stream     bool
+	login      bool // POST /sessions: see checkRetry
 }
 
 func (o reqOpts) pathWithQuery() string {
@@ -145,6 +148,9 @@ func (c *Client) send(ctx context.Context, o reqOpts, token string) (*http.Respo
 	if o.stream {
 		rctx = context.WithValue(rctx, streamKey, true)
 	}
+	if o.login {
+		rctx = context.WithValue(rctx, loginKey, true)
+	}
 	req, err := retryablehttp.NewRequestWithContext(rctx, o.method, c.root+o.pathWithQuery(), body)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", o.method, o.path, err)
@@ -238,10 +244,21 @@ func (c *Client) shortPath(p string) string {
 }
 
 // checkRetry retries idempotent requests on connection errors, 429 and 5xx; never another
-// request, so that a trigger is not repeated blindly.
+// request, so that a trigger is not repeated blindly. A login is retried on a 429 or 5xx
+// answer (the server refused to work, a session it may have opened is harmless) and on a
+// connection that could not be made, but not after a lost answer: the server may have
+// counted a wrong password toward the account's lock-out.
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
+	}
+	if ctx.Value(loginKey) != nil {
+		if err != nil {
+			var oe *net.OpError
+			return errors.As(err, &oe) && oe.Op == "dial", nil
+		}
+		return resp.StatusCode == http.StatusTooManyRequests ||
+			resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented, nil
 	}
 	if ctx.Value(idempotentKey) == nil {
 		return false, nil
