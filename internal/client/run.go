@@ -95,7 +95,10 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 	}
 	c.log(ctx, "debug", "triggering job run", fields("newest_run_id", noted, "login_name", me))
 
-	// 2. Trigger, then look for our run.
+	// 2. Trigger, then look for our run. A trigger that the server answered 429 or 5xx and
+	// after which no run appeared was refused, not dropped: up to max retries of those are
+	// not counted toward MaxTriggers, so that a flaky server does not fail the apply.
+	refused := 0
 	for triggers := 1; ; triggers++ {
 		_, terr := c.TriggerRun(ctx, jobID, args)
 		if terr != nil {
@@ -112,6 +115,13 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 		if run != nil {
 			c.log(ctx, "info", "job run started", fields("run_id", run.ID, "trigger", triggers))
 			return run, nil
+		}
+		if foreign == nil && answeredBusy(terr) && refused < c.http.RetryMax {
+			refused++
+			triggers--
+			c.log(ctx, "warn", "the server refused the trigger and no run appeared: triggering again",
+				fields("error", terr.Error(), "refused", refused))
+			continue
 		}
 		if triggers >= opts.MaxTriggers {
 			if terr != nil {
@@ -246,6 +256,13 @@ func ambiguous(err error) bool {
 	}
 	var le *LoginError
 	return !errors.As(err, &le)
+}
+
+// answeredBusy reports whether err is an answer of the server saying it could not work now:
+// 429 or 5xx (but 501).
+func answeredBusy(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && (ae.StatusCode == 429 || ae.StatusCode >= 500 && ae.StatusCode != 501)
 }
 
 // WaitForRun polls the run until it has finished (SUCCEEDED or FAILED) or ctx ends, and

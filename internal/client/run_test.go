@@ -237,6 +237,30 @@ func TestStartRunAmbiguousTrigger(t *testing.T) {
 		t.Fatalf("run %v err %v triggers %d", run, err, e.fs.triggers)
 	}
 
+	// Answered 503 more often than MaxTriggers, but fewer than 1+MaxRetries times more: each
+	// refusal was looked after and created no run, so the trigger is repeated.
+	e = newEnv(t, nil)
+	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
+		if f.triggers <= 5 {
+			return jsonResp(503, []map[string]string{{"code": "INTERNAL_ERROR", "message": "busy"}}), nil
+		}
+		f.addRun(id, user, args, StatusInProgress)
+		return nil, nil
+	}
+	run, err = e.c.StartRun(t.Context(), 7, "a", quick)
+	if err != nil || e.fs.triggers != 6 || !strings.Contains(e.log.all(), "refused the trigger") {
+		t.Fatalf("run %v err %v triggers %d", run, err, e.fs.triggers)
+	}
+	// ...but not forever: 503s count toward MaxTriggers once the retries are spent.
+	e = newEnv(t, nil)
+	e.fs.onTrigger = func(*fakeServer, int64, string, string) (*http.Response, error) {
+		return jsonResp(503, []map[string]string{{"code": "INTERNAL_ERROR", "message": "busy"}}), nil
+	}
+	_, err = e.c.StartRun(t.Context(), 7, "a", quick)
+	if !errors.As(err, new(*RunNotIdentifiedError)) || e.fs.triggers != DefaultMaxRetries+3 {
+		t.Fatalf("err %v triggers %d", err, e.fs.triggers)
+	}
+
 	// Always failing: the error of the last trigger is kept.
 	e = newEnv(t, nil)
 	e.fs.onTrigger = func(*fakeServer, int64, string, string) (*http.Response, error) {
