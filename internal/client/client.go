@@ -81,10 +81,11 @@ type Client struct {
 	http      *retryablehttp.Client
 
 	mu          sync.Mutex
-	session     string     // session token from POST /sessions
-	loginName   string     // known login name
-	loginFlight *loginCall // in-flight login, shared
-	loginErr    error      // permanent login failure (refused credentials), not retried
+	session     string                  // session token from POST /sessions
+	loginName   string                  // known login name
+	loginFlight *loginCall              // in-flight login, shared
+	loginErr    error                   // permanent login failure (refused credentials), not retried
+	starting    map[int64]chan struct{} // per job: held by the StartRun identifying its run
 
 	// Timing knobs, replaced in tests.
 	now   func() time.Time

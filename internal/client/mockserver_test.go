@@ -94,3 +94,55 @@ func TestEndToEndAgainstMockServer(t *testing.T) {
 		t.Fatalf("Close sent %d DELETE /sessions, want 1", n)
 	}
 }
+
+// Concurrent StartRuns of one job through one client do not trip over each other: each
+// would otherwise trigger while another's run is in progress, be dropped by the server, and
+// cost an appear timeout and a trigger of its budget. Each start notes the newest run only
+// after the previous start of the job has found its run, and waits for it.
+func TestConcurrentStartsOfOneJob(t *testing.T) {
+	s, err := mockserver.New(mockserver.Config{
+		Jobs: []mockserver.JobConfig{{ID: 1, Duration: mockserver.Duration(50 * time.Millisecond)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c, err := client.New(client.Config{URL: s.URL(), Username: "admin", Password: "Admin@123", MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 5
+	ids := make(chan int64, n)
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			run, err := c.StartRun(t.Context(), 1, "part-"+strconv.Itoa(i), client.StartOptions{AppearTimeout: time.Minute})
+			if err != nil {
+				errs <- err
+				return
+			}
+			if _, err := c.WaitForRun(t.Context(), 1, run.ID); err != nil {
+				errs <- err
+				return
+			}
+			ids <- run.ID
+		}()
+	}
+	seen := map[int64]bool{}
+	for i := 0; i < n; i++ {
+		select {
+		case err := <-errs:
+			t.Fatal(err)
+		case id := <-ids:
+			if seen[id] {
+				t.Fatalf("run %d returned twice", id)
+			}
+			seen[id] = true
+		case <-time.After(30 * time.Second):
+			t.Fatal("the starts did not finish: triggers were dropped")
+		}
+	}
+	if got := s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"); got != n {
+		t.Errorf("%d triggers for %d runs: some were dropped", got, n)
+	}
+}

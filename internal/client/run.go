@@ -65,6 +65,14 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 	if err := c.Login(ctx); err != nil {
 		return nil, err
 	}
+	// One start of a job at a time through this client: concurrent ones would trigger while
+	// another's run is in progress and be dropped by the server. The next start notes the
+	// newest run once this one has found its run, and waits for it (or fails) per IfRunning.
+	release, err := c.lockJobStart(ctx, jobID)
+	if err != nil {
+		return nil, fmt.Errorf("waiting for another start of job %d through this provider: %w", jobID, err)
+	}
+	defer release()
 	me := ""
 	if c.token == "" {
 		me = c.LoginName()
@@ -140,6 +148,26 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 			c.log(ctx, "warn", "no run appeared after the trigger: triggering again",
 				fields("trigger", triggers, "appear_timeout", opts.AppearTimeout.String()))
 		}
+	}
+}
+
+// lockJobStart takes the job's start lock, or fails when ctx ends first.
+func (c *Client) lockJobStart(ctx context.Context, jobID int64) (release func(), err error) {
+	c.mu.Lock()
+	if c.starting == nil {
+		c.starting = map[int64]chan struct{}{}
+	}
+	sem := c.starting[jobID]
+	if sem == nil {
+		sem = make(chan struct{}, 1)
+		c.starting[jobID] = sem
+	}
+	c.mu.Unlock()
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 }
 
