@@ -3,6 +3,8 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,7 +61,22 @@ type transportError struct {
 }
 
 func (e *transportError) Error() string {
-	return fmt.Sprintf("%s %s: no answer from OpenSpecimen: %v", e.Method, e.Path, unwrapURLError(e.Err))
+	msg := fmt.Sprintf("%s %s: no answer from OpenSpecimen: %v", e.Method, e.Path, unwrapURLError(e.Err))
+	if untrustedCertificate(e.Err) {
+		msg += ". The server's TLS certificate is not trusted: if it is signed by an internal CA, " +
+			"set ca_cert_file to that CA's PEM certificate (and check that it has not expired)"
+	}
+	return msg
+}
+
+// untrustedCertificate reports whether err is a failed verification of the server's
+// certificate (unknown authority, expired, wrong host name).
+func untrustedCertificate(err error) bool {
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var ci x509.CertificateInvalidError
+	var hn x509.HostnameError
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &ci) || errors.As(err, &hn)
 }
 
 func (e *transportError) Unwrap() error { return e.Err }
@@ -251,6 +268,9 @@ func (c *Client) shortPath(p string) string {
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
+	}
+	if err != nil && untrustedCertificate(err) {
+		return false, nil // it will not become trusted on a second try
 	}
 	if ctx.Value(loginKey) != nil {
 		if err != nil {

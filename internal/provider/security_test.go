@@ -1,0 +1,215 @@
+package provider
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
+)
+
+func TestProviderSchema_credentialsSensitive(t *testing.T) {
+	var resp provider.SchemaResponse
+	New("test")().Schema(context.Background(), provider.SchemaRequest{}, &resp)
+	for _, name := range []string{"password", "token"} {
+		a, ok := resp.Schema.Attributes[name].(schema.StringAttribute)
+		if !ok || !a.Sensitive {
+			t.Errorf("provider attribute %s is not a sensitive string", name)
+		}
+	}
+}
+
+const secretContent = "SECRET-SPECIMEN-ROW"
+
+func secretMockConfig() mockserver.Config {
+	cfg := testMockConfig()
+	cfg.Jobs[0].Result = &mockserver.ResultConfig{Filename: "specimens.csv", Content: "id\n" + secretContent + "-${run_id}\n"}
+	return cfg
+}
+
+// An apply with TF_LOG=TRACE, the CLI's and the provider's logs both captured into one file:
+// neither the password nor the API token nor the result file's content is in it, and the
+// state holds no token and the content only in the data source's sensitive attributes.
+// Not parallel: it sets the logging environment.
+func TestAccSecurity_noSecretsInLogsOrState(t *testing.T) {
+	s := newTestMock(t, secretMockConfig())
+	logFile := filepath.Join(t.TempDir(), "tf.log")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", logFile) // the CLI (TF_LOG_PATH) and the in-process provider's tflog sink
+	token := loginToken(t, s, "admin", "Admin@123")
+	body := `
+resource "openspecimen_job_run" "x" {
+  job_id = 1
+}
+data "openspecimen_job_run_result_file" "x" {
+  job_id = openspecimen_job_run.x.job_id
+  run_id = openspecimen_job_run.x.run_id
+}
+`
+	tokenProvider := fmt.Sprintf("provider \"openspecimen\" {\n  url   = %q\n  token = %q\n}\n", s.URL(), token)
+	stateClean := func(st *terraform.State) error {
+		for addr, rs := range st.RootModule().Resources {
+			for k, v := range rs.Primary.Attributes {
+				if strings.Contains(v, token) || strings.Contains(v, "Admin@123") {
+					return fmt.Errorf("state %s.%s holds a credential", addr, k)
+				}
+				if strings.Contains(v, secretContent) && !(addr == fileAddr && k == "content") {
+					return fmt.Errorf("state %s.%s holds result content", addr, k)
+				}
+			}
+		}
+		raw, _ := json.Marshal(st)
+		if strings.Contains(string(raw), token) {
+			return fmt.Errorf("the state holds the token")
+		}
+		return nil
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: providerBlock(s) + body, Check: stateClean},
+			{Config: tokenProvider + body + "\n# new run\n", Check: stateClean},
+		},
+	})
+	data, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logText := withoutTestConfig(string(data))
+	// The log is the whole story: the CLI's lines and the provider's request lines.
+	for _, want := range []string{"OpenSpecimen request", "/scheduled-jobs/1/runs", "[TRACE]"} {
+		if !strings.Contains(logText, want) {
+			t.Fatalf("the log (%d bytes) lacks %q: the capture does not work", len(data), want)
+		}
+	}
+	for what, secret := range map[string]string{"password": "Admin@123", "token": token, "result content": secretContent} {
+		if i := strings.Index(logText, secret); i >= 0 {
+			t.Errorf("the TRACE log holds the %s: ...%s...", what, logText[max(0, i-200):min(len(logText), i+100)])
+		}
+	}
+}
+
+// withoutTestConfig drops the test harness's own log entries of the configuration it writes
+// (which holds the credentials, as any configuration file does); every other entry, of the
+// CLI or the provider, is kept. An entry is a line starting with a timestamp and its
+// indented continuation lines.
+func withoutTestConfig(log string) string {
+	var b strings.Builder
+	skip := false
+	for _, line := range strings.SplitAfter(log, "\n") {
+		if !strings.HasPrefix(line, " ") && !strings.HasPrefix(line, "\t") {
+			skip = strings.Contains(line, "sdk.helper_resource: Setting Terraform configuration")
+		}
+		if !skip {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
+
+// selfSignedCert makes a CA-less self-signed certificate for 127.0.0.1, valid until notAfter.
+func selfSignedCert(t *testing.T, notAfter time.Time) (tls.Certificate, []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: "openspecimen test"},
+		NotBefore:             notAfter.Add(-48 * time.Hour),
+		NotAfter:              notAfter,
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// httpsMock serves the mock's API over TLS with cert, answering the REST root URL.
+func httpsMock(t *testing.T, s *mockserver.Server, cert tls.Certificate) string {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(s.Handler())
+	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	return ts.URL + mockserver.BasePath
+}
+
+func TestAccSecurity_tls(t *testing.T) {
+	s := newTestMock(t, testMockConfig())
+	cert, caPEM := selfSignedCert(t, time.Now().Add(24*time.Hour))
+	url := httpsMock(t, s, cert)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, caPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	expired, expiredPEM := selfSignedCert(t, time.Now().Add(-24*time.Hour))
+	expiredURL := httpsMock(t, s, expired)
+	expiredFile := filepath.Join(t.TempDir(), "expired.pem")
+	if err := os.WriteFile(expiredFile, expiredPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := func(url, extra string) string {
+		return fmt.Sprintf(`
+provider "openspecimen" {
+  url      = %q
+  username = "admin"
+  password = "Admin@123"
+%s
+}
+data "openspecimen_job_runs" "x" {
+  job_id = 1
+}
+`, url, extra)
+	}
+	for name, tc := range map[string]struct {
+		config string
+		want   string
+	}{
+		"trusted with ca_cert_file": {cfg(url, fmt.Sprintf("  ca_cert_file = %q", caFile)), ""},
+		"untrusted without it":      {cfg(url, ""), `(?s)certificate.*not trusted.*set ca_cert_file`},
+		"insecure_skip_verify":      {cfg(url, "  insecure_skip_verify = true"), ""},
+		"expired CA":                {cfg(expiredURL, fmt.Sprintf("  ca_cert_file = %q", expiredFile)), `(?s)expired.*not trusted.*ca_cert_file`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			step := resource.TestStep{Config: tc.config}
+			if tc.want != "" {
+				step.ExpectError = errRe(tc.want)
+			}
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps:                    []resource.TestStep{step},
+			})
+		})
+	}
+}
