@@ -250,6 +250,13 @@ func TestAccJobRun_timeout(t *testing.T) {
 				Check:       expectRuns(s, jobSlow, 1),
 			},
 			{
+				// The failed step's Check does not run (the apply returned an error), so the
+				// server's run count is checked here, before the plan.
+				PreConfig: func() {
+					if err := expectRuns(s, jobSlow, 1)(nil); err != nil {
+						t.Fatal(err)
+					}
+				},
 				// Recorded and tainted: the plan replaces the run instead of creating a first one.
 				Config:             cfg,
 				PlanOnly:           true,
