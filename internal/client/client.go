@@ -95,6 +95,12 @@ type Client struct {
 	waitPollMin, waitPollMax     time.Duration // WaitForRun: backoff
 	waitPollDense                time.Duration // WaitForRun: around the predicted end
 	retryAfterMax                time.Duration // cap of a server's Retry-After
+
+	histMu sync.Mutex
+	hist   map[int64]*history // by job: durations of recent finished runs
+
+	waitMu sync.Mutex
+	waits  map[[2]int64]*waitCall // by job and run: the shared poll loops of WaitForRun
 }
 
 type loginCall struct {
@@ -162,7 +168,7 @@ func New(cfg Config) (*Client, error) {
 		appearPollMax: 500 * time.Millisecond,
 		waitPollMin:   100 * time.Millisecond,
 		waitPollMax:   5 * time.Second,
-		waitPollDense: 100 * time.Millisecond,
+		waitPollDense: 50 * time.Millisecond,
 		retryAfterMax: 30 * time.Second,
 	}
 	if c.domain == "" {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sort"
 	"strings"
 	"time"
 )
@@ -92,6 +91,7 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 		if err != nil {
 			return nil, fmt.Errorf("listing the runs of job %d before triggering it: %w", jobID, err)
 		}
+		c.noteHistory(jobID, runs)
 		running := inProgress(runs)
 		if running == nil {
 			noted = newestID(runs)
@@ -291,90 +291,4 @@ func ambiguous(err error) bool {
 func answeredBusy(err error) bool {
 	var ae *APIError
 	return errors.As(err, &ae) && (ae.StatusCode == 429 || ae.StatusCode >= 500 && ae.StatusCode != 501)
-}
-
-// WaitForRun polls the run until it has finished (SUCCEEDED or FAILED) or ctx ends, and
-// returns it. On cancellation it returns the last run seen with the context's error. Up to
-// five consecutive transient read errors are tolerated. An unknown status is an error.
-//
-// Polling is adaptive: quick at first, backing off to every 5s; from the durations of the
-// job's recent finished runs it predicts the run's end and polls densely around it, so that a
-// short job is seen finished soon after it ends without polling a long one all along.
-func (c *Client) WaitForRun(ctx context.Context, jobID, runID int64) (*Run, error) {
-	var last *Run
-	delay := c.waitPollMin
-	failures := 0
-	predicted := false
-	var winStart, winEnd time.Time
-	for {
-		run, err := c.GetRun(ctx, jobID, runID)
-		switch {
-		case err == nil:
-			failures = 0
-			last = run
-			if run.Status.Finished() {
-				return run, nil
-			}
-			if !predicted {
-				predicted = true
-				winStart, winEnd = c.predictEnd(ctx, jobID, run)
-			}
-		case ctx.Err() != nil:
-			return last, fmt.Errorf("waiting for run %d of job %d: %w", runID, jobID, ctx.Err())
-		case isTransient(err):
-			if failures++; failures > maxTransientFailures {
-				return last, fmt.Errorf("waiting for run %d of job %d: %d reads failed in a row: %w", runID, jobID, failures, err)
-			}
-			c.log(ctx, "debug", "reading the run failed: trying again", map[string]any{"job_id": jobID, "run_id": runID, "error": err.Error()})
-		default:
-			return last, err
-		}
-
-		d := delay
-		delay = min(delay*3/2, c.waitPollMax)
-		if now := c.now(); !winStart.IsZero() {
-			switch {
-			case now.Before(winStart):
-				d = min(d, winStart.Sub(now)) // wake up at the window
-			case now.Before(winEnd):
-				d = c.waitPollDense
-			}
-		}
-		if err := c.sleep(ctx, d); err != nil {
-			return last, fmt.Errorf("waiting for run %d of job %d: %w", runID, jobID, err)
-		}
-	}
-}
-
-// predictEnd estimates when run ends from the median duration of the job's recent finished
-// runs, and returns a window around that moment (zero times when there is nothing to go by).
-func (c *Client) predictEnd(ctx context.Context, jobID int64, run *Run) (start, end time.Time) {
-	if run.StartedAt == nil {
-		return
-	}
-	runs, err := c.ListRuns(ctx, jobID, RunFilter{MaxResults: 10})
-	if err != nil {
-		c.log(ctx, "debug", "cannot read past runs to predict the end of the run", map[string]any{"job_id": jobID, "error": err.Error()})
-		return
-	}
-	var ds []time.Duration
-	for i := range runs {
-		if d, ok := runs[i].duration(); ok && runs[i].ID != run.ID && runs[i].Status.Finished() {
-			ds = append(ds, d)
-		}
-	}
-	if len(ds) == 0 {
-		return
-	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	median := ds[len(ds)/2]
-	if len(ds)%2 == 0 {
-		median = (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
-	}
-	half := min(max(median/5, 500*time.Millisecond), 30*time.Second)
-	at := run.StartedAt.Add(median)
-	c.log(ctx, "debug", "predicted end of the run", map[string]any{
-		"job_id": jobID, "run_id": run.ID, "median_ms": median.Milliseconds(), "predicted_end": at.Format(time.RFC3339Nano),
-	})
-	return at.Add(-half), at.Add(half)
 }

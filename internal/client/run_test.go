@@ -348,15 +348,25 @@ func TestStartRunCancelled(t *testing.T) {
 func TestWaitForRun(t *testing.T) {
 	e := newEnv(t, nil)
 	r := e.fs.addRun(7, "alice", "", StatusInProgress)
-	e.fs.finishAfter = 5
+	start := e.clock.now()
+	r.StartedAt = &EpochMillis{start}
+	e.fs.finishAfter = 12
 	run, err := e.c.WaitForRun(t.Context(), 7, r.ID)
 	if err != nil || run.Status != StatusSucceeded || run.FinishedAt == nil {
 		t.Fatal(run, err)
 	}
-	// No past runs: plain backoff 100ms x1.5.
-	want := []time.Duration{100 * time.Millisecond, 150 * time.Millisecond, 225 * time.Millisecond, 337500 * time.Microsecond}
-	if s := e.clock.sleeps(); len(s) != 4 || s[0] != want[0] || s[3] != want[3] {
+	// No past runs: each gap is a fifth of the time the run has run, from 100ms up.
+	s := e.clock.sleeps()
+	if len(s) != 11 {
 		t.Fatalf("sleeps %v", s)
+	}
+	elapsed := time.Duration(0)
+	for i, d := range s {
+		want := max(100*time.Millisecond, elapsed/5)
+		if d != want {
+			t.Fatalf("sleep %d: %s at +%s, want %s (sleeps %v)", i, d, elapsed, want, s)
+		}
+		elapsed += d
 	}
 	// Already finished: no sleep.
 	e.clock.slept = nil
@@ -383,48 +393,94 @@ func TestWaitForRunBackoffCap(t *testing.T) {
 	}
 }
 
-func TestWaitForRunPredictsEnd(t *testing.T) {
-	e := newEnv(t, nil)
+// predictEnv has three past runs of job 7 lasting durs (10s each when nil) and a run in
+// progress started now that ends (FAILED) at +end.
+func predictEnv(t *testing.T, durs []time.Duration, end time.Duration) (e *testEnv, r *Run, start, finishAt time.Time) {
+	e = newEnv(t, nil)
 	for i := 0; i < 3; i++ {
-		e.fs.addRun(7, "bob", "", StatusSucceeded) // 10s each
+		h := e.fs.addRun(7, "bob", "", StatusSucceeded)
+		if durs != nil {
+			h.FinishedAt = &EpochMillis{h.StartedAt.Add(durs[i])}
+		}
 	}
-	r := e.fs.addRun(7, "alice", "", StatusInProgress)
-	start := e.clock.now()
+	r = e.fs.addRun(7, "alice", "", StatusInProgress)
+	start = e.clock.now()
 	r.StartedAt = &EpochMillis{start}
-	finishAt := start.Add(10*time.Second + 700*time.Millisecond)
+	finishAt = start.Add(end)
 	e.fs.onRunGet = func(f *fakeServer, run *Run) (*http.Response, error) {
 		if run.Status == StatusInProgress && !e.clock.now().Before(finishAt) {
 			f.finish(run, StatusFailed)
+			run.FinishedAt = &EpochMillis{finishAt}
 		}
 		return nil, nil
 	}
+	return e, r, start, finishAt
+}
+
+func TestWaitForRunPredictsEnd(t *testing.T) {
+	e, r, start, finishAt := predictEnv(t, nil, 10*time.Second)
 	run, err := e.c.WaitForRun(t.Context(), 7, r.ID)
 	if err != nil || run.Status != StatusFailed {
 		t.Fatal(run, err)
 	}
-	// The window is 10s +/- 2s: the client wakes exactly at its start, polls every 100ms in
-	// it, and sees the end within one dense poll.
-	winStart, winEnd := start.Add(8*time.Second), start.Add(12*time.Second)
+	// Past runs all took 10s: reads every 2s (a fifth), then on a 50ms grid aligned 5ms past
+	// the predicted end, in a window of +/-50ms; the end is seen 5ms after it.
+	winStart := start.Add(10*time.Second - 50*time.Millisecond)
 	at := start
-	hitStart := false
-	for _, d := range e.clock.sleeps() {
-		if !at.Before(winStart) && at.Before(winEnd) && d != 100*time.Millisecond {
-			t.Fatalf("sleep of %s at +%s, inside the window", d, at.Sub(start))
+	for i, d := range e.clock.sleeps() {
+		if at.Before(winStart) && d > 2*time.Second {
+			t.Fatalf("sleep %d of %s at +%s: longer than a fifth of the prediction", i, d, at.Sub(start))
 		}
-		if at.Before(winStart) && at.Add(d).After(winStart) {
-			t.Fatalf("sleep of %s at +%s jumps over the window", d, at.Sub(start))
+		if at.Before(winStart) && at.Add(d).After(winStart.Add(50*time.Millisecond)) {
+			t.Fatalf("sleep %d of %s at +%s jumps over the window", i, d, at.Sub(start))
+		}
+		if !at.Before(winStart) && d != 50*time.Millisecond {
+			t.Fatalf("sleep %d of %s at +%s, inside the window", i, d, at.Sub(start))
 		}
 		at = at.Add(d)
-		hitStart = hitStart || at.Equal(winStart)
 	}
-	if !hitStart || at.Sub(finishAt) > 100*time.Millisecond || at.Before(finishAt) {
-		t.Fatalf("woke at window start: %v; ended at +%s", hitStart, at.Sub(start))
+	if at.Sub(finishAt) != 5*time.Millisecond {
+		t.Fatalf("ended at +%s", at.Sub(start))
 	}
-	if n := len(e.clock.sleeps()); n > 40 {
-		t.Fatalf("%d polls for a 10.7s run", n)
+	if n := len(e.clock.sleeps()); n > 7 {
+		t.Fatalf("%d sleeps for a 10s run (%v)", n, e.clock.sleeps())
 	}
 	if !strings.Contains(e.log.all(), "predicted end") {
 		t.Fatal("prediction not logged")
+	}
+}
+
+func TestWaitForRunPredictionMissed(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		durs     []time.Duration
+		end      time.Duration
+		lag      time.Duration // the end is seen at most this late
+		maxReads int
+	}{
+		{"early failure", nil, 3 * time.Second, 2 * time.Second, 4},
+		{"late by 700ms", nil, 10*time.Second + 700*time.Millisecond, 350 * time.Millisecond, 16},
+		{"late by a minute", nil, 70 * time.Second, 5 * time.Second, 45},
+		// Spread history 9s..12s: window 8.25s..12.75s, grid of 562.5ms.
+		{"spread history", []time.Duration{9 * time.Second, 10 * time.Second, 12 * time.Second}, 11 * time.Second, 563 * time.Millisecond, 14},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, r, start, finishAt := predictEnv(t, tc.durs, tc.end)
+			run, err := e.c.WaitForRun(t.Context(), 7, r.ID)
+			if err != nil || run.Status != StatusFailed {
+				t.Fatal(run, err)
+			}
+			end := start
+			for _, d := range e.clock.sleeps() {
+				end = end.Add(d)
+			}
+			if lag := end.Sub(finishAt); lag < 0 || lag > tc.lag {
+				t.Fatalf("seen %s after the end (sleeps %v)", lag, e.clock.sleeps())
+			}
+			if n := len(e.clock.sleeps()) + 1; n > tc.maxReads {
+				t.Fatalf("%d reads (sleeps %v)", n, e.clock.sleeps())
+			}
+		})
 	}
 }
 
@@ -441,18 +497,27 @@ func TestWaitForRunCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || run == nil || run.ID != r.ID || run.Status != StatusInProgress {
 		t.Fatalf("run %v err %v", run, err)
 	}
-	// Cancelled during a request.
+	// Cancelled during a request. (The hooks are set under the locks they are read with: a
+	// cancelled request's responder may still be running in httpmock.)
 	ctx, cancel = context.WithCancel(t.Context())
+	e.clock.mu.Lock()
 	e.clock.onSleep = nil
+	e.clock.mu.Unlock()
+	e.fs.mu.Lock()
 	e.fs.onRunGet = func(*fakeServer, *Run) (*http.Response, error) { cancel(); return nil, errors.New("aborted") }
+	e.fs.mu.Unlock()
 	if _, err := e.c.WaitForRun(ctx, 7, r.ID); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v", err)
 	}
 	// A deadline.
 	ctx, cancel = context.WithTimeout(t.Context(), time.Hour)
 	defer cancel()
+	e.fs.mu.Lock()
 	e.fs.onRunGet = nil
+	e.fs.mu.Unlock()
+	e.clock.mu.Lock()
 	e.clock.onSleep = func(int, time.Duration) { cancel() }
+	e.clock.mu.Unlock()
 	if _, err := e.c.WaitForRun(ctx, 7, r.ID); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v", err)
 	}

@@ -1,0 +1,300 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Polling of WaitForRun. Without history a run is read at gaps of waitPollGrowth of the time
+// it has run (so the end is seen within that share of the run's length), between
+// waitPollMin and waitPollMax. With history (durations of the job's recent finished runs),
+// the client reads a few times before the predicted end (every fifth of the predicted
+// length, to catch an early failure), then on a dense grid aligned on the predicted end over
+// a window as wide as the history's spread, then, if the run is late, at gaps of half the
+// delay (at least waitPollDense, at most the gap without history).
+const (
+	waitPollGrowth = 0.2
+	lateGrowth     = 0.5              // past the window: gaps of half the delay
+	preWindowParts = 5                // reads before the window: one every 1/preWindowParts of the prediction
+	preWindowMax   = 60 * time.Second // longest gap before the window
+	gridOffset     = 5 * time.Millisecond
+	historyRuns    = 10              // finished runs the prediction is made from
+	historyTTL     = 5 * time.Minute // how long runs listed by StartRun serve as history
+)
+
+// history is the durations of a job's recent finished runs, newest first.
+type history struct {
+	at    time.Time
+	durs  []time.Duration
+	runID map[int64]bool
+}
+
+// noteHistory remembers the durations of the finished runs in runs (a run list, newest
+// first), so that a WaitForRun soon after needs no list of its own.
+func (c *Client) noteHistory(jobID int64, runs []Run) {
+	h := &history{at: c.now(), runID: map[int64]bool{}}
+	for i := range runs {
+		if d, ok := runs[i].duration(); ok && runs[i].Status.Finished() && len(h.durs) < historyRuns {
+			h.durs = append(h.durs, d)
+			h.runID[runs[i].ID] = true
+		}
+	}
+	c.histMu.Lock()
+	defer c.histMu.Unlock()
+	if c.hist == nil {
+		c.hist = map[int64]*history{}
+	}
+	c.hist[jobID] = h
+}
+
+// addHistory adds a run just seen finished to the job's known history, if any is known.
+func (c *Client) addHistory(jobID int64, run *Run) {
+	d, ok := run.duration()
+	if !ok {
+		return
+	}
+	c.histMu.Lock()
+	defer c.histMu.Unlock()
+	h := c.hist[jobID]
+	if h == nil || h.runID[run.ID] {
+		return
+	}
+	durs := append([]time.Duration{d}, h.durs...)
+	ids := map[int64]bool{run.ID: true}
+	for id := range h.runID {
+		ids[id] = true
+	}
+	c.hist[jobID] = &history{at: c.now(), durs: durs[:min(len(durs), historyRuns)], runID: ids}
+}
+
+// durations answers the durations of the job's recent finished runs other than runID: known
+// ones if fresh, else from a run list.
+func (c *Client) durations(ctx context.Context, jobID, runID int64) ([]time.Duration, error) {
+	c.histMu.Lock()
+	h := c.hist[jobID]
+	c.histMu.Unlock()
+	if h == nil || c.now().Sub(h.at) > historyTTL {
+		runs, err := c.ListRuns(ctx, jobID, RunFilter{MaxResults: historyRuns + 1})
+		if err != nil {
+			return nil, err
+		}
+		c.noteHistory(jobID, runs)
+		c.histMu.Lock()
+		h = c.hist[jobID]
+		c.histMu.Unlock()
+	}
+	if h.runID[runID] { // the run itself, already finished: no prediction needed
+		return nil, nil
+	}
+	return h.durs, nil
+}
+
+// waitPlan decides when to read a run next.
+type waitPlan struct {
+	origin time.Time // the run's start
+	pred   bool      // whether an end is predicted
+	// Predicted end, and the window of dense reads around it with its grid.
+	end, winStart, winEnd time.Time
+	grid, preGap          time.Duration
+	min, max, dense       time.Duration
+}
+
+// next answers how long to sleep at now before the next read.
+func (p *waitPlan) next(now time.Time) time.Duration {
+	elapsed := now.Sub(p.origin)
+	plain := clampDur(time.Duration(float64(elapsed)*waitPollGrowth), p.min, p.max)
+	if !p.pred {
+		return plain
+	}
+	switch {
+	case now.Before(p.winStart):
+		// A few reads before the window, for an early end; wake at the window's first grid point.
+		first := p.gridAfter(p.winStart.Add(-time.Nanosecond))
+		return min(p.preGap, first.Sub(now))
+	case now.Before(p.winEnd):
+		if at := p.gridAfter(now); at.Before(p.winEnd) {
+			return at.Sub(now)
+		}
+		fallthrough
+	default:
+		// Late: gaps growing with the delay, never longer than without a prediction.
+		late := now.Sub(p.winEnd)
+		return clampDur(time.Duration(float64(late)*lateGrowth), p.dense, plain)
+	}
+}
+
+// gridAfter answers the first grid point strictly after t.
+func (p *waitPlan) gridAfter(t time.Time) time.Time {
+	base := p.end.Add(gridOffset)
+	k := t.Sub(base) / p.grid
+	at := base.Add(k * p.grid)
+	for !at.After(t) {
+		at = at.Add(p.grid)
+	}
+	for at.Add(-p.grid).After(t) {
+		at = at.Add(-p.grid)
+	}
+	return at
+}
+
+func clampDur(d, lo, hi time.Duration) time.Duration {
+	return max(lo, min(d, hi))
+}
+
+// planWait makes the plan for run, read in progress at now.
+func (c *Client) planWait(ctx context.Context, jobID int64, run *Run, now time.Time) *waitPlan {
+	p := &waitPlan{origin: now, min: c.waitPollMin, max: c.waitPollMax, dense: c.waitPollDense}
+	if run.StartedAt == nil {
+		return p
+	}
+	p.origin = run.StartedAt.Time
+	ds, err := c.durations(ctx, jobID, run.ID)
+	if err != nil {
+		c.log(ctx, "debug", "cannot read past runs to predict the end of the run", map[string]any{"job_id": jobID, "error": err.Error()})
+		return p
+	}
+	if len(ds) == 0 {
+		return p
+	}
+	ds = append([]time.Duration(nil), ds...)
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	median := ds[len(ds)/2]
+	if len(ds)%2 == 0 {
+		median = (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
+	}
+	lo, hi := ds[0], ds[len(ds)-1]
+	margin := max(c.waitPollDense, (hi-lo)/4)
+	p.pred = true
+	p.end = p.origin.Add(median)
+	p.winStart, p.winEnd = p.origin.Add(lo-margin), p.origin.Add(hi+margin)
+	p.grid = max(c.waitPollDense, (hi-lo+2*margin)/8)
+	p.preGap = clampDur(median/preWindowParts, c.waitPollMin, preWindowMax)
+	c.log(ctx, "debug", "predicted end of the run", map[string]any{
+		"job_id": jobID, "run_id": run.ID, "median_ms": median.Milliseconds(), "runs": len(ds),
+		"predicted_end": p.end.Format(time.RFC3339Nano),
+		"window_start":  p.winStart.Format(time.RFC3339Nano), "window_end": p.winEnd.Format(time.RFC3339Nano),
+	})
+	return p
+}
+
+// waitCall is one poll loop shared by every concurrent WaitForRun of a run.
+type waitCall struct {
+	done    chan struct{}
+	run     *Run // the result, once done
+	err     error
+	last    *Run // the last run seen, under Client.waitMu
+	waiters int
+	cancel  context.CancelFunc
+}
+
+// WaitForRun polls the run until it has finished (SUCCEEDED or FAILED) or ctx ends, and
+// returns it. On cancellation it returns the last run seen with the context's error. Up to
+// five consecutive transient read errors are tolerated. An unknown status is an error.
+//
+// Concurrent calls for the same run share one poll loop. Polling is adaptive: without
+// history, the run is read at gaps of a fifth of the time it has run (from 100ms to 5s), so
+// its end is seen within a fifth of its length; with the durations of the job's recent
+// finished runs, it is read a few times before the predicted end and densely around it,
+// on a grid aligned on it, so the end is seen within a few tens of milliseconds at a few
+// reads per run. The prediction compares the server's startedAt with this machine's clock.
+func (c *Client) WaitForRun(ctx context.Context, jobID, runID int64) (*Run, error) {
+	key := [2]int64{jobID, runID}
+	c.waitMu.Lock()
+	if c.waits == nil {
+		c.waits = map[[2]int64]*waitCall{}
+	}
+	call := c.waits[key]
+	if call == nil {
+		pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		call = &waitCall{done: make(chan struct{}), cancel: cancel}
+		c.waits[key] = call
+		go func() {
+			run, err := c.pollRun(pctx, jobID, runID, call)
+			c.waitMu.Lock()
+			call.run, call.err = run, err
+			if c.waits[key] == call {
+				delete(c.waits, key)
+			}
+			c.waitMu.Unlock()
+			cancel()
+			close(call.done)
+		}()
+	}
+	call.waiters++
+	c.waitMu.Unlock()
+
+	select {
+	case <-call.done:
+		return copyRun(call.run), call.err
+	case <-ctx.Done():
+		c.waitMu.Lock()
+		call.waiters--
+		last := copyRun(call.last)
+		stop := call.waiters == 0
+		if stop {
+			// The last waiter stops the loop, and waits for it: nothing is left running.
+			call.cancel()
+			if c.waits[key] == call {
+				delete(c.waits, key)
+			}
+		}
+		c.waitMu.Unlock()
+		if stop {
+			<-call.done
+		}
+		return last, fmt.Errorf("waiting for run %d of job %d: %w", runID, jobID, ctx.Err())
+	}
+}
+
+func copyRun(r *Run) *Run {
+	if r == nil {
+		return nil
+	}
+	cp := *r
+	return &cp
+}
+
+// pollRun is the poll loop of WaitForRun.
+func (c *Client) pollRun(ctx context.Context, jobID, runID int64, call *waitCall) (*Run, error) {
+	var last *Run
+	failures := 0
+	var plan *waitPlan
+	for {
+		run, err := c.GetRun(ctx, jobID, runID)
+		now := c.now()
+		switch {
+		case err == nil:
+			failures = 0
+			last = run
+			c.waitMu.Lock()
+			call.last = run
+			c.waitMu.Unlock()
+			if run.Status.Finished() {
+				c.addHistory(jobID, run)
+				return run, nil
+			}
+			if plan == nil {
+				plan = c.planWait(ctx, jobID, run, now)
+				now = c.now()
+			}
+		case ctx.Err() != nil:
+			return last, fmt.Errorf("waiting for run %d of job %d: %w", runID, jobID, ctx.Err())
+		case isTransient(err):
+			if failures++; failures > maxTransientFailures {
+				return last, fmt.Errorf("waiting for run %d of job %d: %d reads failed in a row: %w", runID, jobID, failures, err)
+			}
+			c.log(ctx, "debug", "reading the run failed: trying again", map[string]any{"job_id": jobID, "run_id": runID, "error": err.Error()})
+		default:
+			return last, err
+		}
+		d := c.waitPollMin
+		if plan != nil {
+			d = plan.next(now)
+		}
+		if err := c.sleep(ctx, d); err != nil {
+			return last, fmt.Errorf("waiting for run %d of job %d: %w", runID, jobID, err)
+		}
+	}
+}

@@ -1,0 +1,156 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// waiters answers how many callers share the poll loop of a run (0 when there is none).
+func (c *Client) waitersOf(jobID, runID int64) int {
+	c.waitMu.Lock()
+	defer c.waitMu.Unlock()
+	if w := c.waits[[2]int64{jobID, runID}]; w != nil {
+		return w.waiters
+	}
+	return 0
+}
+
+func eventually(t *testing.T, cond func() bool) {
+	t.Helper()
+	for i := 0; i < 5000; i++ {
+		if cond() {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("condition not reached")
+}
+
+func TestWaitForRunSharesOnePollLoop(t *testing.T) {
+	e := newEnv(t, nil)
+	r := e.fs.addRun(7, "alice", "", StatusInProgress)
+	e.fs.finishAfter = 4
+	gate := make(chan struct{})
+	first := true
+	e.fs.onRunGet = func(*fakeServer, *Run) (*http.Response, error) {
+		if first {
+			first = false
+			<-gate
+		}
+		return nil, nil
+	}
+	type result struct {
+		run *Run
+		err error
+	}
+	results := make(chan result, 3)
+	wait := func(ctx context.Context) {
+		run, err := e.c.WaitForRun(ctx, 7, r.ID)
+		results <- result{run, err}
+	}
+	go wait(t.Context())
+	eventually(t, func() bool { return e.c.waitersOf(7, r.ID) == 1 })
+	go wait(t.Context())
+	ctx, cancel := context.WithCancel(t.Context())
+	go wait(ctx)
+	eventually(t, func() bool { return e.c.waitersOf(7, r.ID) == 3 })
+	// One waiter gives up: it gets its context's error, the others wait on.
+	cancel()
+	res := <-results
+	if !errors.Is(res.err, context.Canceled) {
+		t.Fatalf("cancelled waiter: %v, %v", res.run, res.err)
+	}
+	eventually(t, func() bool { return e.c.waitersOf(7, r.ID) == 2 })
+	close(gate)
+	for i := 0; i < 2; i++ {
+		res := <-results
+		if res.err != nil || res.run.Status != StatusSucceeded {
+			t.Fatalf("waiter %d: %v, %v", i, res.run, res.err)
+		}
+		res.run.Status = "CHANGED" // each caller has its own copy
+	}
+	if n := e.fs.count(&e.fs.runGets); n != 4 {
+		t.Fatalf("%d reads of the run for three waiters, want 4 (one loop)", n)
+	}
+	if e.c.waitersOf(7, r.ID) != 0 {
+		t.Fatal("poll loop left behind")
+	}
+}
+
+func TestWaitForRunAllWaitersGone(t *testing.T) {
+	e := newEnv(t, nil)
+	r := e.fs.addRun(7, "alice", "", StatusInProgress)
+	ctx, cancel := context.WithCancel(t.Context())
+	var once sync.Once
+	e.clock.onSleep = func(n int, _ time.Duration) {
+		if n == 2 {
+			once.Do(cancel)
+		}
+	}
+	run, err := e.c.WaitForRun(ctx, 7, r.ID)
+	if !errors.Is(err, context.Canceled) || run == nil || run.Status != StatusInProgress {
+		t.Fatalf("run %v err %v", run, err)
+	}
+	// The loop stopped with its last waiter, before WaitForRun returned.
+	if e.c.waitersOf(7, r.ID) != 0 {
+		t.Fatal("poll loop left behind")
+	}
+	n := e.fs.count(&e.fs.runGets)
+	time.Sleep(20 * time.Millisecond)
+	if m := e.fs.count(&e.fs.runGets); m > n+1 { // a responder cancelled mid-request may still count
+		t.Fatalf("the run is still read after its last waiter left: %d then %d reads", n, m)
+	}
+}
+
+func TestWaitForRunUsesHistoryOfStartRun(t *testing.T) {
+	e := newEnv(t, nil)
+	for i := 0; i < 3; i++ {
+		e.fs.addRun(7, "bob", "", StatusSucceeded) // 10s each
+	}
+	run, err := e.c.StartRun(t.Context(), 7, "--x", StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lists := e.fs.count(&e.fs.lists)
+	e.fs.finishAfter = 3
+	if _, err := e.c.WaitForRun(t.Context(), 7, run.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.fs.count(&e.fs.lists); n != lists {
+		t.Fatalf("WaitForRun listed runs %d times after StartRun had", n-lists)
+	}
+	if !strings.Contains(e.log.all(), "predicted end") {
+		t.Fatal("no prediction from StartRun's list")
+	}
+	// The finished run joins the history; a finished run needs no prediction.
+	e.c.histMu.Lock()
+	h := e.c.hist[7]
+	e.c.histMu.Unlock()
+	if !h.runID[run.ID] || len(h.durs) != 4 {
+		t.Fatalf("history %+v", h)
+	}
+	if ds, err := e.c.durations(t.Context(), 7, run.ID); err != nil || ds != nil {
+		t.Fatal(ds, err)
+	}
+	// Stale history is listed again.
+	e.clock.t = e.clock.t.Add(historyTTL + time.Second)
+	if _, err := e.c.durations(t.Context(), 7, 12345); err != nil || e.fs.count(&e.fs.lists) != lists+1 {
+		t.Fatalf("%v; lists %d", err, e.fs.count(&e.fs.lists)-lists)
+	}
+}
+
+func TestWaitPlanGrid(t *testing.T) {
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := &waitPlan{end: base, grid: 50 * time.Millisecond}
+	for _, off := range []time.Duration{-time.Second, -46 * time.Millisecond, -45 * time.Millisecond, 0, 5 * time.Millisecond, 54 * time.Millisecond} {
+		at := p.gridAfter(base.Add(off))
+		if !at.After(base.Add(off)) || at.Sub(base.Add(off)) > p.grid || (at.Sub(base)-gridOffset)%p.grid != 0 {
+			t.Fatalf("gridAfter(%s) = %s", off, at.Sub(base))
+		}
+	}
+}
