@@ -330,6 +330,7 @@ func TestAccJobRun_badJobs(t *testing.T) {
 		want string
 	}{
 		"unknown job":  {"  job_id = 999", `Scheduled job 999 does not exist`},
+		"huge job id":  {"  job_id = 9223372036854775807", `Scheduled job 9223372036854775807 does not exist`},
 		"disabled job": {"  job_id = 3", `(?s)Job disabled.*Scheduled job 3 \(Retired export\) is Disabled`},
 	} {
 		t.Run(name, func(t *testing.T) {
