@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# demo.sh runs examples/demo against a mock OpenSpecimen server: it starts the mock with its
+# demo data on a free port, applies the example with the provider built into bin/ (through a
+# dev_overrides CLI config written here), prints the outputs, destroys, and stops the mock
+# whatever happens. `make demo` builds what it needs and calls it.
+#
+# Usage: scripts/demo.sh CLI   (CLI: path to a terraform or tofu binary; default bin/terraform)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=$root/bin
+cli=${1:-$bin/terraform}
+cli_name=$(basename "$cli")
+provider=$bin/terraform-provider-openspecimen
+mock=$bin/openspecimen-mockserver
+
+for f in "$cli" "$provider" "$mock"; do
+  if [[ ! -x $f ]]; then
+    echo "demo: $f is missing: run 'make demo'" >&2
+    exit 1
+  fi
+done
+
+# A fresh work dir per CLI and run: no state, lock file or plugin cache from a previous run.
+work=$bin/demo/$cli_name
+rm -rf "$work"
+mkdir -p "$work"
+cp "$root"/examples/demo/*.tf "$work"/
+
+# dev_overrides make both CLIs load the provider from bin/ instead of a registry. The source
+# "openspecimen-iac/openspecimen" means registry.terraform.io/... to Terraform and
+# registry.opentofu.org/... to OpenTofu, so both addresses are overridden.
+cat >"$work/dev.tfrc" <<TFRC
+provider_installation {
+  dev_overrides {
+    "registry.terraform.io/openspecimen-iac/openspecimen" = "$bin"
+    "registry.opentofu.org/openspecimen-iac/openspecimen" = "$bin"
+  }
+  direct {}
+}
+TFRC
+export TF_CLI_CONFIG_FILE=$work/dev.tfrc
+export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+unset TF_LOG TF_DATA_DIR TF_WORKSPACE
+
+mock_pid=
+applied=
+destroyed=
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [[ -n $applied && -z $destroyed && -f $work/terraform.tfstate ]]; then
+    echo "== demo failed: destroying what was applied"
+    (cd "$work" && "$cli" destroy -auto-approve -input=false -compact-warnings >/dev/null 2>&1) || true
+  fi
+  if [[ -n $mock_pid ]]; then
+    kill -TERM "$mock_pid" 2>/dev/null || true
+    wait "$mock_pid" 2>/dev/null || true
+    echo "== mock server stopped (its request log: ${work#"$root"/}/mockserver.log)"
+  fi
+  exec 3<&- 2>/dev/null || true
+  if [[ $rc -ne 0 ]]; then
+    echo "== demo FAILED (exit $rc)" >&2
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The mock prints one line, "listening on <url>", once it accepts connections: read it from
+# a FIFO rather than guessing a port or sleeping.
+mkfifo "$work/mock.stdout"
+"$mock" -listen 127.0.0.1:0 >"$work/mock.stdout" 2>"$work/mockserver.log" &
+mock_pid=$!
+exec 3<"$work/mock.stdout"
+line=
+if ! read -r -t 30 line <&3 || [[ $line != "listening on "* ]]; then
+  echo "demo: the mock server did not start (${line:-no output}):" >&2
+  cat "$work/mockserver.log" >&2 || true
+  exit 1
+fi
+url=${line#listening on }
+echo "== mock OpenSpecimen server (demo data) at $url"
+
+export OPENSPECIMEN_URL=$url OPENSPECIMEN_USERNAME=admin OPENSPECIMEN_PASSWORD=Admin@123
+unset OPENSPECIMEN_TOKEN OPENSPECIMEN_DOMAIN
+
+# Colours only on a terminal, not in CI logs.
+color=()
+[[ -t 1 ]] || color=(-no-color)
+
+cd "$work"
+# No init: with dev_overrides neither Terraform 1.5 nor OpenTofu 1.12 needs it, and both fail
+# it, asking the registry for a provider that is not published there.
+echo "== $("$cli" version | head -1): apply examples/demo (no init needed with dev_overrides)"
+applied=1
+"$cli" apply -auto-approve -input=false -compact-warnings "${color[@]}"
+
+count=$("$cli" output -raw specimen_count)
+if ! [[ $count =~ ^[1-9][0-9]*$ ]]; then
+  echo "demo: expected a positive specimen_count, got '$count'" >&2
+  exit 1
+fi
+
+echo
+echo "== destroy (only forgets the run: OpenSpecimen cannot delete one)"
+if ! "$cli" destroy -auto-approve -input=false -compact-warnings -no-color >destroy.log 2>&1; then
+  cat destroy.log >&2
+  exit 1
+fi
+destroyed=1
+grep -E '^(Destroy complete|openspecimen_job_run\.export: Destruction)' destroy.log
+echo "== demo OK on $cli_name: one export run, $count specimens"
