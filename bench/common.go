@@ -37,7 +37,7 @@ var (
 )
 
 func newCounter() *counter {
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	t := http.DefaultTransport.(*http.Transport).Clone() //nolint:forcetypeassert // the standard library's DefaultTransport is an *http.Transport
 	t.MaxIdleConnsPerHost = 64
 	return &counter{base: t, gets: map[int64]int{}, list: map[int64]int{}}
 }

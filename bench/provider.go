@@ -75,7 +75,10 @@ func (p *Provider) ReadDataSource(ctx context.Context, typeName string, attrs ma
 
 // dynamicValue encodes an object of sch's type with attrs set and every other attribute null.
 func dynamicValue(sch *tfprotov6.Schema, attrs map[string]tftypes.Value) (*tfprotov6.DynamicValue, error) {
-	typ := sch.ValueType().(tftypes.Object)
+	typ, ok := sch.ValueType().(tftypes.Object)
+	if !ok {
+		return nil, fmt.Errorf("schema value type %s is not an object", sch.ValueType())
+	}
 	vals := map[string]tftypes.Value{}
 	for name, t := range typ.AttributeTypes {
 		vals[name] = tftypes.NewValue(t, nil)
