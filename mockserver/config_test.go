@@ -144,7 +144,9 @@ func TestLoadConfig(t *testing.T) {
 	if _, err := LoadConfig(filepath.Join(dir, "missing.json")); err == nil {
 		t.Error("missing file accepted")
 	}
-	os.WriteFile(path, []byte(`{"jobs":[{"id":1},{"id":1}]}`), 0o600)
+	if err := os.WriteFile(path, []byte(`{"jobs":[{"id":1},{"id":1}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := LoadConfig(path); err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("error does not name the file: %v", err)
 	}

@@ -485,7 +485,9 @@ func TestListRuns(t *testing.T) {
 		}
 	}
 	var by map[string]any
-	json.Unmarshal(raw[0]["runBy"], &by)
+	if err := json.Unmarshal(raw[0]["runBy"], &by); err != nil {
+		t.Fatalf("runBy: %v", err)
+	}
 	for _, k := range []string{"id", "firstName", "lastName", "loginName", "emailAddress", "domain"} {
 		if _, ok := by[k]; !ok {
 			t.Errorf("runBy lacks %s", k)
@@ -775,7 +777,9 @@ func TestCloseDoesNotWaitForLatency(t *testing.T) {
 	}()
 	time.Sleep(50 * time.Millisecond) // the request may or may not be in flight: Close must return either way
 	s.Close()
-	<-done
+	if err := <-done; err != nil { // an answer or an error are both fine: Close returned
+		t.Logf("the request in flight ended with: %v", err)
+	}
 }
 
 func TestRequestCountAndHandler(t *testing.T) {

@@ -194,8 +194,8 @@ func New(cfg Config) (*Client, error) {
 		},
 	}
 	wantTLS := len(cfg.CACertPEM) > 0 || cfg.InsecureSkipVerify
-	switch base := cfg.HTTPClient; {
-	case base == nil:
+	switch base := cfg.HTTPClient; base {
+	case nil:
 		tr := defaultTransport()
 		tr.TLSClientConfig = tlsCfg
 		tt.base = func() http.RoundTripper { return tr }

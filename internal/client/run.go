@@ -200,7 +200,6 @@ func (c *Client) awaitRun(ctx context.Context, jobID, noted int64, me, args stri
 		switch {
 		case err == nil:
 			failures = 0
-			foreign = nil
 			// Newest first: the last match is the oldest run newer than noted.
 			for i := len(runs) - 1; i >= 0; i-- {
 				r := runs[i]

@@ -128,8 +128,8 @@ func (p *waitPlan) next(now time.Time) time.Duration {
 // gridAfter answers the first grid point strictly after t.
 func (p *waitPlan) gridAfter(t time.Time) time.Time {
 	base := p.end.Add(gridOffset)
-	k := t.Sub(base) / p.grid
-	at := base.Add(k * p.grid)
+	since := t.Sub(base)
+	at := base.Add(since - since%p.grid) // a whole number of grid steps from base, next to t
 	for !at.After(t) {
 		at = at.Add(p.grid)
 	}

@@ -11,10 +11,10 @@ import (
 )
 
 // waiters answers how many callers share the poll loop of a run (0 when there is none).
-func (c *Client) waitersOf(jobID, runID int64) int {
+func (c *Client) waitersOf(r *Run) int {
 	c.waitMu.Lock()
 	defer c.waitMu.Unlock()
-	if w := c.waits[[2]int64{jobID, runID}]; w != nil {
+	if w := c.waits[[2]int64{r.JobID, r.ID}]; w != nil {
 		return w.waiters
 	}
 	return 0
@@ -54,18 +54,18 @@ func TestWaitForRunSharesOnePollLoop(t *testing.T) {
 		results <- result{run, err}
 	}
 	go wait(t.Context())
-	eventually(t, func() bool { return e.c.waitersOf(7, r.ID) == 1 })
+	eventually(t, func() bool { return e.c.waitersOf(r) == 1 })
 	go wait(t.Context())
 	ctx, cancel := context.WithCancel(t.Context())
 	go wait(ctx)
-	eventually(t, func() bool { return e.c.waitersOf(7, r.ID) == 3 })
+	eventually(t, func() bool { return e.c.waitersOf(r) == 3 })
 	// One waiter gives up: it gets its context's error, the others wait on.
 	cancel()
 	res := <-results
 	if !errors.Is(res.err, context.Canceled) {
 		t.Fatalf("cancelled waiter: %v, %v", res.run, res.err)
 	}
-	eventually(t, func() bool { return e.c.waitersOf(7, r.ID) == 2 })
+	eventually(t, func() bool { return e.c.waitersOf(r) == 2 })
 	close(gate)
 	for i := 0; i < 2; i++ {
 		res := <-results
@@ -77,7 +77,7 @@ func TestWaitForRunSharesOnePollLoop(t *testing.T) {
 	if n := e.fs.count(&e.fs.runGets); n != 4 {
 		t.Fatalf("%d reads of the run for three waiters, want 4 (one loop)", n)
 	}
-	if e.c.waitersOf(7, r.ID) != 0 {
+	if e.c.waitersOf(r) != 0 {
 		t.Fatal("poll loop left behind")
 	}
 }
@@ -97,7 +97,7 @@ func TestWaitForRunAllWaitersGone(t *testing.T) {
 		t.Fatalf("run %v err %v", run, err)
 	}
 	// The loop stopped with its last waiter, before WaitForRun returned.
-	if e.c.waitersOf(7, r.ID) != 0 {
+	if e.c.waitersOf(r) != 0 {
 		t.Fatal("poll loop left behind")
 	}
 	n := e.fs.count(&e.fs.runGets)

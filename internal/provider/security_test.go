@@ -75,7 +75,7 @@ data "openspecimen_job_run_result_file" "x" {
 				if strings.Contains(v, token) || strings.Contains(v, "Admin@123") {
 					return fmt.Errorf("state %s.%s holds a credential", addr, k)
 				}
-				if strings.Contains(v, secretContent) && !(addr == fileAddr && k == "content") {
+				if strings.Contains(v, secretContent) && (addr != fileAddr || k != "content") {
 					return fmt.Errorf("state %s.%s holds result content", addr, k)
 				}
 			}

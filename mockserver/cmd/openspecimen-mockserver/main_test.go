@@ -83,9 +83,13 @@ func TestRunServesUntilCancelled(t *testing.T) {
 func TestRunErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.json")
-	os.WriteFile(bad, []byte(`{"jobs":[{"id":1,"outcome":"MAYBE"}]}`), 0o600)
+	if err := os.WriteFile(bad, []byte(`{"jobs":[{"id":1,"outcome":"MAYBE"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	good := filepath.Join(dir, "good.json")
-	os.WriteFile(good, []byte(`{"jobs":[{"id":1}]}`), 0o600)
+	if err := os.WriteFile(good, []byte(`{"jobs":[{"id":1}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		args []string
