@@ -122,7 +122,8 @@ func (s *Server) resultFile(w http.ResponseWriter, r *http.Request, u *user) {
 type generator struct {
 	runID int64
 	row   int64
-	line  []byte
+	line  []byte // the rest of the current line, in buf
+	buf   []byte
 	done  <-chan struct{}
 }
 
@@ -135,16 +136,19 @@ func (g *generator) Read(p []byte) (int, error) {
 	n := 0
 	for n < len(p) {
 		if len(g.line) == 0 {
+			// One buffer for every line: the generator must outrun any client it is measured with.
+			b := g.buf[:0]
 			if g.row == 0 {
-				g.line = []byte("row,run_id,value\n")
+				b = append(b, "row,run_id,value\n"...)
 			} else {
-				b := strconv.AppendInt(nil, g.row, 10)
+				b = strconv.AppendInt(b, g.row, 10)
 				b = append(b, ',')
 				b = strconv.AppendInt(b, g.runID, 10)
 				b = append(b, ",specimen-"...)
 				b = strconv.AppendInt(b, g.row*7919%100000, 10)
-				g.line = append(b, '\n')
+				b = append(b, '\n')
 			}
+			g.buf, g.line = b, b
 			g.row++
 		}
 		c := copy(p[n:], g.line)
