@@ -6,10 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -204,5 +206,50 @@ func TestAccJobRunResultFile_errors(t *testing.T) {
 				}},
 			})
 		})
+	}
+}
+
+// failingReader yields n bytes of 'x', then fails.
+type failingReader struct{ n int }
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, errors.New("connection reset")
+	}
+	m := min(len(p), r.n)
+	for i := range p[:m] {
+		p[i] = 'x'
+	}
+	r.n -= m
+	return m, nil
+}
+
+// A file larger than several writeback chunks arrives whole, with its hash; a download that
+// breaks midway leaves the previous file as it was and no temporary file.
+func TestWriteAtomically(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "out.csv")
+	want := bytes.Repeat([]byte("row,run_id,value\n"), 3*writebackChunk/17+5)
+	h := sha256.New()
+	n, err := writeAtomically(dest, bytes.NewReader(want), h)
+	if err != nil || n != int64(len(want)) {
+		t.Fatalf("writeAtomically = %d, %v; want %d bytes", n, err, len(want))
+	}
+	if got, err := os.ReadFile(dest); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("%s holds %d bytes (%v), want the %d written", dest, len(got), err, len(want))
+	}
+	if got := hexSum(h); got != sha256Hex(want) {
+		t.Errorf("sha256 = %s, want %s", got, sha256Hex(want))
+	}
+
+	_, err = writeAtomically(dest, &failingReader{n: writebackChunk + 12345}, sha256.New())
+	if err == nil || !strings.Contains(err.Error(), "connection reset") {
+		t.Fatalf("writeAtomically with a broken download = %v, want the read error", err)
+	}
+	if got, _ := os.ReadFile(dest); !bytes.Equal(got, want) {
+		t.Errorf("a broken download changed %s (%d bytes)", dest, len(got))
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%s holds %d entries after a broken download, want only out.csv", dir, len(entries))
 	}
 }
