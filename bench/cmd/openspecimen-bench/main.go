@@ -137,7 +137,7 @@ func run(ctx context.Context, parts map[string]bool, quick bool, fileSize int64)
 			return err
 		}
 		fmt.Printf("## Result file of %d MiB to output_path (child processes, best of 2 each)\n\n", fileSize>>20)
-		r, err := bench.MeasureResultFile(ctx, self, fileSize, 2)
+		r, err := bench.MeasureResultFile(ctx, self, fileSize, 5)
 		if err != nil {
 			return err
 		}
