@@ -499,26 +499,27 @@ func TestWaitForRunCancelled(t *testing.T) {
 	}
 	// Cancelled during a request. (The hooks are set under the locks they are read with: a
 	// cancelled request's responder may still be running in httpmock.)
-	ctx, cancel = context.WithCancel(t.Context())
+	// Each part has its own ctx and cancel: the responder may still run when the next begins.
+	reqCtx, reqCancel := context.WithCancel(t.Context())
 	e.clock.mu.Lock()
 	e.clock.onSleep = nil
 	e.clock.mu.Unlock()
 	e.fs.mu.Lock()
-	e.fs.onRunGet = func(*fakeServer, *Run) (*http.Response, error) { cancel(); return nil, errors.New("aborted") }
+	e.fs.onRunGet = func(*fakeServer, *Run) (*http.Response, error) { reqCancel(); return nil, errors.New("aborted") }
 	e.fs.mu.Unlock()
-	if _, err := e.c.WaitForRun(ctx, 7, r.ID); !errors.Is(err, context.Canceled) {
+	if _, err := e.c.WaitForRun(reqCtx, 7, r.ID); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v", err)
 	}
 	// A deadline.
-	ctx, cancel = context.WithTimeout(t.Context(), time.Hour)
-	defer cancel()
+	dlCtx, dlCancel := context.WithTimeout(t.Context(), time.Hour)
+	defer dlCancel()
 	e.fs.mu.Lock()
 	e.fs.onRunGet = nil
 	e.fs.mu.Unlock()
 	e.clock.mu.Lock()
-	e.clock.onSleep = func(int, time.Duration) { cancel() }
+	e.clock.onSleep = func(int, time.Duration) { dlCancel() }
 	e.clock.mu.Unlock()
-	if _, err := e.c.WaitForRun(ctx, 7, r.ID); !errors.Is(err, context.Canceled) {
+	if _, err := e.c.WaitForRun(dlCtx, 7, r.ID); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v", err)
 	}
 }
