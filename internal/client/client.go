@@ -86,12 +86,14 @@ type Client struct {
 	loginFlight *loginCall              // in-flight login, shared
 	loginErr    error                   // permanent login failure (refused credentials), not retried
 	starting    map[int64]chan struct{} // per job: held by the StartRun identifying its run
+	earlyRead   time.Duration           // learnt wait of StartRun's list read before the trigger's answer
 
 	// Timing knobs, replaced in tests.
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
 
 	appearPollMin, appearPollMax time.Duration // StartRun: run list polling
+	appearPollFirst              time.Duration // StartRun: least wait for the list read before the trigger's answer; 0: none
 	waitPollMin, waitPollMax     time.Duration // WaitForRun: backoff
 	waitPollDense                time.Duration // WaitForRun: around the predicted end
 	retryAfterMax                time.Duration // cap of a server's Retry-After
@@ -153,23 +155,24 @@ func New(cfg Config) (*Client, error) {
 	}
 
 	c := &Client{
-		root:          strings.TrimRight(u.String(), "/"),
-		rootPath:      strings.TrimRight(u.Path, "/"),
-		token:         cfg.Token,
-		username:      cfg.Username,
-		password:      cfg.Password,
-		domain:        cfg.Domain,
-		userAgent:     cfg.UserAgent,
-		logger:        cfg.Logger,
-		loc:           cfg.Location,
-		now:           time.Now,
-		sleep:         sleepCtx,
-		appearPollMin: 50 * time.Millisecond,
-		appearPollMax: 500 * time.Millisecond,
-		waitPollMin:   100 * time.Millisecond,
-		waitPollMax:   5 * time.Second,
-		waitPollDense: 50 * time.Millisecond,
-		retryAfterMax: 30 * time.Second,
+		root:            strings.TrimRight(u.String(), "/"),
+		rootPath:        strings.TrimRight(u.Path, "/"),
+		token:           cfg.Token,
+		username:        cfg.Username,
+		password:        cfg.Password,
+		domain:          cfg.Domain,
+		userAgent:       cfg.UserAgent,
+		logger:          cfg.Logger,
+		loc:             cfg.Location,
+		now:             time.Now,
+		sleep:           sleepCtx,
+		appearPollMin:   50 * time.Millisecond,
+		appearPollFirst: 500 * time.Microsecond,
+		appearPollMax:   500 * time.Millisecond,
+		waitPollMin:     100 * time.Millisecond,
+		waitPollMax:     5 * time.Second,
+		waitPollDense:   50 * time.Millisecond,
+		retryAfterMax:   30 * time.Second,
 	}
 	if c.domain == "" {
 		c.domain = DefaultDomain

@@ -366,6 +366,9 @@ func newEnv(t *testing.T, mod func(*Config)) *testEnv {
 	}
 	clock := &fakeClock{t: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
 	c.now, c.sleep = clock.now, clock.sleep
+	// Answers here come at once, before any real timer: the list read while the trigger's
+	// answer is on its way is tested on its own, with answers held back.
+	c.appearPollFirst = 0
 	c.http.RetryWaitMin, c.http.RetryWaitMax = time.Millisecond, 2*time.Millisecond
 	return &testEnv{fs: fs, c: c, clock: clock, log: lg, mt: mt}
 }

@@ -86,11 +86,14 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 
 	// 1. Note the newest run; a trigger now would be dropped while a run is in progress.
 	var noted int64
+	var rtt time.Duration
 	for {
+		t := c.now()
 		runs, err := c.ListRuns(ctx, jobID, RunFilter{MaxResults: recentRuns})
 		if err != nil {
 			return nil, fmt.Errorf("listing the runs of job %d before triggering it: %w", jobID, err)
 		}
+		rtt = c.now().Sub(t)
 		c.noteHistory(jobID, runs)
 		running := inProgress(runs)
 		if running == nil {
@@ -108,15 +111,11 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 	// not counted toward MaxTriggers, so that a flaky server does not fail the apply.
 	refused := 0
 	for triggers := 1; ; triggers++ {
-		_, terr := c.TriggerRun(ctx, jobID, args)
-		if terr != nil {
-			if ctx.Err() != nil || !ambiguous(terr) {
-				return nil, terr
-			}
-			c.log(ctx, "warn", "job trigger got no clear answer: looking for the run it may have created",
-				fields("error", terr.Error(), "trigger", triggers))
+		run, foreign, terr, err := c.triggerAndFind(ctx, jobID, noted, me, args, rtt, opts.AppearTimeout)
+		if terr != nil && err == nil {
+			c.log(ctx, "warn", "job trigger got no clear answer: looked for the run it may have created",
+				fields("error", terr.Error(), "trigger", triggers, "found", run != nil))
 		}
-		run, foreign, err := c.awaitRun(ctx, jobID, noted, me, args, opts.AppearTimeout)
 		if err != nil {
 			return nil, err
 		}
@@ -149,6 +148,74 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 				fields("trigger", triggers, "appear_timeout", opts.AppearTimeout.String()))
 		}
 	}
+}
+
+// triggerAndFind triggers the job once and looks for the run that the trigger created. The
+// server usually creates the run within milliseconds of the trigger, well inside a round
+// trip, so the run list is read once while the trigger's answer is still on its way: when
+// the run is there, it is identified one round trip after the trigger instead of two.
+// Otherwise, or when the answer comes first, the list is polled after the answer as by
+// awaitRun. It returns only once the trigger has been answered, with that answer's error as
+// terr; err is set when the trigger was refused clearly (it is then terr) or the search
+// failed.
+func (c *Client) triggerAndFind(ctx context.Context, jobID, noted int64, me, args string, rtt, timeout time.Duration) (mine, foreign *Run, terr, err error) {
+	answered := make(chan error, 1)
+	go func() {
+		_, err := c.TriggerRun(ctx, jobID, args)
+		answered <- err
+	}()
+	got := false
+	if c.appearPollFirst > 0 {
+		t := time.NewTimer(c.earlyReadDelay(rtt))
+		select {
+		case terr = <-answered:
+			got = true
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+		if !got && ctx.Err() == nil {
+			// A failed read here is left to the polls after the answer.
+			if runs, lerr := c.ListRuns(ctx, jobID, RunFilter{MaxResults: recentRuns}); lerr == nil {
+				r := findOurs(runs, noted, me, args)
+				c.noteEarlyRead(r != nil)
+				if r != nil {
+					return r, nil, <-answered, nil
+				}
+			}
+		}
+	}
+	if !got {
+		terr = <-answered // TriggerRun ends with ctx
+	}
+	if terr != nil && (ctx.Err() != nil || !ambiguous(terr)) {
+		return nil, nil, terr, terr
+	}
+	mine, foreign, err = c.awaitRun(ctx, jobID, noted, me, args, timeout)
+	return mine, foreign, terr, err
+}
+
+// earlyReadDelay answers how long after sending a trigger triggerAndFind reads the run list.
+// The server's delay from trigger to run record is learnt: the read is sent later after one
+// that came too early, earlier after one that found the run. It is never later than half
+// of rtt (the round trip of the last list), past which the trigger's answer comes first.
+func (c *Client) earlyReadDelay(rtt time.Duration) time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return clampDur(c.earlyRead, c.appearPollFirst, max(c.appearPollFirst, rtt/2))
+}
+
+// noteEarlyRead learns from an early read whether it found the run.
+func (c *Client) noteEarlyRead(found bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := max(c.earlyRead, c.appearPollFirst)
+	if found {
+		d = d * 3 / 4
+	} else {
+		d *= 2
+	}
+	c.earlyRead = clampDur(d, c.appearPollFirst, c.appearPollMin)
 }
 
 // lockJobStart takes the job's start lock, or fails when ctx ends first.
@@ -200,12 +267,8 @@ func (c *Client) awaitRun(ctx context.Context, jobID, noted int64, me, args stri
 		switch {
 		case err == nil:
 			failures = 0
-			// Newest first: the last match is the oldest run newer than noted.
-			for i := len(runs) - 1; i >= 0; i-- {
-				r := runs[i]
-				if r.ID > noted && isOurs(&r, me, args) {
-					return &r, nil, nil
-				}
+			if r := findOurs(runs, noted, me, args); r != nil {
+				return r, nil, nil
 			}
 			foreign = inProgress(runs)
 		case ctx.Err() != nil || !isTransient(err):
@@ -223,6 +286,17 @@ func (c *Client) awaitRun(ctx context.Context, jobID, noted int64, me, args stri
 		}
 		delay = min(delay*3/2, c.appearPollMax)
 	}
+}
+
+// findOurs answers the oldest run newer than noted that our trigger could have created.
+func findOurs(runs []Run, noted int64, me, args string) *Run {
+	// Newest first: the last match is the oldest run newer than noted.
+	for i := len(runs) - 1; i >= 0; i-- {
+		if r := runs[i]; r.ID > noted && isOurs(&r, me, args) {
+			return &r
+		}
+	}
+	return nil
 }
 
 // isOurs reports whether run is one that our trigger could have created.

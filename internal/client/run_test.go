@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -573,5 +574,107 @@ func TestWaitForRunUnknownStatusAndErrors(t *testing.T) {
 	}
 	if _, err := e.c.WaitForRun(t.Context(), 7, 424242); !IsNotFound(err) {
 		t.Fatalf("err %v", err)
+	}
+}
+
+// heldTrigger makes the trigger's answer wait until the run list has been read after the
+// trigger, as when the answer is still on its way; created says whether the run exists by
+// the time of that read (the server started it at once) or only after it.
+func heldTrigger(t *testing.T, e *testEnv, created bool) {
+	t.Helper()
+	e.c.appearPollFirst = time.Millisecond
+	listed := make(chan struct{})
+	var once sync.Once
+	e.fs.onList = func(f *fakeServer, _ int64) {
+		if f.triggers > 0 {
+			once.Do(func() { close(listed) })
+		}
+	}
+	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
+		if created {
+			f.addRun(id, user, args, StatusInProgress)
+		}
+		return nil, nil
+	}
+	e.mt.RegisterRegexpResponder(http.MethodPost, regexp.MustCompile(`/scheduled-jobs/\d+/runs$`), func(req *http.Request) (*http.Response, error) {
+		resp, err := e.fs.handle(req)
+		select {
+		case <-listed:
+		case <-time.After(10 * time.Second):
+			t.Error("the run list was not read before the trigger's answer")
+		}
+		if !created {
+			e.fs.mu.Lock()
+			e.fs.addRun(7, "alice", "a", StatusInProgress)
+			e.fs.mu.Unlock()
+		}
+		return resp, err
+	})
+}
+
+// A run that exists before the trigger's answer arrives is found by the read sent meanwhile:
+// one list before the trigger, one during, no poll after.
+func TestStartRunFoundBeforeTriggerAnswer(t *testing.T) {
+	e := newEnv(t, nil)
+	e.fs.addRun(7, "alice", "a", StatusSucceeded)
+	heldTrigger(t, e, true)
+	run, err := e.c.StartRun(t.Context(), 7, "a", quick)
+	if err != nil || run.Args() != "a" || run.Status != StatusInProgress {
+		t.Fatalf("run %v err %v", run, err)
+	}
+	if tr, l := e.fs.count(&e.fs.triggers), e.fs.count(&e.fs.lists); tr != 1 || l != 2 {
+		t.Fatalf("triggers %d, lists %d; want 1 and 2", tr, l)
+	}
+}
+
+// When the early read misses the run (it starts after the answer), the poll after the
+// answer finds it: the older run of the same user and args is never taken.
+func TestStartRunNotYetThereBeforeTriggerAnswer(t *testing.T) {
+	e := newEnv(t, nil)
+	old := e.fs.addRun(7, "alice", "a", StatusSucceeded)
+	heldTrigger(t, e, false)
+	run, err := e.c.StartRun(t.Context(), 7, "a", quick)
+	if err != nil || run.ID == old.ID || run.Status != StatusInProgress {
+		t.Fatalf("run %v err %v (older run %d)", run, err, old.ID)
+	}
+	if tr, l := e.fs.count(&e.fs.triggers), e.fs.count(&e.fs.lists); tr != 1 || l != 3 {
+		t.Fatalf("triggers %d, lists %d; want 1 and 3", tr, l)
+	}
+}
+
+// The wait before the early read follows the server's start delay: longer after a miss,
+// shorter after a hit, between appearPollFirst and half a round trip.
+func TestEarlyReadDelayLearns(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.c
+	c.appearPollFirst = time.Millisecond
+	rtt := 40 * time.Millisecond
+	if d := c.earlyReadDelay(rtt); d != time.Millisecond {
+		t.Fatalf("first delay %v, want 1ms", d)
+	}
+	for range 3 {
+		c.noteEarlyRead(false)
+	}
+	if d := c.earlyReadDelay(rtt); d != 8*time.Millisecond {
+		t.Fatalf("after 3 misses %v, want 8ms", d)
+	}
+	for range 10 {
+		c.noteEarlyRead(false)
+	}
+	if d := c.earlyReadDelay(rtt); d != rtt/2 {
+		t.Fatalf("after many misses %v, want half the round trip", d)
+	}
+	if d := c.earlyReadDelay(time.Millisecond); d != time.Millisecond {
+		t.Fatalf("with a 1ms round trip %v, want the floor", d)
+	}
+	c.noteEarlyRead(true)
+	if d := c.earlyReadDelay(time.Second); d != 3*c.appearPollMin/4 {
+		t.Fatalf("after a hit %v, want 3/4 of appearPollMin (the learnt cap)", d)
+	}
+	for range 50 {
+		c.noteEarlyRead(true)
+	}
+	if d := c.earlyReadDelay(rtt); d != time.Millisecond {
+		t.Fatalf("after many hits %v, want the floor", d)
 	}
 }
