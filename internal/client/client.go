@@ -103,6 +103,7 @@ type Client struct {
 
 	waitMu sync.Mutex
 	waits  map[[2]int64]*waitCall // by job and run: the shared poll loops of WaitForRun
+	seen   map[[2]int64]seenRun   // by job and run: runs StartRun has just found
 }
 
 type loginCall struct {

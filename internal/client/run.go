@@ -121,6 +121,7 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 		}
 		if run != nil {
 			c.log(ctx, "info", "job run started", fields("run_id", run.ID, "trigger", triggers))
+			c.noteSeen(run)
 			return run, nil
 		}
 		if foreign == nil && answeredBusy(terr) && refused < c.http.RetryMax {

@@ -154,3 +154,34 @@ func TestWaitPlanGrid(t *testing.T) {
 		}
 	}
 }
+
+// The run StartRun has just found is not read again at once: the first read of WaitForRun
+// comes after its first sleep. A run found too long ago is read first, as any other.
+func TestWaitForRunStartsFromStartRun(t *testing.T) {
+	e := newEnv(t, nil)
+	e.fs.finishAfter = 1
+	run, err := e.c.StartRun(t.Context(), 7, "a", quick)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := e.c.WaitForRun(t.Context(), 7, run.ID)
+	if err != nil || done.Status != StatusSucceeded {
+		t.Fatal(done, err)
+	}
+	if n, s := e.fs.count(&e.fs.runGets), e.clock.sleeps(); n != 1 || len(s) != 1 {
+		t.Fatalf("%d reads and sleeps %v, want 1 read after 1 sleep", n, s)
+	}
+
+	run, err = e.c.StartRun(t.Context(), 7, "b", quick)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.t = e.clock.t.Add(seenFresh + time.Millisecond)
+	sleeps := len(e.clock.sleeps())
+	if _, err := e.c.WaitForRun(t.Context(), 7, run.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, s := e.fs.count(&e.fs.runGets), e.clock.sleeps(); n != 2 || len(s) != sleeps {
+		t.Fatalf("%d reads in all, sleeps %v: a stale run must be read at once", n, s[sleeps:])
+	}
+}
