@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -80,6 +81,24 @@ type runModel struct {
 	RunBy               types.String `tfsdk:"run_by"`
 	Message             types.String `tfsdk:"message"`
 	ResultFileAvailable types.Bool   `tfsdk:"result_file_available"`
+}
+
+// runObjectType is runModel's type as an object; runAttributes describes the same fields.
+var runObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"id": types.Int64Type, "job_id": types.Int64Type, "job_name": types.StringType, "status": types.StringType,
+	"args": types.StringType, "started_at": types.StringType, "finished_at": types.StringType,
+	"run_by": types.StringType, "message": types.StringType, "result_file_available": types.BoolType,
+}}
+
+// object is the run as an object value. Lists of runs are built from these rather than
+// from []runModel: the framework's reflection over struct tags took most of the time of
+// reading a hundred runs.
+func (m runModel) object() types.Object {
+	return types.ObjectValueMust(runObjectType.AttrTypes, map[string]attr.Value{
+		"id": m.ID, "job_id": m.JobID, "job_name": m.JobName, "status": m.Status, "args": m.Args,
+		"started_at": m.StartedAt, "finished_at": m.FinishedAt, "run_by": m.RunBy, "message": m.Message,
+		"result_file_available": m.ResultFileAvailable,
+	})
 }
 
 func runModelFromAPI(run *client.Run) runModel {

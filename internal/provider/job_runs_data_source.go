@@ -36,7 +36,7 @@ type jobRunsDataSourceModel struct {
 	ToDate     types.String `tfsdk:"to_date"`
 	Status     types.String `tfsdk:"status"`
 	MaxResults types.Int64  `tfsdk:"max_results"`
-	Runs       []runModel   `tfsdk:"runs"`
+	Runs       types.List   `tfsdk:"runs"` // of runObjectType, built without reflection (see runObject)
 	IDs        types.List   `tfsdk:"ids"`
 }
 
@@ -146,21 +146,31 @@ func (d *jobRunsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 
 	c := d.data.client
 	jobID := cfg.JobID.ValueInt64()
-	if readJob(ctx, c, jobID, &resp.Diagnostics) == nil {
+	// The job check runs beside the list, so that the read costs one round trip: the list
+	// of an unknown job is empty, not an error, and only the check can tell.
+	var jobDiags diag.Diagnostics
+	checked := make(chan struct{})
+	go func() {
+		defer close(checked)
+		readJob(ctx, c, jobID, &jobDiags)
+	}()
+	runs, err := c.ListRuns(ctx, jobID, filter)
+	<-checked
+	if resp.Diagnostics.Append(jobDiags...); resp.Diagnostics.HasError() {
 		return
 	}
-	runs, err := c.ListRuns(ctx, jobID, filter)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s", jobID, err))
 		return
 	}
 
-	cfg.Runs = make([]runModel, 0, len(runs))
+	objs := make([]attr.Value, 0, len(runs))
 	ids := make([]attr.Value, 0, len(runs))
 	for i := range runs {
-		cfg.Runs = append(cfg.Runs, runModelFromAPI(&runs[i]))
+		objs = append(objs, runModelFromAPI(&runs[i]).object())
 		ids = append(ids, types.Int64Value(runs[i].ID))
 	}
+	cfg.Runs = types.ListValueMust(runObjectType, objs)
 	cfg.IDs = types.ListValueMust(types.Int64Type, ids)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }

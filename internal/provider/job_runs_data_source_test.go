@@ -185,3 +185,16 @@ func TestAccJobRunsDataSource_badInput(t *testing.T) {
 		})
 	}
 }
+
+// runObjectType, built by hand for speed, must describe the same attributes as the schema.
+func TestRunObjectTypeMatchesSchema(t *testing.T) {
+	attrs := runAttributes()
+	if len(attrs) != len(runObjectType.AttrTypes) {
+		t.Fatalf("schema has %d run attributes, runObjectType %d", len(attrs), len(runObjectType.AttrTypes))
+	}
+	for name, a := range attrs {
+		if typ, ok := runObjectType.AttrTypes[name]; !ok || !typ.Equal(a.GetType()) {
+			t.Errorf("attribute %s: schema type %s, runObjectType %v", name, a.GetType(), typ)
+		}
+	}
+}
