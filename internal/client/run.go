@@ -31,6 +31,9 @@ type StartOptions struct {
 	MaxTriggers int
 	// OnRunningWait, if set, is called before waiting for a run started by someone else.
 	OnRunningWait func(run Run)
+	// BeforeTrigger, if set, runs beside the first list of the job's runs (so that a check
+	// of the job costs no round trip of its own); its error is returned before any trigger.
+	BeforeTrigger func(ctx context.Context) error
 }
 
 // Number of newest runs read to find the run of a trigger.
@@ -85,11 +88,23 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 	}
 
 	// 1. Note the newest run; a trigger now would be dropped while a run is in progress.
+	// The caller's check runs beside the first list: both must pass before any trigger.
+	checked := make(chan error, 1)
+	if opts.BeforeTrigger != nil {
+		go func() { checked <- opts.BeforeTrigger(ctx) }()
+	} else {
+		checked <- nil
+	}
 	var noted int64
 	var rtt time.Duration
-	for {
+	for first := true; ; first = false {
 		t := c.now()
 		runs, err := c.ListRuns(ctx, jobID, RunFilter{MaxResults: recentRuns})
+		if first {
+			if cerr := <-checked; cerr != nil {
+				return nil, cerr
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("listing the runs of job %d before triggering it: %w", jobID, err)
 		}

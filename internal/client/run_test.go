@@ -678,3 +678,18 @@ func TestEarlyReadDelayLearns(t *testing.T) {
 		t.Fatalf("after many hits %v, want the floor", d)
 	}
 }
+
+// A failed BeforeTrigger check stops StartRun before any trigger; a passing one lets it on.
+func TestStartRunBeforeTrigger(t *testing.T) {
+	e := newEnv(t, nil)
+	refused := errors.New("job 7 is disabled")
+	_, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{BeforeTrigger: func(context.Context) error { return refused }})
+	if !errors.Is(err, refused) || e.fs.count(&e.fs.triggers) != 0 {
+		t.Fatalf("err %v, triggers %d; want the check's error and no trigger", err, e.fs.count(&e.fs.triggers))
+	}
+	calls := 0
+	run, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{BeforeTrigger: func(context.Context) error { calls++; return nil }})
+	if err != nil || run == nil || calls != 1 || e.fs.count(&e.fs.triggers) != 1 {
+		t.Fatalf("run %v err %v, %d checks, %d triggers", run, err, calls, e.fs.count(&e.fs.triggers))
+	}
+}

@@ -278,28 +278,41 @@ func (r *jobRunResource) Create(ctx context.Context, req resource.CreateRequest,
 
 	c := r.data.client
 	jobID := plan.JobID.ValueInt64()
-	job := readJob(ctx, c, jobID, &resp.Diagnostics)
-	if job == nil {
-		return
-	}
-	if !job.Active() {
-		resp.Diagnostics.AddAttributeError(path.Root("job_id"), "Job disabled",
-			fmt.Sprintf("Scheduled job %d (%s) is %s, and OpenSpecimen silently ignores triggers of a disabled job. "+
-				"Enable it in OpenSpecimen, or point job_id at an active job.", jobID, job.Name, job.ActivityStatus))
-		return
-	}
-
-	ifRunning := client.IfRunning(plan.IfRunning.ValueString())
+	// The job is checked beside StartRun's first list of runs: a missing or disabled job
+	// stops it before the trigger, which the server would drop without a word.
+	var job *client.Job
+	var jobDiags diag.Diagnostics
+	errJobCheck := errors.New("job check failed")
 	run, err := c.StartRun(ctx, jobID, plan.Args.ValueString(), client.StartOptions{
-		IfRunning: ifRunning,
+		IfRunning: client.IfRunning(plan.IfRunning.ValueString()),
 		OnRunningWait: func(other client.Run) {
 			tflog.Info(ctx, "job already running: waiting for that run before triggering", map[string]any{
 				"job_id": jobID, "running_run_id": other.ID, "run_by": other.RunByLogin(),
 			})
 		},
+		BeforeTrigger: func(ctx context.Context) error {
+			if job = readJob(ctx, c, jobID, &jobDiags); job == nil {
+				return errJobCheck
+			}
+			if !job.Active() {
+				jobDiags.AddAttributeError(path.Root("job_id"), "Job disabled",
+					fmt.Sprintf("Scheduled job %d (%s) is %s, and OpenSpecimen silently ignores triggers of a disabled job. "+
+						"Enable it in OpenSpecimen, or point job_id at an active job.", jobID, job.Name, job.ActivityStatus))
+				return errJobCheck
+			}
+			return nil
+		},
 	})
+	if errors.Is(err, errJobCheck) {
+		resp.Diagnostics.Append(jobDiags...)
+		return
+	}
 	if err != nil {
-		resp.Diagnostics.Append(startRunDiagnostic(jobID, job.Name, err))
+		name := ""
+		if job != nil {
+			name = job.Name
+		}
+		resp.Diagnostics.Append(startRunDiagnostic(jobID, name, err))
 		return
 	}
 
@@ -449,24 +462,28 @@ func parseImportID(id string) (jobID, runID int64, err error) {
 }
 
 func startRunDiagnostic(jobID int64, jobName string, err error) diag.Diagnostic {
+	job := strconv.FormatInt(jobID, 10) // the name is unknown when StartRun failed before the job was read
+	if jobName != "" {
+		job += " (" + jobName + ")"
+	}
 	var running *client.JobRunningError
 	var notIdentified *client.RunNotIdentifiedError
 	switch {
 	case errors.As(err, &running):
 		return diag.NewErrorDiagnostic("Job already running", fmt.Sprintf(
-			"Job %d (%s) already has run %d in progress, started by %s, and if_running = \"fail\". "+
-				"Wait for it to finish, or set if_running = \"wait\".", jobID, jobName, running.Run.ID, running.Run.RunByLogin()))
+			"Job %s already has run %d in progress, started by %s, and if_running = \"fail\". "+
+				"Wait for it to finish, or set if_running = \"wait\".", job, running.Run.ID, running.Run.RunByLogin()))
 	case errors.As(err, &notIdentified):
 		return diag.NewErrorDiagnostic("Job run did not start", fmt.Sprintf(
-			"Job %d (%s) was triggered %d times but no run of it by this user with these args appeared. "+
+			"Job %s was triggered %d times but no run of it by this user with these args appeared. "+
 				"OpenSpecimen drops triggers of busy or disabled jobs silently; check the job's runs in OpenSpecimen before applying again.",
-			jobID, jobName, notIdentified.Triggers))
+			job, notIdentified.Triggers))
 	case errors.Is(err, context.DeadlineExceeded):
 		return diag.NewErrorDiagnostic("Timed out starting job run", fmt.Sprintf(
-			"Job %d (%s) could not be started before the create timeout: %s. If another run was in progress, "+
-				"raise timeouts.create or use if_running = \"fail\".", jobID, jobName, err))
+			"Job %s could not be started before the create timeout: %s. If another run was in progress, "+
+				"raise timeouts.create or use if_running = \"fail\".", job, err))
 	default:
-		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %d (%s) failed: %s", jobID, jobName, err))
+		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %s failed: %s", job, err))
 	}
 }
 
