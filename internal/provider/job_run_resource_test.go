@@ -325,6 +325,12 @@ func TestAccJobRun_importRunOfAnotherJob(t *testing.T) {
 
 func TestAccJobRun_badJobs(t *testing.T) {
 	s := newTestMock(t, testMockConfig())
+	// The subtests are parallel: they run after this function returns, before its cleanups.
+	t.Cleanup(func() {
+		if n := s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"); n != 0 {
+			t.Errorf("%d triggers were sent to missing or disabled jobs, want none", n)
+		}
+	})
 	for name, tc := range map[string]struct {
 		body string
 		want string
@@ -343,13 +349,15 @@ func TestAccJobRun_badJobs(t *testing.T) {
 			})
 		})
 	}
-	if n := len(s.Runs(jobDisabled)); n != 0 {
-		t.Errorf("the disabled job has %d runs, want none", n)
-	}
 }
 
 func TestAccJobRun_planTimeValidation(t *testing.T) {
 	s := newTestMock(t, testMockConfig())
+	t.Cleanup(func() { // after the parallel subtests
+		if n := s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"); n != 0 {
+			t.Errorf("invalid configurations sent %d triggers", n)
+		}
+	})
 	for name, tc := range map[string]struct {
 		body string
 		want string
@@ -372,9 +380,6 @@ func TestAccJobRun_planTimeValidation(t *testing.T) {
 				}},
 			})
 		})
-	}
-	if n := len(s.Runs(jobQuick)); n != 0 {
-		t.Errorf("invalid configurations triggered %d runs", n)
 	}
 }
 
