@@ -227,7 +227,7 @@ func (c *Client) noteEarlyRead(found bool) {
 	defer c.mu.Unlock()
 	d := max(c.earlyRead, c.appearPollFirst)
 	if found {
-		d = d * 3 / 4
+		d = d * 7 / 8
 	} else {
 		d *= 2
 	}

@@ -668,8 +668,8 @@ func TestEarlyReadDelayLearns(t *testing.T) {
 		t.Fatalf("with a 1ms round trip %v, want the floor", d)
 	}
 	c.noteEarlyRead(true)
-	if d := c.earlyReadDelay(time.Second); d != 3*c.appearPollMin/4 {
-		t.Fatalf("after a hit %v, want 3/4 of appearPollMin (the learnt cap)", d)
+	if d := c.earlyReadDelay(time.Second); d != 7*c.appearPollMin/8 {
+		t.Fatalf("after a hit %v, want 7/8 of appearPollMin (the learnt cap)", d)
 	}
 	for range 50 {
 		c.noteEarlyRead(true)
