@@ -127,7 +127,7 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 	refused := 0
 	for triggers := 1; ; triggers++ {
 		run, foreign, terr, err := c.triggerAndFind(ctx, jobID, noted, me, args, rtt, opts.AppearTimeout)
-		if terr != nil && err == nil {
+		if terr != nil && err == nil && ambiguous(terr) {
 			c.log(ctx, "warn", "job trigger got no clear answer: looked for the run it may have created",
 				fields("error", terr.Error(), "trigger", triggers, "found", run != nil))
 		}
