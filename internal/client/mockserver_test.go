@@ -146,3 +146,54 @@ func TestConcurrentStartsOfOneJob(t *testing.T) {
 		t.Errorf("%d triggers for %d runs: some were dropped", got, n)
 	}
 }
+
+// TestRequestEconomyAgainstMockServer holds the request counts of the performance targets
+// (make bench measures the times): for a 1 s job, at most 10 reads of the run while
+// waiting, with or without history; with history (the job's earlier runs), the end is
+// predicted and the wait costs fewer reads; one login for all; at most three lists per
+// start (before the trigger, while its answer travels, and just after it).
+func TestRequestEconomyAgainstMockServer(t *testing.T) {
+	s, err := mockserver.New(mockserver.Config{
+		Jobs: []mockserver.JobConfig{{ID: 1, Name: "One second", Duration: mockserver.Duration(time.Second)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := client.New(client.Config{URL: s.URL(), Username: "admin", Password: "Admin@123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		reads = "/scheduled-jobs/{jobId}/runs/{runId}"
+		lists = "/scheduled-jobs/{jobId}/runs"
+	)
+	var readsPerRun []int
+	for i := range 4 {
+		r0, l0 := s.RequestCount("GET", reads), s.RequestCount("GET", lists)
+		run, err := c.StartRun(ctx, 1, "--n "+strconv.Itoa(i), client.StartOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := s.RequestCount("GET", lists) - l0; l > 3 {
+			t.Errorf("run %d: %d lists to start it, want at most 3", i+1, l)
+		}
+		if _, err := c.WaitForRun(ctx, 1, run.ID); err != nil {
+			t.Fatal(err)
+		}
+		n := s.RequestCount("GET", reads) - r0
+		readsPerRun = append(readsPerRun, n)
+		if n > 10 {
+			t.Errorf("run %d of a 1 s job: %d reads while waiting, want at most 10", i+1, n)
+		}
+	}
+	t.Logf("reads of the run per run: %v", readsPerRun)
+	if readsPerRun[3] >= readsPerRun[0] {
+		t.Errorf("reads per run %v: with three runs of history the wait should cost fewer reads than without", readsPerRun)
+	}
+	if n := s.LoginCount(); n != 1 {
+		t.Errorf("%d logins, want 1", n)
+	}
+}
