@@ -110,13 +110,14 @@ func run(ctx context.Context, parts map[string]bool, quick bool, fileSize int64)
 		fmt.Println("| mock latency | start delay | RTT (GET job) | StartRun median | max | requests | overhead past the start delay |")
 		fmt.Println("|---|---|---|---|---|---|---|")
 		for _, c := range []struct{ lat, delay time.Duration }{
-			{0, 0}, {20 * time.Millisecond, 0}, {20 * time.Millisecond, 5 * time.Millisecond}, {20 * time.Millisecond, 300 * time.Millisecond},
+			{0, 0}, {20 * time.Millisecond, 0}, {50 * time.Millisecond, 0},
+			{20 * time.Millisecond, 5 * time.Millisecond}, {20 * time.Millisecond, 300 * time.Millisecond},
 		} {
 			r, err := bench.MeasureTrigger(ctx, c.lat, c.delay, 20)
 			if err != nil {
 				return err
 			}
-			overhead := fmt.Sprintf("%.1f RTT", r.Overhead())
+			overhead := fmt.Sprintf("%.1f RTT (2 RTT %+.1f ms)", r.Overhead(), float64(r.Median-r.StartDelay-2*r.RTT)/float64(time.Millisecond))
 			if r.RTT < time.Millisecond {
 				overhead = "n/a (RTT under 1 ms: processing time dominates)"
 			}
