@@ -100,6 +100,7 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 	for first := true; ; first = false {
 		t := c.now()
 		runs, err := c.ListRuns(ctx, jobID, RunFilter{MaxResults: recentRuns})
+		rtt = c.now().Sub(t) // before the wait for the check, which may take longer
 		if first {
 			if cerr := <-checked; cerr != nil {
 				return nil, cerr
@@ -108,7 +109,6 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 		if err != nil {
 			return nil, fmt.Errorf("listing the runs of job %d before triggering it: %w", jobID, err)
 		}
-		rtt = c.now().Sub(t)
 		c.noteHistory(jobID, runs)
 		running := inProgress(runs)
 		if running == nil {
@@ -136,7 +136,7 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 		}
 		if run != nil {
 			c.log(ctx, "info", "job run started", fields("run_id", run.ID, "trigger", triggers))
-			c.noteSeen(run)
+			c.noteSeen(jobID, run)
 			return run, nil
 		}
 		if foreign == nil && answeredBusy(terr) && refused < c.http.RetryMax {
@@ -196,7 +196,12 @@ func (c *Client) triggerAndFind(ctx context.Context, jobID, noted int64, me, arg
 				r := findOurs(runs, noted, me, args)
 				c.noteEarlyRead(r != nil)
 				if r != nil {
-					return r, nil, <-answered, nil
+					// A clear refusal still wins: the run found is then someone else's
+					// (the same user and args from another process), not this trigger's.
+					if terr = <-answered; terr != nil && ctx.Err() == nil && !ambiguous(terr) {
+						return nil, nil, terr, terr
+					}
+					return r, nil, terr, nil
 				}
 			}
 		}

@@ -582,6 +582,12 @@ func TestWaitForRunUnknownStatusAndErrors(t *testing.T) {
 // the time of that read (the server started it at once) or only after it.
 func heldTrigger(t *testing.T, e *testEnv, created bool) {
 	t.Helper()
+	heldTriggerAnswering(t, e, created, nil)
+}
+
+// heldTriggerAnswering is heldTrigger with the trigger answered by answer, when not nil.
+func heldTriggerAnswering(t *testing.T, e *testEnv, created bool, answer func() *http.Response) {
+	t.Helper()
 	e.c.appearPollFirst = time.Millisecond
 	listed := make(chan struct{})
 	var once sync.Once
@@ -593,6 +599,9 @@ func heldTrigger(t *testing.T, e *testEnv, created bool) {
 	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
 		if created {
 			f.addRun(id, user, args, StatusInProgress)
+		}
+		if answer != nil {
+			return answer(), nil
 		}
 		return nil, nil
 	}
@@ -691,5 +700,22 @@ func TestStartRunBeforeTrigger(t *testing.T) {
 	run, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{BeforeTrigger: func(context.Context) error { calls++; return nil }})
 	if err != nil || run == nil || calls != 1 || e.fs.count(&e.fs.triggers) != 1 {
 		t.Fatalf("run %v err %v, %d checks, %d triggers", run, err, calls, e.fs.count(&e.fs.triggers))
+	}
+}
+
+// A clear refusal of the trigger wins over a matching run found while it was on its way:
+// that run is someone else's (the same user and args from another process), not ours.
+func TestStartRunRefusedWhileEarlyReadFoundRun(t *testing.T) {
+	e := newEnv(t, nil)
+	heldTriggerAnswering(t, e, true, func() *http.Response {
+		return osError("RBAC_ACCESS_DENIED", "Access denied.")
+	})
+	run, err := e.c.StartRun(t.Context(), 7, "a", quick)
+	var ae *APIError
+	if run != nil || !errors.As(err, &ae) || ae.Code != "RBAC_ACCESS_DENIED" {
+		t.Fatalf("run %v err %v; want the refusal and no run", run, err)
+	}
+	if n := e.fs.count(&e.fs.triggers); n != 1 {
+		t.Fatalf("%d triggers, want 1", n)
 	}
 }

@@ -268,7 +268,7 @@ const seenFresh = 250 * time.Millisecond
 
 // noteSeen keeps the run StartRun has just found, so that the WaitForRun that usually
 // follows starts from it rather than reading it again at once.
-func (c *Client) noteSeen(run *Run) {
+func (c *Client) noteSeen(jobID int64, run *Run) {
 	now := c.now()
 	c.waitMu.Lock()
 	defer c.waitMu.Unlock()
@@ -280,7 +280,7 @@ func (c *Client) noteSeen(run *Run) {
 			delete(c.seen, k)
 		}
 	}
-	c.seen[[2]int64{run.JobID, run.ID}] = seenRun{run: copyRun(run), at: now}
+	c.seen[[2]int64{jobID, run.ID}] = seenRun{run: copyRun(run), at: now}
 }
 
 // takeSeen answers the run noted by StartRun, if fresh, once.

@@ -36,7 +36,7 @@ type jobRunsDataSourceModel struct {
 	ToDate     types.String `tfsdk:"to_date"`
 	Status     types.String `tfsdk:"status"`
 	MaxResults types.Int64  `tfsdk:"max_results"`
-	Runs       types.List   `tfsdk:"runs"` // of runObjectType, built without reflection (see runObject)
+	Runs       types.List   `tfsdk:"runs"` // of runObjectType, built without reflection (see runModel.object)
 	IDs        types.List   `tfsdk:"ids"`
 }
 
