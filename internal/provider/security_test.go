@@ -22,8 +22,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
@@ -211,5 +215,48 @@ data "openspecimen_job_runs" "x" {
 				Steps:                    []resource.TestStep{step},
 			})
 		})
+	}
+}
+
+// The CLI shows warnings but plugin-testing cannot check them, so the warning of
+// insecure_skip_verify is checked on Configure itself.
+func TestProviderConfigure_insecureSkipVerifyWarns(t *testing.T) {
+	for _, env := range []string{envURL, envUsername, envPassword, envDomain, envToken} {
+		t.Setenv(env, "") // the configuration below alone
+	}
+	ctx := t.Context()
+	p := New("test")()
+	var sresp provider.SchemaResponse
+	p.Schema(ctx, provider.SchemaRequest{}, &sresp)
+	typ, ok := sresp.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	if !ok {
+		t.Fatalf("provider schema type %T, want an object", sresp.Schema.Type().TerraformType(ctx))
+	}
+	configure := func(insecure bool) diag.Diagnostics {
+		vals := map[string]tftypes.Value{}
+		for name, at := range typ.AttributeTypes {
+			vals[name] = tftypes.NewValue(at, nil)
+		}
+		vals["url"] = tftypes.NewValue(tftypes.String, "https://biobank.example.org/openspecimen/rest/ng")
+		vals["username"] = tftypes.NewValue(tftypes.String, "admin")
+		vals["password"] = tftypes.NewValue(tftypes.String, "Admin@123")
+		vals["insecure_skip_verify"] = tftypes.NewValue(tftypes.Bool, insecure)
+		var resp provider.ConfigureResponse
+		p.Configure(ctx, provider.ConfigureRequest{Config: tfsdk.Config{Raw: tftypes.NewValue(typ, vals), Schema: sresp.Schema}}, &resp)
+		return resp.Diagnostics
+	}
+	d := configure(true)
+	if d.HasError() || d.WarningsCount() != 1 {
+		t.Fatalf("diagnostics %v, want one warning and no error", d)
+	}
+	w := d.Warnings()[0]
+	if w.Summary() != "TLS verification is off" || !strings.Contains(w.Detail(), "Use ca_cert_file instead") {
+		t.Errorf("warning %q: %q", w.Summary(), w.Detail())
+	}
+	if wp, ok := w.(diag.DiagnosticWithPath); !ok || !wp.Path().Equal(path.Root("insecure_skip_verify")) {
+		t.Errorf("the warning is not on insecure_skip_verify: %v", w)
+	}
+	if d := configure(false); len(d) != 0 {
+		t.Errorf("diagnostics without insecure_skip_verify: %v", d)
 	}
 }
