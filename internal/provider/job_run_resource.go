@@ -83,13 +83,6 @@ type runModel struct {
 	ResultFileAvailable types.Bool   `tfsdk:"result_file_available"`
 }
 
-// runObjectType is runModel's type as an object; runAttributes describes the same fields.
-var runObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
-	"id": types.Int64Type, "job_id": types.Int64Type, "job_name": types.StringType, "status": types.StringType,
-	"args": types.StringType, "started_at": types.StringType, "finished_at": types.StringType,
-	"run_by": types.StringType, "message": types.StringType, "result_file_available": types.BoolType,
-}}
-
 // object is the run as an object value. Lists of runs are built from these rather than
 // from []runModel: the framework's reflection over struct tags took most of the time of
 // reading a hundred runs.

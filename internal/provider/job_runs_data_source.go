@@ -113,6 +113,16 @@ func runAttributes() map[string]schema.Attribute {
 	}
 }
 
+// runObjectType is runModel's type as an object, from the schema's run attributes.
+var runObjectType = func() types.ObjectType {
+	attrs := runAttributes()
+	typs := make(map[string]attr.Type, len(attrs))
+	for name, a := range attrs {
+		typs[name] = a.GetType()
+	}
+	return types.ObjectType{AttrTypes: typs}
+}()
+
 func (d *jobRunsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }

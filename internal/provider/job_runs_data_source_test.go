@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 )
 
@@ -186,15 +187,18 @@ func TestAccJobRunsDataSource_badInput(t *testing.T) {
 	}
 }
 
-// runObjectType, built by hand for speed, must describe the same attributes as the schema.
-func TestRunObjectTypeMatchesSchema(t *testing.T) {
+// runModel.object, written by hand for speed, must fill exactly the schema's run attributes:
+// ObjectValueMust panics on a missing or extra one, or on a wrong type.
+func TestRunModelObjectMatchesSchema(t *testing.T) {
+	started := client.EpochMillis{Time: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	obj := runModelFromAPI(&client.Run{ID: 1, JobID: 2, Status: client.StatusInProgress, StartedAt: &started}).object()
 	attrs := runAttributes()
-	if len(attrs) != len(runObjectType.AttrTypes) {
-		t.Fatalf("schema has %d run attributes, runObjectType %d", len(attrs), len(runObjectType.AttrTypes))
+	if len(obj.Attributes()) != len(attrs) {
+		t.Fatalf("object has %d attributes, schema %d", len(obj.Attributes()), len(attrs))
 	}
 	for name, a := range attrs {
-		if typ, ok := runObjectType.AttrTypes[name]; !ok || !typ.Equal(a.GetType()) {
-			t.Errorf("attribute %s: schema type %s, runObjectType %v", name, a.GetType(), typ)
+		if v, ok := obj.Attributes()[name]; !ok || !v.Type(t.Context()).Equal(a.GetType()) {
+			t.Errorf("attribute %s: schema type %s, object value %v", name, a.GetType(), v)
 		}
 	}
 }
