@@ -27,21 +27,9 @@ rm -rf "$work"
 mkdir -p "$work"
 cp "$root"/examples/demo/*.tf "$work"/
 
-# dev_overrides make both CLIs load the provider from bin/ instead of a registry. The source
-# "openspecimen-iac/openspecimen" means registry.terraform.io/... to Terraform and
-# registry.opentofu.org/... to OpenTofu, so both addresses are overridden.
-cat >"$work/dev.tfrc" <<TFRC
-provider_installation {
-  dev_overrides {
-    "registry.terraform.io/openspecimen-iac/openspecimen" = "$bin"
-    "registry.opentofu.org/openspecimen-iac/openspecimen" = "$bin"
-  }
-  direct {}
-}
-TFRC
-export TF_CLI_CONFIG_FILE=$work/dev.tfrc
-export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
-unset TF_LOG TF_DATA_DIR TF_WORKSPACE
+# Load the provider from bin/, not from a registry.
+. "$root/scripts/dev-overrides.sh"
+use_dev_overrides "$work" "$bin"
 
 mock_pid=
 applied=

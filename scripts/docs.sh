@@ -21,17 +21,8 @@ cd "$root"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-cat >"$tmp/dev.tfrc" <<TFRC
-provider_installation {
-  dev_overrides {
-    "registry.terraform.io/openspecimen-iac/openspecimen" = "$bin"
-    "registry.opentofu.org/openspecimen-iac/openspecimen" = "$bin"
-  }
-  direct {}
-}
-TFRC
-export TF_CLI_CONFIG_FILE=$tmp/dev.tfrc CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
-unset TF_LOG TF_DATA_DIR TF_WORKSPACE
+. "$root/scripts/dev-overrides.sh"
+use_dev_overrides "$tmp" "$bin"
 
 # The provider schema, exported by OpenTofu (no init: dev_overrides need none). tfplugindocs
 # looks the schema up under the provider's short name or registry.terraform.io/hashicorp/<name>,
