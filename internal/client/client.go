@@ -80,31 +80,34 @@ type Client struct {
 	loc       *time.Location
 	http      *retryablehttp.Client
 
-	mu          sync.Mutex
-	session     string                  // session token from POST /sessions
-	loginName   string                  // known login name
-	loginFlight *loginCall              // in-flight login, shared
-	loginErr    error                   // permanent login failure (refused credentials), not retried
-	starting    map[int64]chan struct{} // per job: held by the StartRun identifying its run
-	earlyRead   time.Duration           // learnt wait of StartRun's list read before the trigger's answer
+	mu          sync.Mutex // guards session, loginName, loginFlight and loginErr
+	session     string     // session token from POST /sessions
+	loginName   string     // known login name: from the login, or GET /users/current-user with a token
+	loginFlight *loginCall // in-flight login, shared
+	loginErr    error      // permanent login failure (refused credentials), not retried
+
+	startMu  sync.Mutex              // guards starting and started
+	starting map[int64]chan struct{} // per job: held by the StartRun identifying its run
+	started  map[runKey]bool         // runs this client started or adopted
 
 	// Timing knobs, replaced in tests.
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
 
 	appearPollMin, appearPollMax time.Duration // StartRun: run list polling
-	appearPollFirst              time.Duration // StartRun: least wait for the list read before the trigger's answer; 0: none
 	waitPollMin, waitPollMax     time.Duration // WaitForRun: backoff
 	waitPollDense                time.Duration // WaitForRun: around the predicted end
 	retryAfterMax                time.Duration // cap of a server's Retry-After
 
-	histMu sync.Mutex
+	histMu sync.Mutex         // guards hist
 	hist   map[int64]*history // by job: durations of recent finished runs
 
-	waitMu sync.Mutex
-	waits  map[[2]int64]*waitCall // by job and run: the shared poll loops of WaitForRun
-	seen   map[[2]int64]seenRun   // by job and run: runs StartRun has just found
+	waitMu sync.Mutex           // guards waits and each waitCall's last and waiters
+	waits  map[runKey]*waitCall // the shared poll loops of WaitForRun
 }
+
+// runKey names one run of one job.
+type runKey struct{ jobID, runID int64 }
 
 type loginCall struct {
 	done chan struct{}
@@ -156,24 +159,23 @@ func New(cfg Config) (*Client, error) {
 	}
 
 	c := &Client{
-		root:            strings.TrimRight(u.String(), "/"),
-		rootPath:        strings.TrimRight(u.Path, "/"),
-		token:           cfg.Token,
-		username:        cfg.Username,
-		password:        cfg.Password,
-		domain:          cfg.Domain,
-		userAgent:       cfg.UserAgent,
-		logger:          cfg.Logger,
-		loc:             cfg.Location,
-		now:             time.Now,
-		sleep:           sleepCtx,
-		appearPollMin:   50 * time.Millisecond,
-		appearPollFirst: 500 * time.Microsecond,
-		appearPollMax:   500 * time.Millisecond,
-		waitPollMin:     100 * time.Millisecond,
-		waitPollMax:     5 * time.Second,
-		waitPollDense:   50 * time.Millisecond,
-		retryAfterMax:   30 * time.Second,
+		root:          strings.TrimRight(u.String(), "/"),
+		rootPath:      strings.TrimRight(u.Path, "/"),
+		token:         cfg.Token,
+		username:      cfg.Username,
+		password:      cfg.Password,
+		domain:        cfg.Domain,
+		userAgent:     cfg.UserAgent,
+		logger:        cfg.Logger,
+		loc:           cfg.Location,
+		now:           time.Now,
+		sleep:         sleepCtx,
+		appearPollMin: 50 * time.Millisecond,
+		appearPollMax: 500 * time.Millisecond,
+		waitPollMin:   100 * time.Millisecond,
+		waitPollMax:   5 * time.Second,
+		waitPollDense: 50 * time.Millisecond,
+		retryAfterMax: 30 * time.Second,
 	}
 	if c.domain == "" {
 		c.domain = DefaultDomain
@@ -260,7 +262,7 @@ func unwrapURLError(err error) error {
 }
 
 // LoginName returns the login name of the user, once known: after a login, or the username
-// of the configuration. It is "" with an API token.
+// of the configuration. With an API token it is "" until CurrentLoginName has asked.
 func (c *Client) LoginName() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -268,6 +270,31 @@ func (c *Client) LoginName() string {
 		return c.loginName
 	}
 	return c.username
+}
+
+// CurrentLoginName answers the login name of the user the client acts as: the one its login
+// answered, or with a token the one GET /users/current-user answers (asked once). StartRun
+// tells this user's runs from other users' by it.
+func (c *Client) CurrentLoginName(ctx context.Context) (string, error) {
+	if err := c.Login(ctx); err != nil {
+		return "", err
+	}
+	if name := c.LoginName(); name != "" {
+		return name, nil
+	}
+	var me User
+	o := reqOpts{method: http.MethodGet, path: "/users/current-user", idempotent: true}
+	if err := c.doJSON(ctx, o, &me); err != nil {
+		return "", fmt.Errorf("learning which user the API token belongs to: %w", err)
+	}
+	if me.LoginName == "" {
+		return "", &badBodyError{Method: o.method, Path: o.path, StatusCode: http.StatusOK,
+			Err: errors.New("the answer has no loginName")}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.loginName = me.LoginName
+	return me.LoginName, nil
 }
 
 // Login logs in with the username and password now (a no-op with a token, or when already

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"io"
+	"net"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -104,16 +107,60 @@ func (e *LoginError) Error() string { return e.Reason }
 func (e *LoginError) Unwrap() error { return e.Err }
 
 // RunNotIdentifiedError is returned by StartRun when no run of this user with these args
-// appeared after Triggers triggers: the server dropped them (job busy or disabled) or the run
-// never started.
+// appeared after its triggers: the server dropped them (job busy or disabled), the run never
+// started, or the look-up failed (Err). It says what a user needs to find the run by hand.
 type RunNotIdentifiedError struct {
-	JobID    int64
-	Triggers int
+	JobID        int64
+	Triggers     int       // triggers sent
+	FirstTrigger time.Time // when the first one was sent
+	Args         string
+	LoginName    string
+	Err          error // what went wrong last (the look-up, the last trigger), if anything
 }
 
 func (e *RunNotIdentifiedError) Error() string {
-	return fmt.Sprintf("job %d was triggered %d time(s) but no run of it by this user with these args appeared: "+
-		"OpenSpecimen silently drops triggers of a busy or disabled job", e.JobID, e.Triggers)
+	msg := fmt.Sprintf("job %d was triggered %d time(s), first at %s, by %s with args %q, but no run of it "+
+		"by this user with these args could be identified", e.JobID, e.Triggers,
+		e.FirstTrigger.UTC().Format(time.RFC3339), orUnknown(e.LoginName), e.Args)
+	if e.Err != nil {
+		return msg + ": " + e.Err.Error()
+	}
+	return msg + ": OpenSpecimen silently drops triggers of a busy or disabled job"
+}
+
+// Unwrap returns what went wrong last, if anything.
+func (e *RunNotIdentifiedError) Unwrap() error { return e.Err }
+
+// errClass is what a failed request says of the server and of a retry.
+type errClass int
+
+const (
+	classNone      errClass = iota // no error
+	classRefused                   // a clear answer or a failure that a retry does not mend: 4xx, 501, a refused login, bad data
+	classBusy                      // the server answered that it cannot work now: 429, 5xx but 501
+	classTransient                 // no complete answer: whether the server acted is unknown
+)
+
+// classify is the one classification of request errors, for retries, StartRun and WaitForRun.
+// A trigger that failed with classBusy or classTransient may have started a run.
+func classify(err error) errClass {
+	if err == nil {
+		return classNone
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		if ae.StatusCode == 429 || ae.StatusCode >= 500 && ae.StatusCode != 501 {
+			return classBusy
+		}
+		return classRefused
+	}
+	var te *transportError
+	var ne net.Error
+	var be *badBodyError
+	if errors.As(err, &te) || errors.As(err, &ne) || errors.As(err, &be) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return classTransient
+	}
+	return classRefused
 }
 
 // badBodyError is a 2xx answer whose body is not the JSON expected.

@@ -33,6 +33,8 @@ type fakeServer struct {
 	loginDelay time.Duration
 	loginFail  int // answer 500 to that many logins first
 	deletes    int
+	// currentUserGets counts GET /users/current-user.
+	currentUserGets int
 
 	jobs      map[int64]*Job
 	runs      []*Run // in creation order
@@ -155,6 +157,9 @@ func (f *fakeServer) handle(req *http.Request) (*http.Response, error) {
 		return html401(), nil
 	}
 	switch m := req.Method; {
+	case p == "/users/current-user" && m == http.MethodGet:
+		f.currentUserGets++
+		return jsonResp(200, map[string]any{"id": 9, "loginName": user, "firstName": "Api", "lastName": "User"}), nil
 	case p == "/sessions" && m == http.MethodDelete:
 		f.deletes++
 		delete(f.sessions, tok)
@@ -366,9 +371,6 @@ func newEnv(t *testing.T, mod func(*Config)) *testEnv {
 	}
 	clock := &fakeClock{t: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
 	c.now, c.sleep = clock.now, clock.sleep
-	// Answers here come at once, before any real timer: the list read while the trigger's
-	// answer is on its way is tested on its own, with answers held back.
-	c.appearPollFirst = 0
 	c.http.RetryWaitMin, c.http.RetryWaitMax = time.Millisecond, 2*time.Millisecond
 	return &testEnv{fs: fs, c: c, clock: clock, log: lg, mt: mt}
 }

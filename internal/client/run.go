@@ -2,10 +2,7 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"strings"
 	"time"
 )
@@ -16,283 +13,253 @@ type IfRunning string
 
 // The policies of StartOptions.IfRunning.
 const (
-	IfRunningWait IfRunning = "wait" // wait for that run to finish, then trigger
-	IfRunningFail IfRunning = "fail" // return a *JobRunningError naming that run
+	IfRunningWait  IfRunning = "wait"  // wait for that run to finish, then trigger
+	IfRunningFail  IfRunning = "fail"  // return a *JobRunningError naming that run
+	IfRunningAdopt IfRunning = "adopt" // take that run when it is this user's with the same args; else wait
 )
 
 // StartOptions tunes StartRun.
 type StartOptions struct {
-	// IfRunning is the policy when the job is busy; "" means IfRunningWait.
+	// IfRunning is the policy when the job is busy; "" means IfRunningWait. A run in progress
+	// that this client started is always waited for, whatever the policy.
 	IfRunning IfRunning
 	// AppearTimeout is how long the run record of a trigger may take to appear (the server
 	// creates it when a worker starts it); default 10s.
 	AppearTimeout time.Duration
-	// MaxTriggers bounds the triggers sent; default 3.
+	// MaxTriggers bounds the triggers sent; default 3. Triggers that the server refused as
+	// busy (429, 5xx) and after which no run appeared are not counted, up to MaxTriggers more.
 	MaxTriggers int
-	// OnRunningWait, if set, is called before waiting for a run started by someone else.
-	OnRunningWait func(run Run)
-	// BeforeTrigger, if set, runs beside the first list of the job's runs (so that a check
-	// of the job costs no round trip of its own); its error is returned before any trigger.
-	BeforeTrigger func(ctx context.Context) error
 }
 
 // Number of newest runs read to find the run of a trigger.
 const recentRuns = 25
 
+// Defaults of StartOptions.
+const (
+	defaultAppearTimeout = 10 * time.Second
+	defaultMaxTriggers   = 3
+)
+
+// runStart is one StartRun: what it looks for and the triggers it has spent.
+type runStart struct {
+	jobID     int64
+	args      string
+	loginName string // the user whose runs are ours
+	opts      StartOptions
+	triggers  int         // triggers sent and counted
+	busy      int         // triggers refused as busy, not counted
+	firstSent time.Time   // when the first trigger was sent
+	sentAt    []time.Time // when each trigger was sent
+	lastErr   error       // the error of the last trigger, if it failed
+}
+
 // StartRun triggers a run of the job with args and returns the run that this trigger created.
 //
-// The trigger's answer does not name the run, and the server drops a trigger while the job
-// has a run in progress. So StartRun notes the newest run first (waiting for a run in
-// progress, or failing, per opts.IfRunning), triggers, and then polls the run list for the
-// first run newer than the noted one that was run by this user (unless the login name is
-// unknown, as with an API token) with these args. Someone else's run is never taken. If no
-// such run appears within opts.AppearTimeout, it waits for a run in progress that won the
-// race, if any, and triggers again, at most opts.MaxTriggers times in all, then returns a
-// *RunNotIdentifiedError. A trigger without a clear answer (no answer, 5xx) is not repeated
-// before the run it may have created has been looked for.
+// It reads the job's runs (the baseline), applies opts.IfRunning to a run in progress,
+// triggers once, then looks for the run: the oldest one newer than the baseline, run by this
+// user, with these args. Once a trigger may have reached the server, the look-up goes on
+// after ctx ends (bounded by opts.AppearTimeout), so that a run that exists is returned, not
+// orphaned. When no run appears, it triggers again only while ctx is live and the budget
+// allows; otherwise it returns a *RunNotIdentifiedError that says when it triggered.
+// DESIGN.md explains why a trigger is never repeated blindly.
 func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts StartOptions) (*Run, error) {
-	switch opts.IfRunning {
-	case "":
-		opts.IfRunning = IfRunningWait
-	case IfRunningWait, IfRunningFail:
-	default:
-		return nil, fmt.Errorf("unknown if_running policy %q: expected %q or %q", opts.IfRunning, IfRunningWait, IfRunningFail)
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
 	}
-	if opts.AppearTimeout <= 0 {
-		opts.AppearTimeout = 10 * time.Second
-	}
-	if opts.MaxTriggers <= 0 {
-		opts.MaxTriggers = 3
-	}
-	if err := c.Login(ctx); err != nil {
+	me, err := c.CurrentLoginName(ctx)
+	if err != nil {
 		return nil, err
 	}
 	// One start of a job at a time through this client: concurrent ones would trigger while
-	// another's run is in progress and be dropped by the server. The next start notes the
-	// newest run once this one has found its run, and waits for it (or fails) per IfRunning.
+	// another's run is in progress and be dropped by the server.
 	release, err := c.lockJobStart(ctx, jobID)
 	if err != nil {
 		return nil, fmt.Errorf("waiting for another start of job %d through this provider: %w", jobID, err)
 	}
 	defer release()
-	me := ""
-	if c.token == "" {
-		me = c.LoginName()
-	}
-	fields := func(kv ...any) map[string]any {
-		m := map[string]any{"job_id": jobID}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[fmt.Sprint(kv[i])] = kv[i+1]
+	s := &runStart{jobID: jobID, args: args, loginName: me, opts: opts}
+	for {
+		baselineRunID, adopted, err := c.baseline(ctx, s)
+		if err != nil || adopted != nil {
+			return adopted, err
 		}
-		return m
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("starting a run of job %d: %w", jobID, err)
+		}
+		o, run, err := c.triggerOnce(ctx, s, baselineRunID)
+		if o == outcomeFound || err != nil {
+			return run, err
+		}
+		if err := c.afterMiss(ctx, s, o, run); err != nil {
+			return nil, err
+		}
 	}
+}
 
-	// 1. Note the newest run; a trigger now would be dropped while a run is in progress.
-	// The caller's check runs beside the first list: both must pass before any trigger.
-	checked := make(chan error, 1)
-	if opts.BeforeTrigger != nil {
-		go func() { checked <- opts.BeforeTrigger(ctx) }()
-	} else {
-		checked <- nil
+func (o StartOptions) withDefaults() (StartOptions, error) {
+	switch o.IfRunning {
+	case "":
+		o.IfRunning = IfRunningWait
+	case IfRunningWait, IfRunningFail, IfRunningAdopt:
+	default:
+		return o, fmt.Errorf("unknown if_running policy %q: expected %q, %q or %q",
+			o.IfRunning, IfRunningWait, IfRunningFail, IfRunningAdopt)
 	}
-	var noted int64
-	var rtt time.Duration
-	for first := true; ; first = false {
-		t := c.now()
-		runs, err := c.ListRuns(ctx, jobID, RunFilter{MaxResults: recentRuns})
-		rtt = c.now().Sub(t) // before the wait for the check, which may take longer
-		if first {
-			if cerr := <-checked; cerr != nil {
-				return nil, cerr
-			}
-		}
+	if o.AppearTimeout <= 0 {
+		o.AppearTimeout = defaultAppearTimeout
+	}
+	if o.MaxTriggers <= 0 {
+		o.MaxTriggers = defaultMaxTriggers
+	}
+	return o, nil
+}
+
+// baseline reads the job's newest runs until none is in progress, applying the IfRunning
+// policy to each run in progress, and answers the newest run id. With IfRunningAdopt, a run
+// in progress that is this user's with the same args is answered as adopted instead.
+func (c *Client) baseline(ctx context.Context, s *runStart) (baselineRunID int64, adopted *Run, err error) {
+	for {
+		runs, err := c.ListRuns(ctx, s.jobID, RunFilter{MaxResults: recentRuns})
 		if err != nil {
-			return nil, fmt.Errorf("listing the runs of job %d before triggering it: %w", jobID, err)
+			return 0, nil, fmt.Errorf("listing the runs of job %d before triggering it: %w", s.jobID, err)
 		}
-		c.noteHistory(jobID, runs)
+		c.noteHistory(s.jobID, runs)
 		running := inProgress(runs)
 		if running == nil {
-			noted = newestID(runs)
-			break
+			return newestID(runs), nil, nil
 		}
-		if err := c.waitForeign(ctx, jobID, *running, opts); err != nil {
-			return nil, err
+		if s.opts.IfRunning == IfRunningAdopt && isOurs(running, s.loginName, s.args) {
+			c.log(ctx, "info", "adopting the run in progress of this user with the same args",
+				map[string]any{"job_id": s.jobID, "run_id": running.ID})
+			c.noteStarted(s.jobID, running.ID)
+			return 0, running, nil
 		}
-	}
-	c.log(ctx, "debug", "triggering job run", fields("newest_run_id", noted, "login_name", me))
-
-	// 2. Trigger, then look for our run. A trigger that the server answered 429 or 5xx and
-	// after which no run appeared was refused, not dropped: up to max retries of those are
-	// not counted toward MaxTriggers, so that a flaky server does not fail the apply.
-	refused := 0
-	for triggers := 1; ; triggers++ {
-		run, foreign, terr, err := c.triggerAndFind(ctx, jobID, noted, me, args, rtt, opts.AppearTimeout)
-		if terr != nil && err == nil && ambiguous(terr) {
-			c.log(ctx, "warn", "job trigger got no clear answer: looked for the run it may have created",
-				fields("error", terr.Error(), "trigger", triggers, "found", run != nil))
-		}
-		if err != nil {
-			return nil, err
-		}
-		if run != nil {
-			c.log(ctx, "info", "job run started", fields("run_id", run.ID, "trigger", triggers))
-			c.noteSeen(jobID, run)
-			return run, nil
-		}
-		if foreign == nil && answeredBusy(terr) && refused < c.http.RetryMax {
-			refused++
-			triggers--
-			c.log(ctx, "warn", "the server refused the trigger and no run appeared: triggering again",
-				fields("error", terr.Error(), "refused", refused))
-			continue
-		}
-		if triggers >= opts.MaxTriggers {
-			if terr != nil {
-				return nil, fmt.Errorf("%w; the last trigger failed: %v", &RunNotIdentifiedError{JobID: jobID, Triggers: triggers}, terr)
-			}
-			return nil, &RunNotIdentifiedError{JobID: jobID, Triggers: triggers}
-		}
-		if foreign != nil {
-			// Someone else's trigger won the race: ours was dropped.
-			c.log(ctx, "info", "another run of the job started first: the trigger was dropped",
-				fields("running_run_id", foreign.ID, "run_by", foreign.RunByLogin(), "trigger", triggers))
-			if err := c.waitForeign(ctx, jobID, *foreign, opts); err != nil {
-				return nil, err
-			}
-		} else {
-			c.log(ctx, "warn", "no run appeared after the trigger: triggering again",
-				fields("trigger", triggers, "appear_timeout", opts.AppearTimeout.String()))
+		if err := c.waitRunning(ctx, s, *running); err != nil {
+			return 0, nil, err
 		}
 	}
 }
 
-// triggerAndFind triggers the job once and looks for the run that the trigger created. The
-// server usually creates the run within milliseconds of the trigger, well inside a round
-// trip, so the run list is read once while the trigger's answer is still on its way: when
-// the run is there, it is identified one round trip after the trigger instead of two.
-// Otherwise, or when the answer comes first, the list is polled after the answer as by
-// awaitRun. It returns only once the trigger has been answered, with that answer's error as
-// terr; err is set when the trigger was refused clearly (it is then terr) or the search
-// failed.
-func (c *Client) triggerAndFind(ctx context.Context, jobID, noted int64, me, args string, rtt, timeout time.Duration) (mine, foreign *Run, terr, err error) {
-	answered := make(chan error, 1)
-	go func() {
-		_, err := c.TriggerRun(ctx, jobID, args)
-		answered <- err
-	}()
-	got := false
-	if c.appearPollFirst > 0 {
-		t := time.NewTimer(c.earlyReadDelay(rtt))
-		select {
-		case terr = <-answered:
-			got = true
-		case <-t.C:
-		case <-ctx.Done():
-		}
-		t.Stop()
-		if !got && ctx.Err() == nil {
-			// A failed read here is left to the polls after the answer.
-			if runs, lerr := c.ListRuns(ctx, jobID, RunFilter{MaxResults: recentRuns}); lerr == nil {
-				r := findOurs(runs, noted, me, args)
-				c.noteEarlyRead(r != nil)
-				if r != nil {
-					// A clear refusal still wins: the run found is then someone else's
-					// (the same user and args from another process), not this trigger's.
-					if terr = <-answered; terr != nil && ctx.Err() == nil && !ambiguous(terr) {
-						return nil, nil, terr, terr
-					}
-					return r, nil, terr, nil
-				}
-			}
-		}
+// triggerOutcome is what one trigger led to.
+type triggerOutcome int
+
+const (
+	outcomeFound   triggerOutcome = iota // the trigger's run was found
+	outcomeRefused                       // the server refused it clearly: no run was started
+	outcomeBusy                          // the server answered busy (429, 5xx) and no run appeared
+	outcomeLost                          // no run of ours, but another run in progress: ours was dropped
+	outcomeDropped                       // answered, and no run appeared: the server dropped it
+	outcomeUnclear                       // no clear answer, and no run appeared
+)
+
+// triggerOnce sends one trigger and looks for its run. From the moment the trigger is sent,
+// both run on a context that ctx's end does not cancel: a trigger that may have reached the
+// server is always followed by the look-up for its run. It answers the run when found, and
+// for outcomeLost the run in progress that won.
+func (c *Client) triggerOnce(ctx context.Context, s *runStart, baselineRunID int64) (triggerOutcome, *Run, error) {
+	detached := context.WithoutCancel(ctx)
+	now := c.now()
+	if s.firstSent.IsZero() {
+		s.firstSent = now
 	}
-	if !got {
-		terr = <-answered // TriggerRun ends with ctx
+	s.sentAt = append(s.sentAt, now)
+	c.log(ctx, "debug", "triggering job run", map[string]any{"job_id": s.jobID, "baseline_run_id": baselineRunID, "login_name": s.loginName})
+	_, terr := c.TriggerRun(detached, s.jobID, s.args)
+	s.lastErr = terr
+	class := classify(terr)
+	if class == classRefused {
+		return outcomeRefused, nil, fmt.Errorf("triggering job %d: %w", s.jobID, terr)
 	}
-	if terr != nil && (ctx.Err() != nil || !ambiguous(terr)) {
-		return nil, nil, terr, terr
+	if terr != nil {
+		c.log(ctx, "warn", "job trigger got no clear answer: looking for the run it may have created",
+			map[string]any{"job_id": s.jobID, "error": terr.Error()})
 	}
-	mine, foreign, err = c.awaitRun(ctx, jobID, noted, me, args, timeout)
-	return mine, foreign, terr, err
+	mine, foreign, err := c.awaitRun(detached, s, baselineRunID)
+	switch {
+	case err != nil:
+		return outcomeUnclear, nil, s.notIdentified(fmt.Errorf("looking for the run: %w", err))
+	case mine != nil:
+		c.log(ctx, "info", "job run started", map[string]any{"job_id": s.jobID, "run_id": mine.ID, "trigger": len(s.sentAt)})
+		c.noteStarted(s.jobID, mine.ID)
+		return outcomeFound, mine, nil
+	case foreign != nil:
+		return outcomeLost, foreign, nil
+	case class == classBusy:
+		return outcomeBusy, nil, nil
+	case class == classTransient:
+		return outcomeUnclear, nil, nil
+	}
+	return outcomeDropped, nil, nil
 }
 
-// earlyReadDelay answers how long after sending a trigger triggerAndFind reads the run list.
-// The server's delay from trigger to run record is learnt: the read is sent later after one
-// that came too early, earlier after one that found the run. It is never later than half
-// of rtt (the round trip of the last list), past which the trigger's answer comes first.
-func (c *Client) earlyReadDelay(rtt time.Duration) time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return clampDur(c.earlyRead, c.appearPollFirst, max(c.appearPollFirst, rtt/2))
-}
-
-// noteEarlyRead learns from an early read whether it found the run.
-func (c *Client) noteEarlyRead(found bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	d := max(c.earlyRead, c.appearPollFirst)
-	if found {
-		d = d * 7 / 8
+// afterMiss decides, after a trigger whose run did not appear, whether StartRun may trigger
+// again: only while ctx is live and the budget allows. A run in progress that won the race
+// is handled by the IfRunning policy first.
+func (c *Client) afterMiss(ctx context.Context, s *runStart, o triggerOutcome, foreign *Run) error {
+	if o == outcomeBusy && s.busy < s.opts.MaxTriggers {
+		s.busy++
+		c.log(ctx, "warn", "the server refused the trigger as busy and no run appeared: triggering again",
+			map[string]any{"job_id": s.jobID, "busy": s.busy})
 	} else {
-		d *= 2
+		s.triggers++
 	}
-	c.earlyRead = clampDur(d, c.appearPollFirst, c.appearPollMin)
+	if err := ctx.Err(); err != nil {
+		return s.notIdentified(err)
+	}
+	if s.triggers >= s.opts.MaxTriggers {
+		return s.notIdentified(nil)
+	}
+	if o == outcomeLost {
+		c.log(ctx, "info", "another run of the job started first: the trigger was dropped",
+			map[string]any{"job_id": s.jobID, "running_run_id": foreign.ID, "run_by": foreign.RunByLogin()})
+		return c.waitRunning(ctx, s, *foreign)
+	}
+	c.log(ctx, "warn", "no run appeared after the trigger: triggering again",
+		map[string]any{"job_id": s.jobID, "appear_timeout": s.opts.AppearTimeout.String()})
+	return nil
 }
 
-// lockJobStart takes the job's start lock, or fails when ctx ends first.
-func (c *Client) lockJobStart(ctx context.Context, jobID int64) (release func(), err error) {
-	c.mu.Lock()
-	if c.starting == nil {
-		c.starting = map[int64]chan struct{}{}
+// notIdentified is the error of a StartRun whose triggers led to no run it could find.
+func (s *runStart) notIdentified(cause error) error {
+	if cause == nil && s.lastErr != nil {
+		cause = fmt.Errorf("the last trigger failed: %w", s.lastErr)
 	}
-	sem := c.starting[jobID]
-	if sem == nil {
-		sem = make(chan struct{}, 1)
-		c.starting[jobID] = sem
-	}
-	c.mu.Unlock()
-	select {
-	case sem <- struct{}{}:
-		return func() { <-sem }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return &RunNotIdentifiedError{JobID: s.jobID, Triggers: len(s.sentAt), FirstTrigger: s.firstSent,
+		Args: s.args, LoginName: s.loginName, Err: cause}
 }
 
-// waitForeign applies the IfRunning policy to a run in progress that is not ours.
-func (c *Client) waitForeign(ctx context.Context, jobID int64, run Run, opts StartOptions) error {
-	if opts.IfRunning == IfRunningFail {
-		return &JobRunningError{JobID: jobID, Run: run}
-	}
-	if opts.OnRunningWait != nil {
-		opts.OnRunningWait(run)
+// waitRunning applies the IfRunning policy to a run in progress that is not this start's: a
+// run this client started is waited for; another one fails the start under IfRunningFail.
+func (c *Client) waitRunning(ctx context.Context, s *runStart, run Run) error {
+	if s.opts.IfRunning == IfRunningFail && !c.startedHere(s.jobID, run.ID) {
+		return &JobRunningError{JobID: s.jobID, Run: run}
 	}
 	c.log(ctx, "info", "job already running: waiting for that run before triggering",
-		map[string]any{"job_id": jobID, "running_run_id": run.ID, "run_by": run.RunByLogin()})
-	if _, err := c.WaitForRun(ctx, jobID, run.ID); err != nil {
+		map[string]any{"job_id": s.jobID, "running_run_id": run.ID, "run_by": run.RunByLogin()})
+	if _, err := c.WaitForRun(ctx, s.jobID, run.ID); err != nil {
 		return fmt.Errorf("waiting for run %d of job %d (started by %s) to finish before triggering: %w",
-			run.ID, jobID, orUnknown(run.RunByLogin()), err)
+			run.ID, s.jobID, orUnknown(run.RunByLogin()), err)
 	}
 	return nil
 }
 
-// awaitRun polls the run list for up to timeout for the first run newer than noted by me (any
-// user when me is "") with args. When none appears, foreign is a run in progress that is not
-// ours, if any.
-func (c *Client) awaitRun(ctx context.Context, jobID, noted int64, me, args string, timeout time.Duration) (mine, foreign *Run, err error) {
-	deadline := c.now().Add(timeout)
+// awaitRun polls the run list for up to the appear timeout for the oldest run newer than
+// baselineRunID that is ours. When none appears, foreign is a run in progress, if any.
+func (c *Client) awaitRun(ctx context.Context, s *runStart, baselineRunID int64) (mine, foreign *Run, err error) {
+	deadline := c.now().Add(s.opts.AppearTimeout)
 	delay := c.appearPollMin
 	failures := 0
 	for {
-		runs, err := c.ListRuns(ctx, jobID, RunFilter{MaxResults: recentRuns})
+		runs, err := c.ListRuns(ctx, s.jobID, RunFilter{MaxResults: recentRuns})
 		switch {
 		case err == nil:
 			failures = 0
-			if r := findOurs(runs, noted, me, args); r != nil {
+			if r := findOurs(runs, baselineRunID, s.loginName, s.args); r != nil {
 				return r, nil, nil
 			}
 			foreign = inProgress(runs)
-		case ctx.Err() != nil || !isTransient(err):
+		case classify(err) == classRefused:
 			return nil, nil, err
 		default:
 			if failures++; failures > maxTransientFailures {
@@ -303,17 +270,54 @@ func (c *Client) awaitRun(ctx context.Context, jobID, noted int64, me, args stri
 			return nil, foreign, nil
 		}
 		if err := c.sleep(ctx, min(delay, deadline.Sub(c.now()))); err != nil {
-			return nil, nil, fmt.Errorf("looking for the run of job %d: %w", jobID, err)
+			return nil, nil, err
 		}
 		delay = min(delay*3/2, c.appearPollMax)
 	}
 }
 
-// findOurs answers the oldest run newer than noted that our trigger could have created.
-func findOurs(runs []Run, noted int64, me, args string) *Run {
-	// Newest first: the last match is the oldest run newer than noted.
+// lockJobStart takes the job's start lock, or fails when ctx ends first.
+func (c *Client) lockJobStart(ctx context.Context, jobID int64) (release func(), err error) {
+	c.startMu.Lock()
+	if c.starting == nil {
+		c.starting = map[int64]chan struct{}{}
+	}
+	sem := c.starting[jobID]
+	if sem == nil {
+		sem = make(chan struct{}, 1)
+		c.starting[jobID] = sem
+	}
+	c.startMu.Unlock()
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// noteStarted remembers a run that this client started (or adopted).
+func (c *Client) noteStarted(jobID, runID int64) {
+	c.startMu.Lock()
+	defer c.startMu.Unlock()
+	if c.started == nil {
+		c.started = map[runKey]bool{}
+	}
+	c.started[runKey{jobID, runID}] = true
+}
+
+// startedHere reports whether this client started (or adopted) the run.
+func (c *Client) startedHere(jobID, runID int64) bool {
+	c.startMu.Lock()
+	defer c.startMu.Unlock()
+	return c.started[runKey{jobID, runID}]
+}
+
+// findOurs answers the oldest run newer than baselineRunID that our trigger could have created.
+func findOurs(runs []Run, baselineRunID int64, me, args string) *Run {
+	// Newest first: the last match is the oldest run newer than the baseline.
 	for i := len(runs) - 1; i >= 0; i-- {
-		if r := runs[i]; r.ID > noted && isOurs(&r, me, args) {
+		if r := runs[i]; r.ID > baselineRunID && isOurs(&r, me, args) {
 			return &r
 		}
 	}
@@ -322,10 +326,7 @@ func findOurs(runs []Run, noted int64, me, args string) *Run {
 
 // isOurs reports whether run is one that our trigger could have created.
 func isOurs(r *Run, me, args string) bool {
-	if me != "" && !strings.EqualFold(r.RunByLogin(), me) {
-		return false
-	}
-	return r.Args() == args
+	return strings.EqualFold(r.RunByLogin(), me) && r.Args() == args
 }
 
 func inProgress(runs []Run) *Run {
@@ -356,33 +357,8 @@ func orUnknown(s string) string {
 // Consecutive transient read errors that WaitForRun and StartRun tolerate.
 const maxTransientFailures = 5
 
-// isTransient reports whether a read failed in a way that may pass: no answer, a broken
-// answer, 429 or 5xx.
+// isTransient reports whether a read failed in a way that may pass.
 func isTransient(err error) bool {
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.StatusCode == 429 || ae.StatusCode >= 500
-	}
-	var te *transportError
-	var ne net.Error
-	var be *badBodyError
-	return errors.As(err, &te) || errors.As(err, &ne) || errors.As(err, &be) || errors.Is(err, io.ErrUnexpectedEOF)
-}
-
-// ambiguous reports whether a trigger may have reached the server although it failed: all
-// but a clear refusal (4xx, login error).
-func ambiguous(err error) bool {
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.StatusCode < 400 || ae.StatusCode >= 500 || ae.StatusCode == 429
-	}
-	var le *LoginError
-	return !errors.As(err, &le)
-}
-
-// answeredBusy reports whether err is an answer of the server saying it could not work now:
-// 429 or 5xx (but 501).
-func answeredBusy(err error) bool {
-	var ae *APIError
-	return errors.As(err, &ae) && (ae.StatusCode == 429 || ae.StatusCode >= 500 && ae.StatusCode != 501)
+	c := classify(err)
+	return c == classBusy || c == classTransient
 }

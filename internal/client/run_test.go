@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -114,13 +113,12 @@ func TestStartRunAlreadyRunningWait(t *testing.T) {
 	e := newEnv(t, nil)
 	busy := e.fs.addRun(7, "bob", "", StatusInProgress)
 	e.fs.finishAfter = 3
-	var waited []int64
-	run, err := e.c.StartRun(t.Context(), 7, "", StartOptions{OnRunningWait: func(r Run) { waited = append(waited, r.ID) }})
+	run, err := e.c.StartRun(t.Context(), 7, "", StartOptions{})
 	if err != nil || run.ID <= busy.ID || run.RunByLogin() != "alice" {
 		t.Fatal(run, err)
 	}
-	if len(waited) != 1 || waited[0] != busy.ID || e.fs.gets[busy.ID] != 3 || e.fs.triggers != 1 {
-		t.Fatalf("waited %v, gets %d, triggers %d", waited, e.fs.gets[busy.ID], e.fs.triggers)
+	if e.fs.gets[busy.ID] != 3 || e.fs.triggers != 1 || !strings.Contains(e.log.all(), "waiting for that run") {
+		t.Fatalf("gets %d, triggers %d", e.fs.gets[busy.ID], e.fs.triggers)
 	}
 }
 
@@ -152,17 +150,15 @@ func TestStartRunForeignRunWinsRace(t *testing.T) {
 				}
 				return nil, nil
 			}
-			var waited []Run
-			run, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{AppearTimeout: time.Second,
-				OnRunningWait: func(r Run) { waited = append(waited, r) }})
+			run, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{AppearTimeout: time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if run.RunByLogin() != "alice" || run.Args() != "a" || e.fs.triggers != 2 {
 				t.Fatalf("took run %+v after %d triggers", run, e.fs.triggers)
 			}
-			if len(waited) != 1 || waited[0].RunByLogin() != foreign[0] || waited[0].ID == run.ID {
-				t.Fatalf("waited for %+v", waited)
+			if !strings.Contains(e.log.all(), "another run of the job started first") {
+				t.Fatalf("the lost race is not logged:\n%s", e.log.all())
 			}
 		})
 	}
@@ -238,8 +234,8 @@ func TestStartRunAmbiguousTrigger(t *testing.T) {
 		t.Fatalf("run %v err %v triggers %d", run, err, e.fs.triggers)
 	}
 
-	// Answered 503 more often than MaxTriggers, but fewer than 1+MaxRetries times more: each
-	// refusal was looked after and created no run, so the trigger is repeated.
+	// Answered 503 more often than MaxTriggers, but fewer than twice that: each refusal was
+	// looked after and created no run, so the trigger is repeated.
 	e = newEnv(t, nil)
 	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
 		if f.triggers <= 5 {
@@ -252,13 +248,13 @@ func TestStartRunAmbiguousTrigger(t *testing.T) {
 	if err != nil || e.fs.triggers != 6 || !strings.Contains(e.log.all(), "refused the trigger") {
 		t.Fatalf("run %v err %v triggers %d", run, err, e.fs.triggers)
 	}
-	// ...but not forever: 503s count toward MaxTriggers once the retries are spent.
+	// ...but not forever: 503s count toward MaxTriggers once as many were free.
 	e = newEnv(t, nil)
 	e.fs.onTrigger = func(*fakeServer, int64, string, string) (*http.Response, error) {
 		return jsonResp(503, []map[string]string{{"code": "INTERNAL_ERROR", "message": "busy"}}), nil
 	}
 	_, err = e.c.StartRun(t.Context(), 7, "a", quick)
-	if !errors.As(err, new(*RunNotIdentifiedError)) || e.fs.triggers != DefaultMaxRetries+3 {
+	if !errors.As(err, new(*RunNotIdentifiedError)) || e.fs.triggers != 2*defaultMaxTriggers {
 		t.Fatalf("err %v triggers %d", err, e.fs.triggers)
 	}
 
@@ -577,145 +573,117 @@ func TestWaitForRunUnknownStatusAndErrors(t *testing.T) {
 	}
 }
 
-// heldTrigger makes the trigger's answer wait until the run list has been read after the
-// trigger, as when the answer is still on its way; created says whether the run exists by
-// the time of that read (the server started it at once) or only after it.
-func heldTrigger(t *testing.T, e *testEnv, created bool) {
-	t.Helper()
-	heldTriggerAnswering(t, e, created, nil)
-}
-
-// heldTriggerAnswering is heldTrigger with the trigger answered by answer, when not nil.
-func heldTriggerAnswering(t *testing.T, e *testEnv, created bool, answer func() *http.Response) {
-	t.Helper()
-	e.c.appearPollFirst = time.Millisecond
-	listed := make(chan struct{})
-	var once sync.Once
-	e.fs.onList = func(f *fakeServer, _ int64) {
-		if f.triggers > 0 {
-			once.Do(func() { close(listed) })
-		}
-	}
-	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
-		if created {
-			f.addRun(id, user, args, StatusInProgress)
-		}
-		if answer != nil {
-			return answer(), nil
-		}
+// Once the trigger is sent, an interrupt does not abandon its run: the look-up goes on and
+// the run is returned with it, so that the caller can record it.
+func TestStartRunInterruptedAfterTrigger(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	e.fs.onTrigger = func(*fakeServer, int64, string, string) (*http.Response, error) {
+		cancel() // SIGINT while the trigger is on its way
 		return nil, nil
 	}
-	e.mt.RegisterRegexpResponder(http.MethodPost, regexp.MustCompile(`/scheduled-jobs/\d+/runs$`), func(req *http.Request) (*http.Response, error) {
-		resp, err := e.fs.handle(req)
-		select {
-		case <-listed:
-		case <-time.After(10 * time.Second):
-			t.Error("the run list was not read before the trigger's answer")
+	e.fs.onList = func(f *fakeServer, id int64) {
+		if f.lists == 3 { // the run appears only at the second read after the trigger
+			f.addRun(id, "alice", "a", StatusInProgress)
 		}
-		if !created {
-			e.fs.mu.Lock()
-			e.fs.addRun(7, "alice", "a", StatusInProgress)
-			e.fs.mu.Unlock()
-		}
-		return resp, err
-	})
-}
-
-// A run that exists before the trigger's answer arrives is found by the read sent meanwhile:
-// one list before the trigger, one during, no poll after.
-func TestStartRunFoundBeforeTriggerAnswer(t *testing.T) {
-	e := newEnv(t, nil)
-	e.fs.addRun(7, "alice", "a", StatusSucceeded)
-	heldTrigger(t, e, true)
-	run, err := e.c.StartRun(t.Context(), 7, "a", quick)
-	if err != nil || run.Args() != "a" || run.Status != StatusInProgress {
-		t.Fatalf("run %v err %v", run, err)
 	}
-	if tr, l := e.fs.count(&e.fs.triggers), e.fs.count(&e.fs.lists); tr != 1 || l != 2 {
-		t.Fatalf("triggers %d, lists %d; want 1 and 2", tr, l)
-	}
-}
-
-// When the early read misses the run (it starts after the answer), the poll after the
-// answer finds it: the older run of the same user and args is never taken.
-func TestStartRunNotYetThereBeforeTriggerAnswer(t *testing.T) {
-	e := newEnv(t, nil)
-	old := e.fs.addRun(7, "alice", "a", StatusSucceeded)
-	heldTrigger(t, e, false)
-	run, err := e.c.StartRun(t.Context(), 7, "a", quick)
-	if err != nil || run.ID == old.ID || run.Status != StatusInProgress {
-		t.Fatalf("run %v err %v (older run %d)", run, err, old.ID)
-	}
-	if tr, l := e.fs.count(&e.fs.triggers), e.fs.count(&e.fs.lists); tr != 1 || l != 3 {
-		t.Fatalf("triggers %d, lists %d; want 1 and 3", tr, l)
-	}
-}
-
-// The wait before the early read follows the server's start delay: longer after a miss,
-// shorter after a hit, between appearPollFirst and half a round trip.
-func TestEarlyReadDelayLearns(t *testing.T) {
-	e := newEnv(t, nil)
-	c := e.c
-	c.appearPollFirst = time.Millisecond
-	rtt := 40 * time.Millisecond
-	if d := c.earlyReadDelay(rtt); d != time.Millisecond {
-		t.Fatalf("first delay %v, want 1ms", d)
-	}
-	for range 3 {
-		c.noteEarlyRead(false)
-	}
-	if d := c.earlyReadDelay(rtt); d != 8*time.Millisecond {
-		t.Fatalf("after 3 misses %v, want 8ms", d)
-	}
-	for range 10 {
-		c.noteEarlyRead(false)
-	}
-	if d := c.earlyReadDelay(rtt); d != rtt/2 {
-		t.Fatalf("after many misses %v, want half the round trip", d)
-	}
-	if d := c.earlyReadDelay(time.Millisecond); d != time.Millisecond {
-		t.Fatalf("with a 1ms round trip %v, want the floor", d)
-	}
-	c.noteEarlyRead(true)
-	if d := c.earlyReadDelay(time.Second); d != 7*c.appearPollMin/8 {
-		t.Fatalf("after a hit %v, want 7/8 of appearPollMin (the learnt cap)", d)
-	}
-	for range 50 {
-		c.noteEarlyRead(true)
-	}
-	if d := c.earlyReadDelay(rtt); d != time.Millisecond {
-		t.Fatalf("after many hits %v, want the floor", d)
-	}
-}
-
-// A failed BeforeTrigger check stops StartRun before any trigger; a passing one lets it on.
-func TestStartRunBeforeTrigger(t *testing.T) {
-	e := newEnv(t, nil)
-	refused := errors.New("job 7 is disabled")
-	_, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{BeforeTrigger: func(context.Context) error { return refused }})
-	if !errors.Is(err, refused) || e.fs.count(&e.fs.triggers) != 0 {
-		t.Fatalf("err %v, triggers %d; want the check's error and no trigger", err, e.fs.count(&e.fs.triggers))
-	}
-	calls := 0
-	run, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{BeforeTrigger: func(context.Context) error { calls++; return nil }})
-	if err != nil || run == nil || calls != 1 || e.fs.count(&e.fs.triggers) != 1 {
-		t.Fatalf("run %v err %v, %d checks, %d triggers", run, err, calls, e.fs.count(&e.fs.triggers))
-	}
-}
-
-// A clear refusal of the trigger wins over a matching run found while it was on its way:
-// that run is someone else's (the same user and args from another process), not ours.
-func TestStartRunRefusedWhileEarlyReadFoundRun(t *testing.T) {
-	e := newEnv(t, nil)
-	heldTriggerAnswering(t, e, true, func() *http.Response {
-		return osError("RBAC_ACCESS_DENIED", "Access denied.")
-	})
-	run, err := e.c.StartRun(t.Context(), 7, "a", quick)
-	var ae *APIError
-	if run != nil || !errors.As(err, &ae) || ae.Code != "RBAC_ACCESS_DENIED" {
-		t.Fatalf("run %v err %v; want the refusal and no run", run, err)
+	run, err := e.c.StartRun(ctx, 7, "a", quick)
+	if err != nil || run == nil || run.Args() != "a" {
+		t.Fatalf("run %v err %v; want the run despite the interrupt", run, err)
 	}
 	if n := e.fs.count(&e.fs.triggers); n != 1 {
 		t.Fatalf("%d triggers, want 1", n)
+	}
+}
+
+// Interrupted after the trigger, with no run appearing: no second trigger, and an error that
+// says when and how the job was triggered, for a search by hand.
+func TestStartRunInterruptedNoRun(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	e.fs.onTrigger = func(*fakeServer, int64, string, string) (*http.Response, error) {
+		cancel()
+		return nil, nil
+	}
+	_, err := e.c.StartRun(ctx, 7, "--cp X", quick)
+	var ni *RunNotIdentifiedError
+	if !errors.As(err, &ni) || !errors.Is(err, context.Canceled) || ni.Triggers != 1 || ni.Args != "--cp X" ||
+		ni.FirstTrigger.IsZero() || !strings.Contains(err.Error(), "2024-01-01T00:00:00Z") {
+		t.Fatalf("err %v", err)
+	}
+	if n := e.fs.count(&e.fs.triggers); n != 1 {
+		t.Fatalf("%d triggers, want 1", n)
+	}
+}
+
+// Cancelled before the trigger: nothing is sent.
+func TestStartRunCancelledBeforeTrigger(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	e.fs.onList = func(*fakeServer, int64) { cancel() }
+	_, err := e.c.StartRun(ctx, 7, "a", quick)
+	if !errors.Is(err, context.Canceled) || e.fs.count(&e.fs.triggers) != 0 {
+		t.Fatalf("err %v, %d triggers; want no trigger", err, e.fs.count(&e.fs.triggers))
+	}
+}
+
+// IfRunningAdopt takes a run in progress of this user with the same args, and waits for any
+// other run before triggering.
+func TestStartRunAdopt(t *testing.T) {
+	e := newEnv(t, nil)
+	mine := e.fs.addRun(7, "alice", "a", StatusInProgress)
+	run, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{IfRunning: IfRunningAdopt})
+	if err != nil || run.ID != mine.ID || e.fs.count(&e.fs.triggers) != 0 {
+		t.Fatalf("run %v err %v triggers %d; want run %d adopted", run, err, e.fs.triggers, mine.ID)
+	}
+	for name, other := range map[string][2]string{"other user": {"bob", "a"}, "other args": {"alice", "b"}} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			busy := e.fs.addRun(7, other[0], other[1], StatusInProgress)
+			e.fs.finishAfter = 2
+			run, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{IfRunning: IfRunningAdopt})
+			if err != nil || run.ID == busy.ID || e.fs.count(&e.fs.triggers) != 1 {
+				t.Fatalf("run %v err %v triggers %d", run, err, e.fs.triggers)
+			}
+		})
+	}
+}
+
+// With IfRunningFail, a run in progress that this client started is its own: a second start
+// of the job waits for it instead of failing.
+func TestStartRunFailWaitsForOwnRun(t *testing.T) {
+	e := newEnv(t, nil)
+	first, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{IfRunning: IfRunningFail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fs.finishAfter = 2
+	second, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{IfRunning: IfRunningFail})
+	if err != nil || second.ID == first.ID || e.fs.gets[first.ID] < 2 {
+		t.Fatalf("second %v err %v; want a new run after waiting for run %d", second, err, first.ID)
+	}
+}
+
+// With an API token, the client learns its user from GET /users/current-user (once), and
+// another user's run with the same args is never taken.
+func TestStartRunTokenKnowsItsUser(t *testing.T) {
+	e := newEnv(t, withToken)
+	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
+		if f.triggers == 1 {
+			f.addRun(id, "bob", args, StatusSucceeded) // bob's trigger won: ours was dropped
+			return nil, nil
+		}
+		f.addRun(id, user, args, StatusInProgress)
+		return nil, nil
+	}
+	run, err := e.c.StartRun(t.Context(), 7, "a", quick)
+	if err != nil || run.RunByLogin() != "apiuser" || e.fs.triggers != 2 {
+		t.Fatalf("run %v err %v triggers %d", run, err, e.fs.triggers)
+	}
+	if _, err := e.c.StartRun(t.Context(), 8, "a", quick); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.fs.count(&e.fs.currentUserGets); n != 1 {
+		t.Fatalf("GET /users/current-user %d times, want 1", n)
 	}
 }

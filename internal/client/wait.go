@@ -199,12 +199,11 @@ type waitCall struct {
 // finished runs, it is read a few times before the predicted end and densely around it,
 // on a grid aligned on it, so the end is seen within a few tens of milliseconds at a few
 // reads per run. The prediction compares the server's startedAt with this machine's clock.
-// A run that StartRun has just found is not read again before the first sleep.
 func (c *Client) WaitForRun(ctx context.Context, jobID, runID int64) (*Run, error) {
-	key := [2]int64{jobID, runID}
+	key := runKey{jobID, runID}
 	c.waitMu.Lock()
 	if c.waits == nil {
-		c.waits = map[[2]int64]*waitCall{}
+		c.waits = map[runKey]*waitCall{}
 	}
 	call := c.waits[key]
 	if call == nil {
@@ -257,61 +256,13 @@ func copyRun(r *Run) *Run {
 	return &cp
 }
 
-// seenRun is a run as StartRun found it, and when.
-type seenRun struct {
-	run *Run
-	at  time.Time
-}
-
-// seenFresh is how long a run found by StartRun stands for a read of it by WaitForRun.
-const seenFresh = 250 * time.Millisecond
-
-// noteSeen keeps the run StartRun has just found, so that the WaitForRun that usually
-// follows starts from it rather than reading it again at once.
-func (c *Client) noteSeen(jobID int64, run *Run) {
-	now := c.now()
-	c.waitMu.Lock()
-	defer c.waitMu.Unlock()
-	if c.seen == nil {
-		c.seen = map[[2]int64]seenRun{}
-	}
-	for k, s := range c.seen { // runs nobody waited for
-		if now.Sub(s.at) > seenFresh {
-			delete(c.seen, k)
-		}
-	}
-	c.seen[[2]int64{jobID, run.ID}] = seenRun{run: copyRun(run), at: now}
-}
-
-// takeSeen answers the run noted by StartRun, if fresh, once.
-func (c *Client) takeSeen(jobID, runID int64) *Run {
-	c.waitMu.Lock()
-	defer c.waitMu.Unlock()
-	s, ok := c.seen[[2]int64{jobID, runID}]
-	if !ok {
-		return nil
-	}
-	delete(c.seen, [2]int64{jobID, runID})
-	if c.now().Sub(s.at) > seenFresh {
-		return nil
-	}
-	return s.run
-}
-
 // pollRun is the poll loop of WaitForRun.
 func (c *Client) pollRun(ctx context.Context, jobID, runID int64, call *waitCall) (*Run, error) {
 	var last *Run
 	failures := 0
 	var plan *waitPlan
-	seen := c.takeSeen(jobID, runID)
 	for {
-		var run *Run
-		var err error
-		if seen != nil {
-			run, seen = seen, nil
-		} else {
-			run, err = c.GetRun(ctx, jobID, runID)
-		}
+		run, err := c.GetRun(ctx, jobID, runID)
 		now := c.now()
 		switch {
 		case err == nil:

@@ -24,6 +24,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -31,9 +32,11 @@ import (
 )
 
 var (
-	_ resource.Resource                = (*jobRunResource)(nil)
-	_ resource.ResourceWithConfigure   = (*jobRunResource)(nil)
-	_ resource.ResourceWithImportState = (*jobRunResource)(nil)
+	_ resource.Resource                   = (*jobRunResource)(nil)
+	_ resource.ResourceWithConfigure      = (*jobRunResource)(nil)
+	_ resource.ResourceWithImportState    = (*jobRunResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*jobRunResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*jobRunResource)(nil)
 )
 
 const defaultCreateTimeout = 30 * time.Minute
@@ -130,6 +133,13 @@ func (m *jobRunResourceModel) setRun(run *client.Run) {
 	m.ResultFileAvailable = r.ResultFileAvailable
 }
 
+// copyRunFrom copies the computed attributes of the run from another model of the same run.
+func (m *jobRunResourceModel) copyRunFrom(o *jobRunResourceModel) {
+	m.ID, m.RunID, m.Status, m.JobName = o.ID, o.RunID, o.Status, o.JobName
+	m.StartedAt, m.FinishedAt, m.Message, m.RunBy = o.StartedAt, o.FinishedAt, o.Message, o.RunBy
+	m.ResultFileAvailable = o.ResultFileAvailable
+}
+
 func optionalString(s string) types.String {
 	if s == "" {
 		return types.StringNull()
@@ -191,18 +201,23 @@ func (r *jobRunResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			},
 			"ignore_failure": schema.BoolAttribute{
 				MarkdownDescription: "Record a FAILED run without failing the apply. Defaults to `false`: a failed run fails " +
-					"the apply and the resource is tainted, so the next apply runs the job again.",
+					"the apply, and the next apply runs the job again.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
 			},
 			"if_running": schema.StringAttribute{
 				MarkdownDescription: "What to do when the job already has a run in progress (OpenSpecimen would silently drop " +
-					"the trigger): `wait` for that run to finish and then trigger, or `fail` at once naming the running run. Defaults to `wait`.",
-				Optional:   true,
-				Computed:   true,
-				Default:    stringdefault.StaticString(string(client.IfRunningWait)),
-				Validators: []validator.String{stringvalidator.OneOf(string(client.IfRunningWait), string(client.IfRunningFail))},
+					"the trigger): `wait` for that run to finish and then trigger; `fail` at once naming the running run; or " +
+					"`adopt`: take that run as this resource's when it was started by the same user with the same `args` " +
+					"(else wait). `adopt` keeps a pipeline that was killed after its trigger from running the export twice; " +
+					"it is safe only when no one else runs this job with these args as this user. A run this provider " +
+					"started earlier in the same apply is always waited for. Defaults to `wait`.",
+				Optional: true,
+				Computed: true,
+				Default:  stringdefault.StaticString(string(client.IfRunningWait)),
+				Validators: []validator.String{stringvalidator.OneOf(
+					string(client.IfRunningWait), string(client.IfRunningFail), string(client.IfRunningAdopt))},
 			},
 			"run_id": schema.Int64Attribute{
 				MarkdownDescription: "The run's id.",
@@ -246,8 +261,29 @@ func (r *jobRunResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true}),
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true}),
 		},
+	}
+}
+
+// ValidateConfig refuses timeouts that are not positive: a wait that cannot last.
+func (r *jobRunResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var t timeouts.Value
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("timeouts"), &t)...)
+	if resp.Diagnostics.HasError() || t.IsNull() || t.IsUnknown() {
+		return
+	}
+	for name, get := range map[string]func(context.Context, time.Duration) (time.Duration, diag.Diagnostics){
+		"create": t.Create, "update": t.Update,
+	} {
+		d, diags := get(ctx, defaultCreateTimeout)
+		if diags.HasError() {
+			continue // the timeouts block reports its own parse errors
+		}
+		if d <= 0 {
+			resp.Diagnostics.AddAttributeError(path.Root("timeouts").AtName(name), "Invalid timeout",
+				fmt.Sprintf("timeouts.%s is %s: it must be longer than zero, for example \"30m\".", name, d))
+		}
 	}
 }
 
@@ -255,6 +291,9 @@ func (r *jobRunResource) Configure(_ context.Context, req resource.ConfigureRequ
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
+// Create checks the job, starts the run, saves it in state, then waits for it. Once the run
+// is in state, nothing but a FAILED run fails the apply: an error here would taint the
+// resource and the next apply would trigger the job again while the run goes on.
 func (r *jobRunResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan jobRunResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -271,67 +310,58 @@ func (r *jobRunResource) Create(ctx context.Context, req resource.CreateRequest,
 
 	c := r.data.client
 	jobID := plan.JobID.ValueInt64()
-	// The job is checked beside StartRun's first list of runs: a missing or disabled job
-	// stops it before the trigger, which the server would drop without a word.
-	var job *client.Job
-	var jobDiags diag.Diagnostics
-	errJobCheck := errors.New("job check failed")
+	job := checkJob(ctx, c, jobID, &resp.Diagnostics)
+	if job == nil {
+		return
+	}
 	run, err := c.StartRun(ctx, jobID, plan.Args.ValueString(), client.StartOptions{
 		IfRunning: client.IfRunning(plan.IfRunning.ValueString()),
-		OnRunningWait: func(other client.Run) {
-			tflog.Info(ctx, "job already running: waiting for that run before triggering", map[string]any{
-				"job_id": jobID, "running_run_id": other.ID, "run_by": other.RunByLogin(),
-			})
-		},
-		BeforeTrigger: func(ctx context.Context) error {
-			if job = readJob(ctx, c, jobID, &jobDiags); job == nil {
-				return errJobCheck
-			}
-			if !job.Active() {
-				jobDiags.AddAttributeError(path.Root("job_id"), "Job disabled",
-					fmt.Sprintf("Scheduled job %d (%s) is %s, and OpenSpecimen silently ignores triggers of a disabled job. "+
-						"Enable it in OpenSpecimen, or point job_id at an active job.", jobID, job.Name, job.ActivityStatus))
-				return errJobCheck
-			}
-			return nil
-		},
 	})
-	if errors.Is(err, errJobCheck) {
-		resp.Diagnostics.Append(jobDiags...)
-		return
-	}
 	if err != nil {
-		name := ""
-		if job != nil {
-			name = job.Name
-		}
-		resp.Diagnostics.Append(startRunDiagnostic(jobID, name, err))
+		resp.Diagnostics.Append(startRunDiagnostic(jobID, job.Name, err))
 		return
 	}
-
-	// The run exists on the server from here on: record it before waiting so that a
-	// failure, a timeout or an interrupted apply leaves it in state (tainted), never orphaned.
 	plan.setRun(run)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	if resp.Diagnostics.HasError() || !plan.WaitForCompletion.ValueBool() {
 		return
 	}
+	r.waitInState(ctx, &plan, &resp.State, &resp.Diagnostics, createTimeout, "create")
+}
 
-	done, err := c.WaitForRun(ctx, jobID, run.ID)
+// waitInState waits for the run of m, saves what it saw in state and reports how the wait
+// ended: a FAILED run (without ignore_failure) is an error; a wait cut short is a warning,
+// since the run stays in state and the next apply waits for it again.
+func (r *jobRunResource) waitInState(ctx context.Context, m *jobRunResourceModel, state *tfsdk.State, diags *diag.Diagnostics, timeout time.Duration, op string) {
+	jobID, runID := m.JobID.ValueInt64(), m.RunID.ValueInt64()
+	done, err := r.data.client.WaitForRun(ctx, jobID, runID)
 	if done != nil {
-		plan.setRun(done)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		m.setRun(done)
+		diags.Append(state.Set(ctx, m)...)
 	}
 	if err != nil {
-		resp.Diagnostics.Append(waitDiagnostic(ctx, jobID, run.ID, createTimeout, err))
+		diags.Append(waitDiagnostic(ctx, jobID, runID, timeout, op, err))
 		return
 	}
-	if done.Status == client.StatusFailed && !plan.IgnoreFailure.ValueBool() {
-		resp.Diagnostics.AddError("Job run failed", fmt.Sprintf(
-			"Run %d of job %d ended FAILED: %s. Fix the job in OpenSpecimen, then re-run with -replace "+
-				"(the resource is tainted, so the next apply re-runs it), or set ignore_failure = true to record failures.",
+	if done.Status == client.StatusFailed && !m.IgnoreFailure.ValueBool() {
+		diags.AddError("Job run failed", fmt.Sprintf(
+			"Run %d of job %d ended FAILED: %s. Fix the job in OpenSpecimen: the next apply runs it again "+
+				"(or set ignore_failure = true to record failures).",
 			done.ID, jobID, messageOr(done.MessageText(), "no message")))
 	}
+}
+
+// checkJob reads the job before any trigger: OpenSpecimen drops the triggers of an unknown or
+// disabled job without a word. It answers nil after reporting why the job cannot run.
+func checkJob(ctx context.Context, c *client.Client, jobID int64, diags *diag.Diagnostics) *client.Job {
+	job := readJob(ctx, c, jobID, diags)
+	if job != nil && !job.Active() {
+		diags.AddAttributeError(path.Root("job_id"), "Job disabled",
+			fmt.Sprintf("Scheduled job %d (%s) is %s, and OpenSpecimen silently ignores triggers of a disabled job. "+
+				"Enable it in OpenSpecimen, or point job_id at an active job.", jobID, job.Name, job.ActivityStatus))
+		return nil
+	}
+	return job
 }
 
 func (r *jobRunResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -359,15 +389,65 @@ func (r *jobRunResource) Read(ctx context.Context, req resource.ReadRequest, res
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// Update only ever sees changes to arguments that steer the provider (waiting, failure
-// handling), never to what the run is: those require replacement. Nothing to ask the server.
-func (r *jobRunResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan jobRunResourceModel
+// ModifyPlan plans what a refreshed run needs: one still IN_PROGRESS is waited for in place
+// (an update), one that ended FAILED is run again (a replacement) unless ignore_failure is
+// set. Both only with wait_for_completion, whose runs the apply waits for.
+func (r *jobRunResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var state, plan jobRunResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !plan.WaitForCompletion.ValueBool() {
+		return
+	}
+	switch client.RunStatus(state.Status.ValueString()) {
+	case client.StatusInProgress:
+	case client.StatusFailed:
+		if plan.IgnoreFailure.ValueBool() || plan.IgnoreFailure.IsUnknown() {
+			return
+		}
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("status"))
+	default:
+		return
+	}
+	for _, attr := range []string{"status", "finished_at", "message", "result_file_available"} {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(attr), unknownOf(attr))...)
+	}
+}
+
+func unknownOf(attr string) attr.Value {
+	if attr == "result_file_available" {
+		return types.BoolUnknown()
+	}
+	return types.StringUnknown()
+}
+
+// Update waits in place for a run that was still IN_PROGRESS (see ModifyPlan); otherwise it
+// only records changes of the arguments that steer the provider. What the run is never
+// changes here: those arguments require replacement.
+func (r *jobRunResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state jobRunResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if !plan.Status.IsUnknown() {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	plan.copyRunFrom(&state)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.waitInState(ctx, &plan, &resp.State, &resp.Diagnostics, timeout, "update")
 }
 
 // Delete leaves the server alone: OpenSpecimen has no way to delete or cancel a run, and the
@@ -467,10 +547,13 @@ func startRunDiagnostic(jobID int64, jobName string, err error) diag.Diagnostic 
 			"Job %s already has run %d in progress, started by %s, and if_running = \"fail\". "+
 				"Wait for it to finish, or set if_running = \"wait\".", job, running.Run.ID, running.Run.RunByLogin()))
 	case errors.As(err, &notIdentified):
-		return diag.NewErrorDiagnostic("Job run did not start", fmt.Sprintf(
-			"Job %s was triggered %d times but no run of it by this user with these args appeared. "+
-				"OpenSpecimen drops triggers of busy or disabled jobs silently; check the job's runs in OpenSpecimen before applying again.",
-			job, notIdentified.Triggers))
+		return diag.NewErrorDiagnostic("Job run not identified", fmt.Sprintf(
+			"Job %s was triggered %d time(s), first at %s, by %s with args %q, but its run could not be identified: %s. "+
+				"Nothing was recorded in state. In OpenSpecimen's Jobs view, look for a run of this job by that user with these args "+
+				"started after that time: if there is one, import it (import id %d/RUN_ID) instead of applying again, "+
+				"which would trigger the job once more.",
+			job, notIdentified.Triggers, notIdentified.FirstTrigger.UTC().Format(time.RFC3339),
+			messageOr(notIdentified.LoginName, "this user"), notIdentified.Args, notIdentifiedCause(notIdentified), jobID))
 	case errors.Is(err, context.DeadlineExceeded):
 		return diag.NewErrorDiagnostic("Timed out starting job run", fmt.Sprintf(
 			"Job %s could not be started before the create timeout: %s. If another run was in progress, "+
@@ -480,19 +563,35 @@ func startRunDiagnostic(jobID int64, jobName string, err error) diag.Diagnostic 
 	}
 }
 
-func waitDiagnostic(ctx context.Context, jobID, runID int64, timeout time.Duration, err error) diag.Diagnostic {
+// waitDiagnostic reports a wait that ended before the run did. It is a warning: the run is
+// in state, and the next apply waits for it again (see ModifyPlan).
+// notIdentifiedCause says why no run was found, in words for the diagnostic.
+func notIdentifiedCause(e *client.RunNotIdentifiedError) string {
+	switch {
+	case errors.Is(e.Err, context.Canceled):
+		return "the apply was interrupted"
+	case errors.Is(e.Err, context.DeadlineExceeded):
+		return "the create timeout expired"
+	case e.Err != nil:
+		return e.Err.Error()
+	}
+	return "no run of it appeared (OpenSpecimen drops triggers of busy or disabled jobs silently)"
+}
+
+func waitDiagnostic(ctx context.Context, jobID, runID int64, timeout time.Duration, op string, err error) diag.Diagnostic {
+	const next = "The run is recorded in state and goes on on the server; the next apply waits for it " +
+		"(and runs the job again only if it FAILED)."
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return diag.NewErrorDiagnostic("Timed out waiting for job run", fmt.Sprintf(
-			"Run %d of job %d did not finish within the create timeout of %s. It is recorded in state and marked tainted; "+
-				"it may still finish on the server. Raise timeouts.create, or set wait_for_completion = false.", runID, jobID, timeout))
+		return diag.NewWarningDiagnostic("Job run still in progress at the timeout", fmt.Sprintf(
+			"Run %d of job %d did not finish within the %s timeout of %s. %s Raise timeouts.%s, or set wait_for_completion = false.",
+			runID, jobID, op, timeout, next, op))
 	case ctx.Err() != nil:
-		return diag.NewErrorDiagnostic("Interrupted while waiting for job run", fmt.Sprintf(
-			"Waiting for run %d of job %d was interrupted. The run is recorded in state and marked tainted; "+
-				"it goes on on the server.", runID, jobID))
+		return diag.NewWarningDiagnostic("Interrupted while waiting for job run", fmt.Sprintf(
+			"Waiting for run %d of job %d was interrupted. %s", runID, jobID, next))
 	default:
-		return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf(
-			"Waiting for run %d of job %d failed: %s. The run is recorded in state and marked tainted.", runID, jobID, err))
+		return diag.NewWarningDiagnostic("Cannot read job run", fmt.Sprintf(
+			"Waiting for run %d of job %d failed: %s. %s", runID, jobID, err, next))
 	}
 }
 

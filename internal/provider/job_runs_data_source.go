@@ -156,19 +156,11 @@ func (d *jobRunsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 
 	c := d.data.client
 	jobID := cfg.JobID.ValueInt64()
-	// The job check runs beside the list, so that the read costs one round trip: the list
-	// of an unknown job is empty, not an error, and only the check can tell.
-	var jobDiags diag.Diagnostics
-	checked := make(chan struct{})
-	go func() {
-		defer close(checked)
-		readJob(ctx, c, jobID, &jobDiags)
-	}()
-	runs, err := c.ListRuns(ctx, jobID, filter)
-	<-checked
-	if resp.Diagnostics.Append(jobDiags...); resp.Diagnostics.HasError() {
+	// The list of an unknown job is empty, not an error: only the job's read can tell.
+	if readJob(ctx, c, jobID, &resp.Diagnostics) == nil {
 		return
 	}
+	runs, err := c.ListRuns(ctx, jobID, filter)
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s", jobID, err))
 		return
