@@ -5,7 +5,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -241,30 +244,184 @@ func TestAccJobRun_ifRunningWait(t *testing.T) {
 	})
 }
 
-func TestAccJobRun_timeout(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
-	cfg := jobRunConfig(s, "  job_id = 4\n  timeouts {\n    create = \"1s\"\n  }")
+// runReadPath matches the path of one run, as the mock's request hook sees it.
+var runReadPath = regexp.MustCompile(`^/scheduled-jobs/\d+/runs/\d+$`)
+
+// A wait cut short by timeouts.create leaves the run in state, not tainted: the next plan
+// waits for it in place, and no second run is triggered. The mock's clock stands still, so
+// the run is IN_PROGRESS until the test moves the clock.
+func TestAccJobRun_timedOutWaitGoesOnInPlace(t *testing.T) {
+	clock := mockserver.NewManualClock(time.Now())
+	cfg := testMockConfig()
+	cfg.Clock = clock
+	s := newTestMock(t, cfg)
+	var runReads, finishAtRead atomic.Int64
+	s.SetRequestHook(func(method, p string) {
+		if method == "GET" && runReadPath.MatchString(p) && runReads.Add(1) == finishAtRead.Load() {
+			clock.Advance(time.Hour)
+		}
+	})
+	hcl := jobRunConfig(s, "  job_id = 4\n  timeouts {\n    create = \"1s\"\n    update = \"5m\"\n  }")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      cfg,
-				ExpectError: errRe(`(?s)Timed out waiting for job run.*Run \d+ of job 4 did not finish`),
+				Config:             hcl,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(jobRunAddr, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(jobRunAddr, at("status"), knownvalue.StringExact("IN_PROGRESS")),
+				},
+				Check: expectRuns(s, jobSlow, 1),
 			},
 			{
-				// The failed step's Check does not run (the apply returned an error), so the
-				// server's run count is checked here, before the plan.
-				PreConfig: func() {
-					if err := expectRuns(s, jobSlow, 1)(nil); err != nil {
-						t.Fatal(err)
-					}
+				// The refresh of the plan reads the run in progress; the update's first read
+				// finds it finished.
+				PreConfig: func() { finishAtRead.Store(runReads.Load() + 2) },
+				Config:    hcl,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(jobRunAddr, plancheck.ResourceActionUpdate)},
 				},
-				// Recorded and tainted: the plan replaces the run instead of creating a first one.
-				Config:             cfg,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(jobRunAddr, at("status"), knownvalue.StringExact("SUCCEEDED")),
+					statecheck.ExpectKnownValue(jobRunAddr, at("finished_at"), knownvalue.NotNull()),
+				},
+				Check: expectRuns(s, jobSlow, 1),
 			},
 		},
+	})
+}
+
+// A run found FAILED on refresh is run again (a replacement) when the configuration waits
+// for its runs; with ignore_failure it is kept. The mock's clock stands still between steps.
+func TestAccJobRun_failedOnRefreshIsReplaced(t *testing.T) {
+	clock := mockserver.NewManualClock(time.Now())
+	cfg := testMockConfig()
+	cfg.Clock = clock
+	s := newTestMock(t, cfg)
+	const timeout = "\n  timeouts {\n    create = \"1s\"\n  }"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: jobRunConfig(s, "  job_id = 2\n  wait_for_completion = false"), Check: expectRuns(s, jobBroken, 1)},
+			{
+				PreConfig:          func() { clock.Advance(time.Hour) },
+				Config:             jobRunConfig(s, "  job_id = 2"+timeout),
+				ExpectNonEmptyPlan: true, // the new run is still in progress
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(jobRunAddr, plancheck.ResourceActionReplace)},
+				},
+				Check: expectRuns(s, jobBroken, 2),
+			},
+			{
+				PreConfig: func() { clock.Advance(time.Hour) },
+				Config:    jobRunConfig(s, "  job_id = 2\n  ignore_failure = true"+timeout),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(jobRunAddr, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(jobRunAddr, at("status"), knownvalue.StringExact("FAILED")),
+				},
+				Check: expectRuns(s, jobBroken, 2),
+			},
+		},
+	})
+}
+
+func TestAccJobRun_timeoutsMustBePositive(t *testing.T) {
+	s := newTestMock(t, testMockConfig())
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      jobRunConfig(s, "  job_id = 1\n  timeouts {\n    create = \"0s\"\n  }"),
+				PlanOnly:    true,
+				ExpectError: errRe(`(?s)Invalid timeout.*timeouts.create is 0s: it must be longer than zero`),
+			},
+			{
+				Config:      jobRunConfig(s, "  job_id = 1\n  timeouts {\n    update = \"-1m\"\n  }"),
+				PlanOnly:    true,
+				ExpectError: errRe(`(?s)Invalid timeout.*timeouts.update is -1m0s`),
+			},
+		},
+	})
+	if err := expectRuns(s, jobQuick, 0)(nil); err != nil {
+		t.Error(err)
+	}
+}
+
+// if_running = "adopt" takes the run in progress of the same user with the same args.
+func TestAccJobRun_ifRunningAdopt(t *testing.T) {
+	s := newTestMock(t, testMockConfig())
+	var running mockserver.Run
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			PreConfig: func() {
+				var err error
+				if running, err = s.StartRunAs("admin", jobSlow, "--nightly"); err != nil {
+					t.Fatalf("starting the crashed pipeline's run: %v", err)
+				}
+			},
+			Config: jobRunConfig(s, "  job_id = 4\n  args = \"--nightly\"\n  if_running = \"adopt\"\n  wait_for_completion = false"),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				expectRuns(s, jobSlow, 1),
+				func(st *terraform.State) error {
+					if got := st.RootModule().Resources[jobRunAddr].Primary.Attributes["run_id"]; got != strconv.FormatInt(running.ID, 10) {
+						return fmt.Errorf("recorded run %s, want the adopted run %d", got, running.ID)
+					}
+					return nil
+				},
+			),
+		}},
+	})
+}
+
+// With an API token the provider knows its user (GET /users/current-user): another user's
+// run with the same args that wins the race is never recorded as its own.
+func TestAccJobRun_tokenNeverTakesAnotherUsersRun(t *testing.T) {
+	s := newTestMock(t, testMockConfig())
+	token := loginToken(t, s, "admin", "Admin@123")
+	var once sync.Once
+	var alices mockserver.Run
+	s.SetTriggerHook(func(jobID int64, login string) {
+		once.Do(func() {
+			var err error
+			if alices, err = s.StartRunAs("alice", jobID, "--cp 7"); err != nil {
+				t.Errorf("alice's run: %v", err)
+			}
+		})
+	})
+	hcl := fmt.Sprintf(`
+provider "openspecimen" {
+  url   = %q
+  token = %q
+}
+
+resource "openspecimen_job_run" "x" {
+  job_id = 1
+  args   = "--cp 7"
+}
+`, s.URL(), token)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: hcl,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(jobRunAddr, at("run_by"), knownvalue.StringExact("admin")),
+			},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				expectRuns(s, jobQuick, 2),
+				func(st *terraform.State) error {
+					if got := st.RootModule().Resources[jobRunAddr].Primary.Attributes["run_id"]; got == strconv.FormatInt(alices.ID, 10) {
+						return fmt.Errorf("recorded alice's run %s as its own", got)
+					}
+					return nil
+				},
+			),
+		}},
 	})
 }
 
