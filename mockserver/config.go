@@ -210,43 +210,67 @@ func oneOf(v string, allowed []string) bool {
 	return false
 }
 
-// normalize returns a copy of c with defaults applied, or the first problem found.
+// problems collects the configuration errors found, in the order found.
+type problems []error
+
+func (p *problems) add(format string, args ...any) {
+	*p = append(*p, fmt.Errorf(format, args...))
+}
+
+// normalize returns a copy of c with defaults applied, or the problems found.
 // It is idempotent.
 func (c Config) normalize() (Config, error) {
-	var errs []error
-	bad := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf(format, args...))
+	var bad problems
+	c.normalizeServer(&bad)
+	var users map[string]bool
+	var firstAdmin string
+	c.Users, users, firstAdmin = normalizeUsers(c.Users, &bad)
+	var jobs map[int64]*JobConfig
+	c.Jobs, jobs = normalizeJobs(c.Jobs, users, firstAdmin, &bad)
+	c.Runs = normalizeRuns(c.Runs, jobs, users, &bad)
+	c.Faults.check(&bad)
+	if len(bad) > 0 {
+		return Config{}, fmt.Errorf("mockserver config: %w", errors.Join(bad...))
 	}
+	return c, nil
+}
+
+// normalizeServer defaults and checks the time zone and the token idle timeout.
+func (c *Config) normalizeServer(bad *problems) {
 	if c.Timezone == "" {
 		c.Timezone = "UTC"
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
-		bad("timezone %q is not an IANA time zone: %v", c.Timezone, err)
+		bad.add("timezone %q is not an IANA time zone: %v", c.Timezone, err)
 	}
 	if c.TokenIdleTimeout < 0 {
-		bad("tokenIdleTimeout %s is negative", c.TokenIdleTimeout)
+		bad.add("tokenIdleTimeout %s is negative", c.TokenIdleTimeout)
 	}
 	if c.TokenIdleTimeout == 0 {
 		c.TokenIdleTimeout = Duration(60 * time.Minute)
 	}
+}
 
-	if len(c.Users) == 0 {
-		c.Users = []UserConfig{{LoginName: "admin", Password: "Admin@123", Admin: true}}
+// normalizeUsers answers a copy of the users with defaults applied (one admin when there
+// are none), the set of login names, and the default job creator: the first admin, else
+// the first user.
+func normalizeUsers(in []UserConfig, bad *problems) (out []UserConfig, users map[string]bool, firstAdmin string) {
+	if len(in) == 0 {
+		out = []UserConfig{{LoginName: "admin", Password: "Admin@123", Admin: true}}
 	} else {
-		c.Users = append([]UserConfig(nil), c.Users...)
+		out = append([]UserConfig(nil), in...)
 	}
-	users := map[string]bool{}
-	firstAdmin := ""
-	for i := range c.Users {
-		u := &c.Users[i]
+	users = map[string]bool{}
+	for i := range out {
+		u := &out[i]
 		switch {
 		case u.LoginName == "":
-			bad("users[%d]: loginName is empty", i)
+			bad.add("users[%d]: loginName is empty", i)
 		case users[u.LoginName]:
-			bad("users[%d]: duplicate loginName %q", i, u.LoginName)
+			bad.add("users[%d]: duplicate loginName %q", i, u.LoginName)
 		}
 		if u.Password == "" {
-			bad("users[%d] (%s): password is empty", i, u.LoginName)
+			bad.add("users[%d] (%s): password is empty", i, u.LoginName)
 		}
 		users[u.LoginName] = true
 		if u.Admin && firstAdmin == "" {
@@ -262,123 +286,140 @@ func (c Config) normalize() (Config, error) {
 			u.Email = u.LoginName + "@example.org"
 		}
 	}
-	if firstAdmin == "" && len(c.Users) > 0 {
-		firstAdmin = c.Users[0].LoginName
+	if firstAdmin == "" && len(out) > 0 {
+		firstAdmin = out[0].LoginName
 	}
+	return out, users, firstAdmin
+}
 
-	c.Jobs = append([]JobConfig(nil), c.Jobs...)
+// normalizeJobs answers a copy of the jobs with defaults applied, and the jobs by id.
+func normalizeJobs(in []JobConfig, users map[string]bool, firstAdmin string, bad *problems) ([]JobConfig, map[int64]*JobConfig) {
+	out := append([]JobConfig(nil), in...)
 	jobs := map[int64]*JobConfig{}
-	for i := range c.Jobs {
-		j := &c.Jobs[i]
+	for i := range out {
+		j := &out[i]
 		where := fmt.Sprintf("jobs[%d] (id %d)", i, j.ID)
 		if j.ID <= 0 {
-			bad("%s: id must be positive", where)
+			bad.add("%s: id must be positive", where)
 		} else if jobs[j.ID] != nil {
-			bad("%s: duplicate job id %d", where, j.ID)
+			bad.add("%s: duplicate job id %d", where, j.ID)
 		}
 		jobs[j.ID] = j
-		if j.Name == "" {
-			j.Name = fmt.Sprintf("Job %d", j.ID)
-		}
-		if j.Type == "" {
-			j.Type = "QUERY"
-		}
-		if !oneOf(j.Type, jobTypes) {
-			bad("%s: type %q is not one of %s", where, j.Type, strings.Join(jobTypes, ", "))
-		}
-		if j.Outcome == "" {
-			j.Outcome = StatusSucceeded
-		}
-		if j.Outcome != StatusSucceeded && j.Outcome != StatusFailed {
-			bad("%s: outcome %q is not SUCCEEDED or FAILED", where, j.Outcome)
-		}
-		if j.ActivityStatus == "" {
-			j.ActivityStatus = "Active"
-		}
-		if j.ActivityStatus != "Active" && j.ActivityStatus != "Disabled" {
-			bad("%s: activityStatus %q is not Active or Disabled", where, j.ActivityStatus)
-		}
-		if j.RepeatSchedule == "" {
-			j.RepeatSchedule = "ONDEMAND"
-		}
-		if !oneOf(j.RepeatSchedule, repeatSchedules) {
-			bad("%s: repeatSchedule %q is not one of %s", where, j.RepeatSchedule, strings.Join(repeatSchedules, ", "))
-		}
-		if j.Duration < 0 {
-			bad("%s: duration %s is negative", where, j.Duration)
-		}
-		if j.StartDelay < 0 {
-			bad("%s: startDelay %s is negative", where, j.StartDelay)
-		}
-		if j.CreatedBy == "" {
-			j.CreatedBy = firstAdmin
-		} else if !users[j.CreatedBy] {
-			bad("%s: createdBy %q is not a configured user", where, j.CreatedBy)
-		}
-		for _, r := range j.Recipients {
-			if !users[r] {
-				bad("%s: recipient %q is not a configured user", where, r)
-			}
-		}
-		if err := j.Result.validate(); err != nil {
-			bad("%s: result: %v", where, err)
+		j.normalize(where, users, firstAdmin, bad)
+	}
+	return out, jobs
+}
+
+// normalize applies a job's defaults and checks its fields.
+func (j *JobConfig) normalize(where string, users map[string]bool, firstAdmin string, bad *problems) {
+	if j.Name == "" {
+		j.Name = fmt.Sprintf("Job %d", j.ID)
+	}
+	if j.Type == "" {
+		j.Type = "QUERY"
+	}
+	if !oneOf(j.Type, jobTypes) {
+		bad.add("%s: type %q is not one of %s", where, j.Type, strings.Join(jobTypes, ", "))
+	}
+	if j.Outcome == "" {
+		j.Outcome = StatusSucceeded
+	}
+	if j.Outcome != StatusSucceeded && j.Outcome != StatusFailed {
+		bad.add("%s: outcome %q is not SUCCEEDED or FAILED", where, j.Outcome)
+	}
+	if j.ActivityStatus == "" {
+		j.ActivityStatus = "Active"
+	}
+	if j.ActivityStatus != "Active" && j.ActivityStatus != "Disabled" {
+		bad.add("%s: activityStatus %q is not Active or Disabled", where, j.ActivityStatus)
+	}
+	if j.RepeatSchedule == "" {
+		j.RepeatSchedule = "ONDEMAND"
+	}
+	if !oneOf(j.RepeatSchedule, repeatSchedules) {
+		bad.add("%s: repeatSchedule %q is not one of %s", where, j.RepeatSchedule, strings.Join(repeatSchedules, ", "))
+	}
+	if j.Duration < 0 {
+		bad.add("%s: duration %s is negative", where, j.Duration)
+	}
+	if j.StartDelay < 0 {
+		bad.add("%s: startDelay %s is negative", where, j.StartDelay)
+	}
+	if j.CreatedBy == "" {
+		j.CreatedBy = firstAdmin
+	} else if !users[j.CreatedBy] {
+		bad.add("%s: createdBy %q is not a configured user", where, j.CreatedBy)
+	}
+	for _, r := range j.Recipients {
+		if !users[r] {
+			bad.add("%s: recipient %q is not a configured user", where, r)
 		}
 	}
+	if err := j.Result.validate(); err != nil {
+		bad.add("%s: result: %v", where, err)
+	}
+}
 
-	c.Runs = append([]RunConfig(nil), c.Runs...)
-	runs := map[int64]bool{}
-	for i := range c.Runs {
-		r := &c.Runs[i]
+// normalizeRuns answers a copy of the seeded runs with defaults applied.
+func normalizeRuns(in []RunConfig, jobs map[int64]*JobConfig, users map[string]bool, bad *problems) []RunConfig {
+	out := append([]RunConfig(nil), in...)
+	ids := map[int64]bool{}
+	for i := range out {
+		r := &out[i]
 		where := fmt.Sprintf("runs[%d] (id %d)", i, r.ID)
 		if r.ID <= 0 {
-			bad("%s: id must be positive", where)
-		} else if runs[r.ID] {
-			bad("%s: duplicate run id %d", where, r.ID)
+			bad.add("%s: id must be positive", where)
+		} else if ids[r.ID] {
+			bad.add("%s: duplicate run id %d", where, r.ID)
 		}
-		runs[r.ID] = true
-		job := jobs[r.JobID]
-		if job == nil {
-			bad("%s: jobId %d is not a configured job", where, r.JobID)
-		}
-		if r.Status == "" {
-			r.Status = StatusSucceeded
-			if r.FinishedAt == nil {
-				r.Status = StatusInProgress
-			}
-		}
-		if !oneOf(r.Status, runStatuses) {
-			bad("%s: status %q is not one of %s", where, r.Status, strings.Join(runStatuses, ", "))
-		}
-		if r.Status == StatusInProgress && r.FinishedAt != nil {
-			bad("%s: an IN_PROGRESS run has no finishedAt", where)
-		}
-		if r.StartedAt != nil && r.FinishedAt != nil && r.FinishedAt.Before(*r.StartedAt) {
-			bad("%s: finishedAt is before startedAt", where)
-		}
-		if r.RunBy == "" && job != nil {
-			r.RunBy = job.CreatedBy
-		} else if r.RunBy != "" && !users[r.RunBy] {
-			bad("%s: runBy %q is not a configured user", where, r.RunBy)
-		}
-		if err := r.Result.validate(); err != nil {
-			bad("%s: result: %v", where, err)
+		ids[r.ID] = true
+		r.normalize(where, jobs[r.JobID], users, bad)
+	}
+	return out
+}
+
+// normalize applies a seeded run's defaults and checks its fields; job is its job, nil
+// when unknown.
+func (r *RunConfig) normalize(where string, job *JobConfig, users map[string]bool, bad *problems) {
+	if job == nil {
+		bad.add("%s: jobId %d is not a configured job", where, r.JobID)
+	}
+	if r.Status == "" {
+		r.Status = StatusSucceeded
+		if r.FinishedAt == nil {
+			r.Status = StatusInProgress
 		}
 	}
+	if !oneOf(r.Status, runStatuses) {
+		bad.add("%s: status %q is not one of %s", where, r.Status, strings.Join(runStatuses, ", "))
+	}
+	if r.Status == StatusInProgress && r.FinishedAt != nil {
+		bad.add("%s: an IN_PROGRESS run has no finishedAt", where)
+	}
+	if r.StartedAt != nil && r.FinishedAt != nil && r.FinishedAt.Before(*r.StartedAt) {
+		bad.add("%s: finishedAt is before startedAt", where)
+	}
+	if r.RunBy == "" && job != nil {
+		r.RunBy = job.CreatedBy
+	} else if r.RunBy != "" && !users[r.RunBy] {
+		bad.add("%s: runBy %q is not a configured user", where, r.RunBy)
+	}
+	if err := r.Result.validate(); err != nil {
+		bad.add("%s: result: %v", where, err)
+	}
+}
 
-	f := c.Faults
+// check reports rates outside 0..1 (NaN included) and a negative latency.
+func (f FaultConfig) check(bad *problems) {
 	if f.Latency < 0 {
-		bad("faults: latency %s is negative", f.Latency)
+		bad.add("faults: latency %s is negative", f.Latency)
 	}
 	if f.ErrorRate < 0 || f.ErrorRate > 1 || f.ErrorRate != f.ErrorRate {
-		bad("faults: errorRate %v is not between 0 and 1", f.ErrorRate)
+		bad.add("faults: errorRate %v is not between 0 and 1", f.ErrorRate)
 	}
 	if f.DropResponseRate < 0 || f.DropResponseRate > 1 || f.DropResponseRate != f.DropResponseRate {
-		bad("faults: dropResponseRate %v is not between 0 and 1", f.DropResponseRate)
+		bad.add("faults: dropResponseRate %v is not between 0 and 1", f.DropResponseRate)
 	}
-	if len(errs) > 0 {
-		return Config{}, fmt.Errorf("mockserver config: %w", errors.Join(errs...))
-	}
-	return c, nil
 }
 
 func (r *ResultConfig) validate() error {
