@@ -31,6 +31,10 @@ type Config struct {
 	// Logger, when set, receives one line per request: method, path, status, duration.
 	// Passwords and tokens are never logged.
 	Logger *log.Logger `json:"-"`
+	// Clock is the server's time source (run states, start delays, token idle time,
+	// dates); nil is the real clock. A test sets a ManualClock to move time itself.
+	// Injected latency is real time whatever the clock.
+	Clock Clock `json:"-"`
 }
 
 // UserConfig is one user account.

@@ -99,7 +99,7 @@ func (s *Server) routes() *http.ServeMux {
 
 // serve is the whole server: logging, panic recovery, faults, then routing.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
+	start := time.Now() // real time, as the latency: the log measures the request
 	sw := &statusWriter{ResponseWriter: w}
 	if s.logger != nil {
 		defer func() {
@@ -129,6 +129,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	fail := f.ErrorRate > 0 && s.rng.Float64() < f.ErrorRate
 	s.mu.Unlock()
 	if f.Latency > 0 {
+		// Injected latency is real time whatever the server's Clock.
 		t := time.NewTimer(time.Duration(f.Latency))
 		select {
 		case <-t.C:
@@ -216,7 +217,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*user, bo
 	if tok := r.Header.Get("X-OS-API-TOKEN"); tok != "" {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		now := time.Now()
+		now := s.clock.Now()
 		sess := s.sessions[tok]
 		if sess == nil {
 			unauthorized(w, false)
@@ -337,7 +338,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *user) {
 	}
 	token := rand.Text()
 	s.mu.Lock()
-	s.sessions[token] = &session{user: u, lastUsed: time.Now()}
+	s.sessions[token] = &session{user: u, lastUsed: s.clock.Now()}
 	s.logins++
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -436,7 +437,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, _ *user) {
 		writeError(w, http.StatusBadRequest, codeJobNotFound, "Job does not exist.")
 		return
 	}
-	writeJSON(w, http.StatusOK, s.jobJSON(j, time.Now()))
+	writeJSON(w, http.StatusOK, s.jobJSON(j, s.clock.Now()))
 }
 
 // triggerRun queues a run and answers the JOB, as the real server does. The run record is
@@ -487,7 +488,7 @@ func (s *Server) triggerRun(w http.ResponseWriter, r *http.Request, u *user) {
 		s.dropConnection(w)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.jobJSON(j, time.Now()))
+	writeJSON(w, http.StatusOK, s.jobJSON(j, s.clock.Now()))
 	if delay == 0 {
 		_ = http.NewResponseController(w).Flush()
 		start()
@@ -585,7 +586,7 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, u *user) {
 	}
 
 	s.mu.Lock()
-	now := time.Now()
+	now := s.clock.Now()
 	out := []runJSON{}
 	for i := len(s.runs) - 1; i >= 0 && len(out) < limit; i-- {
 		run := s.runs[i]
@@ -641,7 +642,7 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request, u *user) {
 	run, apiErr := s.findRunLocked(r, u, false)
 	var out runJSON
 	if apiErr == nil {
-		out = s.runJSON(run, time.Now())
+		out = s.runJSON(run, s.clock.Now())
 	}
 	s.mu.Unlock()
 	if apiErr != nil {

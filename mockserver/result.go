@@ -50,7 +50,7 @@ func (s *Server) resultFile(w http.ResponseWriter, r *http.Request, u *user) {
 		finished time.Time
 	)
 	if apiErr == nil {
-		status, fin := run.state(time.Now())
+		status, fin := run.state(s.clock.Now())
 		switch {
 		case status != StatusSucceeded || run.result == nil:
 			apiErr = &apiError{codeFileNotAvailable, "Job run result data file is not available."}

@@ -25,6 +25,7 @@ type Server struct {
 	loc       *time.Location
 	idle      time.Duration
 	logger    *log.Logger
+	clock     Clock
 	startTime time.Time
 
 	users     map[string]*user // by login name; immutable after New
@@ -42,7 +43,7 @@ type Server struct {
 	faults FaultConfig
 	rng    *rand.Rand
 
-	timers  map[*time.Timer]struct{}
+	timers  map[*pendingStart]struct{} // delayed run starts not yet begun
 	timerWG sync.WaitGroup
 	closed  bool
 	done    chan struct{}
@@ -167,17 +168,22 @@ func newServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	clock := cfg.Clock
+	if clock == nil {
+		clock = realClock{}
+	}
 	s := &Server{
 		loc:       loc,
 		idle:      time.Duration(cfg.TokenIdleTimeout),
 		logger:    cfg.Logger,
-		startTime: time.Now().Round(0),
+		clock:     clock,
+		startTime: clock.Now().Round(0),
 		users:     map[string]*user{},
 		jobs:      map[int64]*job{},
 		runByID:   map[int64]*run{},
 		sessions:  map[string]*session{},
 		counts:    map[string]int{},
-		timers:    map[*time.Timer]struct{}{},
+		timers:    map[*pendingStart]struct{}{},
 		done:      make(chan struct{}),
 	}
 	s.setFaultsLocked(cfg.Faults)
@@ -330,23 +336,29 @@ func (s *Server) shutdown() {
 	})
 }
 
+// pendingStart is a delayed run start scheduled on the clock.
+type pendingStart struct {
+	stop func() bool
+}
+
 func (s *Server) stopTimersLocked() {
 	for t := range s.timers {
-		if t.Stop() {
+		if t.stop() {
 			s.timerWG.Done()
 		}
 		delete(s.timers, t)
 	}
 }
 
-// afterFuncLocked runs f after d unless the server is closed first. s.mu must be held.
+// afterFuncLocked runs f after d on the clock unless the server is closed first. s.mu must
+// be held.
 func (s *Server) afterFuncLocked(d time.Duration, f func()) {
 	s.timerWG.Add(1)
-	var t *time.Timer
-	t = time.AfterFunc(d, func() {
+	t := &pendingStart{}
+	t.stop = s.clock.AfterFunc(d, func() {
 		defer s.timerWG.Done()
 		s.mu.Lock()
-		delete(s.timers, t) // t is set: the lock was held while it was assigned
+		delete(s.timers, t) // t.stop is set: the lock was held while it was assigned
 		closed := s.closed
 		s.mu.Unlock()
 		if !closed {
@@ -360,7 +372,7 @@ func (s *Server) afterFuncLocked(d time.Duration, f func()) {
 func (s *Server) Runs(jobID int64) []Run {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now()
+	now := s.clock.Now()
 	var out []Run
 	for i := len(s.runs) - 1; i >= 0; i-- {
 		if r := s.runs[i]; r.job.cfg.ID == jobID {
@@ -404,7 +416,7 @@ func (s *Server) StartRunAs(loginName string, jobID int64, args string) (Run, er
 	if err != nil {
 		return Run{}, err
 	}
-	return s.snapshot(r, time.Now()), nil
+	return s.snapshot(r, s.clock.Now()), nil
 }
 
 // SetFaults replaces the fault configuration and reseeds the random source.
@@ -435,7 +447,7 @@ func (s *Server) startRunLocked(u *user, jobID int64, args *string) (*run, error
 	if j.cfg.ActivityStatus == "Disabled" {
 		return nil, fmt.Errorf("mockserver: job %d: %w", jobID, errJobDisabled)
 	}
-	now := time.Now().Round(0)
+	now := s.clock.Now().Round(0)
 	for i := len(s.runs) - 1; i >= 0; i-- {
 		r := s.runs[i]
 		if r.job != j {
