@@ -97,7 +97,7 @@ func (s *Server) routes() *http.ServeMux {
 	return mux
 }
 
-// serve is the whole server: logging, panic recovery, faults, then routing.
+// serve is the whole server: logging, panic recovery, the request hook, faults, then routing.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	start := time.Now() // real time, as the latency: the log measures the request
 	sw := &statusWriter{ResponseWriter: w}
@@ -124,6 +124,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
+	if s.ended(r) {
+		s.dropConnection(sw) // a stopped server answers nothing
+		return
+	}
+	s.mu.Lock()
+	hook := s.requestHook
+	s.mu.Unlock()
+	if hook != nil && !s.callHook(r, func() { hook(r.Method, relativePath(r.URL.Path)) }) {
+		s.dropConnection(sw)
+		return
+	}
+
 	s.mu.Lock()
 	f := s.faults
 	fail := f.ErrorRate > 0 && s.rng.Float64() < f.ErrorRate
@@ -131,14 +143,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if f.Latency > 0 {
 		// Injected latency is real time whatever the server's Clock.
 		t := time.NewTimer(time.Duration(f.Latency))
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		case <-s.done:
-			t.Stop()
-			writeHTML(sw, http.StatusServiceUnavailable)
+		defer t.Stop()
+		if !await(s, r, t.C, true) {
+			s.dropConnection(sw)
 			return
 		}
 	}
@@ -153,6 +160,66 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mux.ServeHTTP(sw, r)
+}
+
+// relativePath is a URL path relative to BasePath, or the whole path outside it.
+func relativePath(p string) string {
+	if rest, ok := strings.CutPrefix(p, BasePath); ok && (rest == "" || rest[0] == '/') {
+		return rest
+	}
+	return p
+}
+
+// ended answers whether the request must get no answer: its listener has stopped or the
+// server is closed.
+func (s *Server) ended(r *http.Request) bool {
+	select {
+	case <-stoppedChan(r):
+		return true
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// await waits for ch. It answers false, without waiting longer, when the request's
+// listener stops or the server closes first, or, with client, when the client goes away:
+// the request must then end without an answer.
+func await[T any](s *Server, r *http.Request, ch <-chan T, client bool) bool {
+	var gone <-chan struct{}
+	if client {
+		gone = r.Context().Done()
+	}
+	select {
+	case <-ch:
+		return true
+	case <-gone:
+	case <-stoppedChan(r):
+	case <-s.done:
+	}
+	return false
+}
+
+// callHook calls a hook for a request in a goroutine of its own and waits for it to
+// return, unless the request's listener stops or the server closes first: it then answers
+// false at once (the request must end without an answer) and the hook goes on alone. A
+// panic in the hook is raised again here.
+func (s *Server) callHook(r *http.Request, hook func()) bool {
+	returned := make(chan struct{})
+	var panicked any
+	go func() {
+		defer close(returned)
+		defer func() { panicked = recover() }()
+		hook()
+	}()
+	if !await(s, r, returned, false) {
+		return false
+	}
+	if panicked != nil {
+		panic(panicked)
+	}
+	return true
 }
 
 type statusWriter struct {
@@ -463,16 +530,11 @@ func (s *Server) triggerRun(w http.ResponseWriter, r *http.Request, u *user) {
 	s.mu.Lock()
 	hook := s.triggerHook
 	s.mu.Unlock()
-	if hook != nil {
-		hook(jobID, u.cfg.LoginName)
+	if hook != nil && !s.callHook(r, func() { hook(jobID, u.cfg.LoginName) }) {
+		s.dropConnection(w)
+		return
 	}
-	start := func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if !s.closed {
-			_, _ = s.startRunLocked(u, jobID, body.Args) // a refused start is the silent drop
-		}
-	}
+	start := func() func() { return s.startTriggered(u, jobID, body.Args) }
 	s.mu.Lock()
 	drop := s.faults.DropResponseRate > 0 && s.rng.Float64() < s.faults.DropResponseRate
 	delay := time.Duration(j.cfg.StartDelay)
@@ -483,7 +545,9 @@ func (s *Server) triggerRun(w http.ResponseWriter, r *http.Request, u *user) {
 
 	if drop {
 		if delay == 0 {
-			start()
+			if notify := start(); notify != nil {
+				s.callHook(r, notify)
+			}
 		}
 		s.dropConnection(w)
 		return
@@ -491,7 +555,9 @@ func (s *Server) triggerRun(w http.ResponseWriter, r *http.Request, u *user) {
 	writeJSON(w, http.StatusOK, s.jobJSON(j, s.clock.Now()))
 	if delay == 0 {
 		_ = http.NewResponseController(w).Flush()
-		start()
+		if notify := start(); notify != nil {
+			s.callHook(r, notify)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -148,6 +149,86 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// testDeadline bounds every wait for an event: far beyond what a loaded machine needs, it
+// only turns a hang into a failure.
+const testDeadline = 60 * time.Second
+
+// within waits for a value from ch, failing the test after testDeadline.
+func within[T any](t testing.TB, what string, ch <-chan T) T {
+	t.Helper()
+	timer := time.NewTimer(testDeadline)
+	defer timer.Stop()
+	select {
+	case v := <-ch:
+		return v
+	case <-timer.C:
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
+	}
+}
+
+// inBackground runs f in a goroutine and answers a channel closed when f returns.
+func inBackground(f func()) <-chan struct{} {
+	ch := make(chan struct{})
+	go func() {
+		defer close(ch)
+		f()
+	}()
+	return ch
+}
+
+// newManualServer starts a server whose clock stands still until the test moves it.
+func newManualServer(t testing.TB, cfg Config) (*Server, *ManualClock) {
+	t.Helper()
+	c := NewManualClock(clockStart)
+	cfg.Clock = c
+	return newTestServer(t, cfg), c
+}
+
+// runStarts makes s report every run it creates on the channel answered.
+func runStarts(s *Server) <-chan Run {
+	ch := make(chan Run, 100)
+	s.SetRunStartHook(func(r Run) { ch <- r })
+	return ch
+}
+
+// requestsTo makes s report, on the channel answered, every request that reaches its
+// handler for method and path (relative to BasePath), once it has reached it.
+func requestsTo(s *Server, method, path string) <-chan struct{} {
+	ch := make(chan struct{}, 100)
+	s.SetRequestHook(func(m, p string) {
+		if m == method && p == path {
+			ch <- struct{}{}
+		}
+	})
+	return ch
+}
+
+// serveDirect sends a request through s.Handler() in the calling goroutine: everything
+// the handler does, a run started right after a trigger's answer included, is over when it
+// returns. auth is as for call.
+func serveDirect(t testing.TB, s *Server, method, path, auth, body string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, BasePath+path, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	switch {
+	case strings.HasPrefix(auth, "basic:"):
+		parts := strings.SplitN(auth, ":", 3)
+		req.SetBasicAuth(parts[1], parts[2])
+	case auth != "":
+		req.Header.Set("X-OS-API-TOKEN", auth)
+	}
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 }
 
 type runOut struct {

@@ -3,6 +3,8 @@ package mockserver
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -155,5 +157,217 @@ func TestTriggerHook(t *testing.T) {
 	}
 	if len(calls) != 1 || calls[0] != "1 admin" {
 		t.Errorf("hook calls %q", calls)
+	}
+}
+
+// Stop, Close and Shutdown end at once the requests that wait, in injected latency or for
+// a hook, and return; the requests get no answer. (Before the listener's stopped channel,
+// a POST waiting in latency kept Stop waiting: its context is not cancelled when its
+// connection is closed before its body is read.)
+func TestEndWaitingRequests(t *testing.T) {
+	ends := []struct {
+		name string
+		end  func(*Server)
+	}{
+		{"Stop", (*Server).Stop},
+		{"Close", (*Server).Close},
+		{"Shutdown", func(s *Server) {
+			if err := s.Shutdown(t.Context()); err != nil {
+				t.Errorf("Shutdown: %v", err)
+			}
+		}},
+	}
+	waits := []struct {
+		name, method, path string
+		set                func(s *Server, arrived chan<- struct{}, release <-chan struct{})
+	}{
+		{"latency, GET", "GET", "/scheduled-jobs/1", setLatency},
+		{"latency, POST", "POST", "/scheduled-jobs/1/runs", setLatency},
+		{"request hook", "GET", "/scheduled-jobs/1/runs", func(s *Server, arrived chan<- struct{}, release <-chan struct{}) {
+			s.SetRequestHook(func(string, string) {
+				arrived <- struct{}{}
+				<-release
+			})
+		}},
+		{"trigger hook", "POST", "/scheduled-jobs/1/runs", func(s *Server, arrived chan<- struct{}, release <-chan struct{}) {
+			s.SetTriggerHook(func(int64, string) {
+				arrived <- struct{}{}
+				<-release
+			})
+		}},
+	}
+	for _, e := range ends {
+		for _, w := range waits {
+			t.Run(e.name+", "+w.name, func(t *testing.T) {
+				s := newTestServer(t, testConfig())
+				tok := login(t, s, "admin", "Admin@123")
+				arrived, release := make(chan struct{}, 1), make(chan struct{})
+				defer close(release)
+				w.set(s, arrived, release)
+				answered := make(chan error, 1)
+				go func() {
+					r, err := send(w.method, s.URL()+w.path, tok, `{}`)
+					if err == nil {
+						err = fmt.Errorf("answered %d %s", r.status, r.body)
+					} else {
+						err = nil
+					}
+					answered <- err
+				}()
+				within(t, "the request to arrive", arrived)
+				within(t, e.name+" to return", inBackground(func() { e.end(s) }))
+				if err := within(t, "the request in flight to end", answered); err != nil {
+					t.Errorf("the request in flight: %v, want no answer", err)
+				}
+				if w.method == "POST" && len(s.Runs(1)) != 5 {
+					t.Errorf("the abandoned trigger was carried out: %+v", s.Runs(1))
+				}
+			})
+		}
+	}
+}
+
+// setLatency delays every answer by an hour and reports each request as it arrives.
+func setLatency(s *Server, arrived chan<- struct{}, _ <-chan struct{}) {
+	s.SetFaults(FaultConfig{Latency: Duration(time.Hour)})
+	s.SetRequestHook(func(method, path string) {
+		if path != "/sessions" {
+			arrived <- struct{}{}
+		}
+	})
+}
+
+// A trigger's handler that waits for the run start hook after its answer was sent does not
+// hold Shutdown up either.
+func TestShutdownEndsRunStartHookWait(t *testing.T) {
+	s := newTestServer(t, testConfig())
+	tok := login(t, s, "admin", "Admin@123")
+	arrived, release := make(chan struct{}, 1), make(chan struct{})
+	// A run start hook called after the answer: the handler still runs, the answer is sent.
+	s.SetRunStartHook(func(Run) {
+		arrived <- struct{}{}
+		<-release
+	})
+	answered := make(chan response, 1)
+	go func() {
+		r, _ := send("POST", s.URL()+"/scheduled-jobs/1/runs", tok, `{}`)
+		answered <- r
+	}()
+	within(t, "the run", arrived)
+	if r := within(t, "the trigger's answer", answered); r.status != 200 {
+		t.Fatalf("trigger: %d %s", r.status, r.body)
+	}
+	// The handler still waits for the hook: Shutdown ends that wait and returns.
+	within(t, "Shutdown to return", inBackground(func() {
+		if err := s.Shutdown(t.Context()); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	}))
+	close(release)
+}
+
+// The request hook sees every request that reaches the handler, before faults and
+// authentication, with its path relative to BasePath.
+func TestRequestHook(t *testing.T) {
+	s := newTestServer(t, testConfig())
+	tok := login(t, s, "admin", "Admin@123")
+	var mu sync.Mutex // guards got
+	var got []string
+	s.SetRequestHook(func(method, path string) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, method+" "+path)
+	})
+	s.SetFaults(FaultConfig{ErrorRate: 1})
+	if r := call(t, "GET", s.URL()+"/scheduled-jobs/1", tok, ""); r.status != 503 {
+		t.Fatalf("injected fault: %d", r.status)
+	}
+	s.SetFaults(FaultConfig{})
+	if r := call(t, "GET", s.URL()+"/scheduled-jobs/1/runs?status=FAILED", "bad token", ""); r.status != 401 {
+		t.Fatalf("bad token: %d", r.status)
+	}
+	root := strings.TrimSuffix(s.URL(), BasePath)
+	call(t, "GET", root+"/outside", "", "")
+	call(t, "GET", s.URL(), tok, "")
+	call(t, "GET", root+BasePath+"x", tok, "")
+	s.SetRequestHook(nil)
+	call(t, "GET", s.URL()+"/scheduled-jobs/2", tok, "")
+	mu.Lock()
+	want := []string{"GET /scheduled-jobs/1", "GET /scheduled-jobs/1/runs", "GET /outside", "GET ", "GET " + BasePath + "x"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("hook calls %q, want %q", got, want)
+	}
+	mu.Unlock()
+
+	// A panic in the hook is the request's: 500 INTERNAL_ERROR.
+	s.SetRequestHook(func(string, string) { panic("hook failed") })
+	if r := call(t, "GET", s.URL()+"/scheduled-jobs/1", tok, ""); r.status != 500 || r.apiCode() != "INTERNAL_ERROR" {
+		t.Errorf("panicking hook: %d %s", r.status, r.body)
+	}
+}
+
+// The run start hook reports every run created, by a trigger (after its answer, or after
+// its start delay within the manual clock's Advance) or by StartRunAs, and nothing for a
+// dropped trigger.
+func TestRunStartHook(t *testing.T) {
+	cfg := testConfig()
+	cfg.Jobs = append(cfg.Jobs, JobConfig{ID: 9, Name: "Delayed", StartDelay: Duration(time.Second)})
+	s, clock := newManualServer(t, cfg)
+	started := runStarts(s)
+	tok := login(t, s, "admin", "Admin@123")
+	none := func(what string) {
+		t.Helper()
+		select {
+		case r := <-started:
+			t.Fatalf("%s: run %+v reported", what, r)
+		default:
+		}
+	}
+	// StartRunAs: before it returns.
+	run, err := s.StartRunAs("alice", 4, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-started:
+		if !reflect.DeepEqual(r, run) {
+			t.Errorf("hook got %+v, StartRunAs answered %+v", r, run)
+		}
+	default:
+		t.Fatal("StartRunAs returned before the hook was called")
+	}
+	// A trigger: right after its answer.
+	call(t, "POST", s.URL()+"/scheduled-jobs/1/runs", tok, `{"args":"t"}`)
+	if r := within(t, "the triggered run", started); r.JobID != 1 || r.RunBy != "admin" || *r.RtArgs != "t" || r.Status != StatusInProgress {
+		t.Errorf("triggered run: %+v", r)
+	}
+	// A dropped trigger (job 4 is busy): nothing.
+	serveDirect(t, s, "POST", "/scheduled-jobs/4/runs", tok, `{}`)
+	none("a dropped trigger")
+	// A delayed start: within Advance.
+	call(t, "POST", s.URL()+"/scheduled-jobs/9/runs", tok, `{}`)
+	clock.Advance(999 * time.Millisecond)
+	none("before the start delay")
+	clock.Advance(time.Millisecond)
+	select {
+	case r := <-started:
+		if r.JobID != 9 || !r.StartedAt.Equal(clockStart.Add(time.Second)) {
+			t.Errorf("delayed run: %+v", r)
+		}
+	default:
+		t.Fatal("the delayed start was not reported within Advance")
+	}
+	s.SetRunStartHook(nil)
+	if _, err := s.StartRunAs("alice", 2, ""); err != nil {
+		t.Fatal(err)
+	}
+	none("after the hook was removed")
+
+	// With the real clock, a delayed start is reported from the timer's goroutine.
+	s2 := newTestServer(t, Config{Jobs: []JobConfig{{ID: 1, StartDelay: Duration(time.Millisecond)}}})
+	started2 := runStarts(s2)
+	call(t, "POST", s2.URL()+"/scheduled-jobs/1/runs", "basic:admin:Admin@123", `{}`)
+	if r := within(t, "the delayed run", started2); r.JobID != 1 || r.RunBy != "admin" {
+		t.Errorf("delayed run with the real clock: %+v", r)
 	}
 }

@@ -21,7 +21,7 @@ const BasePath = "/openspecimen/rest/ng"
 // Server is a running mock OpenSpecimen server. All its state is under one mutex; the
 // introspection methods return copies.
 type Server struct {
-	mu        sync.Mutex
+	mu        sync.Mutex // guards the state below, down to the hooks
 	loc       *time.Location
 	idle      time.Duration
 	logger    *log.Logger
@@ -44,19 +44,71 @@ type Server struct {
 	rng    *rand.Rand
 
 	timers  map[*pendingStart]struct{} // delayed run starts not yet begun
-	timerWG sync.WaitGroup
+	timerWG sync.WaitGroup             // delayed run starts scheduled and not yet over
 	closed  bool
-	done    chan struct{}
+	done    chan struct{} // closed by Close and Shutdown
 
-	closeOnce   sync.Once
-	handler     http.Handler
-	mux         *http.ServeMux
-	triggerHook func(jobID int64, loginName string)
+	triggerHook  func(jobID int64, loginName string)
+	requestHook  func(method, path string)
+	runStartHook func(Run)
 
-	tsMu    sync.Mutex // guards ts, addr and stopped (Stop and Restart swap the listener)
-	ts      *httptest.Server
+	closeOnce sync.Once
+	handler   http.Handler
+	mux       *http.ServeMux
+
+	tsMu    sync.Mutex // guards lis and stopped (Stop and Restart swap the listener)
+	lis     *listener
 	url     string // the root URL of the first listener, kept across Stop and Restart
 	stopped bool
+}
+
+// listener is one life of the server on its address: New or Restart starts one, Stop,
+// Close or Shutdown ends it.
+type listener struct {
+	ts          *httptest.Server
+	stopped     chan struct{} // closed when the listener ends: its requests in flight are abandoned
+	abandonOnce sync.Once
+}
+
+// stopKey is the request context key of the stopped channel of the request's listener.
+type stopKey struct{}
+
+// newListener prepares to serve s on l; start starts it.
+func (s *Server) newListener(ts *httptest.Server) *listener {
+	lis := &listener{ts: ts, stopped: make(chan struct{})}
+	ctx := context.WithValue(context.Background(), stopKey{}, (<-chan struct{})(lis.stopped))
+	ts.Config.BaseContext = func(net.Listener) context.Context { return ctx }
+	ts.Config.ReadHeaderTimeout = 30 * time.Second
+	if s.logger != nil {
+		ts.Config.ErrorLog = s.logger
+	} else {
+		ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	}
+	return lis
+}
+
+// abandon ends at once the requests of the listener that wait (in injected latency or for
+// a hook), without an answer, and every request that reaches its handler from now on.
+func (lis *listener) abandon() {
+	lis.abandonOnce.Do(func() { close(lis.stopped) })
+}
+
+// stop abandons the listener's requests, closes the listener and every connection, and
+// waits for the handlers still running. It is safe to call twice.
+func (lis *listener) stop() {
+	lis.abandon()
+	// The listener before the connections: a client whose connection is closed retries an
+	// idempotent request on a new one, which must find nobody listening.
+	_ = lis.ts.Listener.Close()
+	lis.ts.CloseClientConnections()
+	lis.ts.Close()
+}
+
+// stoppedChan answers the stopped channel of the listener a request came on, or nil (a
+// channel that never fires) for a request served through Handler by someone else's server.
+func stoppedChan(r *http.Request) <-chan struct{} {
+	ch, _ := r.Context().Value(stopKey{}).(<-chan struct{})
+	return ch
 }
 
 type user struct {
@@ -127,10 +179,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.ts = httptest.NewUnstartedServer(s.handler)
-	s.configureHTTP()
-	s.ts.Start()
-	s.url = s.ts.URL
+	s.lis = s.newListener(httptest.NewUnstartedServer(s.handler))
+	s.lis.ts.Start()
+	s.url = s.lis.ts.URL
 	return s, nil
 }
 
@@ -143,20 +194,10 @@ func NewWithListener(cfg Config, l net.Listener) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.ts = &httptest.Server{Listener: l, Config: &http.Server{Handler: s.handler}}
-	s.configureHTTP()
-	s.ts.Start()
-	s.url = s.ts.URL
+	s.lis = s.newListener(&httptest.Server{Listener: l, Config: &http.Server{Handler: s.handler}})
+	s.lis.ts.Start()
+	s.url = s.lis.ts.URL
 	return s, nil
-}
-
-func (s *Server) configureHTTP() {
-	s.ts.Config.ReadHeaderTimeout = 30 * time.Second
-	if s.logger != nil {
-		s.ts.Config.ErrorLog = s.logger
-	} else {
-		s.ts.Config.ErrorLog = log.New(io.Discard, "", 0)
-	}
 }
 
 func newServer(cfg Config) (*Server, error) {
@@ -235,39 +276,50 @@ func newServer(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Handler answers the full API (under BasePath), without the listener.
+// Handler answers the full API (under BasePath), without the listener. Requests another
+// server serves through it are not ended by Stop; Close and Shutdown end their waits.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // URL is the REST root, e.g. "http://127.0.0.1:41234/openspecimen/rest/ng".
 func (s *Server) URL() string { return s.url + BasePath }
 
-// Close stops the server: pending run starts are cancelled, waits for injected latency
-// end, and the listener and all connections are closed. It is safe to call twice.
+// Close stops the server for good: pending run starts are cancelled, the requests in
+// flight that wait (in injected latency or for a hook) end at once without an answer, the
+// listener and every connection are closed, and Close waits for the other handlers, which
+// do not wait on anything. It is safe to call twice, and on a stopped server.
 func (s *Server) Close() {
 	s.shutdown()
 	s.tsMu.Lock()
 	defer s.tsMu.Unlock()
-	s.ts.Close()
+	s.lis.stop()
 }
 
-// Shutdown stops the server gracefully: it stops accepting connections and waits, until
-// ctx ends, for the requests in flight, then closes everything as Close does.
+// Shutdown stops the server gracefully: it stops accepting connections, ends at once the
+// requests that wait in injected latency or for a hook (they get no answer), and waits,
+// until ctx ends, for the other requests in flight (a result file being streamed, say);
+// then it closes everything as Close does. It answers ctx's error when ctx ended first.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.stopTimersLocked()
 	s.mu.Unlock()
 	s.tsMu.Lock()
-	cfg := s.ts.Config
+	lis, stopped := s.lis, s.stopped
 	s.tsMu.Unlock()
-	err := cfg.Shutdown(ctx)
+	var err error
+	if !stopped {
+		lis.abandon()
+		err = lis.ts.Config.Shutdown(ctx)
+	}
 	s.Close()
 	return err
 }
 
 // Stop makes the server unreachable, as a crashed or restarting server is: the listener
-// and every connection are closed (requests in flight get no answer), but the state (runs,
-// sessions, counters, faults) is kept and runs go on, so that Restart brings the same server
-// back. Calling Stop on a stopped server does nothing.
+// and every connection are closed, and the requests in flight get no answer (those waiting
+// in injected latency or for a hook end at once), but the state (runs, sessions, counters,
+// faults, hooks) is kept and runs go on, so that Restart brings the same server back. Stop
+// returns once no handler of the stopped listener runs. Calling Stop on a stopped server
+// does nothing.
 func (s *Server) Stop() {
 	s.tsMu.Lock()
 	defer s.tsMu.Unlock()
@@ -275,8 +327,7 @@ func (s *Server) Stop() {
 		return
 	}
 	s.stopped = true
-	s.ts.CloseClientConnections()
-	s.ts.Close()
+	s.lis.stop()
 }
 
 // Restart listens again on the address of the stopped server (same host and port, so the
@@ -294,13 +345,13 @@ func (s *Server) Restart() error {
 	case !s.stopped:
 		return errors.New("mockserver: Restart of a running server: Stop it first")
 	}
-	l, err := net.Listen("tcp", s.ts.Listener.Addr().String())
+	addr := s.lis.ts.Listener.Addr().String()
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("mockserver: listening again on %s: %w", s.ts.Listener.Addr(), err)
+		return fmt.Errorf("mockserver: listening again on %s: %w", addr, err)
 	}
-	s.ts = &httptest.Server{Listener: l, Config: &http.Server{Handler: s.handler}}
-	s.configureHTTP()
-	s.ts.Start()
+	s.lis = s.newListener(&httptest.Server{Listener: l, Config: &http.Server{Handler: s.handler}})
+	s.lis.ts.Start()
 	s.stopped = false
 	return nil
 }
@@ -318,11 +369,42 @@ func (s *Server) ExpireTokens() int {
 // SetTriggerHook sets a function called on every trigger (POST .../runs) that reached its
 // handler and names a known job, before the trigger is carried out, with the job id and the
 // caller's login name: a test can start another user's run there (StartRunAs) to lose a race
-// on purpose. nil removes it. The hook must not call SetTriggerHook.
+// on purpose. nil removes it.
+//
+// The hooks (trigger, request, run start) are called outside the server's lock, so they
+// may call the Server's methods, and concurrently when requests are concurrent. A hook
+// called for a request runs in a goroutine of its own that the request waits for, unless
+// its listener stops or the server closes first (Stop, Close, Shutdown): the request then
+// ends without an answer, and the hook goes on alone. A panic in a hook is raised again in
+// the request's handler. A client that gives up does not end the wait.
 func (s *Server) SetTriggerHook(f func(jobID int64, loginName string)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.triggerHook = f
+}
+
+// SetRequestHook sets a function called for every request as soon as it reaches the
+// server's handler, before injected latency and faults, with its method and URL path
+// relative to BasePath, such as ("POST", "/scheduled-jobs/1/runs") (a path outside
+// BasePath is passed whole). A test can wait there for a request to be in flight instead
+// of sleeping. A request that reaches a stopped listener or a closed server is ended
+// before the hook. nil removes it. See SetTriggerHook for how hooks are called.
+func (s *Server) SetRequestHook(f func(method, path string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requestHook = f
+}
+
+// SetRunStartHook sets a function called right after a run record is created, by a
+// trigger (as its run starts: right after the answer, or after the job's StartDelay) or by
+// StartRunAs, with the new run. It is called outside the server's lock, in the goroutine
+// that created the run: the trigger's handler (see SetTriggerHook), the clock's timer of a
+// delayed start (with a ManualClock, the goroutine calling Advance), or the caller of
+// StartRunAs. A test can wait there for a run instead of polling Runs. nil removes it.
+func (s *Server) SetRunStartHook(f func(r Run)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.runStartHook = f
 }
 
 func (s *Server) shutdown() {
@@ -350,19 +432,27 @@ func (s *Server) stopTimersLocked() {
 	}
 }
 
-// afterFuncLocked runs f after d on the clock unless the server is closed first. s.mu must
-// be held.
-func (s *Server) afterFuncLocked(d time.Duration, f func()) {
+// afterFuncLocked calls start after d on the clock, unless the server is closed first, and
+// then the function start answered, if any, once Close no longer waits for the start (so
+// that a run start hook cannot hold Close up). s.mu must be held.
+func (s *Server) afterFuncLocked(d time.Duration, start func() (then func())) {
+	if s.closed {
+		return
+	}
 	s.timerWG.Add(1)
 	t := &pendingStart{}
 	t.stop = s.clock.AfterFunc(d, func() {
-		defer s.timerWG.Done()
 		s.mu.Lock()
 		delete(s.timers, t) // t.stop is set: the lock was held while it was assigned
 		closed := s.closed
 		s.mu.Unlock()
+		var then func()
 		if !closed {
-			f()
+			then = start()
+		}
+		s.timerWG.Done()
+		if then != nil {
+			then()
 		}
 	})
 	s.timers[t] = struct{}{}
@@ -400,12 +490,13 @@ func (s *Server) RequestCount(method, pathPattern string) int {
 
 // StartRunAs starts a run of a job as the given user right away, as if that user had
 // triggered it, and answers the run. It fails when the user or job is unknown, the job is
-// disabled or it already has a run in progress.
+// disabled or it already has a run in progress. The run start hook is called before it
+// returns.
 func (s *Server) StartRunAs(loginName string, jobID int64, args string) (Run, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	u := s.users[loginName]
 	if u == nil {
+		s.mu.Unlock()
 		return Run{}, fmt.Errorf("mockserver: no user %q", loginName)
 	}
 	var a *string
@@ -414,9 +505,34 @@ func (s *Server) StartRunAs(loginName string, jobID int64, args string) (Run, er
 	}
 	r, err := s.startRunLocked(u, jobID, a)
 	if err != nil {
+		s.mu.Unlock()
 		return Run{}, err
 	}
-	return s.snapshot(r, s.clock.Now()), nil
+	snap := s.snapshot(r, s.clock.Now())
+	hook := s.runStartHook
+	s.mu.Unlock()
+	if hook != nil {
+		hook(snap)
+	}
+	return snap, nil
+}
+
+// startTriggered creates the run of a trigger, as the server's executor does when the
+// queued run starts, unless the server is closed or the start is refused (a disabled job,
+// or one with a run in progress: the silent drop). It answers the call of the run start
+// hook to make, outside the lock, or nil.
+func (s *Server) startTriggered(u *user, jobID int64, args *string) (notify func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	r, err := s.startRunLocked(u, jobID, args)
+	if err != nil || s.runStartHook == nil {
+		return nil
+	}
+	hook, snap := s.runStartHook, s.snapshot(r, s.clock.Now())
+	return func() { hook(snap) }
 }
 
 // SetFaults replaces the fault configuration and reseeds the random source.
