@@ -21,6 +21,8 @@
 //   - Zone-less dates (20220221, 20220221T061500) are read in the server's time zone, and
 //     a date-only toDate is that day's start.
 //   - Tokens expire after a period without use; HTTP Basic works when no token is sent.
+//   - GET /users/current-user answers the caller's summary: how a client holding only a
+//     token learns who it is.
 //
 // A run's status is computed from the clock on every read, under the server's one mutex:
 // a run started at T by a job of duration D is IN_PROGRESS until T+D, then SUCCEEDED or

@@ -94,6 +94,7 @@ func (s *Server) routes() *http.ServeMux {
 	route("GET", "/scheduled-jobs/{jobId}/runs", true, s.listRuns)
 	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}", true, s.getRun)
 	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}/result-file", true, s.resultFile)
+	route("GET", "/users/current-user", true, s.currentUser)
 	return mux
 }
 
@@ -420,6 +421,17 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *user) {
 		"instituteAdmin": false,
 		"timeZone":       s.loc.String(),
 	})
+}
+
+// currentUser answers the calling user's summary, as GET /users/current-user does: how a
+// client that holds only a token learns who it is.
+func (s *Server) currentUser(w http.ResponseWriter, _ *http.Request, u *user) {
+	writeJSON(w, http.StatusOK, currentUserJSON{userJSON: u.json(), Admin: u.cfg.Admin})
+}
+
+type currentUserJSON struct {
+	userJSON
+	Admin bool `json:"admin"`
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *user) {

@@ -162,6 +162,42 @@ func TestTokenIdleExpiry(t *testing.T) {
 	}
 }
 
+// GET /users/current-user answers the caller's summary, for a token or Basic credentials,
+// and 401 as every other route without valid credentials.
+func TestCurrentUser(t *testing.T) {
+	s := newTestServer(t, testConfig())
+	url := s.URL() + "/users/current-user"
+	admin := login(t, s, "admin", "Admin@123")
+	for _, c := range []struct {
+		auth string
+		want map[string]any
+	}{
+		{admin, map[string]any{"id": 1.0, "firstName": "Admin", "lastName": "User", "loginName": "admin",
+			"domain": "openspecimen", "emailAddress": "admin@example.org", "admin": true}},
+		{"basic:alice:Alice@123", map[string]any{"id": 2.0, "firstName": "Alice", "lastName": "User", "loginName": "alice",
+			"domain": "openspecimen", "emailAddress": "alice@example.org", "admin": false}},
+	} {
+		r := call(t, "GET", url, c.auth, "")
+		var got map[string]any
+		r.decode(t, &got)
+		if r.status != 200 || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("current user: %d %s, want %v", r.status, r.body, c.want)
+		}
+	}
+	if r := call(t, "GET", url, "", ""); r.status != 401 || r.header.Get("WWW-Authenticate") == "" {
+		t.Errorf("no credentials: %d %v", r.status, r.header)
+	}
+	if r := call(t, "GET", url, "nope", ""); r.status != 401 {
+		t.Errorf("bad token: %d", r.status)
+	}
+	if r := call(t, "POST", url, admin, "{}"); r.status != 405 {
+		t.Errorf("POST: %d", r.status)
+	}
+	if n := s.RequestCount("GET", "/users/current-user"); n != 4 {
+		t.Errorf("RequestCount = %d, want 4", n)
+	}
+}
+
 func TestGetJob(t *testing.T) {
 	s := newTestServer(t, testConfig())
 	tok := login(t, s, "alice", "Alice@123")
