@@ -139,18 +139,6 @@ func login(t testing.TB, s *Server, user, password string) string {
 	return out.Token
 }
 
-// waitFor polls cond until it holds, failing the test after a generous deadline.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // testDeadline bounds every wait for an event: far beyond what a loaded machine needs, it
 // only turns a hang into a failure.
 const testDeadline = 60 * time.Second

@@ -141,17 +141,20 @@ func TestAuth(t *testing.T) {
 func TestTokenIdleExpiry(t *testing.T) {
 	cfg := testConfig()
 	cfg.TokenIdleTimeout = Duration(400 * time.Millisecond)
-	s := newTestServer(t, cfg)
+	s, clock := newManualServer(t, cfg)
 	job := s.URL() + "/scheduled-jobs/1"
 	token := login(t, s, "admin", "Admin@123")
-	// Each use refreshes the token: used every 100ms, it outlives its idle timeout.
+	// Each use refreshes the token: used every 400ms (its idle timeout exactly), it lives on.
 	for i := 0; i < 6; i++ {
 		if r := call(t, "GET", job, token, ""); r.status != 200 {
 			t.Fatalf("use %d: %d", i, r.status)
 		}
-		time.Sleep(100 * time.Millisecond)
+		clock.Advance(400 * time.Millisecond)
 	}
-	time.Sleep(600 * time.Millisecond)
+	if r := call(t, "GET", job, token, ""); r.status != 200 {
+		t.Fatalf("use after exactly the idle timeout: %d", r.status)
+	}
+	clock.Advance(400*time.Millisecond + time.Millisecond)
 	r := call(t, "GET", job, token, "")
 	if r.status != 401 || r.header.Get("WWW-Authenticate") != "" {
 		t.Fatalf("idle token: %d %v", r.status, r.header)
@@ -199,7 +202,7 @@ func TestCurrentUser(t *testing.T) {
 }
 
 func TestGetJob(t *testing.T) {
-	s := newTestServer(t, testConfig())
+	s, _ := newManualServer(t, testConfig())
 	tok := login(t, s, "alice", "Alice@123")
 	var job map[string]any
 	r := call(t, "GET", s.URL()+"/scheduled-jobs/5", tok, "")
@@ -217,8 +220,12 @@ func TestGetJob(t *testing.T) {
 		job["activityStatus"] != "Active" || job["rtArgsProvided"] != true || job["rtArgsHelpText"] != "<cp>" {
 		t.Errorf("job fields: %s", r.body)
 	}
-	if next, ok := job["nextRunOn"].(float64); !ok || int64(next) <= time.Now().UnixMilli() {
+	// The clock stands at 2024-01-15 10:00 UTC: the next daily run is at midnight.
+	if next, ok := job["nextRunOn"].(float64); !ok || int64(next) != time.Date(2024, 1, 16, 0, 0, 0, 0, time.UTC).UnixMilli() {
 		t.Errorf("nextRunOn of a daily job: %v", job["nextRunOn"])
+	}
+	if start, ok := job["startDate"].(float64); !ok || int64(start) != clockStart.UnixMilli() {
+		t.Errorf("startDate (the server's start): %v", job["startDate"])
 	}
 	if cb, _ := job["createdBy"].(map[string]any); cb["loginName"] != "admin" {
 		t.Errorf("createdBy: %v", job["createdBy"])
@@ -273,10 +280,15 @@ func TestRoutingErrors(t *testing.T) {
 }
 
 func TestTrigger(t *testing.T) {
-	s := newTestServer(t, testConfig())
+	s, clock := newManualServer(t, testConfig())
+	started := runStarts(s)
 	tok := login(t, s, "alice", "Alice@123")
 	trigger := func(job, body string) response {
 		return call(t, "POST", s.URL()+"/scheduled-jobs/"+job+"/runs", tok, body)
+	}
+	// Through the handler directly: a run it starts exists when it returns.
+	triggerDirect := func(job, body string) response {
+		return serveDirect(t, s, "POST", "/scheduled-jobs/"+job+"/runs", tok, body)
 	}
 
 	r := trigger("1", `{"args":"--cp 12","ignored":true}`)
@@ -285,28 +297,33 @@ func TestTrigger(t *testing.T) {
 	if r.status != 200 || job["id"] != float64(1) || job["name"] != "Specimen export" {
 		t.Fatalf("trigger answered %d %s, want the job", r.status, r.body)
 	}
-	waitFor(t, "the run record", func() bool { return len(s.Runs(1)) == 6 })
-	run := s.Runs(1)[0]
-	if run.ID != 21 || run.RunBy != "alice" || run.RtArgs == nil || *run.RtArgs != "--cp 12" || run.JobName != "Specimen export" {
+	run := within(t, "the run record", started)
+	if run.ID != 21 || run.RunBy != "alice" || run.RtArgs == nil || *run.RtArgs != "--cp 12" || run.JobName != "Specimen export" ||
+		run.Status != StatusInProgress || !run.StartedAt.Equal(clockStart) {
 		t.Fatalf("new run: %+v", run)
 	}
+	if runs := s.Runs(1); len(runs) != 6 || runs[0].ID != 21 {
+		t.Fatalf("runs of job 1: %+v", runs)
+	}
 
-	// While it is in progress a trigger is answered 200 and dropped. (Job 1 runs 100ms:
-	// the check is only meaningful while it runs, so look at its status first.)
-	if st := s.Runs(1)[0].Status; st == StatusInProgress {
-		if r := trigger("1", `{}`); r.status != 200 {
-			t.Fatalf("trigger while running: %d", r.status)
-		}
+	// While it is in progress (the clock stands still) a trigger is answered 200 and dropped.
+	if r := triggerDirect("1", `{}`); r.status != 200 {
+		t.Fatalf("trigger while running: %d", r.status)
 	}
 	// The job with a seeded IN_PROGRESS run, and the disabled job, never get a new run.
 	for _, j := range []string{"6", "3"} {
-		if r := trigger(j, `{"args":"x"}`); r.status != 200 {
+		if r := triggerDirect(j, `{"args":"x"}`); r.status != 200 {
 			t.Fatalf("trigger of job %s: %d %s", j, r.status, r.body)
 		}
 	}
-	waitFor(t, "run 21 to finish", func() bool { return s.Runs(1)[0].Status == StatusSucceeded })
-	if n := len(s.Runs(1)); n != 6 {
-		t.Fatalf("job 1 has %d runs, want 6 (the trigger while running is dropped)", n)
+	select {
+	case r := <-started:
+		t.Fatalf("a dropped trigger started run %+v", r)
+	default:
+	}
+	clock.Advance(100 * time.Millisecond) // job 1's duration
+	if runs := s.Runs(1); len(runs) != 6 || runs[0].Status != StatusSucceeded {
+		t.Fatalf("job 1 after its run's end: %+v (the trigger while running is dropped)", runs)
 	}
 	if n := len(s.Runs(6)); n != 1 {
 		t.Errorf("job 6 has %d runs, want 1", n)
@@ -317,8 +334,7 @@ func TestTrigger(t *testing.T) {
 
 	// Finished: a new trigger runs; {} leaves rtArgs null.
 	trigger("1", `{}`)
-	waitFor(t, "run 22", func() bool { return len(s.Runs(1)) == 7 })
-	if run := s.Runs(1)[0]; run.ID != 22 || run.RtArgs != nil {
+	if run := within(t, "run 22", started); run.ID != 22 || run.RtArgs != nil {
 		t.Errorf("run after {}: %+v", run)
 	}
 
@@ -348,7 +364,8 @@ func TestTrigger(t *testing.T) {
 func TestTriggerStartDelay(t *testing.T) {
 	cfg := testConfig()
 	cfg.Jobs[0].StartDelay = Duration(150 * time.Millisecond)
-	s := newTestServer(t, cfg)
+	s, clock := newManualServer(t, cfg)
+	started := runStarts(s)
 	tok := login(t, s, "admin", "Admin@123")
 	if r := call(t, "POST", s.URL()+"/scheduled-jobs/1/runs", tok, `{}`); r.status != 200 {
 		t.Fatal(r.status)
@@ -356,15 +373,29 @@ func TestTriggerStartDelay(t *testing.T) {
 	if r := call(t, "POST", s.URL()+"/scheduled-jobs/1/runs", tok, `{"args":"second"}`); r.status != 200 {
 		t.Fatal(r.status)
 	}
-	waitFor(t, "the delayed run", func() bool { return len(s.Runs(1)) == 6 })
-	// Both queued triggers start within ~ms of each other: the second finds the first in
-	// progress and is dropped.
-	time.Sleep(100 * time.Millisecond)
-	if n := len(s.Runs(1)); n != 6 {
-		t.Errorf("%d runs, want 6", n)
+	clock.Advance(149 * time.Millisecond)
+	if n := len(s.Runs(1)); n != 5 {
+		t.Fatalf("%d runs before the start delay, want 5", n)
+	}
+	// Both queued triggers start now, in the order they came: the second finds the first
+	// in progress and is dropped.
+	clock.Advance(time.Millisecond)
+	runs := s.Runs(1)
+	if len(runs) != 6 || runs[0].RtArgs != nil || !runs[0].StartedAt.Equal(clockStart.Add(150*time.Millisecond)) {
+		t.Fatalf("runs after the start delay: %+v", runs)
+	}
+	select {
+	case r := <-started: // the hook ran within Advance
+		if r.ID != runs[0].ID || len(started) != 0 {
+			t.Errorf("run start hook: %+v, then %d more", r, len(started))
+		}
+	default:
+		t.Error("the run start hook was not called within Advance")
 	}
 
 	// Close cancels a queued start.
+	clock2 := NewManualClock(clockStart)
+	cfg.Clock = clock2
 	s2, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -372,14 +403,14 @@ func TestTriggerStartDelay(t *testing.T) {
 	call(t, "POST", s2.URL()+"/scheduled-jobs/1/runs", "basic:admin:Admin@123", `{}`)
 	s2.Close()
 	s2.Close() // twice is fine
-	time.Sleep(250 * time.Millisecond)
+	clock2.Advance(time.Hour)
 	if n := len(s2.Runs(1)); n != 5 {
 		t.Errorf("a start queued before Close ran after it: %d runs", n)
 	}
 }
 
 func TestRunLifecycle(t *testing.T) {
-	s := newTestServer(t, testConfig())
+	s, clock := newManualServer(t, testConfig())
 	tok := login(t, s, "admin", "Admin@123")
 	for _, c := range []struct {
 		job     int64
@@ -397,14 +428,13 @@ func TestRunLifecycle(t *testing.T) {
 		}
 		url := fmt.Sprintf("%s/scheduled-jobs/%d/runs/%d", s.URL(), c.job, run.ID)
 		var got runOut
+		clock.Advance(c.dur - time.Millisecond)
 		call(t, "GET", url, tok, "").decode(t, &got)
-		if got.Status == StatusInProgress && (got.FinishedAt != nil || got.Message != nil || got.LogFilePath != nil) {
-			t.Errorf("in-progress run has finish fields: %+v", got)
+		if got.Status != StatusInProgress || got.FinishedAt != nil || got.Message != nil || got.LogFilePath != nil {
+			t.Errorf("job %d just before its end: %+v, want IN_PROGRESS without finish fields", c.job, got)
 		}
-		waitFor(t, "the run to finish", func() bool {
-			call(t, "GET", url, tok, "").decode(t, &got)
-			return got.Status != StatusInProgress
-		})
+		clock.Advance(time.Millisecond)
+		call(t, "GET", url, tok, "").decode(t, &got)
 		if got.Status != c.status || got.FinishedAt == nil || *got.FinishedAt != run.StartedAt.Add(c.dur).UnixMilli() {
 			t.Errorf("job %d finished as %+v, want %s at startedAt+%s", c.job, got, c.status, c.dur)
 		}
@@ -585,7 +615,7 @@ func TestResultFile(t *testing.T) {
 		JobConfig{ID: 7, Name: "Big", Result: &ResultConfig{Filename: "big.csv", GenerateBytes: 10 << 20}},
 		JobConfig{ID: 8, Name: "Big zipped", Result: &ResultConfig{Filename: "big_${run_id}.csv", GenerateBytes: 100_000, Zip: true}},
 	)
-	s := newTestServer(t, cfg)
+	s, clock := newManualServer(t, cfg)
 	admin := login(t, s, "admin", "Admin@123")
 	alice := login(t, s, "alice", "Alice@123")
 	bob := login(t, s, "bob", "Bob@123")
@@ -598,9 +628,10 @@ func TestResultFile(t *testing.T) {
 	quick, _ := s.StartRunAs("alice", 1, "--cp 7")
 	big, _ := s.StartRunAs("admin", 7, "")
 	bigZip, _ := s.StartRunAs("admin", 8, "")
-	waitFor(t, "runs to finish", func() bool {
-		return s.Runs(2)[0].Status == StatusFailed && s.Runs(1)[0].Status == StatusSucceeded
-	})
+	clock.Advance(time.Second) // jobs 1 and 2 end, job 4 runs on
+	if s.Runs(2)[0].Status != StatusFailed || s.Runs(1)[0].Status != StatusSucceeded || s.Runs(4)[0].Status != StatusInProgress {
+		t.Fatalf("runs after a second: %+v %+v %+v", s.Runs(1)[0], s.Runs(2)[0], s.Runs(4)[0])
+	}
 
 	errCases := []struct {
 		name, auth string
@@ -767,7 +798,9 @@ func TestFaults(t *testing.T) {
 	t.Run("dropResponseRate without a listener", func(t *testing.T) {
 		s.SetFaults(FaultConfig{DropResponseRate: 1})
 		defer s.SetFaults(FaultConfig{})
-		waitFor(t, "job 2 idle", func() bool { r := s.Runs(2); return len(r) == 0 || r[0].Status != StatusInProgress })
+		if n := len(s.Runs(2)); n != 0 {
+			t.Fatalf("job 2 has %d runs before its trigger", n)
+		}
 		req := httptest.NewRequest("POST", BasePath+"/scheduled-jobs/2/runs", strings.NewReader(`{}`))
 		req.Header.Set("X-OS-API-TOKEN", tok)
 		func() {
@@ -786,12 +819,23 @@ func TestFaults(t *testing.T) {
 	t.Run("latency", func(t *testing.T) {
 		s.SetFaults(FaultConfig{Latency: Duration(time.Hour)})
 		defer s.SetFaults(FaultConfig{})
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		arrived := requestsTo(s, "GET", "/scheduled-jobs/1")
+		defer s.SetRequestHook(nil)
+		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, "GET", job, nil)
-		req.Header.Set("X-OS-API-TOKEN", tok)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
+		answered := make(chan *http.Response, 1)
+		go func() {
+			req, _ := http.NewRequestWithContext(ctx, "GET", job, nil)
+			req.Header.Set("X-OS-API-TOKEN", tok)
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+			answered <- resp
+		}()
+		within(t, "the request to arrive", arrived)
+		cancel() // the request is in flight, within the latency (or just before it): no answer
+		if resp := within(t, "the cancelled request to end", answered); resp != nil {
 			t.Fatalf("answered %d within the latency", resp.StatusCode)
 		}
 		s.SetFaults(FaultConfig{Latency: Duration(50 * time.Millisecond)})
@@ -806,15 +850,16 @@ func TestCloseDoesNotWaitForLatency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
+	arrived := requestsTo(s, "GET", "/scheduled-jobs/1")
+	answered := make(chan error, 1)
 	go func() {
 		_, err := send("GET", s.URL()+"/scheduled-jobs/1", "basic:admin:Admin@123", "")
-		done <- err
+		answered <- err
 	}()
-	time.Sleep(50 * time.Millisecond) // the request may or may not be in flight: Close must return either way
-	s.Close()
-	if err := <-done; err != nil { // an answer or an error are both fine: Close returned
-		t.Logf("the request in flight ended with: %v", err)
+	within(t, "the request to arrive", arrived)
+	within(t, "Close to return", inBackground(s.Close))
+	if err := within(t, "the request in flight to end", answered); err == nil {
+		t.Fatal("the request in flight got an answer from a closed server")
 	}
 }
 

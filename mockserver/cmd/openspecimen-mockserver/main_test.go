@@ -31,24 +31,45 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
-func TestRunServesUntilCancelled(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	code := make(chan int, 1)
-	go func() { code <- run(ctx, []string{"-listen", "127.0.0.1:0"}, &stdout, &stderr) }()
+// testDeadline bounds every wait for an event: far beyond what a loaded machine needs, it
+// only turns a hang into a failure.
+const testDeadline = 60 * time.Second
 
+// lineWriter is a syncBuffer that also sends each write on lines.
+type lineWriter struct {
+	syncBuffer
+	lines chan string
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	n, err := w.syncBuffer.Write(p)
+	w.lines <- string(p)
+	return n, err
+}
+
+func TestRunServesUntilCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	stdout := &lineWriter{lines: make(chan string, 10)}
+	var stderr syncBuffer
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"-listen", "127.0.0.1:0"}, stdout, &stderr) }()
+
+	deadline := time.NewTimer(testDeadline)
+	defer deadline.Stop()
 	line := regexp.MustCompile(`^listening on (http://127\.0\.0\.1:\d+/openspecimen/rest/ng)\n$`)
-	deadline := time.Now().Add(10 * time.Second)
 	var url string
-	for url == "" {
-		if m := line.FindStringSubmatch(stdout.String()); m != nil {
-			url = m[1]
-		} else if time.Now().After(deadline) {
-			t.Fatalf("no listening line; stdout %q stderr %q", stdout.String(), stderr.String())
-		} else {
-			time.Sleep(5 * time.Millisecond)
+	select {
+	case l := <-stdout.lines:
+		m := line.FindStringSubmatch(l)
+		if m == nil {
+			t.Fatalf("first line %q; stderr %q", l, stderr.String())
 		}
+		url = m[1]
+	case c := <-code:
+		t.Fatalf("run returned %d; stderr %q", c, stderr.String())
+	case <-deadline.C:
+		t.Fatalf("no listening line; stderr %q", stderr.String())
 	}
 	// The demo data set is served, at once.
 	req, _ := http.NewRequest("GET", url+"/scheduled-jobs/1", nil)
@@ -69,7 +90,7 @@ func TestRunServesUntilCancelled(t *testing.T) {
 		if c != 0 {
 			t.Fatalf("exit code %d; stderr %s", c, stderr.String())
 		}
-	case <-time.After(10 * time.Second):
+	case <-deadline.C:
 		t.Fatal("run did not return after cancel")
 	}
 	if n := strings.Count(stdout.String(), "\n"); n != 1 {
@@ -105,7 +126,7 @@ func TestRunErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var stdout, stderr syncBuffer
-			got := run(context.Background(), c.args, &stdout, &stderr)
+			got := run(t.Context(), c.args, &stdout, &stderr)
 			if got != c.code || !strings.Contains(stderr.String(), c.want) || stdout.String() != "" {
 				t.Fatalf("code %d, stdout %q, stderr %q; want %d and %q", got, stdout.String(), stderr.String(), c.code, c.want)
 			}
