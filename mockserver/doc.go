@@ -27,11 +27,19 @@
 // A run's status is computed from the clock on every read, under the server's one mutex:
 // a run started at T by a job of duration D is IN_PROGRESS until T+D, then SUCCEEDED or
 // FAILED as the job is configured, with finishedAt = T+D. Seeded runs (Config.Runs) keep
-// the status they are given, so a seeded IN_PROGRESS run blocks its job forever.
+// the status they are given, so a seeded IN_PROGRESS run blocks its job forever. The clock
+// is Config.Clock: the real one by default, or a ManualClock that a test advances to end
+// runs, start delayed runs and expire tokens exactly when it wants.
 //
-// Faults (FaultConfig) add latency, answer a share of requests 503, or carry out a share of
-// triggers and then drop the connection without an answer, from a seeded random source.
+// Faults (FaultConfig) add latency (real time), answer a share of requests 503, or carry
+// out a share of triggers and then drop the connection without an answer, from a seeded
+// random source.
 //
 // Tests start a server with New, point a client at URL, and inspect it with Runs,
-// LoginCount and RequestCount; StartRunAs simulates another user's trigger.
+// LoginCount and RequestCount; StartRunAs simulates another user's trigger. Hooks report
+// events to wait on instead of sleeping: SetRequestHook (a request reached the handler),
+// SetTriggerHook (a trigger is about to be carried out) and SetRunStartHook (a run record
+// was created). Stop and Restart make the server unreachable and bring it back with its
+// state; Stop, Close and Shutdown end at once the requests that wait in injected latency
+// or for a hook, which get no answer, so they never hang.
 package mockserver
