@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -117,60 +118,36 @@ func TestAccReliability_droppedTriggerAnswers(t *testing.T) {
 	})
 }
 
-// afterRunAppears calls f once the job has a run on the server, from a goroutine that ends
-// with the test.
-func afterRunAppears(t *testing.T, s *mockserver.Server, jobID int64, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	t.Cleanup(func() { close(done); wg.Wait() })
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(10 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-				if len(s.Runs(jobID)) > 0 {
-					f()
-					return
-				}
-			}
-		}
-	}()
-}
-
 // The session ends in the middle of the wait (as the server's idle timeout ends it): the
-// wait goes on after one new login. The client polls densely, so the token would rarely
-// idle out on its own; ExpireTokens forces the expiry at a known moment.
+// wait goes on after one new login. The mock's clock stands still, so the run is in
+// progress until the test moves it: the first read of the run meets the expiry, and the
+// run ends at the third, after the new login.
 func TestAccReliability_sessionExpiresMidWait(t *testing.T) {
+	clock := mockserver.NewManualClock(time.Now())
 	cfg := reliabilityMockConfig(1, 3*time.Second)
-	cfg.TokenIdleTimeout = mockserver.Duration(2 * time.Second)
+	cfg.Clock = clock
 	s := newTestMock(t, cfg)
-	expired := make(chan int, 1)
+	var reads, expired atomic.Int64
+	s.SetRequestHook(func(method, p string) {
+		if method != "GET" || !runReadPath.MatchString(p) {
+			return
+		}
+		switch reads.Add(1) {
+		case 1:
+			expired.Store(int64(s.ExpireTokens()))
+		case 3:
+			clock.Advance(time.Hour)
+		}
+	})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			PreConfig: func() {
-				afterRunAppears(t, s, 1, func() {
-					time.Sleep(300 * time.Millisecond) // inside the wait, well before the run ends
-					expired <- s.ExpireTokens()
-				})
-			},
 			Config: jobRunConfig(s, "  job_id = 1"),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				expectOwnRuns(s, map[string]int64{jobRunAddr: 1}),
 				func(*terraform.State) error {
-					select {
-					case n := <-expired:
-						if n != 1 {
-							return fmt.Errorf("%d sessions were ended, want the apply's one", n)
-						}
-					default:
-						return fmt.Errorf("the session was never expired: the run ended too soon")
+					if n := expired.Load(); n != 1 {
+						return fmt.Errorf("%d sessions were ended, want the apply's one", n)
 					}
 					// Plans before the apply make no request: every login is the apply's.
 					if n := s.LoginCount(); n != 2 {
@@ -183,28 +160,48 @@ func TestAccReliability_sessionExpiresMidWait(t *testing.T) {
 	})
 }
 
+// serverOutage is how long the server stays unreachable in TestAccReliability_serverUnreachableMidWait:
+// an outage's length, not a wait for an event; the run cannot end before the server is back.
+const serverOutage = 2 * time.Second
+
 // The server is unreachable for a few seconds in the middle of the wait (listener and
-// connections closed, then the same port again with the same state): the wait resumes.
+// connections closed, then the same port again with the same state): the wait resumes. The
+// first read of the run stops the server; the run ends at the first read after the restart.
 func TestAccReliability_serverUnreachableMidWait(t *testing.T) {
-	s := newTestMock(t, reliabilityMockConfig(1, 4*time.Second))
-	restarted := make(chan error, 1)
+	clock := mockserver.NewManualClock(time.Now())
+	cfg := reliabilityMockConfig(1, 4*time.Second)
+	cfg.Clock = clock
+	s := newTestMock(t, cfg)
+	var reads atomic.Int64
+	var restarted atomic.Bool
+	restartErr := make(chan error, 1)
+	s.SetRequestHook(func(method, p string) {
+		if method != "GET" || !runReadPath.MatchString(p) {
+			return
+		}
+		switch {
+		case reads.Add(1) == 1:
+			go func() {
+				s.Stop()
+				time.AfterFunc(serverOutage, func() {
+					err := s.Restart()
+					restarted.Store(err == nil)
+					restartErr <- err
+				})
+			}()
+		case restarted.Load():
+			clock.Advance(time.Hour)
+		}
+	})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			PreConfig: func() {
-				afterRunAppears(t, s, 1, func() {
-					time.Sleep(200 * time.Millisecond)
-					s.Stop()
-					time.Sleep(2 * time.Second)
-					restarted <- s.Restart()
-				})
-			},
 			Config: jobRunConfig(s, "  job_id = 1"),
 			Check: resource.ComposeAggregateTestCheckFunc(
 				expectOwnRuns(s, map[string]int64{jobRunAddr: 1}),
 				func(*terraform.State) error {
 					select {
-					case err := <-restarted:
+					case err := <-restartErr:
 						return err
 					default:
 						return fmt.Errorf("the apply ended before the server came back")
