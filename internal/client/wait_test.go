@@ -5,10 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 )
 
 // waiters answers how many callers share the poll loop of a run (0 when there is none).
@@ -150,5 +153,50 @@ func TestWaitPlanGrid(t *testing.T) {
 		if !at.After(base.Add(off)) || at.Sub(base.Add(off)) > p.grid || (at.Sub(base)-gridOffset)%p.grid != 0 {
 			t.Fatalf("gridAfter(%s) = %s", off, at.Sub(base))
 		}
+	}
+}
+
+// The reads a wait costs are fixed by design once time is: on the mock's manual clock, which
+// the client's sleeps move, a 1 s job is read at most 10 times while waiting without
+// history, and fewer times once the job has runs of history; one login serves every start.
+// (make bench measures the same on the real clock, with the lag.)
+func TestWaitForRunReadsOnManualClock(t *testing.T) {
+	clock := mockserver.NewManualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	s, err := mockserver.New(mockserver.Config{
+		Clock: clock,
+		Jobs:  []mockserver.JobConfig{{ID: 1, Name: "One second", Duration: mockserver.Duration(time.Second)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c, err := New(Config{URL: s.URL(), Username: "admin", Password: "Admin@123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.now = clock.Now
+	c.sleep = func(ctx context.Context, d time.Duration) error {
+		clock.Advance(d)
+		return ctx.Err()
+	}
+	const reads = "/scheduled-jobs/{jobId}/runs/{runId}"
+	var readsPerRun []int
+	for i := range 4 {
+		run, err := c.StartRun(t.Context(), 1, "--n "+strconv.Itoa(i), StartOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r0 := s.RequestCount("GET", reads)
+		if _, err := c.WaitForRun(t.Context(), 1, run.ID); err != nil {
+			t.Fatal(err)
+		}
+		readsPerRun = append(readsPerRun, s.RequestCount("GET", reads)-r0)
+	}
+	t.Logf("reads of the run per run: %v", readsPerRun)
+	if readsPerRun[0] > 10 || readsPerRun[3] >= readsPerRun[0] {
+		t.Errorf("reads per run %v: want at most 10 without history, and fewer with three runs of history", readsPerRun)
+	}
+	if n := s.LoginCount(); n != 1 {
+		t.Errorf("%d logins, want 1", n)
 	}
 }
