@@ -72,81 +72,6 @@ type jobRunResourceModel struct {
 	Timeouts            timeouts.Value `tfsdk:"timeouts"`
 }
 
-// runModel is a run as every type of this provider shows it.
-type runModel struct {
-	ID                  types.Int64  `tfsdk:"id"`
-	JobID               types.Int64  `tfsdk:"job_id"`
-	JobName             types.String `tfsdk:"job_name"`
-	Status              types.String `tfsdk:"status"`
-	Args                types.String `tfsdk:"args"`
-	StartedAt           types.String `tfsdk:"started_at"`
-	FinishedAt          types.String `tfsdk:"finished_at"`
-	RunBy               types.String `tfsdk:"run_by"`
-	Message             types.String `tfsdk:"message"`
-	ResultFileAvailable types.Bool   `tfsdk:"result_file_available"`
-}
-
-// object is the run as an object value. Lists of runs are built from these rather than
-// from []runModel: the framework's reflection over struct tags took most of the time of
-// reading a hundred runs.
-func (m runModel) object() types.Object {
-	return types.ObjectValueMust(runObjectType.AttrTypes, map[string]attr.Value{
-		"id": m.ID, "job_id": m.JobID, "job_name": m.JobName, "status": m.Status, "args": m.Args,
-		"started_at": m.StartedAt, "finished_at": m.FinishedAt, "run_by": m.RunBy, "message": m.Message,
-		"result_file_available": m.ResultFileAvailable,
-	})
-}
-
-func runModelFromAPI(run *client.Run) runModel {
-	m := runModel{
-		ID:                  types.Int64Value(run.ID),
-		JobID:               types.Int64Value(run.JobID),
-		JobName:             types.StringValue(run.JobName),
-		Status:              types.StringValue(string(run.Status)),
-		Args:                optionalString(run.Args()),
-		StartedAt:           types.StringNull(),
-		FinishedAt:          types.StringNull(),
-		RunBy:               types.StringValue(run.RunByLogin()),
-		Message:             optionalString(run.MessageText()),
-		ResultFileAvailable: types.BoolValue(run.Status.Finished() && run.LogFilePath != nil && *run.LogFilePath != ""),
-	}
-	if run.StartedAt != nil {
-		m.StartedAt = types.StringValue(run.StartedAt.UTC().Format(time.RFC3339))
-	}
-	if run.FinishedAt != nil {
-		m.FinishedAt = types.StringValue(run.FinishedAt.UTC().Format(time.RFC3339))
-	}
-	return m
-}
-
-// setRun copies what the server knows of the run into the resource's computed attributes.
-func (m *jobRunResourceModel) setRun(run *client.Run) {
-	r := runModelFromAPI(run)
-	m.ID = types.StringValue(strconv.FormatInt(run.ID, 10))
-	m.RunID = r.ID
-	m.Status = r.Status
-	m.JobName = r.JobName
-	m.StartedAt = r.StartedAt
-	m.FinishedAt = r.FinishedAt
-	m.Message = r.Message
-	m.RunBy = r.RunBy
-	m.ResultFileAvailable = r.ResultFileAvailable
-}
-
-// copyRunFrom copies the computed attributes of the run from another model of the same run.
-func (m *jobRunResourceModel) copyRunFrom(o *jobRunResourceModel) {
-	m.ID, m.RunID, m.Status, m.JobName = o.ID, o.RunID, o.Status, o.JobName
-	m.StartedAt, m.FinishedAt, m.Message, m.RunBy = o.StartedAt, o.FinishedAt, o.Message, o.RunBy
-	m.ResultFileAvailable = o.ResultFileAvailable
-}
-
-func optionalString(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
-}
-
 // NewJobRunResource is the factory the provider registers.
 func NewJobRunResource() resource.Resource {
 	return &jobRunResource{}
@@ -220,42 +145,42 @@ func (r *jobRunResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 					string(client.IfRunningWait), string(client.IfRunningFail), string(client.IfRunningAdopt))},
 			},
 			"run_id": schema.Int64Attribute{
-				MarkdownDescription: "The run's id.",
+				MarkdownDescription: runDocs["id"],
 				Computed:            true,
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 			},
 			"status": schema.StringAttribute{
-				MarkdownDescription: "`IN_PROGRESS`, `SUCCEEDED` or `FAILED`.",
+				MarkdownDescription: runDocs["status"],
 				Computed:            true,
 				PlanModifiers:       keep,
 			},
 			"job_name": schema.StringAttribute{
-				MarkdownDescription: "The job's name.",
+				MarkdownDescription: runDocs["job_name"],
 				Computed:            true,
 				PlanModifiers:       keep,
 			},
 			"started_at": schema.StringAttribute{
-				MarkdownDescription: "When the run started, RFC 3339 in UTC.",
+				MarkdownDescription: runDocs["started_at"],
 				Computed:            true,
 				PlanModifiers:       keep,
 			},
 			"finished_at": schema.StringAttribute{
-				MarkdownDescription: "When the run finished, RFC 3339 in UTC; null while it runs.",
+				MarkdownDescription: runDocs["finished_at"],
 				Computed:            true,
 				PlanModifiers:       keep,
 			},
 			"message": schema.StringAttribute{
-				MarkdownDescription: "The server's message for the run, usually the error of a FAILED run; null when there is none.",
+				MarkdownDescription: runDocs["message"],
 				Computed:            true,
 				PlanModifiers:       keep,
 			},
 			"run_by": schema.StringAttribute{
-				MarkdownDescription: "Login name of the user who triggered the run.",
+				MarkdownDescription: runDocs["run_by"],
 				Computed:            true,
 				PlanModifiers:       keep,
 			},
 			"result_file_available": schema.BoolAttribute{
-				MarkdownDescription: "Whether the run produced an output file, readable with the `openspecimen_job_run_result_file` data source.",
+				MarkdownDescription: runDocs["result_file_available"],
 				Computed:            true,
 				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
 			},

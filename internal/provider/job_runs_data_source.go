@@ -97,32 +97,6 @@ func (d *jobRunsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 	}
 }
 
-// runAttributes describes runModel for data sources.
-func runAttributes() map[string]schema.Attribute {
-	return map[string]schema.Attribute{
-		"id":                    schema.Int64Attribute{Computed: true, MarkdownDescription: "The run's id."},
-		"job_id":                schema.Int64Attribute{Computed: true, MarkdownDescription: "The job's id."},
-		"job_name":              schema.StringAttribute{Computed: true, MarkdownDescription: "The job's name."},
-		"status":                schema.StringAttribute{Computed: true, MarkdownDescription: "`IN_PROGRESS`, `SUCCEEDED` or `FAILED`."},
-		"args":                  schema.StringAttribute{Computed: true, MarkdownDescription: "The run-time arguments of the run; null when none."},
-		"started_at":            schema.StringAttribute{Computed: true, MarkdownDescription: "When the run started, RFC 3339 in UTC."},
-		"finished_at":           schema.StringAttribute{Computed: true, MarkdownDescription: "When the run finished, RFC 3339 in UTC; null while it runs."},
-		"run_by":                schema.StringAttribute{Computed: true, MarkdownDescription: "Login name of the user who ran it."},
-		"message":               schema.StringAttribute{Computed: true, MarkdownDescription: "The server's message, usually the error of a FAILED run; null when none."},
-		"result_file_available": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the run produced an output file."},
-	}
-}
-
-// runObjectType is runModel's type as an object, from the schema's run attributes.
-var runObjectType = func() types.ObjectType {
-	attrs := runAttributes()
-	typs := make(map[string]attr.Type, len(attrs))
-	for name, a := range attrs {
-		typs[name] = a.GetType()
-	}
-	return types.ObjectType{AttrTypes: typs}
-}()
-
 func (d *jobRunsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }

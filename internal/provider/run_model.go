@@ -1,0 +1,127 @@
+package provider
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
+)
+
+// runModel is a run as every type of this provider shows it.
+type runModel struct {
+	ID                  types.Int64  `tfsdk:"id"`
+	JobID               types.Int64  `tfsdk:"job_id"`
+	JobName             types.String `tfsdk:"job_name"`
+	Status              types.String `tfsdk:"status"`
+	Args                types.String `tfsdk:"args"`
+	StartedAt           types.String `tfsdk:"started_at"`
+	FinishedAt          types.String `tfsdk:"finished_at"`
+	RunBy               types.String `tfsdk:"run_by"`
+	Message             types.String `tfsdk:"message"`
+	ResultFileAvailable types.Bool   `tfsdk:"result_file_available"`
+}
+
+// object is the run as an object value. Lists of runs are built from these rather than
+// from []runModel: the framework's reflection over struct tags took most of the time of
+// reading a hundred runs.
+func (m runModel) object() types.Object {
+	return types.ObjectValueMust(runObjectType.AttrTypes, map[string]attr.Value{
+		"id": m.ID, "job_id": m.JobID, "job_name": m.JobName, "status": m.Status, "args": m.Args,
+		"started_at": m.StartedAt, "finished_at": m.FinishedAt, "run_by": m.RunBy, "message": m.Message,
+		"result_file_available": m.ResultFileAvailable,
+	})
+}
+
+func runModelFromAPI(run *client.Run) runModel {
+	m := runModel{
+		ID:                  types.Int64Value(run.ID),
+		JobID:               types.Int64Value(run.JobID),
+		JobName:             types.StringValue(run.JobName),
+		Status:              types.StringValue(string(run.Status)),
+		Args:                optionalString(run.Args()),
+		StartedAt:           types.StringNull(),
+		FinishedAt:          types.StringNull(),
+		RunBy:               types.StringValue(run.RunByLogin()),
+		Message:             optionalString(run.MessageText()),
+		ResultFileAvailable: types.BoolValue(run.Status.Finished() && run.LogFilePath != nil && *run.LogFilePath != ""),
+	}
+	if run.StartedAt != nil {
+		m.StartedAt = types.StringValue(run.StartedAt.UTC().Format(time.RFC3339))
+	}
+	if run.FinishedAt != nil {
+		m.FinishedAt = types.StringValue(run.FinishedAt.UTC().Format(time.RFC3339))
+	}
+	return m
+}
+
+// setRun copies what the server knows of the run into the resource's computed attributes.
+func (m *jobRunResourceModel) setRun(run *client.Run) {
+	r := runModelFromAPI(run)
+	m.ID = types.StringValue(strconv.FormatInt(run.ID, 10))
+	m.RunID = r.ID
+	m.Status = r.Status
+	m.JobName = r.JobName
+	m.StartedAt = r.StartedAt
+	m.FinishedAt = r.FinishedAt
+	m.Message = r.Message
+	m.RunBy = r.RunBy
+	m.ResultFileAvailable = r.ResultFileAvailable
+}
+
+// copyRunFrom copies the computed attributes of the run from another model of the same run.
+func (m *jobRunResourceModel) copyRunFrom(o *jobRunResourceModel) {
+	m.ID, m.RunID, m.Status, m.JobName = o.ID, o.RunID, o.Status, o.JobName
+	m.StartedAt, m.FinishedAt, m.Message, m.RunBy = o.StartedAt, o.FinishedAt, o.Message, o.RunBy
+	m.ResultFileAvailable = o.ResultFileAvailable
+}
+
+func optionalString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+// runDocs describes each attribute of a run, for every schema that shows one.
+var runDocs = map[string]string{
+	"id":                    "The run's id.",
+	"job_id":                "The job's id.",
+	"job_name":              "The job's name.",
+	"status":                "`IN_PROGRESS`, `SUCCEEDED` or `FAILED`.",
+	"args":                  "The run-time arguments of the run; null when none.",
+	"started_at":            "When the run started, RFC 3339 in UTC.",
+	"finished_at":           "When the run finished, RFC 3339 in UTC; null while it runs.",
+	"run_by":                "Login name of the user who ran it.",
+	"message":               "The server's message, usually the error of a FAILED run; null when none.",
+	"result_file_available": "Whether the run produced an output file, readable with the `openspecimen_job_run_result_file` data source.",
+}
+
+// runAttributes describes runModel for data sources.
+func runAttributes() map[string]schema.Attribute {
+	attrs := map[string]schema.Attribute{}
+	for name, doc := range runDocs {
+		switch name {
+		case "id", "job_id":
+			attrs[name] = schema.Int64Attribute{Computed: true, MarkdownDescription: doc}
+		case "result_file_available":
+			attrs[name] = schema.BoolAttribute{Computed: true, MarkdownDescription: doc}
+		default:
+			attrs[name] = schema.StringAttribute{Computed: true, MarkdownDescription: doc}
+		}
+	}
+	return attrs
+}
+
+// runObjectType is runModel's type as an object, from the schema's run attributes.
+var runObjectType = func() types.ObjectType {
+	attrs := runAttributes()
+	typs := make(map[string]attr.Type, len(attrs))
+	for name, a := range attrs {
+		typs[name] = a.GetType()
+	}
+	return types.ObjectType{AttrTypes: typs}
+}()
