@@ -117,34 +117,10 @@ type loginCall struct {
 // New checks cfg and returns a client. It does not touch the network: a login, if any,
 // happens on first use (or with Login).
 func New(cfg Config) (*Client, error) {
-	u, err := url.Parse(strings.TrimSpace(cfg.URL))
-	switch {
-	case strings.TrimSpace(cfg.URL) == "":
-		return nil, errors.New("url is required: the REST root, e.g. https://host/openspecimen/rest/ng")
-	case err != nil:
-		return nil, fmt.Errorf("url %q is not a valid URL: %v", cfg.URL, unwrapURLError(err))
-	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Opaque != "":
-		return nil, fmt.Errorf("url %q must be an absolute http:// or https:// URL, e.g. https://host/openspecimen/rest/ng", cfg.URL)
-	case u.User != nil:
-		return nil, errors.New("url must not hold credentials: use token, or username and password")
-	case u.RawQuery != "" || u.Fragment != "":
-		return nil, fmt.Errorf("url %q must not have a query or a fragment", u.Redacted())
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
-	hasToken := cfg.Token != ""
-	hasUser := cfg.Username != "" || cfg.Password != ""
-	switch {
-	case hasToken && hasUser:
-		return nil, errors.New("set either token or username and password, not both")
-	case !hasToken && !hasUser:
-		return nil, errors.New("no credentials: set token, or username and password")
-	case !hasToken && cfg.Username == "":
-		return nil, errors.New("password is set but username is empty")
-	case !hasToken && cfg.Password == "":
-		return nil, errors.New("username is set but password is empty")
-	}
-	if cfg.RequestTimeout < 0 {
-		return nil, fmt.Errorf("request timeout %s must not be negative", cfg.RequestTimeout)
-	}
+	u, _ := url.Parse(strings.TrimSpace(cfg.URL)) // checked
 
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify} //nolint:gosec // explicit opt-in
 	if len(cfg.CACertPEM) > 0 {
@@ -153,7 +129,7 @@ func New(cfg Config) (*Client, error) {
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM(cfg.CACertPEM) {
-			return nil, errors.New("the CA certificate bundle holds no valid PEM certificate")
+			return nil, &ConfigError{Field: FieldCACert, Problem: "the CA certificate bundle holds no valid PEM certificate"}
 		}
 		tlsCfg.RootCAs = pool
 	}
@@ -241,6 +217,41 @@ func New(cfg Config) (*Client, error) {
 		},
 	}
 	return c, nil
+}
+
+// check answers the first problem of the configuration as a *ConfigError, or nil.
+func (cfg Config) check() error {
+	bad := func(field, format string, a ...any) error {
+		return &ConfigError{Field: field, Problem: fmt.Sprintf(format, a...)}
+	}
+	raw := strings.TrimSpace(cfg.URL)
+	u, err := url.Parse(raw)
+	switch {
+	case raw == "":
+		return &ConfigError{Field: FieldURL, Missing: true, Problem: "the url is empty: give the REST root, e.g. https://host/openspecimen/rest/ng"}
+	case err != nil:
+		return bad(FieldURL, "the url %q is not a valid URL: %v", cfg.URL, unwrapURLError(err))
+	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Opaque != "":
+		return bad(FieldURL, "the url %q is not an absolute http or https URL: give the REST root, e.g. https://host/openspecimen/rest/ng", cfg.URL)
+	case u.User != nil:
+		return bad(FieldURL, "the url must not hold credentials: use token, or username and password")
+	case u.RawQuery != "" || u.Fragment != "":
+		return bad(FieldURL, "the url %q must not have a query or a fragment", u.Redacted())
+	}
+	hasUser := cfg.Username != "" || cfg.Password != ""
+	switch {
+	case cfg.Token != "" && hasUser:
+		return bad(FieldToken, "both a token and a username or password are set: use either token, or username and password, not both")
+	case cfg.Token == "" && !hasUser:
+		return &ConfigError{Field: FieldCredentials, Missing: true, Problem: "no credentials: set username and password, or a token"}
+	case cfg.Token == "" && cfg.Username == "":
+		return &ConfigError{Field: FieldUsername, Missing: true, Problem: "a password is set but no username"}
+	case cfg.Token == "" && cfg.Password == "":
+		return &ConfigError{Field: FieldPassword, Missing: true, Problem: "a username is set but no password"}
+	case cfg.RequestTimeout < 0:
+		return bad(FieldRequestTimeout, "the request timeout %s is negative", cfg.RequestTimeout)
+	}
+	return nil
 }
 
 // defaultTransport returns a copy of net/http's default transport, or a new one when that

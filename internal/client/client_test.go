@@ -23,30 +23,32 @@ import (
 func TestNewValidation(t *testing.T) {
 	ok := Config{URL: testRoot, Token: "t"}
 	bad := []struct {
-		name string
-		mod  func(*Config)
-		want string
+		name, field string
+		missing     bool
+		mod         func(*Config)
+		want        string
 	}{
-		{"no url", func(c *Config) { c.URL = " " }, "url is required"},
-		{"relative", func(c *Config) { c.URL = "/openspecimen/rest/ng" }, "absolute"},
-		{"scheme", func(c *Config) { c.URL = "ftp://h/x" }, "absolute"},
-		{"unparsable", func(c *Config) { c.URL = "http://h/%zz" }, "not a valid URL"},
-		{"userinfo", func(c *Config) { c.URL = "https://u:p@h/x" }, "credentials"},
-		{"query", func(c *Config) { c.URL = "https://h/x?a=b" }, "query"},
-		{"both", func(c *Config) { c.Username, c.Password = "u", "p" }, "not both"},
-		{"none", func(c *Config) { c.Token = "" }, "no credentials"},
-		{"no user", func(c *Config) { c.Token, c.Password = "", "p" }, "username is empty"},
-		{"no password", func(c *Config) { c.Token, c.Username = "", "u" }, "password is empty"},
-		{"timeout", func(c *Config) { c.RequestTimeout = -time.Second }, "negative"},
-		{"pem", func(c *Config) { c.CACertPEM = []byte("not a cert") }, "PEM"},
+		{"no url", FieldURL, true, func(c *Config) { c.URL = " " }, "url is empty"},
+		{"relative", FieldURL, false, func(c *Config) { c.URL = "/openspecimen/rest/ng" }, "absolute"},
+		{"scheme", FieldURL, false, func(c *Config) { c.URL = "ftp://h/x" }, "absolute"},
+		{"unparsable", FieldURL, false, func(c *Config) { c.URL = "http://h/%zz" }, "not a valid URL"},
+		{"userinfo", FieldURL, false, func(c *Config) { c.URL = "https://u:p@h/x" }, "credentials"},
+		{"query", FieldURL, false, func(c *Config) { c.URL = "https://h/x?a=b" }, "query"},
+		{"both", FieldToken, false, func(c *Config) { c.Username, c.Password = "u", "p" }, "not both"},
+		{"none", FieldCredentials, true, func(c *Config) { c.Token = "" }, "no credentials"},
+		{"no user", FieldUsername, true, func(c *Config) { c.Token, c.Password = "", "p" }, "no username"},
+		{"no password", FieldPassword, true, func(c *Config) { c.Token, c.Username = "", "u" }, "no password"},
+		{"timeout", FieldRequestTimeout, false, func(c *Config) { c.RequestTimeout = -time.Second }, "negative"},
+		{"pem", FieldCACert, false, func(c *Config) { c.CACertPEM = []byte("not a cert") }, "PEM"},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := ok
 			tc.mod(&cfg)
 			_, err := New(cfg)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("New error = %v, want it to mention %q", err, tc.want)
+			var ce *ConfigError
+			if !errors.As(err, &ce) || ce.Field != tc.field || ce.Missing != tc.missing || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("New error = %#v, want a ConfigError on %s (missing %v) mentioning %q", err, tc.field, tc.missing, tc.want)
 			}
 		})
 	}

@@ -77,6 +77,27 @@ func IsCode(err error, code string) bool {
 	return errors.As(err, &ae) && ae.hasCode(code)
 }
 
+// The fields of Config that a ConfigError names.
+const (
+	FieldURL            = "url"
+	FieldToken          = "token"
+	FieldUsername       = "username"
+	FieldPassword       = "password"
+	FieldCredentials    = "credentials" // none of token, username and password
+	FieldCACert         = "ca_cert"
+	FieldRequestTimeout = "request_timeout"
+)
+
+// ConfigError is a Config that New refuses: Field names the setting (one of the Field
+// constants), Missing says it is absent rather than wrong.
+type ConfigError struct {
+	Field   string
+	Missing bool
+	Problem string
+}
+
+func (e *ConfigError) Error() string { return e.Problem }
+
 // JobRunningError is returned by StartRun with IfRunningFail when the job has a run in
 // progress (a trigger now would be dropped by the server).
 type JobRunningError struct {

@@ -2,14 +2,15 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -18,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -138,130 +140,139 @@ func (p *openSpecimenProvider) Schema(_ context.Context, _ provider.SchemaReques
 func (p *openSpecimenProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	var cfg openSpecimenProviderModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() || !allKnown(ctx, req.Config, &resp.Diagnostics) {
+		return
+	}
+	clientCfg, location := p.clientConfig(&cfg, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-
-	// Unknown values (from resources not yet created) cannot configure a client; Terraform
-	// calls Configure again once they are known.
-	for name, v := range map[string]interface{ IsUnknown() bool }{
-		"url": cfg.URL, "username": cfg.Username, "password": cfg.Password, "domain": cfg.Domain, "token": cfg.Token,
-	} {
-		if v.IsUnknown() {
-			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown OpenSpecimen "+name,
-				"The provider cannot connect while "+name+" is unknown. Set it from a value known at plan time, "+
-					"or use the "+strings.ToUpper("OPENSPECIMEN_"+name)+" environment variable.")
-		}
-	}
-	if resp.Diagnostics.HasError() {
+	c, err := client.New(clientCfg)
+	if err != nil {
+		resp.Diagnostics.Append(configErrorDiagnostic(err))
 		return
 	}
-
-	rawURL := stringOrEnv(cfg.URL, envURL)
-	username := stringOrEnv(cfg.Username, envUsername)
-	password := stringOrEnv(cfg.Password, envPassword)
-	domain := stringOrEnv(cfg.Domain, envDomain)
-	token := stringOrEnv(cfg.Token, envToken)
-
-	switch u, err := url.Parse(rawURL); {
-	case rawURL == "":
-		resp.Diagnostics.AddAttributeError(path.Root("url"), "Missing OpenSpecimen URL",
-			"Set url in the provider block or the "+envURL+" environment variable to the server's REST root, "+
-				"for example https://biobank.example.org/openspecimen/rest/ng.")
-	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		resp.Diagnostics.AddAttributeError(path.Root("url"), "Invalid OpenSpecimen URL",
-			"The url "+strconv.Quote(rawURL)+" is not an absolute http or https URL. Give the server's REST root, "+
-				"for example https://biobank.example.org/openspecimen/rest/ng.")
-	}
-
-	hasLogin := username != "" || password != ""
-	switch {
-	case token != "" && hasLogin:
-		resp.Diagnostics.AddAttributeError(path.Root("token"), "Conflicting OpenSpecimen credentials",
-			"Both a token and a username/password are set (in the provider block or the environment). "+
-				"Use either token, or username and password, not both.")
-	case token == "" && !hasLogin:
-		resp.Diagnostics.AddAttributeError(path.Root("username"), "Missing OpenSpecimen credentials",
-			"Set username and password (or "+envUsername+" and "+envPassword+"), or an API token (or "+envToken+").")
-	case token == "" && username == "":
-		resp.Diagnostics.AddAttributeError(path.Root("username"), "Missing OpenSpecimen username",
-			"A password is set but no username. Set username or "+envUsername+".")
-	case token == "" && password == "":
-		resp.Diagnostics.AddAttributeError(path.Root("password"), "Missing OpenSpecimen password",
-			"A username is set but no password. Set password or "+envPassword+".")
-	}
-
-	requestTimeout := time.Duration(0)
-	if s := cfg.RequestTimeout.ValueString(); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			resp.Diagnostics.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout",
-				"request_timeout "+strconv.Quote(s)+" is not a positive duration. Use a Go duration such as 30s or 2m.")
-		}
-		requestTimeout = d
-	}
-
-	location := time.UTC
-	if tz := cfg.Timezone.ValueString(); tz != "" {
-		loc, err := time.LoadLocation(tz)
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("timezone"), "Invalid timezone",
-				"timezone "+strconv.Quote(tz)+" is not an IANA time zone name. Use a name such as UTC or Europe/Berlin.")
-		}
-		location = loc
-	}
-
-	var caPEM []byte
-	if f := cfg.CACertFile.ValueString(); f != "" {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("ca_cert_file"), "Unreadable CA bundle",
-				"Could not read ca_cert_file "+strconv.Quote(f)+": "+err.Error()+". Point it at a readable PEM file.")
-		}
-		caPEM = b
-	}
-	if resp.Diagnostics.HasError() {
-		return
-	}
-
-	insecure := cfg.InsecureSkipVerify.ValueBool()
-	if insecure {
+	if clientCfg.InsecureSkipVerify {
 		resp.Diagnostics.AddAttributeWarning(path.Root("insecure_skip_verify"), "TLS verification is off",
 			"insecure_skip_verify is true: the server's certificate is not checked, so anyone on the network path "+
 				"can read the credentials. Use ca_cert_file instead outside of tests.")
 	}
-	maxRetries := -1
-	if !cfg.MaxRetries.IsNull() && !cfg.MaxRetries.IsUnknown() {
-		maxRetries = int(cfg.MaxRetries.ValueInt64())
-	}
-
-	c, err := client.New(client.Config{
-		URL:                rawURL,
-		Token:              token,
-		Username:           username,
-		Password:           password,
-		Domain:             domain,
-		CACertPEM:          caPEM,
-		InsecureSkipVerify: insecure,
-		RequestTimeout:     requestTimeout,
-		MaxRetries:         maxRetries,
-		UserAgent:          "terraform-provider-openspecimen/" + p.version,
-		Logger:             tflogLogger{},
-		Location:           location,
-	})
-	if err != nil {
-		attr := path.Root("url")
-		if len(caPEM) > 0 && strings.Contains(strings.ToLower(err.Error()), "pem") {
-			attr = path.Root("ca_cert_file")
-		}
-		resp.Diagnostics.AddAttributeError(attr, "Invalid OpenSpecimen provider configuration", err.Error())
-		return
-	}
-
 	data := &providerData{client: c, location: location}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data
+}
+
+// allKnown reports unknown values (from resources not yet created), which cannot configure
+// a client, on their attributes; Terraform calls Configure again once they are known.
+func allKnown(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics) bool {
+	known := true
+	for name := range config.Schema.GetAttributes() {
+		var v attr.Value
+		diags.Append(config.GetAttribute(ctx, path.Root(name), &v)...)
+		if v != nil && v.IsUnknown() {
+			known = false
+			diags.AddAttributeError(path.Root(name), "Unknown OpenSpecimen "+name,
+				"The provider cannot connect while "+name+" is unknown. Set it from a value known at plan time"+
+					envHint(name)+".")
+		}
+	}
+	return known
+}
+
+// providerEnv names the environment variable that stands in for an attribute.
+var providerEnv = map[string]string{
+	"url": envURL, "username": envUsername, "password": envPassword, "domain": envDomain, "token": envToken,
+}
+
+func envHint(name string) string {
+	if env, ok := providerEnv[name]; ok {
+		return ", or use the " + env + " environment variable"
+	}
+	return ""
+}
+
+// clientConfig reads what the provider's own attributes hold (files, durations, zones) into
+// the client's configuration, which client.New checks.
+func (p *openSpecimenProvider) clientConfig(cfg *openSpecimenProviderModel, diags *diag.Diagnostics) (client.Config, *time.Location) {
+	out := client.Config{
+		URL:                stringOrEnv(cfg.URL, envURL),
+		Token:              stringOrEnv(cfg.Token, envToken),
+		Username:           stringOrEnv(cfg.Username, envUsername),
+		Password:           stringOrEnv(cfg.Password, envPassword),
+		Domain:             stringOrEnv(cfg.Domain, envDomain),
+		InsecureSkipVerify: cfg.InsecureSkipVerify.ValueBool(),
+		MaxRetries:         -1,
+		UserAgent:          "terraform-provider-openspecimen/" + p.version,
+		Logger:             tflogLogger{},
+		Location:           time.UTC,
+	}
+	if !cfg.MaxRetries.IsNull() {
+		out.MaxRetries = int(cfg.MaxRetries.ValueInt64())
+	}
+	if s := cfg.RequestTimeout.ValueString(); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			diags.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout",
+				"request_timeout "+strconv.Quote(s)+" is not a positive duration. Use a Go duration such as 30s or 2m.")
+		}
+		out.RequestTimeout = d
+	}
+	if tz := cfg.Timezone.ValueString(); tz != "" {
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			diags.AddAttributeError(path.Root("timezone"), "Invalid timezone",
+				"timezone "+strconv.Quote(tz)+" is not an IANA time zone name. Use a name such as UTC or Europe/Berlin.")
+		}
+		out.Location = loc
+	}
+	if f := cfg.CACertFile.ValueString(); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			diags.AddAttributeError(path.Root("ca_cert_file"), "Unreadable CA bundle",
+				"Could not read ca_cert_file "+strconv.Quote(f)+": "+err.Error()+". Point it at a readable PEM file.")
+		}
+		out.CACertPEM = b
+	}
+	return out, out.Location
+}
+
+// configFields maps the fields that client.New names in a *client.ConfigError to the
+// provider's attributes and the words of the diagnostic.
+var configFields = map[string]struct{ attr, name, hint string }{
+	client.FieldURL: {"url", "URL", "Set url in the provider block or the " + envURL + " environment variable to the server's REST root, " +
+		"for example https://biobank.example.org/openspecimen/rest/ng."},
+	client.FieldToken:    {"token", "credentials", "Set either token, or username and password, in the provider block or the environment."},
+	client.FieldUsername: {"username", "username", "Set username or " + envUsername + "."},
+	client.FieldPassword: {"password", "password", "Set password or " + envPassword + "."},
+	client.FieldCredentials: {"username", "credentials", "Set username and password (or " + envUsername + " and " + envPassword +
+		"), or an API token (or " + envToken + ")."},
+	client.FieldCACert:         {"ca_cert_file", "CA bundle", "Point ca_cert_file at a PEM file of CA certificates."},
+	client.FieldRequestTimeout: {"request_timeout", "request_timeout", "Use a positive Go duration such as 30s."},
+}
+
+// configErrorDiagnostic puts a configuration that client.New refused on its attribute.
+func configErrorDiagnostic(err error) diag.Diagnostic {
+	var ce *client.ConfigError
+	if !errors.As(err, &ce) {
+		return diag.NewErrorDiagnostic("Invalid OpenSpecimen provider configuration", err.Error())
+	}
+	f, ok := configFields[ce.Field]
+	if !ok {
+		return diag.NewErrorDiagnostic("Invalid OpenSpecimen provider configuration", err.Error())
+	}
+	title := "Invalid OpenSpecimen " + f.name
+	if ce.Missing {
+		title = "Missing OpenSpecimen " + f.name
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root(f.attr), title, upperFirst(err.Error())+". "+f.hint)
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func (p *openSpecimenProvider) Resources(context.Context) []func() resource.Resource {
