@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/openspecimen-iac/terraform-provider-openspecimen/bench"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/bench"
 )
 
 func main() {
