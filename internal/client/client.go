@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -24,13 +25,6 @@ const (
 	defaultRetryWaitMin = 200 * time.Millisecond
 	defaultRetryWaitMax = 3 * time.Second
 )
-
-// Logger receives the client's log lines: one per request (method, path, status, duration),
-// retries, logins and the decisions of StartRun and WaitForRun. Level is "trace", "debug",
-// "info" or "warn". Fields never hold a password, a token or file contents.
-type Logger interface {
-	Log(ctx context.Context, level string, msg string, fields map[string]any)
-}
 
 // Config configures a Client. See New.
 type Config struct {
@@ -55,8 +49,11 @@ type Config struct {
 	MaxRetries int
 	// UserAgent, e.g. "terraform-provider-openspecimen/0.1.0".
 	UserAgent string
-	// Logger receives log lines; nil is silent.
-	Logger Logger
+	// Logger receives the client's log lines, with the context of the call they belong to:
+	// one per request (method, path, status, duration) at debug level, retries, logins and
+	// the decisions of StartRun and WaitForRun. They never hold a password, a token or file
+	// contents. nil is silent.
+	Logger *slog.Logger
 	// HTTPClient is an optional base client. Its Transport (read at each request, so a test may
 	// activate httpmock on it before or after New) carries the requests; its Timeout and
 	// CheckRedirect are not used: redirects are never followed, so that the token is not
@@ -76,7 +73,7 @@ type Client struct {
 	password  string
 	domain    string
 	userAgent string
-	logger    Logger
+	logger    *slog.Logger
 	loc       *time.Location
 	http      *retryablehttp.Client
 
@@ -156,6 +153,9 @@ func New(cfg Config) (*Client, error) {
 	if c.domain == "" {
 		c.domain = DefaultDomain
 	}
+	if c.logger == nil {
+		c.logger = slog.New(slog.DiscardHandler)
+	}
 	if c.loc == nil {
 		c.loc = time.UTC
 	}
@@ -210,9 +210,8 @@ func New(cfg Config) (*Client, error) {
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, attempt int) {
 			if attempt > 0 {
-				c.log(req.Context(), "warn", "retrying OpenSpecimen request", map[string]any{
-					"method": req.Method, "path": c.shortPath(req.URL.Path), "attempt": attempt + 1,
-				})
+				c.logger.WarnContext(req.Context(), "retrying OpenSpecimen request",
+					"method", req.Method, "path", c.shortPath(req.URL.Path), "attempt", attempt+1)
 			}
 		},
 	}
@@ -405,7 +404,7 @@ func (c *Client) doLogin(ctx context.Context) (token, loginName string, err erro
 	o := reqOpts{method: http.MethodPost, path: "/sessions", login: true, body: map[string]string{
 		"loginName": c.username, "password": c.password, "domainName": c.domain,
 	}}
-	c.log(ctx, "debug", "logging in to OpenSpecimen", map[string]any{"login_name": c.username, "domain": c.domain})
+	c.logger.DebugContext(ctx, "logging in to OpenSpecimen", "login_name", c.username, "domain", c.domain)
 	resp, err := c.send(ctx, o, "")
 	if err != nil {
 		return "", "", fmt.Errorf("logging in to OpenSpecimen as %q: %w", c.username, err)
@@ -446,15 +445,10 @@ func (c *Client) doLogin(ctx context.Context) (token, loginName string, err erro
 	if ans.LoginName == "" {
 		ans.LoginName = c.username
 	}
-	c.log(ctx, "info", "logged in to OpenSpecimen", map[string]any{"login_name": ans.LoginName})
+	c.logger.InfoContext(ctx, "logged in to OpenSpecimen", "login_name", ans.LoginName)
 	return ans.Token, ans.LoginName, nil
 }
 
-func (c *Client) log(ctx context.Context, level, msg string, fields map[string]any) {
-	if c.logger != nil {
-		c.logger.Log(ctx, level, msg, fields)
-	}
-}
 
 // sleepCtx sleeps for d or until ctx ends.
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -324,17 +325,29 @@ func (c *fakeClock) sleeps() []time.Duration {
 	return append([]time.Duration(nil), c.slept...)
 }
 
-// recLogger records log lines.
+// recLogger is a slog handler that records log lines as "LEVEL message key:value ...".
 type recLogger struct {
 	mu    sync.Mutex
 	lines []string
 }
 
-func (l *recLogger) Log(_ context.Context, level, msg string, fields map[string]any) {
+func (l *recLogger) Enabled(context.Context, slog.Level) bool { return true }
+
+func (l *recLogger) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", r.Level, r.Message)
+	r.Attrs(func(a slog.Attr) bool {
+		fmt.Fprintf(&b, " %s:%v", a.Key, a.Value)
+		return true
+	})
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.lines = append(l.lines, fmt.Sprintf("%s %s %v", level, msg, fields))
+	l.lines = append(l.lines, b.String())
+	return nil
 }
+
+func (l *recLogger) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *recLogger) WithGroup(string) slog.Handler      { return l }
 
 func (l *recLogger) all() string {
 	l.mu.Lock()
@@ -360,7 +373,7 @@ func newEnv(t *testing.T, mod func(*Config)) *testEnv {
 	lg := &recLogger{}
 	cfg := Config{
 		URL: testRoot + "/", Username: "alice", Password: "alice-password-secret",
-		HTTPClient: &http.Client{Transport: mt}, Logger: lg, UserAgent: "test-agent/1.0", MaxRetries: -1,
+		HTTPClient: &http.Client{Transport: mt}, Logger: slog.New(lg), UserAgent: "test-agent/1.0", MaxRetries: -1,
 	}
 	if mod != nil {
 		mod(&cfg)

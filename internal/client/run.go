@@ -130,8 +130,7 @@ func (c *Client) baseline(ctx context.Context, s *runStart) (baselineRunID int64
 			return newestID(runs), nil, nil
 		}
 		if s.opts.IfRunning == IfRunningAdopt && isOurs(running, s.loginName, s.args) {
-			c.log(ctx, "info", "adopting the run in progress of this user with the same args",
-				map[string]any{"job_id": s.jobID, "run_id": running.ID})
+			c.logger.InfoContext(ctx, "adopting the run in progress of this user with the same args", "job_id", s.jobID, "run_id", running.ID)
 			c.noteStarted(s.jobID, running.ID)
 			return 0, running, nil
 		}
@@ -164,7 +163,7 @@ func (c *Client) triggerOnce(ctx context.Context, s *runStart, baselineRunID int
 		s.firstSent = now
 	}
 	s.sentAt = append(s.sentAt, now)
-	c.log(ctx, "debug", "triggering job run", map[string]any{"job_id": s.jobID, "baseline_run_id": baselineRunID, "login_name": s.loginName})
+	c.logger.DebugContext(ctx, "triggering job run", "job_id", s.jobID, "baseline_run_id", baselineRunID, "login_name", s.loginName)
 	_, terr := c.TriggerRun(detached, s.jobID, s.args)
 	s.lastErr = terr
 	class := classify(terr)
@@ -172,15 +171,14 @@ func (c *Client) triggerOnce(ctx context.Context, s *runStart, baselineRunID int
 		return outcomeRefused, nil, fmt.Errorf("triggering job %d: %w", s.jobID, terr)
 	}
 	if terr != nil {
-		c.log(ctx, "warn", "job trigger got no clear answer: looking for the run it may have created",
-			map[string]any{"job_id": s.jobID, "error": terr.Error()})
+		c.logger.WarnContext(ctx, "job trigger got no clear answer: looking for the run it may have created", "job_id", s.jobID, "error", terr.Error())
 	}
 	mine, foreign, err := c.awaitRun(detached, s, baselineRunID)
 	switch {
 	case err != nil:
 		return outcomeUnclear, nil, s.notIdentified(fmt.Errorf("looking for the run: %w", err))
 	case mine != nil:
-		c.log(ctx, "info", "job run started", map[string]any{"job_id": s.jobID, "run_id": mine.ID, "trigger": len(s.sentAt)})
+		c.logger.InfoContext(ctx, "job run started", "job_id", s.jobID, "run_id", mine.ID, "trigger", len(s.sentAt))
 		c.noteStarted(s.jobID, mine.ID)
 		return outcomeFound, mine, nil
 	case foreign != nil:
@@ -199,8 +197,7 @@ func (c *Client) triggerOnce(ctx context.Context, s *runStart, baselineRunID int
 func (c *Client) afterMiss(ctx context.Context, s *runStart, o triggerOutcome, foreign *Run) error {
 	if o == outcomeBusy && s.busy < s.opts.MaxTriggers {
 		s.busy++
-		c.log(ctx, "warn", "the server refused the trigger as busy and no run appeared: triggering again",
-			map[string]any{"job_id": s.jobID, "busy": s.busy})
+		c.logger.WarnContext(ctx, "the server refused the trigger as busy and no run appeared: triggering again", "job_id", s.jobID, "busy", s.busy)
 	} else {
 		s.triggers++
 	}
@@ -211,12 +208,10 @@ func (c *Client) afterMiss(ctx context.Context, s *runStart, o triggerOutcome, f
 		return s.notIdentified(nil)
 	}
 	if o == outcomeLost {
-		c.log(ctx, "info", "another run of the job started first: the trigger was dropped",
-			map[string]any{"job_id": s.jobID, "running_run_id": foreign.ID, "run_by": foreign.RunByLogin()})
+		c.logger.InfoContext(ctx, "another run of the job started first: the trigger was dropped", "job_id", s.jobID, "running_run_id", foreign.ID, "run_by", foreign.RunByLogin())
 		return c.waitRunning(ctx, s, *foreign)
 	}
-	c.log(ctx, "warn", "no run appeared after the trigger: triggering again",
-		map[string]any{"job_id": s.jobID, "appear_timeout": s.opts.AppearTimeout.String()})
+	c.logger.WarnContext(ctx, "no run appeared after the trigger: triggering again", "job_id", s.jobID, "appear_timeout", s.opts.AppearTimeout.String())
 	return nil
 }
 
@@ -235,8 +230,7 @@ func (c *Client) waitRunning(ctx context.Context, s *runStart, run Run) error {
 	if s.opts.IfRunning == IfRunningFail && !c.startedHere(s.jobID, run.ID) {
 		return &JobRunningError{JobID: s.jobID, Run: run}
 	}
-	c.log(ctx, "info", "job already running: waiting for that run before triggering",
-		map[string]any{"job_id": s.jobID, "running_run_id": run.ID, "run_by": run.RunByLogin()})
+	c.logger.InfoContext(ctx, "job already running: waiting for that run before triggering", "job_id", s.jobID, "running_run_id", run.ID, "run_by", run.RunByLogin())
 	if _, err := c.WaitForRun(ctx, s.jobID, run.ID); err != nil {
 		return fmt.Errorf("waiting for run %d of job %d (started by %s) to finish before triggering: %w",
 			run.ID, s.jobID, orUnknown(run.RunByLogin()), err)

@@ -111,7 +111,7 @@ func (c *Client) do(ctx context.Context, o reqOpts) (*http.Response, error) {
 			return nil, &APIError{StatusCode: resp.StatusCode, Method: o.method, Path: o.path,
 				Message: "OpenSpecimen refused the API token: it is wrong, expired or revoked"}
 		}
-		c.log(ctx, "debug", "OpenSpecimen session refused (expired?): logging in again", map[string]any{"path": o.path})
+		c.logger.DebugContext(ctx, "OpenSpecimen session refused (expired?): logging in again", "path", o.path)
 		if err := c.login(ctx, tok); err != nil {
 			return nil, err
 		}
@@ -187,20 +187,18 @@ func (c *Client) send(ctx context.Context, o reqOpts, token string) (*http.Respo
 	}
 	start := c.now()
 	resp, err := c.http.Do(req)
-	fields := map[string]any{"method": o.method, "path": o.pathWithQuery(), "duration_ms": c.now().Sub(start).Milliseconds()}
+	fields := []any{"method", o.method, "path", o.pathWithQuery(), "duration_ms", c.now().Sub(start).Milliseconds()}
 	if err != nil {
 		if resp != nil && resp.Body != nil {
 			drainClose(resp.Body)
 		}
-		fields["error"] = err.Error()
-		c.log(ctx, "debug", "OpenSpecimen request failed", fields)
+		c.logger.DebugContext(ctx, "OpenSpecimen request failed", append(fields, "error", err.Error())...)
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, fmt.Errorf("%s %s: %w", o.method, o.path, cerr)
 		}
 		return nil, &transportError{Method: o.method, Path: o.path, Err: err}
 	}
-	fields["status"] = resp.StatusCode
-	c.log(ctx, "debug", "OpenSpecimen request", fields)
+	c.logger.DebugContext(ctx, "OpenSpecimen request", append(fields, "status", resp.StatusCode)...)
 	return resp, nil
 }
 

@@ -152,7 +152,7 @@ func (c *Client) planWait(ctx context.Context, jobID int64, run *Run, now time.T
 	p.origin = run.StartedAt.Time
 	ds, err := c.durations(ctx, jobID, run.ID)
 	if err != nil {
-		c.log(ctx, "debug", "cannot read past runs to predict the end of the run", map[string]any{"job_id": jobID, "error": err.Error()})
+		c.logger.DebugContext(ctx, "cannot read past runs to predict the end of the run", "job_id", jobID, "error", err.Error())
 		return p
 	}
 	if len(ds) == 0 {
@@ -171,11 +171,9 @@ func (c *Client) planWait(ctx context.Context, jobID int64, run *Run, now time.T
 	p.winStart, p.winEnd = p.origin.Add(lo-margin), p.origin.Add(hi+margin)
 	p.grid = max(c.waitPollDense, (hi-lo+2*margin)/8)
 	p.preGap = clampDur(median/preWindowParts, c.waitPollMin, preWindowMax)
-	c.log(ctx, "debug", "predicted end of the run", map[string]any{
-		"job_id": jobID, "run_id": run.ID, "median_ms": median.Milliseconds(), "runs": len(ds),
-		"predicted_end": p.end.Format(time.RFC3339Nano),
-		"window_start":  p.winStart.Format(time.RFC3339Nano), "window_end": p.winEnd.Format(time.RFC3339Nano),
-	})
+	c.logger.DebugContext(ctx, "predicted end of the run", "job_id", jobID, "run_id", run.ID, "median_ms", median.Milliseconds(), "runs", len(ds),
+		"predicted_end", p.end.Format(time.RFC3339Nano),
+		"window_start", p.winStart.Format(time.RFC3339Nano), "window_end", p.winEnd.Format(time.RFC3339Nano))
 	return p
 }
 
@@ -285,7 +283,7 @@ func (c *Client) pollRun(ctx context.Context, jobID, runID int64, call *waitCall
 			if failures++; failures > maxTransientFailures {
 				return last, fmt.Errorf("waiting for run %d of job %d: %d reads failed in a row: %w", runID, jobID, failures, err)
 			}
-			c.log(ctx, "debug", "reading the run failed: trying again", map[string]any{"job_id": jobID, "run_id": runID, "error": err.Error()})
+			c.logger.DebugContext(ctx, "reading the run failed: trying again", "job_id", jobID, "run_id", runID, "error", err.Error())
 		default:
 			return last, err
 		}

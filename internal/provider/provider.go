@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -21,7 +22,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 )
@@ -204,7 +204,7 @@ func (p *openSpecimenProvider) clientConfig(cfg *openSpecimenProviderModel, diag
 		InsecureSkipVerify: cfg.InsecureSkipVerify.ValueBool(),
 		MaxRetries:         -1,
 		UserAgent:          "terraform-provider-openspecimen/" + p.version,
-		Logger:             tflogLogger{},
+		Logger:             slog.New(tflogHandler{}),
 		Location:           time.UTC,
 	}
 	if !cfg.MaxRetries.IsNull() {
@@ -314,20 +314,4 @@ func stringOrEnv(v types.String, env string) string {
 		return v.ValueString()
 	}
 	return os.Getenv(env)
-}
-
-// tflogLogger routes the client's request log into Terraform's log (TF_LOG), where it belongs.
-type tflogLogger struct{}
-
-func (tflogLogger) Log(ctx context.Context, level, msg string, fields map[string]any) {
-	switch level {
-	case "trace":
-		tflog.Trace(ctx, msg, fields)
-	case "info":
-		tflog.Info(ctx, msg, fields)
-	case "warn":
-		tflog.Warn(ctx, msg, fields)
-	default:
-		tflog.Debug(ctx, msg, fields)
-	}
 }
