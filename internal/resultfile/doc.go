@@ -1,0 +1,12 @@
+// Package resultfile reads the output file of a finished job run: it checks the run, starts
+// the download, unzips the file when asked (saved-query jobs zip their CSV), hashes it, and
+// keeps it in memory or writes it atomically to a path. It knows nothing of Terraform: it
+// returns a *File or one of the error types of errors.go, which the provider turns into
+// diagnostics.
+//
+// Memory stays flat whatever the file's size when it is written to a path: the bytes are
+// streamed to a temporary file in the destination's folder, whose writeback starts as it
+// grows (on Linux), then synced and renamed over the destination, so that a reader never
+// sees a partial file. A file kept in memory is bounded by MaxContentBytes. A zip is spooled
+// to a temporary file first, because reading its directory needs random access.
+package resultfile

@@ -1,0 +1,107 @@
+package resultfile
+
+import (
+	"fmt"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
+)
+
+// RunError is a failure to read the run. client.IsNotFound(Err) tells a run that does not
+// exist, or that this user cannot see, from a failed request.
+type RunError struct {
+	Err error
+}
+
+func (e *RunError) Error() string { return "reading the run: " + e.Err.Error() }
+
+// Unwrap returns the client's error.
+func (e *RunError) Unwrap() error { return e.Err }
+
+// RunNotSucceededError is a run that is still IN_PROGRESS or ended FAILED: it has no
+// result file to read. Message is the run's message, "" when it has none.
+type RunNotSucceededError struct {
+	Status  client.RunStatus
+	Message string
+}
+
+func (e *RunNotSucceededError) Error() string {
+	if e.Message == "" {
+		return fmt.Sprintf("the run is %s", e.Status)
+	}
+	return fmt.Sprintf("the run is %s (%s)", e.Status, e.Message)
+}
+
+// NoFileError is a run without a file on the server: the job wrote none, or the file is
+// gone from the server's disk. Status and Message are the run's.
+type NoFileError struct {
+	Status  client.RunStatus
+	Message string
+	Err     error // the server's answer
+}
+
+func (e *NoFileError) Error() string { return "the run has no result file: " + e.Err.Error() }
+
+// Unwrap returns the server's answer.
+func (e *NoFileError) Unwrap() error { return e.Err }
+
+// DownloadError is a download that failed: refused or lost before any byte arrived, or,
+// with Midway, broken while the file was read into memory.
+type DownloadError struct {
+	Midway bool
+	Err    error
+}
+
+func (e *DownloadError) Error() string {
+	if e.Midway {
+		return "reading the result file: " + e.Err.Error()
+	}
+	return "downloading the result file: " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *DownloadError) Unwrap() error { return e.Err }
+
+// UnzipError is a zip from which the file asked for cannot be read. Filename is the zip's;
+// Err says why, and what to change in the request (unzip, entry).
+type UnzipError struct {
+	Filename string
+	Err      error
+}
+
+func (e *UnzipError) Error() string { return fmt.Sprintf("unzipping %s: %v", e.Filename, e.Err) }
+
+// Unwrap returns the cause.
+func (e *UnzipError) Unwrap() error { return e.Err }
+
+// EntryNeedsZipError is a request naming an entry for a file that is not a zip read with
+// unzip. Filename is the file's.
+type EntryNeedsZipError struct {
+	Filename string
+}
+
+func (e *EntryNeedsZipError) Error() string {
+	return fmt.Sprintf("an entry is asked for, but %s is not a zip read with unzip", e.Filename)
+}
+
+// WriteError is a failure to write the file to Path, including a download that broke
+// midway: Path then holds what it held before.
+type WriteError struct {
+	Path string
+	Err  error
+}
+
+func (e *WriteError) Error() string { return fmt.Sprintf("writing %s: %v", e.Path, e.Err) }
+
+// Unwrap returns the cause.
+func (e *WriteError) Unwrap() error { return e.Err }
+
+// TooLargeError is a file kept in memory that is larger than Limit bytes. Filename is the
+// file's (after unzipping).
+type TooLargeError struct {
+	Filename string
+	Limit    int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("%s is larger than %d bytes, too large to keep in memory", e.Filename, e.Limit)
+}

@@ -1,0 +1,35 @@
+package resultfile
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
+)
+
+func TestErrors(t *testing.T) {
+	cause := errors.New("cause")
+	for _, tc := range []struct {
+		err       error
+		want      string
+		unwrapped bool
+	}{
+		{&RunError{Err: cause}, "reading the run: cause", true},
+		{&RunNotSucceededError{Status: client.StatusInProgress}, "the run is IN_PROGRESS", false},
+		{&RunNotSucceededError{Status: client.StatusFailed, Message: "Query failed"}, "the run is FAILED (Query failed)", false},
+		{&NoFileError{Status: client.StatusSucceeded, Err: cause}, "the run has no result file: cause", true},
+		{&DownloadError{Err: cause}, "downloading the result file: cause", true},
+		{&DownloadError{Midway: true, Err: cause}, "reading the result file: cause", true},
+		{&UnzipError{Filename: "r.zip", Err: cause}, "unzipping r.zip: cause", true},
+		{&EntryNeedsZipError{Filename: "r.csv"}, "an entry is asked for, but r.csv is not a zip read with unzip", false},
+		{&WriteError{Path: "/out/r.csv", Err: cause}, "writing /out/r.csv: cause", true},
+		{&TooLargeError{Filename: "r.csv", Limit: 10}, "r.csv is larger than 10 bytes, too large to keep in memory", false},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("%T.Error() = %q, want %q", tc.err, got, tc.want)
+		}
+		if got := errors.Is(tc.err, cause); got != tc.unwrapped {
+			t.Errorf("errors.Is(%T, cause) = %v, want %v", tc.err, got, tc.unwrapped)
+		}
+	}
+}

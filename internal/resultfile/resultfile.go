@@ -1,0 +1,128 @@
+package resultfile
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"io"
+	"mime"
+	"path/filepath"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
+)
+
+// MaxContentBytes bounds a file kept in memory. Larger files belong on disk, through
+// Request.OutputPath, where memory stays flat whatever their size.
+const MaxContentBytes = 64 << 20
+
+// Source is what Fetch needs of the server; *client.Client is one.
+type Source interface {
+	GetRun(ctx context.Context, jobID, runID int64) (*client.Run, error)
+	OpenResultFile(ctx context.Context, jobID, runID int64) (*client.ResultFile, error)
+}
+
+// Request names the file to read and where it goes.
+type Request struct {
+	JobID, RunID int64
+	Unzip        bool   // read the file inside a zip rather than the zip
+	Entry        string // with Unzip, the zip entry to read; "": the zip's only file
+	OutputPath   string // write the file there; "": keep it in memory
+}
+
+// File is the file read: after unzipping, when it was unzipped.
+type File struct {
+	Filename    string
+	ContentType string
+	Size        int64
+	SHA256      string // hex
+	Content     []byte // nil when written to Request.OutputPath, else not nil, even when empty
+}
+
+// Fetch reads the result file of a run that succeeded, as req asks. Its error is always
+// one of *RunError, *RunNotSucceededError, *NoFileError, *DownloadError, *UnzipError,
+// *EntryNeedsZipError, *WriteError and *TooLargeError, returned as is, not wrapped.
+func Fetch(ctx context.Context, src Source, req Request) (*File, error) {
+	run, err := src.GetRun(ctx, req.JobID, req.RunID)
+	if err != nil {
+		return nil, &RunError{Err: err}
+	}
+	if run.Status == client.StatusInProgress || run.Status == client.StatusFailed {
+		return nil, &RunNotSucceededError{Status: run.Status, Message: run.MessageText()}
+	}
+	rf, err := src.OpenResultFile(ctx, req.JobID, req.RunID)
+	if err != nil {
+		if client.IsCode(err, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE") ||
+			client.IsCode(err, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND") {
+			return nil, &NoFileError{Status: run.Status, Message: run.MessageText(), Err: err}
+		}
+		return nil, &DownloadError{Err: err}
+	}
+	defer rf.Body.Close()
+	return read(rf, req)
+}
+
+// read unzips the download if asked, then writes it to req.OutputPath or keeps it, hashing
+// it on the way.
+func read(rf *client.ResultFile, req Request) (*File, error) {
+	f := &File{Filename: rf.Filename, ContentType: rf.ContentType}
+	body := bufio.NewReader(rf.Body)
+	var src io.Reader = body
+	switch {
+	case req.Unzip && isZip(rf.Filename, body):
+		entry, err := openEntry(body, req.Entry)
+		if err != nil {
+			return nil, &UnzipError{Filename: rf.Filename, Err: err}
+		}
+		defer entry.Close()
+		src = entry
+		f.Filename = filepath.Base(entry.name)
+		f.ContentType = typeByName(f.Filename)
+	case req.Entry != "":
+		return nil, &EntryNeedsZipError{Filename: rf.Filename}
+	}
+
+	h := sha256.New()
+	var err error
+	if req.OutputPath != "" {
+		f.Size, err = writeAtomically(req.OutputPath, src, h)
+		if err != nil {
+			return nil, &WriteError{Path: req.OutputPath, Err: err}
+		}
+	} else {
+		f.Content, err = readBounded(src, h, f.Filename)
+		if err != nil {
+			return nil, err
+		}
+		f.Size = int64(len(f.Content))
+	}
+	f.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return f, nil
+}
+
+// typeByName is the media type of a file unzipped, by its extension.
+func typeByName(name string) string {
+	if t := mime.TypeByExtension(filepath.Ext(name)); t != "" {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+// readBounded reads r into memory, and h, up to MaxContentBytes. An empty r gives an empty
+// slice, not nil.
+func readBounded(r io.Reader, h hash.Hash, filename string) ([]byte, error) {
+	var buf bytes.Buffer
+	n, err := io.Copy(&buf, io.LimitReader(io.TeeReader(r, h), MaxContentBytes+1))
+	if err != nil {
+		return nil, &DownloadError{Midway: true, Err: err}
+	}
+	if n > MaxContentBytes {
+		return nil, &TooLargeError{Filename: filename, Limit: MaxContentBytes}
+	}
+	if buf.Len() == 0 {
+		return []byte{}, nil
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,310 @@
+package resultfile
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
+)
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// zipOf zips the files, name then content, in that order. A name ending in "/" is a folder.
+func zipOf(t *testing.T, namesAndContents ...string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for i := 0; i+1 < len(namesAndContents); i += 2 {
+		w, err := zw.Create(namesAndContents[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(w, namesAndContents[i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// fakeSource answers one run and its file, or the errors set.
+type fakeSource struct {
+	run      client.Run
+	runErr   error
+	filename string
+	body     io.Reader
+	fileErr  error
+	closed   bool // the file's body was closed
+}
+
+func (s *fakeSource) GetRun(context.Context, int64, int64) (*client.Run, error) {
+	if s.runErr != nil {
+		return nil, s.runErr
+	}
+	run := s.run
+	if run.Status == "" {
+		run.Status = client.StatusSucceeded
+	}
+	return &run, nil
+}
+
+func (s *fakeSource) OpenResultFile(context.Context, int64, int64) (*client.ResultFile, error) {
+	if s.fileErr != nil {
+		return nil, s.fileErr
+	}
+	return &client.ResultFile{Filename: s.filename, ContentType: "application/x-served", Length: -1,
+		Body: closeRecorder{s.body, &s.closed}}, nil
+}
+
+type closeRecorder struct {
+	io.Reader
+	closed *bool
+}
+
+func (c closeRecorder) Close() error { *c.closed = true; return nil }
+
+func TestFetch_inMemory(t *testing.T) {
+	blob := []byte{0xff, 0x00, 0xfe, 0x01}
+	for name, tc := range map[string]struct {
+		filename string
+		body     []byte
+		unzip    bool
+		entry    string
+		want     File
+	}{
+		"plain":  {"old.csv", []byte("x\n"), true, "", File{Filename: "old.csv", ContentType: "application/x-served", Content: []byte("x\n")}},
+		"empty":  {"none.csv", nil, true, "", File{Filename: "none.csv", ContentType: "application/x-served", Content: []byte{}}},
+		"binary": {"blob.bin", blob, true, "", File{Filename: "blob.bin", ContentType: "application/x-served", Content: blob}},
+		"zip, one entry": {"s.csv.zip", zipOf(t, "dir/s.csv", "id\n12\n"), true, "",
+			File{Filename: "s.csv", ContentType: "text/csv; charset=utf-8", Content: []byte("id\n12\n")}},
+		"zip, named entry": {"multi.zip", zipOf(t, "a.csv", "A", "b.csv", "B"), true, "b.csv",
+			File{Filename: "b.csv", ContentType: "text/csv; charset=utf-8", Content: []byte("B")}},
+		"zip by its bytes": {"export", zipOf(t, "data", "D"), true, "",
+			File{Filename: "data", ContentType: "application/octet-stream", Content: []byte("D")}},
+		"zip, kept": {"k.zip", zipOf(t, "a.csv", "A"), false, "",
+			File{Filename: "k.zip", ContentType: "application/x-served", Content: zipOf(t, "a.csv", "A")}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := &fakeSource{filename: tc.filename, body: bytes.NewReader(tc.body)}
+			got, err := Fetch(t.Context(), src, Request{JobID: 1, RunID: 2, Unzip: tc.unzip, Entry: tc.entry})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.want.Size, tc.want.SHA256 = int64(len(tc.want.Content)), sha256Hex(tc.want.Content)
+			if got.Filename != tc.want.Filename || got.ContentType != tc.want.ContentType || got.Size != tc.want.Size ||
+				got.SHA256 != tc.want.SHA256 || !bytes.Equal(got.Content, tc.want.Content) || got.Content == nil {
+				t.Errorf("Fetch = %+v, want %+v", got, tc.want)
+			}
+			if !src.closed {
+				t.Error("the download's body was not closed")
+			}
+		})
+	}
+}
+
+// A file written to disk lands whole, with mode 0644, in folders created for it, and is
+// not kept in memory; its size and hash are those of the bytes written.
+func TestFetch_outputPath(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "nested", "folder", "specimens.csv")
+	want := []byte("id\n12\n")
+	src := &fakeSource{filename: "specimens.csv.zip", body: bytes.NewReader(zipOf(t, "specimens.csv", string(want)))}
+	got, err := Fetch(t.Context(), src, Request{JobID: 1, RunID: 12, Unzip: true, OutputPath: dest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Content != nil || got.Size != int64(len(want)) || got.SHA256 != sha256Hex(want) || got.Filename != "specimens.csv" {
+		t.Errorf("Fetch = %+v, want size %d, sha256 %s and no content", got, len(want), sha256Hex(want))
+	}
+	if b, err := os.ReadFile(dest); err != nil || !bytes.Equal(b, want) {
+		t.Errorf("%s holds %q (%v), want %q", dest, b, err, want)
+	}
+	if fi, err := os.Stat(dest); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("%s: %v, %v; want mode 0644", dest, fi.Mode(), err)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(dest)); len(entries) != 1 {
+		t.Errorf("%s holds %d entries, want only the file", filepath.Dir(dest), len(entries))
+	}
+}
+
+// errorOf runs Fetch, which must fail, and answers its error.
+func errorOf(t *testing.T, src Source, req Request) error {
+	t.Helper()
+	f, err := Fetch(t.Context(), src, req)
+	if err == nil {
+		t.Fatalf("Fetch = %+v, want an error", f)
+	}
+	return err
+}
+
+func TestFetch_runErrors(t *testing.T) {
+	notFound := &client.APIError{StatusCode: 400, Code: client.CodeRunNotFound, Message: "no such run"}
+	err := errorOf(t, &fakeSource{runErr: notFound}, Request{JobID: 1, RunID: 9})
+	if re, ok := err.(*RunError); !ok || !client.IsNotFound(err) || re.Err != notFound {
+		t.Errorf("unknown run: %#v, want a *RunError holding the client's not-found", err)
+	}
+
+	for _, st := range []client.RunStatus{client.StatusInProgress, client.StatusFailed} {
+		msg := "Query failed"
+		err := errorOf(t, &fakeSource{run: client.Run{Status: st, Message: &msg}}, Request{JobID: 1, RunID: 9})
+		if ns, ok := err.(*RunNotSucceededError); !ok || ns.Status != st || ns.Message != msg {
+			t.Errorf("%s run: %#v, want a *RunNotSucceededError", st, err)
+		}
+	}
+
+	for _, code := range []string{"SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE", "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND"} {
+		msg := "Done"
+		answer := &client.APIError{StatusCode: 400, Code: code}
+		err := errorOf(t, &fakeSource{run: client.Run{Message: &msg}, fileErr: answer}, Request{JobID: 1, RunID: 9})
+		if nf, ok := err.(*NoFileError); !ok || nf.Status != client.StatusSucceeded || nf.Message != msg || !errors.Is(err, answer) {
+			t.Errorf("%s: %#v, want a *NoFileError", code, err)
+		}
+	}
+
+	refused := errors.New("connection refused")
+	err = errorOf(t, &fakeSource{fileErr: refused}, Request{JobID: 1, RunID: 9})
+	if de, ok := err.(*DownloadError); !ok || de.Midway || !errors.Is(err, refused) {
+		t.Errorf("refused download: %#v, want a *DownloadError not Midway", err)
+	}
+}
+
+// failingReader yields n bytes of 'x', then fails.
+type failingReader struct{ n int }
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, errors.New("connection reset")
+	}
+	m := min(len(p), r.n)
+	for i := range p[:m] {
+		p[i] = 'x'
+	}
+	r.n -= m
+	return m, nil
+}
+
+func TestFetch_fileErrors(t *testing.T) {
+	for name, tc := range map[string]struct {
+		filename string
+		body     io.Reader
+		req      Request
+		check    func(error) bool
+	}{
+		"several entries, no entry": {"multi.zip", bytes.NewReader(zipOf(t, "b.csv", "B", "a.csv", "A")), Request{Unzip: true},
+			unzipErr("multi.zip", `the zip holds 2 files ("a.csv", "b.csv"); set entry to the one to read`)},
+		"empty zip": {"e.zip", bytes.NewReader(zipOf(t, "folder/", "")), Request{Unzip: true},
+			unzipErr("e.zip", "the zip is empty; set unzip = false to read the zip itself")},
+		"invalid zip": {"bad.zip", strings.NewReader("not a zip"), Request{Unzip: true},
+			unzipErr("bad.zip", "it is not a valid zip (zip: not a valid zip file); set unzip = false to read it as it is")},
+		"missing entry": {"multi.zip", bytes.NewReader(zipOf(t, "a.csv", "A")), Request{Unzip: true, Entry: "c.csv"},
+			unzipErr("multi.zip", `the zip has no entry "c.csv"; its entries are "a.csv"`)},
+		"entry, not a zip": {"old.csv", strings.NewReader("x\n"), Request{Unzip: true, Entry: "x.csv"},
+			func(err error) bool { e, ok := err.(*EntryNeedsZipError); return ok && e.Filename == "old.csv" }},
+		"entry, unzip false": {"k.zip", bytes.NewReader(zipOf(t, "a.csv", "A")), Request{Entry: "a.csv"},
+			func(err error) bool { e, ok := err.(*EntryNeedsZipError); return ok && e.Filename == "k.zip" }},
+		"too large": {"big.csv", io.LimitReader(zeroReader{}, MaxContentBytes+1), Request{},
+			func(err error) bool {
+				e, ok := err.(*TooLargeError)
+				return ok && e.Filename == "big.csv" && e.Limit == 64<<20
+			}},
+		"broken in memory": {"r.csv", &failingReader{n: 1000}, Request{},
+			func(err error) bool { e, ok := err.(*DownloadError); return ok && e.Midway }},
+		"broken while spooling a zip": {"r.zip", &failingReader{n: 1000}, Request{Unzip: true},
+			unzipErr("r.zip", "download failed: connection reset")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := errorOf(t, &fakeSource{filename: tc.filename, body: tc.body}, tc.req); !tc.check(err) {
+				t.Errorf("Fetch: %#v (%v)", err, err)
+			}
+		})
+	}
+}
+
+// zeroReader is an endless stream of zero bytes.
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+func unzipErr(filename, msg string) func(error) bool {
+	return func(err error) bool {
+		e, ok := err.(*UnzipError)
+		return ok && e.Filename == filename && e.Err.Error() == msg
+	}
+}
+
+// A download that breaks midway leaves no file at the output path.
+func TestFetch_brokenDownloadToPath(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "out.csv")
+	err := errorOf(t, &fakeSource{filename: "r.csv", body: &failingReader{n: 1000}}, Request{OutputPath: dest})
+	if e, ok := err.(*WriteError); !ok || e.Path != dest || !strings.Contains(e.Err.Error(), "connection reset") {
+		t.Errorf("Fetch: %#v, want a *WriteError with the read error", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(dest)); len(entries) != 0 {
+		t.Errorf("%d entries left after a broken download, want none", len(entries))
+	}
+}
+
+// Through the client and the mock server: a run in progress has no file yet; once the
+// clock ends it, its zip is read and unzipped; a run of a job that writes nothing has no
+// file; an unknown run is the client's not-found.
+func TestFetch_mockServer(t *testing.T) {
+	clock := mockserver.NewManualClock(time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC))
+	finished := time.Date(2024, 4, 1, 8, 0, 0, 0, time.UTC)
+	s, err := mockserver.New(mockserver.Config{
+		Clock: clock,
+		Jobs: []mockserver.JobConfig{
+			{ID: 1, Duration: mockserver.Duration(time.Minute),
+				Result: &mockserver.ResultConfig{Filename: "export_${run_id}.csv", Content: "id,args\n${run_id},${args}\n", Zip: true}},
+			{ID: 2},
+		},
+		Runs: []mockserver.RunConfig{{ID: 5, JobID: 2, Status: "SUCCEEDED", StartedAt: &finished, FinishedAt: &finished}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	c, err := client.New(client.Config{URL: s.URL(), Username: "admin", Password: "Admin@123", MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := s.StartRunAs("admin", 1, "nightly")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := Request{JobID: 1, RunID: run.ID, Unzip: true}
+
+	if e, ok := errorOf(t, c, req).(*RunNotSucceededError); !ok || e.Status != client.StatusInProgress {
+		t.Fatalf("run in progress: %#v, want a *RunNotSucceededError IN_PROGRESS", e)
+	}
+	clock.Advance(time.Minute)
+	f, err := Fetch(t.Context(), c, req)
+	want := fmt.Sprintf("id,args\n%d,nightly\n", run.ID)
+	if err != nil || string(f.Content) != want || f.Filename != fmt.Sprintf("export_%d.csv", run.ID) || f.SHA256 != sha256Hex([]byte(want)) {
+		t.Fatalf("finished run: %+v, %v; want %q", f, err, want)
+	}
+	if _, ok := errorOf(t, c, Request{JobID: 2, RunID: 5, Unzip: true}).(*NoFileError); !ok {
+		t.Error("a run of a job without result: want a *NoFileError")
+	}
+	if err := errorOf(t, c, Request{JobID: 1, RunID: 999}); !client.IsNotFound(err) {
+		t.Errorf("unknown run: %v, want the client's not-found", err)
+	}
+}
