@@ -11,15 +11,18 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/resultfile"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 )
 
@@ -209,47 +212,50 @@ func TestAccJobRunResultFile_errors(t *testing.T) {
 	}
 }
 
-// failingReader yields n bytes of 'x', then fails.
-type failingReader struct{ n int }
-
-func (r *failingReader) Read(p []byte) (int, error) {
-	if r.n == 0 {
-		return 0, errors.New("connection reset")
-	}
-	m := min(len(p), r.n)
-	for i := range p[:m] {
-		p[i] = 'x'
-	}
-	r.n -= m
-	return m, nil
-}
-
-// A file larger than several writeback chunks arrives whole, with its hash; a download that
-// breaks midway leaves the previous file as it was and no temporary file.
-func TestWriteAtomically(t *testing.T) {
-	dir := t.TempDir()
-	dest := filepath.Join(dir, "out.csv")
-	want := bytes.Repeat([]byte("row,run_id,value\n"), 3*writebackChunk/17+5)
-	h := sha256.New()
-	n, err := writeAtomically(dest, bytes.NewReader(want), h)
-	if err != nil || n != int64(len(want)) {
-		t.Fatalf("writeAtomically = %d, %v; want %d bytes", n, err, len(want))
-	}
-	if got, err := os.ReadFile(dest); err != nil || !bytes.Equal(got, want) {
-		t.Fatalf("%s holds %d bytes (%v), want the %d written", dest, len(got), err, len(want))
-	}
-	if got := hexSum(h); got != sha256Hex(want) {
-		t.Errorf("sha256 = %s, want %s", got, sha256Hex(want))
-	}
-
-	_, err = writeAtomically(dest, &failingReader{n: writebackChunk + 12345}, sha256.New())
-	if err == nil || !strings.Contains(err.Error(), "connection reset") {
-		t.Fatalf("writeAtomically with a broken download = %v, want the read error", err)
-	}
-	if got, _ := os.ReadFile(dest); !bytes.Equal(got, want) {
-		t.Errorf("a broken download changed %s (%d bytes)", dest, len(got))
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("%s holds %d entries after a broken download, want only out.csv", dir, len(entries))
+// Every error of resultfile.Fetch has its own diagnostic, on the attribute to change; the
+// acceptance tests above reach most of them through the CLI, this checks all, word for word.
+func TestResultFileDiagnostic(t *testing.T) {
+	req := resultfile.Request{JobID: 4, RunID: 21, OutputPath: "/out/r.csv"}
+	cause := errors.New("connection reset")
+	notFound := &client.APIError{StatusCode: 400, Code: client.CodeRunNotFound, Message: "no run"}
+	for _, tc := range []struct {
+		err  error
+		want diag.Diagnostic
+	}{
+		{&resultfile.RunError{Err: notFound}, diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run not found",
+			"Run 21 of job 4 does not exist in OpenSpecimen, or this user cannot see it. Check job_id and run_id.")},
+		{&resultfile.RunError{Err: cause}, diag.NewErrorDiagnostic("Cannot read job run",
+			"Reading run 21 of job 4 failed: connection reset")},
+		{&resultfile.RunNotSucceededError{Status: client.StatusInProgress}, diag.NewAttributeErrorDiagnostic(path.Root("run_id"),
+			"Job run still in progress", "Run 21 of job 4 is still IN_PROGRESS and has no result file yet. Make this data source "+
+				"depend on the openspecimen_job_run resource (use its run_id) so that it is read after the run has finished.")},
+		{&resultfile.RunNotSucceededError{Status: client.StatusFailed}, diag.NewAttributeErrorDiagnostic(path.Root("run_id"),
+			"Job run failed", "Run 21 of job 4 ended FAILED (no message) and has no result file to read. Fix the job in "+
+				"OpenSpecimen and run it again.")},
+		{&resultfile.NoFileError{Status: client.StatusSucceeded, Err: cause}, diag.NewAttributeErrorDiagnostic(path.Root("run_id"),
+			"No result file", "Run 21 of job 4 (SUCCEEDED) has no result file on the server: the job wrote none. Only jobs "+
+				"that write output, such as saved-query exports, have one.")},
+		{&resultfile.NoFileError{Status: client.StatusSucceeded, Message: "Gone", Err: cause}, diag.NewAttributeErrorDiagnostic(
+			path.Root("run_id"), "No result file", "Run 21 of job 4 (SUCCEEDED) has no result file on the server: Gone. Only "+
+				"jobs that write output, such as saved-query exports, have one.")},
+		{&resultfile.DownloadError{Err: cause}, diag.NewErrorDiagnostic("Cannot download result file",
+			"Downloading the result file of run 21 of job 4 failed: connection reset")},
+		{&resultfile.DownloadError{Midway: true, Err: cause}, diag.NewErrorDiagnostic("Cannot download result file",
+			"Reading the result file of run 21 of job 4 failed: connection reset")},
+		{&resultfile.UnzipError{Filename: "r.zip", Err: cause}, diag.NewAttributeErrorDiagnostic(path.Root("entry"),
+			"Cannot unzip result file", "The result file r.zip of run 21 of job 4: connection reset")},
+		{&resultfile.EntryNeedsZipError{Filename: "r.csv"}, diag.NewAttributeErrorDiagnostic(path.Root("entry"),
+			"entry needs a zip", "entry is set, but the result file r.csv of run 21 of job 4 is not a zip read with unzip = true. "+
+				"Remove entry.")},
+		{&resultfile.WriteError{Path: "/out/r.csv", Err: cause}, diag.NewAttributeErrorDiagnostic(path.Root("output_path"),
+			"Cannot write result file", "Writing the result file of run 21 of job 4 to /out/r.csv failed: connection reset. "+
+				"Choose a path in a writable folder.")},
+		{&resultfile.TooLargeError{Filename: "r.csv", Limit: resultfile.MaxContentBytes}, diag.NewErrorDiagnostic(
+			"Result file too large for state", "The result file r.csv of run 21 of job 4 is larger than 64 MiB. Set "+
+				"output_path to write it to disk instead.")},
+	} {
+		if got := resultFileDiagnostic(tc.err, req); !got.Equal(tc.want) {
+			t.Errorf("%T %v:\n got %s: %s\nwant %s: %s", tc.err, tc.err, got.Summary(), got.Detail(), tc.want.Summary(), tc.want.Detail())
+		}
 	}
 }

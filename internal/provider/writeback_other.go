@@ -1,8 +1,0 @@
-//go:build !linux
-
-package provider
-
-import "os"
-
-// startWriteback has no portable equivalent: the final fsync does all the work.
-func startWriteback(*os.File, int64, int64) {}
