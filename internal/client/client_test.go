@@ -195,7 +195,7 @@ func TestReloginStill401(t *testing.T) {
 
 func TestOneLoginForConcurrentCallers(t *testing.T) {
 	e := newEnv(t, nil)
-	e.fs.loginDelay = 20 * time.Millisecond
+	e.fs.loginGate = make(chan struct{}) // the login is in flight while the callers come
 	var wg sync.WaitGroup
 	var failed atomic.Int32
 	for i := 0; i < 100; i++ {
@@ -207,6 +207,7 @@ func TestOneLoginForConcurrentCallers(t *testing.T) {
 			}
 		}()
 	}
+	close(e.fs.loginGate)
 	wg.Wait()
 	if failed.Load() != 0 || e.fs.count(&e.fs.logins) != 1 {
 		t.Fatalf("failed %d, logins %d (want 0, 1)", failed.Load(), e.fs.logins)
@@ -230,12 +231,13 @@ func TestOneLoginForConcurrentCallers(t *testing.T) {
 
 func TestLoginWaiterCancelled(t *testing.T) {
 	e := newEnv(t, nil)
-	e.fs.loginDelay = 50 * time.Millisecond
+	e.fs.loginGate = make(chan struct{}) // the login is still in flight when its caller gives up
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if err := e.c.Login(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
+	close(e.fs.loginGate)
 	// The detached login still completes for the next caller.
 	if err := e.c.Login(t.Context()); err != nil {
 		t.Fatal(err)

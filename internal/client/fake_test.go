@@ -31,7 +31,7 @@ type fakeServer struct {
 	users      map[string]string
 	resetUsers map[string]bool
 	logins     int
-	loginDelay time.Duration
+	loginGate  chan struct{} // when set, logins wait until it is closed
 	loginFail  int // answer 500 to that many logins first
 	deletes    int
 	// currentUserGets counts GET /users/current-user.
@@ -253,14 +253,14 @@ func (f *fakeServer) login(req *http.Request) (*http.Response, error) {
 	f.mu.Lock()
 	f.logins++
 	n := f.logins
-	delay := f.loginDelay
+	gate := f.loginGate
 	fail := f.loginFail > 0
 	if fail {
 		f.loginFail--
 	}
 	f.mu.Unlock()
-	if delay > 0 {
-		time.Sleep(delay)
+	if gate != nil {
+		<-gate
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
