@@ -449,7 +449,6 @@ func (c *Client) doLogin(ctx context.Context) (token, loginName string, err erro
 	return ans.Token, ans.LoginName, nil
 }
 
-
 // sleepCtx sleeps for d or until ctx ends.
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {

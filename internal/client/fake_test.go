@@ -32,7 +32,7 @@ type fakeServer struct {
 	resetUsers map[string]bool
 	logins     int
 	loginGate  chan struct{} // when set, logins wait until it is closed
-	loginFail  int // answer 500 to that many logins first
+	loginFail  int           // answer 500 to that many logins first
 	deletes    int
 	// currentUserGets counts GET /users/current-user.
 	currentUserGets int

@@ -44,7 +44,8 @@ func newCLITest(t *testing.T, s *mockserver.Server, body string) *cliTest {
 		t.Skip("set TF_ACC=1 and TF_ACC_TERRAFORM_PATH to run acceptance tests")
 	}
 	providerBuild.Do(func() {
-		providerBuildDir, providerBuildErr = os.MkdirTemp("", "tfprovider-openspecimen-")
+		// Shared by every test of the binary, so not a test's TempDir; the OS's temp cleaner removes it.
+		providerBuildDir, providerBuildErr = os.MkdirTemp("", "tfprovider-openspecimen-") //nolint:usetesting // see above
 		if providerBuildErr != nil {
 			return
 		}
@@ -190,7 +191,9 @@ func TestAccJobRun_interruptedApply(t *testing.T) {
 	if err := apply.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	<-exited
+	if err := <-exited; err != nil { // the state and the server are what count, not the exit status
+		t.Logf("the interrupted apply exited: %v", err)
+	}
 	if n := c.checkOneRunOrNone(ctx, s, jobSlow, out.String()); n != 1 {
 		t.Fatalf("the server has %d runs, want the interrupted one:\n%s", n, out.String())
 	}
