@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/sync/singleflight"
 )
 
 // Defaults of Config and of the timing knobs.
@@ -75,13 +77,18 @@ type Client struct {
 	userAgent string
 	logger    *slog.Logger
 	loc       *time.Location
-	http      *retryablehttp.Client
 
-	mu          sync.Mutex // guards session, loginName, loginFlight and loginErr
-	session     string     // session token from POST /sessions
-	loginName   string     // known login name: from the login, or GET /users/current-user with a token
-	loginFlight *loginCall // in-flight login, shared
-	loginErr    error      // permanent login failure (refused credentials), not retried
+	// One retrying HTTP client per request policy (see send).
+	reads   *retryablehttp.Client // idempotent reads: retried on no answer, 429 and 5xx
+	streams *retryablehttp.Client // reads whose body is streamed: the timeout bounds each pause
+	logins  *retryablehttp.Client // POST /sessions: see retryLogin
+	once    *retryablehttp.Client // the trigger: never retried
+
+	mu          sync.Mutex         // guards session, loginName and loginErr
+	session     string             // session token from POST /sessions
+	loginName   string             // known login name: from the login, or GET /users/current-user with a token
+	loginErr    error              // permanent login failure (refused credentials), not retried
+	loginFlight singleflight.Group // shares one login among concurrent callers
 
 	startMu  sync.Mutex              // guards starting and started
 	starting map[int64]chan struct{} // per job: held by the StartRun identifying its run
@@ -106,41 +113,27 @@ type Client struct {
 // runKey names one run of one job.
 type runKey struct{ jobID, runID int64 }
 
-type loginCall struct {
-	done chan struct{}
-	err  error
-}
-
 // New checks cfg and returns a client. It does not touch the network: a login, if any,
 // happens on first use (or with Login).
 func New(cfg Config) (*Client, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	u, _ := url.Parse(strings.TrimSpace(cfg.URL)) // checked
-
-	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify} //nolint:gosec // explicit opt-in
-	if len(cfg.CACertPEM) > 0 {
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(cfg.CACertPEM) {
-			return nil, &ConfigError{Field: FieldCACert, Problem: "the CA certificate bundle holds no valid PEM certificate"}
-		}
-		tlsCfg.RootCAs = pool
+	base, err := baseTransport(cfg)
+	if err != nil {
+		return nil, err
 	}
-
+	u, _ := url.Parse(strings.TrimSpace(cfg.URL)) // checked
 	c := &Client{
 		root:          strings.TrimRight(u.String(), "/"),
 		rootPath:      strings.TrimRight(u.Path, "/"),
 		token:         cfg.Token,
 		username:      cfg.Username,
 		password:      cfg.Password,
-		domain:        cfg.Domain,
+		domain:        cmp.Or(cfg.Domain, DefaultDomain),
 		userAgent:     cfg.UserAgent,
 		logger:        cfg.Logger,
-		loc:           cfg.Location,
+		loc:           cmp.Or(cfg.Location, time.UTC),
 		now:           time.Now,
 		sleep:         sleepCtx,
 		appearPollMin: 50 * time.Millisecond,
@@ -150,62 +143,89 @@ func New(cfg Config) (*Client, error) {
 		waitPollDense: 50 * time.Millisecond,
 		retryAfterMax: 30 * time.Second,
 	}
-	if c.domain == "" {
-		c.domain = DefaultDomain
-	}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
-	if c.loc == nil {
-		c.loc = time.UTC
-	}
-	timeout := cfg.RequestTimeout
-	if timeout == 0 {
-		timeout = DefaultRequestTimeout
-	}
+	timeout := cmp.Or(cfg.RequestTimeout, DefaultRequestTimeout)
 	maxRetries := cfg.MaxRetries
 	if maxRetries < 0 {
 		maxRetries = DefaultMaxRetries
 	}
+	var jar http.CookieJar
+	if cfg.HTTPClient != nil {
+		jar = cfg.HTTPClient.Jar
+	}
+	whole := &timeoutTransport{base: base, timeout: timeout}
+	idle := &timeoutTransport{base: base, timeout: timeout, idle: true}
+	c.reads = c.retryingClient(whole, jar, maxRetries, retryRead)
+	c.streams = c.retryingClient(idle, jar, maxRetries, retryRead)
+	c.logins = c.retryingClient(whole, jar, maxRetries, retryLogin)
+	c.once = c.retryingClient(whole, jar, 0, retryNever)
+	return c, nil
+}
 
-	tt := &timeoutTransport{timeout: timeout}
-	hc := &http.Client{
-		Transport: tt,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse // answered as an error naming the Location
-		},
+// baseTransport answers the transport under every request: net/http's default with the TLS
+// settings of cfg; or cfg.HTTPClient's, read at each request (so that a test may activate
+// httpmock on it after New), given those settings when it is an *http.Transport and cfg has any.
+func baseTransport(cfg Config) (func() http.RoundTripper, error) {
+	tlsCfg, err := tlsConfig(cfg)
+	if err != nil {
+		return nil, err
 	}
-	wantTLS := len(cfg.CACertPEM) > 0 || cfg.InsecureSkipVerify
-	switch base := cfg.HTTPClient; base {
-	case nil:
-		tr := defaultTransport()
-		tr.TLSClientConfig = tlsCfg
-		tt.base = func() http.RoundTripper { return tr }
-	default:
-		hc.Jar = base.Jar
-		if t, ok := base.Transport.(*http.Transport); (ok || base.Transport == nil) && wantTLS {
-			tr := defaultTransport()
-			if t != nil {
-				tr = t.Clone()
-			}
+	hc := cfg.HTTPClient
+	if hc != nil {
+		t, isHTTP := hc.Transport.(*http.Transport)
+		wantTLS := len(cfg.CACertPEM) > 0 || cfg.InsecureSkipVerify
+		if !wantTLS || hc.Transport != nil && !isHTTP {
+			return func() http.RoundTripper {
+				if hc.Transport != nil {
+					return hc.Transport
+				}
+				return http.DefaultTransport
+			}, nil
+		}
+		if t != nil {
+			tr := t.Clone()
 			tr.TLSClientConfig = tlsCfg
-			tt.base = func() http.RoundTripper { return tr }
-			break
-		}
-		tt.base = func() http.RoundTripper {
-			if base.Transport != nil {
-				return base.Transport
-			}
-			return http.DefaultTransport
+			return func() http.RoundTripper { return tr }, nil
 		}
 	}
-	c.http = &retryablehttp.Client{
-		HTTPClient:   hc,
-		Logger:       nil, // retryablehttp's own lines go through the hooks below
+	tr := defaultTransport()
+	tr.TLSClientConfig = tlsCfg
+	return func() http.RoundTripper { return tr }, nil
+}
+
+// tlsConfig answers the TLS settings of cfg: its CA bundle beside the system's roots, and
+// verification turned off only when asked.
+func tlsConfig(cfg Config) (*tls.Config, error) {
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify} //nolint:gosec // explicit opt-in
+	if len(cfg.CACertPEM) == 0 {
+		return tlsCfg, nil
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(cfg.CACertPEM) {
+		return nil, &ConfigError{Field: FieldCACert, Problem: "the CA certificate bundle holds no valid PEM certificate"}
+	}
+	tlsCfg.RootCAs = pool
+	return tlsCfg, nil
+}
+
+// retryingClient is a retryablehttp client over tr with one retry policy. Redirects are never
+// followed, so that the token is not sent elsewhere: a redirect is answered as an error.
+func (c *Client) retryingClient(tr http.RoundTripper, jar http.CookieJar, maxRetries int, policy retryablehttp.CheckRetry) *retryablehttp.Client {
+	return &retryablehttp.Client{
+		HTTPClient: &http.Client{
+			Transport:     tr,
+			Jar:           jar,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
 		RetryWaitMin: defaultRetryWaitMin,
 		RetryWaitMax: defaultRetryWaitMax,
 		RetryMax:     maxRetries,
-		CheckRetry:   checkRetry,
+		CheckRetry:   policy,
 		Backoff:      c.backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, attempt int) {
@@ -215,7 +235,6 @@ func New(cfg Config) (*Client, error) {
 			}
 		},
 	}
-	return c, nil
 }
 
 // check answers the first problem of the configuration as a *ConfigError, or nil.
@@ -373,28 +392,22 @@ func (c *Client) login(ctx context.Context, stale string) error {
 		c.mu.Unlock()
 		return nil
 	}
-	call := c.loginFlight
-	if call == nil {
-		call = &loginCall{done: make(chan struct{})}
-		c.loginFlight = call
-		go func(ctx context.Context) {
-			tok, name, err := c.doLogin(ctx)
-			c.mu.Lock()
-			if err == nil {
-				c.session, c.loginName = tok, name
-			} else if le := (*LoginError)(nil); errors.As(err, &le) {
-				c.loginErr = err
-			}
-			call.err = err
-			c.loginFlight = nil
-			c.mu.Unlock()
-			close(call.done)
-		}(context.WithoutCancel(ctx))
-	}
 	c.mu.Unlock()
+	detached := context.WithoutCancel(ctx)
+	done := c.loginFlight.DoChan("login", func() (any, error) {
+		tok, name, err := c.doLogin(detached)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if err == nil {
+			c.session, c.loginName = tok, name
+		} else if le := (*LoginError)(nil); errors.As(err, &le) {
+			c.loginErr = err
+		}
+		return nil, err
+	})
 	select {
-	case <-call.done:
-		return call.err
+	case r := <-done:
+		return r.Err
 	case <-ctx.Done():
 		return fmt.Errorf("logging in to OpenSpecimen: %w", ctx.Err())
 	}

@@ -57,15 +57,16 @@ func TestNewValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.root != "https://h/openspecimen/rest/ng" || c.domain != DefaultDomain || c.loc != time.UTC ||
-		c.http.RetryMax != 0 {
-		t.Fatalf("unexpected defaults: root %q domain %q loc %v retries %d", c.root, c.domain, c.loc, c.http.RetryMax)
+		c.reads.RetryMax != 0 || c.once.RetryMax != 0 {
+		t.Fatalf("unexpected defaults: root %q domain %q loc %v retries %d", c.root, c.domain, c.loc, c.reads.RetryMax)
 	}
 	if c.LoginName() != "u" {
 		t.Fatalf("LoginName = %q", c.LoginName())
 	}
 	c, _ = New(Config{URL: testRoot, Token: "t", MaxRetries: -1})
-	if c.http.RetryMax != DefaultMaxRetries || c.LoginName() != "" {
-		t.Fatalf("retries %d login %q", c.http.RetryMax, c.LoginName())
+	if c.reads.RetryMax != DefaultMaxRetries || c.streams.RetryMax != DefaultMaxRetries || c.logins.RetryMax != DefaultMaxRetries ||
+		c.once.RetryMax != 0 || c.LoginName() != "" {
+		t.Fatalf("retries %d (trigger %d) login %q", c.reads.RetryMax, c.once.RetryMax, c.LoginName())
 	}
 	if err := c.Login(t.Context()); err != nil { // no-op with a token
 		t.Fatal(err)

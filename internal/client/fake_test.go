@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-retryablehttp"
 	"github.com/jarcoal/httpmock"
 )
 
@@ -384,7 +385,9 @@ func newEnv(t *testing.T, mod func(*Config)) *testEnv {
 	}
 	clock := &fakeClock{t: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
 	c.now, c.sleep = clock.now, clock.sleep
-	c.http.RetryWaitMin, c.http.RetryWaitMax = time.Millisecond, 2*time.Millisecond
+	for _, h := range []*retryablehttp.Client{c.reads, c.streams, c.logins, c.once} {
+		h.RetryWaitMin, h.RetryWaitMax = time.Millisecond, 2*time.Millisecond
+	}
 	return &testEnv{fs: fs, c: c, clock: clock, log: lg, mt: mt}
 }
 

@@ -27,14 +27,6 @@ const (
 	maxErrorBody = 64 << 10 // an error answer: enough for its message, never a 10 MB page
 )
 
-type ctxKey int
-
-const (
-	idempotentKey ctxKey = iota // the request may be retried by the transport
-	streamKey                   // the body is streamed: the timeout is an idle timeout
-	loginKey                    // a login: retried only when the server surely did not check the password
-)
-
 // reqOpts describes one API request.
 type reqOpts struct {
 	method     string
@@ -158,17 +150,7 @@ func (c *Client) send(ctx context.Context, o reqOpts, token string) (*http.Respo
 		}
 		body = b
 	}
-	rctx := ctx
-	if o.idempotent {
-		rctx = context.WithValue(rctx, idempotentKey, true)
-	}
-	if o.stream {
-		rctx = context.WithValue(rctx, streamKey, true)
-	}
-	if o.login {
-		rctx = context.WithValue(rctx, loginKey, true)
-	}
-	req, err := retryablehttp.NewRequestWithContext(rctx, o.method, c.root+o.pathWithQuery(), body)
+	req, err := retryablehttp.NewRequestWithContext(ctx, o.method, c.root+o.pathWithQuery(), body)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", o.method, o.path, err)
 	}
@@ -186,7 +168,7 @@ func (c *Client) send(ctx context.Context, o reqOpts, token string) (*http.Respo
 		req.Header.Set("X-OS-API-TOKEN", token)
 	}
 	start := c.now()
-	resp, err := c.http.Do(req)
+	resp, err := c.clientFor(o).Do(req)
 	fields := []any{"method", o.method, "path", o.pathWithQuery(), "duration_ms", c.now().Sub(start).Milliseconds()}
 	if err != nil {
 		if resp != nil && resp.Body != nil {
@@ -258,33 +240,53 @@ func (c *Client) shortPath(p string) string {
 	return p
 }
 
-// checkRetry retries idempotent requests on connection errors, 429 and 5xx; never another
-// request, so that a trigger is not repeated blindly. A login is retried on a 429 or 5xx
-// answer (the server refused to work, a session it may have opened is harmless) and on a
-// connection that could not be made, but not after a lost answer: the server may have
-// counted a wrong password toward the account's lock-out.
-func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+// clientFor answers the HTTP client of o's request policy: a trigger is never retried, so
+// that it is not repeated blindly; a login and the reads are, each by its own rule.
+func (c *Client) clientFor(o reqOpts) *retryablehttp.Client {
+	switch {
+	case o.login:
+		return c.logins
+	case o.stream:
+		return c.streams
+	case o.idempotent:
+		return c.reads
+	}
+	return c.once
+}
+
+// retryRead retries a read on a connection error, a 429 or a 5xx but 501, as classify sees
+// them; never an untrusted certificate, which will not become trusted on a second try.
+func retryRead(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
 	if err != nil && untrustedCertificate(err) {
-		return false, nil // it will not become trusted on a second try
-	}
-	if ctx.Value(loginKey) != nil {
-		if err != nil {
-			var oe *net.OpError
-			return errors.As(err, &oe) && oe.Op == "dial", nil
-		}
-		return resp.StatusCode == http.StatusTooManyRequests ||
-			resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented, nil
-	}
-	if ctx.Value(idempotentKey) == nil {
 		return false, nil
 	}
 	if err == nil && resp != nil && resp.StatusCode == http.StatusNotImplemented {
 		return false, nil
 	}
 	return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+}
+
+// retryLogin retries a login on a 429 or 5xx answer (the server refused to work; a session
+// it may have opened is harmless) and on a connection that could not be made, but not after
+// a lost answer: the server may have counted a wrong password toward the account's lock-out.
+func retryLogin(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil {
+		var oe *net.OpError
+		return errors.As(err, &oe) && oe.Op == "dial" && !untrustedCertificate(err), nil
+	}
+	return resp.StatusCode == http.StatusTooManyRequests ||
+		resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented, nil
+}
+
+// retryNever is the policy of the trigger.
+func retryNever(ctx context.Context, _ *http.Response, _ error) (bool, error) {
+	return false, ctx.Err()
 }
 
 // backoff is exponential with jitter between min and max; a 429 or 503 with Retry-After
@@ -308,10 +310,11 @@ func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http
 }
 
 // timeoutTransport bounds each HTTP attempt by a timeout: the whole exchange, body included,
-// or for a streamed body each pause between reads.
+// or with idle (streamed bodies) each pause between reads.
 type timeoutTransport struct {
 	base    func() http.RoundTripper
 	timeout time.Duration
+	idle    bool
 }
 
 var errAttemptTimeout = errors.New("request timeout")
@@ -329,11 +332,10 @@ func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		}
 		return nil, err
 	}
-	stream := req.Context().Value(streamKey) != nil
-	if stream {
+	if t.idle {
 		timer.Reset(t.timeout)
 	}
-	resp.Body = &timeoutBody{rc: resp.Body, ctx: ctx, parent: req.Context(), timer: timer, cancel: cancel, idle: stream, d: t.timeout}
+	resp.Body = &timeoutBody{rc: resp.Body, ctx: ctx, parent: req.Context(), timer: timer, cancel: cancel, idle: t.idle, d: t.timeout}
 	return resp, nil
 }
 
