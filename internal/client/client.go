@@ -239,35 +239,49 @@ func (c *Client) retryingClient(tr http.RoundTripper, jar http.CookieJar, maxRet
 
 // check answers the first problem of the configuration as a *ConfigError, or nil.
 func (cfg Config) check() error {
-	bad := func(field, format string, a ...any) error {
-		return &ConfigError{Field: field, Problem: fmt.Sprintf(format, a...)}
+	if err := checkURL(cfg.URL); err != nil {
+		return err
 	}
-	raw := strings.TrimSpace(cfg.URL)
-	u, err := url.Parse(raw)
+	if err := cfg.checkCredentials(); err != nil {
+		return err
+	}
+	if cfg.RequestTimeout < 0 {
+		return &ConfigError{Field: FieldRequestTimeout, Problem: fmt.Sprintf("the request timeout %s is negative", cfg.RequestTimeout)}
+	}
+	return nil
+}
+
+func checkURL(raw string) error {
+	bad := func(format string, a ...any) error {
+		return &ConfigError{Field: FieldURL, Problem: fmt.Sprintf(format, a...)}
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
 	switch {
-	case raw == "":
+	case strings.TrimSpace(raw) == "":
 		return &ConfigError{Field: FieldURL, Missing: true, Problem: "the url is empty: give the REST root, e.g. https://host/openspecimen/rest/ng"}
 	case err != nil:
-		return bad(FieldURL, "the url %q is not a valid URL: %v", cfg.URL, unwrapURLError(err))
+		return bad("the url %q is not a valid URL: %v", raw, unwrapURLError(err))
 	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Opaque != "":
-		return bad(FieldURL, "the url %q is not an absolute http or https URL: give the REST root, e.g. https://host/openspecimen/rest/ng", cfg.URL)
+		return bad("the url %q is not an absolute http or https URL: give the REST root, e.g. https://host/openspecimen/rest/ng", raw)
 	case u.User != nil:
-		return bad(FieldURL, "the url must not hold credentials: use token, or username and password")
+		return bad("the url must not hold credentials: use token, or username and password")
 	case u.RawQuery != "" || u.Fragment != "":
-		return bad(FieldURL, "the url %q must not have a query or a fragment", u.Redacted())
+		return bad("the url %q must not have a query or a fragment", u.Redacted())
 	}
+	return nil
+}
+
+func (cfg Config) checkCredentials() error {
 	hasUser := cfg.Username != "" || cfg.Password != ""
 	switch {
 	case cfg.Token != "" && hasUser:
-		return bad(FieldToken, "both a token and a username or password are set: use either token, or username and password, not both")
+		return &ConfigError{Field: FieldToken, Problem: "both a token and a username or password are set: use either token, or username and password, not both"}
 	case cfg.Token == "" && !hasUser:
 		return &ConfigError{Field: FieldCredentials, Missing: true, Problem: "no credentials: set username and password, or a token"}
 	case cfg.Token == "" && cfg.Username == "":
 		return &ConfigError{Field: FieldUsername, Missing: true, Problem: "a password is set but no username"}
 	case cfg.Token == "" && cfg.Password == "":
 		return &ConfigError{Field: FieldPassword, Missing: true, Problem: "a username is set but no password"}
-	case cfg.RequestTimeout < 0:
-		return bad(FieldRequestTimeout, "the request timeout %s is negative", cfg.RequestTimeout)
 	}
 	return nil
 }

@@ -228,55 +228,62 @@ var (
 func parseAPIError(status int, method, path string, body []byte) *APIError {
 	e := &APIError{StatusCode: status, Method: method, Path: path}
 	trimmed := strings.TrimSpace(string(body))
-	var entries []struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	}
 	switch {
 	case trimmed == "":
 		e.Message = "empty body"
-	case strings.HasPrefix(trimmed, "["):
-		if json.Unmarshal([]byte(trimmed), &entries) == nil && len(entries) > 0 {
-			var msgs []string
-			for _, en := range entries {
-				if en.Code != "" {
-					e.codes = append(e.codes, clip(en.Code, 100))
-				}
-				if m := strings.TrimSpace(en.Message); m != "" {
-					msgs = append(msgs, m)
-				}
-			}
-			if len(e.codes) > 0 {
-				e.Code = e.codes[0]
-			}
-			e.Message = clip(strings.Join(msgs, "; "), 1000)
-			if e.Code != "" || e.Message != "" {
-				return e
-			}
-		}
-		e.Message = excerpt(trimmed)
-	case strings.HasPrefix(trimmed, "{"):
-		// Not the documented form, but some filters answer one object.
-		var one struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-			Error   string `json:"error"`
-		}
-		if json.Unmarshal([]byte(trimmed), &one) == nil && (one.Code != "" || one.Message != "" || one.Error != "") {
-			e.Code = clip(one.Code, 100)
-			if e.Code != "" {
-				e.codes = []string{e.Code}
-			}
-			e.Message = clip(strings.TrimSpace(one.Message+" "+one.Error), 1000)
-			return e
-		}
-		e.Message = excerpt(trimmed)
+	case strings.HasPrefix(trimmed, "[") && e.fromArray(trimmed):
+	case strings.HasPrefix(trimmed, "{") && e.fromObject(trimmed):
 	case strings.HasPrefix(trimmed, "<"):
 		e.Message = htmlExcerpt(trimmed)
 	default:
 		e.Message = excerpt(trimmed)
 	}
 	return e
+}
+
+// fromArray reads OpenSpecimen's error array [{"code", "message"}, ...] into e: the first
+// code, every code for IsCode, the messages joined. It reports whether body was one.
+func (e *APIError) fromArray(body string) bool {
+	var entries []struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal([]byte(body), &entries) != nil || len(entries) == 0 {
+		return false
+	}
+	var msgs []string
+	for _, en := range entries {
+		if en.Code != "" {
+			e.codes = append(e.codes, clip(en.Code, 100))
+		}
+		if m := strings.TrimSpace(en.Message); m != "" {
+			msgs = append(msgs, m)
+		}
+	}
+	if len(e.codes) > 0 {
+		e.Code = e.codes[0]
+	}
+	e.Message = clip(strings.Join(msgs, "; "), 1000)
+	return e.Code != "" || e.Message != ""
+}
+
+// fromObject reads one error object, which some filters answer instead of the documented
+// array, into e. It reports whether body was one.
+func (e *APIError) fromObject(body string) bool {
+	var one struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Error   string `json:"error"`
+	}
+	if json.Unmarshal([]byte(body), &one) != nil || one.Code == "" && one.Message == "" && one.Error == "" {
+		return false
+	}
+	e.Code = clip(one.Code, 100)
+	if e.Code != "" {
+		e.codes = []string{e.Code}
+	}
+	e.Message = clip(strings.TrimSpace(one.Message+" "+one.Error), 1000)
+	return true
 }
 
 // htmlExcerpt summarises an HTML page: its title, else its text.

@@ -70,33 +70,9 @@ func (c *Client) TriggerRun(ctx context.Context, jobID int64, args string) (*Job
 //
 // An unknown job answers an empty list, as the server does; use GetJob to tell.
 func (c *Client) ListRuns(ctx context.Context, jobID int64, f RunFilter) ([]Run, error) {
-	q := url.Values{}
-	if f.Status != "" {
-		st, err := ParseRunStatus(string(f.Status))
-		if err != nil {
-			return nil, err
-		}
-		f.Status = st
-		q.Set("status", string(st))
-	}
-	var to time.Time // exclusive bound when ToIsDate, inclusive otherwise
-	if f.To != nil {
-		to = *f.To
-		if f.ToIsDate {
-			to = to.In(c.loc).AddDate(0, 0, 1)
-		}
-	}
-	if f.From != nil && f.To != nil && f.From.After(to) {
-		return nil, fmt.Errorf("from date %s is after to date %s", f.From.Format(time.RFC3339), f.To.Format(time.RFC3339))
-	}
-	if f.From != nil {
-		q.Set("fromDate", formatQueryDate(f.From.Add(-24*time.Hour), c.loc))
-	}
-	if f.To != nil {
-		q.Set("toDate", formatQueryDate(to.Add(24*time.Hour), c.loc))
-	}
-	if f.MaxResults > 0 {
-		q.Set("maxResults", strconv.Itoa(f.MaxResults))
+	q, to, err := f.query(c.loc)
+	if err != nil {
+		return nil, err
 	}
 	o := reqOpts{method: http.MethodGet, path: jobPath(jobID) + "/runs", query: q, idempotent: true}
 	var runs []Run
@@ -110,28 +86,72 @@ func (c *Client) ListRuns(ctx context.Context, jobID int64, f RunFilter) ([]Run,
 			return nil, fmt.Errorf("run %d of job %d: %w", r.ID, jobID, err)
 		}
 		r.Status = st
-		if f.Status != "" && st != f.Status {
-			continue
+		if f.keeps(&r, to) {
+			out = append(out, r)
 		}
-		if f.From != nil || f.To != nil {
-			if r.StartedAt == nil {
-				continue
-			}
-			s := r.StartedAt.Time
-			if f.From != nil && s.Before(*f.From) {
-				continue
-			}
-			if f.To != nil && (s.After(to) || f.ToIsDate && !s.Before(to)) {
-				continue
-			}
-		}
-		out = append(out, r)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].ID > out[j].ID })
 	if f.MaxResults > 0 && len(out) > f.MaxResults {
 		out = out[:f.MaxResults]
 	}
 	return out, nil
+}
+
+// query answers the list's query parameters for f (dates widened by a day on both sides,
+// in loc) and the upper bound of the runs' start that keeps applies: exclusive when
+// ToIsDate, inclusive otherwise.
+func (f *RunFilter) query(loc *time.Location) (q url.Values, to time.Time, err error) {
+	q = url.Values{}
+	if f.Status != "" {
+		if f.Status, err = ParseRunStatus(string(f.Status)); err != nil {
+			return nil, to, err
+		}
+		q.Set("status", string(f.Status))
+	}
+	if f.To != nil {
+		to = *f.To
+		if f.ToIsDate {
+			to = to.In(loc).AddDate(0, 0, 1)
+		}
+	}
+	if f.From != nil && f.To != nil && f.From.After(to) {
+		return nil, to, fmt.Errorf("from date %s is after to date %s", f.From.Format(time.RFC3339), f.To.Format(time.RFC3339))
+	}
+	if f.From != nil {
+		q.Set("fromDate", formatQueryDate(f.From.Add(-24*time.Hour), loc))
+	}
+	if f.To != nil {
+		q.Set("toDate", formatQueryDate(to.Add(24*time.Hour), loc))
+	}
+	if f.MaxResults > 0 {
+		q.Set("maxResults", strconv.Itoa(f.MaxResults))
+	}
+	return q, to, nil
+}
+
+// keeps reports whether the run matches f, with the documented meaning: From <= startedAt
+// <= to (see query), in-progress runs included.
+func (f *RunFilter) keeps(r *Run, to time.Time) bool {
+	if f.Status != "" && r.Status != f.Status {
+		return false
+	}
+	if f.From == nil && f.To == nil {
+		return true
+	}
+	if r.StartedAt == nil {
+		return false
+	}
+	s := r.StartedAt.Time
+	if f.From != nil && s.Before(*f.From) {
+		return false
+	}
+	if f.To == nil {
+		return true
+	}
+	if f.ToIsDate {
+		return s.Before(to)
+	}
+	return !s.After(to)
 }
 
 // GetRun reads one run. The server finds a run by its id alone, so the answer's jobId is
