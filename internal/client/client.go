@@ -409,6 +409,13 @@ func (c *Client) login(ctx context.Context, stale string) error {
 	c.mu.Unlock()
 	detached := context.WithoutCancel(ctx)
 	done := c.loginFlight.DoChan("login", func() (any, error) {
+		c.mu.Lock()
+		fresh := c.session != "" && c.session != stale // a flight that ended since the check above
+		refused := c.loginErr
+		c.mu.Unlock()
+		if fresh || refused != nil {
+			return nil, refused
+		}
 		tok, name, err := c.doLogin(detached)
 		c.mu.Lock()
 		defer c.mu.Unlock()
