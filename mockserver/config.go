@@ -316,33 +316,8 @@ func normalizeJobs(in []JobConfig, users map[string]bool, firstAdmin string, bad
 
 // normalize applies a job's defaults and checks its fields.
 func (j *JobConfig) normalize(where string, users map[string]bool, firstAdmin string, bad *problems) {
-	if j.Name == "" {
-		j.Name = fmt.Sprintf("Job %d", j.ID)
-	}
-	if j.Type == "" {
-		j.Type = "QUERY"
-	}
-	if !oneOf(j.Type, jobTypes) {
-		bad.add("%s: type %q is not one of %s", where, j.Type, strings.Join(jobTypes, ", "))
-	}
-	if j.Outcome == "" {
-		j.Outcome = StatusSucceeded
-	}
-	if j.Outcome != StatusSucceeded && j.Outcome != StatusFailed {
-		bad.add("%s: outcome %q is not SUCCEEDED or FAILED", where, j.Outcome)
-	}
-	if j.ActivityStatus == "" {
-		j.ActivityStatus = "Active"
-	}
-	if j.ActivityStatus != "Active" && j.ActivityStatus != "Disabled" {
-		bad.add("%s: activityStatus %q is not Active or Disabled", where, j.ActivityStatus)
-	}
-	if j.RepeatSchedule == "" {
-		j.RepeatSchedule = "ONDEMAND"
-	}
-	if !oneOf(j.RepeatSchedule, repeatSchedules) {
-		bad.add("%s: repeatSchedule %q is not one of %s", where, j.RepeatSchedule, strings.Join(repeatSchedules, ", "))
-	}
+	j.applyDefaults()
+	j.checkEnums(where, bad)
 	if j.Duration < 0 {
 		bad.add("%s: duration %s is negative", where, j.Duration)
 	}
@@ -361,6 +336,41 @@ func (j *JobConfig) normalize(where string, users map[string]bool, firstAdmin st
 	}
 	if err := j.Result.validate(); err != nil {
 		bad.add("%s: result: %v", where, err)
+	}
+}
+
+// applyDefaults fills in the job's empty name, type, outcome, activity status and schedule.
+func (j *JobConfig) applyDefaults() {
+	if j.Name == "" {
+		j.Name = fmt.Sprintf("Job %d", j.ID)
+	}
+	if j.Type == "" {
+		j.Type = "QUERY"
+	}
+	if j.Outcome == "" {
+		j.Outcome = StatusSucceeded
+	}
+	if j.ActivityStatus == "" {
+		j.ActivityStatus = "Active"
+	}
+	if j.RepeatSchedule == "" {
+		j.RepeatSchedule = "ONDEMAND"
+	}
+}
+
+// checkEnums reports a type, outcome, activity status or schedule the real server does not know.
+func (j *JobConfig) checkEnums(where string, bad *problems) {
+	if !oneOf(j.Type, jobTypes) {
+		bad.add("%s: type %q is not one of %s", where, j.Type, strings.Join(jobTypes, ", "))
+	}
+	if j.Outcome != StatusSucceeded && j.Outcome != StatusFailed {
+		bad.add("%s: outcome %q is not SUCCEEDED or FAILED", where, j.Outcome)
+	}
+	if j.ActivityStatus != "Active" && j.ActivityStatus != "Disabled" {
+		bad.add("%s: activityStatus %q is not Active or Disabled", where, j.ActivityStatus)
+	}
+	if !oneOf(j.RepeatSchedule, repeatSchedules) {
+		bad.add("%s: repeatSchedule %q is not one of %s", where, j.RepeatSchedule, strings.Join(repeatSchedules, ", "))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -98,7 +99,7 @@ func (s *Server) routes() *http.ServeMux {
 	return mux
 }
 
-// serve is the whole server: logging, panic recovery, the request hook, faults, then routing.
+// serve is the whole server: logging and panic recovery around dispatch.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	start := time.Now() // real time, as the latency: the log measures the request
 	sw := &statusWriter{ResponseWriter: w}
@@ -125,6 +126,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
+	s.dispatch(sw, r)
+}
+
+// dispatch answers a request: nothing when the server is stopped or a hook's wait is
+// ended; else, after the request hook and the injected latency, an injected 503 or the
+// route's answer.
+func (s *Server) dispatch(sw *statusWriter, r *http.Request) {
 	if s.ended(r) {
 		s.dropConnection(sw) // a stopped server answers nothing
 		return
@@ -630,63 +638,70 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, u *user) {
 	if !ok {
 		return
 	}
-	q := r.URL.Query()
-	invalid := func(format string, args ...any) {
-		writeError(w, http.StatusBadRequest, codeInvalidRequest, fmt.Sprintf(format, args...))
+	q, invalid := parseRunQuery(r.URL.Query(), s.loc)
+	if invalid != "" {
+		writeError(w, http.StatusBadRequest, codeInvalidRequest, invalid)
+		return
 	}
-	var from, to *time.Time
+	s.mu.Lock()
+	now := s.clock.Now()
+	out := []runJSON{}
+	for i := len(s.runs) - 1; i >= 0 && len(out) < q.limit; i-- {
+		if run := s.runs[i]; q.keeps(run, jobID, u, now) {
+			out = append(out, s.runJSON(run, now))
+		}
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
+}
+
+// runQuery is the filter of a run list, read from its query parameters.
+type runQuery struct {
+	from, to *time.Time
+	status   string // "" keeps every status
+	limit    int
+}
+
+// parseRunQuery reads the run list's parameters (dates in loc when they have no zone). It
+// answers the message of the 400 INVALID_REQUEST to write when one is invalid, else "".
+func parseRunQuery(q url.Values, loc *time.Location) (rq runQuery, invalid string) {
+	rq = runQuery{status: q.Get("status"), limit: 100}
 	for _, p := range []struct {
 		name string
 		dst  **time.Time
-	}{{"fromDate", &from}, {"toDate", &to}} {
+	}{{"fromDate", &rq.from}, {"toDate", &rq.to}} {
 		if v := q.Get(p.name); v != "" {
-			t, err := parseDate(v, s.loc)
+			t, err := parseDate(v, loc)
 			if err != nil {
-				invalid("Invalid %s %q: %v", p.name, v, err)
-				return
+				return rq, fmt.Sprintf("Invalid %s %q: %v", p.name, v, err)
 			}
 			*p.dst = &t
 		}
 	}
-	status := q.Get("status")
-	if status != "" && !oneOf(status, runStatuses) {
-		invalid("Invalid status %q: use one of IN_PROGRESS, SUCCEEDED, FAILED.", status)
-		return
+	if rq.status != "" && !oneOf(rq.status, runStatuses) {
+		return rq, fmt.Sprintf("Invalid status %q: use one of IN_PROGRESS, SUCCEEDED, FAILED.", rq.status)
 	}
-	limit := 100
 	if v := q.Get("maxResults"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
-			invalid("Invalid maxResults %q: use a positive integer.", v)
-			return
+			return rq, fmt.Sprintf("Invalid maxResults %q: use a positive integer.", v)
 		}
-		limit = n
+		rq.limit = n
 	}
+	return rq, ""
+}
 
-	s.mu.Lock()
-	now := s.clock.Now()
-	out := []runJSON{}
-	for i := len(s.runs) - 1; i >= 0 && len(out) < limit; i-- {
-		run := s.runs[i]
-		if run.job.cfg.ID != jobID {
-			continue
-		}
-		if !u.cfg.Admin && run.runBy != u {
-			continue
-		}
-		if from != nil && run.startedAt.Before(*from) {
-			continue
-		}
-		if to != nil && run.startedAt.After(*to) {
-			continue
-		}
-		if st, _ := run.state(now); status != "" && st != status {
-			continue
-		}
-		out = append(out, s.runJSON(run, now))
+// keeps reports whether the run list of job jobID answers run to u at now: a non-admin
+// sees only the runs it ran.
+func (q runQuery) keeps(run *run, jobID int64, u *user, now time.Time) bool {
+	switch {
+	case run.job.cfg.ID != jobID, !u.cfg.Admin && run.runBy != u:
+		return false
+	case q.from != nil && run.startedAt.Before(*q.from), q.to != nil && run.startedAt.After(*q.to):
+		return false
 	}
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, out)
+	st, _ := run.state(now)
+	return q.status == "" || st == q.status
 }
 
 // findRunLocked looks a run up by runId ALONE, as the real server does (jobId is only

@@ -200,6 +200,7 @@ func NewWithListener(cfg Config, l net.Listener) (*Server, error) {
 	return s, nil
 }
 
+// newServer builds the server's state from cfg, without a listener.
 func newServer(cfg Config) (*Server, error) {
 	cfg, err := cfg.normalize()
 	if err != nil {
@@ -228,41 +229,38 @@ func newServer(cfg Config) (*Server, error) {
 		done:      make(chan struct{}),
 	}
 	s.setFaultsLocked(cfg.Faults)
-	for i, uc := range cfg.Users {
+	s.addUsers(cfg.Users)
+	s.addJobs(cfg.Jobs)
+	s.seedRuns(cfg.Runs)
+	s.mux = s.routes()
+	s.handler = http.HandlerFunc(s.serve)
+	return s, nil
+}
+
+// addUsers adds the configured users, with ids 1, 2, ... in their order.
+func (s *Server) addUsers(users []UserConfig) {
+	for i, uc := range users {
 		u := &user{id: int64(i + 1), cfg: uc}
 		s.users[uc.LoginName] = u
 		s.usersList = append(s.usersList, u)
 	}
-	for _, jc := range cfg.Jobs {
+}
+
+// addJobs adds the configured jobs; their users must have been added.
+func (s *Server) addJobs(jobs []JobConfig) {
+	for _, jc := range jobs {
 		j := &job{cfg: jc, createdBy: s.users[jc.CreatedBy]}
 		for _, r := range jc.Recipients {
 			j.recipients = append(j.recipients, s.users[r])
 		}
 		s.jobs[jc.ID] = j
 	}
-	for _, rc := range cfg.Runs {
-		r := &run{
-			id:         rc.ID,
-			job:        s.jobs[rc.JobID],
-			startedAt:  s.startTime,
-			runBy:      s.users[rc.RunBy],
-			result:     rc.Result,
-			message:    rc.Message,
-			seeded:     true,
-			status:     rc.Status,
-			finishedAt: rc.FinishedAt,
-		}
-		if rc.StartedAt != nil {
-			r.startedAt = *rc.StartedAt
-		}
-		if r.status != StatusInProgress && r.finishedAt == nil {
-			f := r.startedAt
-			r.finishedAt = &f
-		}
-		if rc.RtArgs != "" {
-			a := rc.RtArgs
-			r.rtArgs = &a
-		}
+}
+
+// seedRuns adds the seeded run history, in id order, and sets the next run id above it.
+func (s *Server) seedRuns(runs []RunConfig) {
+	for _, rc := range runs {
+		r := s.seededRun(rc)
 		s.runs = append(s.runs, r)
 		s.runByID[r.id] = r
 		if r.id >= s.nextRunID {
@@ -271,9 +269,34 @@ func newServer(cfg Config) (*Server, error) {
 	}
 	sort.Slice(s.runs, func(i, k int) bool { return s.runs[i].id < s.runs[k].id })
 	s.nextRunID++
-	s.mux = s.routes()
-	s.handler = http.HandlerFunc(s.serve)
-	return s, nil
+}
+
+// seededRun is the run record of a seeded run: started at the server's start unless said
+// otherwise, and finished when it started unless it is in progress or says otherwise.
+func (s *Server) seededRun(rc RunConfig) *run {
+	r := &run{
+		id:         rc.ID,
+		job:        s.jobs[rc.JobID],
+		startedAt:  s.startTime,
+		runBy:      s.users[rc.RunBy],
+		result:     rc.Result,
+		message:    rc.Message,
+		seeded:     true,
+		status:     rc.Status,
+		finishedAt: rc.FinishedAt,
+	}
+	if rc.StartedAt != nil {
+		r.startedAt = *rc.StartedAt
+	}
+	if r.status != StatusInProgress && r.finishedAt == nil {
+		f := r.startedAt
+		r.finishedAt = &f
+	}
+	if rc.RtArgs != "" {
+		a := rc.RtArgs
+		r.rtArgs = &a
+	}
+	return r
 }
 
 // Handler answers the full API (under BasePath), without the listener. Requests another
