@@ -174,7 +174,7 @@ func login(ctx context.Context, root string) (string, error) {
 
 // ChildDownload is the provider side of MeasureResultFile: it reads the data source
 // openspecimen_job_run_result_file with output_path through the provider's plugin protocol,
-// so the code measured is the data source's own (fetchResultFile and its atomic write).
+// so the code measured is the data source's own (resultfile.Fetch and its atomic write).
 func ChildDownload(ctx context.Context, url, out string) error {
 	p, err := NewProvider(ctx, map[string]tftypes.Value{"url": Str(url), "username": Str(User), "password": Str(Password)})
 	if err != nil {

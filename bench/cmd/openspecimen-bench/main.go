@@ -1,5 +1,6 @@
-// Command openspecimen-bench runs the performance benchmark of issue 8 against the in-process
-// mock server and prints a Markdown table (make bench). -quick runs a short smoke version.
+// Command openspecimen-bench measures the client and the provider against the in-process
+// mock server and prints the Markdown tables of bench/README.md (make bench). -quick runs a
+// short smoke version.
 package main
 
 import (
@@ -64,6 +65,31 @@ func main() {
 func run(ctx context.Context, parts map[string]bool, quick bool, fileSize int64) error {
 	start := time.Now()
 	fmt.Printf("openspecimen-bench: %s, in-process mock on 127.0.0.1\n\n", time.Now().UTC().Format(time.RFC3339))
+	steps := []struct {
+		part string
+		run  func() error
+	}{
+		{"lag", func() error { return printLag(ctx, quick) }},
+		{"trigger", func() error { return printTrigger(ctx) }},
+		{"many", func() error { return printMany(ctx) }},
+		{"file", func() error { return printFile(ctx, fileSize) }},
+		{"list", func() error { return printList(ctx) }},
+	}
+	for _, step := range steps {
+		if !parts[step.part] {
+			continue
+		}
+		if err := step.run(); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("total time: %s\n", time.Since(start).Round(time.Second))
+	return nil
+}
+
+// lagCases are the cases of the completion-detection table: for each job length, waits with
+// history, without, and by a fixed 5 s poll, each over so many jobs and runs per job.
+func lagCases(quick bool) []bench.LagCase {
 	type job struct {
 		length           time.Duration
 		hist, none, base [2]int // jobs, runs per job
@@ -79,95 +105,104 @@ func run(ctx context.Context, parts map[string]bool, quick bool, fileSize int64)
 			{10 * time.Second, [2]int{3, 1}, [2]int{3, 1}, [2]int{2, 1}},
 		}
 	}
-	if parts["lag"] {
-		var cases []bench.LagCase
-		for _, j := range jobs {
-			cases = append(cases,
-				bench.LagCase{Length: j.length, Mode: bench.ModeHistory, Jobs: j.hist[0], Runs: j.hist[1]},
-				bench.LagCase{Length: j.length, Mode: bench.ModeNoHistory, Jobs: j.none[0], Runs: j.none[1]},
-				bench.LagCase{Length: j.length, Mode: bench.ModeFixed, Jobs: j.base[0], Runs: j.base[1]})
+	var cases []bench.LagCase
+	for _, j := range jobs {
+		cases = append(cases,
+			bench.LagCase{Length: j.length, Mode: bench.ModeHistory, Jobs: j.hist[0], Runs: j.hist[1]},
+			bench.LagCase{Length: j.length, Mode: bench.ModeNoHistory, Jobs: j.none[0], Runs: j.none[1]},
+			bench.LagCase{Length: j.length, Mode: bench.ModeFixed, Jobs: j.base[0], Runs: j.base[1]})
+	}
+	return cases
+}
+
+func printLag(ctx context.Context, quick bool) error {
+	fmt.Println("## Completion detection (all cases at once, each job its own client)")
+	fmt.Println()
+	fmt.Println("| job | waiter | runs | lag median | lag p95 | lag max | GETs of the run per run (mean / max) | run-list GETs per run |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
+	res, err := bench.MeasureLag(ctx, lagCases(quick))
+	if err != nil {
+		return err
+	}
+	for _, r := range res {
+		fmt.Printf("| %s | %s | %d | %s | %s | %s | %.1f / %.0f | %.1f |\n", r.Length, r.Mode, r.N,
+			ms(r.Median), ms(r.P95), ms(r.Max), r.MeanReads, r.MaxReads, r.MeanLists)
+		for _, e := range r.Errors {
+			fmt.Printf("|   | error: %v |\n", e)
 		}
-		fmt.Println("## Completion detection (all cases at once, each job its own client)")
-		fmt.Println()
-		fmt.Println("| job | waiter | runs | lag median | lag p95 | lag max | GETs of the run per run (mean / max) | run-list GETs per run |")
-		fmt.Println("|---|---|---|---|---|---|---|---|")
-		res, err := bench.MeasureLag(ctx, cases)
+	}
+	fmt.Println()
+	return nil
+}
+
+func printTrigger(ctx context.Context) error {
+	fmt.Println("## Trigger overhead (StartRun, logged in, job idle; median of 20 through one client)")
+	fmt.Println()
+	fmt.Println("| mock latency | start delay | RTT (GET job) | StartRun median | max | requests | overhead past the start delay |")
+	fmt.Println("|---|---|---|---|---|---|---|")
+	for _, c := range []struct{ lat, delay time.Duration }{
+		{0, 0}, {20 * time.Millisecond, 0}, {50 * time.Millisecond, 0},
+		{20 * time.Millisecond, 5 * time.Millisecond}, {20 * time.Millisecond, 300 * time.Millisecond},
+	} {
+		r, err := bench.MeasureTrigger(ctx, c.lat, c.delay, 20)
 		if err != nil {
 			return err
 		}
-		for _, r := range res {
-			fmt.Printf("| %s | %s | %d | %s | %s | %s | %.1f / %.0f | %.1f |\n", r.Length, r.Mode, r.N,
-				ms(r.Median), ms(r.P95), ms(r.Max), r.MeanReads, r.MaxReads, r.MeanLists)
-			for _, e := range r.Errors {
-				fmt.Printf("|   | error: %v |\n", e)
-			}
+		overhead := fmt.Sprintf("%.1f RTT (3 RTT %+.1f ms)", r.Overhead(), float64(r.Median-r.StartDelay-3*r.RTT)/float64(time.Millisecond))
+		if r.RTT < time.Millisecond {
+			overhead = "n/a (RTT under 1 ms: processing time dominates)"
 		}
-		fmt.Println()
+		fmt.Printf("| %s | %s | %s | %s | %s | %.1f | %s |\n", c.lat, c.delay, ms(r.RTT), ms(r.Median), ms(r.Max), r.Requests, overhead)
 	}
-	if parts["trigger"] {
-		fmt.Println("## Trigger overhead (StartRun, logged in, job idle; median of 20 through one client)")
-		fmt.Println()
-		fmt.Println("| mock latency | start delay | RTT (GET job) | StartRun median | max | requests | overhead past the start delay |")
-		fmt.Println("|---|---|---|---|---|---|---|")
-		for _, c := range []struct{ lat, delay time.Duration }{
-			{0, 0}, {20 * time.Millisecond, 0}, {50 * time.Millisecond, 0},
-			{20 * time.Millisecond, 5 * time.Millisecond}, {20 * time.Millisecond, 300 * time.Millisecond},
-		} {
-			r, err := bench.MeasureTrigger(ctx, c.lat, c.delay, 20)
-			if err != nil {
-				return err
-			}
-			overhead := fmt.Sprintf("%.1f RTT (2 RTT %+.1f ms)", r.Overhead(), float64(r.Median-r.StartDelay-2*r.RTT)/float64(time.Millisecond))
-			if r.RTT < time.Millisecond {
-				overhead = "n/a (RTT under 1 ms: processing time dominates)"
-			}
-			fmt.Printf("| %s | %s | %s | %s | %s | %.1f | %s |\n", c.lat, c.delay, ms(r.RTT), ms(r.Median), ms(r.Max), r.Requests, overhead)
-		}
-		fmt.Println()
+	fmt.Println()
+	return nil
+}
+
+func printMany(ctx context.Context) error {
+	n, jobsN, length := 100, 20, time.Second
+	fmt.Printf("## %d runs at once over %d jobs of %s (3 runs of history each), one client\n\n", n, jobsN, length)
+	r, err := bench.MeasureMany(ctx, n, jobsN, length)
+	if err != nil {
+		return err
 	}
-	if parts["many"] {
-		n, jobsN, length := 100, 20, time.Second
-		fmt.Printf("## %d runs at once over %d jobs of %s (3 runs of history each), one client\n\n", n, jobsN, length)
-		r, err := bench.MeasureMany(ctx, n, jobsN, length)
-		if err != nil {
-			return err
-		}
-		fmt.Println("| wall time | logins | triggers | runs created | GETs of a run | run-list GETs | all reads per run |")
-		fmt.Println("|---|---|---|---|---|---|---|")
-		fmt.Printf("| %s | %d | %d | %d | %d (%.1f per run) | %d (%.1f per run) | %.1f |\n\n", r.Wall.Round(time.Millisecond), r.Logins, r.Triggers,
-			r.RunsCreated, r.RunReads, float64(r.RunReads)/float64(n), r.ListReads, float64(r.ListReads)/float64(n),
-			float64(r.RunReads+r.ListReads)/float64(n))
+	fmt.Println("| wall time | logins | triggers | runs created | GETs of a run | run-list GETs | all reads per run |")
+	fmt.Println("|---|---|---|---|---|---|---|")
+	fmt.Printf("| %s | %d | %d | %d | %d (%.1f per run) | %d (%.1f per run) | %.1f |\n\n", r.Wall.Round(time.Millisecond), r.Logins, r.Triggers,
+		r.RunsCreated, r.RunReads, float64(r.RunReads)/float64(n), r.ListReads, float64(r.ListReads)/float64(n),
+		float64(r.RunReads+r.ListReads)/float64(n))
+	return nil
+}
+
+func printFile(ctx context.Context, fileSize int64) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
 	}
-	if parts["file"] {
-		self, err := os.Executable()
-		if err != nil {
-			return err
-		}
-		const rounds = 5
-		fmt.Printf("## Result file of %d MiB to output_path (child processes, best of %d each)\n\n", fileSize>>20, rounds)
-		r, err := bench.MeasureResultFile(ctx, self, fileSize, rounds)
-		if err != nil {
-			return err
-		}
-		fmt.Println("| downloader | time | throughput | peak RSS |")
-		fmt.Println("|---|---|---|---|")
-		for _, d := range []bench.Download{r.Provider, r.Baseline} {
-			fmt.Printf("| %s | %s | %.0f MiB/s | %.1f MiB |\n", d.Who, d.Elapsed.Round(time.Millisecond), d.MiBps(), float64(d.MaxRSS)/(1<<20))
-		}
-		fmt.Printf("\nprovider / baseline throughput: %.0f%%\n\n", 100*r.Provider.MiBps()/r.Baseline.MiBps())
+	const rounds = 5
+	fmt.Printf("## Result file of %d MiB to output_path (child processes, best of %d each)\n\n", fileSize>>20, rounds)
+	r, err := bench.MeasureResultFile(ctx, self, fileSize, rounds)
+	if err != nil {
+		return err
 	}
-	if parts["list"] {
-		n := 100000
-		fmt.Printf("## openspecimen_job_runs over a job with %d runs (median of 5)\n\n", n)
-		r, err := bench.MeasureList(ctx, n, 5)
-		if err != nil {
-			return err
-		}
-		fmt.Println("| seeding the mock | data source read | one list request (ListRuns) | list requests per read | runs answered |")
-		fmt.Println("|---|---|---|---|---|")
-		fmt.Printf("| %s | %s | %s | %.0f | %d |\n\n", r.Seed.Round(time.Millisecond), ms(r.DataSource), ms(r.SingleList), r.ListReqs, r.ResultCount)
+	fmt.Println("| downloader | time | throughput | peak RSS |")
+	fmt.Println("|---|---|---|---|")
+	for _, d := range []bench.Download{r.Provider, r.Baseline} {
+		fmt.Printf("| %s | %s | %.0f MiB/s | %.1f MiB |\n", d.Who, d.Elapsed.Round(time.Millisecond), d.MiBps(), float64(d.MaxRSS)/(1<<20))
 	}
-	fmt.Printf("total time: %s\n", time.Since(start).Round(time.Second))
+	fmt.Printf("\nprovider / baseline throughput: %.0f%%\n\n", 100*r.Provider.MiBps()/r.Baseline.MiBps())
+	return nil
+}
+
+func printList(ctx context.Context) error {
+	n := 100000
+	fmt.Printf("## openspecimen_job_runs over a job with %d runs (median of 5)\n\n", n)
+	r, err := bench.MeasureList(ctx, n, 5)
+	if err != nil {
+		return err
+	}
+	fmt.Println("| seeding the mock | data source read | one list request (ListRuns) | list requests per read | runs answered |")
+	fmt.Println("|---|---|---|---|---|")
+	fmt.Printf("| %s | %s | %s | %.0f | %d |\n\n", r.Seed.Round(time.Millisecond), ms(r.DataSource), ms(r.SingleList), r.ListReqs, r.ResultCount)
 	return nil
 }
 
