@@ -41,7 +41,7 @@ type FileResult struct {
 }
 
 // MeasureResultFile serves a generated result file of size bytes from an in-process mock and
-// has self (this binary, which must call ChildMain first thing) download it as the provider
+// has self (this binary, which runs ChildDownload or ChildGet when given -child) download it as the provider
 // does, in a child process whose peak RSS is read from the kernel after it ends, alternating
 // with the baseline.
 func MeasureResultFile(ctx context.Context, self string, size int64, rounds int) (FileResult, error) {
