@@ -429,7 +429,7 @@ func (r *jobRunResource) ImportState(ctx context.Context, req resource.ImportSta
 }
 
 // readJob reads the job, reporting an unknown one on job_id: OpenSpecimen answers the run
-// list of an unknown job with an empty list and drops its triggers, so the job is checked first.
+// list of an unknown job with an empty list, not an error, so only this read can tell.
 func readJob(ctx context.Context, c *client.Client, jobID int64, diags *diag.Diagnostics) *client.Job {
 	job, err := c.GetJob(ctx, jobID)
 	if err != nil {
