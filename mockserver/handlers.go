@@ -41,30 +41,42 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // like the server's Jackson: "<" stays "<"
-	if err := enc.Encode(v); err != nil {
+	body, err := marshalJSON(v)
+	if err != nil {
 		status = http.StatusInternalServerError
-		buf.Reset()
-		_ = enc.Encode([]apiError{{Code: codeInternal, Message: err.Error()}})
+		body, _ = marshalJSON([]apiError{{Code: codeInternal, Message: err.Error()}})
 	}
-	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
 
+// marshalJSON encodes v as the server's Jackson does: "<" stays "<", no final newline.
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
 // writeHTML answers a servlet container's HTML error page.
 func writeHTML(w http.ResponseWriter, status int) {
-	text := fmt.Sprintf("%d %s", status, http.StatusText(status))
-	body := "<!doctype html><html lang=\"en\"><head><title>HTTP Status " + text +
-		"</title></head><body><h1>HTTP Status " + text + "</h1></body></html>"
+	body := htmlPage(status)
 	w.Header().Set("Content-Type", "text/html;charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(body))
+}
+
+// htmlPage is a servlet container's HTML error page for status.
+func htmlPage(status int) string {
+	text := fmt.Sprintf("%d %s", status, http.StatusText(status))
+	return "<!doctype html><html lang=\"en\"><head><title>HTTP Status " + text +
+		"</title></head><body><h1>HTTP Status " + text + "</h1></body></html>"
 }
 
 // handlerFunc is a route's handler; u is the authenticated caller (nil on /sessions POST).
@@ -77,7 +89,11 @@ func (s *Server) routes() *http.ServeMux {
 		mux.HandleFunc(method+" "+BasePath+pattern, func(w http.ResponseWriter, r *http.Request) {
 			s.mu.Lock()
 			s.counts[key]++
+			hook := s.responseHook
 			s.mu.Unlock()
+			if hook != nil && s.replied(w, r, hook, pattern) {
+				return
+			}
 			var u *user
 			if auth {
 				var ok bool

@@ -51,6 +51,7 @@ type Server struct {
 	triggerHook  func(jobID int64, loginName string)
 	requestHook  func(method, path string)
 	runStartHook func(Run)
+	responseHook func(Request) (Reply, bool)
 
 	closeOnce sync.Once
 	handler   http.Handler
@@ -394,12 +395,12 @@ func (s *Server) ExpireTokens() int {
 // caller's login name: a test can start another user's run there (StartRunAs) to lose a race
 // on purpose. nil removes it.
 //
-// The hooks (trigger, request, run start) are called outside the server's lock, so they
-// may call the Server's methods, and concurrently when requests are concurrent. A hook
-// called for a request runs in a goroutine of its own that the request waits for, unless
-// its listener stops or the server closes first (Stop, Close, Shutdown): the request then
-// ends without an answer, and the hook goes on alone. A panic in a hook is raised again in
-// the request's handler. A client that gives up does not end the wait.
+// The hooks (trigger, request, run start, response) are called outside the server's lock,
+// so they may call the Server's methods, and concurrently when requests are concurrent. A
+// hook called for a request runs in a goroutine of its own that the request waits for,
+// unless its listener stops or the server closes first (Stop, Close, Shutdown): the request
+// then ends without an answer, and the hook goes on alone. A panic in a hook is raised
+// again in the request's handler. A client that gives up does not end the wait.
 func (s *Server) SetTriggerHook(f func(jobID int64, loginName string)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
