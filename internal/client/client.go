@@ -132,7 +132,6 @@ func New(cfg Config) (*Client, error) {
 		password:      cfg.Password,
 		domain:        cmp.Or(cfg.Domain, DefaultDomain),
 		userAgent:     cfg.UserAgent,
-		logger:        cfg.Logger,
 		loc:           cmp.Or(cfg.Location, time.UTC),
 		now:           time.Now,
 		sleep:         sleepCtx,
@@ -143,9 +142,11 @@ func New(cfg Config) (*Client, error) {
 		waitPollDense: 50 * time.Millisecond,
 		retryAfterMax: 30 * time.Second,
 	}
-	if c.logger == nil {
-		c.logger = slog.New(slog.DiscardHandler)
+	handler := slog.DiscardHandler
+	if cfg.Logger != nil {
+		handler = cfg.Logger.Handler()
 	}
+	c.logger = slog.New(waiterLogs{next: handler, mu: &c.waitMu})
 	timeout := cmp.Or(cfg.RequestTimeout, DefaultRequestTimeout)
 	maxRetries := cfg.MaxRetries
 	if maxRetries < 0 {

@@ -3,7 +3,9 @@ package client
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -182,9 +184,53 @@ type waitCall struct {
 	done    chan struct{}
 	run     *Run // the result, once done
 	err     error
-	last    *Run // the last run seen, under Client.waitMu
-	waiters int
+	last    *Run                    // the last run seen, under Client.waitMu
+	waiters map[context.Context]int // the waiters' contexts, under Client.waitMu
 	cancel  context.CancelFunc
+}
+
+// waitCallKey is the context key under which a poll loop's context carries its waitCall, so
+// that its log lines reach every waiter (see waiterLogs).
+type waitCallKey struct{}
+
+// waiterLogs is the client's slog handler: a record logged on a shared poll loop's context
+// is handled once per waiter, with that waiter's context (which carries, for the provider,
+// the resource's log fields); any other record goes through as it is.
+type waiterLogs struct {
+	next slog.Handler
+	mu   *sync.Mutex // Client.waitMu, which guards each waitCall's waiters
+}
+
+func (h waiterLogs) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
+
+func (h waiterLogs) Handle(ctx context.Context, r slog.Record) error {
+	call, ok := ctx.Value(waitCallKey{}).(*waitCall)
+	if !ok {
+		return h.next.Handle(ctx, r)
+	}
+	h.mu.Lock()
+	ctxs := make([]context.Context, 0, len(call.waiters))
+	for wctx := range call.waiters {
+		ctxs = append(ctxs, wctx)
+	}
+	h.mu.Unlock()
+	if len(ctxs) == 0 {
+		ctxs = append(ctxs, ctx)
+	}
+	for _, wctx := range ctxs {
+		if err := h.next.Handle(wctx, r.Clone()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (h waiterLogs) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return waiterLogs{next: h.next.WithAttrs(attrs), mu: h.mu}
+}
+
+func (h waiterLogs) WithGroup(name string) slog.Handler {
+	return waiterLogs{next: h.next.WithGroup(name), mu: h.mu}
 }
 
 // WaitForRun polls the run until it has finished (SUCCEEDED or FAILED) or ctx ends, and
@@ -205,8 +251,9 @@ func (c *Client) WaitForRun(ctx context.Context, jobID, runID int64) (*Run, erro
 	}
 	call := c.waits[key]
 	if call == nil {
-		pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		call = &waitCall{done: make(chan struct{}), cancel: cancel}
+		call = &waitCall{done: make(chan struct{}), waiters: map[context.Context]int{}}
+		pctx, cancel := context.WithCancel(context.WithValue(context.WithoutCancel(ctx), waitCallKey{}, call))
+		call.cancel = cancel
 		c.waits[key] = call
 		go func() {
 			run, err := c.pollRun(pctx, jobID, runID, call)
@@ -220,7 +267,7 @@ func (c *Client) WaitForRun(ctx context.Context, jobID, runID int64) (*Run, erro
 			close(call.done)
 		}()
 	}
-	call.waiters++
+	call.waiters[ctx]++
 	c.waitMu.Unlock()
 
 	select {
@@ -228,9 +275,11 @@ func (c *Client) WaitForRun(ctx context.Context, jobID, runID int64) (*Run, erro
 		return copyRun(call.run), call.err
 	case <-ctx.Done():
 		c.waitMu.Lock()
-		call.waiters--
+		if call.waiters[ctx]--; call.waiters[ctx] == 0 {
+			delete(call.waiters, ctx)
+		}
 		last := copyRun(call.last)
-		stop := call.waiters == 0
+		stop := len(call.waiters) == 0
 		if stop {
 			// The last waiter stops the loop, and waits for it: nothing is left running.
 			call.cancel()

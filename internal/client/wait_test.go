@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -18,10 +19,13 @@ import (
 func (c *Client) waitersOf(r *Run) int {
 	c.waitMu.Lock()
 	defer c.waitMu.Unlock()
+	n := 0
 	if w := c.waits[runKey{r.JobID, r.ID}]; w != nil {
-		return w.waiters
+		for _, k := range w.waiters {
+			n += k
+		}
 	}
-	return 0
+	return n
 }
 
 // eventually waits for cond, which another goroutine makes true, yielding meanwhile; the
@@ -198,5 +202,63 @@ func TestWaitForRunReadsOnManualClock(t *testing.T) {
 	}
 	if n := s.LoginCount(); n != 1 {
 		t.Errorf("%d logins, want 1", n)
+	}
+}
+
+// ctxLogs records, per record, the "waiter" value of the context it was handled with.
+type ctxLogs struct {
+	mu      sync.Mutex
+	waiters map[string]int // waiter value: records
+}
+
+func (h *ctxLogs) Enabled(context.Context, slog.Level) bool { return true }
+func (h *ctxLogs) Handle(ctx context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	w, _ := ctx.Value(waiterName{}).(string)
+	h.waiters[w]++
+	return nil
+}
+func (h *ctxLogs) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *ctxLogs) WithGroup(string) slog.Handler      { return h }
+
+type waiterName struct{}
+
+// The lines of a poll loop shared by two waiters are logged with each waiter's context, so
+// that each resource's log holds its own wait.
+func TestWaitForRunLogsWithEachWaitersContext(t *testing.T) {
+	logs := &ctxLogs{waiters: map[string]int{}}
+	e := newEnv(t, func(c *Config) { c.Logger = slog.New(logs) })
+	r := e.fs.addRun(7, "alice", "", StatusInProgress)
+	e.fs.finishAfter = 3
+	gate := make(chan struct{})
+	e.fs.onRunGet = func(f *fakeServer, _ *Run) (*http.Response, error) {
+		if f.gets[r.ID] == 1 {
+			<-gate // both waiters join the loop during its first read
+		}
+		return nil, nil
+	}
+	if err := e.c.Login(t.Context()); err != nil { // its lines are no waiter's
+		t.Fatal(err)
+	}
+	done := make(chan error, 2)
+	for _, name := range []string{"first", "second"} {
+		ctx := context.WithValue(t.Context(), waiterName{}, name)
+		go func() {
+			_, err := e.c.WaitForRun(ctx, 7, r.ID)
+			done <- err
+		}()
+	}
+	eventually(t, func() bool { return e.c.waitersOf(r) == 2 })
+	close(gate)
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	logs.mu.Lock()
+	defer logs.mu.Unlock()
+	if logs.waiters["first"] == 0 || logs.waiters["second"] == 0 || logs.waiters["first"] != logs.waiters["second"] {
+		t.Fatalf("records per waiter %v: want the same lines for both", logs.waiters)
 	}
 }
