@@ -42,7 +42,8 @@
 // was created). SetResponseHook sees each request of a route and may answer it in the
 // server's place (ErrorReply, HTMLReply, any Reply, or a dropped connection): for the
 // answers no configuration gives, such as a proxy's 502 or an error at the n-th login.
-// Stop and Restart make the server unreachable and bring it back with its state; Stop,
-// Close and Shutdown end at once the requests that wait in injected latency or for a hook,
-// which get no answer, so they never hang.
+// Package mocktest starts a server for a test and logs in as a user. Stop and Restart make
+// the server unreachable and bring it back with its state; Stop, Close and Shutdown end at
+// once the requests that wait in injected latency or for a hook, which get no answer, so
+// they never hang.
 package mockserver
