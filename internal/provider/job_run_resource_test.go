@@ -1,8 +1,16 @@
 package provider
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -583,4 +591,626 @@ resource "openspecimen_job_run" "x" {
 			Check: expectRuns(s, jobQuick, 1),
 		}},
 	})
+}
+
+// Fault tests: the mock injects a fault, the apply must still record exactly one run per
+// resource, and the server must show no run twice. None of them asserts on wall-clock time.
+
+// reliabilityMockConfig has short jobs 1..n (Duration d) besides testMockConfig's users.
+func reliabilityMockConfig(n int, d time.Duration) mockserver.Config {
+	cfg := testMockConfig()
+	cfg.Jobs = nil
+	for i := 1; i <= n; i++ {
+		cfg.Jobs = append(cfg.Jobs, mockserver.JobConfig{ID: int64(i), Name: fmt.Sprintf("Export %d", i), Duration: mockserver.Duration(d),
+			Result: &mockserver.ResultConfig{Filename: "out.csv", Content: "run,${run_id}\n"}})
+	}
+	return cfg
+}
+
+// expectOwnRuns checks that every listed resource recorded a run that the server has, of
+// its job, by admin, that no run is recorded twice, and that each job has exactly one run
+// per resource pointing at it.
+func expectOwnRuns(s *mockserver.Server, addrs map[string]int64) resource.TestCheckFunc {
+	return func(st *terraform.State) error {
+		seen := map[string]string{}
+		perJob := map[int64]int{}
+		for addr, job := range addrs {
+			rs := st.RootModule().Resources[addr]
+			if rs == nil {
+				return fmt.Errorf("%s is not in state", addr)
+			}
+			id := rs.Primary.Attributes["run_id"]
+			if other, dup := seen[id]; dup {
+				return fmt.Errorf("run %s is recorded by both %s and %s", id, other, addr)
+			}
+			seen[id] = addr
+			perJob[job]++
+			found := false
+			for _, r := range s.Runs(job) {
+				if strconv.FormatInt(r.ID, 10) == id {
+					found = true
+					if r.RunBy != "admin" {
+						return fmt.Errorf("%s recorded run %s of %s, not its own", addr, id, r.RunBy)
+					}
+				}
+			}
+			if !found {
+				return fmt.Errorf("%s recorded run %s, which job %d does not have on the server", addr, id, job)
+			}
+			if got := rs.Primary.Attributes["status"]; got != "SUCCEEDED" {
+				return fmt.Errorf("%s: status %s", addr, got)
+			}
+		}
+		for job, want := range perJob {
+			if got := len(s.Runs(job)); got != want {
+				return fmt.Errorf("job %d has %d runs on the server, want %d", job, got, want)
+			}
+		}
+		return nil
+	}
+}
+
+// A 503 on 30% of all requests, logins and triggers included. A trigger answered 503 is
+// ambiguous: the client looks for the run it may have created before triggering again.
+func TestAccReliability_errorRate(t *testing.T) {
+	cfg := reliabilityMockConfig(3, 200*time.Millisecond)
+	cfg.Faults = mockserver.FaultConfig{ErrorRate: 0.3, Seed: 7}
+	s := newTestMock(t, cfg)
+	var b strings.Builder
+	b.WriteString(providerBlock(s))
+	addrs := map[string]int64{}
+	for i := 1; i <= 3; i++ {
+		fmt.Fprintf(&b, "resource \"openspecimen_job_run\" \"r%d\" {\n  job_id = %d\n}\n", i, i)
+		addrs[fmt.Sprintf("openspecimen_job_run.r%d", i)] = int64(i)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: b.String(),
+			Check:  expectOwnRuns(s, addrs),
+		}},
+	})
+}
+
+// Every trigger is carried out but its answer is lost: one run, recorded, never two.
+func TestAccReliability_droppedTriggerAnswers(t *testing.T) {
+	cfg := reliabilityMockConfig(1, 200*time.Millisecond)
+	cfg.Faults = mockserver.FaultConfig{DropResponseRate: 1, Seed: 1}
+	s := newTestMock(t, cfg)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: jobRunConfig(s, "  job_id = 1\n  args = \"lost answer\""),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				expectOwnRuns(s, map[string]int64{jobRunAddr: 1}),
+				func(*terraform.State) error {
+					if n := s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"); n != 1 {
+						return fmt.Errorf("%d triggers reached the server, want 1", n)
+					}
+					return nil
+				},
+			),
+		}},
+	})
+}
+
+// The session ends in the middle of the wait (as the server's idle timeout ends it): the
+// wait goes on after one new login. The mock's clock stands still, so the run is in
+// progress until the test moves it: the first read of the run meets the expiry, and the
+// run ends at the third, after the new login.
+func TestAccReliability_sessionExpiresMidWait(t *testing.T) {
+	clock := mockserver.NewManualClock(time.Now())
+	cfg := reliabilityMockConfig(1, 3*time.Second)
+	cfg.Clock = clock
+	s := newTestMock(t, cfg)
+	var reads, expired atomic.Int64
+	s.SetRequestHook(func(method, p string) {
+		if method != "GET" || !runReadPath.MatchString(p) {
+			return
+		}
+		switch reads.Add(1) {
+		case 1:
+			expired.Store(int64(s.ExpireTokens()))
+		case 3:
+			clock.Advance(time.Hour)
+		}
+	})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: jobRunConfig(s, "  job_id = 1"),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				expectOwnRuns(s, map[string]int64{jobRunAddr: 1}),
+				func(*terraform.State) error {
+					if n := expired.Load(); n != 1 {
+						return fmt.Errorf("%d sessions were ended, want the apply's one", n)
+					}
+					// Plans before the apply make no request: every login is the apply's.
+					if n := s.LoginCount(); n != 2 {
+						return fmt.Errorf("%d logins, want 2 (one, then one after the expiry)", n)
+					}
+					return nil
+				},
+			),
+		}},
+	})
+}
+
+// serverOutage is how long the server stays unreachable in TestAccReliability_serverUnreachableMidWait:
+// an outage's length, not a wait for an event; the run cannot end before the server is back.
+const serverOutage = 2 * time.Second
+
+// The server is unreachable for a few seconds in the middle of the wait (listener and
+// connections closed, then the same port again with the same state): the wait resumes. The
+// first read of the run stops the server; the run ends at the first read after the restart.
+func TestAccReliability_serverUnreachableMidWait(t *testing.T) {
+	clock := mockserver.NewManualClock(time.Now())
+	cfg := reliabilityMockConfig(1, 4*time.Second)
+	cfg.Clock = clock
+	s := newTestMock(t, cfg)
+	var reads atomic.Int64
+	var restarted atomic.Bool
+	restartErr := make(chan error, 1)
+	s.SetRequestHook(func(method, p string) {
+		if method != "GET" || !runReadPath.MatchString(p) {
+			return
+		}
+		switch {
+		case reads.Add(1) == 1:
+			go func() {
+				s.Stop()
+				time.AfterFunc(serverOutage, func() {
+					err := s.Restart()
+					restarted.Store(err == nil)
+					restartErr <- err
+				})
+			}()
+		case restarted.Load():
+			clock.Advance(time.Hour)
+		}
+	})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: jobRunConfig(s, "  job_id = 1"),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				expectOwnRuns(s, map[string]int64{jobRunAddr: 1}),
+				func(*terraform.State) error {
+					select {
+					case err := <-restartErr:
+						return err
+					default:
+						return fmt.Errorf("the apply ended before the server came back")
+					}
+				},
+			),
+		}},
+	})
+}
+
+// 200 ms on every answer: a run, the run list and the result file, with default timeouts.
+func TestAccReliability_latency(t *testing.T) {
+	cfg := reliabilityMockConfig(1, 300*time.Millisecond)
+	cfg.Faults = mockserver.FaultConfig{Latency: mockserver.Duration(200 * time.Millisecond)}
+	s := newTestMock(t, cfg)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: jobRunConfig(s, "  job_id = 1") + `
+data "openspecimen_job_runs" "all" {
+  job_id     = openspecimen_job_run.x.job_id
+  depends_on = [openspecimen_job_run.x]
+}
+data "openspecimen_job_run_result_file" "f" {
+  job_id = openspecimen_job_run.x.job_id
+  run_id = openspecimen_job_run.x.run_id
+}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.openspecimen_job_runs.all", at("runs"), knownvalue.ListSizeExact(1)),
+				statecheck.ExpectKnownValue("data.openspecimen_job_run_result_file.f", at("content"), knownvalue.NotNull()),
+			},
+			Check: expectOwnRuns(s, map[string]int64{jobRunAddr: 1}),
+		}},
+	})
+}
+
+// Another user's run starts right after ours noted the newest run, just before our trigger
+// reaches the server, which then drops our trigger: we wait for that run, trigger again and
+// record our own run, never theirs.
+func TestAccReliability_foreignRunWinsTheRace(t *testing.T) {
+	s := newTestMock(t, reliabilityMockConfig(1, 500*time.Millisecond))
+	var mu sync.Mutex
+	var alices []mockserver.Run
+	s.SetTriggerHook(func(jobID int64, login string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if login != "admin" || len(alices) > 0 {
+			return
+		}
+		r, err := s.StartRunAs("alice", jobID, "")
+		if err != nil {
+			t.Errorf("starting alice's run: %v", err)
+			return
+		}
+		alices = append(alices, r)
+	})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: jobRunConfig(s, "  job_id = 1\n  if_running = \"wait\""),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(jobRunAddr, at("run_by"), knownvalue.StringExact("admin")),
+			},
+			Check: func(st *terraform.State) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if len(alices) != 1 {
+					return fmt.Errorf("alice's run was not started by the hook")
+				}
+				got := st.RootModule().Resources[jobRunAddr].Primary.Attributes["run_id"]
+				ours, _ := strconv.ParseInt(got, 10, 64)
+				if ours <= alices[0].ID {
+					return fmt.Errorf("recorded run %d, not a run after alice's %d", ours, alices[0].ID)
+				}
+				if n := len(s.Runs(1)); n != 2 {
+					return fmt.Errorf("job 1 has %d runs, want alice's and ours", n)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// One apply of 100 runs over 20 jobs, 20 at a time, each answer 20 ms late: one login in
+// all, every run recorded once, no run claimed by two resources. Not parallel: it sets
+// TF_CLI_ARGS_apply for its CLI runs.
+func TestAccReliability_load(t *testing.T) {
+	const jobs, perJob = 20, 5
+	cfg := reliabilityMockConfig(jobs, 100*time.Millisecond)
+	cfg.Faults = mockserver.FaultConfig{Latency: mockserver.Duration(20 * time.Millisecond)}
+	s := newTestMock(t, cfg)
+	t.Setenv("TF_CLI_ARGS_apply", "-parallelism=20")
+	var b strings.Builder
+	b.WriteString(providerBlock(s))
+	addrs := map[string]int64{}
+	for j := 1; j <= jobs; j++ {
+		for k := 1; k <= perJob; k++ {
+			// Distinct args: two runs of one job by one user with the same args cannot be
+			// told apart (DESIGN.md).
+			fmt.Fprintf(&b, "resource \"openspecimen_job_run\" \"j%d_%d\" {\n  job_id = %d\n  args   = \"part-%d\"\n}\n", j, k, j, k)
+			addrs[fmt.Sprintf("openspecimen_job_run.j%d_%d", j, k)] = int64(j)
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: b.String(),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				expectOwnRuns(s, addrs),
+				func(*terraform.State) error {
+					total := 0
+					for j := int64(1); j <= jobs; j++ {
+						total += len(s.Runs(j))
+					}
+					if total != jobs*perJob {
+						return fmt.Errorf("%d runs on the server, want %d", total, jobs*perJob)
+					}
+					if n := s.LoginCount(); n != 1 {
+						return fmt.Errorf("%d logins, want one for the whole apply", n)
+					}
+					return nil
+				},
+			),
+		}},
+	})
+}
+
+// The tests here drive the real CLI (TF_ACC_TERRAFORM_PATH) with the provider built as a
+// binary and loaded through dev_overrides: terraform-plugin-testing cannot interrupt an apply.
+
+// cliTest is one working directory of the real CLI against one mock server.
+type cliTest struct {
+	t      *testing.T
+	tfPath string
+	dir    string
+	env    []string
+}
+
+var (
+	providerBuild    sync.Once
+	providerBuildDir string
+	providerBuildErr error
+)
+
+// newCLITest builds the provider once per test binary and writes main.tf (provider block
+// and body) in a new directory, with a CLI configuration overriding the provider's source.
+func newCLITest(t *testing.T, s *mockserver.Server, body string) *cliTest {
+	t.Helper()
+	tfPath := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if os.Getenv("TF_ACC") == "" || tfPath == "" {
+		t.Skip("set TF_ACC=1 and TF_ACC_TERRAFORM_PATH to run acceptance tests")
+	}
+	providerBuild.Do(func() {
+		// Shared by every test of the binary, so not a test's TempDir; the OS's temp cleaner removes it.
+		providerBuildDir, providerBuildErr = os.MkdirTemp("", "tfprovider-openspecimen-") //nolint:usetesting // see above
+		if providerBuildErr != nil {
+			return
+		}
+		_, thisFile, _, _ := runtime.Caller(0)
+		build := exec.Command("go", "build", "-o", filepath.Join(providerBuildDir, "terraform-provider-openspecimen"), ".")
+		build.Dir = filepath.Join(filepath.Dir(thisFile), "..", "..")
+		if out, err := build.CombinedOutput(); err != nil {
+			providerBuildErr = fmt.Errorf("building the provider: %v\n%s", err, out)
+		}
+	})
+	if providerBuildErr != nil {
+		t.Fatal(providerBuildErr)
+	}
+	host := os.Getenv("TF_ACC_PROVIDER_HOST")
+	if host == "" {
+		host = "registry.terraform.io"
+	}
+	dir := t.TempDir()
+	cliConfig := filepath.Join(dir, "cli.tfrc")
+	writeFile(t, cliConfig, fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
+		host+"/openspecimen-iac/openspecimen", providerBuildDir))
+	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+cliConfig, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
+	c := &cliTest{t: t, tfPath: tfPath, dir: filepath.Join(dir, "work"), env: env}
+	c.configure(s, body)
+	return c
+}
+
+// configure writes main.tf: the provider's source and block, then body.
+func (c *cliTest) configure(s *mockserver.Server, body string) {
+	writeFile(c.t, filepath.Join(c.dir, "main.tf"), `terraform {
+  required_providers {
+    openspecimen = {
+      source = "openspecimen-iac/openspecimen"
+    }
+  }
+}
+`+providerBlock(s)+body)
+}
+
+func (c *cliTest) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, c.tfPath, args...)
+	cmd.Dir, cmd.Env = c.dir, c.env
+	return cmd
+}
+
+// apply runs terraform apply to its end and answers its output and whether it succeeded.
+func (c *cliTest) apply(ctx context.Context) (string, bool) {
+	out, err := c.command(ctx, "apply", "-auto-approve", "-input=false", "-no-color").CombinedOutput()
+	return string(out), err == nil
+}
+
+// stateResource is a resource of terraform show -json.
+type stateResource struct {
+	Address string         `json:"address"`
+	Tainted bool           `json:"tainted"`
+	Values  map[string]any `json:"values"`
+}
+
+func (c *cliTest) state(ctx context.Context) []stateResource {
+	c.t.Helper()
+	out, err := c.command(ctx, "show", "-json", "-no-color").Output()
+	if err != nil {
+		c.t.Fatalf("terraform show: %v", err)
+	}
+	var st struct {
+		Values struct {
+			RootModule struct {
+				Resources []stateResource `json:"resources"`
+			} `json:"root_module"`
+		} `json:"values"`
+	}
+	if err := json.Unmarshal(out, &st); err != nil {
+		c.t.Fatalf("terraform show -json: %v\n%s", err, out)
+	}
+	return st.Values.RootModule.Resources
+}
+
+// checkOneRunOrNone holds the promise of an apply cut short: either no run on the server and
+// none in state, or exactly one run and that run in state (not tainted). It answers the
+// number of runs.
+func (c *cliTest) checkOneRunOrNone(ctx context.Context, s *mockserver.Server, jobID int64, said string) int {
+	c.t.Helper()
+	runs, res := s.Runs(jobID), c.state(ctx)
+	switch {
+	case len(runs) > 1:
+		c.t.Fatalf("the server has %d runs of job %d, want at most 1; the CLI said:\n%s", len(runs), jobID, said)
+	case len(runs) == 0 && len(res) != 0:
+		c.t.Fatalf("no run on the server, but state holds %+v", res)
+	case len(runs) == 1 && (len(res) != 1 || res[0].Address != jobRunAddr):
+		c.t.Fatalf("run %d is on the server but state holds %+v: orphaned; the CLI said:\n%s", runs[0].ID, res, said)
+	case len(runs) == 1 && fmt.Sprint(res[0].Values["run_id"]) != strconv.FormatInt(runs[0].ID, 10):
+		c.t.Fatalf("state records run %v, the server has run %d", res[0].Values["run_id"], runs[0].ID)
+	case len(runs) == 1 && res[0].Tainted:
+		c.t.Fatalf("run %d is tainted in state: the next apply would run the job again", runs[0].ID)
+	}
+	return len(runs)
+}
+
+// checkNextApply applies again, undisturbed: it adds a run only when there was none (the
+// job of these tests succeeds), and the state then records the server's one run. A run
+// left in progress by a short create timeout is waited for in place by one more apply.
+func (c *cliTest) checkNextApply(ctx context.Context, s *mockserver.Server, jobID int64) {
+	c.t.Helper()
+	for range 2 {
+		out, ok := c.apply(ctx)
+		if !ok {
+			c.t.Fatalf("the next apply failed:\n%s", out)
+		}
+		if n := c.checkOneRunOrNone(ctx, s, jobID, out); n != 1 {
+			c.t.Fatalf("after the next apply the server has %d runs, want 1", n)
+		}
+		if c.state(ctx)[0].Values["status"] == "SUCCEEDED" {
+			return
+		}
+	}
+	c.t.Fatalf("two applies after the first did not see run %d of job %d finish", s.Runs(jobID)[0].ID, jobID)
+}
+
+// TestAccJobRun_interruptedApply sends a real SIGINT to the CLI while the resource waits for
+// its run, as a user pressing Ctrl-C would: the run is in state, not tainted, and the next
+// plan waits for it in place.
+func TestAccJobRun_interruptedApply(t *testing.T) {
+	s := newTestMock(t, testMockConfig())
+	c := newCLITest(t, s, "\nresource \"openspecimen_job_run\" \"x\" {\n  job_id = 4\n}\n")
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	started := make(chan struct{}, 1)
+	s.SetRunStartHook(func(mockserver.Run) { started <- struct{}{} })
+
+	apply := c.command(ctx, "apply", "-auto-approve", "-input=false", "-no-color")
+	var out lockedBuffer
+	apply.Stdout, apply.Stderr = &out, &out
+	if err := apply.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- apply.Wait() }()
+	select { // the job runs for 20 s: interrupt once its run exists on the server
+	case <-started:
+	case err := <-exited:
+		t.Fatalf("the apply ended (%v) before its run started:\n%s", err, out.String())
+	}
+	if err := apply.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-exited; err != nil { // the state and the server are what count, not the exit status
+		t.Logf("the interrupted apply exited: %v", err)
+	}
+	if n := c.checkOneRunOrNone(ctx, s, jobSlow, out.String()); n != 1 {
+		t.Fatalf("the server has %d runs, want the interrupted one:\n%s", n, out.String())
+	}
+	plan := c.command(ctx, "plan", "-detailed-exitcode", "-input=false", "-no-color")
+	planOut, err := plan.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !bytes.Contains(planOut, []byte("updated in-place")) {
+		t.Fatalf("the next plan should wait for the run in place (an update):\n%s", planOut)
+	}
+}
+
+// sweepStep is the step between the moments of the interrupt sweep; SWEEP_STEP (a Go
+// duration) makes it finer or coarser.
+func sweepStep(t *testing.T) time.Duration {
+	step := 50 * time.Millisecond
+	if v := os.Getenv("SWEEP_STEP"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			t.Fatalf("SWEEP_STEP=%q is not a positive duration", v)
+		}
+		step = d
+	}
+	return step
+}
+
+// sweepMockConfig is the mock of one sweep case: one job that runs for a second, with the
+// given latency on every request.
+func sweepMockConfig(latency time.Duration) mockserver.Config {
+	cfg := testMockConfig()
+	cfg.Jobs = []mockserver.JobConfig{{ID: jobQuick, Name: "Specimen export", Duration: mockserver.Duration(time.Second)}}
+	cfg.Faults.Latency = mockserver.Duration(latency)
+	return cfg
+}
+
+const sweepResource = "\nresource \"openspecimen_job_run\" \"x\" {\n  job_id = 1\n}\n"
+
+// TestAccJobRun_interruptSweep sends SIGINT at many moments of an apply, from before its
+// first request to the middle of the wait, with and without latency. After each: no run on
+// the server and none in state, or exactly one run and that run in state; the next apply
+// adds a run only if there was none.
+func TestAccJobRun_interruptSweep(t *testing.T) {
+	step := sweepStep(t)
+	for _, latency := range []time.Duration{0, 50 * time.Millisecond} {
+		for at := -step; at < 600*time.Millisecond; at += step {
+			t.Run(fmt.Sprintf("latency %s, SIGINT at %s", latency, at), func(t *testing.T) {
+				t.Parallel()
+				s := newTestMock(t, sweepMockConfig(latency))
+				c := newCLITest(t, s, sweepResource)
+				ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+				defer cancel()
+				out := c.interruptAt(ctx, s, at)
+				c.checkOneRunOrNone(ctx, s, jobQuick, out)
+				c.checkNextApply(ctx, s, jobQuick)
+			})
+		}
+	}
+}
+
+// interruptAt runs an apply and sends it SIGINT at after the first request reaches the mock
+// (a negative at: as soon as the CLI has started). It answers the CLI's output.
+func (c *cliTest) interruptAt(ctx context.Context, s *mockserver.Server, at time.Duration) string {
+	c.t.Helper()
+	apply := c.command(ctx, "apply", "-auto-approve", "-input=false", "-no-color")
+	var out lockedBuffer
+	apply.Stdout, apply.Stderr = &out, &out
+	if err := apply.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	interrupt := func() { _ = apply.Process.Signal(os.Interrupt) }
+	if at < 0 {
+		interrupt()
+	} else {
+		var once sync.Once
+		s.SetRequestHook(func(string, string) {
+			once.Do(func() { time.AfterFunc(at, interrupt) })
+		})
+	}
+	_ = apply.Wait()
+	s.SetRequestHook(nil)
+	return out.String()
+}
+
+// TestAccJobRun_timeoutSweep lets timeouts.create expire at many moments of the apply, with
+// and without latency, with the promises of the interrupt sweep; the next apply runs with
+// the default timeout.
+func TestAccJobRun_timeoutSweep(t *testing.T) {
+	step := 2 * sweepStep(t)
+	for _, latency := range []time.Duration{0, 50 * time.Millisecond} {
+		for timeout := step; timeout <= 600*time.Millisecond; timeout += step {
+			t.Run(fmt.Sprintf("latency %s, timeout %s", latency, timeout), func(t *testing.T) {
+				t.Parallel()
+				s := newTestMock(t, sweepMockConfig(latency))
+				body := fmt.Sprintf("\nresource \"openspecimen_job_run\" \"x\" {\n  job_id = 1\n  timeouts {\n    create = %q\n  }\n}\n", timeout)
+				c := newCLITest(t, s, body)
+				ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+				defer cancel()
+				out, _ := c.apply(ctx)
+				c.checkOneRunOrNone(ctx, s, jobQuick, out)
+				c.configure(s, sweepResource) // as a user would, with the default timeout
+				c.checkNextApply(ctx, s, jobQuick)
+			})
+		}
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lockedBuffer collects a child process's output while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

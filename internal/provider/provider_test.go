@@ -2,17 +2,39 @@ package provider
 
 import (
 	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"io"
+	"log"
+	"math/big"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 )
@@ -187,4 +209,343 @@ func TestParseImportID(t *testing.T) {
 // terminal's width, so any space in the pattern also matches a line break.
 func errRe(pattern string) *regexp.Regexp {
 	return regexp.MustCompile(`(?s)` + strings.ReplaceAll(pattern, " ", `\s+`))
+}
+
+func TestProviderSchema_credentialsSensitive(t *testing.T) {
+	var resp provider.SchemaResponse
+	New("test")().Schema(context.Background(), provider.SchemaRequest{}, &resp)
+	for _, name := range []string{"password", "token"} {
+		a, ok := resp.Schema.Attributes[name].(schema.StringAttribute)
+		if !ok || !a.Sensitive {
+			t.Errorf("provider attribute %s is not a sensitive string", name)
+		}
+	}
+}
+
+const secretContent = "SECRET-SPECIMEN-ROW"
+
+func secretMockConfig() mockserver.Config {
+	cfg := testMockConfig()
+	cfg.Jobs[0].Result = &mockserver.ResultConfig{Filename: "specimens.csv", Content: "id\n" + secretContent + "-${run_id}\n"}
+	return cfg
+}
+
+// An apply with TF_LOG=TRACE, the CLI's and the provider's logs both captured into one file:
+// neither the password nor the API token nor the result file's content is in it, and the
+// state holds no token and the content only in the data source's sensitive attributes.
+// Not parallel: it sets the logging environment.
+func TestAccSecurity_noSecretsInLogsOrState(t *testing.T) {
+	s := newTestMock(t, secretMockConfig())
+	logFile := filepath.Join(t.TempDir(), "tf.log")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", logFile) // the CLI (TF_LOG_PATH) and the in-process provider's tflog sink
+	token := loginToken(t, s, "admin", "Admin@123")
+	body := `
+resource "openspecimen_job_run" "x" {
+  job_id = 1
+}
+data "openspecimen_job_run_result_file" "x" {
+  job_id = openspecimen_job_run.x.job_id
+  run_id = openspecimen_job_run.x.run_id
+}
+`
+	tokenProvider := fmt.Sprintf("provider \"openspecimen\" {\n  url   = %q\n  token = %q\n}\n", s.URL(), token)
+	stateClean := func(st *terraform.State) error {
+		for addr, rs := range st.RootModule().Resources {
+			for k, v := range rs.Primary.Attributes {
+				if strings.Contains(v, token) || strings.Contains(v, "Admin@123") {
+					return fmt.Errorf("state %s.%s holds a credential", addr, k)
+				}
+				if strings.Contains(v, secretContent) && (addr != fileAddr || k != "content") {
+					return fmt.Errorf("state %s.%s holds result content", addr, k)
+				}
+			}
+		}
+		raw, _ := json.Marshal(st)
+		if strings.Contains(string(raw), token) {
+			return fmt.Errorf("the state holds the token")
+		}
+		return nil
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: providerBlock(s) + body, Check: stateClean},
+			{Config: tokenProvider + body + "\n# new run\n", Check: stateClean},
+		},
+	})
+	data, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logText := withoutTestConfig(string(data))
+	// The log is the whole story: the CLI's lines and the provider's request lines.
+	for _, want := range []string{"OpenSpecimen request", "/scheduled-jobs/1/runs", "[TRACE]"} {
+		if !strings.Contains(logText, want) {
+			t.Fatalf("the log (%d bytes) lacks %q: the capture does not work", len(data), want)
+		}
+	}
+	for what, secret := range map[string]string{"password": "Admin@123", "token": token, "result content": secretContent} {
+		if i := strings.Index(logText, secret); i >= 0 {
+			t.Errorf("the TRACE log holds the %s: ...%s...", what, logText[max(0, i-200):min(len(logText), i+100)])
+		}
+	}
+}
+
+// withoutTestConfig drops the test harness's own log entries of the configuration it writes
+// (which holds the credentials, as any configuration file does); every other entry, of the
+// CLI or the provider, is kept. An entry is a line starting with a timestamp and its
+// indented continuation lines.
+func withoutTestConfig(log string) string {
+	var b strings.Builder
+	skip := false
+	for _, line := range strings.SplitAfter(log, "\n") {
+		if !strings.HasPrefix(line, " ") && !strings.HasPrefix(line, "\t") {
+			skip = strings.Contains(line, "sdk.helper_resource: Setting Terraform configuration")
+		}
+		if !skip {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
+
+// selfSignedCert makes a CA-less self-signed certificate for 127.0.0.1, valid until notAfter.
+func selfSignedCert(t *testing.T, notAfter time.Time) (tls.Certificate, []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: "openspecimen test"},
+		NotBefore:             notAfter.Add(-48 * time.Hour),
+		NotAfter:              notAfter,
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// httpsMock serves the mock's API over TLS with cert, answering the REST root URL.
+func httpsMock(t *testing.T, s *mockserver.Server, cert tls.Certificate) string {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(s.Handler())
+	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	return ts.URL + mockserver.BasePath
+}
+
+func TestAccSecurity_tls(t *testing.T) {
+	s := newTestMock(t, testMockConfig())
+	cert, caPEM := selfSignedCert(t, time.Now().Add(24*time.Hour))
+	url := httpsMock(t, s, cert)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, caPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	expired, expiredPEM := selfSignedCert(t, time.Now().Add(-24*time.Hour))
+	expiredURL := httpsMock(t, s, expired)
+	expiredFile := filepath.Join(t.TempDir(), "expired.pem")
+	if err := os.WriteFile(expiredFile, expiredPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := func(url, extra string) string {
+		return fmt.Sprintf(`
+provider "openspecimen" {
+  url      = %q
+  username = "admin"
+  password = "Admin@123"
+%s
+}
+data "openspecimen_job_runs" "x" {
+  job_id = 1
+}
+`, url, extra)
+	}
+	for name, tc := range map[string]struct {
+		config string
+		want   string
+	}{
+		"trusted with ca_cert_file": {cfg(url, fmt.Sprintf("  ca_cert_file = %q", caFile)), ""},
+		"untrusted without it":      {cfg(url, ""), `(?s)certificate.*not trusted.*set ca_cert_file`},
+		"insecure_skip_verify":      {cfg(url, "  insecure_skip_verify = true"), ""},
+		"expired CA":                {cfg(expiredURL, fmt.Sprintf("  ca_cert_file = %q", expiredFile)), `(?s)expired.*not trusted.*ca_cert_file`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			step := resource.TestStep{Config: tc.config}
+			if tc.want != "" {
+				step.ExpectError = errRe(tc.want)
+			}
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps:                    []resource.TestStep{step},
+			})
+		})
+	}
+}
+
+// The CLI shows warnings but plugin-testing cannot check them, so the warning of
+// insecure_skip_verify is checked on Configure itself.
+func TestProviderConfigure_insecureSkipVerifyWarns(t *testing.T) {
+	for _, env := range []string{envURL, envUsername, envPassword, envDomain, envToken} {
+		t.Setenv(env, "") // the configuration below alone
+	}
+	ctx := t.Context()
+	p := New("test")()
+	var sresp provider.SchemaResponse
+	p.Schema(ctx, provider.SchemaRequest{}, &sresp)
+	typ, ok := sresp.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	if !ok {
+		t.Fatalf("provider schema type %T, want an object", sresp.Schema.Type().TerraformType(ctx))
+	}
+	configure := func(insecure bool) diag.Diagnostics {
+		vals := map[string]tftypes.Value{}
+		for name, at := range typ.AttributeTypes {
+			vals[name] = tftypes.NewValue(at, nil)
+		}
+		vals["url"] = tftypes.NewValue(tftypes.String, "https://biobank.example.org/openspecimen/rest/ng")
+		vals["username"] = tftypes.NewValue(tftypes.String, "admin")
+		vals["password"] = tftypes.NewValue(tftypes.String, "Admin@123")
+		vals["insecure_skip_verify"] = tftypes.NewValue(tftypes.Bool, insecure)
+		var resp provider.ConfigureResponse
+		p.Configure(ctx, provider.ConfigureRequest{Config: tfsdk.Config{Raw: tftypes.NewValue(typ, vals), Schema: sresp.Schema}}, &resp)
+		return resp.Diagnostics
+	}
+	d := configure(true)
+	if d.HasError() || d.WarningsCount() != 1 {
+		t.Fatalf("diagnostics %v, want one warning and no error", d)
+	}
+	w := d.Warnings()[0]
+	if w.Summary() != "TLS verification is off" || !strings.Contains(w.Detail(), "Use ca_cert_file instead") {
+		t.Errorf("warning %q: %q", w.Summary(), w.Detail())
+	}
+	if wp, ok := w.(diag.DiagnosticWithPath); !ok || !wp.Path().Equal(path.Root("insecure_skip_verify")) {
+		t.Errorf("the warning is not on insecure_skip_verify: %v", w)
+	}
+	if d := configure(false); len(d) != 0 {
+		t.Errorf("diagnostics without insecure_skip_verify: %v", d)
+	}
+}
+
+// A url that reaches a web server which is not OpenSpecimen must say so, not fail on JSON.
+func TestAccProvider_notOpenSpecimen(t *testing.T) {
+	html := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<html><body>Welcome to the intranet</body></html>")
+	}))
+	t.Cleanup(html.Close)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "openspecimen" {
+  url      = %q
+  username = "admin"
+  password = "Admin@123"
+}
+resource "openspecimen_job_run" "x" {
+  job_id = 1
+}
+`, html.URL+"/openspecimen/rest/ng"),
+			ExpectError: errRe(`not OpenSpecimen JSON: is the url the REST root`),
+		}},
+	})
+}
+
+func TestAccProvider_unreachableHost(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedURL := "http://" + l.Addr().String() + "/openspecimen/rest/ng"
+	l.Close() // nothing listens there any more: connections are refused
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "openspecimen" {
+  url         = %q
+  username    = "admin"
+  password    = "Admin@123"
+  max_retries = 1
+}
+data "openspecimen_job_runs" "x" {
+  job_id = 1
+}
+`, closedURL),
+			ExpectError: errRe(`connection refused`),
+		}},
+	})
+}
+
+// TestAccProvider_badServerAnswers puts a broken answer in front of the mock server, one
+// endpoint at a time: each must end in an error that names what was wrong, never a panic
+// or a silent success.
+func TestAccProvider_badServerAnswers(t *testing.T) {
+	s := newTestMock(t, historyMockConfig())
+	huge := `[{"code":"INTERNAL_ERROR","message":"` + strings.Repeat("x", 10<<20) + `"}]`
+	runOfJob := func(id, jobID int, status string) string {
+		return fmt.Sprintf(`{"id":%d,"jobId":%d,"jobName":"Specimen export","status":%q,"startedAt":1645424100000,`+
+			`"finishedAt":null,"rtArgs":null,"message":null,"logFilePath":null,"runBy":{"loginName":"admin"}}`, id, jobID, status)
+	}
+	for name, tc := range map[string]struct {
+		path   string // answered instead of the mock, GET only
+		status int
+		body   string
+		config string
+		want   string
+	}{
+		"list not JSON": {"/scheduled-jobs/1/runs", 200, "<html>maintenance</html>",
+			"data \"openspecimen_job_runs\" \"x\" {\n  job_id = 1\n}", `Listing the runs of job 1 failed.*not OpenSpecimen JSON`},
+		"list truncated": {"/scheduled-jobs/1/runs", 200, `[{"id": 13, "jobId": 1, "sta`,
+			"data \"openspecimen_job_runs\" \"x\" {\n  job_id = 1\n}", `Listing the runs of job 1 failed`},
+		"list empty 200": {"/scheduled-jobs/1/runs", 200, "",
+			"data \"openspecimen_job_runs\" \"x\" {\n  job_id = 1\n}", `empty body, not OpenSpecimen JSON`},
+		"unknown status": {"/scheduled-jobs/1/runs", 200, "[" + runOfJob(13, 1, "PAUSED") + "]",
+			"data \"openspecimen_job_runs\" \"x\" {\n  job_id = 1\n}", `unknown job run status "PAUSED"`},
+		"run of another job": {"/scheduled-jobs/1/runs/10", 200, runOfJob(10, 2, "SUCCEEDED"),
+			"data \"openspecimen_job_run_result_file\" \"x\" {\n  job_id = 1\n  run_id = 10\n}", `Run 10 of job 1 does not exist`},
+		// Read only up to a bound: the excerpt ends in an ellipsis, not ten megabytes.
+		"10 MB error body": {"/scheduled-jobs/1", 400, huge,
+			"data \"openspecimen_job_runs\" \"x\" {\n  job_id = 1\n}", `Reading scheduled job 1 failed: GET /scheduled-jobs/1: 400: \[\{"code":"INTERNAL_ERROR","message":"x+…`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodGet && strings.TrimPrefix(r.URL.Path, "/openspecimen/rest/ng") == tc.path {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(tc.status)
+					fmt.Fprint(w, tc.body)
+					return
+				}
+				s.Handler().ServeHTTP(w, r)
+			}))
+			t.Cleanup(front.Close)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: fmt.Sprintf(`
+provider "openspecimen" {
+  url         = %q
+  username    = "admin"
+  password    = "Admin@123"
+  max_retries = 0
+}
+%s
+`, front.URL+"/openspecimen/rest/ng", tc.config),
+					ExpectError: errRe(tc.want),
+				}},
+			})
+		})
+	}
 }
