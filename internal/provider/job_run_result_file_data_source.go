@@ -91,42 +91,69 @@ const (
 )
 
 func (d *jobRunResultFileDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	attrs := map[string]schema.Attribute{
+		"output_path": schema.StringAttribute{
+			MarkdownDescription: "Write the file to this path (atomically: a temporary file, then a rename; parent folders " +
+				"are created) instead of holding it in the state. `content` and `content_base64` then stay null.",
+			Optional:   true,
+			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+	}
+	for _, a := range resultFileAttrs {
+		attrs[a.name] = a.dataSource()
+	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: resultFileDoc + " With `output_path` the file is written to disk instead of the state. " +
 			"To keep the file out of the state entirely, use the ephemeral resource of the same name.",
-		Attributes: map[string]schema.Attribute{
-			"job_id": schema.Int64Attribute{
-				MarkdownDescription: "Id of the scheduled job.",
-				Required:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
-			},
-			"run_id": schema.Int64Attribute{
-				MarkdownDescription: "Id of the run, usually `openspecimen_job_run.<name>.run_id` so that the file is read after the run finished.",
-				Required:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
-			},
-			"unzip": schema.BoolAttribute{MarkdownDescription: unzipDoc, Optional: true},
-			"entry": schema.StringAttribute{
-				MarkdownDescription: entryDoc,
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"output_path": schema.StringAttribute{
-				MarkdownDescription: "Write the file to this path (atomically: a temporary file, then a rename; parent folders " +
-					"are created) instead of holding it in the state. `content` and `content_base64` then stay null.",
-				Optional:   true,
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"filename":     schema.StringAttribute{MarkdownDescription: "The file's name (after unzipping).", Computed: true},
-			"content_type": schema.StringAttribute{MarkdownDescription: "The file's media type.", Computed: true},
-			"size":         schema.Int64Attribute{MarkdownDescription: "The file's size in bytes.", Computed: true},
-			"sha256":       schema.StringAttribute{MarkdownDescription: "Hex SHA-256 of the file's bytes.", Computed: true},
-			"content":      schema.StringAttribute{MarkdownDescription: contentDoc, Computed: true, Sensitive: true},
-			"content_base64": schema.StringAttribute{
-				MarkdownDescription: contentBase64Doc, Computed: true, Sensitive: true,
-			},
-		},
+		Attributes: attrs,
 	}
+}
+
+// resultFileAttr is one attribute that the data source and the ephemeral resource share.
+type resultFileAttr struct {
+	name, doc                    string
+	kind                         attrKind
+	required, optional, computed bool
+	sensitive                    bool
+	int64s                       []validator.Int64
+	strings                      []validator.String
+}
+
+type attrKind int
+
+const (
+	kindString attrKind = iota
+	kindInt64
+	kindBool
+)
+
+// resultFileAttrs are the attributes of a result file, for both schemas.
+var resultFileAttrs = []resultFileAttr{
+	{name: "job_id", doc: "Id of the scheduled job.", kind: kindInt64, required: true,
+		int64s: []validator.Int64{int64validator.AtLeast(1)}},
+	{name: "run_id", doc: "Id of the run, usually `openspecimen_job_run.<name>.run_id` so that the file is read after the run finished.",
+		kind: kindInt64, required: true, int64s: []validator.Int64{int64validator.AtLeast(1)}},
+	{name: "unzip", doc: unzipDoc, kind: kindBool, optional: true},
+	{name: "entry", doc: entryDoc, optional: true, strings: []validator.String{stringvalidator.LengthAtLeast(1)}},
+	{name: "filename", doc: "The file's name (after unzipping).", computed: true},
+	{name: "content_type", doc: "The file's media type.", computed: true},
+	{name: "size", doc: "The file's size in bytes.", kind: kindInt64, computed: true},
+	{name: "sha256", doc: "Hex SHA-256 of the file's bytes.", computed: true},
+	{name: "content", doc: contentDoc, computed: true, sensitive: true},
+	{name: "content_base64", doc: contentBase64Doc, computed: true, sensitive: true},
+}
+
+func (a resultFileAttr) dataSource() schema.Attribute {
+	switch a.kind {
+	case kindInt64:
+		return schema.Int64Attribute{MarkdownDescription: a.doc, Required: a.required, Optional: a.optional,
+			Computed: a.computed, Sensitive: a.sensitive, Validators: a.int64s}
+	case kindBool:
+		return schema.BoolAttribute{MarkdownDescription: a.doc, Required: a.required, Optional: a.optional,
+			Computed: a.computed, Sensitive: a.sensitive}
+	}
+	return schema.StringAttribute{MarkdownDescription: a.doc, Required: a.required, Optional: a.optional,
+		Computed: a.computed, Sensitive: a.sensitive, Validators: a.strings}
 }
 
 func (d *jobRunResultFileDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {

@@ -3,11 +3,8 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
 var (
@@ -32,34 +29,28 @@ func (e *jobRunResultFileEphemeralResource) Metadata(_ context.Context, req ephe
 }
 
 func (e *jobRunResultFileEphemeralResource) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
+	attrs := map[string]schema.Attribute{}
+	for _, a := range resultFileAttrs {
+		attrs[a.name] = a.ephemeral()
+	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: resultFileDoc + " As an ephemeral resource it is never written to the plan or the state: " +
 			"use it to hand the file to another provider without persisting its contents. Needs Terraform 1.10 or OpenTofu 1.11.",
-		Attributes: map[string]schema.Attribute{
-			"job_id": schema.Int64Attribute{
-				MarkdownDescription: "Id of the scheduled job.",
-				Required:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
-			},
-			"run_id": schema.Int64Attribute{
-				MarkdownDescription: "Id of the run, usually `openspecimen_job_run.<name>.run_id`.",
-				Required:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
-			},
-			"unzip": schema.BoolAttribute{MarkdownDescription: unzipDoc, Optional: true},
-			"entry": schema.StringAttribute{
-				MarkdownDescription: entryDoc,
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"filename":       schema.StringAttribute{MarkdownDescription: "The file's name (after unzipping).", Computed: true},
-			"content_type":   schema.StringAttribute{MarkdownDescription: "The file's media type.", Computed: true},
-			"size":           schema.Int64Attribute{MarkdownDescription: "The file's size in bytes.", Computed: true},
-			"sha256":         schema.StringAttribute{MarkdownDescription: "Hex SHA-256 of the file's bytes.", Computed: true},
-			"content":        schema.StringAttribute{MarkdownDescription: contentDoc, Computed: true, Sensitive: true},
-			"content_base64": schema.StringAttribute{MarkdownDescription: contentBase64Doc, Computed: true, Sensitive: true},
-		},
+		Attributes: attrs,
 	}
+}
+
+func (a resultFileAttr) ephemeral() schema.Attribute {
+	switch a.kind {
+	case kindInt64:
+		return schema.Int64Attribute{MarkdownDescription: a.doc, Required: a.required, Optional: a.optional,
+			Computed: a.computed, Sensitive: a.sensitive, Validators: a.int64s}
+	case kindBool:
+		return schema.BoolAttribute{MarkdownDescription: a.doc, Required: a.required, Optional: a.optional,
+			Computed: a.computed, Sensitive: a.sensitive}
+	}
+	return schema.StringAttribute{MarkdownDescription: a.doc, Required: a.required, Optional: a.optional,
+		Computed: a.computed, Sensitive: a.sensitive, Validators: a.strings}
 }
 
 func (e *jobRunResultFileEphemeralResource) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
