@@ -46,11 +46,27 @@ type runStart struct {
 	args      string
 	loginName string // the user whose runs are ours
 	opts      StartOptions
-	triggers  int         // triggers sent and counted
-	busy      int         // triggers refused as busy, not counted
-	firstSent time.Time   // when the first trigger was sent
+	budget    triggerBudget
 	sentAt    []time.Time // when each trigger was sent
 	lastErr   error       // the error of the last trigger, if it failed
+}
+
+// triggerBudget bounds the triggers of one StartRun whose runs did not appear: each counts
+// toward max, except that as many as max that the server refused as busy are free.
+type triggerBudget struct {
+	max     int // StartOptions.MaxTriggers
+	counted int // triggers counted toward max
+	free    int // busy refusals not counted
+}
+
+// spend books a trigger whose run did not appear and reports whether another may be sent.
+func (b *triggerBudget) spend(o triggerOutcome) bool {
+	if o == outcomeBusy && b.free < b.max {
+		b.free++
+	} else {
+		b.counted++
+	}
+	return b.counted < b.max
 }
 
 // StartRun triggers a run of the job with args and returns the run that this trigger created.
@@ -78,7 +94,7 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 		return nil, fmt.Errorf("waiting for another start of job %d through this provider: %w", jobID, err)
 	}
 	defer release()
-	s := &runStart{jobID: jobID, args: args, loginName: me, opts: opts}
+	s := &runStart{jobID: jobID, args: args, loginName: me, opts: opts, budget: triggerBudget{max: opts.MaxTriggers}}
 	for {
 		baselineRunID, adopted, err := c.baseline(ctx, s)
 		if err != nil || adopted != nil {
@@ -158,11 +174,7 @@ const (
 // for outcomeLost the run in progress that won.
 func (c *Client) triggerOnce(ctx context.Context, s *runStart, baselineRunID int64) (triggerOutcome, *Run, error) {
 	detached := context.WithoutCancel(ctx)
-	now := c.now()
-	if s.firstSent.IsZero() {
-		s.firstSent = now
-	}
-	s.sentAt = append(s.sentAt, now)
+	s.sentAt = append(s.sentAt, c.now())
 	c.logger.DebugContext(ctx, "triggering job run", "job_id", s.jobID, "baseline_run_id", baselineRunID, "login_name", s.loginName)
 	_, terr := c.TriggerRun(detached, s.jobID, s.args)
 	s.lastErr = terr
@@ -195,17 +207,15 @@ func (c *Client) triggerOnce(ctx context.Context, s *runStart, baselineRunID int
 // again: only while ctx is live and the budget allows. A run in progress that won the race
 // is handled by the IfRunning policy first.
 func (c *Client) afterMiss(ctx context.Context, s *runStart, o triggerOutcome, foreign *Run) error {
-	if o == outcomeBusy && s.busy < s.opts.MaxTriggers {
-		s.busy++
-		c.logger.WarnContext(ctx, "the server refused the trigger as busy and no run appeared: triggering again", "job_id", s.jobID, "busy", s.busy)
-	} else {
-		s.triggers++
-	}
+	again := s.budget.spend(o)
 	if err := ctx.Err(); err != nil {
 		return s.notIdentified(err)
 	}
-	if s.triggers >= s.opts.MaxTriggers {
+	if !again {
 		return s.notIdentified(nil)
+	}
+	if o == outcomeBusy {
+		c.logger.WarnContext(ctx, "the server refused the trigger as busy and no run appeared: triggering again", "job_id", s.jobID)
 	}
 	if o == outcomeLost {
 		c.logger.InfoContext(ctx, "another run of the job started first: the trigger was dropped", "job_id", s.jobID, "running_run_id", foreign.ID, "run_by", foreign.RunByLogin())
@@ -220,7 +230,7 @@ func (s *runStart) notIdentified(cause error) error {
 	if cause == nil && s.lastErr != nil {
 		cause = fmt.Errorf("the last trigger failed: %w", s.lastErr)
 	}
-	return &RunNotIdentifiedError{JobID: s.jobID, Triggers: len(s.sentAt), FirstTrigger: s.firstSent,
+	return &RunNotIdentifiedError{JobID: s.jobID, Triggers: len(s.sentAt), FirstTrigger: s.sentAt[0],
 		Args: s.args, LoginName: s.loginName, Err: cause}
 }
 
