@@ -27,6 +27,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
 const jobRunAddr = "openspecimen_job_run.x"
@@ -53,7 +54,7 @@ func expectRuns(s *mockserver.Server, jobID int64, want int) resource.TestCheckF
 func at(name string) tfjsonpath.Path { return tfjsonpath.New(name) }
 
 func TestAccJobRun_createAndWait(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	cfg := jobRunConfig(s, `  job_id = 1`)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -90,7 +91,7 @@ func TestAccJobRun_createAndWait(t *testing.T) {
 }
 
 func TestAccJobRun_triggersChangeRunsAgain(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	runID := statecheck.CompareValue(compare.ValuesDiffer())
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -124,7 +125,7 @@ func TestAccJobRun_triggersChangeRunsAgain(t *testing.T) {
 }
 
 func TestAccJobRun_argsReachTheRun(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -144,7 +145,7 @@ func TestAccJobRun_argsReachTheRun(t *testing.T) {
 }
 
 func TestAccJobRun_failedRunFailsApplyAndTaints(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -171,7 +172,7 @@ func TestAccJobRun_failedRunFailsApplyAndTaints(t *testing.T) {
 }
 
 func TestAccJobRun_ignoreFailure(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -186,7 +187,7 @@ func TestAccJobRun_ignoreFailure(t *testing.T) {
 }
 
 func TestAccJobRun_noWait(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -202,7 +203,7 @@ func TestAccJobRun_noWait(t *testing.T) {
 }
 
 func TestAccJobRun_ifRunningFail(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -222,7 +223,7 @@ func TestAccJobRun_ifRunningFail(t *testing.T) {
 }
 
 func TestAccJobRun_ifRunningWait(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	var alicesRun mockserver.Run
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -262,7 +263,7 @@ func TestAccJobRun_timedOutWaitGoesOnInPlace(t *testing.T) {
 	clock := mockserver.NewManualClock(time.Now())
 	cfg := testMockConfig()
 	cfg.Clock = clock
-	s := newTestMock(t, cfg)
+	s := mocktest.New(t, cfg)
 	var runReads, finishAtRead atomic.Int64
 	s.SetRequestHook(func(method, p string) {
 		if method == "GET" && runReadPath.MatchString(p) && runReads.Add(1) == finishAtRead.Load() {
@@ -308,7 +309,7 @@ func TestAccJobRun_failedOnRefreshIsReplaced(t *testing.T) {
 	clock := mockserver.NewManualClock(time.Now())
 	cfg := testMockConfig()
 	cfg.Clock = clock
-	s := newTestMock(t, cfg)
+	s := mocktest.New(t, cfg)
 	const timeout = "\n  timeouts {\n    create = \"1s\"\n  }"
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -339,7 +340,7 @@ func TestAccJobRun_failedOnRefreshIsReplaced(t *testing.T) {
 }
 
 func TestAccJobRun_timeoutsMustBePositive(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -362,7 +363,7 @@ func TestAccJobRun_timeoutsMustBePositive(t *testing.T) {
 
 // if_running = "adopt" takes the run in progress of the same user with the same args.
 func TestAccJobRun_ifRunningAdopt(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	var running mockserver.Run
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -390,8 +391,8 @@ func TestAccJobRun_ifRunningAdopt(t *testing.T) {
 // With an API token the provider knows its user (GET /users/current-user): another user's
 // run with the same args that wins the race is never recorded as its own.
 func TestAccJobRun_tokenNeverTakesAnotherUsersRun(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
-	token := loginToken(t, s, "admin", "Admin@123")
+	s := mocktest.New(t, testMockConfig())
+	token := mocktest.Login(t, s, "admin", "Admin@123")
 	var once sync.Once
 	var alices mockserver.Run
 	s.SetTriggerHook(func(jobID int64, login string) {
@@ -434,7 +435,7 @@ resource "openspecimen_job_run" "x" {
 }
 
 func TestAccJobRun_import(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	cfg := jobRunConfig(s, "  job_id = 1\n  args = \"a b\"")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -468,7 +469,7 @@ func TestAccJobRun_import(t *testing.T) {
 }
 
 func TestAccJobRun_importRunOfAnotherJob(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	cfg := jobRunConfig(s, "  job_id = 1")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -489,7 +490,7 @@ func TestAccJobRun_importRunOfAnotherJob(t *testing.T) {
 }
 
 func TestAccJobRun_badJobs(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	// The subtests are parallel: they run after this function returns, before its cleanups.
 	t.Cleanup(func() {
 		if n := s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"); n != 0 {
@@ -517,7 +518,7 @@ func TestAccJobRun_badJobs(t *testing.T) {
 }
 
 func TestAccJobRun_planTimeValidation(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	t.Cleanup(func() { // after the parallel subtests
 		if n := s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"); n != 0 {
 			t.Errorf("invalid configurations sent %d triggers", n)
@@ -549,7 +550,7 @@ func TestAccJobRun_planTimeValidation(t *testing.T) {
 }
 
 func TestAccJobRun_wrongPassword(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -569,9 +570,9 @@ resource "openspecimen_job_run" "x" {
 }
 
 func TestAccJobRun_tokenFromEnvironment(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	t.Setenv(envURL, s.URL())
-	t.Setenv(envToken, loginToken(t, s, "admin", "Admin@123"))
+	t.Setenv(envToken, mocktest.Login(t, s, "admin", "Admin@123"))
 	t.Setenv(envUsername, "")
 	t.Setenv(envPassword, "")
 	resource.Test(t, resource.TestCase{
@@ -655,7 +656,7 @@ func expectOwnRuns(s *mockserver.Server, addrs map[string]int64) resource.TestCh
 func TestAccReliability_errorRate(t *testing.T) {
 	cfg := reliabilityMockConfig(3, 200*time.Millisecond)
 	cfg.Faults = mockserver.FaultConfig{ErrorRate: 0.3, Seed: 7}
-	s := newTestMock(t, cfg)
+	s := mocktest.New(t, cfg)
 	var b strings.Builder
 	b.WriteString(providerBlock(s))
 	addrs := map[string]int64{}
@@ -676,7 +677,7 @@ func TestAccReliability_errorRate(t *testing.T) {
 func TestAccReliability_droppedTriggerAnswers(t *testing.T) {
 	cfg := reliabilityMockConfig(1, 200*time.Millisecond)
 	cfg.Faults = mockserver.FaultConfig{DropResponseRate: 1, Seed: 1}
-	s := newTestMock(t, cfg)
+	s := mocktest.New(t, cfg)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -702,7 +703,7 @@ func TestAccReliability_sessionExpiresMidWait(t *testing.T) {
 	clock := mockserver.NewManualClock(time.Now())
 	cfg := reliabilityMockConfig(1, 3*time.Second)
 	cfg.Clock = clock
-	s := newTestMock(t, cfg)
+	s := mocktest.New(t, cfg)
 	var reads, expired atomic.Int64
 	s.SetRequestHook(func(method, p string) {
 		if method != "GET" || !runReadPath.MatchString(p) {
@@ -747,7 +748,7 @@ func TestAccReliability_serverUnreachableMidWait(t *testing.T) {
 	clock := mockserver.NewManualClock(time.Now())
 	cfg := reliabilityMockConfig(1, 4*time.Second)
 	cfg.Clock = clock
-	s := newTestMock(t, cfg)
+	s := mocktest.New(t, cfg)
 	var reads atomic.Int64
 	var restarted atomic.Bool
 	restartErr := make(chan error, 1)
@@ -792,7 +793,7 @@ func TestAccReliability_serverUnreachableMidWait(t *testing.T) {
 func TestAccReliability_latency(t *testing.T) {
 	cfg := reliabilityMockConfig(1, 300*time.Millisecond)
 	cfg.Faults = mockserver.FaultConfig{Latency: mockserver.Duration(200 * time.Millisecond)}
-	s := newTestMock(t, cfg)
+	s := mocktest.New(t, cfg)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -819,7 +820,7 @@ data "openspecimen_job_run_result_file" "f" {
 // reaches the server, which then drops our trigger: we wait for that run, trigger again and
 // record our own run, never theirs.
 func TestAccReliability_foreignRunWinsTheRace(t *testing.T) {
-	s := newTestMock(t, reliabilityMockConfig(1, 500*time.Millisecond))
+	s := mocktest.New(t, reliabilityMockConfig(1, 500*time.Millisecond))
 	var mu sync.Mutex
 	var alices []mockserver.Run
 	s.SetTriggerHook(func(jobID int64, login string) {
@@ -869,7 +870,7 @@ func TestAccReliability_load(t *testing.T) {
 	const jobs, perJob = 20, 5
 	cfg := reliabilityMockConfig(jobs, 100*time.Millisecond)
 	cfg.Faults = mockserver.FaultConfig{Latency: mockserver.Duration(20 * time.Millisecond)}
-	s := newTestMock(t, cfg)
+	s := mocktest.New(t, cfg)
 	t.Setenv("TF_CLI_ARGS_apply", "-parallelism=20")
 	var b strings.Builder
 	b.WriteString(providerBlock(s))
@@ -1056,7 +1057,7 @@ func (c *cliTest) checkNextApply(ctx context.Context, s *mockserver.Server, jobI
 // its run, as a user pressing Ctrl-C would: the run is in state, not tainted, and the next
 // plan waits for it in place.
 func TestAccJobRun_interruptedApply(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	c := newCLITest(t, s, "\nresource \"openspecimen_job_run\" \"x\" {\n  job_id = 4\n}\n")
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
@@ -1064,7 +1065,7 @@ func TestAccJobRun_interruptedApply(t *testing.T) {
 	s.SetRunStartHook(func(mockserver.Run) { started <- struct{}{} })
 
 	apply := c.command(ctx, "apply", "-auto-approve", "-input=false", "-no-color")
-	var out lockedBuffer
+	var out mocktest.LockedBuffer
 	apply.Stdout, apply.Stderr = &out, &out
 	if err := apply.Start(); err != nil {
 		t.Fatal(err)
@@ -1128,7 +1129,7 @@ func TestAccJobRun_interruptSweep(t *testing.T) {
 		for at := -step; at < 600*time.Millisecond; at += step {
 			t.Run(fmt.Sprintf("latency %s, SIGINT at %s", latency, at), func(t *testing.T) {
 				t.Parallel()
-				s := newTestMock(t, sweepMockConfig(latency))
+				s := mocktest.New(t, sweepMockConfig(latency))
 				c := newCLITest(t, s, sweepResource)
 				ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 				defer cancel()
@@ -1145,7 +1146,7 @@ func TestAccJobRun_interruptSweep(t *testing.T) {
 func (c *cliTest) interruptAt(ctx context.Context, s *mockserver.Server, at time.Duration) string {
 	c.t.Helper()
 	apply := c.command(ctx, "apply", "-auto-approve", "-input=false", "-no-color")
-	var out lockedBuffer
+	var out mocktest.LockedBuffer
 	apply.Stdout, apply.Stderr = &out, &out
 	if err := apply.Start(); err != nil {
 		c.t.Fatal(err)
@@ -1173,7 +1174,7 @@ func TestAccJobRun_timeoutSweep(t *testing.T) {
 		for timeout := step; timeout <= 600*time.Millisecond; timeout += step {
 			t.Run(fmt.Sprintf("latency %s, timeout %s", latency, timeout), func(t *testing.T) {
 				t.Parallel()
-				s := newTestMock(t, sweepMockConfig(latency))
+				s := mocktest.New(t, sweepMockConfig(latency))
 				body := fmt.Sprintf("\nresource \"openspecimen_job_run\" \"x\" {\n  job_id = 1\n  timeouts {\n    create = %q\n  }\n}\n", timeout)
 				c := newCLITest(t, s, body)
 				ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
@@ -1195,22 +1196,4 @@ func writeFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// lockedBuffer collects a child process's output while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

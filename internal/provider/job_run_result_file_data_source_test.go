@@ -24,6 +24,7 @@ import (
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/resultfile"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
 const fileAddr = "data.openspecimen_job_run_result_file.x"
@@ -67,7 +68,7 @@ data "openspecimen_job_run_result_file" "x" {
 }
 
 func TestAccJobRunResultFile_afterJobRun(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -107,7 +108,7 @@ data "openspecimen_job_run_result_file" "x" {
 }
 
 func TestAccJobRunResultFile_forms(t *testing.T) {
-	s := newTestMock(t, resultFileMockConfig(t))
+	s := mocktest.New(t, resultFileMockConfig(t))
 	blob := []byte{0xff, 0x00, 0xfe, 0x01}
 	for name, tc := range map[string]struct {
 		body   string
@@ -150,7 +151,7 @@ func TestAccJobRunResultFile_forms(t *testing.T) {
 }
 
 func TestAccJobRunResultFile_outputPath(t *testing.T) {
-	s := newTestMock(t, resultFileMockConfig(t))
+	s := mocktest.New(t, resultFileMockConfig(t))
 	dest := filepath.Join(t.TempDir(), "nested", "folder", "specimens.csv")
 	want := []byte("id\n12\n")
 	resource.ParallelTest(t, resource.TestCase{
@@ -179,7 +180,7 @@ func TestAccJobRunResultFile_outputPath(t *testing.T) {
 }
 
 func TestAccJobRunResultFile_errors(t *testing.T) {
-	s := newTestMock(t, resultFileMockConfig(t))
+	s := mocktest.New(t, resultFileMockConfig(t))
 	notAFolder := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(notAFolder, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)

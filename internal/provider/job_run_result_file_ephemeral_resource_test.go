@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
 // Ephemeral resources arrived in Terraform 1.10 and OpenTofu 1.11; older CLIs skip.
@@ -22,7 +24,7 @@ var ephemeralProviders = map[string]func() (tfprotov6.ProviderServer, error){
 // The echo provider stands in for a consumer such as a storage provider: the file's bytes
 // reach it, and nothing of the ephemeral resource reaches the state.
 func TestAccJobRunResultFileEphemeral_reachesConsumer(t *testing.T) {
-	s := newTestMock(t, resultFileMockConfig(t))
+	s := mocktest.New(t, resultFileMockConfig(t))
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: ephemeralProviders,
@@ -57,7 +59,7 @@ resource "echo" "consumer" {}
 }
 
 func TestAccJobRunResultFileEphemeral_errors(t *testing.T) {
-	s := newTestMock(t, resultFileMockConfig(t))
+	s := mocktest.New(t, resultFileMockConfig(t))
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: ephemeralProviders,

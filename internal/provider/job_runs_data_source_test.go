@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
 const runsAddr = "data.openspecimen_job_runs.x"
@@ -58,7 +59,7 @@ func expectIDs(ids ...int64) statecheck.StateCheck {
 }
 
 func TestAccJobRunsDataSource_filters(t *testing.T) {
-	s := newTestMock(t, historyMockConfig())
+	s := mocktest.New(t, historyMockConfig())
 	for name, tc := range map[string]struct {
 		body string
 		ids  []int64
@@ -91,7 +92,7 @@ func TestAccJobRunsDataSource_filters(t *testing.T) {
 }
 
 func TestAccJobRunsDataSource_runAttributes(t *testing.T) {
-	s := newTestMock(t, historyMockConfig())
+	s := mocktest.New(t, historyMockConfig())
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -131,7 +132,7 @@ func TestAccJobRunsDataSource_runAttributes(t *testing.T) {
 // Zone-less dates are read in the provider's timezone: 01:00 in Berlin is midnight UTC,
 // which brings run 12 into the window.
 func TestAccJobRunsDataSource_timezone(t *testing.T) {
-	s := newTestMock(t, historyMockConfig())
+	s := mocktest.New(t, historyMockConfig())
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -156,7 +157,7 @@ data "openspecimen_job_runs" "x" {
 }
 
 func TestAccJobRunsDataSource_badInput(t *testing.T) {
-	s := newTestMock(t, historyMockConfig())
+	s := mocktest.New(t, historyMockConfig())
 	for name, tc := range map[string]struct {
 		body string
 		want string

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -37,6 +36,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
@@ -68,17 +68,6 @@ func testMockConfig() mockserver.Config {
 	}
 }
 
-// newTestMock starts an in-process mock server for one test.
-func newTestMock(t *testing.T, cfg mockserver.Config) *mockserver.Server {
-	t.Helper()
-	s, err := mockserver.New(cfg)
-	if err != nil {
-		t.Fatalf("starting mock server: %v", err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
 func providerBlock(s *mockserver.Server) string {
 	return fmt.Sprintf(`
 provider "openspecimen" {
@@ -89,26 +78,8 @@ provider "openspecimen" {
 `, s.URL())
 }
 
-// loginToken logs in to the mock as a user would with curl, for the token tests.
-func loginToken(t *testing.T, s *mockserver.Server, user, password string) string {
-	t.Helper()
-	body, _ := json.Marshal(map[string]string{"loginName": user, "password": password, "domainName": "openspecimen"})
-	resp, err := http.Post(s.URL()+"/sessions", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatalf("login: %v", err)
-	}
-	defer resp.Body.Close()
-	var out struct {
-		Token string `json:"token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.Token == "" {
-		t.Fatalf("login answered %s without a token (%v)", resp.Status, err)
-	}
-	return out.Token
-}
-
 func TestAccProvider_configErrors(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	resourceBlock := `
 resource "openspecimen_job_run" "x" {
   job_id = 1
@@ -235,11 +206,11 @@ func secretMockConfig() mockserver.Config {
 // state holds no token and the content only in the data source's sensitive attributes.
 // Not parallel: it sets the logging environment.
 func TestAccSecurity_noSecretsInLogsOrState(t *testing.T) {
-	s := newTestMock(t, secretMockConfig())
+	s := mocktest.New(t, secretMockConfig())
 	logFile := filepath.Join(t.TempDir(), "tf.log")
 	t.Setenv("TF_LOG", "TRACE")
 	t.Setenv("TF_ACC_LOG_PATH", logFile) // the CLI (TF_LOG_PATH) and the in-process provider's tflog sink
-	token := loginToken(t, s, "admin", "Admin@123")
+	token := mocktest.Login(t, s, "admin", "Admin@123")
 	body := `
 resource "openspecimen_job_run" "x" {
   job_id = 1
@@ -347,7 +318,7 @@ func httpsMock(t *testing.T, s *mockserver.Server, cert tls.Certificate) string 
 }
 
 func TestAccSecurity_tls(t *testing.T) {
-	s := newTestMock(t, testMockConfig())
+	s := mocktest.New(t, testMockConfig())
 	cert, caPEM := selfSignedCert(t, time.Now().Add(24*time.Hour))
 	url := httpsMock(t, s, cert)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
@@ -493,7 +464,7 @@ data "openspecimen_job_runs" "x" {
 // endpoint at a time: each must end in an error that names what was wrong, never a panic
 // or a silent success.
 func TestAccProvider_badServerAnswers(t *testing.T) {
-	s := newTestMock(t, historyMockConfig())
+	s := mocktest.New(t, historyMockConfig())
 	huge := `[{"code":"INTERNAL_ERROR","message":"` + strings.Repeat("x", 10<<20) + `"}]`
 	runOfJob := func(id, jobID int, status string) string {
 		return fmt.Sprintf(`{"id":%d,"jobId":%d,"jobName":"Specimen export","status":%q,"startedAt":1645424100000,`+
