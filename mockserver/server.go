@@ -18,8 +18,9 @@ import (
 // BasePath is the REST root under which the API is served.
 const BasePath = "/openspecimen/rest/ng"
 
-// Server is a running mock OpenSpecimen server. All its state is under one mutex; the
-// introspection methods return copies.
+// Server is a running mock OpenSpecimen server. Its state (users, jobs, runs, sessions,
+// counters, faults, hooks) is under mu, its listener under tsMu; the introspection methods
+// return copies.
 type Server struct {
 	mu        sync.Mutex // guards the state below, down to the hooks
 	loc       *time.Location
