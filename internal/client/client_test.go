@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,7 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jarcoal/httpmock"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
 func TestNewValidation(t *testing.T) {
@@ -76,18 +77,20 @@ func TestNewValidation(t *testing.T) {
 	}
 }
 
+// The mock served over TLS: verification is on by default, and a CA bundle or turning it
+// off lets the client in.
 func TestTLS(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"id":7,"name":"Export"}`))
-	}))
+	s := mocktest.New(t, serverConfig())
+	token := mocktest.Login(t, s, "apiuser", "api-user-pw")
+	srv := httptest.NewTLSServer(s.Handler())
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	defer srv.Close()
+	root := srv.URL + mockserver.BasePath
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 	ctx := t.Context()
 
 	// Verification on: the test server's certificate is unknown, and that is not retried.
-	c, err := New(Config{URL: srv.URL + "/rest/ng", Token: "t", MaxRetries: 3})
+	c, err := New(Config{URL: root, Token: token, MaxRetries: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,10 +98,10 @@ func TestTLS(t *testing.T) {
 		t.Fatalf("want a certificate error, got %v", err)
 	}
 	for _, cfg := range []Config{
-		{URL: srv.URL + "/rest/ng", Token: "t", CACertPEM: caPEM},
-		{URL: srv.URL + "/rest/ng", Token: "t", InsecureSkipVerify: true},
-		{URL: srv.URL + "/rest/ng", Token: "t", CACertPEM: caPEM, HTTPClient: &http.Client{}},
-		{URL: srv.URL + "/rest/ng", Token: "t", InsecureSkipVerify: true,
+		{URL: root, Token: token, CACertPEM: caPEM},
+		{URL: root, Token: token, InsecureSkipVerify: true},
+		{URL: root, Token: token, CACertPEM: caPEM, HTTPClient: &http.Client{}},
+		{URL: root, Token: token, InsecureSkipVerify: true,
 			HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{}}}},
 	} {
 		c, err := New(cfg)
@@ -110,31 +113,63 @@ func TestTLS(t *testing.T) {
 		}
 	}
 	// A base client without TLS options: its transport (nil: the default one) is used.
-	c, _ = New(Config{URL: srv.URL + "/rest/ng", Token: "t", HTTPClient: &http.Client{}, MaxRetries: 0})
+	c, _ = New(Config{URL: root, Token: token, HTTPClient: &http.Client{}, MaxRetries: 0})
 	if _, err := c.GetJob(ctx, 7); err == nil {
 		t.Fatal("want a certificate error with the default transport")
 	}
 }
 
+// seenTokens makes s record the X-OS-API-TOKEN of every request of a route; the function
+// answered tells whether any recorded token is in text.
+func seenTokens(s *mockserver.Server) (inText func(text string) bool) {
+	var mu sync.Mutex // guards tokens
+	tokens := map[string]bool{}
+	s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if tok := req.Header.Get("X-OS-API-TOKEN"); tok != "" {
+			tokens[tok] = true
+		}
+		return mockserver.Reply{}, false
+	})
+	return func(text string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for tok := range tokens {
+			if strings.Contains(text, tok) {
+				return true
+			}
+		}
+		return len(tokens) == 0 // nothing seen: the check cannot pass
+	}
+}
+
 func TestTokenHeadersAndNoLogin(t *testing.T) {
 	e := newEnv(t, withToken)
+	var mu sync.Mutex // guards got
 	var got http.Header
-	e.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7", func(r *http.Request) (*http.Response, error) {
-		got = r.Header.Clone()
-		return e.fs.handle(r)
+	e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if req.Pattern == routeJob {
+			got = req.Header
+		}
+		return mockserver.Reply{}, false
 	})
 	j, err := e.c.GetJob(t.Context(), 7)
 	if err != nil || j.ID != 7 || !j.Active() {
 		t.Fatalf("GetJob = %+v, %v", j, err)
 	}
-	if got.Get("X-OS-API-TOKEN") != "api-token-secret" || got.Get("User-Agent") != "test-agent/1.0" ||
+	mu.Lock()
+	defer mu.Unlock()
+	if got.Get("X-OS-API-TOKEN") != e.c.token || got.Get("User-Agent") != "test-agent/1.0" ||
 		got.Get("Accept") != "application/json" {
 		t.Fatalf("headers %v", got)
 	}
-	if e.fs.logins != 0 {
+	if e.logins() != 0 {
 		t.Fatal("a token client logged in")
 	}
-	if strings.Contains(e.log.all(), "api-token-secret") {
+	if strings.Contains(e.log.all(), e.c.token) {
 		t.Fatal("token logged")
 	}
 	if !strings.Contains(e.log.all(), "path:/scheduled-jobs/7") || !strings.Contains(e.log.all(), "status:200") {
@@ -153,6 +188,7 @@ func TestTokenRefused(t *testing.T) {
 
 func TestReloginOn401(t *testing.T) {
 	e := newEnv(t, nil)
+	tokenIn := seenTokens(e.s)
 	ctx := t.Context()
 	if _, err := e.c.GetJob(ctx, 7); err != nil {
 		t.Fatal(err)
@@ -160,43 +196,55 @@ func TestReloginOn401(t *testing.T) {
 	if e.c.LoginName() != "alice" {
 		t.Fatalf("LoginName = %q", e.c.LoginName())
 	}
-	e.fs.expireSessions()
+	e.s.ExpireTokens()
 	if _, err := e.c.GetJob(ctx, 7); err != nil {
 		t.Fatalf("after expiry: %v", err)
 	}
-	if n := e.fs.count(&e.fs.logins); n != 2 {
+	if n := e.logins(); n != 2 {
 		t.Fatalf("logins = %d, want 2", n)
 	}
 	// The trigger is repeated after a 401 too: the server did not act on it.
-	e.fs.expireSessions()
+	e.s.ExpireTokens()
 	if _, err := e.c.TriggerRun(ctx, 7, ""); err != nil {
 		t.Fatal(err)
 	}
-	if e.fs.triggers != 1 || e.fs.logins != 3 {
-		t.Fatalf("triggers %d logins %d", e.fs.triggers, e.fs.logins)
+	e.clock.Advance(time.Duration(startDelay))
+	if n := len(e.s.Runs(7)); e.triggers() != 2 || n != 1 || e.logins() != 3 {
+		t.Fatalf("triggers %d (one refused), runs %d, logins %d", e.triggers(), n, e.logins())
 	}
 	logs := e.log.all()
-	if strings.Contains(logs, "alice-password-secret") || strings.Contains(logs, "#session") {
+	if strings.Contains(logs, alicePassword) || tokenIn(logs) {
 		t.Fatalf("secret logged: %s", logs)
 	}
 }
 
 func TestReloginStill401(t *testing.T) {
 	e := newEnv(t, nil)
-	e.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7", httpmock.ResponderFromResponse(html401()))
+	replyTo(e.s, "GET", routeJob, always(mockserver.HTMLReply(401)))
 	_, err := e.c.GetJob(t.Context(), 7)
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.StatusCode != 401 || !strings.Contains(err.Error(), "right after a new login") {
 		t.Fatalf("err = %v", err)
 	}
-	if e.fs.logins != 2 {
-		t.Fatalf("logins = %d, want 2 (one re-login only)", e.fs.logins)
+	if e.logins() != 2 {
+		t.Fatalf("logins = %d, want 2 (one re-login only)", e.logins())
 	}
+}
+
+// holdLogins makes s hold every login until the channel answered is closed.
+func holdLogins(s *mockserver.Server) (gate chan struct{}) {
+	gate = make(chan struct{})
+	s.SetRequestHook(func(method, path string) {
+		if method == "POST" && path == "/sessions" {
+			<-gate
+		}
+	})
+	return gate
 }
 
 func TestOneLoginForConcurrentCallers(t *testing.T) {
 	e := newEnv(t, nil)
-	e.fs.loginGate = make(chan struct{}) // the login is in flight while the callers come
+	gate := holdLogins(e.s) // the login is in flight while the callers come
 	var wg sync.WaitGroup
 	var failed atomic.Int32
 	for i := 0; i < 100; i++ {
@@ -208,13 +256,13 @@ func TestOneLoginForConcurrentCallers(t *testing.T) {
 			}
 		}()
 	}
-	close(e.fs.loginGate)
+	close(gate)
 	wg.Wait()
-	if failed.Load() != 0 || e.fs.count(&e.fs.logins) != 1 {
-		t.Fatalf("failed %d, logins %d (want 0, 1)", failed.Load(), e.fs.logins)
+	if failed.Load() != 0 || e.logins() != 1 {
+		t.Fatalf("failed %d, logins %d (want 0, 1)", failed.Load(), e.logins())
 	}
 	// After an expiry, concurrent 401s lead to one new login too.
-	e.fs.expireSessions()
+	e.s.ExpireTokens()
 	for i := 0; i < 50; i++ {
 		wg.Add(1)
 		go func() {
@@ -225,26 +273,26 @@ func TestOneLoginForConcurrentCallers(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if failed.Load() != 0 || e.fs.count(&e.fs.logins) != 2 {
-		t.Fatalf("failed %d, logins %d (want 0, 2)", failed.Load(), e.fs.logins)
+	if failed.Load() != 0 || e.logins() != 2 {
+		t.Fatalf("failed %d, logins %d (want 0, 2)", failed.Load(), e.logins())
 	}
 }
 
 func TestLoginWaiterCancelled(t *testing.T) {
 	e := newEnv(t, nil)
-	e.fs.loginGate = make(chan struct{}) // the login is still in flight when its caller gives up
+	gate := holdLogins(e.s) // the login is still in flight when its caller gives up
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if err := e.c.Login(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
-	close(e.fs.loginGate)
+	close(gate)
 	// The detached login still completes for the next caller.
 	if err := e.c.Login(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if e.fs.count(&e.fs.logins) != 1 {
-		t.Fatalf("logins = %d", e.fs.logins)
+	if e.logins() != 1 {
+		t.Fatalf("logins = %d", e.logins())
 	}
 }
 
@@ -262,14 +310,14 @@ func TestLoginRefused(t *testing.T) {
 	if _, err := e.c.GetJob(t.Context(), 7); !errors.As(err, &le) {
 		t.Fatalf("err = %v", err)
 	}
-	if e.fs.logins != 1 {
-		t.Fatalf("logins = %d", e.fs.logins)
+	if e.logins() != 1 {
+		t.Fatalf("logins = %d", e.logins())
 	}
 }
 
 func TestLoginOtherRefusal(t *testing.T) {
 	e := newEnv(t, nil)
-	e.mt.RegisterResponder("POST", testRoot+"/sessions", httpmock.ResponderFromResponse(osError("USER_LOCKED", "Account locked.")))
+	replyTo(e.s, "POST", routeSessions, always(mockserver.ErrorReply(400, "USER_LOCKED", "Account locked.")))
 	err := e.c.Login(t.Context())
 	var le *LoginError
 	if !errors.As(err, &le) || !strings.Contains(err.Error(), "USER_LOCKED: Account locked.") {
@@ -277,22 +325,58 @@ func TestLoginOtherRefusal(t *testing.T) {
 	}
 }
 
+// answersTransport records the answers' bodies that reach the client.
+type answersTransport struct {
+	base   http.RoundTripper
+	mu     sync.Mutex // guards bodies
+	bodies []string
+}
+
+func (a *answersTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := a.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	a.mu.Lock()
+	a.bodies = append(a.bodies, string(body))
+	a.mu.Unlock()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, err
+}
+
+func (a *answersTransport) all() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return strings.Join(a.bodies, "\n")
+}
+
 func TestLoginResetPassword(t *testing.T) {
-	e := newEnv(t, nil)
-	e.fs.resetUsers["alice"] = true
+	sc := serverConfig()
+	sc.Users[0].ResetPassword = true
+	answers := &answersTransport{base: http.DefaultTransport}
+	e := newEnvOn(t, sc, func(c *Config) { c.HTTPClient = &http.Client{Transport: answers} })
 	err := e.c.Login(t.Context())
 	var le *LoginError
 	if !errors.As(err, &le) || !le.ResetRequired || !strings.Contains(err.Error(), "must be reset in OpenSpecimen") {
 		t.Fatalf("err = %v", err)
 	}
-	if strings.Contains(err.Error(), "reset-secret") || strings.Contains(e.log.all(), "reset-secret") {
+	var answer struct {
+		ResetPasswordToken string `json:"resetPasswordToken"`
+	}
+	if json.Unmarshal([]byte(answers.all()), &answer) != nil || answer.ResetPasswordToken == "" {
+		t.Fatalf("the server answered %q, not a reset token", answers.all())
+	}
+	if strings.Contains(err.Error(), answer.ResetPasswordToken) || strings.Contains(e.log.all(), answer.ResetPasswordToken) {
 		t.Fatal("reset token leaked")
 	}
 }
 
 func TestLoginServerErrorNotCached(t *testing.T) {
 	e := newEnv(t, nil)
-	e.fs.loginFail = DefaultMaxRetries + 1 // every attempt of the first login
+	// Every attempt of the first login fails.
+	replyTo(e.s, "POST", routeSessions, firstN(DefaultMaxRetries+1, mockserver.ErrorReply(500, "INTERNAL_ERROR", "boom")))
 	err := e.c.Login(t.Context())
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.StatusCode != 500 {
@@ -308,70 +392,72 @@ func TestLoginServerErrorNotCached(t *testing.T) {
 // not: the server may have counted a wrong password toward the account's lock-out.
 func TestLoginRetries(t *testing.T) {
 	e := newEnv(t, nil)
-	e.fs.loginFail = 2
+	replyTo(e.s, "POST", routeSessions, firstN(2, mockserver.ErrorReply(500, "INTERNAL_ERROR", "boom")))
 	if err := e.c.Login(t.Context()); err != nil {
 		t.Fatalf("login after two 500s: %v", err)
 	}
-	if e.fs.logins != 3 {
-		t.Fatalf("%d login requests, want 3", e.fs.logins)
+	if e.logins() != 3 {
+		t.Fatalf("%d login requests, want 3", e.logins())
 	}
 
 	e = newEnv(t, nil)
-	e.mt.RegisterResponder("POST", testRoot+"/sessions", httpmock.ResponderFromMultipleResponses([]*http.Response{
-		httpmock.NewStringResponse(429, ""), jsonResp(200, map[string]string{"token": "alice#x", "loginName": "alice"}),
-	}))
-	if err := e.c.Login(t.Context()); err != nil {
-		t.Fatalf("login after a 429: %v", err)
+	replyTo(e.s, "POST", routeSessions, firstN(1, mockserver.Reply{Status: 429}))
+	if err := e.c.Login(t.Context()); err != nil || e.logins() != 2 {
+		t.Fatalf("login after a 429: %v (%d requests)", err, e.logins())
 	}
 
+	// The server is down when the login starts, and back when the transport tries again.
 	e = newEnv(t, nil)
-	calls := 0
-	e.mt.RegisterResponder("POST", testRoot+"/sessions", func(*http.Request) (*http.Response, error) {
-		if calls++; calls == 1 {
-			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	e.s.Stop()
+	var restart sync.Once
+	e.log.setOnRecord(func(line string) {
+		if strings.Contains(line, "retrying OpenSpecimen request") {
+			restart.Do(func() {
+				if err := e.s.Restart(); err != nil {
+					t.Errorf("Restart: %v", err)
+				}
+			})
 		}
-		return jsonResp(200, map[string]string{"token": "alice#x"}), nil
 	})
-	if err := e.c.Login(t.Context()); err != nil || calls != 2 {
-		t.Fatalf("login after a refused connection: %v (%d calls)", err, calls)
+	if err := e.c.Login(t.Context()); err != nil || e.logins() != 1 {
+		t.Fatalf("login after a refused connection: %v (%d requests reached the server)", err, e.logins())
 	}
 
 	e = newEnv(t, nil)
-	e.mt.RegisterResponder("POST", testRoot+"/sessions", httpmock.NewErrorResponder(&net.OpError{Op: "read", Net: "tcp", Err: io.ErrUnexpectedEOF}))
-	if err := e.c.Login(t.Context()); err == nil || e.mt.GetTotalCallCount() != 1 {
-		t.Fatalf("a login with a lost answer: %v, %d calls", err, e.mt.GetTotalCallCount())
+	replyTo(e.s, "POST", routeSessions, always(mockserver.Reply{Drop: true}))
+	if err := e.c.Login(t.Context()); err == nil || e.logins() != 1 {
+		t.Fatalf("a login with a lost answer: %v, %d requests", err, e.logins())
 	}
 
-	e = newEnv(t, nil)
-	e.mt.RegisterResponder("POST", testRoot+"/sessions", httpmock.ResponderFromResponse(
-		jsonResp(400, []map[string]string{{"code": CodeInvalidCredentials, "message": "bad"}})))
-	if err := e.c.Login(t.Context()); err == nil || e.mt.GetTotalCallCount() != 1 {
-		t.Fatalf("a refused login: %v, %d calls", err, e.mt.GetTotalCallCount())
+	e = newEnv(t, func(c *Config) { c.Password = "wrong" })
+	if err := e.c.Login(t.Context()); !IsCode(err, CodeInvalidCredentials) || e.logins() != 1 {
+		t.Fatalf("a refused login: %v, %d requests", err, e.logins())
 	}
 }
 
 func TestLoginBadAnswers(t *testing.T) {
-	for name, resp := range map[string]*http.Response{
-		"no token": jsonResp(200, map[string]string{"loginName": "alice"}),
-		"html":     httpmock.NewStringResponse(200, "<html>login page</html>"),
+	for name, rep := range map[string]mockserver.Reply{
+		"no token": {Body: []byte(`{"loginName":"alice"}`)},
+		"html":     {Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte("<html>login page</html>")},
 	} {
 		e := newEnv(t, nil)
-		e.mt.RegisterResponder("POST", testRoot+"/sessions", httpmock.ResponderFromResponse(resp))
+		replyTo(e.s, "POST", routeSessions, always(rep))
 		if err := e.c.Login(t.Context()); err == nil || !strings.Contains(err.Error(), "REST root") {
 			t.Fatalf("%s: err = %v", name, err)
 		}
 	}
+	// No answer: the error says so, and the login is not sent again.
 	e := newEnv(t, nil)
-	e.mt.RegisterResponder("POST", testRoot+"/sessions", httpmock.NewErrorResponder(errors.New("connection refused")))
-	if err := e.c.Login(t.Context()); err == nil || !strings.Contains(err.Error(), "connection refused") {
+	replyTo(e.s, "POST", routeSessions, always(mockserver.Reply{Drop: true}))
+	if err := e.c.Login(t.Context()); err == nil || !strings.Contains(err.Error(), "no answer from OpenSpecimen") {
 		t.Fatalf("err = %v", err)
 	}
-	if e.mt.GetTotalCallCount() != 1 {
-		t.Fatalf("login retried: %d calls", e.mt.GetTotalCallCount())
+	if e.logins() != 1 {
+		t.Fatalf("login retried: %d requests", e.logins())
 	}
 	// A login answer without loginName keeps the configured user name.
 	e = newEnv(t, nil)
-	e.mt.RegisterResponder("POST", testRoot+"/sessions", httpmock.ResponderFromResponse(jsonResp(200, map[string]string{"token": "alice#x"})))
+	replyTo(e.s, "POST", routeSessions, always(mockserver.Reply{Body: []byte(`{"token":"alice-token"}`)}))
 	if err := e.c.Login(t.Context()); err != nil || e.c.LoginName() != "alice" {
 		t.Fatalf("err %v login %q", err, e.c.LoginName())
 	}
@@ -380,33 +466,38 @@ func TestLoginBadAnswers(t *testing.T) {
 func TestClose(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := t.Context()
-	if err := e.c.Close(ctx); err != nil || e.fs.deletes != 0 {
-		t.Fatalf("Close before login: %v, %d deletes", err, e.fs.deletes)
+	deletes := func() int { return e.s.RequestCount("DELETE", routeSessions) }
+	if err := e.c.Close(ctx); err != nil || deletes() != 0 {
+		t.Fatalf("Close before login: %v, %d deletes", err, deletes())
 	}
 	if err := e.c.Login(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.c.Close(ctx); err != nil || e.fs.deletes != 1 || len(e.fs.sessions) != 0 {
-		t.Fatalf("Close: %v, %d deletes", err, e.fs.deletes)
+	if err := e.c.Close(ctx); err != nil || deletes() != 1 || e.s.ExpireTokens() != 0 {
+		t.Fatalf("Close: %v, %d deletes (or a session is left)", err, deletes())
 	}
 	// An expired session: 401 is fine.
 	_ = e.c.Login(ctx)
-	e.fs.expireSessions()
+	e.s.ExpireTokens()
 	if err := e.c.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// A 5xx is retried (idempotent), then reported.
 	_ = e.c.Login(ctx)
-	e.mt.RegisterResponder("DELETE", testRoot+"/sessions", httpmock.NewStringResponder(503, "busy"))
+	replyTo(e.s, "DELETE", routeSessions, always(mockserver.Reply{Status: 503,
+		Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte("busy")}))
+	before := deletes()
 	var ae *APIError
 	if err := e.c.Close(ctx); !errors.As(err, &ae) || ae.StatusCode != 503 {
 		t.Fatalf("err = %v", err)
 	}
-	if n := e.mt.GetCallCountInfo()["DELETE "+testRoot+"/sessions"]; n != DefaultMaxRetries+1 {
+	if n := deletes() - before; n != DefaultMaxRetries+1 {
 		t.Fatalf("DELETE calls = %d", n)
 	}
-	e.mt.RegisterResponder("DELETE", testRoot+"/sessions", httpmock.NewErrorResponder(errors.New("down")))
+	// The server is gone.
+	e.s.SetResponseHook(nil)
 	_ = e.c.Login(ctx)
+	e.s.Stop()
 	if err := e.c.Close(ctx); err == nil {
 		t.Fatal("want an error")
 	}
@@ -415,109 +506,109 @@ func TestClose(t *testing.T) {
 func TestRetries(t *testing.T) {
 	e := newEnv(t, withToken)
 	ctx := t.Context()
-	var calls int
-	e.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7", func(r *http.Request) (*http.Response, error) {
-		calls++
-		switch calls {
+	calls := func() int { return e.s.RequestCount("GET", routeJob) }
+	replyTo(e.s, "GET", routeJob, func(n int) (mockserver.Reply, bool) {
+		switch n {
 		case 1:
-			return nil, errors.New("connection reset by peer")
+			return mockserver.Reply{Drop: true}, true // connection reset
 		case 2:
-			return httpmock.NewStringResponse(502, "<html>bad gateway</html>"), nil
+			return mockserver.HTMLReply(502), true
 		case 3:
-			return httpmock.NewStringResponse(429, ""), nil
+			return mockserver.Reply{Status: 429}, true
 		}
-		return e.fs.handle(r)
+		return mockserver.Reply{}, false
 	})
-	if _, err := e.c.GetJob(ctx, 7); err != nil || calls != 4 {
-		t.Fatalf("GetJob = %v after %d calls", err, calls)
+	if _, err := e.c.GetJob(ctx, 7); err != nil || calls() != 4 {
+		t.Fatalf("GetJob = %v after %d calls", err, calls())
 	}
 	if !strings.Contains(e.log.all(), "retrying") {
 		t.Fatal("retries not logged")
 	}
 
 	// The limit: 1 + MaxRetries attempts, then the last answer as an error.
-	calls = 0
-	e.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7", func(*http.Request) (*http.Response, error) {
-		calls++
-		return jsonResp(500, []map[string]string{{"code": "INTERNAL_ERROR", "message": "db down"}}), nil
-	})
+	replyTo(e.s, "GET", routeJob, always(mockserver.ErrorReply(500, "INTERNAL_ERROR", "db down")))
+	before := calls()
 	_, err := e.c.GetJob(ctx, 7)
-	if !IsCode(err, "INTERNAL_ERROR") || calls != DefaultMaxRetries+1 {
-		t.Fatalf("err %v after %d calls", err, calls)
+	if !IsCode(err, "INTERNAL_ERROR") || calls()-before != DefaultMaxRetries+1 {
+		t.Fatalf("err %v after %d calls", err, calls()-before)
 	}
 	// Connection errors too, and 501 is not retried; neither is a 400.
 	for _, tc := range []struct {
-		r    httpmock.Responder
+		rep  mockserver.Reply
 		want int
 	}{
-		{httpmock.NewErrorResponder(errors.New("dial tcp: connection refused")), DefaultMaxRetries + 1},
-		{httpmock.NewStringResponder(501, ""), 1},
-		{httpmock.ResponderFromResponse(osError(CodeJobNotFound, "x")), 1},
+		{mockserver.Reply{Drop: true}, DefaultMaxRetries + 1},
+		{mockserver.Reply{Status: 501}, 1},
+		{mockserver.ErrorReply(400, CodeJobNotFound, "x"), 1},
 	} {
-		calls = 0
-		r := tc.r
-		e.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7", func(req *http.Request) (*http.Response, error) {
-			calls++
-			return r(req)
-		})
-		if _, err := e.c.GetJob(ctx, 7); err == nil || calls != tc.want {
-			t.Fatalf("err %v after %d calls, want %d", err, calls, tc.want)
+		replyTo(e.s, "GET", routeJob, always(tc.rep))
+		before := calls()
+		if _, err := e.c.GetJob(ctx, 7); err == nil || calls()-before != tc.want {
+			t.Fatalf("err %v after %d calls, want %d", err, calls()-before, tc.want)
 		}
 	}
 
 	// MaxRetries 0: one attempt.
 	e2 := newEnv(t, func(c *Config) { withToken(c); c.MaxRetries = 0 })
-	e2.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7", httpmock.NewStringResponder(503, ""))
-	if _, err := e2.c.GetJob(ctx, 7); err == nil || e2.mt.GetTotalCallCount() != 1 {
-		t.Fatalf("err %v, %d calls", err, e2.mt.GetTotalCallCount())
+	replyTo(e2.s, "GET", routeJob, always(mockserver.Reply{Status: 503}))
+	if _, err := e2.c.GetJob(ctx, 7); err == nil || e2.s.RequestCount("GET", routeJob) != 1 {
+		t.Fatalf("err %v, %d calls", err, e2.s.RequestCount("GET", routeJob))
 	}
 }
 
 func TestTriggerNeverRetried(t *testing.T) {
-	for name, r := range map[string]httpmock.Responder{
-		"503":        httpmock.NewStringResponder(503, ""),
-		"connection": httpmock.NewErrorResponder(errors.New("connection reset by peer")),
-		"429":        httpmock.NewStringResponder(429, ""),
+	for name, rep := range map[string]mockserver.Reply{
+		"503":        {Status: 503},
+		"connection": {Drop: true},
+		"429":        {Status: 429},
 	} {
 		e := newEnv(t, withToken)
-		e.mt.RegisterResponder("POST", testRoot+"/scheduled-jobs/7/runs", r)
+		replyTo(e.s, "POST", routeRuns, always(rep))
 		if _, err := e.c.TriggerRun(t.Context(), 7, "a"); err == nil {
 			t.Fatalf("%s: no error", name)
 		}
-		if n := e.mt.GetTotalCallCount(); n != 1 {
-			t.Fatalf("%s: %d calls, want 1", name, n)
+		if n := e.triggers(); n != 1 || len(e.s.Runs(7)) != 0 {
+			t.Fatalf("%s: %d calls, want 1 (and no run)", name, n)
 		}
 	}
 }
 
 func TestTriggerBody(t *testing.T) {
 	e := newEnv(t, withToken)
+	var mu sync.Mutex // guards body and ctype
 	var body []byte
 	var ctype string
-	e.mt.RegisterResponder("POST", testRoot+"/scheduled-jobs/7/runs", func(r *http.Request) (*http.Response, error) {
-		body, _ = io.ReadAll(r.Body)
-		ctype = r.Header.Get("Content-Type")
-		return jsonResp(200, e.fs.jobs[7]), nil
+	e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if req.Method == "POST" && req.Pattern == routeRuns {
+			body, ctype = req.Body, req.Header.Get("Content-Type")
+		}
+		return mockserver.Reply{}, false
 	})
 	j, err := e.c.TriggerRun(t.Context(), 7, "a b")
+	mu.Lock()
+	defer mu.Unlock()
 	if err != nil || j.ID != 7 || string(body) != `{"args":"a b"}` || ctype != "application/json" {
 		t.Fatalf("job %v err %v body %s ctype %s", j, err, body, ctype)
 	}
+	e.clock.Advance(time.Duration(startDelay))
+	if runs := e.s.Runs(7); len(runs) != 1 || runs[0].RtArgs == nil || *runs[0].RtArgs != "a b" {
+		t.Fatalf("runs %+v", runs)
+	}
 }
 
+// A request without an answer is ended by the request timeout, and tried again.
 func TestRequestTimeout(t *testing.T) {
 	e := newEnv(t, func(c *Config) { withToken(c); c.RequestTimeout = 30 * time.Millisecond; c.MaxRetries = 1 })
-	e.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7", func(r *http.Request) (*http.Response, error) {
-		<-r.Context().Done()
-		return nil, r.Context().Err()
-	})
+	e.s.SetFaults(mockserver.FaultConfig{Latency: mockserver.Duration(time.Hour)}) // real time: the server never answers
 	_, err := e.c.GetJob(t.Context(), 7)
 	var te *timeoutError
 	if !errors.As(err, &te) || errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "request timeout") {
 		t.Fatalf("err = %v", err)
 	}
-	if e.mt.GetTotalCallCount() != 2 {
-		t.Fatalf("calls = %d, want 2 (timeouts are retried)", e.mt.GetTotalCallCount())
+	if n := strings.Count(e.log.all(), "retrying OpenSpecimen request"); n != 1 {
+		t.Fatalf("%d retries logged, want 1: timeouts are retried (2 attempts)", n)
 	}
 	if !isTransient(err) {
 		t.Fatal("a timeout is transient")
@@ -528,14 +619,14 @@ func TestContextCancelledBeforeRequest(t *testing.T) {
 	e := newEnv(t, withToken)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := e.c.GetJob(ctx, 7); !errors.Is(err, context.Canceled) {
+	if _, err := e.c.GetJob(ctx, 7); !errors.Is(err, context.Canceled) || e.s.RequestCount("GET", routeJob) != 0 {
 		t.Fatalf("err = %v", err)
 	}
 	// Cancelled during the request.
 	ctx, cancel = context.WithCancel(t.Context())
-	e.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7", func(r *http.Request) (*http.Response, error) {
+	replyTo(e.s, "GET", routeJob, func(int) (mockserver.Reply, bool) {
 		cancel()
-		return nil, errors.New("interrupted")
+		return mockserver.Reply{Drop: true}, true
 	})
 	if _, err := e.c.GetJob(ctx, 7); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
@@ -544,17 +635,14 @@ func TestContextCancelledBeforeRequest(t *testing.T) {
 
 func TestRedirectNotFollowed(t *testing.T) {
 	e := newEnv(t, withToken)
-	e.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7", func(*http.Request) (*http.Response, error) {
-		r := httpmock.NewStringResponse(302, "")
-		r.Header.Set("Location", "https://elsewhere.test/login")
-		return r, nil
-	})
+	replyTo(e.s, "GET", routeJob, always(mockserver.Reply{Status: 302,
+		Header: http.Header{"Location": {"https://elsewhere.test/login"}}}))
 	_, err := e.c.GetJob(t.Context(), 7)
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.StatusCode != 302 || !strings.Contains(err.Error(), "elsewhere.test") {
 		t.Fatalf("err = %v", err)
 	}
-	if e.mt.GetTotalCallCount() != 1 {
+	if e.s.RequestCount("GET", routeJob) != 1 {
 		t.Fatal("redirect followed")
 	}
 }
@@ -573,62 +661,90 @@ func (b *countingBody) Read(p []byte) (int, error) {
 func (b *countingBody) Close() error { return nil }
 
 func TestErrorAnswers(t *testing.T) {
-	big := bytes.Repeat([]byte("<p>error page</p>"), 10<<20/17)
 	tests := []struct {
-		name   string
-		status int
-		body   []byte
-		want   string
-		code   string
+		name string
+		rep  mockserver.Reply
+		want string
+		code string
 	}{
-		{"json", 400, mustJSON([]map[string]string{{"code": CodeJobNotFound, "message": "Job does not exist."}}),
+		{"json", mockserver.ErrorReply(400, CodeJobNotFound, "Job does not exist."),
 			"GET /scheduled-jobs/7: 400 SCHEDULED_JOB_NOT_FOUND: Job does not exist.", CodeJobNotFound},
-		{"html", 404, []byte("<html><head><title>HTTP Status 404 – Not Found</title></head><body>x</body></html>"),
-			"GET /scheduled-jobs/7: 404: HTML page: HTTP Status 404 – Not Found", ""},
-		{"empty", 500, nil, "GET /scheduled-jobs/7: 500: empty body", ""},
-		{"text", 400, []byte("plain failure"), "GET /scheduled-jobs/7: 400: plain failure", ""},
-		{"big", 400, big, "GET /scheduled-jobs/7: 400: HTML page: error page error page", ""},
+		{"html", mockserver.HTMLReply(404), "GET /scheduled-jobs/7: 404: HTML page: HTTP Status 404 Not Found", ""},
+		{"empty", mockserver.Reply{Status: 500}, "GET /scheduled-jobs/7: 500: empty body", ""},
+		{"text", mockserver.Reply{Status: 400, Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte("plain failure")},
+			"GET /scheduled-jobs/7: 400: plain failure", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, func(c *Config) { withToken(c); c.MaxRetries = 0 })
-			cb := &countingBody{r: bytes.NewReader(tc.body)}
-			e.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7", func(*http.Request) (*http.Response, error) {
-				return &http.Response{StatusCode: tc.status, Header: http.Header{}, Body: cb, ContentLength: -1}, nil
-			})
+			replyTo(e.s, "GET", routeJob, always(tc.rep))
 			_, err := e.c.GetJob(t.Context(), 7)
 			var ae *APIError
-			if !errors.As(err, &ae) || ae.StatusCode != tc.status || !strings.HasPrefix(err.Error(), tc.want) {
+			if !errors.As(err, &ae) || ae.StatusCode != tc.rep.Status || !strings.HasPrefix(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want prefix %q", err, tc.want)
 			}
 			if ae.Code != tc.code || len(err.Error()) > 400 {
 				t.Fatalf("code %q, len %d", ae.Code, len(err.Error()))
 			}
-			if cb.read.Load() > maxErrorBody+4096 {
-				t.Fatalf("read %d bytes of an error body", cb.read.Load())
+		})
+	}
+}
+
+// A 10 MB error page is read only as far as the message needs, and cut short.
+func TestErrorAnswerBounded(t *testing.T) {
+	big := bytes.Repeat([]byte("<p>error page</p>"), 10<<20/17)
+	c, mt := newRawClient(t, func(c *Config) { c.MaxRetries = 0 })
+	cb := &countingBody{r: bytes.NewReader(big)}
+	mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7", func(*http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 400, Header: http.Header{}, Body: cb, ContentLength: -1}, nil
+	})
+	_, err := c.GetJob(t.Context(), 7)
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.StatusCode != 400 || !strings.HasPrefix(err.Error(), "GET /scheduled-jobs/7: 400: HTML page: error page error page") {
+		t.Fatalf("err = %v", err)
+	}
+	if ae.Code != "" || len(err.Error()) > 400 {
+		t.Fatalf("code %q, len %d", ae.Code, len(err.Error()))
+	}
+	if cb.read.Load() > maxErrorBody+4096 {
+		t.Fatalf("read %d bytes of an error body", cb.read.Load())
+	}
+}
+
+// A 200 whose body is not the job: an empty body, a login page, another JSON.
+func TestOKWithBadBody(t *testing.T) {
+	for name, rep := range map[string]mockserver.Reply{
+		"empty": {Header: http.Header{"Content-Type": {"text/html"}}},
+		"html":  {Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte("<html><body>Welcome to OpenSpecimen</body></html>")},
+		"array": {Body: []byte(`[]`)},
+		"no id": {Body: []byte(`{}`)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, withToken)
+			replyTo(e.s, "GET", routeJob, always(rep))
+			if _, err := e.c.GetJob(t.Context(), 7); err == nil || !strings.Contains(err.Error(), "is the url the REST root") {
+				t.Fatalf("err = %v", err)
 			}
 		})
 	}
 }
 
-func TestOKWithBadBody(t *testing.T) {
+// Bodies that no server sends whole: truncated JSON, a 2 MB answer (read only up to the
+// bound), a body cut by the connection (a transport error).
+func TestOKWithBrokenBody(t *testing.T) {
 	long := append([]byte(`{"id":7,"name":"`), bytes.Repeat([]byte("x"), 2<<20)...)
 	long = append(long, []byte(`"}`)...)
 	for name, body := range map[string][]byte{
-		"empty":     nil,
-		"html":      []byte("<html><body>Welcome to OpenSpecimen</body></html>"),
 		"truncated": []byte(`{"id":7,"na`),
-		"array":     []byte(`[]`),
-		"no id":     []byte(`{}`),
 		"too big":   long,
 	} {
 		t.Run(name, func(t *testing.T) {
-			e := newEnv(t, withToken)
+			c, mt := newRawClient(t, nil)
 			cb := &countingBody{r: bytes.NewReader(body)}
-			e.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7", func(*http.Request) (*http.Response, error) {
+			mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7", func(*http.Request) (*http.Response, error) {
 				return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"text/html"}}, Body: cb, ContentLength: -1}, nil
 			})
-			_, err := e.c.GetJob(t.Context(), 7)
+			_, err := c.GetJob(t.Context(), 7)
 			if err == nil || !strings.Contains(err.Error(), "is the url the REST root") {
 				t.Fatalf("err = %v", err)
 			}
@@ -638,11 +754,11 @@ func TestOKWithBadBody(t *testing.T) {
 		})
 	}
 	// A body cut by the connection is a transport error.
-	e := newEnv(t, withToken)
-	e.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7", func(*http.Request) (*http.Response, error) {
+	c, mt := newRawClient(t, nil)
+	mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7", func(*http.Request) (*http.Response, error) {
 		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(io.MultiReader(strings.NewReader(`{"id":`), errReader{})), ContentLength: -1}, nil
 	})
-	_, err := e.c.GetJob(t.Context(), 7)
+	_, err := c.GetJob(t.Context(), 7)
 	var te *transportError
 	if !errors.As(err, &te) || !isTransient(err) {
 		t.Fatalf("err = %v", err)

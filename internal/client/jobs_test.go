@@ -1,6 +1,8 @@
 package client
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,10 +10,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/jarcoal/httpmock"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 )
 
 func TestParseDate(t *testing.T) {
@@ -137,23 +140,46 @@ func TestTypes(t *testing.T) {
 	}
 }
 
+// ListRuns sends a widened window and filters the answer again on its own side, with the
+// documented meaning (From <= startedAt <= To, a date's whole day, runs in progress kept).
 func TestListRunsFilter(t *testing.T) {
 	loc := time.FixedZone("IST", 5*3600+1800)
-	e := newEnv(t, func(c *Config) { c.Location = loc })
-	day := func(d, h int) *EpochMillis { return &EpochMillis{time.Date(2022, 2, d, h, 0, 0, 0, loc).UTC()} }
-	mk := func(id int64, st RunStatus, started *EpochMillis) *Run {
-		return &Run{ID: id, JobID: 7, Status: st, StartedAt: started}
+	at := func(d, h int) *time.Time { tm := time.Date(2022, 2, d, h, 0, 0, 0, loc).UTC(); return &tm }
+	run := func(id int64, st string, started *time.Time) mockserver.RunConfig {
+		r := mockserver.RunConfig{ID: id, JobID: 7, Status: st, StartedAt: started, RunBy: "bob"}
+		if st != mockserver.StatusInProgress {
+			end := started.Add(10 * time.Minute)
+			r.FinishedAt = &end
+		}
+		return r
 	}
-	// Server order scrambled on purpose; 6 is in progress and would be dropped by a server
-	// comparing toDate with finishedAt.
-	e.fs.runs = []*Run{
-		mk(3, StatusSucceeded, day(20, 23)),
-		mk(1, StatusFailed, day(19, 10)),
-		mk(4, StatusSucceeded, day(21, 0)),
-		mk(5, StatusFailed, day(21, 23)),
-		mk(6, StatusInProgress, day(21, 23)),
-		mk(7, StatusSucceeded, day(22, 0)),
-		mk(8, StatusSucceeded, nil),
+	sc := serverConfig()
+	sc.Timezone = "Asia/Kolkata" // the client's Location: zone-less dates mean the same to both
+	sc.Runs = []mockserver.RunConfig{
+		run(1, mockserver.StatusFailed, at(19, 10)),
+		run(2, mockserver.StatusSucceeded, at(20, 11)), // in the window sent, before From
+		run(3, mockserver.StatusSucceeded, at(20, 23)),
+		run(4, mockserver.StatusSucceeded, at(21, 0)),
+		run(5, mockserver.StatusFailed, at(21, 23)),
+		run(6, mockserver.StatusInProgress, at(21, 23)),
+		run(7, mockserver.StatusSucceeded, at(22, 0)), // in the window sent, after To's day
+		run(8, mockserver.StatusSucceeded, at(28, 0)),
+	}
+	e := newEnvOn(t, sc, func(c *Config) { c.Location = loc })
+	var mu sync.Mutex // guards queries
+	var queries []url.Values
+	e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if req.Pattern == routeRuns {
+			queries = append(queries, req.Query)
+		}
+		return mockserver.Reply{}, false
+	})
+	query := func(i int) url.Values {
+		mu.Lock()
+		defer mu.Unlock()
+		return queries[i]
 	}
 	ctx := t.Context()
 	from, _, _ := ParseDate("20220220T120000", loc)
@@ -162,20 +188,21 @@ func TestListRunsFilter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ids(runs); got != "6 5 4 3" {
+	if got := ids(runs); got != "6 5 4 3" { // the server also answered 7 and 2
 		t.Fatalf("runs %s", got)
 	}
-	q, _ := url.ParseQuery(e.fs.queries[0])
+	q := query(0)
 	if q.Get("fromDate") != "20220219T120000" || q.Get("toDate") != "20220223T000000" || q.Has("status") || q.Has("maxResults") {
 		t.Fatalf("query %v", q)
 	}
-	// A date-time To is inclusive; status and max results filter too.
+	// A date-time To is inclusive; status and max results filter too: the server answers
+	// the 3 newest SUCCEEDED runs up to the 22nd, 7 4 3, and the client leaves 7 out.
 	to2, _, _ := ParseDate("2022-02-21T00:00:00+05:30", nil)
 	runs, _ = e.c.ListRuns(ctx, 7, RunFilter{To: &to2, Status: "succeeded", MaxResults: 3})
-	if got := ids(runs); got != "4" {
+	if got := ids(runs); got != "4 3" {
 		t.Fatalf("runs %s", got)
 	}
-	q, _ = url.ParseQuery(e.fs.queries[1])
+	q = query(1)
 	if q.Get("status") != "SUCCEEDED" || q.Get("maxResults") != "3" || q.Has("fromDate") || q.Get("toDate") != "20220222T000000" {
 		t.Fatalf("query %v", q)
 	}
@@ -184,13 +211,7 @@ func TestListRunsFilter(t *testing.T) {
 		t.Fatalf("runs %s", got)
 	}
 	runs, _ = e.c.ListRuns(ctx, 7, RunFilter{})
-	if got := ids(runs); got != "8 7 6 5 4 3 1" {
-		t.Fatalf("runs %s", got)
-	}
-	// The cap applies after the client's filter too (a server may ignore maxResults).
-	e.fs.ignoreMax = true
-	runs, _ = e.c.ListRuns(ctx, 7, RunFilter{MaxResults: 2})
-	if got := ids(runs); got != "8 7" {
+	if got := ids(runs); got != "8 7 6 5 4 3 2 1" {
 		t.Fatalf("runs %s", got)
 	}
 	if _, err := e.c.ListRuns(ctx, 7, RunFilter{Status: "DONE"}); err == nil {
@@ -199,13 +220,47 @@ func TestListRunsFilter(t *testing.T) {
 	if _, err := e.c.ListRuns(ctx, 7, RunFilter{From: &to2, To: &from}); err == nil || !strings.Contains(err.Error(), "after") {
 		t.Fatalf("err = %v", err)
 	}
-	e.fs.runs = append(e.fs.runs, mk(9, "STOPPED", day(22, 1)))
-	if _, err := e.c.ListRuns(ctx, 7, RunFilter{}); err == nil || !strings.Contains(err.Error(), "STOPPED") {
-		t.Fatalf("err = %v", err)
-	}
 	// Unknown job: [] (as the server), not an error.
 	if runs, err := e.c.ListRuns(ctx, 99, RunFilter{}); err != nil || len(runs) != 0 {
 		t.Fatal(runs, err)
+	}
+}
+
+// runsReply is a run list answer holding runs, in that order.
+func runsReply(t *testing.T, runs ...Run) mockserver.Reply {
+	t.Helper()
+	b, err := json.Marshal(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mockserver.Reply{Body: b}
+}
+
+// Run lists of other server versions: in another order, longer than maxResults, with a run
+// that has no startedAt, or with a status this client does not know.
+func TestListRunsOtherAnswers(t *testing.T) {
+	e := newEnv(t, nil)
+	started := func(d int) *EpochMillis { return &EpochMillis{time.Date(2022, 2, d, 0, 0, 0, 0, time.UTC)} }
+	mk := func(id int64, st RunStatus, at *EpochMillis) Run {
+		return Run{ID: id, JobID: 7, Status: st, StartedAt: at}
+	}
+	replyTo(e.s, "GET", routeRuns, always(runsReply(t,
+		mk(3, StatusSucceeded, started(20)), mk(8, StatusSucceeded, nil), mk(7, StatusFailed, started(22)), mk(1, StatusFailed, started(19)))))
+	ctx := t.Context()
+	// Sorted newest first, and capped after the client's filter (the server ignored maxResults).
+	runs, err := e.c.ListRuns(ctx, 7, RunFilter{MaxResults: 2})
+	if got := ids(runs); err != nil || got != "8 7" {
+		t.Fatalf("runs %s, %v", got, err)
+	}
+	// A run without startedAt is in no date window.
+	from := time.Date(2022, 2, 1, 0, 0, 0, 0, time.UTC)
+	runs, err = e.c.ListRuns(ctx, 7, RunFilter{From: &from})
+	if got := ids(runs); err != nil || got != "7 3 1" {
+		t.Fatalf("runs %s, %v", got, err)
+	}
+	replyTo(e.s, "GET", routeRuns, always(runsReply(t, mk(4, StatusSucceeded, started(20)), mk(9, "STOPPED", started(22)))))
+	if _, err := e.c.ListRuns(ctx, 7, RunFilter{}); err == nil || !strings.Contains(err.Error(), "STOPPED") {
+		t.Fatalf("err = %v", err)
 	}
 }
 
@@ -228,31 +283,58 @@ func TestGetJobNotFound(t *testing.T) {
 }
 
 func TestGetRun(t *testing.T) {
-	e := newEnv(t, nil)
+	sc := serverConfig()
+	sc.Runs = []mockserver.RunConfig{pastRun(5, 8, "bob", "x", mockserver.StatusSucceeded, 10*time.Second)}
+	e := newEnvOn(t, sc, nil)
 	ctx := t.Context()
-	r := e.fs.addRun(8, "bob", "x", StatusSucceeded)
-	if got, err := e.c.GetRun(ctx, 8, r.ID); err != nil || got.ID != r.ID || got.Args() != "x" {
+	if got, err := e.c.GetRun(ctx, 8, 5); err != nil || got.ID != 5 || got.Args() != "x" || got.RunByLogin() != "bob" {
 		t.Fatal(got, err)
 	}
-	// The server finds run r under job 7 too: the client must not.
-	_, err := e.c.GetRun(ctx, 7, r.ID)
+	// The server finds run 5 under job 7 too: the client must not.
+	_, err := e.c.GetRun(ctx, 7, 5)
 	if !IsNotFound(err) || !strings.Contains(err.Error(), "belongs to job 8, not to job 7") {
 		t.Fatalf("err = %v", err)
 	}
 	if _, err := e.c.GetRun(ctx, 7, 12345); !IsNotFound(err) {
 		t.Fatalf("err = %v", err)
 	}
-	r.Status = "PAUSED"
-	if _, err := e.c.GetRun(ctx, 8, r.ID); err == nil || !strings.Contains(err.Error(), "PAUSED") {
+	replyTo(e.s, "GET", routeRun, always(mockserver.Reply{Body: []byte(`{"id":5,"jobId":8,"status":"PAUSED"}`)}))
+	if _, err := e.c.GetRun(ctx, 8, 5); err == nil || !strings.Contains(err.Error(), "PAUSED") {
 		t.Fatalf("err = %v", err)
 	}
-	e.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/8/runs/5", httpmock.NewStringResponder(200, `{"status":"FAILED"}`))
+	replyTo(e.s, "GET", routeRun, always(mockserver.Reply{Body: []byte(`{"status":"FAILED"}`)}))
 	if _, err := e.c.GetRun(ctx, 8, 5); err == nil || !strings.Contains(err.Error(), "no run id") {
 		t.Fatalf("err = %v", err)
 	}
 }
 
+// The result file as the server streams it; the file name of every Content-Disposition
+// form the server's versions and proxies write; no file.
 func TestOpenResultFile(t *testing.T) {
+	sc := serverConfig()
+	result := &mockserver.ResultConfig{Filename: "scheduled_query_3_${run_id}.csv", Content: "id\n${run_id}\n", Zip: true}
+	sc.Runs = []mockserver.RunConfig{
+		pastRun(101, 7, "alice", "", mockserver.StatusSucceeded, time.Second),
+		pastRun(102, 7, "alice", "", mockserver.StatusFailed, time.Second),
+	}
+	sc.Runs[0].Result = result
+	e := newEnvOn(t, sc, nil)
+	rf, err := e.c.OpenResultFile(t.Context(), 7, 101)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(rf.Body)
+	rf.Body.Close()
+	if err != nil || rf.Filename != "scheduled_query_3_101.csv.zip" || rf.ContentType != "application/zip" || rf.Length != int64(len(b)) {
+		t.Fatalf("file %q %q %d, %d bytes, err %v", rf.Filename, rf.ContentType, rf.Length, len(b), err)
+	}
+	if zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b))); err != nil || len(zr.File) != 1 || zr.File[0].Name != "scheduled_query_3_101.csv" {
+		t.Fatalf("not the zipped CSV: %v", err)
+	}
+	if _, err := e.c.OpenResultFile(t.Context(), 7, 102); !IsCode(err, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE") || IsNotFound(err) {
+		t.Fatalf("err = %v", err)
+	}
+
 	tests := []struct{ header, want string }{
 		{`attachment;filename="scheduled_query_3_101.csv.zip"`, "scheduled_query_3_101.csv.zip"},
 		{`attachment;filename=scheduled_query_3_101.csv.zip`, "scheduled_query_3_101.csv.zip"},
@@ -267,13 +349,11 @@ func TestOpenResultFile(t *testing.T) {
 		t.Run(tc.header, func(t *testing.T) {
 			e := newEnv(t, nil)
 			payload := strings.Repeat("PK\x03\x04data", 1000)
-			resp := httpmock.NewStringResponse(200, payload)
-			resp.Header.Set("Content-Type", "application/zip")
+			h := http.Header{"Content-Type": {"application/zip"}}
 			if tc.header != "" {
-				resp.Header.Set("Content-Disposition", tc.header)
+				h.Set("Content-Disposition", tc.header)
 			}
-			resp.ContentLength = int64(len(payload))
-			e.fs.resultFiles[101] = resp
+			replyTo(e.s, "GET", routeResult, always(mockserver.Reply{Header: h, Body: []byte(payload)}))
 			rf, err := e.c.OpenResultFile(t.Context(), 7, 101)
 			if err != nil {
 				t.Fatal(err)
@@ -288,20 +368,16 @@ func TestOpenResultFile(t *testing.T) {
 			}
 		})
 	}
-	e := newEnv(t, nil)
-	_, err := e.c.OpenResultFile(t.Context(), 7, 102)
-	if !IsCode(err, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE") || IsNotFound(err) {
-		t.Fatalf("err = %v", err)
-	}
 }
 
+// A stream that stalls is ended by the request timeout, which bounds each pause.
 func TestResultFileIdleTimeout(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.RequestTimeout = 30 * time.Millisecond })
-	e.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7/runs/1/result-file", func(r *http.Request) (*http.Response, error) {
+	c, mt := newRawClient(t, func(c *Config) { c.RequestTimeout = 30 * time.Millisecond })
+	mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7/runs/1/result-file", func(r *http.Request) (*http.Response, error) {
 		return &http.Response{StatusCode: 200, Header: http.Header{}, ContentLength: -1,
 			Body: io.NopCloser(io.MultiReader(strings.NewReader("first"), ctxReader{r.Context()}))}, nil
 	})
-	rf, err := e.c.OpenResultFile(t.Context(), 7, 1)
+	rf, err := c.OpenResultFile(t.Context(), 7, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

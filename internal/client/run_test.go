@@ -2,70 +2,87 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jarcoal/httpmock"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 )
 
 var quick = StartOptions{AppearTimeout: time.Second}
 
-// dropTrigger makes the server drop every trigger, as for a disabled job.
-func dropTrigger(*fakeServer, int64, string, string) (*http.Response, error) { return nil, nil }
+// withJob7 is serverConfig with job 7 lasting d.
+func withJob7(d time.Duration) mockserver.Config {
+	sc := serverConfig()
+	sc.Jobs[0].Duration = mockserver.Duration(d)
+	return sc
+}
+
+// onTrigger makes s call f before it carries out each trigger, with the number of
+// triggers so far (1 for the first) and the job.
+func onTrigger(s *mockserver.Server, f func(n int, jobID int64)) {
+	var n atomic.Int32
+	s.SetTriggerHook(func(jobID int64, _ string) { f(int(n.Add(1)), jobID) })
+}
+
+// startAs starts a run as user from a hook: errors fail the test without stopping it.
+func startAs(t *testing.T, s *mockserver.Server, user string, jobID int64, args string) mockserver.Run {
+	r, err := s.StartRunAs(user, jobID, args)
+	if err != nil {
+		t.Errorf("StartRunAs(%s, %d): %v", user, jobID, err)
+	}
+	return r
+}
+
+// dropped is the answer to a trigger that the server drops: the job, and no run ever.
+var dropped = mockserver.Reply{Body: []byte(`{"id":7,"name":"Export","activityStatus":"Active"}`)}
 
 func TestStartRunHappyPath(t *testing.T) {
-	e := newEnv(t, nil)
-	old := e.fs.addRun(7, "alice", "a b", StatusSucceeded) // same user and args, but older
+	sc := serverConfig()
+	sc.Runs = []mockserver.RunConfig{pastRun(1, 7, "alice", "a b", mockserver.StatusSucceeded, 10*time.Second)} // same user and args, but older
+	e := newEnvOn(t, sc, nil)
 	run, err := e.c.StartRun(t.Context(), 7, "a b", StartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.ID <= old.ID || run.RunByLogin() != "alice" || run.Args() != "a b" || run.Status != StatusInProgress {
+	if run.ID <= 1 || run.RunByLogin() != "alice" || run.Args() != "a b" || run.Status != StatusInProgress {
 		t.Fatalf("run %+v", run)
 	}
-	if e.fs.triggers != 1 {
-		t.Fatalf("triggers = %d", e.fs.triggers)
+	if e.triggers() != 1 {
+		t.Fatalf("triggers = %d", e.triggers())
 	}
 }
 
 func TestStartRunAppearsLate(t *testing.T) {
-	e := newEnv(t, nil)
-	var pending []string
-	e.fs.onTrigger = func(f *fakeServer, _ int64, args, user string) (*http.Response, error) {
-		pending = append(pending, user, args)
-		return nil, nil
-	}
-	e.fs.onList = func(f *fakeServer, id int64) {
-		if f.lists == 5 && pending != nil { // the worker pool was busy
-			f.addRun(id, pending[0], pending[1], StatusInProgress)
-		}
-	}
+	sc := serverConfig()
+	sc.Jobs[0].StartDelay = mockserver.Duration(200 * time.Millisecond) // the worker pool is busy
+	e := newEnvOn(t, sc, nil)
 	run, err := e.c.StartRun(t.Context(), 7, "", quick)
 	if err != nil || run.RunByLogin() != "alice" {
 		t.Fatal(run, err)
 	}
-	// Polling starts quickly and grows: 50ms, 75ms, 112.5ms...
-	s := e.clock.sleeps()
+	// Polling starts quickly and grows: 50ms, 75ms, 112.5ms (the run starts during it)...
+	s := e.sleeps.all()
 	if len(s) != 3 || s[0] != 50*time.Millisecond || s[1] != 75*time.Millisecond {
 		t.Fatalf("sleeps %v", s)
 	}
 }
 
 func TestStartRunDroppedTriggers(t *testing.T) {
-	e := newEnv(t, nil)
-	e.fs.addRun(7, "alice", "", StatusSucceeded)
-	e.fs.onTrigger = dropTrigger
-	_, err := e.c.StartRun(t.Context(), 7, "", quick)
+	sc := serverConfig()
+	sc.Runs = []mockserver.RunConfig{pastRun(1, 9, "alice", "", mockserver.StatusSucceeded, 10*time.Second)}
+	e := newEnvOn(t, sc, nil) // job 9 is disabled: the server drops its triggers
+	_, err := e.c.StartRun(t.Context(), 9, "", quick)
 	var ni *RunNotIdentifiedError
-	if !errors.As(err, &ni) || ni.Triggers != 3 || ni.JobID != 7 || e.fs.triggers != 3 {
-		t.Fatalf("err %v, triggers %d", err, e.fs.triggers)
+	if !errors.As(err, &ni) || ni.Triggers != 3 || ni.JobID != 9 || e.triggers() != 3 {
+		t.Fatalf("err %v, triggers %d", err, e.triggers())
 	}
 	var total time.Duration
-	for _, d := range e.clock.sleeps() {
+	for _, d := range e.sleeps.all() {
 		if d > 500*time.Millisecond {
 			t.Fatalf("a poll sleep of %s", d)
 		}
@@ -75,59 +92,53 @@ func TestStartRunDroppedTriggers(t *testing.T) {
 		t.Fatalf("waited %s in all, want 3 x AppearTimeout", total)
 	}
 	// MaxTriggers is honoured.
-	e.fs.triggers = 0
-	_, err = e.c.StartRun(t.Context(), 7, "", StartOptions{AppearTimeout: time.Second, MaxTriggers: 1})
-	if !errors.As(err, &ni) || ni.Triggers != 1 || e.fs.triggers != 1 {
-		t.Fatalf("err %v, triggers %d", err, e.fs.triggers)
+	before := e.triggers()
+	_, err = e.c.StartRun(t.Context(), 9, "", StartOptions{AppearTimeout: time.Second, MaxTriggers: 1})
+	if !errors.As(err, &ni) || ni.Triggers != 1 || e.triggers()-before != 1 {
+		t.Fatalf("err %v, triggers %d", err, e.triggers()-before)
 	}
 }
 
 func TestStartRunDroppedThenStarted(t *testing.T) {
 	e := newEnv(t, nil)
-	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
-		if f.triggers > 1 {
-			f.addRun(id, user, args, StatusInProgress)
-		}
-		return nil, nil
-	}
+	replyTo(e.s, "POST", routeRuns, firstN(1, dropped))
 	run, err := e.c.StartRun(t.Context(), 7, "x", quick)
-	if err != nil || run.Args() != "x" || e.fs.triggers != 2 {
-		t.Fatalf("run %v err %v triggers %d", run, err, e.fs.triggers)
+	if err != nil || run.Args() != "x" || e.triggers() != 2 {
+		t.Fatalf("run %v err %v triggers %d", run, err, e.triggers())
 	}
 }
 
 func TestStartRunAlreadyRunningFail(t *testing.T) {
 	e := newEnv(t, nil)
-	busy := e.fs.addRun(7, "bob", "", StatusInProgress)
+	busy := e.startRun(t, "bob", "")
 	_, err := e.c.StartRun(t.Context(), 7, "", StartOptions{IfRunning: IfRunningFail})
 	var jr *JobRunningError
 	if !errors.As(err, &jr) || jr.Run.ID != busy.ID || jr.JobID != 7 || !strings.Contains(err.Error(), "started by bob") {
 		t.Fatalf("err = %v", err)
 	}
-	if e.fs.triggers != 0 {
+	if e.triggers() != 0 {
 		t.Fatal("triggered a busy job")
 	}
 }
 
 func TestStartRunAlreadyRunningWait(t *testing.T) {
-	e := newEnv(t, nil)
-	busy := e.fs.addRun(7, "bob", "", StatusInProgress)
-	e.fs.finishAfter = 3
+	e := newEnvOn(t, withJob7(150*time.Millisecond), nil) // read at +0, +100ms, +200ms
+	busy := e.startRun(t, "bob", "")
 	run, err := e.c.StartRun(t.Context(), 7, "", StartOptions{})
 	if err != nil || run.ID <= busy.ID || run.RunByLogin() != "alice" {
 		t.Fatal(run, err)
 	}
-	if e.fs.gets[busy.ID] != 3 || e.fs.triggers != 1 || !strings.Contains(e.log.all(), "waiting for that run") {
-		t.Fatalf("gets %d, triggers %d", e.fs.gets[busy.ID], e.fs.triggers)
+	if e.runReads() != 3 || e.triggers() != 1 || !strings.Contains(e.log.all(), "waiting for that run") {
+		t.Fatalf("reads of the busy run %d, triggers %d", e.runReads(), e.triggers())
 	}
 }
 
 func TestStartRunWaitFails(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.MaxRetries = 0 })
-	busy := e.fs.addRun(7, "bob", "", StatusInProgress)
-	e.fs.onRunGet = func(*fakeServer, *Run) (*http.Response, error) { return osError("RBAC_ACCESS_DENIED", "no"), nil }
+	busy := e.startRun(t, "bob", "")
+	replyTo(e.s, "GET", routeRun, always(mockserver.ErrorReply(400, "RBAC_ACCESS_DENIED", "no")))
 	_, err := e.c.StartRun(t.Context(), 7, "", StartOptions{})
-	if !IsCode(err, "RBAC_ACCESS_DENIED") || !strings.Contains(err.Error(), "before triggering") || e.fs.triggers != 0 {
+	if !IsCode(err, "RBAC_ACCESS_DENIED") || !strings.Contains(err.Error(), "before triggering") || e.triggers() != 0 {
 		t.Fatalf("err %v (run %d)", err, busy.ID)
 	}
 }
@@ -140,22 +151,18 @@ func TestStartRunForeignRunWinsRace(t *testing.T) {
 		"same user, args vs null": {"alice", ""},
 	} {
 		t.Run(name, func(t *testing.T) {
-			e := newEnv(t, nil)
-			e.fs.finishAfter = 2
-			e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
-				if f.triggers == 1 {
-					f.addRun(id, foreign[0], foreign[1], StatusInProgress)
-				} else if f.inProgress(id) == nil {
-					f.addRun(id, user, args, StatusInProgress)
+			e := newEnvOn(t, withJob7(5*time.Second), nil) // longer than the appear timeout
+			onTrigger(e.s, func(n int, jobID int64) {
+				if n == 1 {
+					startAs(t, e.s, foreign[0], jobID, foreign[1])
 				}
-				return nil, nil
-			}
+			})
 			run, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{AppearTimeout: time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if run.RunByLogin() != "alice" || run.Args() != "a" || e.fs.triggers != 2 {
-				t.Fatalf("took run %+v after %d triggers", run, e.fs.triggers)
+			if run.RunByLogin() != "alice" || run.Args() != "a" || e.triggers() != 2 {
+				t.Fatalf("took run %+v after %d triggers", run, e.triggers())
 			}
 			if !strings.Contains(e.log.all(), "another run of the job started first") {
 				t.Fatalf("the lost race is not logged:\n%s", e.log.all())
@@ -164,57 +171,48 @@ func TestStartRunForeignRunWinsRace(t *testing.T) {
 	}
 	// With IfRunningFail, the race is reported.
 	e := newEnv(t, nil)
-	e.fs.onTrigger = func(f *fakeServer, id int64, _, _ string) (*http.Response, error) {
-		f.addRun(id, "bob", "", StatusInProgress)
-		return nil, nil
-	}
+	onTrigger(e.s, func(_ int, jobID int64) { startAs(t, e.s, "bob", jobID, "") })
 	_, err := e.c.StartRun(t.Context(), 7, "", StartOptions{IfRunning: IfRunningFail, AppearTimeout: time.Second})
 	var jr *JobRunningError
-	if !errors.As(err, &jr) || jr.Run.RunByLogin() != "bob" || e.fs.triggers != 1 {
-		t.Fatalf("err %v, triggers %d", err, e.fs.triggers)
+	if !errors.As(err, &jr) || jr.Run.RunByLogin() != "bob" || e.triggers() != 1 {
+		t.Fatalf("err %v, triggers %d", err, e.triggers())
 	}
 }
 
+// Two runs of this user with these args start as the trigger arrives: the older is taken.
 func TestStartRunTakesOldestMatch(t *testing.T) {
-	e := newEnv(t, nil)
-	var first *Run
-	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
-		first = f.addRun(id, user, args, StatusSucceeded)
-		f.addRun(id, user, args, StatusInProgress)
-		return nil, nil
-	}
+	e := newEnvOn(t, withJob7(0), nil) // runs end as they start: one does not block the next
+	runs := make(chan [2]int64, 1)
+	onTrigger(e.s, func(_ int, jobID int64) {
+		runs <- [2]int64{startAs(t, e.s, "alice", jobID, "a").ID, startAs(t, e.s, "alice", jobID, "a").ID}
+	})
 	run, err := e.c.StartRun(t.Context(), 7, "a", quick)
-	if err != nil || run.ID != first.ID {
-		t.Fatalf("run %v err %v, want %d", run, err, first.ID)
+	both := within(t, "the two runs", runs)
+	if err != nil || run.ID != both[0] || both[1] <= both[0] {
+		t.Fatalf("run %v err %v, want %d, the older of %v", run, err, both[0], both)
 	}
 }
 
 func TestStartRunWithToken(t *testing.T) {
-	e := newEnv(t, withToken)
-	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
-		if f.triggers == 1 {
-			f.addRun(id, "bob", "other", StatusSucceeded) // other args: not ours even with a token
-			return nil, nil
+	e := newEnvOn(t, withJob7(5*time.Second), withToken)
+	onTrigger(e.s, func(n int, jobID int64) {
+		if n == 1 {
+			startAs(t, e.s, "bob", jobID, "other") // other args: not ours even with a token
 		}
-		f.addRun(id, user, args, StatusInProgress)
-		return nil, nil
-	}
+	})
 	run, err := e.c.StartRun(t.Context(), 7, "a", quick)
-	if err != nil || run.RunByLogin() != "apiuser" || e.fs.triggers != 2 {
-		t.Fatalf("run %v err %v triggers %d", run, err, e.fs.triggers)
+	if err != nil || run.RunByLogin() != "apiuser" || e.triggers() != 2 {
+		t.Fatalf("run %v err %v triggers %d", run, err, e.triggers())
 	}
 }
 
 func TestStartRunAmbiguousTrigger(t *testing.T) {
 	// The trigger reached the server but the answer was lost: no second trigger.
 	e := newEnv(t, nil)
-	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
-		f.addRun(id, user, args, StatusInProgress)
-		return nil, errors.New("connection reset by peer")
-	}
+	e.s.SetFaults(mockserver.FaultConfig{DropResponseRate: 1})
 	run, err := e.c.StartRun(t.Context(), 7, "a", quick)
-	if err != nil || run.Args() != "a" || e.fs.triggers != 1 {
-		t.Fatalf("run %v err %v triggers %d", run, err, e.fs.triggers)
+	if err != nil || run.Args() != "a" || e.triggers() != 1 {
+		t.Fatalf("run %v err %v triggers %d", run, err, e.triggers())
 	}
 	if !strings.Contains(e.log.all(), "no clear answer") {
 		t.Fatal("not logged")
@@ -222,61 +220,47 @@ func TestStartRunAmbiguousTrigger(t *testing.T) {
 
 	// A 502 that did not reach the job: looked for, then triggered again.
 	e = newEnv(t, nil)
-	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
-		if f.triggers == 1 {
-			return httpmock.NewStringResponse(502, "<html>Bad Gateway</html>"), nil
-		}
-		f.addRun(id, user, args, StatusInProgress)
-		return nil, nil
-	}
+	replyTo(e.s, "POST", routeRuns, firstN(1, mockserver.HTMLReply(502)))
 	run, err = e.c.StartRun(t.Context(), 7, "a", quick)
-	if err != nil || e.fs.triggers != 2 {
-		t.Fatalf("run %v err %v triggers %d", run, err, e.fs.triggers)
+	if err != nil || e.triggers() != 2 {
+		t.Fatalf("run %v err %v triggers %d", run, err, e.triggers())
 	}
 
 	// Answered 503 more often than MaxTriggers, but fewer than twice that: each refusal was
 	// looked after and created no run, so the trigger is repeated.
+	busy := mockserver.ErrorReply(503, "INTERNAL_ERROR", "busy")
 	e = newEnv(t, nil)
-	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
-		if f.triggers <= 5 {
-			return jsonResp(503, []map[string]string{{"code": "INTERNAL_ERROR", "message": "busy"}}), nil
-		}
-		f.addRun(id, user, args, StatusInProgress)
-		return nil, nil
-	}
+	replyTo(e.s, "POST", routeRuns, firstN(5, busy))
 	run, err = e.c.StartRun(t.Context(), 7, "a", quick)
-	if err != nil || e.fs.triggers != 6 || !strings.Contains(e.log.all(), "refused the trigger") {
-		t.Fatalf("run %v err %v triggers %d", run, err, e.fs.triggers)
+	if err != nil || e.triggers() != 6 || !strings.Contains(e.log.all(), "refused the trigger") {
+		t.Fatalf("run %v err %v triggers %d", run, err, e.triggers())
 	}
 	// ...but not forever: 503s count toward MaxTriggers once as many were free.
 	e = newEnv(t, nil)
-	e.fs.onTrigger = func(*fakeServer, int64, string, string) (*http.Response, error) {
-		return jsonResp(503, []map[string]string{{"code": "INTERNAL_ERROR", "message": "busy"}}), nil
-	}
+	replyTo(e.s, "POST", routeRuns, always(busy))
 	_, err = e.c.StartRun(t.Context(), 7, "a", quick)
-	if !errors.As(err, new(*RunNotIdentifiedError)) || e.fs.triggers != 2*defaultMaxTriggers {
-		t.Fatalf("err %v triggers %d", err, e.fs.triggers)
+	if !errors.As(err, new(*RunNotIdentifiedError)) || e.triggers() != 2*defaultMaxTriggers {
+		t.Fatalf("err %v triggers %d", err, e.triggers())
 	}
 
-	// Always failing: the error of the last trigger is kept.
+	// Never answered (and never carried out): the error of the last trigger is kept.
 	e = newEnv(t, nil)
-	e.fs.onTrigger = func(*fakeServer, int64, string, string) (*http.Response, error) {
-		return nil, errors.New("connection refused")
-	}
+	replyTo(e.s, "POST", routeRuns, always(mockserver.Reply{Drop: true}))
 	_, err = e.c.StartRun(t.Context(), 7, "a", quick)
 	var ni *RunNotIdentifiedError
-	if !errors.As(err, &ni) || !strings.Contains(err.Error(), "connection refused") || e.fs.triggers != 3 {
-		t.Fatalf("err %v triggers %d", err, e.fs.triggers)
+	if !errors.As(err, &ni) || !strings.Contains(err.Error(), "the last trigger failed: POST /scheduled-jobs/7/runs: no answer from OpenSpecimen") ||
+		e.triggers() != 3 {
+		t.Fatalf("err %v triggers %d", err, e.triggers())
 	}
 }
 
 func TestStartRunClearRefusal(t *testing.T) {
 	e := newEnv(t, nil)
 	_, err := e.c.StartRun(t.Context(), 99, "", quick)
-	if !IsNotFound(err) || e.fs.triggers != 1 {
-		t.Fatalf("err %v triggers %d", err, e.fs.triggers)
+	if !IsNotFound(err) || e.triggers() != 1 {
+		t.Fatalf("err %v triggers %d", err, e.triggers())
 	}
-	if len(e.clock.sleeps()) != 0 {
+	if len(e.sleeps.all()) != 0 {
 		t.Fatal("waited after a clear refusal")
 	}
 }
@@ -293,7 +277,7 @@ func TestStartRunErrors(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	e = newEnv(t, func(c *Config) { c.MaxRetries = 0 })
-	e.mt.RegisterResponder("GET", testRoot+"/scheduled-jobs/7/runs", httpmock.NewStringResponder(400, "[{\"code\":\"RBAC_ACCESS_DENIED\"}]"))
+	replyTo(e.s, "GET", routeRuns, always(mockserver.ErrorReply(400, "RBAC_ACCESS_DENIED", "Access denied.")))
 	if _, err := e.c.StartRun(ctx, 7, "", quick); !IsCode(err, "RBAC_ACCESS_DENIED") || !strings.Contains(err.Error(), "before triggering") {
 		t.Fatalf("err = %v", err)
 	}
@@ -305,55 +289,45 @@ func TestStartRunTransientListErrors(t *testing.T) {
 		ok       bool
 	}{{5, true}, {6, false}} {
 		e := newEnv(t, func(c *Config) { c.MaxRetries = 0 })
-		var mu sync.Mutex
-		lists := 0
-		e.mt.RegisterResponder("GET", "=~/runs", func(r *http.Request) (*http.Response, error) {
-			mu.Lock()
-			lists++
-			n := lists
-			mu.Unlock()
-			if n > 1 && n <= 1+tc.failures { // the first list (before the trigger) succeeds
-				return httpmock.NewStringResponse(503, "busy"), nil
-			}
-			return e.fs.handle(r)
+		replyTo(e.s, "GET", routeRuns, func(n int) (mockserver.Reply, bool) {
+			// The first list (before the trigger) succeeds.
+			return mockserver.Reply{Status: 503, Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte("busy")},
+				n > 1 && n <= 1+tc.failures
 		})
 		run, err := e.c.StartRun(t.Context(), 7, "", quick)
 		if tc.ok != (err == nil) {
 			t.Fatalf("%d failures: run %v err %v", tc.failures, run, err)
 		}
-		if e.fs.triggers != 1 {
-			t.Fatalf("triggers %d", e.fs.triggers)
+		if e.triggers() != 1 {
+			t.Fatalf("triggers %d", e.triggers())
 		}
 	}
 }
 
 func TestStartRunCancelled(t *testing.T) {
-	e := newEnv(t, nil)
-	e.fs.onTrigger = dropTrigger
+	e := newEnv(t, nil) // job 9's triggers are dropped
 	ctx, cancel := context.WithCancel(t.Context())
-	e.clock.onSleep = func(n int, _ time.Duration) {
+	e.sleeps.reset(func(n int, _ time.Duration) {
 		if n == 2 {
 			cancel()
 		}
-	}
-	_, err := e.c.StartRun(ctx, 7, "", quick)
-	if !errors.Is(err, context.Canceled) || e.fs.triggers != 1 {
-		t.Fatalf("err %v triggers %d", err, e.fs.triggers)
+	})
+	_, err := e.c.StartRun(ctx, 9, "", quick)
+	if !errors.Is(err, context.Canceled) || e.triggers() != 1 {
+		t.Fatalf("err %v triggers %d", err, e.triggers())
 	}
 }
 
 func TestWaitForRun(t *testing.T) {
-	e := newEnv(t, nil)
-	r := e.fs.addRun(7, "alice", "", StatusInProgress)
-	start := e.clock.now()
-	r.StartedAt = &EpochMillis{start}
-	e.fs.finishAfter = 12
+	// The run ends after the 10th gap and before the 11th ends (at +1.244s and +1.493s).
+	e := newEnvOn(t, withJob7(1400*time.Millisecond), nil)
+	r := e.startRun(t, "alice", "")
 	run, err := e.c.WaitForRun(t.Context(), 7, r.ID)
 	if err != nil || run.Status != StatusSucceeded || run.FinishedAt == nil {
 		t.Fatal(run, err)
 	}
 	// No past runs: each gap is a fifth of the time the run has run, from 100ms up.
-	s := e.clock.sleeps()
+	s := e.sleeps.all()
 	if len(s) != 11 {
 		t.Fatalf("sleeps %v", s)
 	}
@@ -366,20 +340,19 @@ func TestWaitForRun(t *testing.T) {
 		elapsed += d
 	}
 	// Already finished: no sleep.
-	e.clock.slept = nil
-	if run, err := e.c.WaitForRun(t.Context(), 7, r.ID); err != nil || !run.Status.Finished() || len(e.clock.sleeps()) != 0 {
+	e.sleeps.reset(nil)
+	if run, err := e.c.WaitForRun(t.Context(), 7, r.ID); err != nil || !run.Status.Finished() || len(e.sleeps.all()) != 0 {
 		t.Fatal(run, err)
 	}
 }
 
 func TestWaitForRunBackoffCap(t *testing.T) {
-	e := newEnv(t, nil)
-	r := e.fs.addRun(7, "alice", "", StatusInProgress)
-	e.fs.finishAfter = 30
+	e := newEnvOn(t, withJob7(time.Minute), nil)
+	r := e.startRun(t, "alice", "")
 	if _, err := e.c.WaitForRun(t.Context(), 7, r.ID); err != nil {
 		t.Fatal(err)
 	}
-	s := e.clock.sleeps()
+	s := e.sleeps.all()
 	if s[len(s)-1] != 5*time.Second {
 		t.Fatalf("sleeps %v", s)
 	}
@@ -392,26 +365,19 @@ func TestWaitForRunBackoffCap(t *testing.T) {
 
 // predictEnv has three past runs of job 7 lasting durs (10s each when nil) and a run in
 // progress started now that ends (FAILED) at +end.
-func predictEnv(t *testing.T, durs []time.Duration, end time.Duration) (e *testEnv, r *Run, start, finishAt time.Time) {
-	e = newEnv(t, nil)
-	for i := 0; i < 3; i++ {
-		h := e.fs.addRun(7, "bob", "", StatusSucceeded)
+func predictEnv(t *testing.T, durs []time.Duration, end time.Duration) (e *testEnv, r mockserver.Run, start, finishAt time.Time) {
+	sc := withJob7(end)
+	sc.Jobs[0].Outcome = mockserver.StatusFailed
+	for i := range 3 {
+		d := 10 * time.Second
 		if durs != nil {
-			h.FinishedAt = &EpochMillis{h.StartedAt.Add(durs[i])}
+			d = durs[i]
 		}
+		sc.Runs = append(sc.Runs, pastRun(int64(i+1), 7, "bob", "", mockserver.StatusSucceeded, d))
 	}
-	r = e.fs.addRun(7, "alice", "", StatusInProgress)
-	start = e.clock.now()
-	r.StartedAt = &EpochMillis{start}
-	finishAt = start.Add(end)
-	e.fs.onRunGet = func(f *fakeServer, run *Run) (*http.Response, error) {
-		if run.Status == StatusInProgress && !e.clock.now().Before(finishAt) {
-			f.finish(run, StatusFailed)
-			run.FinishedAt = &EpochMillis{finishAt}
-		}
-		return nil, nil
-	}
-	return e, r, start, finishAt
+	e = newEnvOn(t, sc, nil)
+	r = e.startRun(t, "alice", "")
+	return e, r, r.StartedAt, r.StartedAt.Add(end)
 }
 
 func TestWaitForRunPredictsEnd(t *testing.T) {
@@ -424,7 +390,7 @@ func TestWaitForRunPredictsEnd(t *testing.T) {
 	// the predicted end, in a window of +/-50ms; the end is seen 5ms after it.
 	winStart := start.Add(10*time.Second - 50*time.Millisecond)
 	at := start
-	for i, d := range e.clock.sleeps() {
+	for i, d := range e.sleeps.all() {
 		if at.Before(winStart) && d > 2*time.Second {
 			t.Fatalf("sleep %d of %s at +%s: longer than a fifth of the prediction", i, d, at.Sub(start))
 		}
@@ -439,8 +405,8 @@ func TestWaitForRunPredictsEnd(t *testing.T) {
 	if at.Sub(finishAt) != 5*time.Millisecond {
 		t.Fatalf("ended at +%s", at.Sub(start))
 	}
-	if n := len(e.clock.sleeps()); n > 7 {
-		t.Fatalf("%d sleeps for a 10s run (%v)", n, e.clock.sleeps())
+	if n := len(e.sleeps.all()); n > 7 {
+		t.Fatalf("%d sleeps for a 10s run (%v)", n, e.sleeps.all())
 	}
 	if !strings.Contains(e.log.all(), "predicted end") {
 		t.Fatal("prediction not logged")
@@ -468,14 +434,14 @@ func TestWaitForRunPredictionMissed(t *testing.T) {
 				t.Fatal(run, err)
 			}
 			end := start
-			for _, d := range e.clock.sleeps() {
+			for _, d := range e.sleeps.all() {
 				end = end.Add(d)
 			}
 			if lag := end.Sub(finishAt); lag < 0 || lag > tc.lag {
-				t.Fatalf("seen %s after the end (sleeps %v)", lag, e.clock.sleeps())
+				t.Fatalf("seen %s after the end (sleeps %v)", lag, e.sleeps.all())
 			}
-			if n := len(e.clock.sleeps()) + 1; n > tc.maxReads {
-				t.Fatalf("%d reads (sleeps %v)", n, e.clock.sleeps())
+			if n := len(e.sleeps.all()) + 1; n > tc.maxReads {
+				t.Fatalf("%d reads (sleeps %v)", n, e.sleeps.all())
 			}
 		})
 	}
@@ -483,39 +449,32 @@ func TestWaitForRunPredictionMissed(t *testing.T) {
 
 func TestWaitForRunCancelled(t *testing.T) {
 	e := newEnv(t, nil)
-	r := e.fs.addRun(7, "alice", "", StatusInProgress)
+	r := e.startRun(t, "alice", "")
 	ctx, cancel := context.WithCancel(t.Context())
-	e.clock.onSleep = func(n int, _ time.Duration) {
+	e.sleeps.reset(func(n int, _ time.Duration) {
 		if n == 3 {
 			cancel()
 		}
-	}
+	})
 	run, err := e.c.WaitForRun(ctx, 7, r.ID)
 	if !errors.Is(err, context.Canceled) || run == nil || run.ID != r.ID || run.Status != StatusInProgress {
 		t.Fatalf("run %v err %v", run, err)
 	}
-	// Cancelled during a request. (The hooks are set under the locks they are read with: a
-	// cancelled request's responder may still be running in httpmock.)
-	// Each part has its own ctx and cancel: the responder may still run when the next begins.
+	// Cancelled during a request, which then gets no answer.
 	reqCtx, reqCancel := context.WithCancel(t.Context())
-	e.clock.mu.Lock()
-	e.clock.onSleep = nil
-	e.clock.mu.Unlock()
-	e.fs.mu.Lock()
-	e.fs.onRunGet = func(*fakeServer, *Run) (*http.Response, error) { reqCancel(); return nil, errors.New("aborted") }
-	e.fs.mu.Unlock()
+	e.sleeps.reset(nil)
+	replyTo(e.s, "GET", routeRun, func(int) (mockserver.Reply, bool) {
+		reqCancel()
+		return mockserver.Reply{Drop: true}, true
+	})
 	if _, err := e.c.WaitForRun(reqCtx, 7, r.ID); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v", err)
 	}
 	// A deadline.
 	dlCtx, dlCancel := context.WithTimeout(t.Context(), time.Hour)
 	defer dlCancel()
-	e.fs.mu.Lock()
-	e.fs.onRunGet = nil
-	e.fs.mu.Unlock()
-	e.clock.mu.Lock()
-	e.clock.onSleep = func(int, time.Duration) { dlCancel() }
-	e.clock.mu.Unlock()
+	e.s.SetResponseHook(nil)
+	e.sleeps.reset(func(int, time.Duration) { dlCancel() })
 	if _, err := e.c.WaitForRun(dlCtx, 7, r.ID); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v", err)
 	}
@@ -527,20 +486,19 @@ func TestWaitForRunTransientErrors(t *testing.T) {
 		ok       bool
 	}{{5, true}, {6, false}} {
 		e := newEnv(t, func(c *Config) { c.MaxRetries = 0 })
-		r := e.fs.addRun(7, "alice", "", StatusInProgress)
-		e.fs.onRunGet = func(f *fakeServer, run *Run) (*http.Response, error) {
-			n := f.gets[run.ID]
+		r := e.startRun(t, "alice", "")
+		replyTo(e.s, "GET", routeRun, func(n int) (mockserver.Reply, bool) {
 			switch {
 			case n >= 2 && n <= 1+tc.failures:
 				if n%2 == 0 {
-					return nil, errors.New("connection reset")
+					return mockserver.Reply{Drop: true}, true // connection reset
 				}
-				return httpmock.NewStringResponse(503, "<html>busy</html>"), nil
-			case n > 1+tc.failures:
-				f.finish(run, StatusSucceeded)
+				return mockserver.Reply{Status: 503, Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte("<html>busy</html>")}, true
+			case n == 2+tc.failures: // the run ends now
+				e.clock.Advance(r.StartedAt.Add(10 * time.Minute).Sub(e.clock.Now()))
 			}
-			return nil, nil
-		}
+			return mockserver.Reply{}, false
+		})
 		run, err := e.c.WaitForRun(t.Context(), 7, r.ID)
 		if tc.ok && (err != nil || run.Status != StatusSucceeded) {
 			t.Fatalf("%d failures: run %v err %v", tc.failures, run, err)
@@ -553,13 +511,14 @@ func TestWaitForRunTransientErrors(t *testing.T) {
 
 func TestWaitForRunUnknownStatusAndErrors(t *testing.T) {
 	e := newEnv(t, nil)
-	r := e.fs.addRun(7, "alice", "", StatusInProgress)
-	e.fs.onRunGet = func(f *fakeServer, run *Run) (*http.Response, error) {
-		if f.gets[run.ID] == 2 {
-			run.Status = "CANCELLED"
-		}
-		return nil, nil
+	r := e.startRun(t, "alice", "")
+	cancelled, err := json.Marshal(Run{ID: r.ID, JobID: 7, Status: "CANCELLED", StartedAt: &EpochMillis{r.StartedAt}})
+	if err != nil {
+		t.Fatal(err)
 	}
+	replyTo(e.s, "GET", routeRun, func(n int) (mockserver.Reply, bool) { // a newer server's status
+		return mockserver.Reply{Body: cancelled}, n == 2
+	})
 	run, err := e.c.WaitForRun(t.Context(), 7, r.ID)
 	if err == nil || !strings.Contains(err.Error(), "CANCELLED") || run == nil || run.Status != StatusInProgress {
 		t.Fatalf("run %v err %v", run, err)
@@ -576,22 +535,16 @@ func TestWaitForRunUnknownStatusAndErrors(t *testing.T) {
 // Once the trigger is sent, an interrupt does not abandon its run: the look-up goes on and
 // the run is returned with it, so that the caller can record it.
 func TestStartRunInterruptedAfterTrigger(t *testing.T) {
-	e := newEnv(t, nil)
+	sc := serverConfig()
+	sc.Jobs[0].StartDelay = mockserver.Duration(50 * time.Millisecond) // the run appears at the second read after the trigger
+	e := newEnvOn(t, sc, nil)
 	ctx, cancel := context.WithCancel(t.Context())
-	e.fs.onTrigger = func(*fakeServer, int64, string, string) (*http.Response, error) {
-		cancel() // SIGINT while the trigger is on its way
-		return nil, nil
-	}
-	e.fs.onList = func(f *fakeServer, id int64) {
-		if f.lists == 3 { // the run appears only at the second read after the trigger
-			f.addRun(id, "alice", "a", StatusInProgress)
-		}
-	}
+	onTrigger(e.s, func(int, int64) { cancel() }) // SIGINT while the trigger is on its way
 	run, err := e.c.StartRun(ctx, 7, "a", quick)
 	if err != nil || run == nil || run.Args() != "a" {
 		t.Fatalf("run %v err %v; want the run despite the interrupt", run, err)
 	}
-	if n := e.fs.count(&e.fs.triggers); n != 1 {
+	if n := e.triggers(); n != 1 {
 		t.Fatalf("%d triggers, want 1", n)
 	}
 }
@@ -599,19 +552,16 @@ func TestStartRunInterruptedAfterTrigger(t *testing.T) {
 // Interrupted after the trigger, with no run appearing: no second trigger, and an error that
 // says when and how the job was triggered, for a search by hand.
 func TestStartRunInterruptedNoRun(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newEnv(t, nil) // job 9's triggers are dropped
 	ctx, cancel := context.WithCancel(t.Context())
-	e.fs.onTrigger = func(*fakeServer, int64, string, string) (*http.Response, error) {
-		cancel()
-		return nil, nil
-	}
-	_, err := e.c.StartRun(ctx, 7, "--cp X", quick)
+	onTrigger(e.s, func(int, int64) { cancel() })
+	_, err := e.c.StartRun(ctx, 9, "--cp X", quick)
 	var ni *RunNotIdentifiedError
 	if !errors.As(err, &ni) || !errors.Is(err, context.Canceled) || ni.Triggers != 1 || ni.Args != "--cp X" ||
 		ni.FirstTrigger.IsZero() || !strings.Contains(err.Error(), "2024-01-01T00:00:00Z") {
 		t.Fatalf("err %v", err)
 	}
-	if n := e.fs.count(&e.fs.triggers); n != 1 {
+	if n := e.triggers(); n != 1 {
 		t.Fatalf("%d triggers, want 1", n)
 	}
 }
@@ -620,10 +570,14 @@ func TestStartRunInterruptedNoRun(t *testing.T) {
 func TestStartRunCancelledBeforeTrigger(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx, cancel := context.WithCancel(t.Context())
-	e.fs.onList = func(*fakeServer, int64) { cancel() }
+	e.s.SetRequestHook(func(method, path string) {
+		if method == "GET" && path == "/scheduled-jobs/7/runs" {
+			cancel()
+		}
+	})
 	_, err := e.c.StartRun(ctx, 7, "a", quick)
-	if !errors.Is(err, context.Canceled) || e.fs.count(&e.fs.triggers) != 0 {
-		t.Fatalf("err %v, %d triggers; want no trigger", err, e.fs.count(&e.fs.triggers))
+	if !errors.Is(err, context.Canceled) || e.triggers() != 0 {
+		t.Fatalf("err %v, %d triggers; want no trigger", err, e.triggers())
 	}
 }
 
@@ -631,19 +585,18 @@ func TestStartRunCancelledBeforeTrigger(t *testing.T) {
 // other run before triggering.
 func TestStartRunAdopt(t *testing.T) {
 	e := newEnv(t, nil)
-	mine := e.fs.addRun(7, "alice", "a", StatusInProgress)
+	mine := e.startRun(t, "alice", "a")
 	run, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{IfRunning: IfRunningAdopt})
-	if err != nil || run.ID != mine.ID || e.fs.count(&e.fs.triggers) != 0 {
-		t.Fatalf("run %v err %v triggers %d; want run %d adopted", run, err, e.fs.triggers, mine.ID)
+	if err != nil || run.ID != mine.ID || e.triggers() != 0 {
+		t.Fatalf("run %v err %v triggers %d; want run %d adopted", run, err, e.triggers(), mine.ID)
 	}
 	for name, other := range map[string][2]string{"other user": {"bob", "a"}, "other args": {"alice", "b"}} {
 		t.Run(name, func(t *testing.T) {
-			e := newEnv(t, nil)
-			busy := e.fs.addRun(7, other[0], other[1], StatusInProgress)
-			e.fs.finishAfter = 2
+			e := newEnvOn(t, withJob7(time.Second), nil)
+			busy := e.startRun(t, other[0], other[1])
 			run, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{IfRunning: IfRunningAdopt})
-			if err != nil || run.ID == busy.ID || e.fs.count(&e.fs.triggers) != 1 {
-				t.Fatalf("run %v err %v triggers %d", run, err, e.fs.triggers)
+			if err != nil || run.ID == busy.ID || e.triggers() != 1 {
+				t.Fatalf("run %v err %v triggers %d", run, err, e.triggers())
 			}
 		})
 	}
@@ -652,14 +605,13 @@ func TestStartRunAdopt(t *testing.T) {
 // With IfRunningFail, a run in progress that this client started is its own: a second start
 // of the job waits for it instead of failing.
 func TestStartRunFailWaitsForOwnRun(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newEnvOn(t, withJob7(time.Second), nil)
 	first, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{IfRunning: IfRunningFail})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.fs.finishAfter = 2
 	second, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{IfRunning: IfRunningFail})
-	if err != nil || second.ID == first.ID || e.fs.gets[first.ID] < 2 {
+	if err != nil || second.ID == first.ID || e.runReads() < 2 {
 		t.Fatalf("second %v err %v; want a new run after waiting for run %d", second, err, first.ID)
 	}
 }
@@ -667,23 +619,21 @@ func TestStartRunFailWaitsForOwnRun(t *testing.T) {
 // With an API token, the client learns its user from GET /users/current-user (once), and
 // another user's run with the same args is never taken.
 func TestStartRunTokenKnowsItsUser(t *testing.T) {
-	e := newEnv(t, withToken)
-	e.fs.onTrigger = func(f *fakeServer, id int64, args, user string) (*http.Response, error) {
-		if f.triggers == 1 {
-			f.addRun(id, "bob", args, StatusSucceeded) // bob's trigger won: ours was dropped
-			return nil, nil
+	sc := withJob7(5 * time.Second)
+	e := newEnvOn(t, sc, withToken)
+	onTrigger(e.s, func(n int, jobID int64) {
+		if n == 1 {
+			startAs(t, e.s, "bob", jobID, "a") // bob's trigger won: ours was dropped
 		}
-		f.addRun(id, user, args, StatusInProgress)
-		return nil, nil
-	}
+	})
 	run, err := e.c.StartRun(t.Context(), 7, "a", quick)
-	if err != nil || run.RunByLogin() != "apiuser" || e.fs.triggers != 2 {
-		t.Fatalf("run %v err %v triggers %d", run, err, e.fs.triggers)
+	if err != nil || run.RunByLogin() != "apiuser" || e.triggers() != 2 {
+		t.Fatalf("run %v err %v triggers %d", run, err, e.triggers())
 	}
 	if _, err := e.c.StartRun(t.Context(), 8, "a", quick); err != nil {
 		t.Fatal(err)
 	}
-	if n := e.fs.count(&e.fs.currentUserGets); n != 1 {
+	if n := e.s.RequestCount("GET", routeMe); n != 1 {
 		t.Fatalf("GET /users/current-user %d times, want 1", n)
 	}
 }

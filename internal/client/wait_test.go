@@ -4,19 +4,20 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
-// waiters answers how many callers share the poll loop of a run (0 when there is none).
-func (c *Client) waitersOf(r *Run) int {
+// waitersOf answers how many callers share the poll loop of a run (0 when there is none).
+func (c *Client) waitersOf(r mockserver.Run) int {
 	c.waitMu.Lock()
 	defer c.waitMu.Unlock()
 	n := 0
@@ -41,19 +42,23 @@ func eventually(t *testing.T, cond func() bool) {
 	}
 }
 
-func TestWaitForRunSharesOnePollLoop(t *testing.T) {
-	e := newEnv(t, nil)
-	r := e.fs.addRun(7, "alice", "", StatusInProgress)
-	e.fs.finishAfter = 4
-	gate := make(chan struct{})
-	first := true
-	e.fs.onRunGet = func(*fakeServer, *Run) (*http.Response, error) {
-		if first {
-			first = false
+// holdFirstRead makes s hold the first read of the run until the channel answered is closed.
+func holdFirstRead(s *mockserver.Server, run mockserver.Run) (gate chan struct{}) {
+	gate = make(chan struct{})
+	path := "/scheduled-jobs/" + strconv.FormatInt(run.JobID, 10) + "/runs/" + strconv.FormatInt(run.ID, 10)
+	var reads atomic.Int32
+	s.SetRequestHook(func(method, p string) {
+		if method == "GET" && p == path && reads.Add(1) == 1 {
 			<-gate
 		}
-		return nil, nil
-	}
+	})
+	return gate
+}
+
+func TestWaitForRunSharesOnePollLoop(t *testing.T) {
+	e := newEnvOn(t, withJob7(250*time.Millisecond), nil) // read at +0, +100ms, +200ms, +300ms
+	r := e.startRun(t, "alice", "")
+	gate := holdFirstRead(e.s, r)
 	type result struct {
 		run *Run
 		err error
@@ -71,20 +76,20 @@ func TestWaitForRunSharesOnePollLoop(t *testing.T) {
 	eventually(t, func() bool { return e.c.waitersOf(r) == 3 })
 	// One waiter gives up: it gets its context's error, the others wait on.
 	cancel()
-	res := <-results
+	res := within(t, "the cancelled waiter", results)
 	if !errors.Is(res.err, context.Canceled) {
 		t.Fatalf("cancelled waiter: %v, %v", res.run, res.err)
 	}
 	eventually(t, func() bool { return e.c.waitersOf(r) == 2 })
 	close(gate)
 	for i := 0; i < 2; i++ {
-		res := <-results
+		res := within(t, "a waiter", results)
 		if res.err != nil || res.run.Status != StatusSucceeded {
 			t.Fatalf("waiter %d: %v, %v", i, res.run, res.err)
 		}
 		res.run.Status = "CHANGED" // each caller has its own copy
 	}
-	if n := e.fs.count(&e.fs.runGets); n != 4 {
+	if n := e.runReads(); n != 4 {
 		t.Fatalf("%d reads of the run for three waiters, want 4 (one loop)", n)
 	}
 	if e.c.waitersOf(r) != 0 {
@@ -94,14 +99,14 @@ func TestWaitForRunSharesOnePollLoop(t *testing.T) {
 
 func TestWaitForRunAllWaitersGone(t *testing.T) {
 	e := newEnv(t, nil)
-	r := e.fs.addRun(7, "alice", "", StatusInProgress)
+	r := e.startRun(t, "alice", "")
 	ctx, cancel := context.WithCancel(t.Context())
 	var once sync.Once
-	e.clock.onSleep = func(n int, _ time.Duration) {
+	e.sleeps.reset(func(n int, _ time.Duration) {
 		if n == 2 {
 			once.Do(cancel)
 		}
-	}
+	})
 	run, err := e.c.WaitForRun(ctx, 7, r.ID)
 	if !errors.Is(err, context.Canceled) || run == nil || run.Status != StatusInProgress {
 		t.Fatalf("run %v err %v", run, err)
@@ -113,20 +118,20 @@ func TestWaitForRunAllWaitersGone(t *testing.T) {
 }
 
 func TestWaitForRunUsesHistoryOfStartRun(t *testing.T) {
-	e := newEnv(t, nil)
-	for i := 0; i < 3; i++ {
-		e.fs.addRun(7, "bob", "", StatusSucceeded) // 10s each
+	sc := withJob7(10 * time.Second)
+	for i := range 3 {
+		sc.Runs = append(sc.Runs, pastRun(int64(i+1), 7, "bob", "", mockserver.StatusSucceeded, 10*time.Second))
 	}
+	e := newEnvOn(t, sc, nil)
 	run, err := e.c.StartRun(t.Context(), 7, "--x", StartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lists := e.fs.count(&e.fs.lists)
-	e.fs.finishAfter = 3
+	lists := e.lists()
 	if _, err := e.c.WaitForRun(t.Context(), 7, run.ID); err != nil {
 		t.Fatal(err)
 	}
-	if n := e.fs.count(&e.fs.lists); n != lists {
+	if n := e.lists(); n != lists {
 		t.Fatalf("WaitForRun listed runs %d times after StartRun had", n-lists)
 	}
 	if !strings.Contains(e.log.all(), "predicted end") {
@@ -143,9 +148,9 @@ func TestWaitForRunUsesHistoryOfStartRun(t *testing.T) {
 		t.Fatal(ds, err)
 	}
 	// Stale history is listed again.
-	e.clock.t = e.clock.t.Add(historyTTL + time.Second)
-	if _, err := e.c.durations(t.Context(), 7, 12345); err != nil || e.fs.count(&e.fs.lists) != lists+1 {
-		t.Fatalf("%v; lists %d", err, e.fs.count(&e.fs.lists)-lists)
+	e.clock.Advance(historyTTL + time.Second)
+	if _, err := e.c.durations(t.Context(), 7, 12345); err != nil || e.lists() != lists+1 {
+		t.Fatalf("%v; lists %d", err, e.lists()-lists)
 	}
 }
 
@@ -166,14 +171,11 @@ func TestWaitPlanGrid(t *testing.T) {
 // (make bench measures the same on the real clock, with the lag.)
 func TestWaitForRunReadsOnManualClock(t *testing.T) {
 	clock := mockserver.NewManualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
-	s, err := mockserver.New(mockserver.Config{
+	s := mocktest.New(t, mockserver.Config{
 		Clock: clock,
-		Jobs:  []mockserver.JobConfig{{ID: 1, Name: "One second", Duration: mockserver.Duration(time.Second)}},
+		// The run starts within the client's first sleep after the trigger (see serverConfig).
+		Jobs: []mockserver.JobConfig{{ID: 1, Name: "One second", Duration: mockserver.Duration(time.Second), StartDelay: startDelay}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	c, err := New(Config{URL: s.URL(), Username: "admin", Password: "Admin@123"})
 	if err != nil {
 		t.Fatal(err)
@@ -228,17 +230,11 @@ type waiterName struct{}
 // that each resource's log holds its own wait.
 func TestWaitForRunLogsWithEachWaitersContext(t *testing.T) {
 	logs := &ctxLogs{waiters: map[string]int{}}
-	e := newEnv(t, func(c *Config) { c.Logger = slog.New(logs) })
-	r := e.fs.addRun(7, "alice", "", StatusInProgress)
-	e.fs.finishAfter = 3
-	gate := make(chan struct{})
-	e.fs.onRunGet = func(f *fakeServer, _ *Run) (*http.Response, error) {
-		if f.gets[r.ID] == 1 {
-			<-gate // both waiters join the loop during its first read
-		}
-		return nil, nil
-	}
-	if err := e.c.Login(t.Context()); err != nil { // its lines are no waiter's
+	e := newEnvOn(t, withJob7(150*time.Millisecond), func(c *Config) { c.Logger = slog.New(logs) }) // 3 reads
+	r := e.startRun(t, "alice", "")
+	gate := holdFirstRead(e.s, r) // both waiters join the loop during its first read
+	// The login's lines are no waiter's.
+	if err := e.c.Login(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 2)
@@ -252,7 +248,7 @@ func TestWaitForRunLogsWithEachWaitersContext(t *testing.T) {
 	eventually(t, func() bool { return e.c.waitersOf(r) == 2 })
 	close(gate)
 	for range 2 {
-		if err := <-done; err != nil {
+		if err := within(t, "a waiter", done); err != nil {
 			t.Fatal(err)
 		}
 	}
