@@ -11,22 +11,19 @@ import (
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
 // TestEndToEndAgainstMockServer walks the provider's whole path through the real HTTP
 // stack: login, job check, trigger and identification, wait, list, result file, logout.
 func TestEndToEndAgainstMockServer(t *testing.T) {
-	s, err := mockserver.New(mockserver.Config{
+	s := mocktest.New(t, mockserver.Config{
 		Users: []mockserver.UserConfig{{LoginName: "admin", Password: "Admin@123", Admin: true}},
 		Jobs: []mockserver.JobConfig{{
 			ID: 1, Name: "Specimen export", Duration: mockserver.Duration(200 * time.Millisecond),
 			Result: &mockserver.ResultConfig{Filename: "specimens.csv", Content: "id\n${run_id},${args}\n", Zip: true},
 		}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
@@ -100,13 +97,9 @@ func TestEndToEndAgainstMockServer(t *testing.T) {
 // cost an appear timeout and a trigger of its budget. Each start notes the newest run only
 // after the previous start of the job has found its run, and waits for it.
 func TestConcurrentStartsOfOneJob(t *testing.T) {
-	s, err := mockserver.New(mockserver.Config{
+	s := mocktest.New(t, mockserver.Config{
 		Jobs: []mockserver.JobConfig{{ID: 1, Duration: mockserver.Duration(50 * time.Millisecond)}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	c, err := client.New(client.Config{URL: s.URL(), Username: "admin", Password: "Admin@123", MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
