@@ -825,7 +825,7 @@ func TestSleepAndBackoff(t *testing.T) {
 	if c.shortPath("/other") != "/other" || c.shortPath("/openspecimen/rest/ng/x") != "/x" {
 		t.Fatal("shortPath")
 	}
-	if !(&timeoutError{}).Timeout() || !(&timeoutError{}).Temporary() {
+	if !(&timeoutError{}).Timeout() {
 		t.Fatal("timeoutError is a timeout")
 	}
 }

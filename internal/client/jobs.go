@@ -183,7 +183,6 @@ func (c *Client) GetRun(ctx context.Context, jobID, runID int64) (*Run, error) {
 type ResultFile struct {
 	Filename    string // from Content-Disposition, without any directory; "" when absent
 	ContentType string
-	Length      int64 // -1 when unknown
 	Body        io.ReadCloser
 }
 
@@ -200,7 +199,6 @@ func (c *Client) OpenResultFile(ctx context.Context, jobID, runID int64) (*Resul
 	return &ResultFile{
 		Filename:    dispositionFilename(resp.Header.Get("Content-Disposition")),
 		ContentType: resp.Header.Get("Content-Type"),
-		Length:      resp.ContentLength,
 		Body:        resp.Body,
 	}, nil
 }

@@ -80,8 +80,7 @@ type timeoutError struct{ d time.Duration }
 func (e *timeoutError) Error() string {
 	return fmt.Sprintf("no answer within the request timeout of %s", e.d)
 }
-func (e *timeoutError) Timeout() bool   { return true }
-func (e *timeoutError) Temporary() bool { return true }
+func (e *timeoutError) Timeout() bool { return true }
 
 // do sends an authenticated request and returns a 2xx answer, whose body the caller closes.
 // A 401 leads to one new login and one repeat of the request; any other status is an error.

@@ -15,11 +15,7 @@ import (
 type Job struct {
 	ID             int64  `json:"id"`
 	Name           string `json:"name"`
-	Type           string `json:"type"`
 	ActivityStatus string `json:"activityStatus"`
-	RepeatSchedule string `json:"repeatSchedule"`
-	RtArgsProvided bool   `json:"rtArgsProvided"`
-	RtArgsHelpText string `json:"rtArgsHelpText"`
 }
 
 // Active reports whether the job is active (activityStatus "Active", in any case). An empty

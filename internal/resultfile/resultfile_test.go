@@ -69,7 +69,7 @@ func (s *fakeSource) OpenResultFile(context.Context, int64, int64) (*client.Resu
 	if s.fileErr != nil {
 		return nil, s.fileErr
 	}
-	return &client.ResultFile{Filename: s.filename, ContentType: "application/x-served", Length: -1,
+	return &client.ResultFile{Filename: s.filename, ContentType: "application/x-served",
 		Body: closeRecorder{s.body, &s.closed}}, nil
 }
 
