@@ -189,6 +189,15 @@ type waitCall struct {
 	cancel  context.CancelFunc
 }
 
+// count answers how many callers wait. Client.waitMu must be held.
+func (w *waitCall) count() int {
+	n := 0
+	for _, k := range w.waiters {
+		n += k
+	}
+	return n
+}
+
 // waitCallKey is the context key under which a poll loop's context carries its waitCall, so
 // that its log lines reach every waiter (see waiterLogs).
 type waitCallKey struct{}
@@ -268,7 +277,9 @@ func (c *Client) WaitForRun(ctx context.Context, jobID, runID int64) (*Run, erro
 		}()
 	}
 	call.waiters[ctx]++
+	n := call.count()
 	c.waitMu.Unlock()
+	c.logger.DebugContext(ctx, "waiting for the run", "job_id", jobID, "run_id", runID, "waiters", n)
 
 	select {
 	case <-call.done:
@@ -279,7 +290,8 @@ func (c *Client) WaitForRun(ctx context.Context, jobID, runID int64) (*Run, erro
 			delete(call.waiters, ctx)
 		}
 		last := copyRun(call.last)
-		stop := len(call.waiters) == 0
+		left := call.count()
+		stop := left == 0
 		if stop {
 			// The last waiter stops the loop, and waits for it: nothing is left running.
 			call.cancel()
@@ -288,6 +300,7 @@ func (c *Client) WaitForRun(ctx context.Context, jobID, runID int64) (*Run, erro
 			}
 		}
 		c.waitMu.Unlock()
+		c.logger.DebugContext(ctx, "stopped waiting for the run", "job_id", jobID, "run_id", runID, "waiters", left)
 		if stop {
 			<-call.done
 		}

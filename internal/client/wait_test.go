@@ -3,8 +3,8 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,17 +29,25 @@ func (c *Client) waitersOf(r mockserver.Run) int {
 	return n
 }
 
-// eventually waits for cond, which another goroutine makes true, yielding meanwhile; the
-// minute's bound only turns a hang into a failure.
-func eventually(t *testing.T, cond func() bool) {
+// awaitWaiters returns once the shared wait of run r has n waiters, as its log says when a
+// waiter comes or goes.
+func awaitWaiters(t *testing.T, e *testEnv, r mockserver.Run, n int) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached")
+	reached := make(chan struct{}, 1)
+	want := fmt.Sprintf("waiters:%d", n)
+	e.log.setOnRecord(func(line string) {
+		if strings.Contains(line, "waiting for the run") && strings.Contains(line, want) {
+			select {
+			case reached <- struct{}{}:
+			default:
+			}
 		}
-		runtime.Gosched()
+	})
+	defer e.log.setOnRecord(nil)
+	if e.c.waitersOf(r) == n {
+		return
 	}
+	within(t, want, reached)
 }
 
 // holdFirstRead makes s hold the first read of the run until the channel answered is closed.
@@ -69,18 +77,18 @@ func TestWaitForRunSharesOnePollLoop(t *testing.T) {
 		results <- result{run, err}
 	}
 	go wait(t.Context())
-	eventually(t, func() bool { return e.c.waitersOf(r) == 1 })
+	awaitWaiters(t, e, r, 1)
 	go wait(t.Context())
 	ctx, cancel := context.WithCancel(t.Context())
 	go wait(ctx)
-	eventually(t, func() bool { return e.c.waitersOf(r) == 3 })
+	awaitWaiters(t, e, r, 3)
 	// One waiter gives up: it gets its context's error, the others wait on.
 	cancel()
 	res := within(t, "the cancelled waiter", results)
 	if !errors.Is(res.err, context.Canceled) {
 		t.Fatalf("cancelled waiter: %v, %v", res.run, res.err)
 	}
-	eventually(t, func() bool { return e.c.waitersOf(r) == 2 })
+	awaitWaiters(t, e, r, 2)
 	close(gate)
 	for i := 0; i < 2; i++ {
 		res := within(t, "a waiter", results)
@@ -207,9 +215,11 @@ func TestWaitForRunReadsOnManualClock(t *testing.T) {
 	}
 }
 
-// ctxLogs records, per record, the "waiter" value of the context it was handled with.
+// ctxLogs records, per record, the "waiter" value of the context it was handled with, and
+// passes the record on to next.
 type ctxLogs struct {
-	mu      sync.Mutex
+	next    slog.Handler
+	mu      sync.Mutex     // guards waiters
 	waiters map[string]int // waiter value: records
 }
 
@@ -219,7 +229,7 @@ func (h *ctxLogs) Handle(ctx context.Context, r slog.Record) error {
 	defer h.mu.Unlock()
 	w, _ := ctx.Value(waiterName{}).(string)
 	h.waiters[w]++
-	return nil
+	return h.next.Handle(ctx, r)
 }
 func (h *ctxLogs) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *ctxLogs) WithGroup(string) slog.Handler      { return h }
@@ -230,7 +240,10 @@ type waiterName struct{}
 // that each resource's log holds its own wait.
 func TestWaitForRunLogsWithEachWaitersContext(t *testing.T) {
 	logs := &ctxLogs{waiters: map[string]int{}}
-	e := newEnvOn(t, withJob7(150*time.Millisecond), func(c *Config) { c.Logger = slog.New(logs) }) // 3 reads
+	e := newEnvOn(t, withJob7(150*time.Millisecond), func(c *Config) { // 3 reads
+		logs.next = c.Logger.Handler()
+		c.Logger = slog.New(logs)
+	})
 	r := e.startRun(t, "alice", "")
 	gate := holdFirstRead(e.s, r) // both waiters join the loop during its first read
 	// The login's lines are no waiter's.
@@ -245,7 +258,7 @@ func TestWaitForRunLogsWithEachWaitersContext(t *testing.T) {
 			done <- err
 		}()
 	}
-	eventually(t, func() bool { return e.c.waitersOf(r) == 2 })
+	awaitWaiters(t, e, r, 2)
 	close(gate)
 	for range 2 {
 		if err := within(t, "a waiter", done); err != nil {
