@@ -49,7 +49,7 @@ func resultFileMockConfig(t *testing.T) mockserver.Config {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	cfg := historyMockConfig()
+	cfg := historyMockConfig(t)
 	started, finished := time.Date(2022, 3, 3, 0, 0, 0, 0, time.UTC), time.Date(2022, 3, 3, 0, 1, 0, 0, time.UTC)
 	cfg.Runs = append(cfg.Runs,
 		mockserver.RunConfig{ID: 20, JobID: 1, Status: "SUCCEEDED", StartedAt: &started, FinishedAt: &finished, RunBy: "admin",

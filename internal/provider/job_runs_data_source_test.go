@@ -18,16 +18,10 @@ const runsAddr = "data.openspecimen_job_runs.x"
 // Seeded history of job 1, around a day boundary, newest first: 13 (2022-03-01, binary
 // result), 12 (alice, 2022-02-22 00:00, zipped result), 11 (FAILED, 2022-02-21 23:59),
 // 10 (2022-02-21 06:15, plain result). Job 5 has a run in progress since 2022-03-02.
-func historyMockConfig() mockserver.Config {
+func historyMockConfig(t testing.TB) mockserver.Config {
 	cfg := testMockConfig()
 	cfg.Jobs = append(cfg.Jobs, mockserver.JobConfig{ID: 5, Name: "Stuck export"})
-	at := func(s string) *time.Time {
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			panic(err)
-		}
-		return &t
-	}
+	at := func(s string) *time.Time { return mocktest.Time(t, s) }
 	cfg.Runs = []mockserver.RunConfig{
 		{ID: 10, JobID: 1, Status: "SUCCEEDED", StartedAt: at("2022-02-21T06:15:00Z"), FinishedAt: at("2022-02-21T06:16:00Z"),
 			RtArgs: "a b", RunBy: "admin", Result: &mockserver.ResultConfig{Filename: "old.csv", Content: "x\n"}},
@@ -59,7 +53,7 @@ func expectIDs(ids ...int64) statecheck.StateCheck {
 }
 
 func TestAccJobRunsDataSource_filters(t *testing.T) {
-	s := mocktest.New(t, historyMockConfig())
+	s := mocktest.New(t, historyMockConfig(t))
 	for name, tc := range map[string]struct {
 		body string
 		ids  []int64
@@ -92,7 +86,7 @@ func TestAccJobRunsDataSource_filters(t *testing.T) {
 }
 
 func TestAccJobRunsDataSource_runAttributes(t *testing.T) {
-	s := mocktest.New(t, historyMockConfig())
+	s := mocktest.New(t, historyMockConfig(t))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -132,7 +126,7 @@ func TestAccJobRunsDataSource_runAttributes(t *testing.T) {
 // Zone-less dates are read in the provider's timezone: 01:00 in Berlin is midnight UTC,
 // which brings run 12 into the window.
 func TestAccJobRunsDataSource_timezone(t *testing.T) {
-	s := mocktest.New(t, historyMockConfig())
+	s := mocktest.New(t, historyMockConfig(t))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -157,7 +151,7 @@ data "openspecimen_job_runs" "x" {
 }
 
 func TestAccJobRunsDataSource_badInput(t *testing.T) {
-	s := mocktest.New(t, historyMockConfig())
+	s := mocktest.New(t, historyMockConfig(t))
 	for name, tc := range map[string]struct {
 		body string
 		want string

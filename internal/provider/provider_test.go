@@ -464,7 +464,7 @@ data "openspecimen_job_runs" "x" {
 // endpoint at a time: each must end in an error that names what was wrong, never a panic
 // or a silent success.
 func TestAccProvider_badServerAnswers(t *testing.T) {
-	s := mocktest.New(t, historyMockConfig())
+	s := mocktest.New(t, historyMockConfig(t))
 	huge := `[{"code":"INTERNAL_ERROR","message":"` + strings.Repeat("x", 10<<20) + `"}]`
 	runOfJob := func(id, jobID int, status string) string {
 		return fmt.Sprintf(`{"id":%d,"jobId":%d,"jobName":"Specimen export","status":%q,"startedAt":1645424100000,`+

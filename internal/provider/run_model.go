@@ -25,9 +25,8 @@ type runModel struct {
 	ResultFileAvailable types.Bool   `tfsdk:"result_file_available"`
 }
 
-// object is the run as an object value. Lists of runs are built from these rather than
-// from []runModel: the framework's reflection over struct tags took most of the time of
-// reading a hundred runs.
+// object is the run as an object value, built directly rather than through the framework's
+// reflection over struct tags (TestRunModelObjectMatchesSchema holds it to the schema).
 func (m runModel) object() types.Object {
 	return types.ObjectValueMust(runObjectType.AttrTypes, map[string]attr.Value{
 		"id": m.ID, "job_id": m.JobID, "job_name": m.JobName, "status": m.Status, "args": m.Args,

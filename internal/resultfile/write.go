@@ -40,9 +40,7 @@ func writeAtomically(dest string, r io.Reader, h hash.Hash) (int64, error) {
 const writebackChunk = 8 << 20
 
 // copyWithWriteback copies r to f and to h, starting the writeback of each chunk as it is
-// written: the fsync before the rename then finds the file mostly on disk already, instead
-// of writing hundreds of MiB while the user waits (a fifth of a 512 MiB download, measured).
-// h is fed inline: on another goroutine it only competed for the cores of a busy machine.
+// written, so that the fsync before the rename finds the file mostly on disk already.
 func copyWithWriteback(f *os.File, r io.Reader, h hash.Hash) (int64, error) {
 	buf := make([]byte, 1<<20)
 	var n, flushed int64

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 )
@@ -70,4 +71,14 @@ func (b *LockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Time parses an RFC 3339 time for a test's seeded runs, failing the test on a bad one.
+func Time(t testing.TB, s string) *time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatalf("mocktest.Time(%q): %v", s, err)
+	}
+	return &v
 }
