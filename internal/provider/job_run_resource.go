@@ -394,14 +394,8 @@ func (r *jobRunResource) ImportState(ctx context.Context, req resource.ImportSta
 	}
 	run, err := r.data.client.GetRun(ctx, jobID, runID)
 	if err != nil {
-		if client.IsNotFound(err) {
-			resp.Diagnostics.AddError("Job run not found",
-				fmt.Sprintf("Run %d of job %d does not exist in OpenSpecimen (or this user cannot see it). "+
-					"Check both ids in the Jobs view; the import id is JOB_ID/RUN_ID.", runID, jobID))
-			return
-		}
-		resp.Diagnostics.AddError("Cannot read job run",
-			fmt.Sprintf("Reading run %d of job %d for import failed: %s", runID, jobID, err))
+		resp.Diagnostics.Append(runReadDiagnostic(path.Empty(), jobID, runID,
+			"Check both ids in the Jobs view; the import id is JOB_ID/RUN_ID.", err))
 		return
 	}
 	// Attributes are set one by one: the timeouts block stays null, as it would be for a

@@ -195,11 +195,7 @@ func resultFileDiagnostic(err error, req resultfile.Request) diag.Diagnostic {
 	job, run := req.JobID, req.RunID
 	switch e := err.(type) {
 	case *resultfile.RunError:
-		if client.IsNotFound(e.Err) {
-			return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run not found", fmt.Sprintf(
-				"Run %d of job %d does not exist in OpenSpecimen, or this user cannot see it. Check job_id and run_id.", run, job))
-		}
-		return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf("Reading run %d of job %d failed: %s", run, job, e.Err))
+		return runReadDiagnostic(path.Root("run_id"), job, run, "Check job_id and run_id.", e.Err)
 	case *resultfile.RunNotSucceededError:
 		if e.Status == client.StatusInProgress {
 			return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run still in progress", fmt.Sprintf(

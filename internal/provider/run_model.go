@@ -1,11 +1,14 @@
 package provider
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
@@ -124,3 +127,13 @@ var runObjectType = func() types.ObjectType {
 	}
 	return types.ObjectType{AttrTypes: typs}
 }()
+
+// runReadDiagnostic reports a failed read of a run: one that is not found (on attr, saying
+// what to check), or any other failure.
+func runReadDiagnostic(attr path.Path, jobID, runID int64, check string, err error) diag.Diagnostic {
+	if client.IsNotFound(err) {
+		return diag.NewAttributeErrorDiagnostic(attr, "Job run not found", fmt.Sprintf(
+			"Run %d of job %d does not exist in OpenSpecimen, or this user cannot see it. %s", runID, jobID, check))
+	}
+	return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, err))
+}
