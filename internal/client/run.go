@@ -15,7 +15,7 @@ type IfRunning string
 const (
 	IfRunningWait  IfRunning = "wait"  // wait for that run to finish, then trigger
 	IfRunningFail  IfRunning = "fail"  // return a *JobRunningError naming that run
-	IfRunningAdopt IfRunning = "adopt" // take that run when it is this user's with the same args; else wait
+	IfRunningAdopt IfRunning = "adopt" // take that run when it is this user's with the same args and not started here; else wait
 )
 
 // StartOptions tunes StartRun.
@@ -133,7 +133,8 @@ func (o StartOptions) withDefaults() (StartOptions, error) {
 
 // baseline reads the job's newest runs until none is in progress, applying the IfRunning
 // policy to each run in progress, and answers the newest run id. With IfRunningAdopt, a run
-// in progress that is this user's with the same args is answered as adopted instead.
+// in progress that is this user's with the same args, and that this client did not start
+// (that one is another caller's), is answered as adopted instead.
 func (c *Client) baseline(ctx context.Context, s *runStart) (baselineRunID int64, adopted *Run, err error) {
 	for {
 		runs, err := c.ListRuns(ctx, s.jobID, RunFilter{MaxResults: recentRuns})
@@ -145,7 +146,7 @@ func (c *Client) baseline(ctx context.Context, s *runStart) (baselineRunID int64
 		if running == nil {
 			return newestID(runs), nil, nil
 		}
-		if s.opts.IfRunning == IfRunningAdopt && isOurs(running, s.loginName, s.args) {
+		if s.opts.IfRunning == IfRunningAdopt && isOurs(running, s.loginName, s.args) && !c.startedHere(s.jobID, running.ID) {
 			c.logger.InfoContext(ctx, "adopting the run in progress of this user with the same args", "job_id", s.jobID, "run_id", running.ID)
 			c.noteStarted(s.jobID, running.ID)
 			return 0, running, nil

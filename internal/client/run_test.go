@@ -602,6 +602,20 @@ func TestStartRunAdopt(t *testing.T) {
 	}
 }
 
+// IfRunningAdopt never takes a run that this client started (another caller's, such as a
+// second resource with the same job and args): it waits for it and triggers its own.
+func TestStartRunAdoptSkipsOwnRun(t *testing.T) {
+	e := newEnvOn(t, withJob7(time.Second), nil)
+	first, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{IfRunning: IfRunningAdopt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := e.c.StartRun(t.Context(), 7, "a", StartOptions{IfRunning: IfRunningAdopt})
+	if err != nil || second.ID == first.ID || e.triggers() != 2 {
+		t.Fatalf("second %v err %v triggers %d; want a run of its own after run %d", second, err, e.triggers(), first.ID)
+	}
+}
+
 // With IfRunningFail, a run in progress that this client started is its own: a second start
 // of the job waits for it instead of failing.
 func TestStartRunFailWaitsForOwnRun(t *testing.T) {
