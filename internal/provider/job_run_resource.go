@@ -276,8 +276,8 @@ func (r *jobRunResource) waitInState(ctx context.Context, m *jobRunResourceModel
 	}
 }
 
-// checkJob reads the job before any trigger: OpenSpecimen drops the triggers of an unknown or
-// disabled job without a word. It answers nil after reporting why the job cannot run.
+// checkJob reads the job before any trigger: OpenSpecimen drops the triggers of a disabled
+// job without a word. It answers nil after reporting why the job cannot run.
 func checkJob(ctx context.Context, c *client.Client, jobID int64, diags *diag.Diagnostics) *client.Job {
 	job := readJob(ctx, c, jobID, diags)
 	if job != nil && !job.Active() {
