@@ -143,7 +143,8 @@ func login(t testing.TB, s *Server, user, password string) string {
 // only turns a hang into a failure.
 const testDeadline = 60 * time.Second
 
-// within waits for a value from ch, failing the test after testDeadline.
+// within waits for a value from ch, failing the test after testDeadline. It is
+// mocktest.Within, which these tests cannot import (mocktest imports this package).
 func within[T any](t testing.TB, what string, ch <-chan T) T {
 	t.Helper()
 	timer := time.NewTimer(testDeadline)

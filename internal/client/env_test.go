@@ -281,17 +281,3 @@ func newRawClient(t *testing.T, mod func(*Config)) (*Client, *httpmock.MockTrans
 	fastRetries(c)
 	return c, mt
 }
-
-// within waits for a value from ch; the minute only turns a hang into a failure.
-func within[T any](t *testing.T, what string, ch <-chan T) T {
-	t.Helper()
-	timer := time.NewTimer(time.Minute)
-	defer timer.Stop()
-	select {
-	case v := <-ch:
-		return v
-	case <-timer.C:
-		t.Fatalf("timed out waiting for %s", what)
-		panic("unreachable")
-	}
-}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
 var quick = StartOptions{AppearTimeout: time.Second}
@@ -187,7 +188,7 @@ func TestStartRunTakesOldestMatch(t *testing.T) {
 		runs <- [2]int64{startAs(t, e.s, "alice", jobID, "a").ID, startAs(t, e.s, "alice", jobID, "a").ID}
 	})
 	run, err := e.c.StartRun(t.Context(), 7, "a", quick)
-	both := within(t, "the two runs", runs)
+	both := mocktest.Within(t, "the two runs", runs)
 	if err != nil || run.ID != both[0] || both[1] <= both[0] {
 		t.Fatalf("run %v err %v, want %d, the older of %v", run, err, both[0], both)
 	}

@@ -47,7 +47,7 @@ func awaitWaiters(t *testing.T, e *testEnv, r mockserver.Run, n int) {
 	if e.c.waitersOf(r) == n {
 		return
 	}
-	within(t, want, reached)
+	mocktest.Within(t, want, reached)
 }
 
 // holdFirstRead makes s hold the first read of the run until the channel answered is closed.
@@ -84,14 +84,14 @@ func TestWaitForRunSharesOnePollLoop(t *testing.T) {
 	awaitWaiters(t, e, r, 3)
 	// One waiter gives up: it gets its context's error, the others wait on.
 	cancel()
-	res := within(t, "the cancelled waiter", results)
+	res := mocktest.Within(t, "the cancelled waiter", results)
 	if !errors.Is(res.err, context.Canceled) {
 		t.Fatalf("cancelled waiter: %v, %v", res.run, res.err)
 	}
 	awaitWaiters(t, e, r, 2)
 	close(gate)
 	for i := 0; i < 2; i++ {
-		res := within(t, "a waiter", results)
+		res := mocktest.Within(t, "a waiter", results)
 		if res.err != nil || res.run.Status != StatusSucceeded {
 			t.Fatalf("waiter %d: %v, %v", i, res.run, res.err)
 		}
@@ -261,7 +261,7 @@ func TestWaitForRunLogsWithEachWaitersContext(t *testing.T) {
 	awaitWaiters(t, e, r, 2)
 	close(gate)
 	for range 2 {
-		if err := within(t, "a waiter", done); err != nil {
+		if err := mocktest.Within(t, "a waiter", done); err != nil {
 			t.Fatal(err)
 		}
 	}

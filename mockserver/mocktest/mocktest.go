@@ -82,3 +82,18 @@ func Time(t testing.TB, s string) *time.Time {
 	}
 	return &v
 }
+
+// Within waits for a value from ch, failing the test after a minute: the bound only turns
+// a hang into a failure, the test waits on the event.
+func Within[T any](t testing.TB, what string, ch <-chan T) T {
+	t.Helper()
+	timer := time.NewTimer(time.Minute)
+	defer timer.Stop()
+	select {
+	case v := <-ch:
+		return v
+	case <-timer.C:
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
+	}
+}
