@@ -104,16 +104,7 @@ func send(method, url, auth, body string) (response, error) {
 	if err != nil {
 		return response{}, err
 	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	switch {
-	case strings.HasPrefix(auth, "basic:"):
-		parts := strings.SplitN(auth, ":", 3)
-		req.SetBasicAuth(parts[1], parts[2])
-	case auth != "":
-		req.Header.Set("X-OS-API-TOKEN", auth)
-	}
+	authorize(req, auth, body != "")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return response{}, err
@@ -205,16 +196,7 @@ func serveDirect(t testing.TB, s *Server, method, path, auth, body string) respo
 		rd = strings.NewReader(body)
 	}
 	req := httptest.NewRequest(method, BasePath+path, rd)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	switch {
-	case strings.HasPrefix(auth, "basic:"):
-		parts := strings.SplitN(auth, ":", 3)
-		req.SetBasicAuth(parts[1], parts[2])
-	case auth != "":
-		req.Header.Set("X-OS-API-TOKEN", auth)
-	}
+	authorize(req, auth, body != "")
 	rec := httptest.NewRecorder()
 	s.Handler().ServeHTTP(rec, req)
 	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
@@ -243,4 +225,19 @@ func ids(runs []runOut) []int64 {
 		out = append(out, r.ID)
 	}
 	return out
+}
+
+// authorize sets the credentials of auth (as for call) on req, and the JSON content type
+// when it has a body.
+func authorize(req *http.Request, auth string, hasBody bool) {
+	if hasBody {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	switch {
+	case strings.HasPrefix(auth, "basic:"):
+		parts := strings.SplitN(auth, ":", 3)
+		req.SetBasicAuth(parts[1], parts[2])
+	case auth != "":
+		req.Header.Set("X-OS-API-TOKEN", auth)
+	}
 }
