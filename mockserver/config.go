@@ -52,14 +52,16 @@ type UserConfig struct {
 
 // JobConfig is one scheduled job.
 type JobConfig struct {
-	ID             int64    `json:"id"`
-	Name           string   `json:"name"`           // default "Job <id>"
-	Type           string   `json:"type"`           // INTERNAL | EXTERNAL | QUERY (default)
-	Duration       Duration `json:"duration"`       // how long a triggered run stays IN_PROGRESS
-	Outcome        string   `json:"outcome"`        // SUCCEEDED (default) | FAILED
-	Message        string   `json:"message"`        // message of a finished run (the error text of a FAILED one)
-	ActivityStatus string   `json:"activityStatus"` // Active (default) | Disabled
-	RepeatSchedule string   `json:"repeatSchedule"` // MINUTELY | HOURLY | DAILY | WEEKLY | MONTHLY | ONDEMAND (default)
+	ID       int64    `json:"id"`
+	Name     string   `json:"name"`     // default "Job <id>"
+	Type     string   `json:"type"`     // INTERNAL | EXTERNAL | QUERY (default)
+	Duration Duration `json:"duration"` // how long a triggered run stays IN_PROGRESS
+	// Spread, when set, varies that length from run to run (see SpreadConfig).
+	Spread         *SpreadConfig `json:"spread"`
+	Outcome        string        `json:"outcome"`        // SUCCEEDED (default) | FAILED
+	Message        string        `json:"message"`        // message of a finished run (the error text of a FAILED one)
+	ActivityStatus string        `json:"activityStatus"` // Active (default) | Disabled
+	RepeatSchedule string        `json:"repeatSchedule"` // MINUTELY | HOURLY | DAILY | WEEKLY | MONTHLY | ONDEMAND (default)
 	// Result is the output file of each successful run; nil: the job writes none.
 	Result *ResultConfig `json:"result"`
 	// StartDelay is how long after a trigger the run record appears (the real server queues
@@ -323,6 +325,9 @@ func (j *JobConfig) normalize(where string, users map[string]bool, firstAdmin st
 	}
 	if j.StartDelay < 0 {
 		bad.add("%s: startDelay %s is negative", where, j.StartDelay)
+	}
+	if err := j.Spread.validate(); err != nil {
+		bad.add("%s: spread: %v", where, err)
 	}
 	if j.CreatedBy == "" {
 		j.CreatedBy = firstAdmin

@@ -122,6 +122,7 @@ type job struct {
 	cfg        JobConfig
 	createdBy  *user
 	recipients []*user
+	lengths    *runLengths // under Server.mu
 }
 
 type session struct {
@@ -251,7 +252,7 @@ func (s *Server) addUsers(users []UserConfig) {
 // addJobs adds the configured jobs; their users must have been added.
 func (s *Server) addJobs(jobs []JobConfig) {
 	for _, jc := range jobs {
-		j := &job{cfg: jc, createdBy: s.users[jc.CreatedBy]}
+		j := &job{cfg: jc, createdBy: s.users[jc.CreatedBy], lengths: newRunLengths(jc)}
 		for _, r := range jc.Recipients {
 			j.recipients = append(j.recipients, s.users[r])
 		}
@@ -606,7 +607,7 @@ func (s *Server) startRunLocked(u *user, jobID int64, args *string) (*run, error
 		runBy:     u,
 		result:    j.cfg.Result,
 		message:   j.cfg.Message,
-		duration:  time.Duration(j.cfg.Duration),
+		duration:  j.lengths.next(),
 		outcome:   j.cfg.Outcome,
 	}
 	s.nextRunID++
