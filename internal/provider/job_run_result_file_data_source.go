@@ -93,8 +93,10 @@ const (
 func (d *jobRunResultFileDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := map[string]schema.Attribute{
 		"output_path": schema.StringAttribute{
-			MarkdownDescription: "Write the file to this path (atomically: a temporary file, then a rename; parent folders " +
-				"are created) instead of holding it in the state. `content` and `content_base64` then stay null.",
+			MarkdownDescription: "Write the file to this path (atomically: a temporary file, then a rename; missing folders " +
+				"are created, as `mkdir -p` does) instead of holding it in the state. `content` and `content_base64` then stay null. " +
+				"A new file gets the mode a shell redirection gives (`0666` less the umask); a file replaced keeps its mode, so a " +
+				"`0600` file stays readable by its owner only.",
 			Optional:   true,
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		},

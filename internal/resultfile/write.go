@@ -1,21 +1,31 @@
 package resultfile
 
 import (
+	"errors"
 	"hash"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
-// writeAtomically writes r to dest through a temporary file in dest's folder (created with
-// its parents when missing), so that a reader of dest never sees a partial file, even when
-// the download fails midway. dest ends with mode 0644. h is fed the bytes written.
+// writeAtomically writes r to dest through a temporary file in dest's folder, so that a
+// reader of dest never sees a partial file, even when the download fails midway. Missing
+// folders are created as mkdir -p does (0777 less the umask). A new dest gets the mode
+// os.Create gives (0666 less the umask); a file replaced keeps its mode. h is fed the bytes
+// written.
 func writeAtomically(dest string, r io.Reader, h hash.Hash) (int64, error) {
-	dir := filepath.Dir(dest)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	perm, replacing, err := modeOf(dest)
+	if err != nil {
 		return 0, err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dest)+".tmp-*")
+	dir := filepath.Dir(dest)
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return 0, err
+	}
+	tmp, err := createTemp(dir, filepath.Base(dest), perm)
 	if err != nil {
 		return 0, err
 	}
@@ -27,13 +37,40 @@ func writeAtomically(dest string, r io.Reader, h hash.Hash) (int64, error) {
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
+	if err == nil && replacing {
+		err = os.Chmod(tmp.Name(), perm) // the umask may have narrowed it
 	}
 	if err == nil {
 		err = os.Rename(tmp.Name(), dest)
 	}
 	return n, err
+}
+
+// modeOf answers the permissions the file written to dest gets: those of the file it
+// replaces (replacing), else 0666, which the umask narrows on creation.
+func modeOf(dest string) (perm fs.FileMode, replacing bool, err error) {
+	fi, err := os.Stat(dest)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return 0o666, false, nil
+	case err != nil:
+		return 0, false, err
+	}
+	return fi.Mode().Perm(), true, nil
+}
+
+// createTemp creates a new file in dir, named after base, with perm less the umask (as
+// os.Create does, unlike os.CreateTemp, whose files are 0600 whatever the umask).
+func createTemp(dir, base string, perm fs.FileMode) (*os.File, error) {
+	var err error
+	for range 100 {
+		name := filepath.Join(dir, "."+base+".tmp-"+strconv.FormatUint(rand.Uint64(), 36))
+		var f *os.File
+		if f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm); !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, err
 }
 
 // writebackChunk is how much is written before the kernel is asked to start writing it out.

@@ -1,3 +1,5 @@
+//go:build unix
+
 package resultfile
 
 import (
@@ -7,12 +9,21 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
-// A file larger than several writeback chunks arrives whole, with its hash and mode 0644;
-// a download that breaks midway leaves the previous file as it was and no temporary file.
+// withUmask sets the process's umask for the test. Tests that call it must not be parallel.
+func withUmask(t *testing.T, mask int) {
+	old := syscall.Umask(mask)
+	t.Cleanup(func() { syscall.Umask(old) })
+}
+
+// A file larger than several writeback chunks arrives whole, with its hash and the mode
+// os.Create gives; a download that breaks midway leaves the previous file as it was and no
+// temporary file.
 func TestWriteAtomically(t *testing.T) {
+	withUmask(t, 0o022)
 	dir := t.TempDir()
 	dest := filepath.Join(dir, "out.csv")
 	want := bytes.Repeat([]byte("row,run_id,value\n"), 3*writebackChunk/17+5)
@@ -27,9 +38,7 @@ func TestWriteAtomically(t *testing.T) {
 	if got := hex.EncodeToString(h.Sum(nil)); got != sha256Hex(want) {
 		t.Errorf("sha256 = %s, want %s", got, sha256Hex(want))
 	}
-	if fi, err := os.Stat(dest); err != nil || fi.Mode().Perm() != 0o644 {
-		t.Errorf("mode of %s: %v (%v), want 0644", dest, fi.Mode(), err)
-	}
+	wantMode(t, dest, 0o644)
 
 	_, err = writeAtomically(dest, &failingReader{n: writebackChunk + 12345}, sha256.New())
 	if err == nil || !strings.Contains(err.Error(), "connection reset") {
@@ -43,13 +52,47 @@ func TestWriteAtomically(t *testing.T) {
 	}
 }
 
+func wantMode(t *testing.T, name string, want os.FileMode) {
+	t.Helper()
+	if fi, err := os.Stat(name); err != nil || fi.Mode().Perm() != want {
+		t.Errorf("mode of %s: %v (%v), want %v", name, fi.Mode(), err, want)
+	}
+}
+
+// Folders and a new file get the modes mkdir -p and os.Create give, under the umask.
 func TestWriteAtomically_createsFolders(t *testing.T) {
-	dest := filepath.Join(t.TempDir(), "a", "b", "out.csv")
+	withUmask(t, 0o027)
+	root := t.TempDir()
+	dest := filepath.Join(root, "a", "b", "out.csv")
 	if _, err := writeAtomically(dest, strings.NewReader("x\n"), sha256.New()); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := os.ReadFile(dest); err != nil || string(got) != "x\n" {
 		t.Errorf("%s holds %q (%v)", dest, got, err)
+	}
+	wantMode(t, dest, 0o640)
+	wantMode(t, filepath.Join(root, "a"), 0o750)
+	wantMode(t, filepath.Join(root, "a", "b"), 0o750)
+}
+
+// A file replaced keeps its mode exactly, whether the umask would narrow it or not.
+func TestWriteAtomically_keepsMode(t *testing.T) {
+	withUmask(t, 0o022)
+	for _, mode := range []os.FileMode{0o600, 0o640, 0o666} {
+		dest := filepath.Join(t.TempDir(), "out.csv")
+		if err := os.WriteFile(dest, []byte("old"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dest, mode); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := writeAtomically(dest, strings.NewReader("new"), sha256.New()); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(dest); string(got) != "new" {
+			t.Errorf("%s holds %q, want new", dest, got)
+		}
+		wantMode(t, dest, mode)
 	}
 }
 
