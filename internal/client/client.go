@@ -87,8 +87,8 @@ type Client struct {
 	mu          sync.Mutex         // guards session, loginName and loginErr
 	session     string             // session token from POST /sessions
 	loginName   string             // known login name: from the login, or GET /users/current-user with a token
-	loginErr    error              // permanent login failure (refused credentials), not retried
-	loginFlight singleflight.Group // shares one login among concurrent callers
+	loginErr    error              // permanent login failure (a *LoginError), not tried again
+	loginFlight singleflight.Group // shares one login, or check of the token, among concurrent callers
 
 	startMu  sync.Mutex              // guards starting and started
 	starting map[int64]chan struct{} // per job: held by the StartRun identifying its run
@@ -113,8 +113,8 @@ type Client struct {
 // runKey names one run of one job.
 type runKey struct{ jobID, runID int64 }
 
-// New checks cfg and returns a client. It does not touch the network: a login, if any,
-// happens on first use (or with Login).
+// New checks cfg and returns a client. It does not touch the network: the login, or the
+// check of the token, happens on first use (or with Login).
 func New(cfg Config) (*Client, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
@@ -259,11 +259,11 @@ func checkURL(raw string) error {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	switch {
 	case strings.TrimSpace(raw) == "":
-		return &ConfigError{Field: FieldURL, Missing: true, Problem: "the url is empty: give the REST root, e.g. https://host/openspecimen/rest/ng"}
+		return &ConfigError{Field: FieldURL, Missing: true, Problem: "the url is empty: give the REST root, e.g. " + restRootExample}
 	case err != nil:
 		return bad("the url %q is not a valid URL: %v", raw, unwrapURLError(err))
 	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Opaque != "":
-		return bad("the url %q is not an absolute http or https URL: give the REST root, e.g. https://host/openspecimen/rest/ng", raw)
+		return bad("the url %q is not an absolute http or https URL: give the REST root, e.g. %s", raw, restRootExample)
 	case u.User != nil:
 		return bad("the url must not hold credentials: use token, or username and password")
 	case u.RawQuery != "" || u.Fragment != "":
@@ -306,7 +306,7 @@ func unwrapURLError(err error) error {
 }
 
 // LoginName returns the login name of the user, once known: after a login, or the username
-// of the configuration. With an API token it is "" until CurrentLoginName has asked.
+// of the configuration. With an API token it is "" until Login has checked the token.
 func (c *Client) LoginName() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -317,38 +317,58 @@ func (c *Client) LoginName() string {
 }
 
 // CurrentLoginName answers the login name of the user the client acts as: the one its login
-// answered, or with a token the one GET /users/current-user answers (asked once). StartRun
+// answered, or with a token the one GET /users/current-user answered (see Login). StartRun
 // tells this user's runs from other users' by it.
 func (c *Client) CurrentLoginName(ctx context.Context) (string, error) {
 	if err := c.Login(ctx); err != nil {
 		return "", err
 	}
-	if name := c.LoginName(); name != "" {
-		return name, nil
-	}
-	var me User
-	o := reqOpts{method: http.MethodGet, path: "/users/current-user", idempotent: true}
-	if err := c.doJSON(ctx, o, &me); err != nil {
-		return "", fmt.Errorf("learning which user the API token belongs to: %w", err)
-	}
-	if me.LoginName == "" {
-		return "", &badBodyError{Method: o.method, Path: o.path, StatusCode: http.StatusOK,
-			Err: errors.New("the answer has no loginName")}
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.loginName = me.LoginName
-	return me.LoginName, nil
+	return c.LoginName(), nil
 }
 
-// Login logs in with the username and password now (a no-op with a token, or when already
-// logged in). Concurrent callers share one login.
+// Login checks the credentials now, once per client: with a username and password it logs
+// in (POST /sessions); with an API token it asks whom the token belongs to (GET
+// /users/current-user). Concurrent callers share one check, and a passed check is not
+// repeated (an expired session is renewed on its own on a 401).
+//
+// A refused password or token, a password that must be reset, and an answer that shows the
+// url is not the REST root (notRESTRoot) are a *LoginError, remembered: every later call
+// answers it again without a request, so as not to lock the account. Other failures (no
+// answer, 5xx) are not remembered. A caller that configures one client for many users of it
+// (the provider) calls Login once, before them, to report a bad login once.
 func (c *Client) Login(ctx context.Context) error {
 	if c.token != "" {
-		return nil
+		return c.checkToken(ctx)
 	}
 	_, err := c.sessionToken(ctx)
 	return err
+}
+
+// checkToken learns whom the API token belongs to, unless known, in one request shared by
+// concurrent callers, run as login runs.
+func (c *Client) checkToken(ctx context.Context) error {
+	return c.shareLogin(ctx, "token", func() bool { return c.loginName != "" }, func(ctx context.Context) error {
+		var me User
+		o := reqOpts{method: http.MethodGet, path: "/users/current-user", idempotent: true}
+		err := c.doJSON(ctx, o, &me)
+		var refused *LoginError
+		switch {
+		case notRESTRoot(err):
+			return wrongURLError(c.root, err)
+		case errors.As(err, &refused):
+			return err
+		case err != nil:
+			return fmt.Errorf("checking the API token (learning which user it belongs to): %w", err)
+		}
+		if me.LoginName == "" {
+			return &badBodyError{Method: o.method, Path: o.path, StatusCode: http.StatusOK,
+				Err: errors.New("the answer has no loginName")}
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.loginName = me.LoginName
+		return nil
+	})
 }
 
 // Close ends the session opened by a login (DELETE /sessions). It does nothing with a token.
@@ -392,43 +412,49 @@ func (c *Client) sessionToken(ctx context.Context) (string, error) {
 	return c.session, nil
 }
 
-// login logs in unless the session is already newer than stale. Every concurrent caller
-// shares one login; it runs detached from the first caller's context (bounded by the request
-// timeout), so that one caller giving up does not fail the others. A refused login is
-// remembered and not tried again, so as not to lock the account.
+// login logs in unless the session is already newer than stale.
 func (c *Client) login(ctx context.Context, stale string) error {
-	c.mu.Lock()
-	if c.loginErr != nil {
-		err := c.loginErr
-		c.mu.Unlock()
-		return err
-	}
-	if c.session != "" && c.session != stale {
-		c.mu.Unlock()
-		return nil
-	}
-	c.mu.Unlock()
-	detached := context.WithoutCancel(ctx)
-	done := c.loginFlight.DoChan("login", func() (any, error) {
-		c.mu.Lock()
-		fresh := c.session != "" && c.session != stale // a flight that ended since the check above
-		refused := c.loginErr
-		c.mu.Unlock()
-		if fresh || refused != nil {
-			return nil, refused
+	return c.shareLogin(ctx, "login", func() bool { return c.session != "" && c.session != stale }, func(ctx context.Context) error {
+		tok, name, err := c.doLogin(ctx)
+		if err != nil {
+			return err
 		}
-		tok, name, err := c.doLogin(detached)
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if err == nil {
-			c.session, c.loginName = tok, name
-		} else if le := (*LoginError)(nil); errors.As(err, &le) {
+		c.session, c.loginName = tok, name
+		return nil
+	})
+}
+
+// shareLogin runs check (a login, or the check of a token) unless done, which is read under
+// c.mu, holds or a *LoginError was remembered. Every concurrent caller shares one check; it
+// runs detached from the first caller's context (each request bounded by the request
+// timeout), so that one caller giving up does not fail the others. The *LoginError it
+// answers is remembered.
+func (c *Client) shareLogin(ctx context.Context, key string, done func() bool, check func(context.Context) error) error {
+	skip := func() (bool, error) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.loginErr != nil || done(), c.loginErr
+	}
+	if ok, err := skip(); ok {
+		return err
+	}
+	detached := context.WithoutCancel(ctx)
+	flight := c.loginFlight.DoChan(key, func() (any, error) {
+		if ok, err := skip(); ok { // a flight that ended since the check above
+			return nil, err
+		}
+		err := check(detached)
+		if le := (*LoginError)(nil); errors.As(err, &le) {
+			c.mu.Lock()
 			c.loginErr = err
+			c.mu.Unlock()
 		}
 		return nil, err
 	})
 	select {
-	case r := <-done:
+	case r := <-flight:
 		return r.Err
 	case <-ctx.Done():
 		return fmt.Errorf("logging in to OpenSpecimen: %w", ctx.Err())
@@ -448,6 +474,8 @@ func (c *Client) doLogin(ctx context.Context) (token, loginName string, err erro
 	if resp.StatusCode/100 != 2 {
 		ae := c.apiError(o, resp)
 		switch {
+		case notRESTRoot(ae):
+			return "", "", wrongURLError(c.root, ae)
 		case resp.StatusCode == http.StatusUnauthorized || ae.hasCode(CodeInvalidCredentials):
 			return "", "", &LoginError{Err: ae, Reason: fmt.Sprintf(
 				"login refused for user %q in domain %q: wrong user name or password, or the account is locked", c.username, c.domain)}
@@ -466,6 +494,9 @@ func (c *Client) doLogin(ctx context.Context) (token, loginName string, err erro
 		ResetPasswordToken string `json:"resetPasswordToken"`
 	}
 	if err := c.decode(o, resp, &ans); err != nil {
+		if notRESTRoot(err) {
+			return "", "", wrongURLError(c.root, err)
+		}
 		return "", "", fmt.Errorf("logging in to OpenSpecimen as %q: %w", c.username, err)
 	}
 	if ans.Token == "" {

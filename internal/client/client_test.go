@@ -69,10 +69,7 @@ func TestNewValidation(t *testing.T) {
 		c.once.RetryMax != 0 || c.LoginName() != "" {
 		t.Fatalf("retries %d (trigger %d) login %q", c.reads.RetryMax, c.once.RetryMax, c.LoginName())
 	}
-	if err := c.Login(t.Context()); err != nil { // no-op with a token
-		t.Fatal(err)
-	}
-	if err := c.Close(t.Context()); err != nil {
+	if err := c.Close(t.Context()); err != nil { // nothing to close with a token
 		t.Fatal(err)
 	}
 }
@@ -181,8 +178,116 @@ func TestTokenRefused(t *testing.T) {
 	e := newEnv(t, func(c *Config) { withToken(c); c.Token = "wrong" })
 	_, err := e.c.GetJob(t.Context(), 7)
 	var ae *APIError
-	if !errors.As(err, &ae) || ae.StatusCode != 401 || !strings.Contains(err.Error(), "refused the API token") {
+	var le *LoginError
+	if !errors.As(err, &ae) || ae.StatusCode != 401 || !errors.As(err, &le) || le.WrongURL ||
+		!strings.Contains(err.Error(), "refused the API token") {
 		t.Fatalf("err = %v", err)
+	}
+	// Login checks the token, and remembers the refusal.
+	for range 2 {
+		if err := e.c.Login(t.Context()); !errors.As(err, &le) || le.WrongURL || err.Error() != le.Reason ||
+			!strings.Contains(err.Error(), "refused the API token") {
+			t.Fatalf("Login = %v", err)
+		}
+	}
+	if n := e.s.RequestCount("GET", routeMe); n != 1 {
+		t.Fatalf("%d token checks, want 1", n)
+	}
+}
+
+// Login with a token asks once whom it belongs to; concurrent and later calls share that.
+func TestTokenLogin(t *testing.T) {
+	e := newEnv(t, withToken)
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = e.c.Login(t.Context())
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil || e.c.LoginName() != "apiuser" {
+		t.Fatalf("Login = %v, login name %q", err, e.c.LoginName())
+	}
+	if name, err := e.c.CurrentLoginName(t.Context()); err != nil || name != "apiuser" {
+		t.Fatalf("CurrentLoginName = %q, %v", name, err)
+	}
+	if n := e.s.RequestCount("GET", routeMe); n != 1 || e.logins() != 0 {
+		t.Fatalf("%d token checks and %d logins, want 1 and 0", n, e.logins())
+	}
+	// A failure that is no refusal is not remembered.
+	e = newEnv(t, withToken)
+	replyTo(e.s, "GET", routeMe, firstN(DefaultMaxRetries+1, mockserver.ErrorReply(500, "INTERNAL_ERROR", "boom")))
+	var le *LoginError
+	if err := e.c.Login(t.Context()); err == nil || errors.As(err, &le) || !IsCode(err, "INTERNAL_ERROR") {
+		t.Fatalf("Login = %v", err)
+	}
+	if err := e.c.Login(t.Context()); err != nil {
+		t.Fatalf("second Login = %v", err)
+	}
+}
+
+// A url that is not the REST root fails the login, or the check of the token, with a
+// *LoginError that names the url and the form it should have, once: not as a refused password.
+func TestLoginWrongURL(t *testing.T) {
+	trimmed := func(s *mockserver.Server) string { return strings.TrimSuffix(s.URL(), "/rest/ng") }
+	problem := mockserver.Reply{Status: 404, Header: http.Header{"Content-Type": {"application/problem+json"}},
+		Body: []byte(`{"type":"about:blank","title":"Not Found","status":404,"detail":"No static resource sessions."}`)}
+	htmlOK := mockserver.Reply{Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte("<html><title>Welcome</title></html>")}
+	tests := []struct {
+		name  string
+		token bool
+		url   func(s *mockserver.Server) string // nil: the right one
+		route string
+		rep   mockserver.Reply
+		want  string
+	}{
+		{"no /rest/ng", false, trimmed, "", mockserver.Reply{}, "404: HTML page: HTTP Status 404 Not Found"},
+		{"token, no /rest/ng", true, trimmed, "", mockserver.Reply{}, "404: HTML page: HTTP Status 404 Not Found"},
+		{"json 404", false, nil, routeSessions, problem, "No static resource"},
+		{"405", false, nil, routeSessions, mockserver.Reply{Status: 405}, "POST /sessions: 405"},
+		{"html 200", false, nil, routeSessions, htmlOK, "HTML page: Welcome"},
+		{"redirect", false, nil, routeSessions, mockserver.Reply{Status: 302, Header: http.Header{"Location": {"https://sso.test/"}}}, "sso.test"},
+		{"token, 404", true, nil, routeMe, mockserver.HTMLReply(404), "GET /users/current-user: 404"},
+		{"token, html 200", true, nil, routeMe, htmlOK, "HTML page: Welcome"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(c *Config) {
+				if tc.token {
+					withToken(c)
+				}
+			})
+			if tc.url != nil {
+				e = newEnv(t, func(c *Config) {
+					if tc.token {
+						withToken(c)
+					}
+					c.URL = tc.url(e.s)
+				})
+			}
+			method := "POST"
+			if tc.token {
+				method = "GET"
+			}
+			if tc.route != "" {
+				replyTo(e.s, method, tc.route, always(tc.rep))
+			}
+			for range 2 {
+				err := e.c.Login(t.Context())
+				var le *LoginError
+				if !errors.As(err, &le) || !le.WrongURL || strings.Contains(err.Error(), "refused") ||
+					!strings.Contains(err.Error(), `the url "`+strings.TrimSuffix(e.c.root, "/")+`" is not OpenSpecimen's REST root`) ||
+					!strings.Contains(err.Error(), "https://host/openspecimen/rest/ng") || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("Login = %v", err)
+				}
+			}
+			if n := e.logins() + e.s.RequestCount("GET", routeMe); tc.route != "" && n != 1 {
+				t.Fatalf("%d requests, want 1: the answer is remembered", n)
+			}
+		})
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"html"
 	"io"
 	"net"
+	"net/http"
 	"regexp"
 	"strings"
 	"time"
@@ -113,12 +114,14 @@ func (e *JobRunningError) Error() string {
 	return fmt.Sprintf("job %d already has run %d in progress (started by %s)", e.JobID, e.Run.ID, by)
 }
 
-// LoginError is a refused login: wrong credentials, or a password that must be reset in
-// OpenSpecimen before the API can be used. Error() is Reason alone; Err holds the server's
-// answer when there was one.
+// LoginError is a login or API token that will not work however often it is tried:
+// credentials or a token the server refused, a password that must be reset in OpenSpecimen
+// before the API can be used, or a url that is not OpenSpecimen's REST root (WrongURL).
+// Error() is Reason alone; Err holds the server's answer when there was one.
 type LoginError struct {
 	Reason        string
 	ResetRequired bool
+	WrongURL      bool // the url answered as something else than OpenSpecimen's REST root: see notRESTRoot
 	Err           error
 }
 
@@ -198,8 +201,8 @@ func (e *badBodyError) Error() string {
 	if e.Excerpt == "" {
 		what = "an empty body, not OpenSpecimen JSON"
 	}
-	msg := fmt.Sprintf("%s %s: server answered %d with %s: is the url the REST root (ending in /openspecimen/rest/ng)?",
-		e.Method, e.Path, e.StatusCode, what)
+	msg := fmt.Sprintf("%s %s: server answered %d with %s: is the url the REST root (of the form %s)?",
+		e.Method, e.Path, e.StatusCode, what, restRootExample)
 	if e.ContentType != "" {
 		msg += " (Content-Type " + e.ContentType + ")"
 	}
@@ -213,6 +216,46 @@ func (e *badBodyError) Error() string {
 }
 
 func (e *badBodyError) Unwrap() error { return e.Err }
+
+// page reports whether the body is empty or an HTML page: no OpenSpecimen answer at all,
+// unlike JSON that lacks a field or is cut short.
+func (e *badBodyError) page() bool {
+	return e.Excerpt == "" || strings.HasPrefix(e.Excerpt, "<") || strings.Contains(strings.ToLower(e.ContentType), "html")
+}
+
+// restRootExample is the form of the url, for the messages that ask for it.
+const restRootExample = "https://host/openspecimen/rest/ng"
+
+// notRESTRoot reports whether err, the answer to a request that every OpenSpecimen server
+// serves (the login, the current user), says that the url is not its REST root: a redirect,
+// 404 or 405 (no such route, on every server line), or a 2xx that is empty or an HTML page.
+// A 401 or 403 is a refusal of the credentials, whatever its body.
+func notRESTRoot(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode/100 == 3 || ae.StatusCode == http.StatusNotFound || ae.StatusCode == http.StatusMethodNotAllowed
+	}
+	var be *badBodyError
+	return errors.As(err, &be) && be.page()
+}
+
+// wrongURLError is the *LoginError of an answer for which notRESTRoot holds, naming the url
+// root and the form it should have.
+func wrongURLError(root string, err error) *LoginError {
+	answer := err.Error()
+	var be *badBodyError
+	if errors.As(err, &be) {
+		answer = fmt.Sprintf("%s %s: %d with a page that is not OpenSpecimen JSON", be.Method, be.Path, be.StatusCode)
+		if strings.HasPrefix(be.Excerpt, "<") {
+			answer += ": " + htmlExcerpt(be.Excerpt)
+		} else if be.Excerpt != "" {
+			answer += fmt.Sprintf(": %q", be.Excerpt)
+		}
+	}
+	return &LoginError{WrongURL: true, Err: err, Reason: fmt.Sprintf(
+		"the url %q is not OpenSpecimen's REST root (%s): set url to the REST root, of the form %s",
+		root, answer, restRootExample)}
+}
 
 const excerptLen = 200
 

@@ -99,8 +99,8 @@ func (c *Client) do(ctx context.Context, o reqOpts) (*http.Response, error) {
 	if resp.StatusCode == http.StatusUnauthorized {
 		drainClose(resp.Body)
 		if c.token != "" {
-			return nil, &APIError{StatusCode: resp.StatusCode, Method: o.method, Path: o.path,
-				Message: "OpenSpecimen refused the API token: it is wrong, expired or revoked"}
+			return nil, &LoginError{Reason: "OpenSpecimen refused the API token: it is wrong, expired or revoked",
+				Err: &APIError{StatusCode: resp.StatusCode, Method: o.method, Path: o.path, Message: "API token refused"}}
 		}
 		c.logger.DebugContext(ctx, "OpenSpecimen session refused (expired?): logging in again", "path", o.path)
 		if err := c.login(ctx, tok); err != nil {
