@@ -387,13 +387,14 @@ func TestWaitForRunPredictsEnd(t *testing.T) {
 	if err != nil || run.Status != StatusFailed {
 		t.Fatal(run, err)
 	}
-	// Past runs all took 10s: reads every 2s (a fifth), then on a 50ms grid aligned 5ms past
-	// the predicted end, in a window of +/-50ms; the end is seen 5ms after it.
-	winStart := start.Add(10*time.Second - 50*time.Millisecond)
+	// Past runs all took 10s: reads at gaps of half the run's age, at most 2s (a fifth of the
+	// prediction), then on a 50ms grid aligned 5ms past the predicted end, in a window of
+	// +/-50ms (its start on the grid); the end is seen 5ms after it.
+	winStart := start.Add(10*time.Second - 45*time.Millisecond)
 	at := start
 	for i, d := range e.sleeps.all() {
-		if at.Before(winStart) && d > 2*time.Second {
-			t.Fatalf("sleep %d of %s at +%s: longer than a fifth of the prediction", i, d, at.Sub(start))
+		if at.Before(winStart) && (d > 2*time.Second || d > max(100*time.Millisecond, at.Sub(start)/2)) {
+			t.Fatalf("sleep %d of %s at +%s: longer than a fifth of the prediction or half the run's age", i, d, at.Sub(start))
 		}
 		if at.Before(winStart) && at.Add(d).After(winStart.Add(50*time.Millisecond)) {
 			t.Fatalf("sleep %d of %s at +%s jumps over the window", i, d, at.Sub(start))
@@ -406,7 +407,8 @@ func TestWaitForRunPredictsEnd(t *testing.T) {
 	if at.Sub(finishAt) != 5*time.Millisecond {
 		t.Fatalf("ended at +%s", at.Sub(start))
 	}
-	if n := len(e.sleeps.all()); n > 7 {
+	// Fewer reads than the 22 a wait without history costs.
+	if n := len(e.sleeps.all()); n > 16 {
 		t.Fatalf("%d sleeps for a 10s run (%v)", n, e.sleeps.all())
 	}
 	if !strings.Contains(e.log.all(), "predicted end") {
@@ -422,11 +424,13 @@ func TestWaitForRunPredictionMissed(t *testing.T) {
 		lag      time.Duration // the end is seen at most this late
 		maxReads int
 	}{
-		{"early failure", nil, 3 * time.Second, 2 * time.Second, 4},
-		{"late by 700ms", nil, 10*time.Second + 700*time.Millisecond, 350 * time.Millisecond, 16},
+		// Before the window, gaps of at most half the run's age: an early end is seen within
+		// half its age, at the cost of more reads early on than one every fifth of the prediction.
+		{"early failure", nil, 3 * time.Second, 1500 * time.Millisecond, 10},
+		{"late by 700ms", nil, 10*time.Second + 700*time.Millisecond, 350 * time.Millisecond, 24},
 		{"late by a minute", nil, 70 * time.Second, 5 * time.Second, 45},
 		// Spread history 9s..12s: window 8.25s..12.75s, grid of 562.5ms.
-		{"spread history", []time.Duration{9 * time.Second, 10 * time.Second, 12 * time.Second}, 11 * time.Second, 563 * time.Millisecond, 14},
+		{"spread history", []time.Duration{9 * time.Second, 10 * time.Second, 12 * time.Second}, 11 * time.Second, 563 * time.Millisecond, 20},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, r, start, finishAt := predictEnv(t, tc.durs, tc.end)

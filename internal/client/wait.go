@@ -11,18 +11,27 @@ import (
 
 // Polling of WaitForRun. Without history a run is read at gaps of waitPollGrowth of the time
 // it has run (so the end is seen within that share of the run's length), between
-// waitPollMin and waitPollMax. With history (durations of the job's recent finished runs),
-// the client reads a few times before the predicted end (every fifth of the predicted
-// length, to catch an early failure), then on a dense grid aligned on the predicted end over
-// a window as wide as the history's spread, then, if the run is late, at gaps of half the
-// delay (at least waitPollDense, at most the gap without history).
+// waitPollMin and waitPollMax. History (durations of the job's recent finished runs) only
+// spaces out the reads before the earliest expected end, and adds dense reads around the
+// predicted end:
+//   - before the window (the span of the history's central durations, widened by a margin),
+//     gaps of preWindowParts of the predicted length, at most earlyGrowth of the time the run
+//     has run and at most preWindowMax, so an early end is still seen within half its age;
+//   - in the window, reads on a grid aligned on the predicted end;
+//   - past the window, gaps of half the delay.
+//
+// From the window's start on, no gap is longer than the gap without history: a run that
+// ends there is seen at least as soon as without history, and within waitPollMax past its
+// predicted end, whatever outliers the history holds.
 const (
 	waitPollGrowth = 0.2
+	earlyGrowth    = 0.5              // before the window: gaps of at most half the run's age
 	lateGrowth     = 0.5              // past the window: gaps of half the delay
 	preWindowParts = 5                // reads before the window: one every 1/preWindowParts of the prediction
 	preWindowMax   = 60 * time.Second // longest gap before the window
 	gridOffset     = 5 * time.Millisecond
 	historyRuns    = 10              // finished runs the prediction is made from
+	trimShare      = 10              // the window leaves out the shortest and longest 1/trimShare of them
 	historyTTL     = 5 * time.Minute // how long runs listed by StartRun serve as history
 )
 
@@ -107,17 +116,16 @@ type waitPlan struct {
 func (p *waitPlan) next(now time.Time) time.Duration {
 	elapsed := now.Sub(p.origin)
 	plain := clampDur(time.Duration(float64(elapsed)*waitPollGrowth), p.min, p.max)
-	if !p.pred {
-		return plain
-	}
 	switch {
+	case !p.pred:
+		return plain
 	case now.Before(p.winStart):
-		// A few reads before the window, for an early end; wake at the window's first grid point.
-		first := p.gridAfter(p.winStart.Add(-time.Nanosecond))
-		return min(p.preGap, first.Sub(now))
+		// Sparse reads for an early end, within half the run's age; wake at the window's start.
+		early := max(p.min, min(p.preGap, time.Duration(float64(elapsed)*earlyGrowth)))
+		return min(early, p.winStart.Sub(now))
 	case now.Before(p.winEnd):
 		if at := p.gridAfter(now); at.Before(p.winEnd) {
-			return at.Sub(now)
+			return min(at.Sub(now), plain)
 		}
 		fallthrough
 	default:
@@ -145,37 +153,48 @@ func clampDur(d, lo, hi time.Duration) time.Duration {
 	return max(lo, min(d, hi))
 }
 
-// planWait makes the plan for run, read in progress at now.
-func (c *Client) planWait(ctx context.Context, jobID int64, run *Run, now time.Time) *waitPlan {
-	p := &waitPlan{origin: now, min: c.waitPollMin, max: c.waitPollMax, dense: c.waitPollDense}
-	if run.StartedAt == nil {
+// newWaitPlan plans the reads of a run started at origin, from the durations of the job's
+// recent finished runs (none: no prediction). The predicted end is their median; the window
+// spans them but for the shortest and longest tenth, so that one outlier does not spread it.
+func newWaitPlan(origin time.Time, durs []time.Duration, minGap, maxGap, dense time.Duration) *waitPlan {
+	p := &waitPlan{origin: origin, min: minGap, max: maxGap, dense: dense}
+	if len(durs) == 0 {
 		return p
 	}
-	p.origin = run.StartedAt.Time
-	ds, err := c.durations(ctx, jobID, run.ID)
-	if err != nil {
-		c.logger.DebugContext(ctx, "cannot read past runs to predict the end of the run", "job_id", jobID, "error", err.Error())
-		return p
-	}
-	if len(ds) == 0 {
-		return p
-	}
-	ds = append([]time.Duration(nil), ds...)
+	ds := append([]time.Duration(nil), durs...)
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	median := ds[len(ds)/2]
 	if len(ds)%2 == 0 {
 		median = (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
 	}
-	lo, hi := ds[0], ds[len(ds)-1]
-	margin := max(c.waitPollDense, (hi-lo)/4)
+	trim := len(ds) / trimShare
+	lo, hi := ds[trim], ds[len(ds)-1-trim]
+	margin := max(dense, (hi-lo)/4)
 	p.pred = true
-	p.end = p.origin.Add(median)
-	p.winStart, p.winEnd = p.origin.Add(lo-margin), p.origin.Add(hi+margin)
-	p.grid = max(c.waitPollDense, (hi-lo+2*margin)/8)
-	p.preGap = clampDur(median/preWindowParts, c.waitPollMin, preWindowMax)
-	c.logger.DebugContext(ctx, "predicted end of the run", "job_id", jobID, "run_id", run.ID, "median_ms", median.Milliseconds(), "runs", len(ds),
-		"predicted_end", p.end.Format(time.RFC3339Nano),
-		"window_start", p.winStart.Format(time.RFC3339Nano), "window_end", p.winEnd.Format(time.RFC3339Nano))
+	p.end = origin.Add(median)
+	p.grid = max(dense, (hi-lo+2*margin)/8)
+	p.winEnd = origin.Add(hi + margin)
+	p.winStart = p.gridAfter(origin.Add(lo - margin)).Add(-p.grid) // on the grid
+	p.preGap = clampDur(median/preWindowParts, minGap, preWindowMax)
+	return p
+}
+
+// planWait makes the plan for run, read in progress at now.
+func (c *Client) planWait(ctx context.Context, jobID int64, run *Run, now time.Time) *waitPlan {
+	if run.StartedAt == nil {
+		return newWaitPlan(now, nil, c.waitPollMin, c.waitPollMax, c.waitPollDense)
+	}
+	ds, err := c.durations(ctx, jobID, run.ID)
+	if err != nil {
+		c.logger.DebugContext(ctx, "cannot read past runs to predict the end of the run", "job_id", jobID, "error", err.Error())
+		ds = nil
+	}
+	p := newWaitPlan(run.StartedAt.Time, ds, c.waitPollMin, c.waitPollMax, c.waitPollDense)
+	if p.pred {
+		c.logger.DebugContext(ctx, "predicted end of the run", "job_id", jobID, "run_id", run.ID, "runs", len(ds),
+			"predicted_end", p.end.Format(time.RFC3339Nano),
+			"window_start", p.winStart.Format(time.RFC3339Nano), "window_end", p.winEnd.Format(time.RFC3339Nano))
+	}
 	return p
 }
 
@@ -249,9 +268,10 @@ func (h waiterLogs) WithGroup(name string) slog.Handler {
 // Concurrent calls for the same run share one poll loop. Polling is adaptive: without
 // history, the run is read at gaps of a fifth of the time it has run (from 100ms to 5s), so
 // its end is seen within a fifth of its length; with the durations of the job's recent
-// finished runs, it is read a few times before the predicted end and densely around it,
-// on a grid aligned on it, so the end is seen within a few tens of milliseconds at a few
-// reads per run. The prediction compares the server's startedAt with this machine's clock.
+// finished runs, it is read less often before their usual span (within half the run's age)
+// and densely around the predicted end, and never less often than without history from
+// that span on, so an outlier in the history cannot delay the wait. The prediction compares
+// the server's startedAt with this machine's clock.
 func (c *Client) WaitForRun(ctx context.Context, jobID, runID int64) (*Run, error) {
 	key := runKey{jobID, runID}
 	c.waitMu.Lock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -269,5 +270,132 @@ func TestWaitForRunLogsWithEachWaitersContext(t *testing.T) {
 	defer logs.mu.Unlock()
 	if logs.waiters["first"] == 0 || logs.waiters["second"] == 0 || logs.waiters["first"] != logs.waiters["second"] {
 		t.Fatalf("records per waiter %v: want the same lines for both", logs.waiters)
+	}
+}
+
+// simulateWait answers how late a run of the given length, started at the plan's origin and
+// first read firstRead after it, is seen finished when read as p plans, and with how many reads.
+func simulateWait(p *waitPlan, firstRead, length time.Duration) (lag time.Duration, reads int) {
+	end := p.origin.Add(length)
+	at := p.origin.Add(firstRead)
+	for reads = 1; at.Before(end); reads++ {
+		at = at.Add(p.next(at))
+	}
+	return at.Sub(end), reads
+}
+
+func secs(ss ...float64) []time.Duration {
+	out := make([]time.Duration, len(ss))
+	for i, s := range ss {
+		out[i] = time.Duration(s * float64(time.Second))
+	}
+	return out
+}
+
+// Uneven histories (the cases of a user's report): the run is seen finished no later than
+// the wait without history allows, whatever outliers the history holds.
+func TestWaitPlanUnevenHistories(t *testing.T) {
+	origin := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	nineAndOne := secs(60, 60, 60, 60, 60, 60, 60, 60, 60, 7200)
+	cases := []struct {
+		name    string
+		history []time.Duration
+		length  time.Duration
+	}{
+		{"2 s job, history 60 s, 2 min, 40 min, 5 s ×3", secs(60, 120, 2400, 5, 5, 5), 2 * time.Second},
+		{"3 s job, history 1 s ×3 and 1 h", secs(1, 1, 1, 3600), 3 * time.Second},
+		{"65 s job, history nine of 60 s and one of 2 h", nineAndOne, 65 * time.Second},
+		{"60 s job, history nine of 60 s and one of 2 h", nineAndOne, 60 * time.Second},
+		{"2 h job, history nine of 60 s and one of 2 h", nineAndOne, 2 * time.Hour},
+		{"40 min job, history 5 s ×10", secs(5, 5, 5, 5, 5, 5, 5, 5, 5, 5), 40 * time.Minute},
+	}
+	for _, c := range cases {
+		p := newWaitPlan(origin, c.history, 100*time.Millisecond, 5*time.Second, 50*time.Millisecond)
+		lag, reads := simulateWait(p, 50*time.Millisecond, c.length)
+		bound := clampDur(time.Duration(float64(c.length+lag)*waitPollGrowth), p.min, p.max)
+		t.Logf("%s: seen %s late, %d reads", c.name, lag, reads)
+		if lag > bound {
+			t.Errorf("%s: seen %s after its end, later than the %s a wait without history allows", c.name, lag, bound)
+		}
+	}
+}
+
+// For any history, a run is seen finished within half its age, and within the gap without
+// history (at most waitPollMax) once it ends inside or past the predicted window. With a
+// steady history, the wait reads less than without one.
+func TestWaitPlanBounds(t *testing.T) {
+	origin := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 2000 {
+		base := time.Duration(rng.Int64N(int64(10*time.Minute))) + 100*time.Millisecond
+		jitter, outliers := rng.Float64()*0.9, rng.Float64()*0.3
+		var hist []time.Duration
+		for range 1 + rng.IntN(historyRuns) {
+			d := time.Duration(float64(base) * (1 + jitter*(2*rng.Float64()-1)))
+			if rng.Float64() < outliers {
+				d = time.Duration(rng.Int64N(int64(2 * time.Hour)))
+			}
+			hist = append(hist, d)
+		}
+		length := time.Duration(float64(base) * 3 * rng.Float64())
+		if rng.IntN(10) == 0 {
+			length = time.Duration(rng.Int64N(int64(2 * time.Hour)))
+		}
+		p := newWaitPlan(origin, hist, 100*time.Millisecond, 5*time.Second, 50*time.Millisecond)
+		lag, _ := simulateWait(p, 50*time.Millisecond, length)
+		if early := max(p.min, time.Duration(float64(length)*earlyGrowth)); lag > early {
+			t.Fatalf("case %d: history %v, run of %s seen %s late: more than half its age", i, hist, length, lag)
+		}
+		plain := clampDur(time.Duration(float64(length+lag)*waitPollGrowth), p.min, p.max)
+		if !p.origin.Add(length).Before(p.winStart) && lag > plain {
+			t.Fatalf("case %d: history %v, run of %s seen %s late: later than the %s without history", i, hist, length, lag, plain)
+		}
+	}
+	for _, length := range []time.Duration{time.Second, 10 * time.Second, time.Minute, 10 * time.Minute} {
+		steady := []time.Duration{length * 98 / 100, length, length * 102 / 100}
+		_, withHistory := simulateWait(newWaitPlan(origin, steady, 100*time.Millisecond, 5*time.Second, 50*time.Millisecond), 50*time.Millisecond, length)
+		_, without := simulateWait(newWaitPlan(origin, nil, 100*time.Millisecond, 5*time.Second, 50*time.Millisecond), 50*time.Millisecond, length)
+		t.Logf("%s job: %d reads with a steady history, %d without", length, withHistory, without)
+		if length >= 10*time.Second && withHistory >= without {
+			t.Errorf("%s job: %d reads with a steady history, not fewer than %d without", length, withHistory, without)
+		}
+	}
+}
+
+// A 3 s run of a job whose history holds a 1 h outlier is seen finished within the gap
+// without history (on the mock's manual clock, which the client's sleeps move), not minutes
+// later.
+func TestWaitForRunUnevenHistoryOnManualClock(t *testing.T) {
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := mockserver.NewManualClock(start)
+	cfg := mockserver.Config{
+		Clock: clock,
+		Jobs:  []mockserver.JobConfig{{ID: 1, Name: "Uneven", Duration: mockserver.Duration(3 * time.Second), StartDelay: startDelay}},
+	}
+	for i, d := range secs(1, 1, 1, 3600) {
+		s := start.Add(-time.Duration(i+1) * 2 * time.Hour)
+		f := s.Add(d)
+		cfg.Runs = append(cfg.Runs, mockserver.RunConfig{ID: int64(i + 1), JobID: 1, StartedAt: &s, FinishedAt: &f})
+	}
+	s := mocktest.New(t, cfg)
+	c, err := New(Config{URL: s.URL(), Username: "admin", Password: "Admin@123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.now = clock.Now
+	c.sleep = func(ctx context.Context, d time.Duration) error {
+		clock.Advance(d)
+		return ctx.Err()
+	}
+	run, err := c.StartRun(t.Context(), 1, "", StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := c.WaitForRun(t.Context(), 1, run.ID)
+	if err != nil || done.FinishedAt == nil {
+		t.Fatal(done, err)
+	}
+	if lag := clock.Now().Sub(done.FinishedAt.Time); lag > 600*time.Millisecond {
+		t.Fatalf("the 3 s run was seen finished %s after its end, want within a fifth of its length", lag)
 	}
 }
