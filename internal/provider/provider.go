@@ -83,27 +83,26 @@ func (p *openSpecimenProvider) Schema(_ context.Context, _ provider.SchemaReques
 		Attributes: map[string]schema.Attribute{
 			"url": schema.StringAttribute{
 				MarkdownDescription: "REST root of the OpenSpecimen server, for example " +
-					"`https://biobank.example.org/openspecimen/rest/ng`. May also be set with `" + envURL + "`.",
+					"`https://biobank.example.org/openspecimen/rest/ng`. " + envDoc(envURL),
 				Optional: true,
 			},
 			"username": schema.StringAttribute{
-				MarkdownDescription: "Login name of the user that runs the jobs. May also be set with `" + envUsername +
-					"`. Use either `username` and `password`, or `token`.",
+				MarkdownDescription: "Login name of the user that runs the jobs. " + envDoc(envUsername) +
+					" Use either `username` and `password`, or `token`.",
 				Optional: true,
 			},
 			"password": schema.StringAttribute{
-				MarkdownDescription: "Password of `username`. May also be set with `" + envPassword + "`.",
+				MarkdownDescription: "Password of `username`. " + envDoc(envPassword),
 				Optional:            true,
 				Sensitive:           true,
 			},
 			"domain": schema.StringAttribute{
-				MarkdownDescription: "Login domain of `username`. May also be set with `" + envDomain +
-					"`. Defaults to `openspecimen`.",
-				Optional: true,
+				MarkdownDescription: "Login domain of `username`. " + envDoc(envDomain) + " Defaults to `openspecimen`.",
+				Optional:            true,
 			},
 			"token": schema.StringAttribute{
 				MarkdownDescription: "An OpenSpecimen API token (`X-OS-API-TOKEN`), instead of `username` and `password`. " +
-					"May also be set with `" + envToken + "`.",
+					envDoc(envToken),
 				Optional:  true,
 				Sensitive: true,
 			},
@@ -178,6 +177,11 @@ func allKnown(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics)
 		}
 	}
 	return known
+}
+
+// envDoc tells where an attribute's environment variable stands in for it.
+func envDoc(env string) string {
+	return "May also be set with `" + env + "`, which is used when the attribute is unset or empty."
 }
 
 // providerEnv names the environment variable that stands in for an attribute.
@@ -308,10 +312,11 @@ func providerDataFrom(v any, diags *diag.Diagnostics) *providerData {
 	return data
 }
 
-// stringOrEnv follows HashiCups: the configuration wins, the environment fills the gaps.
+// stringOrEnv answers the configured value, or the environment variable when the value is
+// null or empty: an empty variable passed through (url = var.url) means "not set".
 func stringOrEnv(v types.String, env string) string {
-	if !v.IsNull() {
-		return v.ValueString()
+	if s := v.ValueString(); s != "" {
+		return s
 	}
 	return os.Getenv(env)
 }

@@ -30,11 +30,14 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
@@ -90,6 +93,11 @@ resource "openspecimen_job_run" "x" {
 		want     string
 	}{
 		"no url": {`provider "openspecimen" {
+  username = "admin"
+  password = "x"
+}`, `Missing OpenSpecimen URL`},
+		"empty url": {`provider "openspecimen" {
+  url      = ""
   username = "admin"
   password = "x"
 }`, `Missing OpenSpecimen URL`},
@@ -519,4 +527,59 @@ provider "openspecimen" {
 			})
 		})
 	}
+}
+
+// An empty value (an empty variable passed through) is no value: the environment variable
+// stands in for it, for every attribute that has one; a value set wins.
+func TestClientConfig_emptyMeansUnset(t *testing.T) {
+	p := &openSpecimenProvider{version: "test"}
+	for _, tc := range []struct {
+		env string
+		set func(*openSpecimenProviderModel, types.String)
+		got func(client.Config) string
+	}{
+		{envURL, func(m *openSpecimenProviderModel, v types.String) { m.URL = v }, func(c client.Config) string { return c.URL }},
+		{envUsername, func(m *openSpecimenProviderModel, v types.String) { m.Username = v }, func(c client.Config) string { return c.Username }},
+		{envPassword, func(m *openSpecimenProviderModel, v types.String) { m.Password = v }, func(c client.Config) string { return c.Password }},
+		{envDomain, func(m *openSpecimenProviderModel, v types.String) { m.Domain = v }, func(c client.Config) string { return c.Domain }},
+		{envToken, func(m *openSpecimenProviderModel, v types.String) { m.Token = v }, func(c client.Config) string { return c.Token }},
+	} {
+		t.Run(tc.env, func(t *testing.T) {
+			t.Setenv(tc.env, "from-env")
+			for value, want := range map[string]string{"": "from-env", "configured": "configured"} {
+				var cfg openSpecimenProviderModel
+				tc.set(&cfg, types.StringValue(value))
+				var diags diag.Diagnostics
+				out, _ := p.clientConfig(&cfg, &diags)
+				if got := tc.got(out); got != want || diags.HasError() {
+					t.Errorf("configured %q with %s set: got %q, %v; want %q", value, tc.env, got, diags, want)
+				}
+			}
+		})
+	}
+}
+
+// The case of the report: url = var.url with the variable empty, OPENSPECIMEN_URL set.
+func TestAccProvider_emptyURLUsesEnvironment(t *testing.T) {
+	s := mocktest.New(t, historyMockConfig(t))
+	t.Setenv(envURL, s.URL())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: `
+variable "url" {
+  default = ""
+}
+provider "openspecimen" {
+  url      = var.url
+  username = "admin"
+  password = "Admin@123"
+}
+data "openspecimen_job_runs" "x" {
+  job_id = 1
+}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{expectIDs(13, 12, 11, 10)},
+		}},
+	})
 }
