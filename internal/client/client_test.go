@@ -703,23 +703,6 @@ func TestTriggerBody(t *testing.T) {
 	}
 }
 
-// A request without an answer is ended by the request timeout, and tried again.
-func TestRequestTimeout(t *testing.T) {
-	e := newEnv(t, func(c *Config) { withToken(c); c.RequestTimeout = 30 * time.Millisecond; c.MaxRetries = 1 })
-	e.s.SetFaults(mockserver.FaultConfig{Latency: mockserver.Duration(time.Hour)}) // real time: the server never answers
-	_, err := e.c.GetJob(t.Context(), 7)
-	var te *timeoutError
-	if !errors.As(err, &te) || errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "request timeout") {
-		t.Fatalf("err = %v", err)
-	}
-	if n := strings.Count(e.log.all(), "retrying OpenSpecimen request"); n != 1 {
-		t.Fatalf("%d retries logged, want 1: timeouts are retried (2 attempts)", n)
-	}
-	if !isTransient(err) {
-		t.Fatal("a timeout is transient")
-	}
-}
-
 func TestContextCancelledBeforeRequest(t *testing.T) {
 	e := newEnv(t, withToken)
 	ctx, cancel := context.WithCancel(t.Context())

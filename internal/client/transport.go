@@ -53,6 +53,10 @@ type transportError struct {
 }
 
 func (e *transportError) Error() string {
+	var te *timeoutError
+	if errors.As(e.Err, &te) {
+		return fmt.Sprintf("%s %s: %v", e.Method, e.Path, te)
+	}
 	msg := fmt.Sprintf("%s %s: no answer from OpenSpecimen: %v", e.Method, e.Path, unwrapURLError(e.Err))
 	if untrustedCertificate(e.Err) {
 		msg += ". The server's TLS certificate is not trusted: if it is signed by an internal CA, " +
@@ -78,7 +82,8 @@ func (e *transportError) Unwrap() error { return e.Err }
 type timeoutError struct{ d time.Duration }
 
 func (e *timeoutError) Error() string {
-	return fmt.Sprintf("no answer within the request timeout of %s", e.d)
+	return fmt.Sprintf("OpenSpecimen did not answer within the request timeout of %s (setting %s): "+
+		"check that the server is up, or raise %s if it is only slow", e.d, FieldRequestTimeout, FieldRequestTimeout)
 }
 func (e *timeoutError) Timeout() bool { return true }
 
@@ -255,11 +260,18 @@ func (c *Client) clientFor(o reqOpts) *retryablehttp.Client {
 
 // retryRead retries a read on a connection error, a 429 or a 5xx but 501, as classify sees
 // them; never an untrusted certificate, which will not become trusted on a second try.
+//
+// Nor an attempt that the request timeout ended: a server that took the whole timeout
+// without answering is hung or overloaded, and another attempt would only multiply the
+// user's wait (by 1 + MaxRetries) and the server's load. So a request fails within about one
+// request timeout, and the callers that wait on the server (WaitForRun, the look-up of
+// StartRun) read again on their own schedule.
 func retryRead(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	if err != nil && untrustedCertificate(err) {
+	var te *timeoutError
+	if err != nil && (untrustedCertificate(err) || errors.As(err, &te)) {
 		return false, nil
 	}
 	if err == nil && resp != nil && resp.StatusCode == http.StatusNotImplemented {
