@@ -13,18 +13,59 @@ import (
 
 // Waiter modes.
 const (
-	ModeHistory   = "client, 3 runs of history"
+	ModeHistory   = "client, with history"
 	ModeNoHistory = "client, no history"
 	ModeFixed     = "fixed 5 s poll"
 )
 
-// LagCase is one measurement: Jobs jobs of Length, run in parallel, each run Runs times in a
-// row by a waiter of Mode.
+// History is a job's kind of run lengths: how its runs to come vary, and its past runs.
+type History struct {
+	Name   string
+	Length time.Duration            // the job's usual run length
+	Spread *mockserver.SpreadConfig // how the runs to come vary; nil: each lasts Length
+	// Past are the past runs' lengths; nil: historyRuns drawn like PastSpread (or Spread).
+	Past       []time.Duration
+	PastSpread *mockserver.SpreadConfig
+}
+
+const historyRuns = 10
+
+// past answers the lengths of the past runs of the job-th job of h.
+func (h History) past(job int) []time.Duration {
+	if h.Past != nil {
+		return h.Past
+	}
+	sc := h.PastSpread
+	if sc == nil {
+		sc = h.Spread
+	}
+	jc := mockserver.JobConfig{Duration: mockserver.Duration(h.Length)}
+	if sc != nil {
+		drawn := *sc
+		drawn.Seed = sc.Seed + 1000 + uint64(job)
+		jc.Spread = &drawn
+	}
+	return jc.RunLengths(historyRuns)
+}
+
+// spread answers how the runs of the job-th job of h vary: the same for every waiter mode,
+// so that the modes wait for runs of the same lengths.
+func (h History) spread(job int) *mockserver.SpreadConfig {
+	if h.Spread == nil {
+		return nil
+	}
+	sc := *h.Spread
+	sc.Seed += uint64(job)
+	return &sc
+}
+
+// LagCase is one measurement: Jobs jobs of History, run in parallel, each run Runs times in
+// a row by a waiter of Mode.
 type LagCase struct {
-	Length time.Duration
-	Mode   string
-	Jobs   int
-	Runs   int
+	History
+	Mode string
+	Jobs int
+	Runs int
 }
 
 // LagResult is a case and what was measured.
@@ -41,31 +82,7 @@ const FixedPoll = 5 * time.Second
 // finishedAt on the server to the waiter's return; reads are the waiter's GETs of the run
 // (and of the run list, counted apart) between StartRun's return and its own.
 func MeasureLag(ctx context.Context, cases []LagCase) ([]LagResult, error) {
-	cfg := mockserver.Config{}
-	var jobs [][]int64
-	id := int64(0)
-	runID := int64(0)
-	past := time.Now().Add(-24 * time.Hour).Truncate(time.Second)
-	for ci, c := range cases {
-		var ids []int64
-		for j := 0; j < c.Jobs; j++ {
-			id++
-			ids = append(ids, id)
-			cfg.Jobs = append(cfg.Jobs, mockserver.JobConfig{ID: id, Name: fmt.Sprintf("%s job %d (%s)", c.Length, j, c.Mode),
-				Duration: mockserver.Duration(c.Length)})
-			if c.Mode == ModeNoHistory {
-				continue
-			}
-			for k := 0; k < 3; k++ {
-				runID++
-				s := past.Add(time.Duration(ci*100+k) * (c.Length + time.Minute))
-				f := s.Add(c.Length)
-				cfg.Runs = append(cfg.Runs, mockserver.RunConfig{ID: runID, JobID: id, Status: mockserver.StatusSucceeded,
-					StartedAt: &s, FinishedAt: &f, RunBy: User})
-			}
-		}
-		jobs = append(jobs, ids)
-	}
+	cfg, jobs := lagConfig(cases)
 	srv, err := mockserver.New(cfg)
 	if err != nil {
 		return nil, err
@@ -78,14 +95,12 @@ func MeasureLag(ctx context.Context, cases []LagCase) ([]LagResult, error) {
 		reads, lists int
 	}
 	samples := make([][]sample, len(cases))
-	var mu sync.Mutex
+	var mu sync.Mutex // guards samples and out's errors
 	var wg sync.WaitGroup
 	for ci, c := range cases {
 		out[ci].LagCase = c
 		for _, job := range jobs[ci] {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				err := runJob(ctx, srv, c, job, func(lag time.Duration, g, l int) {
 					mu.Lock()
 					samples[ci] = append(samples[ci], sample{lag, g, l})
@@ -96,7 +111,7 @@ func MeasureLag(ctx context.Context, cases []LagCase) ([]LagResult, error) {
 					out[ci].Errors = append(out[ci].Errors, fmt.Errorf("job %d: %w", job, err))
 					mu.Unlock()
 				}
-			}()
+			})
 		}
 	}
 	wg.Wait()
@@ -109,6 +124,78 @@ func MeasureLag(ctx context.Context, cases []LagCase) ([]LagResult, error) {
 		out[ci].Stats = summarize(lags, reads, lists)
 	}
 	return out, nil
+}
+
+// lagConfig answers the mock's configuration for cases: a job per case and job number, with
+// its past runs unless the case waits without history, and the job ids of each case.
+func lagConfig(cases []LagCase) (mockserver.Config, [][]int64) {
+	cfg := mockserver.Config{}
+	jobs := make([][]int64, len(cases))
+	id, runID := int64(0), int64(0)
+	past := time.Now().Add(-30 * 24 * time.Hour).Truncate(time.Second)
+	for ci, c := range cases {
+		for j := range c.Jobs {
+			id++
+			jobs[ci] = append(jobs[ci], id)
+			cfg.Jobs = append(cfg.Jobs, mockserver.JobConfig{ID: id, Name: fmt.Sprintf("%s job %d (%s)", c.Name, j, c.Mode),
+				Duration: mockserver.Duration(c.Length), Spread: c.spread(j)})
+			if c.Mode == ModeNoHistory {
+				continue
+			}
+			for _, d := range c.past(j) {
+				runID++
+				s := past.Add(time.Duration(runID) * 3 * time.Hour)
+				f := s.Add(d)
+				cfg.Runs = append(cfg.Runs, mockserver.RunConfig{ID: runID, JobID: id, Status: mockserver.StatusSucceeded,
+					StartedAt: &s, FinishedAt: &f, RunBy: User})
+			}
+		}
+	}
+	return cfg, jobs
+}
+
+// LagHistories are the histories of the completion-detection table: steady, noisy and
+// with outliers, and the uneven histories of a user's report, each run's length exact.
+func LagHistories() []History {
+	spread := func(jitter, rate float64, outlier time.Duration) *mockserver.SpreadConfig {
+		return &mockserver.SpreadConfig{Jitter: jitter, OutlierRate: rate, OutlierDuration: mockserver.Duration(outlier), Seed: 1}
+	}
+	s := func(n float64) time.Duration { return time.Duration(n * float64(time.Second)) }
+	nineAndOne := []time.Duration{s(60), s(60), s(60), s(60), s(60), s(60), s(60), s(60), s(60), s(7200)}
+	return []History{
+		{Name: "steady 1 s (±5%)", Length: time.Second, Spread: spread(0.05, 0, 0)},
+		{Name: "steady 10 s (±5%)", Length: 10 * time.Second, Spread: spread(0.05, 0, 0)},
+		{Name: "steady 60 s (±5%)", Length: time.Minute, Spread: spread(0.05, 0, 0)},
+		{Name: "noisy 10 s (±50%)", Length: 10 * time.Second, Spread: spread(0.5, 0, 0)},
+		{Name: "10 s (±10%), 20% outliers of 30 s; past outliers of 40 min", Length: 10 * time.Second,
+			Spread: spread(0.1, 0.2, 30*time.Second), PastSpread: spread(0.1, 0.2, 40*time.Minute)},
+		{Name: "2 s; past 60 s, 2 min, 40 min, 5 s ×3", Length: 2 * time.Second, Past: []time.Duration{s(60), s(120), s(2400), s(5), s(5), s(5)}},
+		{Name: "3 s; past 1 s ×3, 1 h", Length: 3 * time.Second, Past: []time.Duration{s(1), s(1), s(1), s(3600)}},
+		{Name: "65 s; past 60 s ×9, 2 h", Length: 65 * time.Second, Past: nineAndOne},
+	}
+}
+
+// LagCases are the cases of the completion-detection table: for each history, waits with
+// it, without history, and by a fixed 5 s poll, over so many jobs and runs per job. A wait
+// without history is a job's first run (its run then serves the next as history).
+func LagCases(quick bool) []LagCase {
+	var cases []LagCase
+	for _, h := range LagHistories() {
+		jobs, runs := 6, 3
+		switch {
+		case quick && h.Length > 10*time.Second:
+			continue
+		case quick:
+			jobs, runs = 2, 1
+		case h.Length >= time.Minute:
+			jobs, runs = 6, 1
+		}
+		cases = append(cases,
+			LagCase{History: h, Mode: ModeHistory, Jobs: jobs, Runs: runs},
+			LagCase{History: h, Mode: ModeNoHistory, Jobs: jobs * runs, Runs: 1},
+			LagCase{History: h, Mode: ModeFixed, Jobs: jobs, Runs: runs})
+	}
+	return cases
 }
 
 func runJob(ctx context.Context, srv *mockserver.Server, c LagCase, job int64, record func(time.Duration, int, int)) error {

@@ -87,45 +87,17 @@ func run(ctx context.Context, parts map[string]bool, quick bool, fileSize int64)
 	return nil
 }
 
-// lagCases are the cases of the completion-detection table: for each job length, waits with
-// history, without, and by a fixed 5 s poll, each over so many jobs and runs per job.
-func lagCases(quick bool) []bench.LagCase {
-	type job struct {
-		length           time.Duration
-		hist, none, base [2]int // jobs, runs per job
-	}
-	jobs := []job{
-		{time.Second, [2]int{8, 3}, [2]int{16, 1}, [2]int{6, 2}},
-		{10 * time.Second, [2]int{6, 2}, [2]int{10, 1}, [2]int{6, 2}},
-		{60 * time.Second, [2]int{8, 1}, [2]int{6, 1}, [2]int{6, 1}},
-	}
-	if quick {
-		jobs = []job{
-			{time.Second, [2]int{4, 2}, [2]int{4, 1}, [2]int{2, 1}},
-			{10 * time.Second, [2]int{3, 1}, [2]int{3, 1}, [2]int{2, 1}},
-		}
-	}
-	var cases []bench.LagCase
-	for _, j := range jobs {
-		cases = append(cases,
-			bench.LagCase{Length: j.length, Mode: bench.ModeHistory, Jobs: j.hist[0], Runs: j.hist[1]},
-			bench.LagCase{Length: j.length, Mode: bench.ModeNoHistory, Jobs: j.none[0], Runs: j.none[1]},
-			bench.LagCase{Length: j.length, Mode: bench.ModeFixed, Jobs: j.base[0], Runs: j.base[1]})
-	}
-	return cases
-}
-
 func printLag(ctx context.Context, quick bool) error {
 	fmt.Println("## Completion detection (all cases at once, each job its own client)")
 	fmt.Println()
-	fmt.Println("| job | waiter | runs | lag median | lag p95 | lag max | GETs of the run per run (mean / max) | run-list GETs per run |")
+	fmt.Println("| job's run lengths | waiter | runs | lag median | lag p95 | lag max | GETs of the run per run (mean / max) | run-list GETs per run |")
 	fmt.Println("|---|---|---|---|---|---|---|---|")
-	res, err := bench.MeasureLag(ctx, lagCases(quick))
+	res, err := bench.MeasureLag(ctx, bench.LagCases(quick))
 	if err != nil {
 		return err
 	}
 	for _, r := range res {
-		fmt.Printf("| %s | %s | %d | %s | %s | %s | %.1f / %.0f | %.1f |\n", r.Length, r.Mode, r.N,
+		fmt.Printf("| %s | %s | %d | %s | %s | %s | %.1f / %.0f | %.1f |\n", r.Name, r.Mode, r.N,
 			ms(r.Median), ms(r.P95), ms(r.Max), r.MeanReads, r.MaxReads, r.MeanLists)
 		for _, e := range r.Errors {
 			fmt.Printf("|   | error: %v |\n", e)
