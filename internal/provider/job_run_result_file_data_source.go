@@ -96,7 +96,8 @@ func (d *jobRunResultFileDataSource) Schema(_ context.Context, _ datasource.Sche
 			MarkdownDescription: "Write the file to this path (atomically: a temporary file, then a rename; missing folders " +
 				"are created, as `mkdir -p` does) instead of holding it in the state. `content` and `content_base64` then stay null. " +
 				"A new file gets the mode a shell redirection gives (`0666` less the umask); a file replaced keeps its mode, so a " +
-				"`0600` file stays readable by its owner only.",
+				"`0600` file stays readable by its owner only. A symlink is followed, as a shell redirection does: the file it " +
+				"points to is replaced and the link stays. A folder is refused: name the file to write.",
 			Optional:   true,
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
@@ -225,6 +226,8 @@ func resultFileDiagnostic(err error, req resultfile.Request) diag.Diagnostic {
 		return diag.NewAttributeErrorDiagnostic(path.Root("entry"), "entry needs a zip", fmt.Sprintf(
 			"entry is set, but the result file %s of run %d of job %d is not a zip read with unzip = true. Remove entry.",
 			e.Filename, run, job))
+	case *resultfile.OutputNotAFileError:
+		return outputNotAFileDiagnostic(e, job, run)
 	case *resultfile.WriteError:
 		return diag.NewAttributeErrorDiagnostic(path.Root("output_path"), "Cannot write result file", fmt.Sprintf(
 			"Writing the result file of run %d of job %d to %s failed: %s. Choose a path in a writable folder.",
@@ -237,4 +240,16 @@ func resultFileDiagnostic(err error, req resultfile.Request) diag.Diagnostic {
 		return diag.NewErrorDiagnostic("Cannot download result file", fmt.Sprintf(
 			"Reading the result file of run %d of job %d failed: %s", run, job, err))
 	}
+}
+
+// outputNotAFileDiagnostic is an output_path that names a folder, or a device or pipe.
+func outputNotAFileDiagnostic(e *resultfile.OutputNotAFileError, job, run int64) diag.Diagnostic {
+	if e.Folder {
+		return diag.NewAttributeErrorDiagnostic(path.Root("output_path"), "output_path is a folder", fmt.Sprintf(
+			"output_path %s. Set it to the file to write the result file of run %d of job %d to, such as a file in that folder.",
+			e, run, job))
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root("output_path"), "output_path is not a regular file", fmt.Sprintf(
+		"output_path %s. The result file of run %d of job %d is written to a temporary file renamed over output_path, "+
+			"which a device or a pipe cannot be: set it to a regular file's path.", e, run, job))
 }

@@ -179,6 +179,41 @@ func TestAccJobRunResultFile_outputPath(t *testing.T) {
 	})
 }
 
+// A symlink at output_path is followed: the file it points to is replaced, keeping its mode,
+// and the link stays.
+func TestAccJobRunResultFile_outputPathSymlink(t *testing.T) {
+	s := mocktest.New(t, resultFileMockConfig(t))
+	dir := t.TempDir()
+	target, link := filepath.Join(dir, "exports", "2024.csv"), filepath.Join(dir, "current.csv")
+	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(target, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fileConfig(s, fmt.Sprintf("job_id = 1\nrun_id = 12\noutput_path = %q", link)),
+			Check: func(*terraform.State) error {
+				if got, err := os.ReadFile(target); err != nil || string(got) != "id\n12\n" {
+					return fmt.Errorf("%s holds %q (%v), want the run's file", target, got, err)
+				}
+				if fi, err := os.Stat(target); err != nil || fi.Mode().Perm() != 0o600 {
+					return fmt.Errorf("%s: mode %v (%v), want the 0600 it had", target, fi.Mode(), err)
+				}
+				if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+					return fmt.Errorf("%s is no longer a symlink: %v (%v)", link, fi.Mode(), err)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
 func TestAccJobRunResultFile_errors(t *testing.T) {
 	s := mocktest.New(t, resultFileMockConfig(t))
 	notAFolder := filepath.Join(t.TempDir(), "file")
@@ -198,6 +233,8 @@ func TestAccJobRunResultFile_errors(t *testing.T) {
 		"missing entry":    {"job_id = 1\nrun_id = 20\nentry = \"c.csv\"", `(?s)no entry "c.csv"`},
 		"entry, no zip":    {"job_id = 1\nrun_id = 10\nentry = \"x.csv\"", `(?s)is not a zip`},
 		"bad run id":       {"job_id = 1\nrun_id = 0", `run_id value must be at least 1`},
+		"output_path is a folder": {fmt.Sprintf("job_id = 1\nrun_id = 10\noutput_path = %q", filepath.Dir(notAFolder)),
+			`(?s)output_path is a folder.*is a folder\. Set it to the file to write`},
 		"unwritable output_path": {fmt.Sprintf("job_id = 1\nrun_id = 10\noutput_path = %q", filepath.Join(notAFolder, "out.csv")),
 			`(?s)Cannot write result file.*writable folder`},
 	} {
@@ -251,6 +288,13 @@ func TestResultFileDiagnostic(t *testing.T) {
 		{&resultfile.WriteError{Path: "/out/r.csv", Err: cause}, diag.NewAttributeErrorDiagnostic(path.Root("output_path"),
 			"Cannot write result file", "Writing the result file of run 21 of job 4 to /out/r.csv failed: connection reset. "+
 				"Choose a path in a writable folder.")},
+		{&resultfile.OutputNotAFileError{Path: "/out", Target: "/out", Folder: true}, diag.NewAttributeErrorDiagnostic(
+			path.Root("output_path"), "output_path is a folder", "output_path /out is a folder. Set it to the file to write "+
+				"the result file of run 21 of job 4 to, such as a file in that folder.")},
+		{&resultfile.OutputNotAFileError{Path: "/out/r.csv", Target: "/dev/null"}, diag.NewAttributeErrorDiagnostic(
+			path.Root("output_path"), "output_path is not a regular file", "output_path /out/r.csv links to /dev/null, which "+
+				"is not a regular file. The result file of run 21 of job 4 is written to a temporary file renamed over "+
+				"output_path, which a device or a pipe cannot be: set it to a regular file's path.")},
 		{&resultfile.TooLargeError{Filename: "r.csv", Limit: resultfile.MaxContentBytes}, diag.NewErrorDiagnostic(
 			"Result file too large for state", "The result file r.csv of run 21 of job 4 is larger than 64 MiB. Set "+
 				"output_path to write it to disk instead.")},

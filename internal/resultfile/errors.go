@@ -95,6 +95,25 @@ func (e *WriteError) Error() string { return fmt.Sprintf("writing %s: %v", e.Pat
 // Unwrap returns the cause.
 func (e *WriteError) Unwrap() error { return e.Err }
 
+// OutputNotAFileError is an output path that names a folder (Folder), or a device, pipe or
+// socket, rather than a file: nothing was downloaded. Target is the path once its symlinks
+// are followed; it is Path when Path is no symlink.
+type OutputNotAFileError struct {
+	Path, Target string
+	Folder       bool
+}
+
+func (e *OutputNotAFileError) Error() string {
+	what := "is not a regular file"
+	if e.Folder {
+		what = "is a folder"
+	}
+	if e.Target != e.Path {
+		return fmt.Sprintf("%s links to %s, which %s", e.Path, e.Target, what)
+	}
+	return fmt.Sprintf("%s %s", e.Path, what)
+}
+
 // TooLargeError is a file kept in memory that is larger than Limit bytes. Filename is the
 // file's (after unzipping).
 type TooLargeError struct {

@@ -23,6 +23,8 @@ func TestErrors(t *testing.T) {
 		{&UnzipError{Filename: "r.zip", Err: cause}, "unzipping r.zip: cause", true},
 		{&EntryNeedsZipError{Filename: "r.csv"}, "an entry is asked for, but r.csv is not a zip read with unzip", false},
 		{&WriteError{Path: "/out/r.csv", Err: cause}, "writing /out/r.csv: cause", true},
+		{&OutputNotAFileError{Path: "/out", Target: "/out", Folder: true}, "/out is a folder", false},
+		{&OutputNotAFileError{Path: "/out/r.csv", Target: "/dev/null"}, "/out/r.csv links to /dev/null, which is not a regular file", false},
 		{&TooLargeError{Filename: "r.csv", Limit: 10}, "r.csv is larger than 10 bytes, too large to keep in memory", false},
 	} {
 		if got := tc.err.Error(); got != tc.want {

@@ -43,8 +43,16 @@ type File struct {
 
 // Fetch reads the result file of a run that succeeded, as req asks. Its error is always
 // one of *RunError, *RunNotSucceededError, *NoFileError, *DownloadError, *UnzipError,
-// *EntryNeedsZipError, *WriteError and *TooLargeError, returned as is, not wrapped.
+// *EntryNeedsZipError, *OutputNotAFileError, *WriteError and *TooLargeError, returned as is,
+// not wrapped. An output path is checked before anything is asked of the server.
 func Fetch(ctx context.Context, src Source, req Request) (*File, error) {
+	var dest destination
+	if req.OutputPath != "" {
+		var err error
+		if dest, err = destinationOf(req.OutputPath); err != nil {
+			return nil, err
+		}
+	}
 	run, err := src.GetRun(ctx, req.JobID, req.RunID)
 	if err != nil {
 		return nil, &RunError{Err: err}
@@ -61,12 +69,12 @@ func Fetch(ctx context.Context, src Source, req Request) (*File, error) {
 		return nil, &DownloadError{Err: err}
 	}
 	defer rf.Body.Close()
-	return read(rf, req)
+	return read(rf, req, dest)
 }
 
-// read unzips the download if asked, then writes it to req.OutputPath or keeps it, hashing
-// it on the way.
-func read(rf *client.ResultFile, req Request) (*File, error) {
+// read unzips the download if asked, then writes it to dest (with req.OutputPath) or keeps
+// it, hashing it on the way.
+func read(rf *client.ResultFile, req Request, dest destination) (*File, error) {
 	f := &File{Filename: rf.Filename, ContentType: rf.ContentType}
 	body := bufio.NewReader(rf.Body)
 	var src io.Reader = body
@@ -87,7 +95,7 @@ func read(rf *client.ResultFile, req Request) (*File, error) {
 	h := sha256.New()
 	var err error
 	if req.OutputPath != "" {
-		f.Size, err = writeAtomically(req.OutputPath, src, h)
+		f.Size, err = writeAtomically(dest, src, h)
 		if err != nil {
 			return nil, &WriteError{Path: req.OutputPath, Err: err}
 		}

@@ -140,6 +140,16 @@ func TestFetch_outputPath(t *testing.T) {
 	}
 }
 
+// An output path that names a folder is refused before the server is asked anything.
+func TestFetch_outputIsFolder(t *testing.T) {
+	dir := t.TempDir()
+	src := &fakeSource{runErr: errors.New("the server was asked")}
+	err := errorOf(t, src, Request{JobID: 1, RunID: 12, OutputPath: dir})
+	if e, ok := err.(*OutputNotAFileError); !ok || !e.Folder || e.Path != dir {
+		t.Errorf("Fetch: %#v (%v), want an *OutputNotAFileError naming the folder", err, err)
+	}
+}
+
 // errorOf runs Fetch, which must fail, and answers its error.
 func errorOf(t *testing.T, src Source, req Request) error {
 	t.Helper()

@@ -2,6 +2,7 @@ package resultfile
 
 import (
 	"errors"
+	"fmt"
 	"hash"
 	"io"
 	"io/fs"
@@ -11,21 +12,70 @@ import (
 	"strconv"
 )
 
-// writeAtomically writes r to dest through a temporary file in dest's folder, so that a
-// reader of dest never sees a partial file, even when the download fails midway. Missing
-// folders are created as mkdir -p does (0777 less the umask). A new dest gets the mode
-// os.Create gives (0666 less the umask); a file replaced keeps its mode. h is fed the bytes
-// written.
-func writeAtomically(dest string, r io.Reader, h hash.Hash) (int64, error) {
-	perm, replacing, err := modeOf(dest)
+// destination is where a file is written, checked before the download starts.
+type destination struct {
+	path      string      // the file the rename replaces: the output path, its symlinks followed
+	perm      fs.FileMode // that of the file replaced, else 0666, which the umask narrows on creation
+	replacing bool        // path exists: the file written keeps perm exactly, whatever the umask
+}
+
+// destinationOf checks an output path before anything is downloaded. A symlink is followed,
+// as open(2) does: its target is replaced and the link stays. A folder, or any other file that
+// is not a regular file, is refused with an *OutputNotAFileError; a path that cannot be
+// examined, with a *WriteError.
+func destinationOf(outputPath string) (destination, error) {
+	target, err := followLinks(outputPath)
 	if err != nil {
-		return 0, err
+		return destination{}, &WriteError{Path: outputPath, Err: err}
 	}
-	dir := filepath.Dir(dest)
+	d := destination{path: target, perm: 0o666}
+	fi, err := os.Stat(target)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return d, nil
+	case err != nil:
+		return destination{}, &WriteError{Path: outputPath, Err: err}
+	case !fi.Mode().IsRegular():
+		return destination{}, &OutputNotAFileError{Path: outputPath, Target: target, Folder: fi.IsDir()}
+	}
+	d.perm, d.replacing = fi.Mode().Perm(), true
+	return d, nil
+}
+
+// maxLinks bounds the symlinks followed, as the kernel's ELOOP does.
+const maxLinks = 40
+
+// followLinks answers the path p names once the symlinks of its last element are followed
+// (the kernel follows those of its folders); p itself when it is not a symlink or does not
+// exist. The target of a dangling link is answered: it is created there.
+func followLinks(p string) (string, error) {
+	for range maxLinks {
+		fi, err := os.Lstat(p)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			return p, nil // Stat tells what is wrong, if anything
+		}
+		target, err := os.Readlink(p)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(p), target)
+		}
+		p = target
+	}
+	return "", fmt.Errorf("more than %d symbolic links to follow", maxLinks)
+}
+
+// writeAtomically writes r to d.path through a temporary file in its folder, so that a
+// reader never sees a partial file, even when the download fails midway. Missing folders are
+// created as mkdir -p does (0777 less the umask); the file gets d.perm. h is fed the bytes
+// written.
+func writeAtomically(d destination, r io.Reader, h hash.Hash) (int64, error) {
+	dir := filepath.Dir(d.path)
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return 0, err
 	}
-	tmp, err := createTemp(dir, filepath.Base(dest), perm)
+	tmp, err := createTemp(dir, filepath.Base(d.path), d.perm)
 	if err != nil {
 		return 0, err
 	}
@@ -37,26 +87,13 @@ func writeAtomically(dest string, r io.Reader, h hash.Hash) (int64, error) {
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && replacing {
-		err = os.Chmod(tmp.Name(), perm) // the umask may have narrowed it
+	if err == nil && d.replacing {
+		err = os.Chmod(tmp.Name(), d.perm) // the umask may have narrowed it
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), dest)
+		err = os.Rename(tmp.Name(), d.path)
 	}
 	return n, err
-}
-
-// modeOf answers the permissions the file written to dest gets: those of the file it
-// replaces (replacing), else 0666, which the umask narrows on creation.
-func modeOf(dest string) (perm fs.FileMode, replacing bool, err error) {
-	fi, err := os.Stat(dest)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return 0o666, false, nil
-	case err != nil:
-		return 0, false, err
-	}
-	return fi.Mode().Perm(), true, nil
 }
 
 // createTemp creates a new file in dir, named after base, with perm less the umask (as

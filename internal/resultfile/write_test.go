@@ -6,12 +6,23 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 )
+
+// writeTo writes r to path as Fetch does: the path checked, then written.
+func writeTo(path string, r io.Reader, h hash.Hash) (int64, error) {
+	d, err := destinationOf(path)
+	if err != nil {
+		return 0, err
+	}
+	return writeAtomically(d, r, h)
+}
 
 // withUmask sets the process's umask for the test. Tests that call it must not be parallel.
 func withUmask(t *testing.T, mask int) {
@@ -28,7 +39,7 @@ func TestWriteAtomically(t *testing.T) {
 	dest := filepath.Join(dir, "out.csv")
 	want := bytes.Repeat([]byte("row,run_id,value\n"), 3*writebackChunk/17+5)
 	h := sha256.New()
-	n, err := writeAtomically(dest, bytes.NewReader(want), h)
+	n, err := writeTo(dest, bytes.NewReader(want), h)
 	if err != nil || n != int64(len(want)) {
 		t.Fatalf("writeAtomically = %d, %v; want %d bytes", n, err, len(want))
 	}
@@ -40,7 +51,7 @@ func TestWriteAtomically(t *testing.T) {
 	}
 	wantMode(t, dest, 0o644)
 
-	_, err = writeAtomically(dest, &failingReader{n: writebackChunk + 12345}, sha256.New())
+	_, err = writeTo(dest, &failingReader{n: writebackChunk + 12345}, sha256.New())
 	if err == nil || !strings.Contains(err.Error(), "connection reset") {
 		t.Fatalf("writeAtomically with a broken download = %v, want the read error", err)
 	}
@@ -64,7 +75,7 @@ func TestWriteAtomically_createsFolders(t *testing.T) {
 	withUmask(t, 0o027)
 	root := t.TempDir()
 	dest := filepath.Join(root, "a", "b", "out.csv")
-	if _, err := writeAtomically(dest, strings.NewReader("x\n"), sha256.New()); err != nil {
+	if _, err := writeTo(dest, strings.NewReader("x\n"), sha256.New()); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := os.ReadFile(dest); err != nil || string(got) != "x\n" {
@@ -86,7 +97,7 @@ func TestWriteAtomically_keepsMode(t *testing.T) {
 		if err := os.Chmod(dest, mode); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := writeAtomically(dest, strings.NewReader("new"), sha256.New()); err != nil {
+		if _, err := writeTo(dest, strings.NewReader("new"), sha256.New()); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := os.ReadFile(dest); string(got) != "new" {
@@ -101,10 +112,94 @@ func TestWriteAtomically_notAFolder(t *testing.T) {
 	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := writeAtomically(filepath.Join(file, "out.csv"), strings.NewReader("y"), sha256.New()); err == nil {
+	if _, err := writeTo(filepath.Join(file, "out.csv"), strings.NewReader("y"), sha256.New()); err == nil {
 		t.Error("writeAtomically under a file succeeded, want an error")
 	}
 	if got, _ := os.ReadFile(file); string(got) != "x" {
 		t.Errorf("%s changed to %q", file, got)
+	}
+}
+
+// A folder, or a device, at the output path is refused before anything is written, naming
+// what it is; so is a symlink to one.
+func TestDestinationOf_notAFile(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path string
+		want OutputNotAFileError
+		msg  string
+	}{
+		{dir, OutputNotAFileError{Path: dir, Target: dir, Folder: true}, dir + " is a folder"},
+		{link, OutputNotAFileError{Path: link, Target: dir, Folder: true}, link + " links to " + dir + ", which is a folder"},
+		{os.DevNull, OutputNotAFileError{Path: os.DevNull, Target: os.DevNull}, os.DevNull + " is not a regular file"},
+	} {
+		_, err := destinationOf(tc.path)
+		if e, ok := err.(*OutputNotAFileError); !ok || *e != tc.want || e.Error() != tc.msg {
+			t.Errorf("destinationOf(%s) = %#v, want %#v: %s", tc.path, err, tc.want, tc.msg)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%s holds %d entries, want only the link", dir, len(entries))
+	}
+}
+
+// A symlink at the output path is followed, as a shell redirection does: its target, through
+// any chain of links, absolute or relative, is replaced and keeps its mode; the links stay.
+// A dangling link's target is created.
+func TestWriteAtomically_followsSymlinks(t *testing.T) {
+	withUmask(t, 0o022)
+	dir := t.TempDir()
+	target := filepath.Join(dir, "exports", "2024.csv")
+	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(target, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustLink(t, "exports/2024.csv", filepath.Join(dir, "current.csv")) // relative
+	mustLink(t, filepath.Join(dir, "current.csv"), filepath.Join(dir, "latest.csv"))
+	if _, err := writeTo(filepath.Join(dir, "latest.csv"), strings.NewReader("new"), sha256.New()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(target); string(got) != "new" {
+		t.Errorf("%s holds %q, want new", target, got)
+	}
+	wantMode(t, target, 0o600)
+	for _, l := range []string{"current.csv", "latest.csv"} {
+		if fi, err := os.Lstat(filepath.Join(dir, l)); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("%s is no longer a symlink: %v, %v", l, fi.Mode(), err)
+		}
+	}
+
+	dangling := filepath.Join(dir, "next.csv")
+	mustLink(t, filepath.Join(dir, "new", "next.csv"), dangling)
+	if _, err := writeTo(dangling, strings.NewReader("n"), sha256.New()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "new", "next.csv")); string(got) != "n" {
+		t.Errorf("the dangling link's target holds %q, want n", got)
+	}
+	wantMode(t, filepath.Join(dir, "new", "next.csv"), 0o644)
+}
+
+// A loop of symlinks is refused before anything is written.
+func TestDestinationOf_linkLoop(t *testing.T) {
+	dir := t.TempDir()
+	mustLink(t, "b", filepath.Join(dir, "a"))
+	mustLink(t, "a", filepath.Join(dir, "b"))
+	_, err := destinationOf(filepath.Join(dir, "a"))
+	if e, ok := err.(*WriteError); !ok || !strings.Contains(e.Error(), "more than 40 symbolic links") {
+		t.Errorf("destinationOf(a loop) = %v, want a *WriteError naming the links", err)
+	}
+}
+
+func mustLink(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
 	}
 }
