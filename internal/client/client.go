@@ -287,14 +287,27 @@ func (cfg Config) checkCredentials() error {
 	return nil
 }
 
+// maxIdleConnsPerHost is how many connections to the server the transport keeps open between
+// requests. It covers Terraform's parallelism (10 by default, 50 in large applies), each
+// resource sending one request at a time: with net/http's default of 2, every burst past 2
+// requests opens new connections (a TLS handshake each) and closes them after.
+const maxIdleConnsPerHost = 64
+
 // defaultTransport returns a copy of net/http's default transport, or a new one when that
-// was replaced by something else.
+// was replaced by something else, that keeps maxIdleConnsPerHost idle connections and does
+// not limit the connections open at once.
 func defaultTransport() *http.Transport {
-	if t, ok := http.DefaultTransport.(*http.Transport); ok {
-		return t.Clone()
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if ok {
+		t = t.Clone()
+	} else {
+		t = &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true,
+			IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second}
 	}
-	return &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true,
-		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second}
+	t.MaxIdleConnsPerHost = maxIdleConnsPerHost
+	t.MaxIdleConns = max(t.MaxIdleConns, maxIdleConnsPerHost)
+	t.MaxConnsPerHost = 0
+	return t
 }
 
 func unwrapURLError(err error) error {

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-retryablehttp"
+
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
@@ -71,6 +73,27 @@ func TestNewValidation(t *testing.T) {
 	}
 	if err := c.Close(t.Context()); err != nil { // nothing to close with a token
 		t.Fatal(err)
+	}
+}
+
+// The transport keeps enough idle connections for Terraform's parallelism, and does not
+// cap the connections open at once; a base client's TLS settings keep that.
+func TestTransportKeepsConnections(t *testing.T) {
+	for _, cfg := range []Config{
+		{URL: testRoot, Token: "t"},
+		{URL: testRoot, Token: "t", InsecureSkipVerify: true, HTTPClient: &http.Client{}},
+	} {
+		c, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range []*retryablehttp.Client{c.reads, c.streams, c.logins, c.once} {
+			tr, ok := h.HTTPClient.Transport.(*timeoutTransport).base().(*http.Transport)
+			if !ok || tr.MaxIdleConnsPerHost < 64 || tr.MaxIdleConns < tr.MaxIdleConnsPerHost || tr.MaxConnsPerHost != 0 ||
+				tr.DisableKeepAlives || tr.TLSClientConfig.InsecureSkipVerify != cfg.InsecureSkipVerify {
+				t.Fatalf("transport %+v", tr)
+			}
+		}
 	}
 }
 

@@ -27,7 +27,7 @@ func main() {
 	flag.StringVar(&out, "out", "", "internal")
 	flag.StringVar(&token, "token", "", "internal")
 	flag.BoolVar(&quick, "quick", false, "a short smoke run (1 s and 10 s jobs only, fewer samples, 64 MiB file)")
-	flag.StringVar(&only, "only", "lag,trigger,many,file,list", "comma-separated parts to run")
+	flag.StringVar(&only, "only", "lag,trigger,many,conns,file,list", "comma-separated parts to run")
 	flag.Int64Var(&fileSize, "file-size", 512<<20, "size of the generated result file")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -72,6 +72,7 @@ func run(ctx context.Context, parts map[string]bool, quick bool, fileSize int64)
 		{"lag", func() error { return printLag(ctx, quick) }},
 		{"trigger", func() error { return printTrigger(ctx) }},
 		{"many", func() error { return printMany(ctx) }},
+		{"conns", func() error { return printConns(ctx) }},
 		{"file", func() error { return printFile(ctx, fileSize) }},
 		{"list", func() error { return printList(ctx) }},
 	}
@@ -142,6 +143,24 @@ func printMany(ctx context.Context) error {
 	fmt.Printf("| %s | %d | %d | %d | %d (%.1f per run) | %d (%.1f per run) | %.1f |\n\n", r.Wall.Round(time.Millisecond), r.Logins, r.Triggers,
 		r.RunsCreated, r.RunReads, float64(r.RunReads)/float64(n), r.ListReads, float64(r.ListReads)/float64(n),
 		float64(r.RunReads+r.ListReads)/float64(n))
+	return nil
+}
+
+func printConns(ctx context.Context) error {
+	const perWorker = 5
+	fmt.Printf("## TCP connections per request (%d resources per worker: read the job, StartRun, WaitForRun of 100 ms; one client)\n\n", perWorker)
+	fmt.Println("| transport | parallelism | resources | requests | connections opened | per request |")
+	fmt.Println("|---|---|---|---|---|---|")
+	for _, p := range []int{10, 50} {
+		for _, tr := range []string{bench.TransportClient, bench.TransportDefault} {
+			r, err := bench.MeasureConns(ctx, tr, p, perWorker*p)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("| %s | %d | %d | %d | %d | %.2f |\n", r.Transport, r.Parallelism, r.Resources, r.Requests, r.Conns, r.PerRequest())
+		}
+	}
+	fmt.Println()
 	return nil
 }
 
