@@ -1,8 +1,7 @@
 // Package bench measures the client and the provider against the in-process mock server:
 // how soon a run's end is noticed and at what cost in requests, what a trigger costs, many
 // runs through one client, the TCP connections they open, a large result file and a long
-// run list. Run it with make bench;
-// it is not part of make test.
+// run list. Run it with make bench; it is not part of make test.
 package bench
 
 import (
