@@ -202,8 +202,10 @@ func resultFileDiagnostic(err error, req resultfile.Request) diag.Diagnostic {
 	case *resultfile.RunNotSucceededError:
 		if e.Status == client.StatusInProgress {
 			return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run still in progress", fmt.Sprintf(
-				"Run %d of job %d is still IN_PROGRESS and has no result file yet. Make this data source depend on the "+
-					"openspecimen_job_run resource (use its run_id) so that it is read after the run has finished.", run, job))
+				"Run %d of job %d is still IN_PROGRESS and has no result file yet. Take run_id from the openspecimen_job_run "+
+					"resource that starts the run (openspecimen_job_run.<name>.run_id), so that the file is read after it, and "+
+					"keep wait_for_completion = true on that resource: with false, it is done as soon as the run has started, "+
+					"before the run has written its file.", run, job))
 		}
 		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run failed", fmt.Sprintf(
 			"Run %d of job %d ended FAILED (%s) and has no result file to read. Fix the job in OpenSpecimen and run it again.",

@@ -107,6 +107,31 @@ data "openspecimen_job_run_result_file" "x" {
 	})
 }
 
+// A file read after a resource that does not wait for its run finds the run in progress: the
+// error says to wait for it.
+func TestAccJobRunResultFile_runNotWaitedFor(t *testing.T) {
+	cfg := testMockConfig()
+	cfg.Jobs = append(cfg.Jobs, mockserver.JobConfig{ID: 6, Name: "Hour-long export", Duration: mockserver.Duration(time.Hour),
+		Result: &mockserver.ResultConfig{Filename: "long.csv", Content: "x\n"}})
+	s := mocktest.New(t, cfg)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(s) + `
+resource "openspecimen_job_run" "x" {
+  job_id              = 6
+  wait_for_completion = false
+}
+data "openspecimen_job_run_result_file" "x" {
+  job_id = openspecimen_job_run.x.job_id
+  run_id = openspecimen_job_run.x.run_id
+}
+`,
+			ExpectError: errRe(`(?s)still IN_PROGRESS.*keep\s+wait_for_completion\s+=\s+true\s+on\s+that\s+resource`),
+		}},
+	})
+}
+
 func TestAccJobRunResultFile_forms(t *testing.T) {
 	s := mocktest.New(t, resultFileMockConfig(t))
 	blob := []byte{0xff, 0x00, 0xfe, 0x01}
@@ -224,7 +249,7 @@ func TestAccJobRunResultFile_errors(t *testing.T) {
 		body string
 		want string
 	}{
-		"in progress":      {"job_id = 5\nrun_id = 14", `(?s)Run 14 of job 5 is still IN_PROGRESS.*depend on the\s+openspecimen_job_run`},
+		"in progress":      {"job_id = 5\nrun_id = 14", `(?s)Run 14 of job 5 is still IN_PROGRESS.*openspecimen_job_run.*wait_for_completion\s+=\s+true`},
 		"failed":           {"job_id = 1\nrun_id = 11", `(?s)Run 11 of job 1 ended FAILED \(Query failed\)`},
 		"no file":          {"job_id = 4\nrun_id = 21", `(?s)No result file.*Run 21 of job 4`},
 		"unknown run":      {"job_id = 1\nrun_id = 99999", `Run 99999 of job 1 does not exist`},
@@ -265,8 +290,10 @@ func TestResultFileDiagnostic(t *testing.T) {
 		{&resultfile.RunError{Err: cause}, diag.NewErrorDiagnostic("Cannot read job run",
 			"Reading run 21 of job 4 failed: connection reset")},
 		{&resultfile.RunNotSucceededError{Status: client.StatusInProgress}, diag.NewAttributeErrorDiagnostic(path.Root("run_id"),
-			"Job run still in progress", "Run 21 of job 4 is still IN_PROGRESS and has no result file yet. Make this data source "+
-				"depend on the openspecimen_job_run resource (use its run_id) so that it is read after the run has finished.")},
+			"Job run still in progress", "Run 21 of job 4 is still IN_PROGRESS and has no result file yet. Take run_id from "+
+				"the openspecimen_job_run resource that starts the run (openspecimen_job_run.<name>.run_id), so that the file "+
+				"is read after it, and keep wait_for_completion = true on that resource: with false, it is done as soon as the "+
+				"run has started, before the run has written its file.")},
 		{&resultfile.RunNotSucceededError{Status: client.StatusFailed}, diag.NewAttributeErrorDiagnostic(path.Root("run_id"),
 			"Job run failed", "Run 21 of job 4 ended FAILED (no message) and has no result file to read. Fix the job in "+
 				"OpenSpecimen and run it again.")},
