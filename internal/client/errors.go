@@ -257,6 +257,23 @@ func wrongURLError(root string, err error) *LoginError {
 		root, answer, restRootExample)}
 }
 
+// answerTooLargeError is a 2xx answer longer than the bound of its request (reqOpts.maxBody).
+// A retry does not mend it.
+type answerTooLargeError struct {
+	Method, Path string
+	Limit        int64
+	Hint         string // what the bound is and what to do; "" for a request whose answers are all far smaller
+}
+
+func (e *answerTooLargeError) Error() string {
+	hint := e.Hint
+	if hint == "" {
+		hint = "more than any OpenSpecimen answer to this request: is the url the REST root (of the form " + restRootExample + ")?"
+	}
+	return fmt.Sprintf("%s %s: the answer is larger than %d bytes (%.1f MiB), %s",
+		e.Method, e.Path, e.Limit, float64(e.Limit)/(1<<20), hint)
+}
+
 const excerptLen = 200
 
 var (

@@ -26,7 +26,8 @@ type RunFilter struct {
 	// Status keeps runs of this status; "" keeps all.
 	Status RunStatus
 	// MaxResults caps the number of runs (sent to the server, which defaults to 100 and has no
-	// offset); 0 or less leaves the server's default.
+	// offset); 0 or less leaves the server's default. The answer may hold up to 64 KiB per
+	// run asked for, beside 1 MiB.
 	MaxResults int
 }
 
@@ -75,6 +76,7 @@ func (c *Client) ListRuns(ctx context.Context, jobID int64, f RunFilter) ([]Run,
 		return nil, err
 	}
 	o := reqOpts{method: http.MethodGet, path: jobPath(jobID) + "/runs", query: q, idempotent: true}
+	o.maxBody, o.tooLarge = f.answerBound()
 	var runs []Run
 	if err := c.doJSON(ctx, o, &runs); err != nil {
 		return nil, err
@@ -127,6 +129,20 @@ func (f *RunFilter) query(loc *time.Location) (q url.Values, to time.Time, err e
 		q.Set("maxResults", strconv.Itoa(f.MaxResults))
 	}
 	return q, to, nil
+}
+
+// serverMaxResults is how many runs the server lists when it is not told.
+const serverMaxResults = 100
+
+// answerBound answers the bound of the list's answer, which grows with the runs asked for,
+// and what to do when an answer exceeds it.
+func (f *RunFilter) answerBound() (int64, string) {
+	n := f.MaxResults
+	if n <= 0 {
+		n = serverMaxResults
+	}
+	return maxJSONBody + int64(n)*maxRunJSON, fmt.Sprintf(
+		"the bound for a list of %d runs (64 KiB a run, beside 1 MiB): ask for fewer runs (a smaller max_results)", n)
 }
 
 // keeps reports whether the run matches f, with the documented meaning: From <= startedAt

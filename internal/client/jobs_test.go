@@ -264,6 +264,37 @@ func TestListRunsOtherAnswers(t *testing.T) {
 	}
 }
 
+// A list of 1000 runs with long messages, over 1 MiB, is read whole: the bound grows with
+// the runs asked for. An answer over it says so, and to ask for fewer runs.
+func TestListRunsLargeAnswer(t *testing.T) {
+	sc := serverConfig()
+	long := strings.Repeat("Query failed: the export of table participant timed out. ", 20)
+	for id := int64(1); id <= 1000; id++ {
+		r := pastRun(id, 7, "alice", "", mockserver.StatusFailed, time.Second)
+		r.Message = long
+		sc.Runs = append(sc.Runs, r)
+	}
+	e := newEnvOn(t, sc, nil)
+	runs, err := e.c.ListRuns(t.Context(), 7, RunFilter{MaxResults: 1000})
+	if err != nil || len(runs) != 1000 || runs[0].MessageText() != long || len(runs)*len(long) <= 1<<20 {
+		t.Fatalf("%d runs, err %v", len(runs), err)
+	}
+
+	big := make([]Run, 20)
+	for i := range big {
+		msg := strings.Repeat("x", 64<<10)
+		big[i] = Run{ID: int64(i + 1), JobID: 7, Status: StatusFailed, Message: &msg}
+	}
+	replyTo(e.s, "GET", routeRuns, always(runsReply(t, big...)))
+	lists := e.lists()
+	_, err = e.c.ListRuns(t.Context(), 7, RunFilter{MaxResults: 1})
+	want := "GET /scheduled-jobs/7/runs: the answer is larger than 1114112 bytes (1.1 MiB), the bound for a list of 1 runs " +
+		"(64 KiB a run, beside 1 MiB): ask for fewer runs (a smaller max_results)"
+	if err == nil || err.Error() != want || classify(err) != classRefused || e.lists() != lists+1 {
+		t.Fatalf("err = %v (%d requests)", err, e.lists()-lists)
+	}
+}
+
 func ids(runs []Run) string {
 	var s []string
 	for _, r := range runs {

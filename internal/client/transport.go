@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -23,7 +24,8 @@ import (
 
 // Bounds of what is read from an answer.
 const (
-	maxJSONBody  = 1 << 20  // a JSON answer
+	maxJSONBody  = 1 << 20  // a JSON answer but a run list: a job, a run, a login, a user
+	maxRunJSON   = 64 << 10 // each run a run list may hold, beside maxJSONBody
 	maxErrorBody = 64 << 10 // an error answer: enough for its message, never a 10 MB page
 )
 
@@ -36,6 +38,10 @@ type reqOpts struct {
 	idempotent bool
 	stream     bool
 	login      bool // POST /sessions: see checkRetry
+	// maxBody bounds the JSON answer; 0 means maxJSONBody. tooLarge says what to do when an
+	// answer exceeds it.
+	maxBody  int64
+	tooLarge string
 }
 
 func (o reqOpts) pathWithQuery() string {
@@ -188,18 +194,19 @@ func (c *Client) send(ctx context.Context, o reqOpts, token string) (*http.Respo
 	return resp, nil
 }
 
-// decode reads at most maxJSONBody bytes of a 2xx answer into out.
+// decode reads a 2xx answer of at most o.maxBody bytes into out.
 func (c *Client) decode(o reqOpts, resp *http.Response, out any) error {
-	data, truncated, err := readBounded(resp.Body, maxJSONBody)
+	limit := cmp.Or(o.maxBody, maxJSONBody)
+	data, truncated, err := readBounded(resp.Body, limit)
 	if err != nil {
 		return &transportError{Method: o.method, Path: o.path, Err: fmt.Errorf("reading the answer: %w", err)}
+	}
+	if truncated {
+		return &answerTooLargeError{Method: o.method, Path: o.path, Limit: limit, Hint: o.tooLarge}
 	}
 	bad := func(err error) error {
 		return &badBodyError{Method: o.method, Path: o.path, StatusCode: resp.StatusCode,
 			ContentType: resp.Header.Get("Content-Type"), Excerpt: excerpt(string(data)), Err: err}
-	}
-	if truncated {
-		return bad(fmt.Errorf("the answer is larger than %d bytes", maxJSONBody))
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return bad(nil)
