@@ -211,6 +211,13 @@ func resultFileDiagnostic(err error, req resultfile.Request) diag.Diagnostic {
 			"Run %d of job %d ended FAILED (%s) and has no result file to read. Fix the job in OpenSpecimen and run it again.",
 			run, job, messageOr(e.Message, "no message")))
 	case *resultfile.NoFileError:
+		if e.Purged {
+			return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Result file removed from the server", fmt.Sprintf(
+				"Run %d of job %d (%s) wrote a result file, but the server no longer has it: OpenSpecimen removes result "+
+					"files after some days (30 for query exports). Run the job again for a new file (for a run of an "+
+					"openspecimen_job_run resource: terraform apply -replace=openspecimen_job_run.<name>), or stop reading "+
+					"this run's file.", run, job, e.Status))
+		}
 		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "No result file", fmt.Sprintf(
 			"Run %d of job %d (%s) has no result file on the server: %s. Only jobs that write output, such as "+
 				"saved-query exports, have one.", run, job, e.Status, messageOr(e.Message, "the job wrote none")))

@@ -34,8 +34,8 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// resultFileMockConfig adds to the seeded history a run whose zip holds two files, and a
-// finished run of a job that writes no file.
+// resultFileMockConfig adds to the seeded history a run whose zip holds two files, a
+// finished run of a job that writes no file, and a run whose file the server removed.
 func resultFileMockConfig(t *testing.T) mockserver.Config {
 	var zipped bytes.Buffer
 	zw := zip.NewWriter(&zipped)
@@ -55,6 +55,8 @@ func resultFileMockConfig(t *testing.T) mockserver.Config {
 		mockserver.RunConfig{ID: 20, JobID: 1, Status: "SUCCEEDED", StartedAt: &started, FinishedAt: &finished, RunBy: "admin",
 			Result: &mockserver.ResultConfig{Filename: "multi.zip", ContentBase64: base64.StdEncoding.EncodeToString(zipped.Bytes())}},
 		mockserver.RunConfig{ID: 21, JobID: 4, Status: "SUCCEEDED", StartedAt: &started, FinishedAt: &finished, RunBy: "admin"},
+		mockserver.RunConfig{ID: 22, JobID: 1, Status: "SUCCEEDED", StartedAt: &started, FinishedAt: &finished, RunBy: "admin",
+			Result: &mockserver.ResultConfig{Filename: "purged.csv", Missing: true}},
 	)
 	return cfg
 }
@@ -252,6 +254,7 @@ func TestAccJobRunResultFile_errors(t *testing.T) {
 		"in progress":      {"job_id = 5\nrun_id = 14", `(?s)Run 14 of job 5 is still IN_PROGRESS.*openspecimen_job_run.*wait_for_completion\s+=\s+true`},
 		"failed":           {"job_id = 1\nrun_id = 11", `(?s)Run 11 of job 1 ended FAILED \(Query failed\)`},
 		"no file":          {"job_id = 4\nrun_id = 21", `(?s)No result file.*Run 21 of job 4`},
+		"file purged":      {"job_id = 1\nrun_id = 22", `(?s)Result file removed from the server.*Run 22 of job 1 \(SUCCEEDED\) wrote a result\s+file`},
 		"unknown run":      {"job_id = 1\nrun_id = 99999", `Run 99999 of job 1 does not exist`},
 		"run of other job": {"job_id = 4\nrun_id = 10", `Run 10 of job 4 does not exist`},
 		"several entries":  {"job_id = 1\nrun_id = 20", `(?s)the zip holds 2 files \("a.csv", "b.csv"\); set entry`},
@@ -303,6 +306,11 @@ func TestResultFileDiagnostic(t *testing.T) {
 		{&resultfile.NoFileError{Status: client.StatusSucceeded, Message: "Gone", Err: cause}, diag.NewAttributeErrorDiagnostic(
 			path.Root("run_id"), "No result file", "Run 21 of job 4 (SUCCEEDED) has no result file on the server: Gone. Only "+
 				"jobs that write output, such as saved-query exports, have one.")},
+		{&resultfile.NoFileError{Status: client.StatusSucceeded, Purged: true, Err: cause}, diag.NewAttributeErrorDiagnostic(
+			path.Root("run_id"), "Result file removed from the server", "Run 21 of job 4 (SUCCEEDED) wrote a result file, but "+
+				"the server no longer has it: OpenSpecimen removes result files after some days (30 for query exports). Run "+
+				"the job again for a new file (for a run of an openspecimen_job_run resource: terraform apply "+
+				"-replace=openspecimen_job_run.<name>), or stop reading this run's file.")},
 		{&resultfile.DownloadError{Err: cause}, diag.NewErrorDiagnostic("Cannot download result file",
 			"Downloading the result file of run 21 of job 4 failed: connection reset")},
 		{&resultfile.DownloadError{Midway: true, Err: cause}, diag.NewErrorDiagnostic("Cannot download result file",

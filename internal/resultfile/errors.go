@@ -31,15 +31,22 @@ func (e *RunNotSucceededError) Error() string {
 	return fmt.Sprintf("the run is %s (%s)", e.Status, e.Message)
 }
 
-// NoFileError is a run without a file on the server: the job wrote none, or the file is
-// gone from the server's disk. Status and Message are the run's.
+// NoFileError is a run without a file on the server: the job wrote none, or, with Purged,
+// it wrote one that the server has removed since (OpenSpecimen purges result files after
+// some days). Status and Message are the run's.
 type NoFileError struct {
 	Status  client.RunStatus
 	Message string
+	Purged  bool
 	Err     error // the server's answer
 }
 
-func (e *NoFileError) Error() string { return "the run has no result file: " + e.Err.Error() }
+func (e *NoFileError) Error() string {
+	if e.Purged {
+		return "the run's result file was removed from the server: " + e.Err.Error()
+	}
+	return "the run has no result file: " + e.Err.Error()
+}
 
 // Unwrap returns the server's answer.
 func (e *NoFileError) Unwrap() error { return e.Err }

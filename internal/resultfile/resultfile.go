@@ -62,9 +62,9 @@ func Fetch(ctx context.Context, src Source, req Request) (*File, error) {
 	}
 	rf, err := src.OpenResultFile(ctx, req.JobID, req.RunID)
 	if err != nil {
-		if client.IsCode(err, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE") ||
-			client.IsCode(err, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND") {
-			return nil, &NoFileError{Status: run.Status, Message: run.MessageText(), Err: err}
+		purged := client.IsCode(err, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND")
+		if purged || client.IsCode(err, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE") {
+			return nil, &NoFileError{Status: run.Status, Message: run.MessageText(), Purged: purged, Err: err}
 		}
 		return nil, &DownloadError{Err: err}
 	}

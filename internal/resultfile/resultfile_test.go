@@ -175,12 +175,16 @@ func TestFetch_runErrors(t *testing.T) {
 		}
 	}
 
-	for _, code := range []string{"SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE", "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND"} {
+	for code, purged := range map[string]bool{
+		"SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE": false, // the job wrote none
+		"SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND":     true,  // the server removed it
+	} {
 		msg := "Done"
 		answer := &client.APIError{StatusCode: 400, Code: code}
 		err := errorOf(t, &fakeSource{run: client.Run{Message: &msg}, fileErr: answer}, Request{JobID: 1, RunID: 9})
-		if nf, ok := err.(*NoFileError); !ok || nf.Status != client.StatusSucceeded || nf.Message != msg || !errors.Is(err, answer) {
-			t.Errorf("%s: %#v, want a *NoFileError", code, err)
+		if nf, ok := err.(*NoFileError); !ok || nf.Status != client.StatusSucceeded || nf.Message != msg || nf.Purged != purged ||
+			!errors.Is(err, answer) {
+			t.Errorf("%s: %#v, want a *NoFileError with Purged %v", code, err, purged)
 		}
 	}
 
@@ -272,7 +276,7 @@ func TestFetch_brokenDownloadToPath(t *testing.T) {
 
 // Through the client and the mock server: a run in progress has no file yet; once the
 // clock ends it, its zip is read and unzipped; a run of a job that writes nothing has no
-// file; an unknown run is the client's not-found.
+// file, nor has a run whose file the server removed; an unknown run is the client's not-found.
 func TestFetch_mockServer(t *testing.T) {
 	clock := mockserver.NewManualClock(time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC))
 	finished := time.Date(2024, 4, 1, 8, 0, 0, 0, time.UTC)
@@ -283,7 +287,9 @@ func TestFetch_mockServer(t *testing.T) {
 				Result: &mockserver.ResultConfig{Filename: "export_${run_id}.csv", Content: "id,args\n${run_id},${args}\n", Zip: true}},
 			{ID: 2},
 		},
-		Runs: []mockserver.RunConfig{{ID: 5, JobID: 2, Status: "SUCCEEDED", StartedAt: &finished, FinishedAt: &finished}},
+		Runs: []mockserver.RunConfig{{ID: 5, JobID: 2, Status: "SUCCEEDED", StartedAt: &finished, FinishedAt: &finished},
+			{ID: 6, JobID: 1, Status: "SUCCEEDED", StartedAt: &finished, FinishedAt: &finished,
+				Result: &mockserver.ResultConfig{Filename: "old.csv", Missing: true}}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -308,8 +314,11 @@ func TestFetch_mockServer(t *testing.T) {
 	if err != nil || string(f.Content) != want || f.Filename != fmt.Sprintf("export_%d.csv", run.ID) || f.SHA256 != sha256Hex([]byte(want)) {
 		t.Fatalf("finished run: %+v, %v; want %q", f, err, want)
 	}
-	if _, ok := errorOf(t, c, Request{JobID: 2, RunID: 5, Unzip: true}).(*NoFileError); !ok {
-		t.Error("a run of a job without result: want a *NoFileError")
+	if e, ok := errorOf(t, c, Request{JobID: 2, RunID: 5, Unzip: true}).(*NoFileError); !ok || e.Purged {
+		t.Errorf("a run of a job without result: %#v, want a *NoFileError, not Purged", e)
+	}
+	if e, ok := errorOf(t, c, Request{JobID: 1, RunID: 6}).(*NoFileError); !ok || !e.Purged {
+		t.Errorf("a run whose file the server removed: %#v, want a *NoFileError, Purged", e)
 	}
 	if err := errorOf(t, c, Request{JobID: 1, RunID: 999}); !client.IsNotFound(err) {
 		t.Errorf("unknown run: %v, want the client's not-found", err)
