@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
 func TestParseDate(t *testing.T) {
@@ -310,6 +311,96 @@ func TestGetJobNotFound(t *testing.T) {
 	_, err := e.c.GetJob(t.Context(), 99)
 	if !IsNotFound(err) || err.Error() != "GET /scheduled-jobs/99: 400 SCHEDULED_JOB_NOT_FOUND: Job does not exist." {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// Job reads a job once per client, for concurrent and later callers alike; a failed read is
+// not remembered, and GetJob reads afresh.
+func TestJobReadOnce(t *testing.T) {
+	e := newEnv(t, withToken)
+	ctx := t.Context()
+	gate := make(chan struct{})
+	e.s.SetRequestHook(func(method, path string) {
+		if method == "GET" && path == "/scheduled-jobs/7" {
+			<-gate
+		}
+	})
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			j, err := e.c.Job(ctx, 7)
+			if err == nil && (j.ID != 7 || j.Name != "Export") {
+				err = errors.New("job " + j.Name)
+			}
+			errs[i] = err
+		}()
+	}
+	close(gate)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	j, err := e.c.Job(ctx, 7)
+	if err != nil || e.s.RequestCount("GET", routeJob) != 1 {
+		t.Fatalf("Job = %v; %d reads, want 1", err, e.s.RequestCount("GET", routeJob))
+	}
+	j.Name = "changed by a caller"
+	if j, _ := e.c.Job(ctx, 7); j.Name != "Export" {
+		t.Fatalf("the remembered job was changed: %q", j.Name)
+	}
+	if _, err := e.c.GetJob(ctx, 7); err != nil || e.s.RequestCount("GET", routeJob) != 2 {
+		t.Fatalf("GetJob = %v; %d reads, want 2", err, e.s.RequestCount("GET", routeJob))
+	}
+
+	// Failures are read again: a missing job, and a server error.
+	e = newEnv(t, withToken)
+	for range 2 {
+		if _, err := e.c.Job(ctx, 99); !IsNotFound(err) {
+			t.Fatalf("err = %v", err)
+		}
+	}
+	replyTo(e.s, "GET", routeJob, firstN(DefaultMaxRetries+1, mockserver.ErrorReply(500, "INTERNAL_ERROR", "boom")))
+	if _, err := e.c.Job(ctx, 8); !IsCode(err, "INTERNAL_ERROR") {
+		t.Fatalf("err = %v", err)
+	}
+	for range 2 {
+		if j, err := e.c.Job(ctx, 8); err != nil || j.ID != 8 {
+			t.Fatalf("Job = %v, %v", j, err)
+		}
+	}
+	if n := e.s.RequestCount("GET", routeJob); n != 2+DefaultMaxRetries+2 {
+		t.Fatalf("%d reads, want %d", n, 2+DefaultMaxRetries+2)
+	}
+}
+
+// A caller of Job that gives up does not end the read that others wait for.
+func TestJobCallerGivesUp(t *testing.T) {
+	e := newEnv(t, withToken)
+	gate := make(chan struct{})
+	reached := make(chan struct{})
+	e.s.SetRequestHook(func(method, path string) {
+		if method == "GET" && path == "/scheduled-jobs/7" {
+			close(reached)
+			<-gate
+		}
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	first := make(chan error)
+	go func() {
+		_, err := e.c.Job(ctx, 7)
+		first <- err
+	}()
+	mocktest.Within(t, "the read of the job", reached)
+	cancel()
+	if err := mocktest.Within(t, "the first caller", first); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	close(gate)
+	if j, err := e.c.Job(t.Context(), 7); err != nil || j.ID != 7 || e.s.RequestCount("GET", routeJob) != 1 {
+		t.Fatalf("Job = %v, %v; %d reads", j, err, e.s.RequestCount("GET", routeJob))
 	}
 }
 
