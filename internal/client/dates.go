@@ -13,40 +13,68 @@ const (
 
 // ParseDate reads a date as a user would write it for a run filter. Accepted forms:
 //
+//   - a date: 2022-02-21, or 20220221 as OpenSpecimen's page writes it (midnight in loc;
+//     dateOnly is true)
+//   - a date and time without a zone, in loc: 2022-02-21T06:15:00, 2022-02-21T06:15,
+//     2022-02-21 06:15:00, 2022-02-21 06:15, or 20220221T061500 as OpenSpecimen's page writes it
 //   - RFC 3339, with a zone: 2022-02-21T06:15:00Z, 2022-02-21T06:15:00+05:30
-//   - a date, as OpenSpecimen's page writes it: 20220221 (midnight in loc; dateOnly is true)
-//   - a date and time, as OpenSpecimen's page writes it: 20220221T061500 (in loc)
 //
-// loc is the zone of the zone-less forms; nil means UTC.
+// The T may be lower case or a space. loc is the zone of the zone-less forms; nil means UTC.
 func ParseDate(s string, loc *time.Location) (t time.Time, dateOnly bool, err error) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	v := strings.TrimSpace(s)
-	switch {
-	case len(v) == len(layoutDate) && allDigits(v):
-		t, err = time.ParseInLocation(layoutDate, v, loc)
-		if err == nil {
-			return t, true, nil
+	v := normalizeDate(s)
+	layout, dateOnly, zoned := dateLayout(v)
+	if layout != "" {
+		if zoned {
+			t, err = time.Parse(layout, v)
+		} else {
+			t, err = time.ParseInLocation(layout, v, loc)
 		}
-	case len(v) == len(layoutDateTime) && (v[8] == 'T' || v[8] == 't') && allDigits(v[:8]) && allDigits(v[9:]):
-		t, err = time.ParseInLocation(layoutDateTime, v[:8]+"T"+v[9:], loc)
 		if err == nil {
-			return t, false, nil
-		}
-	case len(v) >= len("2006-01-02T15:04:05Z"):
-		t, err = time.Parse(time.RFC3339Nano, v)
-		if err == nil {
-			return t, false, nil
+			return t, dateOnly, nil
 		}
 	}
 	why := ""
 	if err != nil {
 		why = " (" + err.Error() + ")"
 	}
-	return time.Time{}, false, fmt.Errorf("invalid date %q%s: use RFC 3339 (2022-02-21T06:15:00Z or "+
-		"2022-02-21T06:15:00+05:30), a date as 20220221, or a date and time as 20220221T061500 (in %s)",
+	return time.Time{}, false, fmt.Errorf("invalid date %q%s: the accepted forms are a date, 2022-02-21 or 20220221; "+
+		"a date and time in %s, 2022-02-21T06:15:00, 2022-02-21 06:15 or 20220221T061500; "+
+		"or RFC 3339 with a zone, 2022-02-21T06:15:00Z or 2022-02-21T06:15:00+05:30",
 		clip(s, 60), why, loc)
+}
+
+// normalizeDate trims v and writes the separator of date and time as T, and a zone Z in
+// upper case.
+func normalizeDate(s string) string {
+	v := strings.ToUpper(strings.TrimSpace(s))
+	if len(v) > 10 && v[4] == '-' && v[10] == ' ' {
+		v = v[:10] + "T" + v[11:]
+	}
+	return v
+}
+
+// dateLayout answers the layout of the form v has the shape of ("" for none), whether it is
+// a date alone, and whether it carries its own zone.
+func dateLayout(v string) (layout string, dateOnly, zoned bool) {
+	n := len(v)
+	switch {
+	case n == len(layoutDate) && allDigits(v):
+		return layoutDate, true, false
+	case n == len(layoutDateTime) && v[8] == 'T' && allDigits(v[:8]) && allDigits(v[9:]):
+		return layoutDateTime, false, false
+	case n == len("2006-01-02"):
+		return "2006-01-02", true, false
+	case n == len("2006-01-02T15:04"):
+		return "2006-01-02T15:04", false, false
+	case n > len("2006-01-02T15:04:05") && (v[n-1] == 'Z' || v[n-6] == '+' || v[n-6] == '-'):
+		return time.RFC3339Nano, false, true
+	case n >= len("2006-01-02T15:04:05"):
+		return "2006-01-02T15:04:05", false, false // a fraction of a second is accepted too
+	}
+	return "", false, false
 }
 
 func allDigits(s string) bool {

@@ -18,59 +18,6 @@ import (
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
-func TestParseDate(t *testing.T) {
-	kolkata := time.FixedZone("IST", 5*3600+1800)
-	tests := []struct {
-		in       string
-		loc      *time.Location
-		want     time.Time
-		dateOnly bool
-	}{
-		{"20220221", nil, time.Date(2022, 2, 21, 0, 0, 0, 0, time.UTC), true},
-		{" 20220221 ", kolkata, time.Date(2022, 2, 21, 0, 0, 0, 0, kolkata), true},
-		{"20220221T061500", nil, time.Date(2022, 2, 21, 6, 15, 0, 0, time.UTC), false},
-		{"20220221t061500", kolkata, time.Date(2022, 2, 21, 6, 15, 0, 0, kolkata), false},
-		{"2022-02-21T06:15:00Z", kolkata, time.Date(2022, 2, 21, 6, 15, 0, 0, time.UTC), false},
-		{"2022-02-21T06:15:00.5+05:30", nil, time.Date(2022, 2, 21, 0, 45, 0, 500e6, time.UTC), false},
-	}
-	for _, tc := range tests {
-		got, dateOnly, err := ParseDate(tc.in, tc.loc)
-		if err != nil || !got.Equal(tc.want) || dateOnly != tc.dateOnly {
-			t.Errorf("ParseDate(%q) = %v, %v, %v; want %v, %v", tc.in, got, dateOnly, err, tc.want, tc.dateOnly)
-		}
-	}
-	for _, in := range []string{"", "2022-02-21", "20221341", "20220221T256000", "2022-02-21T06:15:00", "yesterday", "20220221T0615"} {
-		_, _, err := ParseDate(in, nil)
-		if err == nil || !strings.Contains(err.Error(), "20220221T061500") || !strings.Contains(err.Error(), "RFC 3339") {
-			t.Errorf("ParseDate(%q) error = %v", in, err)
-		}
-	}
-}
-
-func FuzzParseDate(f *testing.F) {
-	for _, s := range []string{"20220221", "20220221T061500", "2022-02-21T06:15:00Z", "2022-02-21T06:15:00.123+05:30", "", "x", "99999999T999999"} {
-		f.Add(s)
-	}
-	loc := time.FixedZone("X", -3*3600)
-	f.Fuzz(func(t *testing.T, s string) {
-		tm, dateOnly, err := ParseDate(s, loc)
-		if err != nil {
-			if !strings.Contains(err.Error(), "accepted") && !strings.Contains(err.Error(), "use RFC 3339") {
-				t.Fatalf("unclear error %v", err)
-			}
-			return
-		}
-		if dateOnly {
-			if h, m, sec := tm.In(loc).Clock(); h != 0 || m != 0 || sec != 0 {
-				t.Fatalf("date %q parsed to %v, not midnight", s, tm)
-			}
-			if got := tm.In(loc).Format(layoutDate); got != strings.TrimSpace(s) {
-				t.Fatalf("date %q round-trips to %q", s, got)
-			}
-		}
-	})
-}
-
 func FuzzParseAPIError(f *testing.F) {
 	for _, s := range []string{`[{"code":"A","message":"m"}]`, `{"code":"C"}`, "<html><title>t</title></html>", "", "[", "\xff\xfe", `[{"code":1}]`} {
 		f.Add(400, []byte(s))

@@ -19,9 +19,8 @@ import (
 )
 
 var (
-	_ datasource.DataSource                   = (*jobRunsDataSource)(nil)
-	_ datasource.DataSourceWithConfigure      = (*jobRunsDataSource)(nil)
-	_ datasource.DataSourceWithValidateConfig = (*jobRunsDataSource)(nil)
+	_ datasource.DataSource              = (*jobRunsDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*jobRunsDataSource)(nil)
 )
 
 const defaultMaxResults = 100
@@ -49,8 +48,9 @@ func (d *jobRunsDataSource) Metadata(_ context.Context, req datasource.MetadataR
 	resp.TypeName = req.ProviderTypeName + "_job_runs"
 }
 
-const dateFormsDoc = "RFC 3339 (`2022-02-21T06:15:00Z`), or OpenSpecimen's `20220221` (a date) and " +
-	"`20220221T061500` (date and time). Forms without a zone are read in the provider's `timezone` (default UTC)."
+const dateFormsDoc = "A date (`2022-02-21`, or `20220221` as OpenSpecimen writes it), a date and time " +
+	"(`2022-02-21T06:15:00`, `2022-02-21 06:15`, or `20220221T061500`), both read in the provider's `timezone` " +
+	"(default UTC), or RFC 3339 with a zone (`2022-02-21T06:15:00Z`, `2022-02-21T06:15:00+05:30`)."
 
 func (d *jobRunsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -101,23 +101,14 @@ func (d *jobRunsDataSource) Configure(_ context.Context, req datasource.Configur
 	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-func (d *jobRunsDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	var cfg jobRunsDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	// The provider's timezone is not known here; both dates are read in the same zone,
-	// so UTC orders them the same way unless one carries its own zone.
-	checkDateOrder(cfg.FromDate, cfg.ToDate, time.UTC, &resp.Diagnostics)
-}
-
 func (d *jobRunsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var cfg jobRunsDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// The dates are checked here, not in ValidateConfig: what a date means, and the zone its
+	// error names, come from the provider's timezone, known only once it is configured.
 	filter, ok := checkDateOrder(cfg.FromDate, cfg.ToDate, d.data.location, &resp.Diagnostics)
 	if !ok {
 		return
@@ -152,7 +143,7 @@ func (d *jobRunsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 }
 
 // checkDateOrder parses from_date and to_date in loc and reports a bad date, or from_date
-// after to_date, on its attribute. Unknown values pass: they are checked again when known.
+// after to_date (after the end of its day, for a date alone), on its attribute.
 func checkDateOrder(from, to types.String, loc *time.Location, diags *diag.Diagnostics) (client.RunFilter, bool) {
 	var f client.RunFilter
 	ok := true
@@ -174,11 +165,20 @@ func checkDateOrder(from, to types.String, loc *time.Location, diags *diag.Diagn
 			f.To, f.ToIsDate = &t, dateOnly
 		}
 	}
-	if ok && f.From != nil && f.To != nil && f.From.After(*f.To) {
+	if ok && f.From != nil && f.To != nil && f.From.After(lastInstant(f)) {
 		diags.AddAttributeError(path.Root("from_date"), "from_date after to_date",
 			fmt.Sprintf("from_date %s is after to_date %s, so no run could match. Swap them or widen the window.",
 				from.ValueString(), to.ValueString()))
 		ok = false
 	}
 	return f, ok
+}
+
+// lastInstant answers the last moment f.To includes: the end of its day for a date alone
+// (midnight of the next day in the date's zone, exclusive), the instant itself otherwise.
+func lastInstant(f client.RunFilter) time.Time {
+	if f.ToIsDate {
+		return f.To.AddDate(0, 0, 1).Add(-time.Nanosecond)
+	}
+	return *f.To
 }

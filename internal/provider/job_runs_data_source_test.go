@@ -68,6 +68,12 @@ func TestAccJobRunsDataSource_filters(t *testing.T) {
 		"from an instant, exactly": {"job_id = 1\nfrom_date = \"2022-02-21T06:15:00Z\"\nto_date = \"2022-02-21T06:15:00Z\"", []int64{10}},
 		"combined": {"job_id = 1\nfrom_date = \"2022-02-21T06:15:00Z\"\nto_date = \"20220222\"\nstatus = \"SUCCEEDED\"",
 			[]int64{12, 10}},
+		// A date alone as to_date is the whole day, also after a from_date on that day.
+		"from a time to its day":         {"job_id = 1\nfrom_date = \"20220221T120000\"\nto_date = \"20220221\"", []int64{11}},
+		"ISO date":                       {"job_id = 1\nfrom_date = \"2022-02-22\"", []int64{13, 12}},
+		"ISO dates, one day":             {"job_id = 1\nfrom_date = \"2022-02-21T12:00:00\"\nto_date = \"2022-02-21\"", []int64{11}},
+		"ISO time with a space":          {"job_id = 1\nto_date = \"2022-02-21 23:58\"", []int64{10}},
+		"RFC 3339 with a zone":           {"job_id = 1\nfrom_date = \"2022-02-22T01:00:00+01:00\"", []int64{13, 12}},
 		"max_results":                    {"job_id = 1\nmax_results = 2", []int64{13, 12}},
 		"to_date keeps runs in progress": {"job_id = 5\nto_date = \"20220302\"", []int64{14}},
 		"in progress":                    {"job_id = 5\nstatus = \"IN_PROGRESS\"", []int64{14}},
@@ -146,6 +152,21 @@ data "openspecimen_job_runs" "x" {
 		}, {
 			Config:            runsConfig(s, "job_id = 1\nfrom_date = \"20220222T010000\""),
 			ConfigStateChecks: []statecheck.StateCheck{expectIDs(13)},
+		}, {
+			// An invalid date names the zone the zone-less forms are read in: the provider's.
+			Config: fmt.Sprintf(`
+provider "openspecimen" {
+  url      = %q
+  username = "admin"
+  password = "Admin@123"
+  timezone = "Europe/Berlin"
+}
+data "openspecimen_job_runs" "x" {
+  job_id    = 1
+  from_date = "21.02.2022"
+}
+`, s.URL()),
+			ExpectError: errRe(`(?s)Invalid from_date.*"21.02.2022".*a date and time in Europe/Berlin`),
 		}},
 	})
 }
@@ -156,18 +177,19 @@ func TestAccJobRunsDataSource_badInput(t *testing.T) {
 		body string
 		want string
 	}{
-		"slashes":           {"job_id = 1\nfrom_date = \"2022/02/21\"", `(?s)Invalid from_date.*2022/02/21`},
-		"american":          {"job_id = 1\nto_date = \"02-21-2022\"", `(?s)Invalid to_date`},
-		"month 13":          {"job_id = 1\nfrom_date = \"20221321\"", `(?s)Invalid from_date`},
-		"time without date": {"job_id = 1\nfrom_date = \"T061500\"", `(?s)Invalid from_date`},
-		"empty date":        {"job_id = 1\nfrom_date = \"\"", `(?s)Invalid from_date`},
-		"from after to":     {"job_id = 1\nfrom_date = \"20220301\"\nto_date = \"20220221\"", `(?s)from_date after to_date`},
-		"unknown status":    {"job_id = 1\nstatus = \"DONE\"", `status value must be one of`},
-		"zero max_results":  {"job_id = 1\nmax_results = 0", `max_results value must be between 1 and 1000`},
-		"huge max_results":  {"job_id = 1\nmax_results = 1001", `max_results value must be between 1 and 1000`},
-		"negative job":      {"job_id = -1", `job_id value must be at least 1`},
-		"unknown job":       {"job_id = 999", `Scheduled job 999 does not exist`},
-		"huge job":          {"job_id = 9223372036854775807", `Scheduled job 9223372036854775807 does not exist`},
+		"slashes":            {"job_id = 1\nfrom_date = \"2022/02/21\"", `(?s)Invalid from_date.*2022/02/21`},
+		"american":           {"job_id = 1\nto_date = \"02-21-2022\"", `(?s)Invalid to_date`},
+		"month 13":           {"job_id = 1\nfrom_date = \"20221321\"", `(?s)Invalid from_date`},
+		"time without date":  {"job_id = 1\nfrom_date = \"T061500\"", `(?s)Invalid from_date`},
+		"empty date":         {"job_id = 1\nfrom_date = \"\"", `(?s)Invalid from_date`},
+		"from after to":      {"job_id = 1\nfrom_date = \"20220301\"\nto_date = \"20220221\"", `(?s)from_date after to_date`},
+		"from after its day": {"job_id = 1\nfrom_date = \"2022-02-22T00:00:00\"\nto_date = \"2022-02-21\"", `(?s)from_date after to_date`},
+		"unknown status":     {"job_id = 1\nstatus = \"DONE\"", `status value must be one of`},
+		"zero max_results":   {"job_id = 1\nmax_results = 0", `max_results value must be between 1 and 1000`},
+		"huge max_results":   {"job_id = 1\nmax_results = 1001", `max_results value must be between 1 and 1000`},
+		"negative job":       {"job_id = -1", `job_id value must be at least 1`},
+		"unknown job":        {"job_id = 999", `Scheduled job 999 does not exist`},
+		"huge job":           {"job_id = 9223372036854775807", `Scheduled job 9223372036854775807 does not exist`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
