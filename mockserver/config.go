@@ -73,6 +73,16 @@ type JobConfig struct {
 	CreatedBy string `json:"createdBy"`
 	// Recipients are login names of users who may also download the runs' result files.
 	Recipients []string `json:"recipients"`
+	// SharedWith are login names of users the job is shared with: they see and run it.
+	SharedWith []string `json:"sharedWith"`
+	// RunAs is the login name the job's scheduled runs run as; "": none set.
+	RunAs string `json:"runAs"`
+	// SavedQueryDeleted makes a QUERY job's saved query deleted: the job is then not active
+	// (isActiveJob false) and its triggers are dropped.
+	SavedQueryDeleted bool `json:"savedQueryDeleted"`
+	// Deleted makes the job soft-deleted, as DELETE /scheduled-jobs/{id} leaves it: Disabled,
+	// renamed <name>_<epochMillis>, left out of job lists, still readable by id.
+	Deleted bool `json:"deleted"`
 }
 
 // ResultConfig is a run's output file.
@@ -339,6 +349,14 @@ func (j *JobConfig) normalize(where string, users map[string]bool, firstAdmin st
 			bad.add("%s: recipient %q is not a configured user", where, r)
 		}
 	}
+	for _, u := range j.SharedWith {
+		if !users[u] {
+			bad.add("%s: sharedWith %q is not a configured user", where, u)
+		}
+	}
+	if j.RunAs != "" && !users[j.RunAs] {
+		bad.add("%s: runAs %q is not a configured user", where, j.RunAs)
+	}
 	if err := j.Result.validate(); err != nil {
 		bad.add("%s: result: %v", where, err)
 	}
@@ -348,6 +366,9 @@ func (j *JobConfig) normalize(where string, users map[string]bool, firstAdmin st
 func (j *JobConfig) applyDefaults() {
 	if j.Name == "" {
 		j.Name = fmt.Sprintf("Job %d", j.ID)
+	}
+	if j.Deleted {
+		j.ActivityStatus = "Disabled"
 	}
 	if j.Type == "" {
 		j.Type = "QUERY"

@@ -85,6 +85,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"negative duration", `{"jobs": [{"id":1,"duration":"-1s"}]}`, "duration -1s is negative"},
 		{"unknown creator", `{"jobs": [{"id":1,"createdBy":"zed"}]}`, `createdBy "zed"`},
 		{"unknown recipient", `{"jobs": [{"id":1,"recipients":["zed"]}]}`, `recipient "zed"`},
+		{"unknown sharedWith", `{"jobs": [{"id":1,"sharedWith":["zed"]}]}`, `sharedWith "zed"`},
+		{"unknown runAs", `{"jobs": [{"id":1,"runAs":"zed"}]}`, `runAs "zed"`},
 		{"result without name", `{"jobs": [{"id":1,"result":{"content":"x"}}]}`, "filename is empty"},
 		{"result name with slash", `{"jobs": [{"id":1,"result":{"filename":"a/b"}}]}`, "slash"},
 		{"two contents", `{"jobs": [{"id":1,"result":{"filename":"a","content":"x","generateBytes":5}}]}`, "only one"},

@@ -106,6 +106,8 @@ func (s *Server) routes() *http.ServeMux {
 	}
 	route("POST", "/sessions", false, s.login)
 	route("DELETE", "/sessions", true, s.logout)
+	route("GET", "/scheduled-jobs", true, s.listJobs)
+	route("GET", "/scheduled-jobs/count", true, s.countJobs)
 	route("GET", "/scheduled-jobs/{jobId}", true, s.getJob)
 	route("POST", "/scheduled-jobs/{jobId}/runs", true, s.triggerRun)
 	route("GET", "/scheduled-jobs/{jobId}/runs", true, s.listRuns)
@@ -465,82 +467,6 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *user) {
 		s.mu.Unlock()
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"Status": "Success"})
-}
-
-type jobJSON struct {
-	ID             int64      `json:"id"`
-	Name           string     `json:"name"`
-	Type           string     `json:"type"`
-	RepeatSchedule string     `json:"repeatSchedule"`
-	ActivityStatus string     `json:"activityStatus"`
-	RtArgsProvided bool       `json:"rtArgsProvided"`
-	RtArgsHelpText *string    `json:"rtArgsHelpText"`
-	CreatedBy      userJSON   `json:"createdBy"`
-	RunAs          *userJSON  `json:"runAs"`
-	Recipients     []userJSON `json:"recipients"`
-	StartDate      int64      `json:"startDate"`
-	EndDate        *int64     `json:"endDate"`
-	NextRunOn      *int64     `json:"nextRunOn"`
-}
-
-func (s *Server) jobJSON(j *job, now time.Time) jobJSON {
-	out := jobJSON{
-		ID:             j.cfg.ID,
-		Name:           j.cfg.Name,
-		Type:           j.cfg.Type,
-		RepeatSchedule: j.cfg.RepeatSchedule,
-		ActivityStatus: j.cfg.ActivityStatus,
-		RtArgsProvided: j.cfg.RtArgsProvided,
-		CreatedBy:      j.createdBy.json(),
-		Recipients:     []userJSON{},
-		StartDate:      s.startTime.UnixMilli(),
-	}
-	if j.cfg.RtArgsHelpText != "" {
-		h := j.cfg.RtArgsHelpText
-		out.RtArgsHelpText = &h
-	}
-	for _, r := range j.recipients {
-		out.Recipients = append(out.Recipients, r.json())
-	}
-	if j.cfg.ActivityStatus == "Active" {
-		if next, ok := nextRunOn(j.cfg.RepeatSchedule, now, s.loc); ok {
-			ms := next.UnixMilli()
-			out.NextRunOn = &ms
-		}
-	}
-	return out
-}
-
-// nextRunOn is the next scheduled start of a repeating job after now.
-func nextRunOn(schedule string, now time.Time, loc *time.Location) (time.Time, bool) {
-	t := now.In(loc)
-	y, m, d := t.Date()
-	switch schedule {
-	case "MINUTELY":
-		return time.Date(y, m, d, t.Hour(), t.Minute()+1, 0, 0, loc), true
-	case "HOURLY":
-		return time.Date(y, m, d, t.Hour()+1, 0, 0, 0, loc), true
-	case "DAILY":
-		return time.Date(y, m, d+1, 0, 0, 0, 0, loc), true
-	case "WEEKLY": // next Monday
-		return time.Date(y, m, d+7-(int(t.Weekday())+6)%7, 0, 0, 0, 0, loc), true
-	case "MONTHLY":
-		return time.Date(y, m+1, 1, 0, 0, 0, 0, loc), true
-	}
-	return time.Time{}, false
-}
-
-func (s *Server) getJob(w http.ResponseWriter, r *http.Request, _ *user) {
-	jobID, ok := pathID(w, r, "jobId")
-	if !ok {
-		return
-	}
-	j := s.jobs[jobID]
-	if j == nil {
-		writeError(w, http.StatusBadRequest, codeJobNotFound, "Job does not exist.")
-		return
-	}
-	writeJSON(w, http.StatusOK, s.jobJSON(j, s.clock.Now()))
 }
 
 // triggerRun queues a run and answers the JOB, as the real server does. The run record is

@@ -122,7 +122,29 @@ type job struct {
 	cfg        JobConfig
 	createdBy  *user
 	recipients []*user
+	sharedWith []*user
+	runAs      *user       // nil: none set
 	lengths    *runLengths // under Server.mu
+}
+
+// active is the server's isActiveJob: the job is Active and, for a QUERY job, its saved
+// query exists. A trigger of a job that is not active is dropped.
+func (j *job) active() bool {
+	return j.cfg.ActivityStatus == "Active" && !(j.cfg.Type == "QUERY" && j.cfg.SavedQueryDeleted)
+}
+
+// visibleTo says whether u may see and run the job: an admin, its creator, or a user it is
+// shared with.
+func (j *job) visibleTo(u *user) bool {
+	if u.cfg.Admin || j.createdBy == u {
+		return true
+	}
+	for _, sw := range j.sharedWith {
+		if sw == u {
+			return true
+		}
+	}
+	return false
 }
 
 type session struct {
@@ -252,9 +274,15 @@ func (s *Server) addUsers(users []UserConfig) {
 // addJobs adds the configured jobs; their users must have been added.
 func (s *Server) addJobs(jobs []JobConfig) {
 	for _, jc := range jobs {
-		j := &job{cfg: jc, createdBy: s.users[jc.CreatedBy], lengths: newRunLengths(jc)}
+		j := &job{cfg: jc, createdBy: s.users[jc.CreatedBy], runAs: s.users[jc.RunAs], lengths: newRunLengths(jc)}
+		if jc.Deleted {
+			j.cfg.Name = fmt.Sprintf("%s_%d", jc.Name, s.startTime.UnixMilli())
+		}
 		for _, r := range jc.Recipients {
 			j.recipients = append(j.recipients, s.users[r])
+		}
+		for _, u := range jc.SharedWith {
+			j.sharedWith = append(j.sharedWith, s.users[u])
 		}
 		s.jobs[jc.ID] = j
 	}
@@ -575,7 +603,7 @@ func (s *Server) setFaultsLocked(f FaultConfig) {
 
 var (
 	errJobNotFound = errors.New("job does not exist")
-	errJobDisabled = errors.New("job is disabled")
+	errJobInactive = errors.New("job is not active (disabled, or its saved query deleted)")
 	errJobBusy     = errors.New("job already has a run in progress")
 )
 
@@ -586,8 +614,8 @@ func (s *Server) startRunLocked(u *user, jobID int64, args *string) (*run, error
 	if j == nil {
 		return nil, fmt.Errorf("mockserver: job %d: %w", jobID, errJobNotFound)
 	}
-	if j.cfg.ActivityStatus == "Disabled" {
-		return nil, fmt.Errorf("mockserver: job %d: %w", jobID, errJobDisabled)
+	if !j.active() {
+		return nil, fmt.Errorf("mockserver: job %d: %w", jobID, errJobInactive)
 	}
 	now := s.clock.Now().Round(0)
 	for i := len(s.runs) - 1; i >= 0; i-- {

@@ -463,7 +463,7 @@ func TestStartRunAs(t *testing.T) {
 	}{
 		{"alice", 4, errJobBusy},
 		{"alice", 6, errJobBusy},
-		{"alice", 3, errJobDisabled},
+		{"alice", 3, errJobInactive},
 		{"alice", 99, errJobNotFound},
 	} {
 		if _, err := s.StartRunAs(c.user, c.job, ""); !errors.Is(err, c.want) {
@@ -988,7 +988,7 @@ func TestConcurrency(t *testing.T) {
 						}
 					}
 				case 2:
-					if _, e := s.StartRunAs("alice", job, "direct"); e != nil && !errors.Is(e, errJobBusy) && !errors.Is(e, errJobDisabled) {
+					if _, e := s.StartRunAs("alice", job, "direct"); e != nil && !errors.Is(e, errJobBusy) && !errors.Is(e, errJobInactive) {
 						err = e
 					}
 				}

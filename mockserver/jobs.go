@@ -1,0 +1,254 @@
+package mockserver
+
+import (
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// jobJSON is the server's job: schedule fields are null for ONDEMAND jobs, lastRunOn is
+// filled in job lists only.
+type jobJSON struct {
+	ID                  int64           `json:"id"`
+	Name                string          `json:"name"`
+	Type                string          `json:"type"`
+	RepeatSchedule      string          `json:"repeatSchedule"`
+	ActivityStatus      string          `json:"activityStatus"`
+	IsActiveJob         bool            `json:"isActiveJob"`
+	RtArgsProvided      bool            `json:"rtArgsProvided"`
+	RtArgsHelpText      *string         `json:"rtArgsHelpText"`
+	CreatedBy           userJSON        `json:"createdBy"`
+	RunAs               *userJSON       `json:"runAs"`
+	Recipients          []userJSON      `json:"recipients"`
+	SharedWith          []userJSON      `json:"sharedWith"`
+	SavedQuery          *savedQueryJSON `json:"savedQuery"`
+	TaskImplFqn         *string         `json:"taskImplFqn"`
+	Command             *string         `json:"command"`
+	FixedArgs           *string         `json:"fixedArgs"`
+	StartDate           int64           `json:"startDate"`
+	EndDate             *int64          `json:"endDate"`
+	ScheduledHour       *int            `json:"scheduledHour"`
+	ScheduledMinute     *int            `json:"scheduledMinute"`
+	ScheduledDayOfWeek  *string         `json:"scheduledDayOfWeek"`
+	ScheduledDayOfMonth *int            `json:"scheduledDayOfMonth"`
+	HourlyInterval      *int            `json:"hourlyInterval"`
+	MinutelyInterval    *int            `json:"minutelyInterval"`
+	NextRunOn           *int64          `json:"nextRunOn"`
+	LastRunOn           *int64          `json:"lastRunOn"`
+}
+
+type savedQueryJSON struct {
+	ID    int64  `json:"id"`
+	Title string `json:"title"`
+}
+
+func (s *Server) jobJSON(j *job, now time.Time) jobJSON {
+	out := jobJSON{
+		ID:             j.cfg.ID,
+		Name:           j.cfg.Name,
+		Type:           j.cfg.Type,
+		RepeatSchedule: j.cfg.RepeatSchedule,
+		ActivityStatus: j.cfg.ActivityStatus,
+		IsActiveJob:    j.active(),
+		RtArgsProvided: j.cfg.RtArgsProvided,
+		CreatedBy:      j.createdBy.json(),
+		Recipients:     usersJSON(j.recipients),
+		SharedWith:     usersJSON(j.sharedWith),
+		StartDate:      s.startTime.UnixMilli(),
+	}
+	if j.cfg.RtArgsHelpText != "" {
+		h := j.cfg.RtArgsHelpText
+		out.RtArgsHelpText = &h
+	}
+	if j.runAs != nil {
+		ra := j.runAs.json()
+		out.RunAs = &ra
+	}
+	if j.cfg.Type == "QUERY" && !j.cfg.SavedQueryDeleted {
+		out.SavedQuery = &savedQueryJSON{ID: j.cfg.ID, Title: j.cfg.Name}
+	}
+	out.setSchedule(j.cfg.RepeatSchedule)
+	if j.cfg.ActivityStatus == "Active" {
+		if next, ok := nextRunOn(j.cfg.RepeatSchedule, now, s.loc); ok {
+			ms := next.UnixMilli()
+			out.NextRunOn = &ms
+		}
+	}
+	return out
+}
+
+func usersJSON(us []*user) []userJSON {
+	out := []userJSON{}
+	for _, u := range us {
+		out = append(out, u.json())
+	}
+	return out
+}
+
+// setSchedule fills the schedule fields that nextRunOn's schedules imply: every minute, on
+// the hour, at midnight, Mondays at midnight, the first of the month at midnight.
+func (out *jobJSON) setSchedule(schedule string) {
+	zero, one, monday := 0, 1, "MONDAY"
+	switch schedule {
+	case "MINUTELY":
+		out.MinutelyInterval = &one
+	case "HOURLY":
+		out.HourlyInterval, out.ScheduledMinute = &one, &zero
+	case "DAILY":
+		out.ScheduledHour, out.ScheduledMinute = &zero, &zero
+	case "WEEKLY":
+		out.ScheduledHour, out.ScheduledMinute, out.ScheduledDayOfWeek = &zero, &zero, &monday
+	case "MONTHLY":
+		out.ScheduledHour, out.ScheduledMinute, out.ScheduledDayOfMonth = &zero, &zero, &one
+	}
+}
+
+// nextRunOn is the next scheduled start of a repeating job after now.
+func nextRunOn(schedule string, now time.Time, loc *time.Location) (time.Time, bool) {
+	t := now.In(loc)
+	y, m, d := t.Date()
+	switch schedule {
+	case "MINUTELY":
+		return time.Date(y, m, d, t.Hour(), t.Minute()+1, 0, 0, loc), true
+	case "HOURLY":
+		return time.Date(y, m, d, t.Hour()+1, 0, 0, 0, loc), true
+	case "DAILY":
+		return time.Date(y, m, d+1, 0, 0, 0, 0, loc), true
+	case "WEEKLY": // next Monday
+		return time.Date(y, m, d+7-(int(t.Weekday())+6)%7, 0, 0, 0, 0, loc), true
+	case "MONTHLY":
+		return time.Date(y, m+1, 1, 0, 0, 0, 0, loc), true
+	}
+	return time.Time{}, false
+}
+
+func (s *Server) getJob(w http.ResponseWriter, r *http.Request, _ *user) {
+	jobID, ok := pathID(w, r, "jobId")
+	if !ok {
+		return
+	}
+	j := s.jobs[jobID]
+	if j == nil {
+		writeError(w, http.StatusBadRequest, codeJobNotFound, "Job does not exist.")
+		return
+	}
+	writeJSON(w, http.StatusOK, s.jobJSON(j, s.clock.Now()))
+}
+
+// jobQuery is the filter of GET /scheduled-jobs and its count.
+type jobQuery struct {
+	name     *regexp.Regexp // the server's case-insensitive LIKE '%query%', % and _ unescaped
+	typ      string
+	startAt  int
+	maxItems int
+}
+
+// parseJobQuery reads query, type, startAt and maxResults; invalid names the bad parameter.
+func parseJobQuery(r *http.Request) (q jobQuery, invalid string) {
+	v := r.URL.Query()
+	q.name = likePattern(v.Get("query"))
+	q.typ = v.Get("type")
+	if q.typ != "" && !oneOf(q.typ, jobTypes) {
+		return q, "type"
+	}
+	var err error
+	if q.startAt, err = intParam(v, "startAt", 0); err != nil || q.startAt < 0 {
+		return q, "startAt"
+	}
+	if q.maxItems, err = intParam(v, "maxResults", 100); err != nil {
+		return q, "maxResults"
+	}
+	if q.maxItems <= 0 {
+		q.maxItems = 100
+	}
+	return q, ""
+}
+
+func intParam(v map[string][]string, name string, def int) (int, error) {
+	s := ""
+	if vs := v[name]; len(vs) > 0 {
+		s = vs[0]
+	}
+	if s == "" {
+		return def, nil
+	}
+	return strconv.Atoi(s)
+}
+
+// likePattern answers a regexp for SQL's case-insensitive LIKE '%query%', where % matches
+// any run of characters and _ any one character, as the server sends query unescaped.
+func likePattern(query string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("(?is)")
+	for _, c := range query {
+		switch c {
+		case '%':
+			b.WriteString(".*")
+		case '_':
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+		}
+	}
+	return regexp.MustCompile(b.String())
+}
+
+// matchingJobs answers the jobs u sees that q keeps, newest id first, deleted ones left out.
+func (s *Server) matchingJobs(q jobQuery, u *user) []*job {
+	var out []*job
+	for _, j := range s.jobs {
+		if j.cfg.Deleted || !j.visibleTo(u) || (q.typ != "" && j.cfg.Type != q.typ) || !q.name.MatchString(j.cfg.Name) {
+			continue
+		}
+		out = append(out, j)
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].cfg.ID > out[b].cfg.ID })
+	return out
+}
+
+// listJobs is GET /scheduled-jobs: a page of the jobs the user sees, with lastRunOn.
+func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, u *user) {
+	q, invalid := parseJobQuery(r)
+	if invalid != "" {
+		writeError(w, http.StatusBadRequest, codeInvalidRequest, "Invalid request: "+invalid)
+		return
+	}
+	jobs := s.matchingJobs(q, u)
+	jobs = jobs[min(q.startAt, len(jobs)):]
+	jobs = jobs[:min(q.maxItems, len(jobs))]
+	now := s.clock.Now()
+	out := make([]jobJSON, 0, len(jobs))
+	s.mu.Lock()
+	for _, j := range jobs {
+		jj := s.jobJSON(j, now)
+		jj.LastRunOn = s.lastRunOnLocked(j)
+		out = append(out, jj)
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
+}
+
+// countJobs is GET /scheduled-jobs/count.
+func (s *Server) countJobs(w http.ResponseWriter, r *http.Request, u *user) {
+	q, invalid := parseJobQuery(r)
+	if invalid != "" {
+		writeError(w, http.StatusBadRequest, codeInvalidRequest, "Invalid request: "+invalid)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"count": len(s.matchingJobs(q, u))})
+}
+
+// lastRunOnLocked answers when the job's newest run started (epoch ms), or nil. s.mu must
+// be held.
+func (s *Server) lastRunOnLocked(j *job) *int64 {
+	for i := len(s.runs) - 1; i >= 0; i-- {
+		if s.runs[i].job == j {
+			ms := s.runs[i].startedAt.UnixMilli()
+			return &ms
+		}
+	}
+	return nil
+}
