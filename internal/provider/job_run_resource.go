@@ -395,7 +395,7 @@ func (r *jobRunResource) ImportState(ctx context.Context, req resource.ImportSta
 	run, err := r.data.client.GetRun(ctx, jobID, runID)
 	if err != nil {
 		resp.Diagnostics.Append(runReadDiagnostic(path.Empty(), jobID, runID,
-			"Check both ids in the Jobs view; the import id is JOB_ID/RUN_ID.", err))
+			serverAnswer(err)+"Check both ids in the Jobs view; the import id is JOB_ID/RUN_ID.", err))
 		return
 	}
 	// Attributes are set one by one: the timeouts block stays null, as it would be for a
@@ -437,6 +437,16 @@ func readJob(ctx context.Context, c *client.Client, jobID int64, diags *diag.Dia
 		return nil
 	}
 	return job
+}
+
+// serverAnswer quotes the message of the server's error answer, which tells for example the
+// job a run belongs to when it is not the one asked for; "" when there is none.
+func serverAnswer(err error) string {
+	var ae *client.APIError
+	if !errors.As(err, &ae) || ae.Message == "" {
+		return ""
+	}
+	return "(The server's answer: " + strings.TrimSuffix(ae.Message, ".") + ".) "
 }
 
 func parseImportID(id string) (jobID, runID int64, err error) {

@@ -39,6 +39,9 @@ const (
 	envToken    = "OPENSPECIMEN_TOKEN"
 )
 
+// minRequestTimeout is the shortest request_timeout: below it no request would complete.
+const minRequestTimeout = time.Second
+
 // openSpecimenProvider configures one API client per provider block: every resource and data
 // source of that block shares it, so a hundred job runs in one apply log in once.
 type openSpecimenProvider struct {
@@ -118,7 +121,7 @@ func (p *openSpecimenProvider) Schema(_ context.Context, _ provider.SchemaReques
 			},
 			"request_timeout": schema.StringAttribute{
 				MarkdownDescription: "Timeout of one HTTP request, as a Go duration such as `30s` or `2m`. " +
-					"Defaults to `30s`. Waiting for a run is bounded by the resource's `timeouts` instead.",
+					"At least `1s`; defaults to `30s`. Waiting for a run is bounded by the resource's `timeouts` instead.",
 				Optional: true,
 			},
 			"max_retries": schema.Int64Attribute{
@@ -216,9 +219,14 @@ func (p *openSpecimenProvider) clientConfig(cfg *openSpecimenProviderModel, diag
 	}
 	if s := cfg.RequestTimeout.ValueString(); s != "" {
 		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
+		switch {
+		case err != nil || d <= 0:
 			diags.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout",
 				"request_timeout "+strconv.Quote(s)+" is not a positive duration. Use a Go duration such as 30s or 2m.")
+		case d < minRequestTimeout:
+			diags.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout",
+				"request_timeout "+strconv.Quote(s)+" is shorter than "+minRequestTimeout.String()+
+					", too short for any request to reach the server and back. Use a Go duration such as 30s or 2m.")
 		}
 		out.RequestTimeout = d
 	}

@@ -134,6 +134,11 @@ resource "openspecimen_job_run" "x" {
   token           = "abc"
   request_timeout = "soon"
 }`, s.URL()), `not a positive duration`},
+		"request_timeout too short": {fmt.Sprintf(`provider "openspecimen" {
+  url             = %q
+  token           = "abc"
+  request_timeout = "1ns"
+}`, s.URL()), `(?s)Invalid request_timeout.*"1ns" is shorter than 1s`},
 		"missing ca file": {fmt.Sprintf(`provider "openspecimen" {
   url          = %q
   token        = "abc"
