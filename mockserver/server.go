@@ -130,7 +130,7 @@ type job struct {
 // active is the server's isActiveJob: the job is Active and, for a QUERY job, its saved
 // query exists. A trigger of a job that is not active is dropped.
 func (j *job) active() bool {
-	return j.cfg.ActivityStatus == "Active" && !(j.cfg.Type == "QUERY" && j.cfg.SavedQueryDeleted)
+	return j.cfg.ActivityStatus == "Active" && (j.cfg.Type != "QUERY" || !j.cfg.SavedQueryDeleted)
 }
 
 // visibleTo says whether u may see and run the job: an admin, its creator, or a user it is

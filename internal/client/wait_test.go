@@ -274,10 +274,10 @@ func TestWaitForRunLogsWithEachWaitersContext(t *testing.T) {
 }
 
 // simulateWait answers how late a run of the given length, started at the plan's origin and
-// first read firstRead after it, is seen finished when read as p plans, and with how many reads.
-func simulateWait(p *waitPlan, firstRead, length time.Duration) (lag time.Duration, reads int) {
+// first read 50ms after it, is seen finished when read as p plans, and with how many reads.
+func simulateWait(p *waitPlan, length time.Duration) (lag time.Duration, reads int) {
 	end := p.origin.Add(length)
-	at := p.origin.Add(firstRead)
+	at := p.origin.Add(50 * time.Millisecond)
 	for reads = 1; at.Before(end); reads++ {
 		at = at.Add(p.next(at))
 	}
@@ -311,7 +311,7 @@ func TestWaitPlanUnevenHistories(t *testing.T) {
 	}
 	for _, c := range cases {
 		p := newWaitPlan(origin, c.history, 100*time.Millisecond, 5*time.Second, 50*time.Millisecond)
-		lag, reads := simulateWait(p, 50*time.Millisecond, c.length)
+		lag, reads := simulateWait(p, c.length)
 		bound := clampDur(time.Duration(float64(c.length+lag)*waitPollGrowth), p.min, p.max)
 		t.Logf("%s: seen %s late, %d reads", c.name, lag, reads)
 		if lag > bound {
@@ -342,7 +342,7 @@ func TestWaitPlanBounds(t *testing.T) {
 			length = time.Duration(rng.Int64N(int64(2 * time.Hour)))
 		}
 		p := newWaitPlan(origin, hist, 100*time.Millisecond, 5*time.Second, 50*time.Millisecond)
-		lag, _ := simulateWait(p, 50*time.Millisecond, length)
+		lag, _ := simulateWait(p, length)
 		if early := max(p.min, time.Duration(float64(length)*earlyGrowth)); lag > early {
 			t.Fatalf("case %d: history %v, run of %s seen %s late: more than half its age", i, hist, length, lag)
 		}
@@ -353,8 +353,8 @@ func TestWaitPlanBounds(t *testing.T) {
 	}
 	for _, length := range []time.Duration{time.Second, 10 * time.Second, time.Minute, 10 * time.Minute} {
 		steady := []time.Duration{length * 98 / 100, length, length * 102 / 100}
-		_, withHistory := simulateWait(newWaitPlan(origin, steady, 100*time.Millisecond, 5*time.Second, 50*time.Millisecond), 50*time.Millisecond, length)
-		_, without := simulateWait(newWaitPlan(origin, nil, 100*time.Millisecond, 5*time.Second, 50*time.Millisecond), 50*time.Millisecond, length)
+		_, withHistory := simulateWait(newWaitPlan(origin, steady, 100*time.Millisecond, 5*time.Second, 50*time.Millisecond), length)
+		_, without := simulateWait(newWaitPlan(origin, nil, 100*time.Millisecond, 5*time.Second, 50*time.Millisecond), length)
 		t.Logf("%s job: %d reads with a steady history, %d without", length, withHistory, without)
 		if length >= 10*time.Second && withHistory >= without {
 			t.Errorf("%s job: %d reads with a steady history, not fewer than %d without", length, withHistory, without)
