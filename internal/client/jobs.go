@@ -296,3 +296,92 @@ func dispositionFilename(h string) string {
 }
 
 func jobPath(jobID int64) string { return "/scheduled-jobs/" + strconv.FormatInt(jobID, 10) }
+
+// JobFilter selects jobs for ListJobs.
+type JobFilter struct {
+	// NameContains keeps jobs whose name contains it, in any case. The server reads % and _
+	// in it as wildcards; ListJobs keeps only true substrings.
+	NameContains string
+	// Type keeps jobs of this type (INTERNAL, EXTERNAL, QUERY); "" keeps all.
+	Type string
+}
+
+const (
+	jobsPage     = 100 // jobs asked for per request
+	maxJobsPages = 100 // pages read at most: 10,000 jobs
+)
+
+// ListJobs answers the jobs the user sees that f keeps, newest id first, reading the
+// server's pages (GET /scheduled-jobs?query=&type=&startAt=&maxResults=) to the end. A
+// non-admin sees the jobs it created or that are shared with it; deleted jobs are left out.
+func (c *Client) ListJobs(ctx context.Context, f JobFilter) ([]Job, error) {
+	var out []Job
+	for page := 0; page < maxJobsPages; page++ {
+		q := url.Values{"startAt": {strconv.Itoa(page * jobsPage)}, "maxResults": {strconv.Itoa(jobsPage)}}
+		if f.NameContains != "" {
+			q.Set("query", f.NameContains)
+		}
+		if f.Type != "" {
+			q.Set("type", f.Type)
+		}
+		var jobs []Job
+		if err := c.doJSON(ctx, reqOpts{method: http.MethodGet, path: "/scheduled-jobs", query: q, idempotent: true}, &jobs); err != nil {
+			return nil, err
+		}
+		for _, j := range jobs {
+			if strings.Contains(strings.ToLower(j.Name), strings.ToLower(f.NameContains)) {
+				out = append(out, j)
+			}
+		}
+		if len(jobs) < jobsPage {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("listing jobs: more than %d jobs match %q: narrow the name", maxJobsPages*jobsPage, f.NameContains)
+}
+
+// JobNameError is a name that names no job, or several, among those the user sees.
+type JobNameError struct {
+	Name       string
+	Candidates []Job // jobs whose name contains Name in any case, newest first
+}
+
+func (e *JobNameError) Error() string {
+	var names []string
+	for _, j := range e.Candidates {
+		names = append(names, fmt.Sprintf("%q (id %d)", j.Name, j.ID))
+	}
+	switch exact := e.exact(); {
+	case len(exact) > 1:
+		return fmt.Sprintf("%d jobs are named %q: %s; use job_id", len(exact), e.Name, strings.Join(names, ", "))
+	case len(names) == 0:
+		return fmt.Sprintf("no job named %q, nor any whose name contains it, is visible to this user (a non-admin sees the jobs it created or that are shared with it)", e.Name)
+	default:
+		return fmt.Sprintf("no job is named exactly %q; jobs whose name contains it: %s", e.Name, strings.Join(names, ", "))
+	}
+}
+
+func (e *JobNameError) exact() []Job {
+	var out []Job
+	for _, j := range e.Candidates {
+		if j.Name == e.Name {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// JobByName answers the one job named exactly name (case-sensitive) among those the user
+// sees. No such job, or several, is a *JobNameError listing the jobs whose name contains name.
+func (c *Client) JobByName(ctx context.Context, name string) (*Job, error) {
+	jobs, err := c.ListJobs(ctx, JobFilter{NameContains: name})
+	if err != nil {
+		return nil, err
+	}
+	e := &JobNameError{Name: name, Candidates: jobs}
+	exact := e.exact()
+	if len(exact) != 1 {
+		return nil, e
+	}
+	return &exact[0], nil
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -518,4 +519,110 @@ func FuzzParseAnswers(f *testing.F) {
 			}
 		}
 	})
+}
+
+// jobsByName: names that share a substring, some with % or _; bob created job 24 and job 25
+// is shared with him.
+func jobsByName() mockserver.Config {
+	sc := serverConfig()
+	sc.Jobs = append(sc.Jobs,
+		mockserver.JobConfig{ID: 20, Name: "CP export"},
+		mockserver.JobConfig{ID: 21, Name: "CP export 100%", Type: "INTERNAL"},
+		mockserver.JobConfig{ID: 22, Name: "CP_export"},
+		mockserver.JobConfig{ID: 23, Name: "cp export"},
+		mockserver.JobConfig{ID: 24, Name: "CPXexport", CreatedBy: "bob"},
+		mockserver.JobConfig{ID: 25, Name: "Twin", SharedWith: []string{"bob"}},
+		mockserver.JobConfig{ID: 26, Name: "Twin"},
+	)
+	return sc
+}
+
+func jobIDs(jobs []Job) []int64 {
+	out := []int64{}
+	for _, j := range jobs {
+		out = append(out, j.ID)
+	}
+	return out
+}
+
+func TestListJobs(t *testing.T) {
+	e := newEnvOn(t, jobsByName(), nil)
+	for _, c := range []struct {
+		f    JobFilter
+		want []int64
+	}{
+		// The server's LIKE reads _ as any character: CPXexport and "CP export" are not kept.
+		{JobFilter{NameContains: "CP_export"}, []int64{22}},
+		{JobFilter{NameContains: "cp export"}, []int64{23, 21, 20}},
+		{JobFilter{NameContains: "100%"}, []int64{21}},
+		{JobFilter{NameContains: "export", Type: "INTERNAL"}, []int64{21}},
+	} {
+		jobs, err := e.c.ListJobs(t.Context(), c.f)
+		if err != nil || fmt.Sprint(jobIDs(jobs)) != fmt.Sprint(c.want) {
+			t.Errorf("%+v: %v, %v; want %v", c.f, jobIDs(jobs), err, c.want)
+		}
+	}
+	// Pages are read to the end.
+	sc := serverConfig()
+	for i := range 250 {
+		sc.Jobs = append(sc.Jobs, mockserver.JobConfig{ID: int64(100 + i), Name: fmt.Sprintf("Bulk %d", i)})
+	}
+	e = newEnvOn(t, sc, nil)
+	jobs, err := e.c.ListJobs(t.Context(), JobFilter{NameContains: "bulk"})
+	if err != nil || len(jobs) != 250 || jobs[0].ID != 349 || jobs[249].ID != 100 {
+		t.Fatalf("%d jobs, %v", len(jobs), err)
+	}
+	if n := e.s.RequestCount("GET", "/scheduled-jobs"); n != 3 {
+		t.Errorf("%d pages read for 250 jobs, want 3", n)
+	}
+}
+
+func TestJobByName(t *testing.T) {
+	e := newEnvOn(t, jobsByName(), nil)
+	for name, want := range map[string]int64{"CP export": 20, "cp export": 23, "CP_export": 22, "CP export 100%": 21} {
+		j, err := e.c.JobByName(t.Context(), name)
+		if err != nil || j.ID != want {
+			t.Errorf("%q: %+v, %v; want job %d", name, j, err, want)
+		}
+	}
+	var ne *JobNameError
+	_, err := e.c.JobByName(t.Context(), "Twin")
+	if !errors.As(err, &ne) || !strings.Contains(err.Error(), `2 jobs are named "Twin"`) || !strings.Contains(err.Error(), "id 25") {
+		t.Errorf("ambiguous: %v", err)
+	}
+	_, err = e.c.JobByName(t.Context(), "CP EXPORT")
+	if !errors.As(err, &ne) || !strings.Contains(err.Error(), `"CP export" (id 20)`) || !strings.Contains(err.Error(), "no job is named exactly") {
+		t.Errorf("no exact match: %v", err)
+	}
+	_, err = e.c.JobByName(t.Context(), "Nothing")
+	if !errors.As(err, &ne) || !strings.Contains(err.Error(), "shared with it") {
+		t.Errorf("unknown: %v", err)
+	}
+	// A non-admin sees the jobs it created or that are shared with it: one Twin.
+	bob := newEnvOn(t, jobsByName(), func(c *Config) { c.Username, c.Password = "bob", "bob-pw" })
+	if j, err := bob.c.JobByName(t.Context(), "Twin"); err != nil || j.ID != 25 {
+		t.Errorf("bob's Twin: %+v, %v", j, err)
+	}
+	if jobs, err := bob.c.ListJobs(t.Context(), JobFilter{}); err != nil || fmt.Sprint(jobIDs(jobs)) != "[25 24]" {
+		t.Errorf("bob's jobs: %v, %v", jobIDs(jobs), err)
+	}
+}
+
+func TestJobJSON(t *testing.T) {
+	sc := jobsByName()
+	sc.Jobs = append(sc.Jobs, mockserver.JobConfig{ID: 27, Name: "Nightly", Type: "INTERNAL", RepeatSchedule: "DAILY",
+		RtArgsProvided: true, RtArgsHelpText: "--cp <cp>", RunAs: "bob"},
+		mockserver.JobConfig{ID: 28, Name: "Orphan", SavedQueryDeleted: true})
+	e := newEnvOn(t, sc, nil)
+	j, err := e.c.GetJob(t.Context(), 27)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Type != "INTERNAL" || j.RepeatSchedule != "DAILY" || !j.AcceptsArgs() || deref(j.RtArgsHelpText) != "--cp <cp>" ||
+		j.RunAs == nil || j.RunAs.LoginName != "bob" || j.CreatedBy == nil || j.NextRunOn == nil || j.IsActiveJob == nil || !*j.IsActiveJob {
+		t.Errorf("job 27: %+v", j)
+	}
+	if j, err := e.c.GetJob(t.Context(), 28); err != nil || j.IsActiveJob == nil || *j.IsActiveJob {
+		t.Errorf("job 28: %+v, %v", j, err)
+	}
 }

@@ -10,12 +10,23 @@ import (
 	"time"
 )
 
-// Job is a scheduled job as GET /scheduled-jobs/{id} and the trigger answer describe it.
-// Fields this client does not use are ignored.
+// Job is a scheduled job as GET /scheduled-jobs/{id}, the job list and the trigger answer
+// describe it. Fields this client does not use are ignored.
 type Job struct {
 	ID             int64  `json:"id"`
 	Name           string `json:"name"`
+	Type           string `json:"type"` // INTERNAL, EXTERNAL or QUERY
 	ActivityStatus string `json:"activityStatus"`
+	// IsActiveJob is the server's own verdict: Active, and for a QUERY job its saved query
+	// exists (on the older line also within its start and end dates). nil: not sent.
+	IsActiveJob    *bool        `json:"isActiveJob"`
+	RepeatSchedule string       `json:"repeatSchedule"`
+	NextRunOn      *EpochMillis `json:"nextRunOn"`
+	LastRunOn      *EpochMillis `json:"lastRunOn"` // filled in job lists only
+	RtArgsProvided *bool        `json:"rtArgsProvided"`
+	RtArgsHelpText *string      `json:"rtArgsHelpText"`
+	CreatedBy      *User        `json:"createdBy"`
+	RunAs          *User        `json:"runAs"`
 }
 
 // Active reports whether the job is active (activityStatus "Active", in any case). An empty
@@ -51,7 +62,10 @@ func ParseRunStatus(s string) (RunStatus, error) {
 	return "", fmt.Errorf("unknown job run status %q: expected IN_PROGRESS, SUCCEEDED or FAILED", s)
 }
 
-// User is the user who ran a job (a run's runBy).
+// AcceptsArgs reports whether the job takes runtime arguments (rtArgsProvided).
+func (j *Job) AcceptsArgs() bool { return j.RtArgsProvided != nil && *j.RtArgsProvided }
+
+// User is a user as the server describes it: who ran a run (runBy), who created a job.
 type User struct {
 	ID           int64  `json:"id"`
 	LoginName    string `json:"loginName"`
