@@ -44,6 +44,12 @@ func TestTypes(t *testing.T) {
 	if !(&Job{}).Active() || !(&Job{ActivityStatus: "ACTIVE"}).Active() || (&Job{ActivityStatus: "Disabled"}).Active() {
 		t.Fatal("Active")
 	}
+	yes, no := true, false
+	if (&Job{ActivityStatus: "Active", IsActiveJob: &yes}).InactiveReason() != "" ||
+		!strings.Contains((&Job{ActivityStatus: "Active", IsActiveJob: &no}).InactiveReason(), "saved-query job whose query was deleted") ||
+		(&Job{ActivityStatus: "Disabled", IsActiveJob: &no}).InactiveReason() != "it is Disabled" {
+		t.Fatal("InactiveReason: isActiveJob false makes a job inactive, a disabled one is named so")
+	}
 	if !StatusFailed.Finished() || StatusInProgress.Finished() || RunStatus("X").Finished() {
 		t.Fatal("Finished")
 	}

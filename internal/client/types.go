@@ -29,11 +29,22 @@ type Job struct {
 	RunAs          *User        `json:"runAs"`
 }
 
-// Active reports whether the job is active (activityStatus "Active", in any case). An empty
-// status counts as active: older servers may leave it out. OpenSpecimen silently drops the
-// triggers of a disabled job.
-func (j *Job) Active() bool {
-	return j.ActivityStatus == "" || strings.EqualFold(j.ActivityStatus, "Active")
+// Active reports whether the server would run a trigger of the job now; see InactiveReason.
+func (j *Job) Active() bool { return j.InactiveReason() == "" }
+
+// InactiveReason answers why OpenSpecimen would silently drop a trigger of the job, "" when
+// it would run it: its activityStatus is not "Active" (in any case; an empty status counts
+// as active, older servers may leave it out), or the server's isActiveJob is false (a QUERY
+// job whose saved query was deleted, or, on the older line, a job outside its start and end
+// dates).
+func (j *Job) InactiveReason() string {
+	switch {
+	case j.ActivityStatus != "" && !strings.EqualFold(j.ActivityStatus, "Active"):
+		return "it is " + j.ActivityStatus
+	case j.IsActiveJob != nil && !*j.IsActiveJob:
+		return "the server reports it not active: a saved-query job whose query was deleted, or a job outside its start and end dates"
+	}
+	return ""
 }
 
 // RunStatus is the status of a job run: one of the three constants below.
