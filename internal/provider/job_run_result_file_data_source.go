@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -14,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/resultfile"
@@ -34,6 +36,7 @@ type resultFileModel struct {
 	RunID         types.Int64  `tfsdk:"run_id"`
 	Unzip         types.Bool   `tfsdk:"unzip"`
 	Entry         types.String `tfsdk:"entry"`
+	MaxContent    types.Int64  `tfsdk:"max_content_bytes"`
 	Filename      types.String `tfsdk:"filename"`
 	ContentType   types.String `tfsdk:"content_type"`
 	Size          types.Int64  `tfsdk:"size"`
@@ -48,18 +51,20 @@ type jobRunResultFileDataSourceModel struct {
 }
 
 // fetch reads the file the model asks for, to outputPath or into memory, and fills in the
-// computed attributes.
-func (m *resultFileModel) fetch(ctx context.Context, c *client.Client, outputPath string, diags *diag.Diagnostics) {
+// computed attributes. ephemeral tells the ephemeral resource from the data source, whose
+// advice for a file too large differs.
+func (m *resultFileModel) fetch(ctx context.Context, c *client.Client, outputPath string, ephemeral bool, diags *diag.Diagnostics) {
 	req := resultfile.Request{
-		JobID:      m.JobID.ValueInt64(),
-		RunID:      m.RunID.ValueInt64(),
-		Unzip:      m.Unzip.IsNull() || m.Unzip.ValueBool(),
-		Entry:      m.Entry.ValueString(),
-		OutputPath: outputPath,
+		JobID:           m.JobID.ValueInt64(),
+		RunID:           m.RunID.ValueInt64(),
+		Unzip:           m.Unzip.IsNull() || m.Unzip.ValueBool(),
+		Entry:           m.Entry.ValueString(),
+		OutputPath:      outputPath,
+		MaxContentBytes: m.MaxContent.ValueInt64(), // null: 0, the default
 	}
 	f, err := resultfile.Fetch(ctx, c, req)
 	if err != nil {
-		diags.Append(resultFileDiagnostic(err, req))
+		diags.Append(resultFileDiagnostic(err, req, ephemeral))
 		return
 	}
 	m.Filename = types.StringValue(f.Filename)
@@ -81,14 +86,25 @@ func (d *jobRunResultFileDataSource) Metadata(_ context.Context, req datasource.
 // Descriptions shared by the data source and the ephemeral resource.
 const (
 	resultFileDoc = "Reads the output file of a job run, such as the CSV of a saved-query export. " +
-		"Result files of a biobank can hold patient data: `content` and `content_base64` are sensitive."
+		"Result files of a biobank can hold patient data: `content` and `content_base64` are sensitive. " +
+		"The file's bytes are held once: in `content` when they are text, in `content_base64` otherwise."
 	unzipDoc = "When the file is a zip (saved-query jobs zip their CSV), yield the file inside it instead. " +
 		"Defaults to `true`."
 	entryDoc = "With `unzip`, the name of the zip entry to read, for zips that hold several files. " +
 		"Without it, a zip must hold exactly one file."
-	contentDoc       = "The file's bytes as a string, when they are UTF-8; null otherwise (use `content_base64`)."
-	contentBase64Doc = "The file's bytes, base64-encoded."
+	contentDoc = "The file's bytes as a string, when they are UTF-8 text that a Terraform string holds exactly " +
+		"(Unicode normalization form C, as nearly all text is); null otherwise, and for a file too large (see " +
+		"`max_content_bytes`). `base64encode(content)` gives the text's bytes base64-encoded."
+	contentBase64Doc = "The file's bytes, base64-encoded, when they are not text that `content` holds (a binary file, " +
+		"a zip read with `unzip = false`, text in another encoding); null otherwise: exactly one of `content` and " +
+		"`content_base64` is set, so the file's bytes are held once."
 )
+
+var maxContentDoc = fmt.Sprintf("The largest file, in bytes, read into `content` or `content_base64`; a larger one is "+
+	"an error. Defaults to %s (`%d`), at most %s (`%d`). Terraform holds several copies of the file in memory, and the "+
+	"data source keeps it in the state, re-read on every plan: write a large file to disk with the data source's "+
+	"`output_path` instead, where its size does not matter.", byteCount(resultfile.DefaultMaxContentBytes),
+	resultfile.DefaultMaxContentBytes, byteCount(resultfile.MaxContentBytes), resultfile.MaxContentBytes)
 
 func (d *jobRunResultFileDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := map[string]schema.Attribute{
@@ -138,6 +154,8 @@ var resultFileAttrs = []resultFileAttr{
 		kind: kindInt64, required: true, int64s: []validator.Int64{int64validator.AtLeast(1)}},
 	{name: "unzip", doc: unzipDoc, kind: kindBool, optional: true},
 	{name: "entry", doc: entryDoc, optional: true, strings: []validator.String{stringvalidator.LengthAtLeast(1)}},
+	{name: "max_content_bytes", doc: maxContentDoc, kind: kindInt64, optional: true,
+		int64s: []validator.Int64{int64validator.Between(1, resultfile.MaxContentBytes)}},
 	{name: "filename", doc: "The file's name (after unzipping).", computed: true},
 	{name: "content_type", doc: "The file's media type.", computed: true},
 	{name: "size", doc: "The file's size in bytes.", kind: kindInt64, computed: true},
@@ -169,32 +187,36 @@ func (d *jobRunResultFileDataSource) Read(ctx context.Context, req datasource.Re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	m.fetch(ctx, d.data.client, m.OutputPath.ValueString(), &resp.Diagnostics)
+	m.fetch(ctx, d.data.client, m.OutputPath.ValueString(), false, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
-// contentAttributes are null for a file written to disk; content alone is null, with a
-// warning, for bytes that are not UTF-8 (a string attribute would corrupt them).
+// contentAttributes hold the file's bytes once: in content when a Terraform string keeps
+// them exactly (UTF-8 in NFC: Terraform normalizes every string to NFC), else in
+// content_base64. Both are null for a file written to disk. A file served as text that
+// content cannot hold gets a warning, since a configuration reading content finds it null.
 func contentAttributes(f *resultfile.File, req resultfile.Request, diags *diag.Diagnostics) (content, contentBase64 types.String) {
-	if f.Content == nil {
+	switch {
+	case f.Content == nil:
 		return types.StringNull(), types.StringNull()
+	case utf8.Valid(f.Content) && norm.NFC.IsNormal(f.Content):
+		return types.StringValue(string(f.Content)), types.StringNull()
 	}
-	contentBase64 = types.StringValue(base64.StdEncoding.EncodeToString(f.Content))
-	if !utf8.Valid(f.Content) {
-		diags.AddAttributeWarning(path.Root("content"), "Result file is not text",
-			fmt.Sprintf("The result file %s of run %d of job %d is not UTF-8 text, so content is null. Use content_base64, "+
-				"or output_path to write it to disk.", f.Filename, req.RunID, req.JobID))
-		return types.StringNull(), contentBase64
+	if strings.HasPrefix(f.ContentType, "text/") {
+		diags.AddAttributeWarning(path.Root("content"), "Result file is not UTF-8 text",
+			fmt.Sprintf("The result file %s of run %d of job %d is %s, but not UTF-8 text that a Terraform string holds "+
+				"exactly, so content is null and content_base64 holds its bytes.", f.Filename, req.RunID, req.JobID, f.ContentType))
 	}
-	return types.StringValue(string(f.Content)), contentBase64
+	return types.StringNull(), types.StringValue(base64.StdEncoding.EncodeToString(f.Content))
 }
 
 // resultFileDiagnostic is what the user sees of an error of resultfile.Fetch, from the data
-// source and the ephemeral resource alike.
-func resultFileDiagnostic(err error, req resultfile.Request) diag.Diagnostic {
+// source and the ephemeral resource alike (ephemeral), which differ only in the advice for a
+// file too large.
+func resultFileDiagnostic(err error, req resultfile.Request, ephemeral bool) diag.Diagnostic {
 	job, run := req.JobID, req.RunID
 	switch e := err.(type) {
 	case *resultfile.RunError:
@@ -242,9 +264,7 @@ func resultFileDiagnostic(err error, req resultfile.Request) diag.Diagnostic {
 			"Writing the result file of run %d of job %d to %s failed: %s. Choose a path in a writable folder.",
 			run, job, e.Path, e.Err))
 	case *resultfile.TooLargeError:
-		return diag.NewErrorDiagnostic("Result file too large for state", fmt.Sprintf(
-			"The result file %s of run %d of job %d is larger than %d MiB. Set output_path to write it to disk instead.",
-			e.Filename, run, job, e.Limit>>20))
+		return tooLargeDiagnostic(e, job, run, ephemeral)
 	default:
 		return diag.NewErrorDiagnostic("Cannot download result file", fmt.Sprintf(
 			"Reading the result file of run %d of job %d failed: %s", run, job, err))
@@ -261,4 +281,28 @@ func outputNotAFileDiagnostic(e *resultfile.OutputNotAFileError, job, run int64)
 	return diag.NewAttributeErrorDiagnostic(path.Root("output_path"), "output_path is not a regular file", fmt.Sprintf(
 		"output_path %s. The result file of run %d of job %d is written to a temporary file renamed over output_path, "+
 			"which a device or a pipe cannot be: set it to a regular file's path.", e, run, job))
+}
+
+// tooLargeDiagnostic is a file larger than max_content_bytes: the data source's advice is to
+// write it to disk or read it ephemerally, the ephemeral resource's to raise the limit.
+func tooLargeDiagnostic(e *resultfile.TooLargeError, job, run int64, ephemeral bool) diag.Diagnostic {
+	what := fmt.Sprintf("The result file %s of run %d of job %d is larger than max_content_bytes (%s).",
+		e.Filename, run, job, byteCount(e.Limit))
+	if ephemeral {
+		return diag.NewAttributeErrorDiagnostic(path.Root("max_content_bytes"), "Result file too large", what+
+			" Raise max_content_bytes (at most "+byteCount(resultfile.MaxContentBytes)+"), or write the file to disk with "+
+			"the data source's output_path.")
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root("max_content_bytes"), "Result file too large for state", what+
+		" Set output_path to write it to disk instead, or read it with the ephemeral resource of the same name, "+
+		"which keeps it out of the state. Raising max_content_bytes (at most "+byteCount(resultfile.MaxContentBytes)+
+		") puts it in the state, re-read on every plan.")
+}
+
+// byteCount is n in MiB when it is a whole number of them, else in bytes.
+func byteCount(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -100,8 +100,8 @@ data "openspecimen_job_run_result_file" "x" {
 				if got["sha256"] != sha256Hex([]byte(want)) || got["size"] != fmt.Sprint(len(want)) {
 					return fmt.Errorf("sha256 %s and size %s do not describe %q", got["sha256"], got["size"], want)
 				}
-				if got["content_base64"] != base64.StdEncoding.EncodeToString([]byte(want)) {
-					return fmt.Errorf("content_base64 = %q", got["content_base64"])
+				if v, ok := got["content_base64"]; ok && v != "" {
+					return fmt.Errorf("content_base64 = %q, want null: the text is held in content alone", v)
 				}
 				return nil
 			},
@@ -144,6 +144,7 @@ func TestAccJobRunResultFile_forms(t *testing.T) {
 		"plain": {"job_id = 1\nrun_id = 10", []statecheck.StateCheck{
 			statecheck.ExpectKnownValue(fileAddr, at("filename"), knownvalue.StringExact("old.csv")),
 			statecheck.ExpectKnownValue(fileAddr, at("content"), knownvalue.StringExact("x\n")),
+			statecheck.ExpectKnownValue(fileAddr, at("content_base64"), knownvalue.Null()),
 			statecheck.ExpectKnownValue(fileAddr, at("size"), knownvalue.Int64Exact(2)),
 			statecheck.ExpectKnownValue(fileAddr, at("sha256"), knownvalue.StringExact(sha256Hex([]byte("x\n")))),
 		}},
@@ -174,6 +175,74 @@ func TestAccJobRunResultFile_forms(t *testing.T) {
 				Steps:                    []resource.TestStep{{Config: fileConfig(s, tc.body), ConfigStateChecks: tc.checks}},
 			})
 		})
+	}
+}
+
+// A file over the 4 MiB default is refused, pointing at output_path; max_content_bytes lets
+// it through, held once in the state; the limit is refused outside 1 B to 64 MiB.
+func TestAccJobRunResultFile_contentLimit(t *testing.T) {
+	cfg := testMockConfig()
+	const size = 4<<20 + 100
+	cfg.Runs = []mockserver.RunConfig{{ID: 30, JobID: 1, Status: "SUCCEEDED", RunBy: "admin",
+		Result: &mockserver.ResultConfig{Filename: "big.csv", GenerateBytes: size}}}
+	s := mocktest.New(t, cfg)
+	for name, tc := range map[string]struct {
+		body   string
+		want   string
+		checks []statecheck.StateCheck
+	}{
+		"default limit": {body: "job_id = 1\nrun_id = 30",
+			want: `(?s)Result file too large for state.*big.csv of run 30 of job 1 is larger than\s+max_content_bytes \(4 MiB\)\. Set output_path`},
+		"raised": {body: "job_id = 1\nrun_id = 30\nmax_content_bytes = 5242880", checks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(fileAddr, at("size"), knownvalue.Int64Exact(size)),
+			statecheck.ExpectKnownValue(fileAddr, at("content"), knownvalue.StringRegexp(regexp.MustCompile(`^row,run_id,value\n1,30,`))),
+			statecheck.ExpectKnownValue(fileAddr, at("content_base64"), knownvalue.Null()),
+		}},
+		"lowered": {body: "job_id = 1\nrun_id = 30\nmax_content_bytes = 10", want: `larger than\s+max_content_bytes \(10 bytes\)`},
+		"zero":    {body: "job_id = 1\nrun_id = 10\nmax_content_bytes = 0", want: `max_content_bytes value must be between 1 and\s+67108864`},
+		"above the ceiling": {body: "job_id = 1\nrun_id = 10\nmax_content_bytes = 67108865",
+			want: `max_content_bytes value must be between 1 and\s+67108864`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			step := resource.TestStep{Config: fileConfig(s, tc.body), ConfigStateChecks: tc.checks}
+			if tc.want != "" {
+				step.ExpectError = errRe(tc.want)
+			}
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps:                    []resource.TestStep{step},
+			})
+		})
+	}
+}
+
+// Text is held in content only when a Terraform string keeps its bytes exactly; any other
+// file is held in content_base64, with a warning when it was served as text.
+func TestContentAttributes(t *testing.T) {
+	req := resultfile.Request{JobID: 1, RunID: 2}
+	for name, tc := range map[string]struct {
+		file         resultfile.File
+		text, base64 bool
+		warning      bool
+	}{
+		"text":              {file: resultfile.File{Content: []byte("é,ü\n"), ContentType: "text/csv"}, text: true},
+		"empty":             {file: resultfile.File{Content: []byte{}}, text: true},
+		"on disk":           {file: resultfile.File{}},
+		"binary":            {file: resultfile.File{Content: []byte{0xff, 0}, ContentType: "application/zip"}, base64: true},
+		"latin-1 csv":       {file: resultfile.File{Content: []byte("\xe9\n"), ContentType: "text/csv"}, base64: true, warning: true},
+		"decomposed accent": {file: resultfile.File{Content: []byte("e\u0301\n"), ContentType: "text/csv"}, base64: true, warning: true},
+	} {
+		var diags diag.Diagnostics
+		content, b64 := contentAttributes(&tc.file, req, &diags)
+		if !content.IsNull() != tc.text || !b64.IsNull() != tc.base64 || diags.WarningsCount() > 0 != tc.warning {
+			t.Errorf("%s: content %v, content_base64 %v, %d warnings", name, content, b64, diags.WarningsCount())
+		}
+		if tc.text && content.ValueString() != string(tc.file.Content) {
+			t.Errorf("%s: content = %q, want %q", name, content.ValueString(), tc.file.Content)
+		}
+		if tc.base64 && b64.ValueString() != base64.StdEncoding.EncodeToString(tc.file.Content) {
+			t.Errorf("%s: content_base64 = %q", name, b64.ValueString())
+		}
 	}
 }
 
@@ -330,12 +399,22 @@ func TestResultFileDiagnostic(t *testing.T) {
 			path.Root("output_path"), "output_path is not a regular file", "output_path /out/r.csv links to /dev/null, which "+
 				"is not a regular file. The result file of run 21 of job 4 is written to a temporary file renamed over "+
 				"output_path, which a device or a pipe cannot be: set it to a regular file's path.")},
-		{&resultfile.TooLargeError{Filename: "r.csv", Limit: resultfile.MaxContentBytes}, diag.NewErrorDiagnostic(
-			"Result file too large for state", "The result file r.csv of run 21 of job 4 is larger than 64 MiB. Set "+
-				"output_path to write it to disk instead.")},
+		{&resultfile.TooLargeError{Filename: "r.csv", Limit: 4 << 20}, diag.NewAttributeErrorDiagnostic(
+			path.Root("max_content_bytes"), "Result file too large for state", "The result file r.csv of run 21 of job 4 is "+
+				"larger than max_content_bytes (4 MiB). Set output_path to write it to disk instead, or read it with the "+
+				"ephemeral resource of the same name, which keeps it out of the state. Raising max_content_bytes (at most "+
+				"64 MiB) puts it in the state, re-read on every plan.")},
 	} {
-		if got := resultFileDiagnostic(tc.err, req); !got.Equal(tc.want) {
+		if got := resultFileDiagnostic(tc.err, req, false); !got.Equal(tc.want) {
 			t.Errorf("%T %v:\n got %s: %s\nwant %s: %s", tc.err, tc.err, got.Summary(), got.Detail(), tc.want.Summary(), tc.want.Detail())
 		}
+	}
+	// The ephemeral resource has no output_path and keeps nothing in the state.
+	got := resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10}, req, true)
+	want := diag.NewAttributeErrorDiagnostic(path.Root("max_content_bytes"), "Result file too large", "The result file r.csv "+
+		"of run 21 of job 4 is larger than max_content_bytes (10 bytes). Raise max_content_bytes (at most 64 MiB), or write "+
+		"the file to disk with the data source's output_path.")
+	if !got.Equal(want) {
+		t.Errorf("too large, ephemeral:\n got %s: %s\nwant %s: %s", got.Summary(), got.Detail(), want.Summary(), want.Detail())
 	}
 }

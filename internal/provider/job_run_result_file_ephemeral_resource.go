@@ -63,7 +63,7 @@ func (e *jobRunResultFileEphemeralResource) Open(ctx context.Context, req epheme
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	m.fetch(ctx, e.data.client, "", &resp.Diagnostics)
+	m.fetch(ctx, e.data.client, "", true, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

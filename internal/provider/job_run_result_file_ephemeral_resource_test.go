@@ -58,6 +58,29 @@ resource "echo" "consumer" {}
 	})
 }
 
+// The ephemeral resource has the data source's limit: over it, the error says to raise it.
+func TestAccJobRunResultFileEphemeral_contentLimit(t *testing.T) {
+	s := mocktest.New(t, resultFileMockConfig(t))
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: ephemeralProviders,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(s) + `
+ephemeral "openspecimen_job_run_result_file" "x" {
+  job_id            = 1
+  run_id            = 12
+  max_content_bytes = 5
+}
+provider "echo" {
+  data = ephemeral.openspecimen_job_run_result_file.x.sha256
+}
+resource "echo" "consumer" {}
+`,
+			ExpectError: errRe(`(?s)Result file too large.*larger than max_content_bytes \(5 bytes\)\. Raise\s+max_content_bytes`),
+		}},
+	})
+}
+
 func TestAccJobRunResultFileEphemeral_errors(t *testing.T) {
 	s := mocktest.New(t, resultFileMockConfig(t))
 	resource.ParallelTest(t, resource.TestCase{

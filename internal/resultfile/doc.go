@@ -7,6 +7,6 @@
 // Memory stays flat whatever the file's size when it is written to a path: the bytes are
 // streamed to a temporary file in the destination's folder, whose writeback starts as it
 // grows (on Linux), then synced and renamed over the destination, so that a reader never
-// sees a partial file. A file kept in memory is bounded by MaxContentBytes. A zip is spooled
-// to a temporary file first, because reading its directory needs random access.
+// sees a partial file. A file kept in memory is bounded by Request.MaxContentBytes. A zip is
+// spooled to a temporary file first, because reading its directory needs random access.
 package resultfile

@@ -14,9 +14,13 @@ import (
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 )
 
-// MaxContentBytes bounds a file kept in memory. Larger files belong on disk, through
+// Bounds of a file kept in memory: Request.MaxContentBytes, DefaultMaxContentBytes when it is
+// 0, may be set up to MaxContentBytes. Larger files belong on disk, through
 // Request.OutputPath, where memory stays flat whatever their size.
-const MaxContentBytes = 64 << 20
+const (
+	DefaultMaxContentBytes = 4 << 20
+	MaxContentBytes        = 64 << 20
+)
 
 // Source is what Fetch needs of the server; *client.Client is one.
 type Source interface {
@@ -30,6 +34,17 @@ type Request struct {
 	Unzip        bool   // read the file inside a zip rather than the zip
 	Entry        string // with Unzip, the zip entry to read; "": the zip's only file
 	OutputPath   string // write the file there; "": keep it in memory
+	// MaxContentBytes bounds a file kept in memory, at most MaxContentBytes;
+	// 0: DefaultMaxContentBytes.
+	MaxContentBytes int64
+}
+
+// contentLimit is the largest file req keeps in memory.
+func (req Request) contentLimit() int64 {
+	if req.MaxContentBytes <= 0 {
+		return DefaultMaxContentBytes
+	}
+	return min(req.MaxContentBytes, MaxContentBytes)
 }
 
 // File is the file read: after unzipping, when it was unzipped.
@@ -100,7 +115,7 @@ func read(rf *client.ResultFile, req Request, dest destination) (*File, error) {
 			return nil, &WriteError{Path: req.OutputPath, Err: err}
 		}
 	} else {
-		f.Content, err = readBounded(src, h, f.Filename)
+		f.Content, err = readBounded(src, h, f.Filename, req.contentLimit())
 		if err != nil {
 			return nil, err
 		}
@@ -118,16 +133,16 @@ func typeByName(name string) string {
 	return "application/octet-stream"
 }
 
-// readBounded reads r into memory, and h, up to MaxContentBytes. An empty r gives an empty
+// readBounded reads r into memory, and h, up to limit bytes. An empty r gives an empty
 // slice, not nil.
-func readBounded(r io.Reader, h hash.Hash, filename string) ([]byte, error) {
+func readBounded(r io.Reader, h hash.Hash, filename string, limit int64) ([]byte, error) {
 	var buf bytes.Buffer
-	n, err := io.Copy(&buf, io.LimitReader(io.TeeReader(r, h), MaxContentBytes+1))
+	n, err := io.Copy(&buf, io.LimitReader(io.TeeReader(r, h), limit+1))
 	if err != nil {
 		return nil, &DownloadError{Midway: true, Err: err}
 	}
-	if n > MaxContentBytes {
-		return nil, &TooLargeError{Filename: filename, Limit: MaxContentBytes}
+	if n > limit {
+		return nil, &TooLargeError{Filename: filename, Limit: limit}
 	}
 	if buf.Len() == 0 {
 		return []byte{}, nil

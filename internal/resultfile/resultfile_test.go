@@ -229,11 +229,6 @@ func TestFetch_fileErrors(t *testing.T) {
 			func(err error) bool { e, ok := err.(*EntryNeedsZipError); return ok && e.Filename == "old.csv" }},
 		"entry, unzip false": {"k.zip", bytes.NewReader(zipOf(t, "a.csv", "A")), Request{Entry: "a.csv"},
 			func(err error) bool { e, ok := err.(*EntryNeedsZipError); return ok && e.Filename == "k.zip" }},
-		"too large": {"big.csv", io.LimitReader(zeroReader{}, MaxContentBytes+1), Request{},
-			func(err error) bool {
-				e, ok := err.(*TooLargeError)
-				return ok && e.Filename == "big.csv" && e.Limit == 64<<20
-			}},
 		"broken in memory": {"r.csv", &failingReader{n: 1000}, Request{},
 			func(err error) bool { e, ok := err.(*DownloadError); return ok && e.Midway }},
 		"broken while spooling a zip": {"r.zip", &failingReader{n: 1000}, Request{Unzip: true},
@@ -244,6 +239,36 @@ func TestFetch_fileErrors(t *testing.T) {
 				t.Errorf("Fetch: %#v (%v)", err, err)
 			}
 		})
+	}
+}
+
+// A file kept in memory is bounded by the request's limit, 4 MiB by default, at most 64 MiB.
+func TestFetch_contentLimit(t *testing.T) {
+	for name, tc := range map[string]struct {
+		size, limit, wantLimit int64 // wantLimit 0: the file is read
+	}{
+		"default, at the limit":   {size: 4 << 20},
+		"default, over the limit": {size: 4<<20 + 1, wantLimit: 4 << 20},
+		"raised":                  {size: 5 << 20, limit: 8 << 20},
+		"raised, over":            {size: 8<<20 + 1, limit: 8 << 20, wantLimit: 8 << 20},
+		"lowered":                 {size: 11, limit: 10, wantLimit: 10},
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := &fakeSource{filename: "big.csv", body: io.LimitReader(zeroReader{}, tc.size)}
+			f, err := Fetch(t.Context(), src, Request{MaxContentBytes: tc.limit})
+			if tc.wantLimit == 0 {
+				if err != nil || f.Size != tc.size || int64(len(f.Content)) != tc.size {
+					t.Errorf("Fetch = %v; want the %d bytes", err, tc.size)
+				}
+				return
+			}
+			if e, ok := err.(*TooLargeError); !ok || e.Filename != "big.csv" || e.Limit != tc.wantLimit {
+				t.Errorf("Fetch: %#v (%v), want a *TooLargeError with limit %d", err, err, tc.wantLimit)
+			}
+		})
+	}
+	if got := (Request{MaxContentBytes: 1 << 40}).contentLimit(); got != 64<<20 {
+		t.Errorf("a limit above the ceiling is %d, want 64 MiB", got)
 	}
 }
 
