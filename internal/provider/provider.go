@@ -297,6 +297,8 @@ func (p *openSpecimenProvider) DataSources(context.Context) []func() datasource.
 	return []func() datasource.DataSource{
 		NewJobRunsDataSource,
 		NewJobRunResultFileDataSource,
+		NewScheduledJobDataSource,
+		NewScheduledJobsDataSource,
 	}
 }
 

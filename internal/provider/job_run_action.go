@@ -1,0 +1,359 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
+)
+
+var (
+	_ action.Action                   = (*jobRunAction)(nil)
+	_ action.ActionWithConfigure      = (*jobRunAction)(nil)
+	_ action.ActionWithValidateConfig = (*jobRunAction)(nil)
+)
+
+// Progress reports of a run in progress: each one reads the run once.
+const (
+	defaultProgressInterval = 30 * time.Second
+	minProgressInterval     = time.Second
+)
+
+// jobRunAction runs a job once per invoke, like the openspecimen_job_run resource's create,
+// and keeps nothing in state: `terraform apply -invoke`, or a resource's action_trigger.
+type jobRunAction struct {
+	data *providerData
+}
+
+type jobRunActionModel struct {
+	JobID             types.Int64    `tfsdk:"job_id"`
+	Args              types.String   `tfsdk:"args"`
+	WaitForCompletion types.Bool     `tfsdk:"wait_for_completion"`
+	IgnoreFailure     types.Bool     `tfsdk:"ignore_failure"`
+	IfRunning         types.String   `tfsdk:"if_running"`
+	ProgressInterval  types.String   `tfsdk:"progress_interval"`
+	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+}
+
+// NewJobRunAction is the factory the provider registers.
+func NewJobRunAction() action.Action {
+	return &jobRunAction{}
+}
+
+func (a *jobRunAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_job_run"
+}
+
+func (a *jobRunAction) Schema(ctx context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Runs an OpenSpecimen scheduled job now, once per invoke, and by default waits for the run " +
+			"to finish, without keeping anything in state: a day-two operation such as \"run the export now\". Invoke it " +
+			"with `terraform apply -invoke=action.openspecimen_job_run.NAME`, or from a resource's " +
+			"`lifecycle { action_trigger { ... } }`. Requires Terraform 1.14 or later; to record a run in state, " +
+			"or on OpenTofu, use the `openspecimen_job_run` resource.\n\n" +
+			"Its run is identified as the resource identifies its own: the job is checked (it exists, it is active), " +
+			"triggered once, and the run found is the oldest newer one by this user with these args. While it waits, the " +
+			"action reports the run's id, its status, and how long it has run against how long the job's recent runs took. " +
+			"A FAILED run fails the action with the run's message.",
+		Attributes: map[string]schema.Attribute{
+			"job_id": schema.Int64Attribute{
+				MarkdownDescription: "Id of the scheduled job to run, as shown in OpenSpecimen's Jobs view.",
+				Required:            true,
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+			},
+			"args": schema.StringAttribute{
+				MarkdownDescription: "Run-time arguments, space separated, passed to the job as its `rtArgs`.",
+				Optional:            true,
+				Validators: []validator.String{
+					stringvalidator.LengthAtMost(maxArgsLength),
+					stringvalidator.NoneOf(""),
+					noControlCharacters{},
+				},
+			},
+			"wait_for_completion": schema.BoolAttribute{
+				MarkdownDescription: "Wait until the run has SUCCEEDED or FAILED. When `false`, the action ends as soon as " +
+					"the run is identified. Defaults to `true`.",
+				Optional: true,
+			},
+			"ignore_failure": schema.BoolAttribute{
+				MarkdownDescription: "Report a FAILED run without failing the action. Defaults to `false`.",
+				Optional:            true,
+			},
+			"if_running": schema.StringAttribute{
+				MarkdownDescription: "What to do when the job already has a run in progress (OpenSpecimen would silently drop " +
+					"the trigger), as the resource's `if_running`: `wait` for that run to finish and then trigger; `fail` at " +
+					"once naming the running run; or `adopt`: take that run as this invoke's when it was started by the same " +
+					"user with the same `args` (else wait). Defaults to `wait`.",
+				Optional: true,
+				Validators: []validator.String{stringvalidator.OneOf(
+					string(client.IfRunningWait), string(client.IfRunningFail), string(client.IfRunningAdopt))},
+			},
+			"progress_interval": schema.StringAttribute{
+				MarkdownDescription: "How often a run in progress is reported while the action waits, as a Go duration of " +
+					"at least `1s`. Each report reads the run once. Defaults to `30s`.",
+				Optional: true,
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.BlockWithOpts(ctx, timeouts.Opts{
+				InvokeDescription: "How long the action may take, starting the run and waiting for it, as a Go duration " +
+					"such as `30m` (the default). A run still in progress then goes on on the server, and the action fails.",
+			}),
+		},
+	}
+}
+
+// ValidateConfig refuses a timeout or a progress interval that cannot be honoured.
+func (a *jobRunAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
+	var cfg jobRunActionModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !cfg.Timeouts.IsNull() && !cfg.Timeouts.IsUnknown() {
+		if d, diags := cfg.Timeouts.Invoke(ctx, defaultCreateTimeout); !diags.HasError() && d <= 0 {
+			resp.Diagnostics.AddAttributeError(path.Root("timeouts").AtName("invoke"), "Invalid timeout",
+				fmt.Sprintf("timeouts.invoke is %s: it must be longer than zero, for example \"30m\".", d))
+		}
+	}
+	cfg.progressInterval(&resp.Diagnostics)
+}
+
+// progressInterval answers progress_interval, or its default; a bad one is reported on it.
+func (m *jobRunActionModel) progressInterval(diags *diag.Diagnostics) time.Duration {
+	if m.ProgressInterval.IsNull() || m.ProgressInterval.IsUnknown() {
+		return defaultProgressInterval
+	}
+	s := m.ProgressInterval.ValueString()
+	d, err := time.ParseDuration(s)
+	if err != nil || d < minProgressInterval {
+		diags.AddAttributeError(path.Root("progress_interval"), "Invalid progress_interval",
+			"progress_interval "+strconv.Quote(s)+" is not a Go duration of at least 1s. Use a value such as 30s or 2m.")
+		return defaultProgressInterval
+	}
+	return d
+}
+
+func (a *jobRunAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
+	a.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// Invoke checks the job, starts one run and, unless told not to, waits for it, reporting
+// its progress. Nothing is kept in state: a second invoke runs the job again.
+func (a *jobRunAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
+	var cfg jobRunActionModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := cfg.Timeouts.Invoke(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	every := cfg.progressInterval(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	inv := &jobRunInvocation{
+		c: a.data.client, jobID: cfg.JobID.ValueInt64(), timeout: timeout,
+		progress: resp.SendProgress, diags: &resp.Diagnostics,
+	}
+	run := inv.start(ctx, cfg.Args.ValueString(), client.IfRunning(cfg.IfRunning.ValueString()))
+	if run == nil {
+		return
+	}
+	if !cfg.WaitForCompletion.IsNull() && !cfg.WaitForCompletion.ValueBool() {
+		inv.say("Run %d of job %s is %s; not waiting for it (wait_for_completion = false).", run.ID, inv.job, run.Status)
+		return
+	}
+	run = inv.wait(ctx, run, every)
+	if run != nil {
+		inv.finished(run, cfg.IgnoreFailure.ValueBool())
+	}
+}
+
+// jobRunInvocation is one invoke of the action: the job, how long its runs usually take,
+// and where progress and diagnostics go.
+type jobRunInvocation struct {
+	c        *client.Client
+	jobID    int64
+	job      string        // the job for messages: id and name
+	timeout  time.Duration // the invoke timeout
+	usual    time.Duration // median duration of the job's recent runs; 0 when unknown
+	usualOf  int           // how many runs usual is made from
+	progress func(action.InvokeProgressEvent)
+	diags    *diag.Diagnostics
+}
+
+func (inv *jobRunInvocation) say(format string, args ...any) {
+	if inv.progress != nil {
+		inv.progress(action.InvokeProgressEvent{Message: fmt.Sprintf(format, args...)})
+	}
+}
+
+// start checks the job and starts one run (client.StartRun), answering nil after reporting
+// why it could not.
+func (inv *jobRunInvocation) start(ctx context.Context, args string, ifRunning client.IfRunning) *client.Run {
+	job := checkJob(ctx, inv.c, inv.jobID, inv.diags)
+	if job == nil {
+		return nil
+	}
+	inv.job = fmt.Sprintf("%d (%s)", inv.jobID, job.Name)
+	inv.say("Starting a run of job %s with %s.", inv.job, argsText(args))
+	run, err := inv.c.StartRun(ctx, inv.jobID, args, client.StartOptions{IfRunning: ifRunning})
+	if err != nil {
+		inv.diags.Append(actionStartDiagnostic(inv.jobID, job.Name, inv.timeout, err))
+		return nil
+	}
+	usual, n, err := inv.c.UsualDuration(ctx, inv.jobID, run.ID)
+	if err != nil {
+		tflog.Debug(ctx, "cannot tell how long the job's runs usually take", map[string]any{"job_id": inv.jobID, "error": err.Error()})
+	}
+	inv.usual, inv.usualOf = usual, n
+	inv.say("Run %d of job %s started at %s by %s; %s.", run.ID, inv.job, startedText(run),
+		messageOr(run.RunByLogin(), "an unknown user"), inv.usualText())
+	return run
+}
+
+// wait waits for the run in slices of every, reporting its progress after each, and
+// answers it finished; nil after reporting a wait cut short.
+func (inv *jobRunInvocation) wait(ctx context.Context, run *client.Run, every time.Duration) *client.Run {
+	for {
+		slice, cancel := context.WithTimeout(ctx, every)
+		seen, err := inv.c.WaitForRun(slice, inv.jobID, run.ID)
+		cancel()
+		if seen != nil {
+			run = seen
+		}
+		switch {
+		case err == nil:
+			return run
+		case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded): // only the slice ended
+			inv.say("Run %d of job %s: %s for %s; %s.", run.ID, inv.job, run.Status, roundSeconds(ranFor(run)), inv.usualText())
+		default:
+			inv.diags.Append(inv.waitDiagnostic(ctx, run.ID, err))
+			return nil
+		}
+	}
+}
+
+// finished reports the end of the run: a FAILED one fails the action unless ignoreFailure.
+func (inv *jobRunInvocation) finished(run *client.Run, ignoreFailure bool) {
+	took := roundSeconds(ranFor(run))
+	if run.Status != client.StatusFailed {
+		inv.say("Run %d of job %s %s after %s.", run.ID, inv.job, run.Status, took)
+		return
+	}
+	msg := messageOr(run.MessageText(), "no message")
+	if ignoreFailure {
+		inv.say("Run %d of job %s FAILED after %s (ignore_failure = true): %s.", run.ID, inv.job, took, msg)
+		return
+	}
+	inv.diags.AddError("Job run failed", fmt.Sprintf(
+		"Run %d of job %s ended FAILED after %s: %s. Fix the job in OpenSpecimen and invoke the action again "+
+			"(or set ignore_failure = true to report failures without failing).", run.ID, inv.job, took, msg))
+}
+
+// usualText says how long the job's runs usually take, for progress messages.
+func (inv *jobRunInvocation) usualText() string {
+	if inv.usualOf == 0 {
+		return "no finished run of this job tells how long it usually takes"
+	}
+	return fmt.Sprintf("its runs usually take %s (median of the last %d)", roundSeconds(inv.usual), inv.usualOf)
+}
+
+// waitDiagnostic reports a wait that ended before the run did. Unlike the resource's, it is
+// an error: nothing is in state to wait for next time, and whoever relies on the action
+// must not take the run for done.
+func (inv *jobRunInvocation) waitDiagnostic(ctx context.Context, runID int64, err error) diag.Diagnostic {
+	const goesOn = "The run goes on on the server; its end is shown in OpenSpecimen's Jobs view. Invoking the action " +
+		"again starts another run once this one has finished (if_running = \"wait\")."
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return diag.NewErrorDiagnostic("Job run still in progress at the timeout", fmt.Sprintf(
+			"Run %d of job %s did not finish within the invoke timeout of %s. %s Raise timeouts.invoke, or set "+
+				"wait_for_completion = false.", runID, inv.job, inv.timeout, goesOn))
+	case ctx.Err() != nil:
+		return diag.NewErrorDiagnostic("Interrupted while waiting for job run", fmt.Sprintf(
+			"Waiting for run %d of job %s was interrupted. %s", runID, inv.job, goesOn))
+	default:
+		return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf(
+			"Waiting for run %d of job %s failed: %s. %s", runID, inv.job, err, goesOn))
+	}
+}
+
+// actionStartDiagnostic reports a run that could not be started. A run not identified, or
+// a start cut short by the timeout, is told in the action's words; the rest as the resource
+// tells it.
+func actionStartDiagnostic(jobID int64, jobName string, timeout time.Duration, err error) diag.Diagnostic {
+	job := fmt.Sprintf("%d (%s)", jobID, jobName)
+	var notIdentified *client.RunNotIdentifiedError
+	switch {
+	case errors.As(err, &notIdentified):
+		cause := notIdentifiedCause(notIdentified)
+		if errors.Is(notIdentified.Err, context.DeadlineExceeded) {
+			cause = "the invoke timeout expired"
+		}
+		return diag.NewErrorDiagnostic("Job run not identified", fmt.Sprintf(
+			"Job %s was triggered %d time(s), first at %s, by %s with args %q, but its run could not be identified: %s. "+
+				"Before invoking the action again, which would trigger the job once more, look in OpenSpecimen's Jobs view "+
+				"for a run of this job by that user with these args started after that time.",
+			job, notIdentified.Triggers, notIdentified.FirstTrigger.UTC().Format(time.RFC3339),
+			messageOr(notIdentified.LoginName, "this user"), notIdentified.Args, cause))
+	case errors.Is(err, context.DeadlineExceeded):
+		return diag.NewErrorDiagnostic("Timed out starting job run", fmt.Sprintf(
+			"Job %s could not be started within the invoke timeout of %s: %s. If another run was in progress, "+
+				"raise timeouts.invoke or use if_running = \"fail\".", job, timeout, err))
+	}
+	return startRunDiagnostic(jobID, jobName, err)
+}
+
+// ranFor answers how long the run ran: until it finished, or until now; from when it
+// started on the server (from now when the server did not say).
+func ranFor(run *client.Run) time.Duration {
+	if run.StartedAt == nil {
+		return 0
+	}
+	end := time.Now()
+	if run.FinishedAt != nil {
+		end = run.FinishedAt.Time
+	}
+	return max(0, end.Sub(run.StartedAt.Time))
+}
+
+// roundSeconds rounds d to the second, or to a tenth of one below ten seconds.
+func roundSeconds(d time.Duration) time.Duration {
+	if d < 10*time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Second)
+}
+
+func startedText(run *client.Run) string {
+	if run.StartedAt == nil {
+		return "an unknown time"
+	}
+	return run.StartedAt.UTC().Format(time.RFC3339)
+}
+
+func argsText(args string) string {
+	if args == "" {
+		return "no args"
+	}
+	return "args " + strconv.Quote(args)
+}

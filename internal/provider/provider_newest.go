@@ -1,0 +1,20 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+)
+
+// The kinds of Terraform 1.14 and later. Older Terraform and OpenTofu do not ask for them,
+// so the same provider works there without them.
+var (
+	_ provider.ProviderWithActions = (*openSpecimenProvider)(nil)
+)
+
+func (p *openSpecimenProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewJobRunAction,
+	}
+}
