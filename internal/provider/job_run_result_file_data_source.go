@@ -286,8 +286,12 @@ func outputNotAFileDiagnostic(e *resultfile.OutputNotAFileError, job, run int64)
 // tooLargeDiagnostic is a file larger than max_content_bytes: the data source's advice is to
 // write it to disk or read it ephemerally, the ephemeral resource's to raise the limit.
 func tooLargeDiagnostic(e *resultfile.TooLargeError, job, run int64, ephemeral bool) diag.Diagnostic {
-	what := fmt.Sprintf("The result file %s of run %d of job %d is larger than max_content_bytes (%s).",
-		e.Filename, run, job, byteCount(e.Limit))
+	size := "larger than"
+	if e.Size > 0 {
+		size = fmt.Sprintf("%d bytes, more than", e.Size)
+	}
+	what := fmt.Sprintf("The result file %s of run %d of job %d is %s max_content_bytes (%s).",
+		e.Filename, run, job, size, byteCount(e.Limit))
 	if ephemeral {
 		return diag.NewAttributeErrorDiagnostic(path.Root("max_content_bytes"), "Result file too large", what+
 			" Raise max_content_bytes (at most "+byteCount(resultfile.MaxContentBytes)+"), or write the file to disk with "+

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,7 +185,9 @@ func TestAccJobRunResultFile_contentLimit(t *testing.T) {
 	cfg := testMockConfig()
 	const size = 4<<20 + 100
 	cfg.Runs = []mockserver.RunConfig{{ID: 30, JobID: 1, Status: "SUCCEEDED", RunBy: "admin",
-		Result: &mockserver.ResultConfig{Filename: "big.csv", GenerateBytes: size}}}
+		Result: &mockserver.ResultConfig{Filename: "big.csv", GenerateBytes: size}},
+		{ID: 31, JobID: 1, Status: "SUCCEEDED", RunBy: "admin",
+			Result: &mockserver.ResultConfig{Filename: "big.csv", GenerateBytes: size, Zip: true}}}
 	s := mocktest.New(t, cfg)
 	for name, tc := range map[string]struct {
 		body   string
@@ -193,6 +196,8 @@ func TestAccJobRunResultFile_contentLimit(t *testing.T) {
 	}{
 		"default limit": {body: "job_id = 1\nrun_id = 30",
 			want: `(?s)Result file too large for state.*big.csv of run 30 of job 1 is larger than\s+max_content_bytes \(4 MiB\)\. Set output_path`},
+		"zipped, its size read in the zip": {body: "job_id = 1\nrun_id = 31",
+			want: `(?s)big.csv of run 31 of job 1 is 4194404 bytes, more than\s+max_content_bytes \(4 MiB\)`},
 		"raised": {body: "job_id = 1\nrun_id = 30\nmax_content_bytes = 5242880", checks: []statecheck.StateCheck{
 			statecheck.ExpectKnownValue(fileAddr, at("size"), knownvalue.Int64Exact(size)),
 			statecheck.ExpectKnownValue(fileAddr, at("content"), knownvalue.StringRegexp(regexp.MustCompile(`^row,run_id,value\n1,30,`))),
@@ -416,5 +421,10 @@ func TestResultFileDiagnostic(t *testing.T) {
 		"the file to disk with the data source's output_path.")
 	if !got.Equal(want) {
 		t.Errorf("too large, ephemeral:\n got %s: %s\nwant %s: %s", got.Summary(), got.Detail(), want.Summary(), want.Detail())
+	}
+	// A size known before reading (Content-Length, a zip's directory) is named.
+	got = resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10, Size: 12}, req, true)
+	if want := "The result file r.csv of run 21 of job 4 is 12 bytes, more than max_content_bytes (10 bytes)."; !strings.HasPrefix(got.Detail(), want) {
+		t.Errorf("too large, size known: %s, want it to start with %q", got.Detail(), want)
 	}
 }

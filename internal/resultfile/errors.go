@@ -122,12 +122,18 @@ func (e *OutputNotAFileError) Error() string {
 }
 
 // TooLargeError is a file kept in memory that is larger than Limit bytes. Filename is the
-// file's (after unzipping).
+// file's (after unzipping). Size is the file's size when it was known before reading it
+// (from the server's Content-Length, or a zip's directory), 0 when the limit was reached by
+// reading.
 type TooLargeError struct {
 	Filename string
 	Limit    int64
+	Size     int64
 }
 
 func (e *TooLargeError) Error() string {
+	if e.Size > 0 {
+		return fmt.Sprintf("%s is %d bytes, larger than %d bytes, too large to keep in memory", e.Filename, e.Size, e.Limit)
+	}
 	return fmt.Sprintf("%s is larger than %d bytes, too large to keep in memory", e.Filename, e.Limit)
 }

@@ -27,6 +27,7 @@ func TestErrors(t *testing.T) {
 		{&OutputNotAFileError{Path: "/out", Target: "/out", Folder: true}, "/out is a folder", false},
 		{&OutputNotAFileError{Path: "/out/r.csv", Target: "/dev/null"}, "/out/r.csv links to /dev/null, which is not a regular file", false},
 		{&TooLargeError{Filename: "r.csv", Limit: 10}, "r.csv is larger than 10 bytes, too large to keep in memory", false},
+		{&TooLargeError{Filename: "r.csv", Limit: 10, Size: 12}, "r.csv is 12 bytes, larger than 10 bytes, too large to keep in memory", false},
 	} {
 		if got := tc.err.Error(); got != tc.want {
 			t.Errorf("%T.Error() = %q, want %q", tc.err, got, tc.want)

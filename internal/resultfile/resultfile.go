@@ -93,6 +93,7 @@ func read(rf *client.ResultFile, req Request, dest destination) (*File, error) {
 	f := &File{Filename: rf.Filename, ContentType: rf.ContentType}
 	body := bufio.NewReader(rf.Body)
 	var src io.Reader = body
+	size := int64(-1) // the file's size, when known before reading it
 	switch {
 	case req.Unzip && isZip(rf.Filename, body):
 		entry, err := openEntry(body, req.Entry)
@@ -100,7 +101,7 @@ func read(rf *client.ResultFile, req Request, dest destination) (*File, error) {
 			return nil, &UnzipError{Filename: rf.Filename, Err: err}
 		}
 		defer entry.Close()
-		src = entry
+		src, size = entry, entry.size
 		f.Filename = filepath.Base(entry.name)
 		f.ContentType = typeByName(f.Filename)
 	case req.Entry != "":
@@ -115,8 +116,7 @@ func read(rf *client.ResultFile, req Request, dest destination) (*File, error) {
 			return nil, &WriteError{Path: req.OutputPath, Err: err}
 		}
 	} else {
-		f.Content, err = readBounded(src, h, f.Filename, req.contentLimit())
-		if err != nil {
+		if f.Content, err = keep(src, h, f.Filename, size, req.contentLimit()); err != nil {
 			return nil, err
 		}
 		f.Size = int64(len(f.Content))
@@ -133,9 +133,13 @@ func typeByName(name string) string {
 	return "application/octet-stream"
 }
 
-// readBounded reads r into memory, and h, up to limit bytes. An empty r gives an empty
-// slice, not nil.
-func readBounded(r io.Reader, h hash.Hash, filename string, limit int64) ([]byte, error) {
+// keep reads r into memory, and h, up to limit bytes. A file whose size, known before
+// reading it (-1: unknown), is over the limit is refused unread; the bound on the bytes read
+// stays, since a size announced can be wrong. An empty r gives an empty slice, not nil.
+func keep(r io.Reader, h hash.Hash, filename string, size, limit int64) ([]byte, error) {
+	if size > limit {
+		return nil, &TooLargeError{Filename: filename, Limit: limit, Size: size}
+	}
 	var buf bytes.Buffer
 	n, err := io.Copy(&buf, io.LimitReader(io.TeeReader(r, h), limit+1))
 	if err != nil {

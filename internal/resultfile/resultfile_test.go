@@ -267,6 +267,13 @@ func TestFetch_contentLimit(t *testing.T) {
 			}
 		})
 	}
+	// A zip's directory tells the size of the file inside: one over the limit is refused
+	// before it is unzipped, naming its size.
+	big := zipOf(t, "big.csv", strings.Repeat("0", 5<<20))
+	err := errorOf(t, &fakeSource{filename: "big.csv.zip", body: bytes.NewReader(big)}, Request{Unzip: true})
+	if e, ok := err.(*TooLargeError); !ok || e.Size != 5<<20 || e.Limit != 4<<20 {
+		t.Errorf("Fetch of a zip over the limit: %#v (%v), want a *TooLargeError with its size", err, err)
+	}
 	if got := (Request{MaxContentBytes: 1 << 40}).contentLimit(); got != 64<<20 {
 		t.Errorf("a limit above the ceiling is %d, want 64 MiB", got)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strings"
@@ -23,6 +24,7 @@ func isZip(filename string, body *bufio.Reader) bool {
 type zipEntry struct {
 	io.ReadCloser
 	name  string   // the entry's name inside the zip
+	size  int64    // the entry's size unzipped, as the zip's directory says
 	spool *os.File // removed by Close
 }
 
@@ -55,7 +57,8 @@ func openEntry(r io.Reader, name string) (*zipEntry, error) {
 		removeSpool(tmp)
 		return nil, fmt.Errorf("cannot open entry %q: %w", pick.Name, err)
 	}
-	return &zipEntry{ReadCloser: rc, name: pick.Name, spool: tmp}, nil
+	unzipped := int64(min(pick.UncompressedSize64, math.MaxInt64))
+	return &zipEntry{ReadCloser: rc, name: pick.Name, size: unzipped, spool: tmp}, nil
 }
 
 // spool copies r to a new temporary file, for the random access a zip's directory needs.
