@@ -1,0 +1,145 @@
+package provider
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
+)
+
+const jobAddr = "data.openspecimen_scheduled_job.x"
+
+// namedJobsMockConfig: job names that share a substring, some with % or _ (which the
+// server's LIKE reads as wildcards); two jobs named "Twin", one of them shared with alice;
+// alice created "Alice's export".
+func namedJobsMockConfig(t testing.TB) mockserver.Config {
+	cfg := testMockConfig()
+	cfg.Jobs = append(cfg.Jobs,
+		mockserver.JobConfig{ID: 20, Name: "CP export"},
+		mockserver.JobConfig{ID: 21, Name: "CP export 100%", Type: "INTERNAL", RepeatSchedule: "DAILY",
+			RtArgsProvided: true, RtArgsHelpText: "--cp <short title>", RunAs: "alice"},
+		mockserver.JobConfig{ID: 22, Name: "CP_export"},
+		mockserver.JobConfig{ID: 23, Name: "cp export"},
+		mockserver.JobConfig{ID: 24, Name: "Twin", SharedWith: []string{"alice"}},
+		mockserver.JobConfig{ID: 25, Name: "Twin"},
+		mockserver.JobConfig{ID: 26, Name: "Alice's export", CreatedBy: "alice"},
+		mockserver.JobConfig{ID: 27, Name: "Orphan export", SavedQueryDeleted: true},
+	)
+	cfg.Runs = []mockserver.RunConfig{{ID: 5, JobID: 20, StartedAt: mocktest.Time(t, "2022-02-21T06:15:00Z"),
+		FinishedAt: mocktest.Time(t, "2022-02-21T06:16:00Z")}}
+	return cfg
+}
+
+func jobConfig(s *mockserver.Server, body string) string {
+	return providerBlock(s) + fmt.Sprintf(`
+data "openspecimen_scheduled_job" "x" {
+%s
+}
+`, body)
+}
+
+func TestAccScheduledJobDataSource_byExactName(t *testing.T) {
+	s := mocktest.New(t, namedJobsMockConfig(t))
+	for name, id := range map[string]int64{"CP export": 20, "cp export": 23, "CP_export": 22, "CP export 100%": 21} {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: jobConfig(s, fmt.Sprintf("name = %q", name)),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(jobAddr, at("id"), knownvalue.Int64Exact(id)),
+					},
+				}},
+			})
+		})
+	}
+}
+
+func TestAccScheduledJobDataSource_attributes(t *testing.T) {
+	s := mocktest.New(t, namedJobsMockConfig(t))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: jobConfig(s, `name = "CP export 100%"`) + `
+data "openspecimen_scheduled_job" "by_id" {
+  id = 20
+}
+data "openspecimen_scheduled_job" "orphan" {
+  id = 27
+}
+`,
+			ConfigStateChecks: append(expectJob(jobAddr, map[string]knownvalue.Check{
+				"name":            knownvalue.StringExact("CP export 100%"),
+				"type":            knownvalue.StringExact("INTERNAL"),
+				"activity_status": knownvalue.StringExact("Active"),
+				"active":          knownvalue.Bool(true),
+				"repeat_schedule": knownvalue.StringExact("DAILY"),
+				"next_run_on":     knownvalue.NotNull(),
+				"last_run_on":     knownvalue.Null(),
+				"accepts_args":    knownvalue.Bool(true),
+				"args_help_text":  knownvalue.StringExact("--cp <short title>"),
+				"created_by":      knownvalue.StringExact("admin"),
+				"run_as":          knownvalue.StringExact("alice"),
+			}),
+				statecheck.ExpectKnownValue("data.openspecimen_scheduled_job.by_id", at("name"), knownvalue.StringExact("CP export")),
+				statecheck.ExpectKnownValue("data.openspecimen_scheduled_job.by_id", at("last_run_on"), knownvalue.StringExact("2022-02-21T06:15:00Z")),
+				statecheck.ExpectKnownValue("data.openspecimen_scheduled_job.by_id", at("next_run_on"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("data.openspecimen_scheduled_job.orphan", at("active"), knownvalue.Bool(false)),
+			),
+		}},
+	})
+}
+
+func expectJob(addr string, attrs map[string]knownvalue.Check) []statecheck.StateCheck {
+	var checks []statecheck.StateCheck
+	for name, c := range attrs {
+		checks = append(checks, statecheck.ExpectKnownValue(addr, at(name), c))
+	}
+	return checks
+}
+
+func TestAccScheduledJobDataSource_refused(t *testing.T) {
+	s := mocktest.New(t, namedJobsMockConfig(t))
+	for name, tc := range map[string]struct{ body, err string }{
+		"ambiguous":           {`name = "Twin"`, `2 jobs are named "Twin": "Twin" \(id 25\), "Twin" \(id 24\); use job_id`},
+		"no exact match":      {`name = "CP EXPORT"`, `(?s)No job is named exactly "CP EXPORT"; jobs whose name contains.*"CP export" \(id 20\)`},
+		"unknown":             {`name = "Nothing"`, `No job named "Nothing"`},
+		"neither id nor name": {``, `(?s)Missing Attribute Configuration.*Exactly one of these attributes must be configured: \[id,name\]`},
+		"both":                {"id = 20\nname = \"CP export\"", `(?s)Invalid Attribute Combination.*Exactly one of these attributes must be configured: \[id,name\]`},
+		"unknown id":          {"id = 99", "Scheduled job 99 does not exist"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps:                    []resource.TestStep{{Config: jobConfig(s, tc.body), ExpectError: errRe(tc.err)}},
+			})
+		})
+	}
+}
+
+// A non-admin sees the jobs it created or that are shared with it: of the two named "Twin",
+// only the one shared with alice.
+func TestAccScheduledJobDataSource_nonAdmin(t *testing.T) {
+	s := mocktest.New(t, namedJobsMockConfig(t))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "openspecimen" {
+  url      = %q
+  username = "alice"
+  password = "Alice@123"
+}
+data "openspecimen_scheduled_job" "x" {
+  name = "Twin"
+}
+`, s.URL()),
+			ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(jobAddr, at("id"), knownvalue.Int64Exact(24))},
+		}},
+	})
+}

@@ -1,0 +1,97 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
+)
+
+var (
+	_ datasource.DataSource              = (*scheduledJobsDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*scheduledJobsDataSource)(nil)
+)
+
+type scheduledJobsDataSource struct {
+	data *providerData
+}
+
+type scheduledJobsDataSourceModel struct {
+	NameContains types.String `tfsdk:"name_contains"`
+	Type         types.String `tfsdk:"type"`
+	Jobs         types.List   `tfsdk:"jobs"` // of jobObjectType
+	IDs          types.List   `tfsdk:"ids"`
+}
+
+// NewScheduledJobsDataSource is the factory the provider registers.
+func NewScheduledJobsDataSource() datasource.DataSource {
+	return &scheduledJobsDataSource{}
+}
+
+func (d *scheduledJobsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_scheduled_jobs"
+}
+
+func (d *scheduledJobsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Lists the scheduled jobs this user sees, newest first, by name and type: for example " +
+			"every export job, for `for_each`. A non-admin user sees the jobs it created or that are shared with it; " +
+			"deleted jobs are left out.",
+		Attributes: map[string]schema.Attribute{
+			"name_contains": schema.StringAttribute{
+				MarkdownDescription: "Only jobs whose name contains this text, in any case (`%` and `_` are plain " +
+					"characters here).",
+				Optional: true,
+			},
+			"type": schema.StringAttribute{
+				MarkdownDescription: "Only jobs of this type: `QUERY`, `INTERNAL` or `EXTERNAL`.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.OneOf("QUERY", "INTERNAL", "EXTERNAL")},
+			},
+			"jobs": schema.ListNestedAttribute{
+				MarkdownDescription: "The jobs, newest first.",
+				Computed:            true,
+				NestedObject:        schema.NestedAttributeObject{Attributes: jobAttributes()},
+			},
+			"ids": schema.ListAttribute{
+				MarkdownDescription: "The jobs' ids, in the same order as `jobs`.",
+				Computed:            true,
+				ElementType:         types.Int64Type,
+			},
+		},
+	}
+}
+
+func (d *scheduledJobsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *scheduledJobsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var cfg scheduledJobsDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	f := client.JobFilter{NameContains: cfg.NameContains.ValueString(), Type: cfg.Type.ValueString()}
+	jobs, err := d.data.client.ListJobs(ctx, f)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot list jobs", fmt.Sprintf("Listing the scheduled jobs failed: %s", err))
+		return
+	}
+	objs := make([]attr.Value, 0, len(jobs))
+	ids := make([]attr.Value, 0, len(jobs))
+	for i := range jobs {
+		objs = append(objs, jobModelFromAPI(&jobs[i]).object())
+		ids = append(ids, types.Int64Value(jobs[i].ID))
+	}
+	cfg.Jobs = types.ListValueMust(jobObjectType, objs)
+	cfg.IDs = types.ListValueMust(types.Int64Type, ids)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
+}
