@@ -1,5 +1,5 @@
 # The demo of `make demo`: a small export pipeline against the mock server's demo data.
-# Job 1 "Specimen export" is a saved-query export whose zipped CSV carries the run's id and
+# The job "Specimen export" is a saved-query export whose zipped CSV carries the run's id and
 # arguments. The provider's url and credentials come from OPENSPECIMEN_URL,
 # OPENSPECIMEN_USERNAME and OPENSPECIMEN_PASSWORD (scripts/demo.sh sets them).
 terraform {
@@ -20,9 +20,14 @@ variable "collection_protocol" {
   default     = "CP-TB"
 }
 
-# 1. Trigger one run of the export with arguments and wait until it has finished.
+# 1. The export job, found by its name: its id may differ from one server to another.
+data "openspecimen_scheduled_job" "export" {
+  name = "Specimen export"
+}
+
+# 2. Trigger one run of the export with arguments and wait until it has finished.
 resource "openspecimen_job_run" "export" {
-  job_id = 1
+  job_id = data.openspecimen_scheduled_job.export.id
   args   = "--cp ${var.collection_protocol}"
 
   triggers = {
@@ -30,7 +35,7 @@ resource "openspecimen_job_run" "export" {
   }
 }
 
-# 2. The job's recent successful runs, newest first: ours, then the older ones.
+# 3. The job's recent successful runs, newest first: ours, then the older ones.
 data "openspecimen_job_runs" "recent" {
   job_id      = openspecimen_job_run.export.job_id
   status      = "SUCCEEDED"
@@ -39,7 +44,7 @@ data "openspecimen_job_runs" "recent" {
   depends_on = [openspecimen_job_run.export]
 }
 
-# 3. The CSV our run produced, unzipped.
+# 4. The CSV our run produced, unzipped.
 data "openspecimen_job_run_result_file" "csv" {
   job_id = openspecimen_job_run.export.job_id
   run_id = openspecimen_job_run.export.run_id
