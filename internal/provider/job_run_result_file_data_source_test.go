@@ -203,7 +203,7 @@ func TestAccJobRunResultFile_contentLimit(t *testing.T) {
 			statecheck.ExpectKnownValue(fileAddr, at("content"), knownvalue.StringRegexp(regexp.MustCompile(`^row,run_id,value\n1,30,`))),
 			statecheck.ExpectKnownValue(fileAddr, at("content_base64"), knownvalue.Null()),
 		}},
-		"lowered": {body: "job_id = 1\nrun_id = 30\nmax_content_bytes = 10", want: `larger than\s+max_content_bytes \(10 bytes\)`},
+		"lowered": {body: "job_id = 1\nrun_id = 30\nmax_content_bytes = 10", want: `(?s)big.csv of run 30 of job 1 is .*max_content_bytes \(10 bytes\)`},
 		"zero":    {body: "job_id = 1\nrun_id = 10\nmax_content_bytes = 0", want: `max_content_bytes value must be between 1 and\s+67108864`},
 		"above the ceiling": {body: "job_id = 1\nrun_id = 10\nmax_content_bytes = 67108865",
 			want: `max_content_bytes value must be between 1 and\s+67108864`},
