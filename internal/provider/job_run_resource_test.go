@@ -565,7 +565,7 @@ resource "openspecimen_job_run" "x" {
   job_id = 1
 }
 `, s.URL()),
-			ExpectError: errRe(`(?i)login.*refused`),
+			ExpectError: errRe(`(?s)Cannot log in to OpenSpecimen.*Login refused for user "admin"`),
 		}},
 	})
 }
@@ -724,12 +724,13 @@ func TestAccReliability_sessionExpiresMidWait(t *testing.T) {
 			Check: resource.ComposeAggregateTestCheckFunc(
 				expectOwnRuns(s, map[string]int64{jobRunAddr: 1}),
 				func(*terraform.State) error {
-					if n := expired.Load(); n != 1 {
-						return fmt.Errorf("%d sessions were ended, want the apply's one", n)
+					// Each CLI command logs in once, when the provider is configured: the plan
+					// before the apply, then the apply, whose session ends with the plan's.
+					if n := expired.Load(); n != 2 {
+						return fmt.Errorf("%d sessions were ended, want the plan's and the apply's", n)
 					}
-					// Plans before the apply make no request: every login is the apply's.
-					if n := s.LoginCount(); n != 2 {
-						return fmt.Errorf("%d logins, want 2 (one, then one after the expiry)", n)
+					if n := s.LoginCount(); n != 3 {
+						return fmt.Errorf("%d logins, want 3 (the plan's, the apply's, then one after the expiry)", n)
 					}
 					return nil
 				},
@@ -898,8 +899,10 @@ func TestAccReliability_load(t *testing.T) {
 					if total != jobs*perJob {
 						return fmt.Errorf("%d runs on the server, want %d", total, jobs*perJob)
 					}
-					if n := s.LoginCount(); n != 1 {
-						return fmt.Errorf("%d logins, want one for the whole apply", n)
+					// One login per CLI command, whatever the number of resources: the plan's
+					// and the apply's.
+					if n := s.LoginCount(); n != 2 {
+						return fmt.Errorf("%d logins, want one for the plan and one for the whole apply", n)
 					}
 					return nil
 				},
@@ -965,6 +968,12 @@ func newCLITest(t *testing.T, s *mockserver.Server, body string) *cliTest {
 
 // configure writes main.tf: the provider's source and block, then body.
 func (c *cliTest) configure(s *mockserver.Server, body string) {
+	c.configureRaw(providerBlock(s) + body)
+}
+
+// configureRaw writes main.tf: the provider's source, then config (the provider block and
+// the rest).
+func (c *cliTest) configureRaw(config string) {
 	writeFile(c.t, filepath.Join(c.dir, "main.tf"), `terraform {
   required_providers {
     openspecimen = {
@@ -972,7 +981,7 @@ func (c *cliTest) configure(s *mockserver.Server, body string) {
     }
   }
 }
-`+providerBlock(s)+body)
+`+config)
 }
 
 func (c *cliTest) command(ctx context.Context, args ...string) *exec.Cmd {

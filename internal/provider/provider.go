@@ -154,6 +154,12 @@ func (p *openSpecimenProvider) Configure(ctx context.Context, req provider.Confi
 		resp.Diagnostics.Append(configErrorDiagnostic(err))
 		return
 	}
+	// One login for every resource and data source: a failure is reported here, once,
+	// and none of them runs.
+	if err := c.Login(ctx); err != nil {
+		resp.Diagnostics.Append(loginDiagnostic(ctx, err))
+		return
+	}
 	if clientCfg.InsecureSkipVerify {
 		resp.Diagnostics.AddAttributeWarning(path.Root("insecure_skip_verify"), "TLS verification is off",
 			"insecure_skip_verify is true: the server's certificate is not checked, so anyone on the network path "+
@@ -278,6 +284,23 @@ func configErrorDiagnostic(err error) diag.Diagnostic {
 		title = "Missing OpenSpecimen " + f.name
 	}
 	return diag.NewAttributeErrorDiagnostic(path.Root(f.attr), title, upperFirst(err.Error())+". "+f.hint)
+}
+
+// loginDiagnostic reports a failed login (or check of the API token): on url when the url
+// is not the REST root, else on the provider.
+func loginDiagnostic(ctx context.Context, err error) diag.Diagnostic {
+	const title = "Cannot log in to OpenSpecimen"
+	var refused *client.LoginError
+	switch {
+	case errors.As(err, &refused) && refused.WrongURL:
+		return diag.NewAttributeErrorDiagnostic(path.Root("url"), title, upperFirst(refused.Reason)+". Nothing was run.")
+	case errors.As(err, &refused):
+		return diag.NewErrorDiagnostic(title, upperFirst(refused.Reason)+". Nothing was run.")
+	case ctx.Err() != nil:
+		return diag.NewErrorDiagnostic(title, "Interrupted while logging in: nothing was run.")
+	}
+	return diag.NewErrorDiagnostic(title, upperFirst(err.Error())+
+		". Check that the server is up and reachable at url, then apply again; nothing was run.")
 }
 
 func upperFirst(s string) string {

@@ -385,6 +385,7 @@ func TestProviderConfigure_insecureSkipVerifyWarns(t *testing.T) {
 	for _, env := range []string{envURL, envUsername, envPassword, envDomain, envToken} {
 		t.Setenv(env, "") // the configuration below alone
 	}
+	s := mocktest.New(t, testMockConfig()) // Configure logs in
 	ctx := t.Context()
 	p := New("test")()
 	var sresp provider.SchemaResponse
@@ -398,7 +399,7 @@ func TestProviderConfigure_insecureSkipVerifyWarns(t *testing.T) {
 		for name, at := range typ.AttributeTypes {
 			vals[name] = tftypes.NewValue(at, nil)
 		}
-		vals["url"] = tftypes.NewValue(tftypes.String, "https://biobank.example.org/openspecimen/rest/ng")
+		vals["url"] = tftypes.NewValue(tftypes.String, s.URL())
 		vals["username"] = tftypes.NewValue(tftypes.String, "admin")
 		vals["password"] = tftypes.NewValue(tftypes.String, "Admin@123")
 		vals["insecure_skip_verify"] = tftypes.NewValue(tftypes.Bool, insecure)
@@ -442,7 +443,7 @@ resource "openspecimen_job_run" "x" {
   job_id = 1
 }
 `, html.URL+"/openspecimen/rest/ng"),
-			ExpectError: errRe(`not OpenSpecimen JSON: is the url the REST root`),
+			ExpectError: errRe(`(?s)Cannot log in to OpenSpecimen.*is not OpenSpecimen's REST root.*Welcome to the intranet`),
 		}},
 	})
 }
@@ -587,4 +588,72 @@ data "openspecimen_job_runs" "x" {
 			ConfigStateChecks: []statecheck.StateCheck{expectIDs(13, 12, 11, 10)},
 		}},
 	})
+}
+
+// loginFailureBody has four objects that need the server, two of them data sources read at
+// plan time and two resources.
+const loginFailureBody = `
+resource "openspecimen_job_run" "a" {
+  job_id = 1
+}
+resource "openspecimen_job_run" "b" {
+  job_id = 1
+  args   = "b"
+}
+data "openspecimen_job_runs" "x" {
+  job_id = 1
+}
+data "openspecimen_job_run_result_file" "x" {
+  job_id = 1
+  run_id = 10
+}
+`
+
+// A failed login is one diagnostic for the whole configuration, whatever the number of
+// objects: counted in the real CLI's output, which plugin-testing's ExpectError cannot.
+func TestAccProvider_loginFailureReportedOnce(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	downURL := "http://" + l.Addr().String() + "/openspecimen/rest/ng"
+	l.Close() // nothing listens there any more: connections are refused
+	for name, tc := range map[string]struct {
+		provider func(s *mockserver.Server) string
+		want     string
+		logins   int
+	}{
+		"wrong password": {func(s *mockserver.Server) string {
+			return fmt.Sprintf("provider \"openspecimen\" {\n  url      = %q\n  username = \"admin\"\n  password = \"wrong\"\n}\n", s.URL())
+		}, `(?i)login refused for user "admin"`, 1},
+		"wrong token": {func(s *mockserver.Server) string {
+			return fmt.Sprintf("provider \"openspecimen\" {\n  url   = %q\n  token = \"not-a-token\"\n}\n", s.URL())
+		}, `refused the API token`, 0},
+		"server down": {func(*mockserver.Server) string {
+			return fmt.Sprintf("provider \"openspecimen\" {\n  url         = %q\n  username    = \"admin\"\n  password    = \"Admin@123\"\n  max_retries = 0\n}\n", downURL)
+		}, `connection refused`, 0},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := mocktest.New(t, historyMockConfig(t))
+			c := newCLITest(t, s, "")
+			c.configureRaw(tc.provider(s) + loginFailureBody)
+			out, err := c.command(t.Context(), "plan", "-input=false", "-no-color").CombinedOutput()
+			if err == nil {
+				t.Fatalf("the plan succeeded:\n%s", out)
+			}
+			if n := strings.Count(string(out), "Error: "); n != 1 || !strings.Contains(string(out), "Error: Cannot log in to OpenSpecimen") {
+				t.Fatalf("%d errors, want one titled Cannot log in to OpenSpecimen:\n%s", n, out)
+			}
+			if !errRe(tc.want).Match(out) {
+				t.Errorf("the error does not say %q:\n%s", tc.want, out)
+			}
+			if n := s.RequestCount("POST", "/sessions"); n != tc.logins {
+				t.Errorf("%d logins reached the server, want %d", n, tc.logins)
+			}
+			if n := s.RequestCount("GET", "/scheduled-jobs/{jobId}"); n != 0 {
+				t.Errorf("%d reads of a job after the failed login, want none", n)
+			}
+		})
+	}
 }
