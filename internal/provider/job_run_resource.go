@@ -81,13 +81,26 @@ func (r *jobRunResource) Metadata(_ context.Context, req resource.MetadataReques
 	resp.TypeName = req.ProviderTypeName + "_job_run"
 }
 
+// jobRunDescription tells what Create, ModifyPlan and Update do with a run, in the words of
+// a user: docs/resources/job_run.md opens with it.
+const jobRunDescription = "Triggers one run of an OpenSpecimen scheduled job, waits for it to finish and records it.\n\n" +
+	"A new run is triggered only when the resource is created or replaced: change `job_id`, `args` or " +
+	"`triggers`, or use `-replace`. A run that ends `FAILED` fails the apply, and the next apply runs the job " +
+	"again; with `ignore_failure = true` it is recorded instead. To keep a failed run after all, set " +
+	"`ignore_failure = true` and, as a failed create is tainted, `terraform untaint` the resource.\n\n" +
+	"A wait cut short (Ctrl-C, `timeouts.create`, or reads of the run failing) ends the apply with a warning, " +
+	"not an error: the run is in the state, not tainted, and goes on on the server. With `wait_for_completion` " +
+	"(the default), the next plan refreshes it and then waits in place for a run still `IN_PROGRESS` " +
+	"(an update, bounded by `timeouts.update`), keeps a `SUCCEEDED` one, and replaces a `FAILED` one, that is " +
+	"runs the job again, unless `ignore_failure` is set. Nothing is triggered twice. A run tainted by an earlier " +
+	"build of this provider, which tainted a wait cut short, would be replaced: `terraform untaint` it to keep it.\n\n" +
+	"OpenSpecimen cannot delete or cancel a run, so destroying this resource only removes it from the state; " +
+	"the run stays on the server."
+
 func (r *jobRunResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Triggers one run of an OpenSpecimen scheduled job, waits for it to finish and records it.\n\n" +
-			"A new run is triggered only when the resource is created or replaced: change `job_id`, `args` or " +
-			"`triggers`, or use `-replace`. OpenSpecimen cannot delete or cancel a run, so destroying this resource " +
-			"only removes it from the state; the run stays on the server.",
+		MarkdownDescription: jobRunDescription,
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The run's id, as a string.",

@@ -55,7 +55,9 @@ const dateFormsDoc = "A date (`2022-02-21`, or `20220221` as OpenSpecimen writes
 func (d *jobRunsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists a scheduled job's runs, newest first, filtered by creation date and status: " +
-			"for example the newest successful export of a job.",
+			"for example the newest successful export of a job.\n\n" +
+			"Like every data source, it is read again on every plan, so its list follows the server: a new run " +
+			"changes it, and whatever uses it. To pin one run, use its id (for example from an `openspecimen_job_run`).",
 		Attributes: map[string]schema.Attribute{
 			"job_id": schema.Int64Attribute{
 				MarkdownDescription: "Id of the scheduled job.",
