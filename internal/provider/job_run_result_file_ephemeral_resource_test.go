@@ -76,7 +76,7 @@ provider "echo" {
 }
 resource "echo" "consumer" {}
 `,
-			ExpectError: errRe(`(?s)Result file too large.*larger than max_content_bytes \(5 bytes\)\. Raise\s+max_content_bytes`),
+			ExpectError: errRe(`(?s)Result file too large.*is 6 bytes, more than max_content_bytes \(5 bytes\)\.\s+Raise\s+max_content_bytes`),
 		}},
 	})
 }
