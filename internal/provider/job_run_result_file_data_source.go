@@ -123,7 +123,9 @@ func (d *jobRunResultFileDataSource) Schema(_ context.Context, _ datasource.Sche
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: resultFileDoc + " With `output_path` the file is written to disk instead of the state. " +
-			"To keep the file out of the state entirely, use the ephemeral resource of the same name.",
+			"Like every data source, it is read again on every plan and apply (and `terraform refresh`): the file is " +
+			"downloaded each time, and `output_path` rewritten. To keep the file out of the state entirely, use the " +
+			"ephemeral resource of the same name.",
 		Attributes: attrs,
 	}
 }

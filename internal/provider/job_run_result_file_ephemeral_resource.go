@@ -35,7 +35,10 @@ func (e *jobRunResultFileEphemeralResource) Schema(_ context.Context, _ ephemera
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: resultFileDoc + " As an ephemeral resource it is never written to the plan or the state: " +
-			"use it to hand the file to another provider without persisting its contents. Needs Terraform 1.10 or OpenTofu 1.11.",
+			"use it to hand the file, without persisting it, to what may take ephemeral values: a provisioner (such as " +
+			"`local-exec` on a `terraform_data` resource, as in the example), a provider block, or a write-only argument " +
+			"of another provider's resource. It is read whenever Terraform needs its values, in a plan and in an apply. " +
+			"Needs Terraform 1.10 or OpenTofu 1.11.",
 		Attributes: attrs,
 	}
 }

@@ -2,6 +2,8 @@ package provider
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -51,6 +53,39 @@ resource "echo" "consumer" {}
 					if addr != "echo.consumer" {
 						return fmt.Errorf("the state holds %s; only the consumer belongs there", addr)
 					}
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// As in the example: a local-exec provisioner, built into the CLI, gets the file through an
+// environment variable, byte for byte.
+func TestAccJobRunResultFileEphemeral_provisioner(t *testing.T) {
+	s := mocktest.New(t, resultFileMockConfig(t))
+	out := filepath.Join(t.TempDir(), "loaded.csv")
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(s) + fmt.Sprintf(`
+ephemeral "openspecimen_job_run_result_file" "csv" {
+  job_id = 1
+  run_id = 12
+}
+resource "terraform_data" "load" {
+  provisioner "local-exec" {
+    command     = "printf '%%s' \"$SPECIMENS_CSV\" > '%s'"
+    environment = {
+      SPECIMENS_CSV = ephemeral.openspecimen_job_run_result_file.csv.content
+    }
+  }
+}
+`, out),
+			Check: func(*terraform.State) error {
+				if got, err := os.ReadFile(out); err != nil || string(got) != "id\n12\n" {
+					return fmt.Errorf("the provisioner wrote %q (%v), want the file's bytes", got, err)
 				}
 				return nil
 			},
