@@ -47,12 +47,17 @@ const maxLinks = 40
 
 // followLinks answers the path p names once the symlinks of its last element are followed
 // (the kernel follows those of its folders); p itself when it is not a symlink or does not
-// exist. The target of a dangling link is answered: it is created there.
+// exist. The target of a dangling link is answered: the file is created there.
 func followLinks(p string) (string, error) {
 	for range maxLinks {
 		fi, err := os.Lstat(p)
-		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-			return p, nil // Stat tells what is wrong, if anything
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return p, nil // created there
+		case err != nil:
+			return "", err
+		case fi.Mode()&fs.ModeSymlink == 0:
+			return p, nil
 		}
 		target, err := os.Readlink(p)
 		if err != nil {
