@@ -239,6 +239,7 @@ func (c *Client) GetRun(ctx context.Context, jobID, runID int64) (*Run, error) {
 type ResultFile struct {
 	Filename    string // from Content-Disposition, without any directory; "" when absent
 	ContentType string
+	Length      int64 // the Content-Length the server announced; -1 when it sent none (OpenSpecimen does not)
 	Body        io.ReadCloser
 }
 
@@ -255,6 +256,7 @@ func (c *Client) OpenResultFile(ctx context.Context, jobID, runID int64) (*Resul
 	return &ResultFile{
 		Filename:    dispositionFilename(resp.Header.Get("Content-Disposition")),
 		ContentType: resp.Header.Get("Content-Type"),
+		Length:      resp.ContentLength,
 		Body:        resp.Body,
 	}, nil
 }

@@ -195,7 +195,7 @@ func TestAccJobRunResultFile_contentLimit(t *testing.T) {
 		checks []statecheck.StateCheck
 	}{
 		"default limit": {body: "job_id = 1\nrun_id = 30",
-			want: `(?s)Result file too large for state.*big.csv of run 30 of job 1 is larger than\s+max_content_bytes \(4 MiB\)\. Set output_path`},
+			want: `(?s)Result file too large for state.*big.csv of run 30 of job 1 is 4194404 bytes, more\s+than\s+max_content_bytes \(4 MiB\)\. Set output_path`},
 		"zipped, its size read in the zip": {body: "job_id = 1\nrun_id = 31",
 			want: `(?s)big.csv of run 31 of job 1 is 4194404 bytes, more than\s+max_content_bytes \(4 MiB\)`},
 		"raised": {body: "job_id = 1\nrun_id = 30\nmax_content_bytes = 5242880", checks: []statecheck.StateCheck{

@@ -93,7 +93,7 @@ func read(rf *client.ResultFile, req Request, dest destination) (*File, error) {
 	f := &File{Filename: rf.Filename, ContentType: rf.ContentType}
 	body := bufio.NewReader(rf.Body)
 	var src io.Reader = body
-	size := int64(-1) // the file's size, when known before reading it
+	size := rf.Length // the file's size when known before reading it, else -1
 	switch {
 	case req.Unzip && isZip(rf.Filename, body):
 		entry, err := openEntry(body, req.Entry)

@@ -50,6 +50,7 @@ type fakeSource struct {
 	runErr   error
 	filename string
 	body     io.Reader
+	length   int64 // the Content-Length announced; 0: none (-1)
 	fileErr  error
 	closed   bool // the file's body was closed
 }
@@ -69,7 +70,11 @@ func (s *fakeSource) OpenResultFile(context.Context, int64, int64) (*client.Resu
 	if s.fileErr != nil {
 		return nil, s.fileErr
 	}
-	return &client.ResultFile{Filename: s.filename, ContentType: "application/x-served",
+	length := s.length
+	if length == 0 {
+		length = -1
+	}
+	return &client.ResultFile{Filename: s.filename, ContentType: "application/x-served", Length: length,
 		Body: closeRecorder{s.body, &s.closed}}, nil
 }
 
@@ -274,9 +279,28 @@ func TestFetch_contentLimit(t *testing.T) {
 	if e, ok := err.(*TooLargeError); !ok || e.Size != 5<<20 || e.Limit != 4<<20 {
 		t.Errorf("Fetch of a zip over the limit: %#v (%v), want a *TooLargeError with its size", err, err)
 	}
+	// A Content-Length over the limit is refused before a byte of the body is read.
+	unread := &countingReader{r: zeroReader{}}
+	err = errorOf(t, &fakeSource{filename: "big.csv", body: unread, length: 1 << 30}, Request{})
+	if e, ok := err.(*TooLargeError); !ok || e.Size != 1<<30 || unread.n != 0 {
+		t.Errorf("Fetch with a Content-Length over the limit: %#v (%v) after reading %d bytes, want a *TooLargeError "+
+			"with that length, before reading", err, err, unread.n)
+	}
 	if got := (Request{MaxContentBytes: 1 << 40}).contentLimit(); got != 64<<20 {
 		t.Errorf("a limit above the ceiling is %d, want 64 MiB", got)
 	}
+}
+
+// countingReader counts the bytes read from r.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // zeroReader is an endless stream of zero bytes.
@@ -308,7 +332,8 @@ func TestFetch_brokenDownloadToPath(t *testing.T) {
 
 // Through the client and the mock server: a run in progress has no file yet; once the
 // clock ends it, its zip is read and unzipped; a run of a job that writes nothing has no
-// file, nor has a run whose file the server removed; an unknown run is the client's not-found.
+// file, nor has a run whose file the server removed; a file whose Content-Length is over the
+// limit is refused by that length; an unknown run is the client's not-found.
 func TestFetch_mockServer(t *testing.T) {
 	clock := mockserver.NewManualClock(time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC))
 	finished := time.Date(2024, 4, 1, 8, 0, 0, 0, time.UTC)
@@ -321,7 +346,9 @@ func TestFetch_mockServer(t *testing.T) {
 		},
 		Runs: []mockserver.RunConfig{{ID: 5, JobID: 2, Status: "SUCCEEDED", StartedAt: &finished, FinishedAt: &finished},
 			{ID: 6, JobID: 1, Status: "SUCCEEDED", StartedAt: &finished, FinishedAt: &finished,
-				Result: &mockserver.ResultConfig{Filename: "old.csv", Missing: true}}},
+				Result: &mockserver.ResultConfig{Filename: "old.csv", Missing: true}},
+			{ID: 7, JobID: 1, Status: "SUCCEEDED", StartedAt: &finished, FinishedAt: &finished,
+				Result: &mockserver.ResultConfig{Filename: "big.csv", GenerateBytes: 5 << 20}}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -351,6 +378,9 @@ func TestFetch_mockServer(t *testing.T) {
 	}
 	if e, ok := errorOf(t, c, Request{JobID: 1, RunID: 6}).(*NoFileError); !ok || !e.Purged {
 		t.Errorf("a run whose file the server removed: %#v, want a *NoFileError, Purged", e)
+	}
+	if e, ok := errorOf(t, c, Request{JobID: 1, RunID: 7}).(*TooLargeError); !ok || e.Size != 5<<20 {
+		t.Errorf("a file whose Content-Length is over the limit: %#v, want a *TooLargeError naming that length", e)
 	}
 	if err := errorOf(t, c, Request{JobID: 1, RunID: 999}); !client.IsNotFound(err) {
 		t.Errorf("unknown run: %v, want the client's not-found", err)
