@@ -155,6 +155,10 @@ func (a *jobRunAction) Configure(_ context.Context, req action.ConfigureRequest,
 // Invoke checks the job, starts one run and, unless told not to, waits for it, reporting
 // its progress. Nothing is kept in state: a second invoke runs the job again.
 func (a *jobRunAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
+	if a.data == nil {
+		resp.Diagnostics.Append(unconfiguredDiagnostic("action"))
+		return
+	}
 	var cfg jobRunActionModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() {
@@ -185,6 +189,12 @@ func (a *jobRunAction) Invoke(ctx context.Context, req action.InvokeRequest, res
 	if run != nil {
 		inv.finished(run, cfg.IgnoreFailure.ValueBool())
 	}
+}
+
+// unconfiguredDiagnostic reports a kind that the provider's Configure handed no client.
+func unconfiguredDiagnostic(kind string) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Provider not configured", "The provider handed no OpenSpecimen client to the "+kind+
+		" openspecimen_job_run. This is a bug in the provider: please report it.")
 }
 
 // jobRunInvocation is one invoke of the action: the job, how long its runs usually take,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,7 +27,8 @@ import (
 var needsActions = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)}
 
 // actionTriggerConfig is a terraform_data whose input is release, invoking the action
-// (config body) after it is created or updated.
+// (config body) after it is created or updated. A test's steps change release to invoke it
+// again: a failed invoke does not undo the create or update before it.
 func actionTriggerConfig(s *mockserver.Server, release, body string) string {
 	return providerBlock(s) + fmt.Sprintf(`
 resource "terraform_data" "release" {
@@ -65,7 +67,7 @@ func TestAccJobRunAction_actionTrigger(t *testing.T) {
 	s := mocktest.New(t, testMockConfig())
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   needsActions,
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: newestProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config: actionTriggerConfig(s, "v1", `    job_id = 1
@@ -92,7 +94,7 @@ func TestAccJobRunAction_failedRun(t *testing.T) {
 	s := mocktest.New(t, testMockConfig())
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   needsActions,
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: newestProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config:      actionTriggerConfig(s, "v1", "    job_id = 2"),
@@ -111,18 +113,18 @@ func TestAccJobRunAction_badJobs(t *testing.T) {
 	s := mocktest.New(t, testMockConfig())
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   needsActions,
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: newestProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: actionTriggerConfig(s, "v1", "    job_id = 3"), ExpectError: regexp.MustCompile(`Job disabled`)},
-			{Config: actionTriggerConfig(s, "v1", "    job_id = 99"), ExpectError: regexp.MustCompile(`Job not found`)},
 			{
 				Config:      actionTriggerConfig(s, "v1", "    job_id = 1\n    progress_interval = \"10ms\""),
 				ExpectError: regexp.MustCompile(`Invalid progress_interval`),
 			},
 			{
-				Config:      actionTriggerConfig(s, "v1", "    job_id = 1\n    timeouts = {\n      invoke = \"0s\"\n    }"),
-				ExpectError: regexp.MustCompile(`(?s)(Invalid timeout|Unsupported argument|Blocks of type)`),
+				Config:      actionTriggerConfig(s, "v1", "    job_id = 1\n    timeouts {\n      invoke = \"0s\"\n    }"),
+				ExpectError: regexp.MustCompile(`Invalid timeout`),
 			},
+			{Config: actionTriggerConfig(s, "v1", "    job_id = 3"), ExpectError: regexp.MustCompile(`Job disabled`)},
+			{Config: actionTriggerConfig(s, "v2", "    job_id = 99"), ExpectError: regexp.MustCompile(`Job not found`)},
 		},
 	})
 	if n := s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"); n != 0 {
@@ -137,7 +139,7 @@ func TestAccJobRunAction_ifRunningAndNoWait(t *testing.T) {
 	var running mockserver.Run
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   needsActions,
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: newestProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {
@@ -151,7 +153,7 @@ func TestAccJobRunAction_ifRunningAndNoWait(t *testing.T) {
 				Check:       expectRuns(s, jobSlow, 1),
 			},
 			{
-				Config: actionTriggerConfig(s, "v1", "    job_id = 1\n    wait_for_completion = false"),
+				Config: actionTriggerConfig(s, "v2", "    job_id = 1\n    wait_for_completion = false"),
 				Check:  expectRuns(s, jobQuick, 1),
 			},
 		},
@@ -303,5 +305,90 @@ func TestJobRunAction_runWithoutStart(t *testing.T) {
 	}
 	if got := ranFor(run); got != 0 {
 		t.Errorf("ranFor = %s, want 0", got)
+	}
+}
+
+// watchedOutput collects a process's output and closes seen once it holds want.
+type watchedOutput struct {
+	mocktest.LockedBuffer
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (w *watchedOutput) Write(p []byte) (int, error) {
+	n, err := w.LockedBuffer.Write(p)
+	if strings.Contains(w.String(), w.want) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return n, err
+}
+
+// terraform apply -invoke runs exactly one run and prints its progress; a FAILED run fails
+// the invoke with the run's message. The mock's clock stands still, so the run is
+// IN_PROGRESS until the CLI has printed a report of it.
+func TestAccJobRunAction_invokeCLI(t *testing.T) {
+	now := time.Now()
+	clock := mockserver.NewManualClock(now)
+	cfg := testMockConfig()
+	cfg.Clock = clock
+	cfg.Runs = progressHistory(t, now)
+	s := mocktest.New(t, cfg)
+	c := newCLITest(t, s, `
+action "openspecimen_job_run" "export" {
+  config {
+    job_id            = 4
+    progress_interval = "1s"
+  }
+}
+
+action "openspecimen_job_run" "broken" {
+  config {
+    job_id = 2
+  }
+}
+`)
+	requireCLIVersion(t, c, 14)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+
+	invoke := c.command(ctx, "apply", "-invoke=action.openspecimen_job_run.export", "-auto-approve", "-input=false", "-no-color")
+	out := &watchedOutput{want: "IN_PROGRESS for", seen: make(chan struct{})}
+	invoke.Stdout, invoke.Stderr = out, out
+	if err := invoke.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- invoke.Wait() }()
+	select {
+	case <-out.seen:
+	case err := <-exited:
+		t.Fatalf("the invoke ended (%v) before reporting its run in progress:\n%s", err, out.String())
+	}
+	clock.Advance(time.Hour)
+	if err := mocktest.Within(t, "the end of the invoke", exited); err != nil {
+		t.Fatalf("the invoke failed: %v\n%s", err, out.String())
+	}
+	runs := s.Runs(jobSlow)
+	if len(runs) != 4 {
+		t.Fatalf("job 4 has %d runs, want its history of 3 and one more:\n%s", len(runs), out.String())
+	}
+	for _, want := range []string{
+		fmt.Sprintf("Run %d of job 4 (Nightly export) started at", runs[0].ID),
+		"its runs usually take 20s (median of the last 3)",
+		fmt.Sprintf("Run %d of job 4 (Nightly export): IN_PROGRESS for", runs[0].ID),
+		fmt.Sprintf("Run %d of job 4 (Nightly export) SUCCEEDED after 20s.", runs[0].ID),
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the invoke did not print %q:\n%s", want, out.String())
+		}
+	}
+
+	failed, err := c.command(ctx, "apply", "-invoke=action.openspecimen_job_run.broken", "-auto-approve", "-input=false", "-no-color").CombinedOutput()
+	if err == nil || !regexp.MustCompile(`(?s)Run \d+ of job 2 \(Broken job\) ended FAILED.*Query failed: timeout`).Match(failed) {
+		t.Errorf("the invoke of the broken job should fail with the run's message (%v):\n%s", err, failed)
+	}
+	if n := len(s.Runs(jobBroken)); n != 1 {
+		t.Errorf("job 2 has %d runs, want 1", n)
 	}
 }
