@@ -1,9 +1,17 @@
 # The successful runs of job 7 in February 2022, newest first.
 data "openspecimen_job_runs" "february" {
   job_id    = 7
-  from_date = "20220201"
-  to_date   = "20220228" # a date alone includes the whole day
+  from_date = "2022-02-01"
+  to_date   = "2022-02-28" # a date alone includes the whole day
   status    = "SUCCEEDED"
+}
+
+# The runs of one afternoon: a time, then the rest of that day. Dates without a zone are
+# read in the provider's timezone; OpenSpecimen's own forms (20220221T120000) work too.
+data "openspecimen_job_runs" "afternoon" {
+  job_id    = 7
+  from_date = "2022-02-21 12:00"
+  to_date   = "2022-02-21"
 }
 
 output "newest_successful_run" {
