@@ -169,6 +169,8 @@ func (p *openSpecimenProvider) Configure(ctx context.Context, req provider.Confi
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data
+	resp.ActionData = data
+	resp.ListResourceData = data
 }
 
 // allKnown reports unknown values (from resources not yet created), which cannot configure
