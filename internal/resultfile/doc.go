@@ -9,4 +9,9 @@
 // grows (on Linux), then synced and renamed over the destination, so that a reader never
 // sees a partial file. A file kept in memory is bounded by Request.MaxContentBytes. A zip is
 // spooled to a temporary file first, because reading its directory needs random access.
+//
+// A CSV file can be decoded instead (Request.DecodeCSV, csv.go): streamed through
+// encoding/csv into its export metadata (the preamble OpenSpecimen writes before the header
+// of a saved-query export), its columns and its rows, without holding its bytes; what is
+// kept is bounded by the same limit.
 package resultfile

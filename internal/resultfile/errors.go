@@ -124,16 +124,47 @@ func (e *OutputNotAFileError) Error() string {
 // TooLargeError is a file kept in memory that is larger than Limit bytes. Filename is the
 // file's (after unzipping). Size is the file's size when it was known before reading it
 // (from the server's Content-Length, or a zip's directory), 0 when the limit was reached by
-// reading.
+// reading. Decoded: the file's decoded metadata, columns and rows are what is larger. Line:
+// decoding, the CSV record from that line on is longer than Limit bytes.
 type TooLargeError struct {
 	Filename string
 	Limit    int64
 	Size     int64
+	Decoded  bool
+	Line     int
 }
 
 func (e *TooLargeError) Error() string {
-	if e.Size > 0 {
+	switch {
+	case e.Line > 0:
+		return fmt.Sprintf("%s: the CSV record from line %d on is longer than %d bytes, too large to decode", e.Filename, e.Line, e.Limit)
+	case e.Decoded:
+		return fmt.Sprintf("%s, decoded, is larger than %d bytes, too large to keep in memory", e.Filename, e.Limit)
+	case e.Size > 0:
 		return fmt.Sprintf("%s is %d bytes, larger than %d bytes, too large to keep in memory", e.Filename, e.Size, e.Limit)
 	}
 	return fmt.Sprintf("%s is larger than %d bytes, too large to keep in memory", e.Filename, e.Limit)
 }
+
+// DecodeError is a file that does not decode as the CSV asked for: not CSV, not text, a
+// ragged row, a header without unique names, a preamble without its blank line. Line is the
+// 1-based line of the file (after unzipping, its preamble included) where it goes wrong, 0
+// for an empty file; Column, when not 0, the 1-based byte in that line.
+type DecodeError struct {
+	Filename     string
+	Line, Column int
+	Err          error
+}
+
+func (e *DecodeError) Error() string {
+	switch {
+	case e.Line == 0:
+		return fmt.Sprintf("decoding %s as CSV: %v", e.Filename, e.Err)
+	case e.Column > 0:
+		return fmt.Sprintf("decoding %s as CSV: line %d, column %d: %v", e.Filename, e.Line, e.Column, e.Err)
+	}
+	return fmt.Sprintf("decoding %s as CSV: line %d: %v", e.Filename, e.Line, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *DecodeError) Unwrap() error { return e.Err }

@@ -28,6 +28,11 @@ func TestErrors(t *testing.T) {
 		{&OutputNotAFileError{Path: "/out/r.csv", Target: "/dev/null"}, "/out/r.csv links to /dev/null, which is not a regular file", false},
 		{&TooLargeError{Filename: "r.csv", Limit: 10}, "r.csv is larger than 10 bytes, too large to keep in memory", false},
 		{&TooLargeError{Filename: "r.csv", Limit: 10, Size: 12}, "r.csv is 12 bytes, larger than 10 bytes, too large to keep in memory", false},
+		{&TooLargeError{Filename: "r.csv", Limit: 10, Decoded: true}, "r.csv, decoded, is larger than 10 bytes, too large to keep in memory", false},
+		{&TooLargeError{Filename: "r.csv", Limit: 10, Line: 3}, "r.csv: the CSV record from line 3 on is longer than 10 bytes, too large to decode", false},
+		{&DecodeError{Filename: "r.csv", Err: cause}, "decoding r.csv as CSV: cause", true},
+		{&DecodeError{Filename: "r.csv", Line: 3, Err: cause}, "decoding r.csv as CSV: line 3: cause", true},
+		{&DecodeError{Filename: "r.csv", Line: 3, Column: 7, Err: cause}, "decoding r.csv as CSV: line 3, column 7: cause", true},
 	} {
 		if got := tc.err.Error(); got != tc.want {
 			t.Errorf("%T.Error() = %q, want %q", tc.err, got, tc.want)

@@ -35,8 +35,16 @@ type Request struct {
 	Entry        string // with Unzip, the zip entry to read; "": the zip's only file
 	OutputPath   string // write the file there; "": keep it in memory
 	// MaxContentBytes bounds a file kept in memory, at most MaxContentBytes;
-	// 0: DefaultMaxContentBytes.
+	// 0: DefaultMaxContentBytes. Decoding, it bounds the table kept (see DecodeCSV).
 	MaxContentBytes int64
+	// DecodeCSV decodes the file as CSV into File.Table instead of keeping its bytes. With
+	// OutputPath the file is also written there, and the table has no rows. The limit bounds
+	// the table kept (values and the column names of each, as the state keeps them), and any
+	// one record.
+	DecodeCSV bool
+	// StripPreamble, with DecodeCSV and OutputPath, writes the file from its header on,
+	// without the export preamble; Size and SHA256 are then those of the file written.
+	StripPreamble bool
 }
 
 // contentLimit is the largest file req keeps in memory.
@@ -53,12 +61,13 @@ type File struct {
 	ContentType string
 	Size        int64
 	SHA256      string // hex
-	Content     []byte // nil when written to Request.OutputPath, else not nil, even when empty
+	Content     []byte // nil when written to Request.OutputPath or decoded, else not nil, even when empty
+	Table       *Table // with Request.DecodeCSV, else nil
 }
 
 // Fetch reads the result file of a run that succeeded, as req asks. Its error is always
 // one of *RunError, *RunNotSucceededError, *NoFileError, *DownloadError, *UnzipError,
-// *EntryNeedsZipError, *OutputNotAFileError, *WriteError and *TooLargeError, returned as is,
+// *EntryNeedsZipError, *OutputNotAFileError, *WriteError, *TooLargeError and *DecodeError, returned as is,
 // not wrapped. An output path is checked before anything is asked of the server.
 func Fetch(ctx context.Context, src Source, req Request) (*File, error) {
 	var dest destination
@@ -87,8 +96,8 @@ func Fetch(ctx context.Context, src Source, req Request) (*File, error) {
 	return read(rf, req, dest)
 }
 
-// read unzips the download if asked, then writes it to dest (with req.OutputPath) or keeps
-// it, hashing it on the way.
+// read unzips the download if asked, then decodes it (with req.DecodeCSV), writes it to
+// dest (with req.OutputPath) or keeps it, hashing it on the way.
 func read(rf *client.ResultFile, req Request, dest destination) (*File, error) {
 	f := &File{Filename: rf.Filename, ContentType: rf.ContentType}
 	body := bufio.NewReader(rf.Body)
@@ -108,6 +117,12 @@ func read(rf *client.ResultFile, req Request, dest destination) (*File, error) {
 		return nil, &EntryNeedsZipError{Filename: rf.Filename}
 	}
 
+	if req.DecodeCSV {
+		if err := decode(f, src, req, dest); err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
 	h := sha256.New()
 	var err error
 	if req.OutputPath != "" {

@@ -71,21 +71,31 @@ func followLinks(p string) (string, error) {
 	return "", fmt.Errorf("more than %d symbolic links to follow", maxLinks)
 }
 
-// writeAtomically writes r to d.path through a temporary file in its folder, so that a
-// reader never sees a partial file, even when the download fails midway. Missing folders are
-// created as mkdir -p does (0777 less the umask); the file gets d.perm. h is fed the bytes
-// written.
+// writeAtomically writes r to d.path as writeWith does, and to h.
 func writeAtomically(d destination, r io.Reader, h hash.Hash) (int64, error) {
+	var n int64
+	err := writeWith(d, func(w io.Writer) error {
+		var err error
+		n, err = copyChunks(io.MultiWriter(w, h), r)
+		return err
+	})
+	return n, err
+}
+
+// writeWith writes what fill writes to d.path through a temporary file in its folder, so
+// that a reader never sees a partial file, even when fill fails midway. Missing folders are
+// created as mkdir -p does (0777 less the umask); the file gets d.perm.
+func writeWith(d destination, fill func(w io.Writer) error) error {
 	dir := filepath.Dir(d.path)
 	if err := os.MkdirAll(dir, 0o777); err != nil {
-		return 0, err
+		return err
 	}
 	tmp, err := createTemp(dir, filepath.Base(d.path), d.perm)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer os.Remove(tmp.Name()) // a no-op after the rename
-	n, err := copyWithWriteback(tmp, r, h)
+	err = fill(&writebackFile{f: tmp})
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -98,7 +108,7 @@ func writeAtomically(d destination, r io.Reader, h hash.Hash) (int64, error) {
 	if err == nil {
 		err = os.Rename(tmp.Name(), d.path)
 	}
-	return n, err
+	return err
 }
 
 // createTemp creates a new file in dir, named after base, with perm less the umask (as
@@ -118,23 +128,17 @@ func createTemp(dir, base string, perm fs.FileMode) (*os.File, error) {
 // writebackChunk is how much is written before the kernel is asked to start writing it out.
 const writebackChunk = 8 << 20
 
-// copyWithWriteback copies r to f and to h, starting the writeback of each chunk as it is
-// written, so that the fsync before the rename finds the file mostly on disk already.
-func copyWithWriteback(f *os.File, r io.Reader, h hash.Hash) (int64, error) {
+// copyChunks copies r to w in large chunks (a download is read faster so).
+func copyChunks(w io.Writer, r io.Reader) (int64, error) {
 	buf := make([]byte, 1<<20)
-	var n, flushed int64
+	var n int64
 	for {
 		m, rerr := r.Read(buf)
 		if m > 0 {
-			if _, err := f.Write(buf[:m]); err != nil {
+			if _, err := w.Write(buf[:m]); err != nil {
 				return n, err
 			}
-			h.Write(buf[:m])
 			n += int64(m)
-			if n-flushed >= writebackChunk {
-				startWriteback(f, flushed, n-flushed)
-				flushed = n
-			}
 		}
 		if rerr == io.EOF {
 			return n, nil
@@ -143,4 +147,21 @@ func copyWithWriteback(f *os.File, r io.Reader, h hash.Hash) (int64, error) {
 			return n, rerr
 		}
 	}
+}
+
+// writebackFile writes to f, starting the writeback of each chunk as it is written, so that
+// the fsync before the rename finds the file mostly on disk already.
+type writebackFile struct {
+	f                *os.File
+	written, flushed int64 // bytes written to f; bytes whose writeback was started
+}
+
+func (w *writebackFile) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.written += int64(n)
+	if w.written-w.flushed >= writebackChunk {
+		startWriteback(w.f, w.flushed, w.written-w.flushed)
+		w.flushed = w.written
+	}
+	return n, err
 }
