@@ -289,14 +289,14 @@ func (r *jobRunResource) waitInState(ctx context.Context, m *jobRunResourceModel
 	}
 }
 
-// checkJob reads the job before any trigger: OpenSpecimen drops the triggers of a disabled
-// job without a word. It answers nil after reporting why the job cannot run.
+// checkJob reads the job before any trigger: OpenSpecimen drops the triggers of a job that
+// is not active without a word. It answers nil after reporting why the job cannot run.
 func checkJob(ctx context.Context, c *client.Client, jobID int64, diags *diag.Diagnostics) *client.Job {
 	job := readJob(ctx, c, jobID, diags)
 	if job != nil && !job.Active() {
-		diags.AddAttributeError(path.Root("job_id"), "Job disabled",
-			fmt.Sprintf("Scheduled job %d (%s) is %s, and OpenSpecimen silently ignores triggers of a disabled job. "+
-				"Enable it in OpenSpecimen, or point job_id at an active job.", jobID, job.Name, job.ActivityStatus))
+		diags.AddAttributeError(path.Root("job_id"), "Job not active",
+			fmt.Sprintf("Scheduled job %d (%s) cannot run: %s, and OpenSpecimen silently ignores its triggers. "+
+				"Make it active in OpenSpecimen, or point job_id at an active job.", jobID, job.Name, job.InactiveReason()))
 		return nil
 	}
 	return job
@@ -438,7 +438,7 @@ func (r *jobRunResource) ImportState(ctx context.Context, req resource.ImportSta
 // readJob reads the job, reporting an unknown one on job_id: OpenSpecimen answers the run
 // list of an unknown job with an empty list, not an error, so only this read can tell.
 func readJob(ctx context.Context, c *client.Client, jobID int64, diags *diag.Diagnostics) *client.Job {
-	job, err := c.GetJob(ctx, jobID)
+	job, err := c.Job(ctx, jobID)
 	if err != nil {
 		if client.IsNotFound(err) {
 			diags.AddAttributeError(path.Root("job_id"), "Job not found",

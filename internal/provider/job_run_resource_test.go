@@ -491,11 +491,13 @@ func TestAccJobRun_importRunOfAnotherJob(t *testing.T) {
 }
 
 func TestAccJobRun_badJobs(t *testing.T) {
-	s := mocktest.New(t, testMockConfig())
+	cfg := testMockConfig()
+	cfg.Jobs = append(cfg.Jobs, mockserver.JobConfig{ID: 30, Name: "Orphan export", SavedQueryDeleted: true})
+	s := mocktest.New(t, cfg)
 	// The subtests are parallel: they run after this function returns, before its cleanups.
 	t.Cleanup(func() {
 		if n := s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"); n != 0 {
-			t.Errorf("%d triggers were sent to missing or disabled jobs, want none", n)
+			t.Errorf("%d triggers were sent to missing or inactive jobs, want none", n)
 		}
 	})
 	for name, tc := range map[string]struct {
@@ -504,7 +506,9 @@ func TestAccJobRun_badJobs(t *testing.T) {
 	}{
 		"unknown job":  {"  job_id = 999", `Scheduled job 999 does not exist`},
 		"huge job id":  {"  job_id = 9223372036854775807", `Scheduled job 9223372036854775807 does not exist`},
-		"disabled job": {"  job_id = 3", `(?s)Job disabled.*Scheduled job 3 \(Retired export\) is Disabled`},
+		"disabled job": {"  job_id = 3", `(?s)Job not active.*Scheduled job 3 \(Retired export\) cannot run: it is\s+Disabled`},
+		// isActiveJob false: the server would drop the trigger though the job is Active.
+		"saved query deleted": {"  job_id = 30", `(?s)Job not active.*Scheduled job 30 \(Orphan export\) cannot run: the\s+server reports it not active: a saved-query job whose query was deleted`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
