@@ -67,7 +67,7 @@ func TestAccJobRunAction_actionTrigger(t *testing.T) {
 	s := mocktest.New(t, testMockConfig())
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   needsActions,
-		ProtoV6ProviderFactories: newestProviderFactories,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config: actionTriggerConfig(s, "v1", `    job_id = 1
@@ -94,7 +94,7 @@ func TestAccJobRunAction_failedRun(t *testing.T) {
 	s := mocktest.New(t, testMockConfig())
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   needsActions,
-		ProtoV6ProviderFactories: newestProviderFactories,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config:      actionTriggerConfig(s, "v1", "    job_id = 2"),
@@ -113,7 +113,7 @@ func TestAccJobRunAction_badJobs(t *testing.T) {
 	s := mocktest.New(t, testMockConfig())
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   needsActions,
-		ProtoV6ProviderFactories: newestProviderFactories,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config:      actionTriggerConfig(s, "v1", "    job_id = 1\n    progress_interval = \"10ms\""),
@@ -123,7 +123,7 @@ func TestAccJobRunAction_badJobs(t *testing.T) {
 				Config:      actionTriggerConfig(s, "v1", "    job_id = 1\n    timeouts {\n      invoke = \"0s\"\n    }"),
 				ExpectError: regexp.MustCompile(`Invalid timeout`),
 			},
-			{Config: actionTriggerConfig(s, "v1", "    job_id = 3"), ExpectError: regexp.MustCompile(`Job disabled`)},
+			{Config: actionTriggerConfig(s, "v1", "    job_id = 3"), ExpectError: regexp.MustCompile(`Job (disabled|not active)`)},
 			{Config: actionTriggerConfig(s, "v2", "    job_id = 99"), ExpectError: regexp.MustCompile(`Job not found`)},
 		},
 	})
@@ -139,7 +139,7 @@ func TestAccJobRunAction_ifRunningAndNoWait(t *testing.T) {
 	var running mockserver.Run
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   needsActions,
-		ProtoV6ProviderFactories: newestProviderFactories,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {
@@ -324,9 +324,8 @@ func (w *watchedOutput) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// terraform apply -invoke runs exactly one run and prints its progress; a FAILED run fails
-// the invoke with the run's message. The mock's clock stands still, so the run is
-// IN_PROGRESS until the CLI has printed a report of it.
+// terraform apply -invoke runs exactly one run and prints its progress. The mock's clock
+// stands still, so the run is IN_PROGRESS until the CLI has printed a report of it.
 func TestAccJobRunAction_invokeCLI(t *testing.T) {
 	now := time.Now()
 	clock := mockserver.NewManualClock(now)
@@ -339,12 +338,6 @@ action "openspecimen_job_run" "export" {
   config {
     job_id            = 4
     progress_interval = "1s"
-  }
-}
-
-action "openspecimen_job_run" "broken" {
-  config {
-    job_id = 2
   }
 }
 `)
@@ -384,6 +377,21 @@ action "openspecimen_job_run" "broken" {
 		}
 	}
 
+}
+
+// A FAILED run fails terraform apply -invoke with the run's message.
+func TestAccJobRunAction_invokeCLIFailedRun(t *testing.T) {
+	s := mocktest.New(t, testMockConfig())
+	c := newCLITest(t, s, `
+action "openspecimen_job_run" "broken" {
+  config {
+    job_id = 2
+  }
+}
+`)
+	requireCLIVersion(t, c, 14)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
 	failed, err := c.command(ctx, "apply", "-invoke=action.openspecimen_job_run.broken", "-auto-approve", "-input=false", "-no-color").CombinedOutput()
 	if err == nil || !regexp.MustCompile(`(?s)Run \d+ of job 2 \(Broken job\) ended FAILED.*Query failed: timeout`).Match(failed) {
 		t.Errorf("the invoke of the broken job should fail with the run's message (%v):\n%s", err, failed)

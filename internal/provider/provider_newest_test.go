@@ -1,31 +1,14 @@
 package provider
 
 import (
-	"context"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
-
-// newestProviderFactories serve the provider with its Configure handing the client to
-// actions and list resources too, which provider.go's Configure does not do yet (see
-// TestProviderConfigure_handsClientToNewestKinds).
-var newestProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"openspecimen": providerserver.NewProtocol6WithError(configuresNewest{&openSpecimenProvider{version: "test"}}),
-}
-
-type configuresNewest struct{ *openSpecimenProvider }
-
-func (p configuresNewest) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
-	p.openSpecimenProvider.Configure(ctx, req, resp)
-	resp.ActionData, resp.ListResourceData = resp.ResourceData, resp.ResourceData
-}
 
 // Configure hands the client to the action and the list resource as to every other kind.
 func TestProviderConfigure_handsClientToNewestKinds(t *testing.T) {
