@@ -88,8 +88,14 @@ type JobConfig struct {
 // ResultConfig is a run's output file.
 type ResultConfig struct {
 	// Filename of the file; ${run_id} is substituted. With Zip the download is
-	// "<Filename>.zip", a zip archive holding one entry named Filename.
+	// "<Filename>.zip", a zip archive holding one entry named Filename. Not with Export.
 	Filename string `json:"filename"`
+	// Export makes the file a saved-query export as the server writes it: the preamble
+	// ("Exported By" the run's user, "Exported On" the run's end, "Collection Protocol"
+	// when set, a blank line) before the content, zipped, named
+	// scheduled_query_<queryId>_<runId>.csv(.zip), the query id being the job's.
+	Export             bool   `json:"export"`
+	CollectionProtocol string `json:"collectionProtocol"` // with Export: the preamble's "Collection Protocol"
 	// Content of the file; ${run_id} and ${args} are substituted per run.
 	Content string `json:"content"`
 	// ContentBase64 is binary content, served as is (no substitution).
@@ -101,6 +107,8 @@ type ResultConfig struct {
 	// Missing records a file that is gone from the server's disk: the run lists a
 	// logFilePath, but the download answers SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND.
 	Missing bool `json:"missing"`
+
+	queryID int64 // with Export: the job's saved query id (the job's id), set by forJob
 }
 
 // RunConfig is one seeded run. Its status is fixed: a seeded IN_PROGRESS run stays in
@@ -360,6 +368,7 @@ func (j *JobConfig) normalize(where string, users map[string]bool, firstAdmin st
 	if err := j.Result.validate(); err != nil {
 		bad.add("%s: result: %v", where, err)
 	}
+	j.Result = j.Result.forJob(j.ID)
 }
 
 // applyDefaults fills in the job's empty name, type, outcome, activity status and schedule.
@@ -447,6 +456,7 @@ func (r *RunConfig) normalize(where string, job *JobConfig, users map[string]boo
 	if err := r.Result.validate(); err != nil {
 		bad.add("%s: result: %v", where, err)
 	}
+	r.Result = r.Result.forJob(r.JobID)
 }
 
 // check reports rates outside 0..1 (NaN included) and a negative latency.
@@ -462,15 +472,22 @@ func (f FaultConfig) check(bad *problems) {
 	}
 }
 
+// forJob is the server's own copy of a result of job jobID (configurations may share one).
+func (r *ResultConfig) forJob(jobID int64) *ResultConfig {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.queryID = jobID
+	return &c
+}
+
 func (r *ResultConfig) validate() error {
 	if r == nil {
 		return nil
 	}
-	if r.Filename == "" {
-		return errors.New("filename is empty")
-	}
-	if strings.ContainsAny(r.Filename, "/\\\"\r\n") {
-		return fmt.Errorf("filename %q holds a slash, quote or newline", r.Filename)
+	if err := r.checkName(); err != nil {
+		return err
 	}
 	set := 0
 	if r.Content != "" {
@@ -494,9 +511,24 @@ func (r *ResultConfig) validate() error {
 	return nil
 }
 
+// checkName checks the file's name: Filename, or an export's own.
+func (r *ResultConfig) checkName() error {
+	switch {
+	case r.Export && r.Filename != "":
+		return fmt.Errorf("an export is named scheduled_query_<queryId>_<runId>.csv.zip: remove filename %q", r.Filename)
+	case !r.Export && r.CollectionProtocol != "":
+		return errors.New("collectionProtocol is part of an export's preamble: set export too")
+	case !r.Export && r.Filename == "":
+		return errors.New("filename is empty")
+	case strings.ContainsAny(r.Filename, "/\\\"\r\n"):
+		return fmt.Errorf("filename %q holds a slash, quote or newline", r.Filename)
+	}
+	return nil
+}
+
 // DemoConfig is the built-in data set of the command (see README.md): users admin and
-// alice, a succeeding job with a zipped CSV result, a failing job, a disabled job, and a
-// little run history.
+// alice, a succeeding saved-query export (a zipped CSV with its preamble), a failing job, a
+// disabled job, and a little run history.
 func DemoConfig() Config {
 	at := func(s string) *time.Time {
 		t, err := time.Parse(time.RFC3339, s)
@@ -506,8 +538,7 @@ func DemoConfig() Config {
 		return &t
 	}
 	specimens := &ResultConfig{
-		Filename: "specimens.csv",
-		Zip:      true,
+		Export: true,
 		Content: "Specimen ID,Label,Collection Protocol,Type,Run ID,Arguments\n" +
 			"1001,SP-1001,CP-TB,Whole Blood,${run_id},${args}\n" +
 			"1002,SP-1002,CP-TB,Plasma,${run_id},${args}\n" +

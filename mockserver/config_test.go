@@ -175,7 +175,7 @@ func TestDemoConfig(t *testing.T) {
 		t.Errorf("job 2: %v", job)
 	}
 	r := call(t, "GET", s.URL()+"/scheduled-jobs/1/runs/2/result-file", tok, "")
-	if got := unzipOne(t, r.body, "specimens.csv"); !strings.Contains(got, ",2,--cp CP-HEART\n") {
+	if got := unzipOne(t, r.body, "scheduled_query_1_2.csv"); !strings.Contains(got, ",2,--cp CP-HEART\n") {
 		t.Errorf("demo result: %q", got)
 	}
 }
