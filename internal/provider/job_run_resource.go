@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
@@ -37,6 +38,7 @@ var (
 	_ resource.ResourceWithImportState    = (*jobRunResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*jobRunResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*jobRunResource)(nil)
+	_ resource.ResourceWithIdentity       = (*jobRunResource)(nil)
 )
 
 const defaultCreateTimeout = 30 * time.Minute
@@ -204,6 +206,17 @@ func (r *jobRunResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 	}
 }
 
+// IdentitySchema names a run by its job and its own id: import by identity (Terraform 1.12
+// and later), and the results of terraform query (see job_run_identity.go).
+func (r *jobRunResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"job_id": identityschema.Int64Attribute{Description: "Id of the scheduled job.", RequiredForImport: true},
+			"run_id": identityschema.Int64Attribute{Description: "Id of the run.", RequiredForImport: true},
+		},
+	}
+}
+
 // ValidateConfig refuses timeouts that are not positive: a wait that cannot last.
 func (r *jobRunResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var t timeouts.Value
@@ -261,6 +274,7 @@ func (r *jobRunResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 	plan.setRun(run)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, jobID, run.ID)...)
 	if resp.Diagnostics.HasError() || !plan.WaitForCompletion.ValueBool() {
 		return
 	}
@@ -325,6 +339,7 @@ func (r *jobRunResource) Read(ctx context.Context, req resource.ReadRequest, res
 	}
 	state.setRun(run)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, jobID, runID)...)
 }
 
 // ModifyPlan plans what a refreshed run needs: one still IN_PROGRESS is waited for in place
@@ -372,6 +387,8 @@ func (r *jobRunResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// The run never changes here (see above): nor does its identity.
+	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, state.JobID.ValueInt64(), state.RunID.ValueInt64())...)
 	if !plan.Status.IsUnknown() {
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
@@ -400,9 +417,8 @@ func (r *jobRunResource) Delete(ctx context.Context, req resource.DeleteRequest,
 }
 
 func (r *jobRunResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	jobID, runID, err := parseImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import id", err.Error())
+	jobID, runID, ok := importedRunIDs(ctx, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	run, err := r.data.client.GetRun(ctx, jobID, runID)
@@ -411,6 +427,7 @@ func (r *jobRunResource) ImportState(ctx context.Context, req resource.ImportSta
 			serverAnswer(err)+"Check both ids in the Jobs view; the import id is JOB_ID/RUN_ID.", err))
 		return
 	}
+	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, jobID, runID)...)
 	// Attributes are set one by one: the timeouts block stays null, as it would be for a
 	// configuration without one.
 	var m jobRunResourceModel
