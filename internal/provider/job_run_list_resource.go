@@ -1,0 +1,196 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/list"
+	"github.com/hashicorp/terraform-plugin-framework/list/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
+)
+
+var (
+	_ list.ListResource              = (*jobRunListResource)(nil)
+	_ list.ListResourceWithConfigure = (*jobRunListResource)(nil)
+)
+
+// jobRunListResource lists a job's runs for `terraform query`, each as the
+// openspecimen_job_run resource that an import of it would hold.
+type jobRunListResource struct {
+	data *providerData
+}
+
+// jobRunListModel is the list block's config: the filters of the openspecimen_job_runs
+// data source.
+type jobRunListModel struct {
+	JobID      types.Int64  `tfsdk:"job_id"`
+	FromDate   types.String `tfsdk:"from_date"`
+	ToDate     types.String `tfsdk:"to_date"`
+	Status     types.String `tfsdk:"status"`
+	MaxResults types.Int64  `tfsdk:"max_results"`
+}
+
+// NewJobRunListResource is the factory the provider registers.
+func NewJobRunListResource() list.ListResource {
+	return &jobRunListResource{}
+}
+
+func (l *jobRunListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_job_run"
+}
+
+func (l *jobRunListResource) ListResourceConfigSchema(ctx context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Finds a scheduled job's runs, newest first, for `terraform query` (Terraform 1.14 or later): " +
+			"each result is an `openspecimen_job_run` with its identity (`job_id`, `run_id`) and a name such as " +
+			"`run 42 of job 1: SUCCEEDED, started 2024-01-15T06:15:02Z by admin, args \"--cp CP-TB\"`. " +
+			"`terraform query -generate-config-out=runs.tf` writes a resource and an import block for each, which " +
+			"`terraform apply` then imports without running the job. The filters are those of the " +
+			"`openspecimen_job_runs` data source.",
+		Attributes: jobRunFilterAttributes(ctx),
+	}
+}
+
+// jobRunFilterAttributes are the job_runs data source's filters, with its descriptions and
+// validators, as list block attributes: one description and one check per filter.
+func jobRunFilterAttributes(ctx context.Context) map[string]schema.Attribute {
+	var ds datasource.SchemaResponse
+	(&jobRunsDataSource{}).Schema(ctx, datasource.SchemaRequest{}, &ds)
+	from := ds.Schema.Attributes
+	doc := func(name string) string { return from[name].GetMarkdownDescription() }
+	int64Checks := func(name string) []validator.Int64 {
+		v, _ := from[name].(interface{ Int64Validators() []validator.Int64 })
+		if v == nil {
+			return nil
+		}
+		return v.Int64Validators()
+	}
+	stringChecks := func(name string) []validator.String {
+		v, _ := from[name].(interface{ StringValidators() []validator.String })
+		if v == nil {
+			return nil
+		}
+		return v.StringValidators()
+	}
+	return map[string]schema.Attribute{
+		"job_id":      schema.Int64Attribute{MarkdownDescription: doc("job_id"), Required: true, Validators: int64Checks("job_id")},
+		"from_date":   schema.StringAttribute{MarkdownDescription: doc("from_date"), Optional: true, Validators: stringChecks("from_date")},
+		"to_date":     schema.StringAttribute{MarkdownDescription: doc("to_date"), Optional: true, Validators: stringChecks("to_date")},
+		"status":      schema.StringAttribute{MarkdownDescription: doc("status"), Optional: true, Validators: stringChecks("status")},
+		"max_results": schema.Int64Attribute{MarkdownDescription: doc("max_results"), Optional: true, Validators: int64Checks("max_results")},
+	}
+}
+
+func (l *jobRunListResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	l.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// List reads the job (the run list of an unknown job is empty, not an error), then its
+// runs, and streams one result per run.
+func (l *jobRunListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
+	var cfg jobRunListModel
+	var diags diag.Diagnostics
+	if l.data == nil {
+		diags.Append(unconfiguredDiagnostic("list resource"))
+		stream.Results = list.ListResultsStreamDiagnostics(diags)
+		return
+	}
+	diags.Append(req.Config.Get(ctx, &cfg)...)
+	if diags.HasError() {
+		stream.Results = list.ListResultsStreamDiagnostics(diags)
+		return
+	}
+	filter, ok := checkDateOrder(cfg.FromDate, cfg.ToDate, l.data.location, &diags)
+	if !ok {
+		stream.Results = list.ListResultsStreamDiagnostics(diags)
+		return
+	}
+	filter.Status = client.RunStatus(cfg.Status.ValueString())
+	filter.MaxResults = listMaxResults(cfg.MaxResults, req.Limit)
+
+	c := l.data.client
+	jobID := cfg.JobID.ValueInt64()
+	if readJob(ctx, c, jobID, &diags) == nil {
+		stream.Results = list.ListResultsStreamDiagnostics(diags)
+		return
+	}
+	runs, err := c.ListRuns(ctx, jobID, filter)
+	if err != nil {
+		diags.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s", jobID, err))
+		stream.Results = list.ListResultsStreamDiagnostics(diags)
+		return
+	}
+	stream.Results = func(push func(list.ListResult) bool) {
+		for i := range runs {
+			if !push(listedRun(ctx, req, jobID, &runs[i])) {
+				return
+			}
+		}
+	}
+}
+
+// listMaxResults answers how many runs to ask for: max_results (by default the data
+// source's), and no more than the query's limit.
+func listMaxResults(maxResults types.Int64, limit int64) int {
+	n := int64(defaultMaxResults)
+	if !maxResults.IsNull() && !maxResults.IsUnknown() {
+		n = maxResults.ValueInt64()
+	}
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	return int(n)
+}
+
+// listedRun is one run as a result: its identity, a name to read, and with include_resource
+// the resource's state.
+func listedRun(ctx context.Context, req list.ListRequest, jobID int64, run *client.Run) list.ListResult {
+	result := req.NewListResult(ctx)
+	result.DisplayName = runDisplayName(jobID, run)
+	result.Diagnostics.Append(setRunIdentity(ctx, result.Identity, jobID, run.ID)...)
+	if !req.IncludeResource {
+		return result
+	}
+	for attr, v := range importedRunState(jobID, run) {
+		result.Diagnostics.Append(result.Resource.SetAttribute(ctx, path.Root(attr), v)...)
+	}
+	return result
+}
+
+// importedRunState is the state of openspecimen_job_run that an import of the run holds:
+// the run, and the defaults of the arguments that steer the provider. Attributes not named
+// (triggers, timeouts) stay null, as for a configuration without them.
+func importedRunState(jobID int64, run *client.Run) map[string]any {
+	var m jobRunResourceModel
+	m.setRun(run)
+	return map[string]any{
+		"job_id":                types.Int64Value(jobID),
+		"args":                  optionalString(run.Args()),
+		"wait_for_completion":   types.BoolValue(true),
+		"ignore_failure":        types.BoolValue(false),
+		"if_running":            types.StringValue(string(client.IfRunningWait)),
+		"id":                    m.ID,
+		"run_id":                m.RunID,
+		"status":                m.Status,
+		"job_name":              m.JobName,
+		"started_at":            m.StartedAt,
+		"finished_at":           m.FinishedAt,
+		"message":               m.Message,
+		"run_by":                m.RunBy,
+		"result_file_available": m.ResultFileAvailable,
+	}
+}
+
+// runDisplayName names a run for a person reading query results: "run 42 of job 1:
+// SUCCEEDED, started 2024-01-15T06:15:02Z by admin, args "--cp CP-TB"".
+func runDisplayName(jobID int64, run *client.Run) string {
+	return fmt.Sprintf("run %d of job %d: %s, started %s by %s, %s", run.ID, jobID, run.Status, startedText(run),
+		messageOr(run.RunByLogin(), "an unknown user"), argsText(run.Args()))
+}
