@@ -6,16 +6,20 @@
 #                              tfplugindocs validate or terraform fmt complain, or when an
 #                              example does not validate
 #
-# tfplugindocs would export the provider schema with a terraform binary, but Terraform 1.5.7
-# predates ephemeral resources and leaves them out. So the schema is exported here with OpenTofu
-# (bin/tofu), through a dev_overrides CLI config that loads bin/terraform-provider-openspecimen,
+# tfplugindocs would export the provider schema with a terraform binary it installs, through a
+# registry. Here the schema is exported by the newest Terraform of the matrix (TERRAFORM_NEWEST),
+# the one CLI that knows every kind of this provider (ephemeral resources, actions, list
+# resources), through a dev_overrides CLI config that loads bin/terraform-provider-openspecimen,
 # and handed to tfplugindocs with --providers-schema. `make docs` and `make docs-check` build
-# what this needs.
+# what this needs and set TERRAFORM, TERRAFORM_NEWEST and TOFU to the CLIs in bin/.
 set -euo pipefail
 
 mode=${1:?usage: docs.sh generate|check}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/bin
+terraform=${TERRAFORM:-$bin/terraform}
+newest=${TERRAFORM_NEWEST:?set TERRAFORM_NEWEST to the newest Terraform CLI, as make docs does}
+tofu=${TOFU:-$bin/tofu}
 cd "$root"
 
 tmp=$(mktemp -d)
@@ -24,9 +28,9 @@ trap 'rm -rf "$tmp"' EXIT
 . "$root/scripts/dev-overrides.sh"
 use_dev_overrides "$tmp" "$bin"
 
-# The provider schema, exported by OpenTofu (no init: dev_overrides need none). tfplugindocs
+# The provider schema, exported by Terraform (no init: dev_overrides need none). tfplugindocs
 # looks the schema up under the provider's short name or registry.terraform.io/hashicorp/<name>,
-# so the key is renamed from OpenTofu's registry.opentofu.org/openspecimen-iac/openspecimen.
+# so the key is renamed from registry.terraform.io/openspecimen-iac/openspecimen.
 mkdir "$tmp/schema"
 cat >"$tmp/schema/main.tf" <<'TF'
 terraform {
@@ -37,10 +41,10 @@ terraform {
   }
 }
 TF
-(cd "$tmp/schema" && "$bin/tofu" providers schema -json) >"$tmp/schema.raw.json"
-sed 's#"provider_schemas":{"registry.opentofu.org/openspecimen-iac/openspecimen":#"provider_schemas":{"registry.terraform.io/hashicorp/openspecimen":#' \
+(cd "$tmp/schema" && "$newest" providers schema -json) >"$tmp/schema.raw.json"
+sed 's#"provider_schemas":{"registry.terraform.io/openspecimen-iac/openspecimen":#"provider_schemas":{"registry.terraform.io/hashicorp/openspecimen":#' \
   "$tmp/schema.raw.json" >"$tmp/schema.json"
-for kind in resource_schemas data_source_schemas ephemeral_resource_schemas; do
+for kind in resource_schemas data_source_schemas ephemeral_resource_schemas action_schemas list_resource_schemas; do
   if ! grep -q "\"registry.terraform.io/hashicorp/openspecimen\":.*\"$kind\":{\"openspecimen_" "$tmp/schema.json"; then
     echo "docs: the exported provider schema has no $kind" >&2
     exit 1
@@ -80,31 +84,36 @@ if ! tfplugindocs validate "$root" >"$tmp/validate.log" 2>&1; then
   fail "tfplugindocs validate failed"
 fi
 
+# The newest Terraform formats the .tfquery.hcl files too.
 echo "== terraform fmt -check -recursive examples"
-"$bin/terraform" fmt -check -diff -recursive examples || fail "examples need 'terraform fmt -recursive examples'"
+"$newest" fmt -check -diff -recursive examples || fail "examples need 'terraform fmt -recursive examples' (Terraform 1.14 or later)"
 
 # Every example folder validates. The resource and data source examples leave the provider's
 # required_providers block to examples/provider/provider.tf, as registry pages do, so it is
-# added to their copy. Terraform 1.5 cannot parse ephemeral blocks: those folders are
-# validated by OpenTofu only; the others by both CLIs.
+# added to their copy. Each folder is validated by every CLI of the matrix that can parse it:
+# Terraform 1.5 cannot parse ephemeral blocks, OpenTofu and Terraform before 1.14 neither
+# action blocks nor queries (.tfquery.hcl, validated with validate -query).
 echo "== validate every example folder"
 while IFS= read -r dir; do
   work=$tmp/validate/${dir//\//_}
   mkdir -p "$work"
-  cp "$dir"/*.tf "$work"/
+  find "$dir" -maxdepth 1 \( -name '*.tf' -o -name '*.tfquery.hcl' \) -exec cp {} "$work"/ \;
   if ! grep -qs required_providers "$work"/*.tf; then
     cp examples/provider/provider.tf "$work/provider.tf"
   fi
-  clis=(terraform tofu)
-  if grep -qs '^ephemeral ' "$work"/*.tf; then clis=(tofu); fi
+  clis=("$terraform" "$newest" "$tofu")
+  args=()
+  if grep -qs '^ephemeral ' "$work"/*.tf; then clis=("$newest" "$tofu"); fi
+  if grep -qs '^action ' "$work"/*.tf; then clis=("$newest"); fi
+  if compgen -G "$work/*.tfquery.hcl" >/dev/null; then clis=("$newest") args=(-query); fi
   for cli in "${clis[@]}"; do
-    if out=$(cd "$work" && "$bin/$cli" validate -no-color 2>&1); then
-      echo "ok   $dir ($cli)"
+    if out=$(cd "$work" && "$cli" validate -no-color "${args[@]}" 2>&1); then
+      echo "ok   $dir (${cli##*/})"
     else
       echo "$out" >&2
-      fail "$dir does not validate on $cli"
+      fail "$dir does not validate on ${cli##*/}"
     fi
   done
-done < <(find examples -name '*.tf' -printf '%h\n' | sort -u)
+done < <(find examples \( -name '*.tf' -o -name '*.tfquery.hcl' \) -printf '%h\n' | sort -u)
 
 exit "$failed"

@@ -53,7 +53,7 @@ func (l *jobRunListResource) ListResourceConfigSchema(ctx context.Context, _ lis
 			"`run 42 of job 1: SUCCEEDED, started 2024-01-15T06:15:02Z by admin, args \"--cp CP-TB\"`. " +
 			"`terraform query -generate-config-out=runs.tf` writes a resource and an import block for each, which " +
 			"`terraform apply` then imports without running the job. The filters are those of the " +
-			"`openspecimen_job_runs` data source.",
+			"`openspecimen_job_runs` data source; the list block's `limit` (default 100) also bounds the runs read.",
 		Attributes: jobRunFilterAttributes(ctx),
 	}
 }
