@@ -7,8 +7,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/boolvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -43,25 +45,33 @@ type resultFileModel struct {
 	SHA256        types.String `tfsdk:"sha256"`
 	Content       types.String `tfsdk:"content"`
 	ContentBase64 types.String `tfsdk:"content_base64"`
+	Decode        types.String `tfsdk:"decode"`
+	Metadata      types.Map    `tfsdk:"export_metadata"`
+	Columns       types.List   `tfsdk:"columns"`
+	Rows          types.List   `tfsdk:"rows"`
 }
 
 type jobRunResultFileDataSourceModel struct {
 	resultFileModel
-	OutputPath types.String `tfsdk:"output_path"`
+	OutputPath    types.String `tfsdk:"output_path"`
+	StripPreamble types.Bool   `tfsdk:"output_strip_preamble"`
 }
 
-// fetch reads the file the model asks for, to outputPath or into memory, and fills in the
-// computed attributes. ephemeral tells the ephemeral resource from the data source, whose
-// advice for a file too large differs.
-func (m *resultFileModel) fetch(ctx context.Context, c *client.Client, outputPath string, ephemeral bool, diags *diag.Diagnostics) {
-	req := resultfile.Request{
+// request is the file the model asks for, kept in memory; the data source adds its output.
+func (m *resultFileModel) request() resultfile.Request {
+	return resultfile.Request{
 		JobID:           m.JobID.ValueInt64(),
 		RunID:           m.RunID.ValueInt64(),
 		Unzip:           m.Unzip.IsNull() || m.Unzip.ValueBool(),
 		Entry:           m.Entry.ValueString(),
-		OutputPath:      outputPath,
 		MaxContentBytes: m.MaxContent.ValueInt64(), // null: 0, the default
+		DecodeCSV:       m.Decode.ValueString() == decodeCSV,
 	}
+}
+
+// fetch reads the file req asks for and fills in the computed attributes. ephemeral tells
+// the ephemeral resource from the data source, whose advice for a file too large differs.
+func (m *resultFileModel) fetch(ctx context.Context, c *client.Client, req resultfile.Request, ephemeral bool, diags *diag.Diagnostics) {
 	f, err := resultfile.Fetch(ctx, c, req)
 	if err != nil {
 		diags.Append(resultFileDiagnostic(err, req, ephemeral))
@@ -72,6 +82,7 @@ func (m *resultFileModel) fetch(ctx context.Context, c *client.Client, outputPat
 	m.Size = types.Int64Value(f.Size)
 	m.SHA256 = types.StringValue(f.SHA256)
 	m.Content, m.ContentBase64 = contentAttributes(f, req, diags)
+	m.Metadata, m.Columns, m.Rows = tableAttributes(f.Table, diags)
 }
 
 // NewJobRunResultFileDataSource is the factory the provider registers.
@@ -83,11 +94,36 @@ func (d *jobRunResultFileDataSource) Metadata(_ context.Context, req datasource.
 	resp.TypeName = req.ProviderTypeName + "_job_run_result_file"
 }
 
+// decodeCSV is the value of decode that reads a file as CSV, the only one.
+const decodeCSV = "csv"
+
 // Descriptions shared by the data source and the ephemeral resource.
 const (
 	resultFileDoc = "Reads the output file of a job run, such as the CSV of a saved-query export. " +
-		"Result files of a biobank can hold patient data: `content` and `content_base64` are sensitive. " +
-		"The file's bytes are held once: in `content` when they are text, in `content_base64` otherwise."
+		"Result files of a biobank can hold patient data: `content`, `content_base64`, `export_metadata`, `columns` and " +
+		"`rows` are sensitive. The file's bytes are held once: in `content` when they are text, in `content_base64` " +
+		"otherwise, or, with `decode = \"csv\"`, decoded in `rows`."
+	decodeDoc = "Set to `\"csv\"` to decode the file as CSV into `export_metadata`, `columns` and `rows`, instead of " +
+		"holding its bytes in `content` or `content_base64`, which then stay null. A saved-query export starts with a " +
+		"preamble before its header: `\"Exported By\",\"<full name>\"`, `\"Exported On\",\"<date time>\"`, maybe " +
+		"`\"Collection Protocol\",\"<short title>\"`, then a blank line `\"\",\"\"`. It is recognised when the first line " +
+		"has two fields, the first `Exported By` (as the server writes it in English), and it runs in `\"name\",\"value\"` " +
+		"lines to the first blank line (all its fields empty, or an empty line); the next line is the header. A CSV " +
+		"without a preamble decodes too. Every row must have as many fields as the header, and every column a name of " +
+		"its own. A file that is not UTF-8 CSV text, a ragged row or such a header is an error naming the line, counted " +
+		"in the file as served (after unzipping, its preamble included). The whole file is read and checked, also with " +
+		"`output_path`, which then keeps what it held before when the file does not decode."
+	metadataDoc = "With `decode`, the pairs of the export's preamble, such as `Exported By` (the full name of the user " +
+		"the run ran as), `Exported On` (the server's date and time, in its own format and time zone) and " +
+		"`Collection Protocol`; empty for a CSV without a preamble; null without `decode`."
+	columnsDoc = "With `decode`, the CSV's column names, in the header's order; null without `decode`."
+	rowsDoc    = "With `decode`, the CSV's rows after the header, in order, each a map from column name to value (values " +
+		"are strings, `\"\"` when empty: convert them with `tonumber()` or `tobool()` where needed). Null without " +
+		"`decode`, and with the data source's `output_path`: the rows are then in the file. Rows are held in memory and, " +
+		"by the data source, in the state, each with its column names, re-read on every plan: `max_content_bytes` bounds " +
+		"that size (4 MiB by default). Rows of a few MiB are fine; beyond, write the file with `output_path` (and " +
+		"`output_strip_preamble`) for a tool to process, or read it with the ephemeral resource, which keeps nothing " +
+		"in the state."
 	unzipDoc = "When the file is a zip (saved-query jobs zip their CSV), yield the file inside it instead. " +
 		"Defaults to `true`."
 	entryDoc = "With `unzip`, the name of the zip entry to read, for zips that hold several files. " +
@@ -103,19 +139,30 @@ const (
 var maxContentDoc = fmt.Sprintf("The largest file, in bytes, read into `content` or `content_base64`; a larger one is "+
 	"an error. Defaults to %s (`%d`), at most %s (`%d`). Terraform holds several copies of the file in memory, and the "+
 	"data source keeps it in the state, re-read on every plan: write a large file to disk with the data source's "+
-	"`output_path` instead, where its size does not matter.", byteCount(resultfile.DefaultMaxContentBytes),
+	"`output_path` instead, where its size does not matter. With `decode`, it bounds instead what is decoded (the "+
+	"preamble, the header, and the rows' values each with its column name, as the state holds them) and, also with "+
+	"`output_path`, any one CSV record.", byteCount(resultfile.DefaultMaxContentBytes),
 	resultfile.DefaultMaxContentBytes, byteCount(resultfile.MaxContentBytes), resultfile.MaxContentBytes)
 
 func (d *jobRunResultFileDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := map[string]schema.Attribute{
 		"output_path": schema.StringAttribute{
 			MarkdownDescription: "Write the file to this path (atomically: a temporary file, then a rename; missing folders " +
-				"are created, as `mkdir -p` does) instead of holding it in the state. `content` and `content_base64` then stay null. " +
-				"A new file gets the mode a shell redirection gives (`0666` less the umask); a file replaced keeps its mode, so a " +
-				"`0600` file stays readable by its owner only. A symlink is followed, as a shell redirection does: the file it " +
-				"points to is replaced and the link stays. A folder is refused: name the file to write.",
+				"are created, as `mkdir -p` does) instead of holding it in the state. `content`, `content_base64` and `rows` then " +
+				"stay null. A new file gets the mode a shell redirection gives (`0666` less the umask); a file replaced keeps its " +
+				"mode, so a `0600` file stays readable by its owner only. A symlink is followed, as a shell redirection does: the " +
+				"file it points to is replaced and the link stays. A folder is refused: name the file to write.",
 			Optional:   true,
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"output_strip_preamble": schema.BoolAttribute{
+			MarkdownDescription: "With `output_path` and `decode = \"csv\"`, write the CSV from its header on, without the " +
+				"export preamble (and its blank line), so that the file on disk is the plain CSV other tools expect. `size` and " +
+				"`sha256` are then those of the file written; `export_metadata` still holds the preamble. A file without a " +
+				"preamble is written as it is. Defaults to `false`: the file as the server wrote it.",
+			Optional: true,
+			Validators: []validator.Bool{boolvalidator.AlsoRequires(path.MatchRoot("output_path"),
+				path.MatchRoot("decode"))},
 		},
 	}
 	for _, a := range resultFileAttrs {
@@ -146,7 +193,21 @@ const (
 	kindString attrKind = iota
 	kindInt64
 	kindBool
+	kindStringMap  // map of strings
+	kindStringList // list of strings
+	kindRows       // list of maps of strings
 )
+
+// elementType is the element type of a collection attribute.
+func (a resultFileAttr) elementType() attr.Type {
+	if a.kind == kindRows {
+		return rowType
+	}
+	return types.StringType
+}
+
+// rowType is the type of one row of a decoded CSV.
+var rowType = types.MapType{ElemType: types.StringType}
 
 // resultFileAttrs are the attributes of a result file, for both schemas.
 var resultFileAttrs = []resultFileAttr{
@@ -164,6 +225,10 @@ var resultFileAttrs = []resultFileAttr{
 	{name: "sha256", doc: "Hex SHA-256 of the file's bytes.", computed: true},
 	{name: "content", doc: contentDoc, computed: true, sensitive: true},
 	{name: "content_base64", doc: contentBase64Doc, computed: true, sensitive: true},
+	{name: "decode", doc: decodeDoc, optional: true, strings: []validator.String{stringvalidator.OneOf(decodeCSV)}},
+	{name: "export_metadata", doc: metadataDoc, kind: kindStringMap, computed: true, sensitive: true},
+	{name: "columns", doc: columnsDoc, kind: kindStringList, computed: true, sensitive: true},
+	{name: "rows", doc: rowsDoc, kind: kindRows, computed: true, sensitive: true},
 }
 
 func (a resultFileAttr) dataSource() schema.Attribute {
@@ -174,6 +239,12 @@ func (a resultFileAttr) dataSource() schema.Attribute {
 	case kindBool:
 		return schema.BoolAttribute{MarkdownDescription: a.doc, Required: a.required, Optional: a.optional,
 			Computed: a.computed, Sensitive: a.sensitive}
+	case kindStringMap:
+		return schema.MapAttribute{MarkdownDescription: a.doc, ElementType: a.elementType(), Computed: a.computed,
+			Sensitive: a.sensitive}
+	case kindStringList, kindRows:
+		return schema.ListAttribute{MarkdownDescription: a.doc, ElementType: a.elementType(), Computed: a.computed,
+			Sensitive: a.sensitive}
 	}
 	return schema.StringAttribute{MarkdownDescription: a.doc, Required: a.required, Optional: a.optional,
 		Computed: a.computed, Sensitive: a.sensitive, Validators: a.strings}
@@ -189,7 +260,9 @@ func (d *jobRunResultFileDataSource) Read(ctx context.Context, req datasource.Re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	m.fetch(ctx, d.data.client, m.OutputPath.ValueString(), false, &resp.Diagnostics)
+	fr := m.request()
+	fr.OutputPath, fr.StripPreamble = m.OutputPath.ValueString(), m.StripPreamble.ValueBool()
+	m.fetch(ctx, d.data.client, fr, false, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -213,6 +286,49 @@ func contentAttributes(f *resultfile.File, req resultfile.Request, diags *diag.D
 				"exactly, so content is null and content_base64 holds its bytes.", f.Filename, req.RunID, req.JobID, f.ContentType))
 	}
 	return types.StringNull(), types.StringValue(base64.StdEncoding.EncodeToString(f.Content))
+}
+
+// tableAttributes are a decoded file's export_metadata, columns and rows: null when the file
+// was not decoded, rows null when they were written to disk.
+func tableAttributes(t *resultfile.Table, diags *diag.Diagnostics) (metadata types.Map, columns, rows types.List) {
+	rows = types.ListNull(rowType)
+	if t == nil {
+		return types.MapNull(types.StringType), types.ListNull(types.StringType), rows
+	}
+	metadata = stringMap(t.Metadata, diags)
+	names := make([]attr.Value, len(t.Columns))
+	for i, name := range t.Columns {
+		names[i] = types.StringValue(name)
+	}
+	columns = listOf(types.StringType, names, diags)
+	if t.Rows != nil {
+		values := make([]attr.Value, len(t.Rows))
+		for i, row := range t.Rows {
+			fields := make(map[string]string, len(row))
+			for j, v := range row {
+				fields[t.Columns[j]] = v
+			}
+			values[i] = stringMap(fields, diags)
+		}
+		rows = listOf(rowType, values, diags)
+	}
+	return metadata, columns, rows
+}
+
+func stringMap(m map[string]string, diags *diag.Diagnostics) types.Map {
+	values := make(map[string]attr.Value, len(m))
+	for k, v := range m {
+		values[k] = types.StringValue(v)
+	}
+	out, d := types.MapValue(types.StringType, values)
+	diags.Append(d...)
+	return out
+}
+
+func listOf(elem attr.Type, values []attr.Value, diags *diag.Diagnostics) types.List {
+	out, d := types.ListValue(elem, values)
+	diags.Append(d...)
+	return out
 }
 
 // resultFileDiagnostic is what the user sees of an error of resultfile.Fetch, from the data
@@ -267,6 +383,10 @@ func resultFileDiagnostic(err error, req resultfile.Request, ephemeral bool) dia
 			run, job, e.Path, e.Err))
 	case *resultfile.TooLargeError:
 		return tooLargeDiagnostic(e, job, run, ephemeral)
+	case *resultfile.DecodeError:
+		return diag.NewAttributeErrorDiagnostic(path.Root("decode"), "Result file is not the CSV expected", fmt.Sprintf(
+			"Run %d of job %d: %s. decode = \"csv\" reads a CSV file (a saved-query export, with or without its preamble); "+
+				"remove decode to read the file's bytes in content or content_base64.", run, job, e))
 	default:
 		return diag.NewErrorDiagnostic("Cannot download result file", fmt.Sprintf(
 			"Reading the result file of run %d of job %d failed: %s", run, job, err))
@@ -288,11 +408,21 @@ func outputNotAFileDiagnostic(e *resultfile.OutputNotAFileError, job, run int64)
 // tooLargeDiagnostic is a file larger than max_content_bytes: the data source's advice is to
 // write it to disk or read it ephemerally, the ephemeral resource's to raise the limit.
 func tooLargeDiagnostic(e *resultfile.TooLargeError, job, run int64, ephemeral bool) diag.Diagnostic {
-	size := "larger than"
-	if e.Size > 0 {
-		size = fmt.Sprintf("%d bytes, more than", e.Size)
+	if e.Line > 0 {
+		return diag.NewAttributeErrorDiagnostic(path.Root("max_content_bytes"), "CSV record too large", fmt.Sprintf(
+			"The result file %s of run %d of job %d has a CSV record, from line %d on, longer than max_content_bytes (%s); "+
+				"decoding holds one record at a time. Raise max_content_bytes (at most %s) if its records are that long, or "+
+				"remove decode if the file is not CSV.", e.Filename, run, job, e.Line, byteCount(e.Limit),
+			byteCount(resultfile.MaxContentBytes)))
 	}
-	what := fmt.Sprintf("The result file %s of run %d of job %d is %s max_content_bytes (%s).",
+	size := " is larger than"
+	switch {
+	case e.Decoded:
+		size = ", decoded, is larger than"
+	case e.Size > 0:
+		size = fmt.Sprintf(" is %d bytes, more than", e.Size)
+	}
+	what := fmt.Sprintf("The result file %s of run %d of job %d%s max_content_bytes (%s).",
 		e.Filename, run, job, size, byteCount(e.Limit))
 	if ephemeral {
 		return diag.NewAttributeErrorDiagnostic(path.Root("max_content_bytes"), "Result file too large", what+

@@ -428,3 +428,173 @@ func TestResultFileDiagnostic(t *testing.T) {
 		t.Errorf("too large, size known: %s, want it to start with %q", got.Detail(), want)
 	}
 }
+
+// decodeMockConfig adds to the seeded history a saved-query export (zipped, with its
+// preamble), a plain CSV, a ragged export and a CSV whose header names a column twice.
+func decodeMockConfig(t *testing.T) mockserver.Config {
+	cfg := historyMockConfig(t)
+	started, finished := time.Date(2024, 1, 15, 6, 15, 0, 0, time.UTC), time.Date(2024, 1, 15, 6, 16, 0, 0, time.UTC)
+	seeded := func(id int64, res *mockserver.ResultConfig) mockserver.RunConfig {
+		return mockserver.RunConfig{ID: id, JobID: 1, Status: "SUCCEEDED", StartedAt: &started, FinishedAt: &finished,
+			RunBy: "admin", Result: res}
+	}
+	cfg.Runs = append(cfg.Runs,
+		seeded(40, &mockserver.ResultConfig{Export: true, CollectionProtocol: "CP-TB",
+			Content: "\"Label\",\"Type\"\n\"SP-1\",\"Whole Blood\"\n\"SP-2\",\"\"\n"}),
+		seeded(41, &mockserver.ResultConfig{Filename: "plain.csv", Content: "a,b\n1,2\n"}),
+		seeded(42, &mockserver.ResultConfig{Export: true, Content: "\"a\",\"b\"\n\"1\",\"2\"\n\"3\"\n"}),
+		seeded(43, &mockserver.ResultConfig{Filename: "twice.csv", Content: "a,b,a\n1,2,3\n"}),
+	)
+	return cfg
+}
+
+// exportPreamble is the preamble of run 40's export: run by admin, ended at 06:16 UTC.
+const exportPreamble = "\"Exported By\",\"Admin User\"\n\"Exported On\",\"01-15-2024 06:16\"\n\"Collection Protocol\",\"CP-TB\"\n\"\",\"\"\n"
+
+func TestAccJobRunResultFile_decode(t *testing.T) {
+	s := mocktest.New(t, decodeMockConfig(t))
+	export := exportPreamble + "\"Label\",\"Type\"\n\"SP-1\",\"Whole Blood\"\n\"SP-2\",\"\"\n"
+	for name, tc := range map[string]struct {
+		body   string
+		checks []statecheck.StateCheck
+	}{
+		"export with its preamble, zipped": {"job_id = 1\nrun_id = 40\ndecode = \"csv\"", []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(fileAddr, at("filename"), knownvalue.StringExact("scheduled_query_1_40.csv")),
+			statecheck.ExpectKnownValue(fileAddr, at("export_metadata"), knownvalue.MapExact(map[string]knownvalue.Check{
+				"Exported By":         knownvalue.StringExact("Admin User"),
+				"Exported On":         knownvalue.StringExact("01-15-2024 06:16"),
+				"Collection Protocol": knownvalue.StringExact("CP-TB"),
+			})),
+			statecheck.ExpectKnownValue(fileAddr, at("columns"), knownvalue.ListExact([]knownvalue.Check{
+				knownvalue.StringExact("Label"), knownvalue.StringExact("Type")})),
+			statecheck.ExpectKnownValue(fileAddr, at("rows"), knownvalue.ListExact([]knownvalue.Check{
+				knownvalue.MapExact(map[string]knownvalue.Check{"Label": knownvalue.StringExact("SP-1"), "Type": knownvalue.StringExact("Whole Blood")}),
+				knownvalue.MapExact(map[string]knownvalue.Check{"Label": knownvalue.StringExact("SP-2"), "Type": knownvalue.StringExact("")}),
+			})),
+			statecheck.ExpectKnownValue(fileAddr, at("content"), knownvalue.Null()),
+			statecheck.ExpectKnownValue(fileAddr, at("content_base64"), knownvalue.Null()),
+			statecheck.ExpectKnownValue(fileAddr, at("size"), knownvalue.Int64Exact(int64(len(export)))),
+			statecheck.ExpectKnownValue(fileAddr, at("sha256"), knownvalue.StringExact(sha256Hex([]byte(export)))),
+		}},
+		"plain CSV": {"job_id = 1\nrun_id = 41\ndecode = \"csv\"", []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(fileAddr, at("export_metadata"), knownvalue.MapExact(map[string]knownvalue.Check{})),
+			statecheck.ExpectKnownValue(fileAddr, at("rows"), knownvalue.ListExact([]knownvalue.Check{
+				knownvalue.MapExact(map[string]knownvalue.Check{"a": knownvalue.StringExact("1"), "b": knownvalue.StringExact("2")}),
+			})),
+		}},
+		"not decoded": {"job_id = 1\nrun_id = 41", []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(fileAddr, at("content"), knownvalue.StringExact("a,b\n1,2\n")),
+			statecheck.ExpectKnownValue(fileAddr, at("export_metadata"), knownvalue.Null()),
+			statecheck.ExpectKnownValue(fileAddr, at("columns"), knownvalue.Null()),
+			statecheck.ExpectKnownValue(fileAddr, at("rows"), knownvalue.Null()),
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps:                    []resource.TestStep{{Config: fileConfig(s, tc.body), ConfigStateChecks: tc.checks}},
+			})
+		})
+	}
+}
+
+// What does not decode is refused naming the line, counted in the file as served.
+func TestAccJobRunResultFile_decodeErrors(t *testing.T) {
+	s := mocktest.New(t, decodeMockConfig(t))
+	for name, tc := range map[string]struct {
+		body string
+		want string
+	}{
+		"not CSV": {"job_id = 1\nrun_id = 13\ndecode = \"csv\"",
+			`(?s)Result file is not the CSV expected.*Run 13 of job 1: decoding blob.bin as CSV: line 1: this line is\s+not\s+text.*remove\s+decode`},
+		"a ragged row": {"job_id = 1\nrun_id = 42\ndecode = \"csv\"",
+			`(?s)scheduled_query_1_42.csv as CSV: line 6: this line has 1 fields, but the header\s+\(line 4\)\s+has\s+2`},
+		"a column named twice": {"job_id = 1\nrun_id = 43\ndecode = \"csv\"", `(?s)line 1: the header names "a" more than\s+once`},
+		"the zip itself":       {"job_id = 1\nrun_id = 40\ndecode = \"csv\"\nunzip = false", `(?s)decoding scheduled_query_1_40.csv.zip as CSV`},
+		"decoded over the limit": {"job_id = 1\nrun_id = 40\ndecode = \"csv\"\nmax_content_bytes = 40",
+			`(?s)Result file too large for state.*scheduled_query_1_40.csv of run 40 of job 1, decoded, is larger than\s+max_content_bytes \(40 bytes\)\. Set output_path`},
+		"unknown decode": {"job_id = 1\nrun_id = 41\ndecode = \"json\"", `decode value must be one of: \["csv"\]`},
+		"strip without output_path": {"job_id = 1\nrun_id = 41\ndecode = \"csv\"\noutput_strip_preamble = true",
+			`(?s)Attribute "output_path" must be specified when "output_strip_preamble" is\s+specified`},
+		"strip without decode": {fmt.Sprintf("job_id = 1\nrun_id = 41\noutput_strip_preamble = true\noutput_path = %q",
+			filepath.Join(t.TempDir(), "x.csv")), `(?s)Attribute "decode" must be specified when "output_strip_preamble" is\s+specified`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps:                    []resource.TestStep{{Config: fileConfig(s, tc.body), ExpectError: errRe(tc.want)}},
+			})
+		})
+	}
+}
+
+// Decoded to a path, the file is written (without its preamble when asked), its metadata and
+// columns read, its rows left in the file, out of the state.
+func TestAccJobRunResultFile_decodeOutputPath(t *testing.T) {
+	s := mocktest.New(t, decodeMockConfig(t))
+	body := "\"Label\",\"Type\"\n\"SP-1\",\"Whole Blood\"\n\"SP-2\",\"\"\n"
+	for name, tc := range map[string]struct {
+		strip string
+		want  string
+	}{
+		"preamble stripped": {"output_strip_preamble = true", body},
+		"as served":         {"", exportPreamble + body},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dest := filepath.Join(t.TempDir(), "specimens.csv")
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: fileConfig(s, fmt.Sprintf("job_id = 1\nrun_id = 40\ndecode = \"csv\"\noutput_path = %q\n%s", dest, tc.strip)),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(fileAddr, at("rows"), knownvalue.Null()),
+						statecheck.ExpectKnownValue(fileAddr, at("export_metadata").AtMapKey("Exported By"), knownvalue.StringExact("Admin User")),
+						statecheck.ExpectKnownValue(fileAddr, at("columns"), knownvalue.ListSizeExact(2)),
+						statecheck.ExpectKnownValue(fileAddr, at("sha256"), knownvalue.StringExact(sha256Hex([]byte(tc.want)))),
+						statecheck.ExpectKnownValue(fileAddr, at("size"), knownvalue.Int64Exact(int64(len(tc.want)))),
+					},
+					Check: func(*terraform.State) error {
+						if got, err := os.ReadFile(dest); err != nil || string(got) != tc.want {
+							return fmt.Errorf("%s holds %q (%v), want %q", dest, got, err, tc.want)
+						}
+						return nil
+					},
+				}},
+			})
+		})
+	}
+}
+
+// Decoding's errors, word for word: a file that is not the CSV expected, on decode; a table
+// or a record over the limit, on max_content_bytes.
+func TestResultFileDiagnostic_decode(t *testing.T) {
+	req := resultfile.Request{JobID: 4, RunID: 21, DecodeCSV: true}
+	for _, tc := range []struct {
+		err       error
+		ephemeral bool
+		want      diag.Diagnostic
+	}{
+		{&resultfile.DecodeError{Filename: "r.csv", Line: 6, Err: errors.New("this line has 1 fields, but the header (line 5) has 2")}, false,
+			diag.NewAttributeErrorDiagnostic(path.Root("decode"), "Result file is not the CSV expected", "Run 21 of job 4: decoding "+
+				"r.csv as CSV: line 6: this line has 1 fields, but the header (line 5) has 2. decode = \"csv\" reads a CSV file "+
+				"(a saved-query export, with or without its preamble); remove decode to read the file's bytes in content or "+
+				"content_base64.")},
+		{&resultfile.TooLargeError{Filename: "r.csv", Limit: 4 << 20, Decoded: true}, false, diag.NewAttributeErrorDiagnostic(
+			path.Root("max_content_bytes"), "Result file too large for state", "The result file r.csv of run 21 of job 4, "+
+				"decoded, is larger than max_content_bytes (4 MiB). Set output_path to write it to disk instead, or read it "+
+				"with the ephemeral resource of the same name, which keeps it out of the state. Raising max_content_bytes (at "+
+				"most 64 MiB) puts it in the state, re-read on every plan.")},
+		{&resultfile.TooLargeError{Filename: "r.csv", Limit: 10, Decoded: true}, true, diag.NewAttributeErrorDiagnostic(
+			path.Root("max_content_bytes"), "Result file too large", "The result file r.csv of run 21 of job 4, decoded, is "+
+				"larger than max_content_bytes (10 bytes). Raise max_content_bytes (at most 64 MiB), or write the file to disk "+
+				"with the data source's output_path.")},
+		{&resultfile.TooLargeError{Filename: "r.csv", Limit: 10, Line: 3}, false, diag.NewAttributeErrorDiagnostic(
+			path.Root("max_content_bytes"), "CSV record too large", "The result file r.csv of run 21 of job 4 has a CSV record, "+
+				"from line 3 on, longer than max_content_bytes (10 bytes); decoding holds one record at a time. Raise "+
+				"max_content_bytes (at most 64 MiB) if its records are that long, or remove decode if the file is not CSV.")},
+	} {
+		if got := resultFileDiagnostic(tc.err, req, tc.ephemeral); !got.Equal(tc.want) {
+			t.Errorf("%T %v:\n got %s: %s\nwant %s: %s", tc.err, tc.err, got.Summary(), got.Detail(), tc.want.Summary(), tc.want.Detail())
+		}
+	}
+}

@@ -51,6 +51,12 @@ func (a resultFileAttr) ephemeral() schema.Attribute {
 	case kindBool:
 		return schema.BoolAttribute{MarkdownDescription: a.doc, Required: a.required, Optional: a.optional,
 			Computed: a.computed, Sensitive: a.sensitive}
+	case kindStringMap:
+		return schema.MapAttribute{MarkdownDescription: a.doc, ElementType: a.elementType(), Computed: a.computed,
+			Sensitive: a.sensitive}
+	case kindStringList, kindRows:
+		return schema.ListAttribute{MarkdownDescription: a.doc, ElementType: a.elementType(), Computed: a.computed,
+			Sensitive: a.sensitive}
 	}
 	return schema.StringAttribute{MarkdownDescription: a.doc, Required: a.required, Optional: a.optional,
 		Computed: a.computed, Sensitive: a.sensitive, Validators: a.strings}
@@ -66,7 +72,7 @@ func (e *jobRunResultFileEphemeralResource) Open(ctx context.Context, req epheme
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	m.fetch(ctx, e.data.client, "", true, &resp.Diagnostics)
+	m.fetch(ctx, e.data.client, m.request(), true, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

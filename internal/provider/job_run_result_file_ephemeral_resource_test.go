@@ -136,3 +136,53 @@ resource "echo" "consumer" {}
 		}},
 	})
 }
+
+// Decoded, an export's metadata and rows reach the consumer; a ragged row is refused naming
+// its line.
+func TestAccJobRunResultFileEphemeral_decode(t *testing.T) {
+	s := mocktest.New(t, decodeMockConfig(t))
+	consumer := func(run int) string {
+		return providerBlock(s) + fmt.Sprintf(`
+ephemeral "openspecimen_job_run_result_file" "x" {
+  job_id = 1
+  run_id = %d
+  decode = "csv"
+}
+provider "echo" {
+  data = {
+    exported_by = ephemeral.openspecimen_job_run_result_file.x.export_metadata["Exported By"]
+    labels      = [for r in ephemeral.openspecimen_job_run_result_file.x.rows : r["Label"]]
+    columns     = ephemeral.openspecimen_job_run_result_file.x.columns
+    content     = ephemeral.openspecimen_job_run_result_file.x.content
+  }
+}
+resource "echo" "consumer" {}
+`, run)
+	}
+	steps := map[string]resource.TestStep{
+		"export": {
+			Config: consumer(40),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("echo.consumer", at("data").AtMapKey("exported_by"), knownvalue.StringExact("Admin User")),
+				statecheck.ExpectKnownValue("echo.consumer", at("data").AtMapKey("labels"), knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.StringExact("SP-1"), knownvalue.StringExact("SP-2")})),
+				statecheck.ExpectKnownValue("echo.consumer", at("data").AtMapKey("columns"), knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.StringExact("Label"), knownvalue.StringExact("Type")})),
+				statecheck.ExpectKnownValue("echo.consumer", at("data").AtMapKey("content"), knownvalue.Null()),
+			},
+		},
+		"ragged": {
+			Config:      consumer(42),
+			ExpectError: errRe(`(?s)Result file is not the CSV expected.*line 6: this line has 1 fields`),
+		},
+	}
+	for name, step := range steps {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+				ProtoV6ProviderFactories: ephemeralProviders,
+				Steps:                    []resource.TestStep{step},
+			})
+		})
+	}
+}
