@@ -90,6 +90,11 @@ if ! [[ $count =~ ^[1-9][0-9]*$ ]]; then
   echo "demo: expected a positive specimen_count, got '$count'" >&2
   exit 1
 fi
+# The export's preamble is decoded into its metadata, apart from the rows.
+if ! "$cli" output -json result_file | grep -Eq '"exported_by": *"[^"]+"'; then
+  echo "demo: the export's preamble was not decoded: result_file.exported_by is empty" >&2
+  exit 1
+fi
 
 echo
 echo "== destroy (only forgets the run: OpenSpecimen cannot delete one)"

@@ -1,6 +1,6 @@
 # The demo of `make demo`: a small export pipeline against the mock server's demo data.
-# The job "Specimen export" is a saved-query export whose zipped CSV carries the run's id and
-# arguments. The provider's url and credentials come from OPENSPECIMEN_URL,
+# The job "Specimen export" is a saved-query export: a zipped CSV whose rows carry the run's
+# id and arguments, after the preamble OpenSpecimen writes (exported by, exported on). The provider's url and credentials come from OPENSPECIMEN_URL,
 # OPENSPECIMEN_USERNAME and OPENSPECIMEN_PASSWORD (scripts/demo.sh sets them).
 terraform {
   required_version = ">= 1.5"
@@ -44,15 +44,17 @@ data "openspecimen_job_runs" "recent" {
   depends_on = [openspecimen_job_run.export]
 }
 
-# 4. The CSV our run produced, unzipped.
+# 4. The export our run produced, unzipped and decoded: its preamble, columns and rows.
 data "openspecimen_job_run_result_file" "csv" {
   job_id = openspecimen_job_run.export.job_id
   run_id = openspecimen_job_run.export.run_id
+  decode = "csv"
 }
 
 locals {
-  # A result file may hold patient data, so its content is sensitive; the demo's is not.
-  specimens = csvdecode(nonsensitive(data.openspecimen_job_run_result_file.csv.content))
+  # A result file may hold patient data, so its rows are sensitive; the demo's are not.
+  specimens = nonsensitive(data.openspecimen_job_run_result_file.csv.rows)
+  exported  = nonsensitive(data.openspecimen_job_run_result_file.csv.export_metadata)
 }
 
 output "run" {
@@ -75,11 +77,13 @@ output "recent_runs" {
 }
 
 output "result_file" {
-  description = "The result file's name, size and hash."
+  description = "The result file's name, size and hash, and who exported it when."
   value = {
-    filename = data.openspecimen_job_run_result_file.csv.filename
-    size     = data.openspecimen_job_run_result_file.csv.size
-    sha256   = data.openspecimen_job_run_result_file.csv.sha256
+    filename    = data.openspecimen_job_run_result_file.csv.filename
+    size        = data.openspecimen_job_run_result_file.csv.size
+    sha256      = data.openspecimen_job_run_result_file.csv.sha256
+    exported_by = local.exported["Exported By"]
+    exported_on = local.exported["Exported On"]
   }
 }
 
