@@ -191,6 +191,10 @@ func importedRunState(jobID int64, run *client.Run) map[string]any {
 // runDisplayName names a run for a person reading query results: "run 42 of job 1:
 // SUCCEEDED, started 2024-01-15T06:15:02Z by admin, args "--cp CP-TB"".
 func runDisplayName(jobID int64, run *client.Run) string {
-	return fmt.Sprintf("run %d of job %d: %s, started %s by %s, %s", run.ID, jobID, run.Status, startedText(run),
+	started := "start unknown"
+	if run.StartedAt != nil {
+		started = "started " + startedText(run)
+	}
+	return fmt.Sprintf("run %d of job %d: %s, %s by %s, %s", run.ID, jobID, run.Status, started,
 		messageOr(run.RunByLogin(), "an unknown user"), argsText(run.Args()))
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
@@ -193,5 +194,13 @@ func TestAccJobRunList_generateConfigAndImport(t *testing.T) {
 	}
 	if n := s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"); n != 0 {
 		t.Errorf("%d triggers sent, want none: an import runs nothing", n)
+	}
+}
+
+// A run the server gave no start time, no user and no args still has a name to read.
+func TestRunDisplayName_sparseRun(t *testing.T) {
+	run := &client.Run{ID: 7, Status: client.StatusInProgress}
+	if got, want := runDisplayName(3, run), "run 7 of job 3: IN_PROGRESS, start unknown by an unknown user, no args"; got != want {
+		t.Errorf("runDisplayName = %q, want %q", got, want)
 	}
 }
