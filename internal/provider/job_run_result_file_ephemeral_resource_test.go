@@ -60,8 +60,8 @@ resource "echo" "consumer" {}
 	})
 }
 
-// As in the example: a local-exec provisioner, built into the CLI, gets the file through an
-// environment variable, byte for byte.
+// A local-exec provisioner, built into the CLI, gets the file through an environment
+// variable, byte for byte.
 func TestAccJobRunResultFileEphemeral_provisioner(t *testing.T) {
 	s := mocktest.New(t, resultFileMockConfig(t))
 	out := filepath.Join(t.TempDir(), "loaded.csv")
@@ -185,4 +185,38 @@ resource "echo" "consumer" {}
 			})
 		})
 	}
+}
+
+// As in the example: a local-exec provisioner gets an export's rows, decoded, as JSON.
+func TestAccJobRunResultFileEphemeral_provisionerRows(t *testing.T) {
+	s := mocktest.New(t, decodeMockConfig(t))
+	out := filepath.Join(t.TempDir(), "loaded.json")
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(s) + fmt.Sprintf(`
+ephemeral "openspecimen_job_run_result_file" "specimens" {
+  job_id = 1
+  run_id = 40
+  decode = "csv"
+}
+resource "terraform_data" "load" {
+  provisioner "local-exec" {
+    command     = "printf '%%s' \"$SPECIMENS_JSON\" > '%s'"
+    environment = {
+      SPECIMENS_JSON = jsonencode(ephemeral.openspecimen_job_run_result_file.specimens.rows)
+    }
+  }
+}
+`, out),
+			Check: func(*terraform.State) error {
+				want := `[{"Label":"SP-1","Type":"Whole Blood"},{"Label":"SP-2","Type":""}]`
+				if got, err := os.ReadFile(out); err != nil || string(got) != want {
+					return fmt.Errorf("the provisioner wrote %q (%v), want %s", got, err, want)
+				}
+				return nil
+			},
+		}},
+	})
 }

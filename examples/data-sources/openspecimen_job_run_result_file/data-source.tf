@@ -3,13 +3,36 @@ resource "openspecimen_job_run" "export" {
   args   = "--cp 12"
 }
 
-# The CSV that the run produced, unzipped, written to disk rather than kept in state.
-# A data source is read on every plan: the file is downloaded and output_path rewritten
-# each time (with the same bytes, as long as run_id does not change).
+# A small export, unzipped and decoded: the preamble OpenSpecimen writes before the header
+# ("Exported By", "Exported On", ...) in export_metadata, each row a map from column name to
+# value. The rows are kept in the state: fine up to a few MiB (max_content_bytes).
+data "openspecimen_job_run_result_file" "specimens" {
+  job_id = openspecimen_job_run.export.job_id
+  run_id = openspecimen_job_run.export.run_id
+  decode = "csv"
+}
+
+locals {
+  # Sensitive, as a result file may hold patient data.
+  specimens_by_label = {
+    for r in data.openspecimen_job_run_result_file.specimens.rows : r["Specimen Label"] => r
+  }
+}
+
+output "exported_on" {
+  value     = data.openspecimen_job_run_result_file.specimens.export_metadata["Exported On"]
+  sensitive = true
+}
+
+# A large export, written to disk rather than kept in state, as the plain CSV other tools
+# expect: without its preamble. A data source is read on every plan: the file is downloaded
+# and output_path rewritten each time (with the same bytes, as long as run_id does not change).
 data "openspecimen_job_run_result_file" "csv" {
-  job_id      = openspecimen_job_run.export.job_id
-  run_id      = openspecimen_job_run.export.run_id
-  output_path = "${path.module}/out/specimens.csv"
+  job_id                = openspecimen_job_run.export.job_id
+  run_id                = openspecimen_job_run.export.run_id
+  decode                = "csv"
+  output_path           = "${path.module}/out/specimens.csv"
+  output_strip_preamble = true
 }
 
 output "export_sha256" {
