@@ -129,11 +129,11 @@ const (
 	entryDoc = "With `unzip`, the name of the zip entry to read, for zips that hold several files. " +
 		"Without it, a zip must hold exactly one file."
 	contentDoc = "The file's bytes as a string, when they are UTF-8 text that a Terraform string holds exactly " +
-		"(Unicode normalization form C, as nearly all text is); null otherwise, and for a file too large (see " +
-		"`max_content_bytes`). `base64encode(content)` gives the text's bytes base64-encoded."
+		"(Unicode normalization form C, as nearly all text is); null otherwise, for a file too large (see " +
+		"`max_content_bytes`), and with `decode` (see `rows`). `base64encode(content)` gives the text's bytes base64-encoded."
 	contentBase64Doc = "The file's bytes, base64-encoded, when they are not text that `content` holds (a binary file, " +
 		"a zip read with `unzip = false`, text in another encoding); null otherwise: exactly one of `content` and " +
-		"`content_base64` is set, so the file's bytes are held once."
+		"`content_base64` is set (neither with `decode`), so the file's bytes are held once."
 )
 
 var maxContentDoc = fmt.Sprintf("The largest file, in bytes, read into `content` or `content_base64`; a larger one is "+
@@ -221,8 +221,10 @@ var resultFileAttrs = []resultFileAttr{
 		int64s: []validator.Int64{int64validator.Between(1, resultfile.MaxContentBytes)}},
 	{name: "filename", doc: "The file's name (after unzipping).", computed: true},
 	{name: "content_type", doc: "The file's media type.", computed: true},
-	{name: "size", doc: "The file's size in bytes.", kind: kindInt64, computed: true},
-	{name: "sha256", doc: "Hex SHA-256 of the file's bytes.", computed: true},
+	{name: "size", doc: "The file's size in bytes (with the data source's `output_strip_preamble`, of the file written).",
+		kind: kindInt64, computed: true},
+	{name: "sha256", doc: "Hex SHA-256 of the file's bytes (with the data source's `output_strip_preamble`, of the file " +
+		"written, so that it matches `filesha256(output_path)`).", computed: true},
 	{name: "content", doc: contentDoc, computed: true, sensitive: true},
 	{name: "content_base64", doc: contentBase64Doc, computed: true, sensitive: true},
 	{name: "decode", doc: decodeDoc, optional: true, strings: []validator.String{stringvalidator.OneOf(decodeCSV)}},
