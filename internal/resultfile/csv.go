@@ -83,7 +83,12 @@ func decodeCSV(src io.Reader, filename string, limit int64, keepRows bool, bodyS
 	r := csv.NewReader(buf)
 	r.FieldsPerRecord = -1 // a ragged row is reported with its line, below
 	d := &csvDecoder{in: in, r: r, filename: filename, limit: limit, keepRows: keepRows}
-	afterBOM := func(offset int64) error { return bodyStarts(offset + int64(bom)) }
+	afterBOM := func(offset int64) error { // a file without a preamble keeps its mark
+		if offset == 0 {
+			return bodyStarts(0)
+		}
+		return bodyStarts(offset + int64(bom))
+	}
 	d.table.Metadata = map[string]string{}
 	if keepRows {
 		d.table.Rows = [][]string{}

@@ -47,6 +47,8 @@ func TestDecodeCSV(t *testing.T) {
 		"export, CRLF": {strings.ReplaceAll(exportCSV, "\n", "\r\n"), export,
 			header + int64(strings.Count(exportCSV[:header], "\n"))},
 		"export with a byte order mark": {"\ufeff" + exportCSV, export, header + 3},
+		"plain with a byte order mark, kept": {"\ufeffLabel,Type\nSP-1,Whole Blood\nSP-2,Plasma\n", &Table{
+			Metadata: map[string]string{}, Columns: export.Columns, Rows: export.Rows}, 0},
 		"export, its preamble ended by an empty line": {strings.Replace(exportCSV, "\"\",\"\"\n", "\n", 1), export,
 			int64(strings.Index(exportCSV, `"",""`))},
 		"plain": {"Label,Type\nSP-1,Whole Blood\nSP-2,Plasma\n", &Table{Metadata: map[string]string{},
