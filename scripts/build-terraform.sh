@@ -14,8 +14,12 @@ work=$(mktemp -d)
 trap 'chmod -R u+w "$work" && rm -rf "$work"' EXIT
 # The download runs outside any module, so no go.mod is touched.
 mkdir "$work/download"
-src=$(cd "$work/download" && go mod download -json "github.com/hashicorp/terraform@v$version" |
-	sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+if ! info=$(cd "$work/download" && go mod download -json "github.com/hashicorp/terraform@v$version"); then
+	echo "build-terraform.sh: cannot download github.com/hashicorp/terraform@v$version:" >&2
+	echo "$info" >&2
+	exit 1
+fi
+src=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$info")
 test -n "$src"
 cp -r "$src" "$work/terraform"
 chmod -R u+w "$work/terraform"
@@ -37,4 +41,4 @@ fi
 # make would take for built.
 go build -ldflags "-X github.com/hashicorp/terraform/version.dev=no" -o "$out.tmp" .
 mv "$out.tmp" "$out"
-"$out" version | sed -n 1p
+TF_CLI_CONFIG_FILE=/dev/null "$out" version | sed -n 1p # (no CLI config: no warning about a missing one)
