@@ -163,6 +163,29 @@ func TestAccJobRunAction_ifRunningAndNoWait(t *testing.T) {
 	}
 }
 
+// if_running = "adopt" takes this user's run in progress with the same args as the invoke's
+// run: nothing is triggered.
+func TestAccJobRunAction_ifRunningAdopt(t *testing.T) {
+	s := mocktest.New(t, testMockConfig())
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   needsActions,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			PreConfig: func() {
+				if _, err := s.StartRunAs("admin", jobSlow, "--nightly"); err != nil {
+					t.Fatalf("starting the crashed pipeline's run: %v", err)
+				}
+			},
+			Config: actionTriggerConfig(s, "v1",
+				"    job_id = 4\n    args = \"--nightly\"\n    if_running = \"adopt\"\n    wait_for_completion = false"),
+			Check: expectRuns(s, jobSlow, 1),
+		}},
+	})
+	if n := s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"); n != 0 {
+		t.Errorf("%d triggers sent, want none: the run in progress was adopted", n)
+	}
+}
+
 // testClient is a client of s, logged in as admin.
 func testClient(t *testing.T, s *mockserver.Server) *client.Client {
 	t.Helper()
