@@ -8,6 +8,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	acc "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
 // An import names its run by JOB_ID/RUN_ID or by its identity; an identity without two
@@ -49,5 +55,34 @@ func TestImportedRunIDs(t *testing.T) {
 				t.Fatalf("importedRunIDs = %d, %d, %t, %v; want %d, %d", job, run, ok, diags, tc.job, tc.run)
 			}
 		})
+	}
+}
+
+// The run's identity is set on create and read, and an import block by identity (Terraform
+// 1.12+) imports the run as the import by JOB_ID/RUN_ID does: the plan after it is empty.
+func TestAccJobRun_importByIdentity(t *testing.T) {
+	s := mocktest.New(t, testMockConfig())
+	cfg := jobRunConfig(s, "  job_id = 1\n  args   = \"--cp identity\"")
+	acc.ParallelTest(t, acc.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
+		Steps: []acc.TestStep{
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectIdentity(jobRunAddr, map[string]knownvalue.Check{
+					"job_id": knownvalue.Int64Exact(1),
+					"run_id": knownvalue.Int64Func(func(v int64) error { return nil }),
+				})},
+			},
+			{
+				Config:          cfg,
+				ResourceName:    jobRunAddr,
+				ImportState:     true,
+				ImportStateKind: acc.ImportBlockWithResourceIdentity,
+			},
+		},
+	})
+	if n := s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"); n != 1 {
+		t.Errorf("%d triggers, want the create's one: an import runs nothing", n)
 	}
 }

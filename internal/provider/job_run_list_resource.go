@@ -164,30 +164,6 @@ func listedRun(ctx context.Context, req list.ListRequest, jobID int64, run *clie
 	return result
 }
 
-// importedRunState is the state of openspecimen_job_run that an import of the run holds:
-// the run, and the defaults of the arguments that steer the provider. Attributes not named
-// (triggers, timeouts) stay null, as for a configuration without them.
-func importedRunState(jobID int64, run *client.Run) map[string]any {
-	var m jobRunResourceModel
-	m.setRun(run)
-	return map[string]any{
-		"job_id":                types.Int64Value(jobID),
-		"args":                  optionalString(run.Args()),
-		"wait_for_completion":   types.BoolValue(true),
-		"ignore_failure":        types.BoolValue(false),
-		"if_running":            types.StringValue(string(client.IfRunningWait)),
-		"id":                    m.ID,
-		"run_id":                m.RunID,
-		"status":                m.Status,
-		"job_name":              m.JobName,
-		"started_at":            m.StartedAt,
-		"finished_at":           m.FinishedAt,
-		"message":               m.Message,
-		"run_by":                m.RunBy,
-		"result_file_available": m.ResultFileAvailable,
-	}
-}
-
 // runDisplayName names a run for a person reading query results: "run 42 of job 1:
 // SUCCEEDED, started 2024-01-15T06:15:02Z by admin, args "--cp CP-TB"".
 func runDisplayName(jobID int64, run *client.Run) string {

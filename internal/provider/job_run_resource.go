@@ -430,24 +430,7 @@ func (r *jobRunResource) ImportState(ctx context.Context, req resource.ImportSta
 	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, jobID, runID)...)
 	// Attributes are set one by one: the timeouts block stays null, as it would be for a
 	// configuration without one.
-	var m jobRunResourceModel
-	m.setRun(run)
-	for attr, v := range map[string]any{
-		"job_id":                types.Int64Value(jobID),
-		"args":                  optionalString(run.Args()),
-		"wait_for_completion":   types.BoolValue(true),
-		"ignore_failure":        types.BoolValue(false),
-		"if_running":            types.StringValue(string(client.IfRunningWait)),
-		"id":                    m.ID,
-		"run_id":                m.RunID,
-		"status":                m.Status,
-		"job_name":              m.JobName,
-		"started_at":            m.StartedAt,
-		"finished_at":           m.FinishedAt,
-		"message":               m.Message,
-		"run_by":                m.RunBy,
-		"result_file_available": m.ResultFileAvailable,
-	} {
+	for attr, v := range importedRunState(jobID, run) {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attr), v)...)
 	}
 }
