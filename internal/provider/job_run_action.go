@@ -8,13 +8,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -71,18 +68,14 @@ func (a *jobRunAction) Schema(ctx context.Context, _ action.SchemaRequest, resp 
 			"A FAILED run fails the action with the run's message.",
 		Attributes: map[string]schema.Attribute{
 			"job_id": schema.Int64Attribute{
-				MarkdownDescription: "Id of the scheduled job to run, as shown in OpenSpecimen's Jobs view.",
+				MarkdownDescription: jobIDDoc,
 				Required:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				Validators:          jobIDValidators,
 			},
 			"args": schema.StringAttribute{
-				MarkdownDescription: "Run-time arguments, space separated, passed to the job as its `rtArgs`.",
+				MarkdownDescription: argsDoc,
 				Optional:            true,
-				Validators: []validator.String{
-					stringvalidator.LengthAtMost(maxArgsLength),
-					stringvalidator.NoneOf(""),
-					noControlCharacters{},
-				},
+				Validators:          argsValidators,
 			},
 			"wait_for_completion": schema.BoolAttribute{
 				MarkdownDescription: "Wait until the run has SUCCEEDED or FAILED. When `false`, the action ends as soon as " +
@@ -94,13 +87,9 @@ func (a *jobRunAction) Schema(ctx context.Context, _ action.SchemaRequest, resp 
 				Optional:            true,
 			},
 			"if_running": schema.StringAttribute{
-				MarkdownDescription: "What to do when the job already has a run in progress (OpenSpecimen would silently drop " +
-					"the trigger), as the resource's `if_running`: `wait` for that run to finish and then trigger; `fail` at " +
-					"once naming the running run; or `adopt`: take that run as this invoke's when it was started by the same " +
-					"user with the same `args` (else wait). Defaults to `wait`.",
-				Optional: true,
-				Validators: []validator.String{stringvalidator.OneOf(
-					string(client.IfRunningWait), string(client.IfRunningFail), string(client.IfRunningAdopt))},
+				MarkdownDescription: ifRunningDoc,
+				Optional:            true,
+				Validators:          ifRunningValidators,
 			},
 			"progress_interval": schema.StringAttribute{
 				MarkdownDescription: "How often a run in progress is reported while the action waits, as a Go duration of " +

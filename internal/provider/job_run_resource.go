@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -110,19 +108,15 @@ func (r *jobRunResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				PlanModifiers:       keep,
 			},
 			"job_id": schema.Int64Attribute{
-				MarkdownDescription: "Id of the scheduled job to run, as shown in OpenSpecimen's Jobs view. Changing it triggers a new run.",
+				MarkdownDescription: jobIDDoc + " Changing it triggers a new run.",
 				Required:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				Validators:          jobIDValidators,
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"args": schema.StringAttribute{
-				MarkdownDescription: "Run-time arguments, space separated, passed to the job as its `rtArgs`. Changing it triggers a new run.",
+				MarkdownDescription: argsDoc + " Changing it triggers a new run.",
 				Optional:            true,
-				Validators: []validator.String{
-					stringvalidator.LengthAtMost(maxArgsLength),
-					stringvalidator.NoneOf(""),
-					noControlCharacters{},
-				},
+				Validators:          argsValidators,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"triggers": schema.MapAttribute{
@@ -147,17 +141,11 @@ func (r *jobRunResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				Default:  booldefault.StaticBool(false),
 			},
 			"if_running": schema.StringAttribute{
-				MarkdownDescription: "What to do when the job already has a run in progress (OpenSpecimen would silently drop " +
-					"the trigger): `wait` for that run to finish and then trigger; `fail` at once naming the running run; or " +
-					"`adopt`: take that run as this resource's when it was started by the same user with the same `args` " +
-					"(else wait). `adopt` keeps a pipeline that was killed after its trigger from running the export twice; " +
-					"it is safe only when no one else runs this job with these args as this user. A run this provider " +
-					"started earlier in the same apply is always waited for. Defaults to `wait`.",
-				Optional: true,
-				Computed: true,
-				Default:  stringdefault.StaticString(string(client.IfRunningWait)),
-				Validators: []validator.String{stringvalidator.OneOf(
-					string(client.IfRunningWait), string(client.IfRunningFail), string(client.IfRunningAdopt))},
+				MarkdownDescription: ifRunningDoc,
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(string(client.IfRunningWait)),
+				Validators:          ifRunningValidators,
 			},
 			"run_id": schema.Int64Attribute{
 				MarkdownDescription: runDocs["id"],

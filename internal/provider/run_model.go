@@ -5,10 +5,13 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
@@ -161,3 +164,22 @@ func importedRunState(jobID int64, run *client.Run) map[string]any {
 		"result_file_available": m.ResultFileAvailable,
 	}
 }
+
+// The settings of a run start, described and checked once for the resource and the action.
+const (
+	jobIDDoc     = "Id of the scheduled job to run, as shown in OpenSpecimen's Jobs view."
+	argsDoc      = "Run-time arguments, space separated, passed to the job as its `rtArgs`."
+	ifRunningDoc = "What to do when the job already has a run in progress (OpenSpecimen would silently drop " +
+		"the trigger): `wait` for that run to finish and then trigger; `fail` at once naming the running run; or " +
+		"`adopt`: take that run when it was started by the same user with the same `args` (else wait). `adopt` " +
+		"keeps a pipeline that was killed after its trigger from running the export twice; it is safe only when no " +
+		"one else runs this job with these args as this user. A run this provider started earlier in the same " +
+		"apply is always waited for. Defaults to `wait`."
+)
+
+var (
+	jobIDValidators     = []validator.Int64{int64validator.AtLeast(1)}
+	argsValidators      = []validator.String{stringvalidator.LengthAtMost(maxArgsLength), stringvalidator.NoneOf(""), noControlCharacters{}}
+	ifRunningValidators = []validator.String{stringvalidator.OneOf(
+		string(client.IfRunningWait), string(client.IfRunningFail), string(client.IfRunningAdopt))}
+)
