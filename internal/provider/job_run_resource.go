@@ -117,7 +117,7 @@ func (r *jobRunResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: argsDoc + " Changing it triggers a new run.",
 				Optional:            true,
 				Validators:          argsValidators,
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"triggers": schema.MapAttribute{
 				MarkdownDescription: "Arbitrary values that, when any of them changes, trigger a new run " +
