@@ -49,6 +49,9 @@ type runStart struct {
 	budget    triggerBudget
 	sentAt    []time.Time // when each trigger was sent
 	lastErr   error       // the error of the last trigger, if it failed
+	// firstBaseline is the newest run id before the first trigger: a run of ours newer than
+	// it is that trigger's or a later one's, however late it appears.
+	firstBaseline int64
 }
 
 // triggerBudget bounds the triggers of one StartRun whose runs did not appear: each counts
@@ -103,6 +106,9 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("starting a run of job %d: %w", jobID, err)
 		}
+		if len(s.sentAt) == 0 {
+			s.firstBaseline = baselineRunID
+		}
 		o, run, err := c.triggerOnce(ctx, s, baselineRunID)
 		if o == outcomeFound || err != nil {
 			return run, err
@@ -142,6 +148,12 @@ func (c *Client) baseline(ctx context.Context, s *runStart) (baselineRunID int64
 			return 0, nil, fmt.Errorf("listing the runs of job %d before triggering it: %w", s.jobID, err)
 		}
 		c.noteHistory(s.jobID, runs)
+		if late := findOurs(runs, s.firstBaseline, s.loginName, s.args); late != nil && len(s.sentAt) > 0 {
+			// An earlier trigger's run appeared after its look-up gave up: it is ours.
+			c.logger.InfoContext(ctx, "the run of an earlier trigger appeared late", "job_id", s.jobID, "run_id", late.ID)
+			c.noteStarted(s.jobID, late.ID)
+			return 0, late, nil
+		}
 		running := inProgress(runs)
 		if running == nil {
 			return newestID(runs), nil, nil
@@ -250,13 +262,16 @@ func (c *Client) waitRunning(ctx context.Context, s *runStart, run Run) error {
 }
 
 // awaitRun polls the run list for up to the appear timeout for the oldest run newer than
-// baselineRunID that is ours. When none appears, foreign is a run in progress, if any.
+// baselineRunID that is ours. When none appears, foreign is a run in progress, if any. "None
+// appeared" needs a list read at or after the deadline: reads that fail past it go on, up
+// to maxTransientFailures in a row, and then the error is answered.
 func (c *Client) awaitRun(ctx context.Context, s *runStart, baselineRunID int64) (mine, foreign *Run, err error) {
 	deadline := c.now().Add(s.opts.AppearTimeout)
 	delay := c.appearPollMin
 	failures := 0
 	for {
 		runs, err := c.ListRuns(ctx, s.jobID, RunFilter{MaxResults: recentRuns})
+		readAt := c.now()
 		switch {
 		case err == nil:
 			failures = 0
@@ -271,10 +286,14 @@ func (c *Client) awaitRun(ctx context.Context, s *runStart, baselineRunID int64)
 				return nil, nil, err
 			}
 		}
-		if !c.now().Before(deadline) {
+		if err == nil && !readAt.Before(deadline) {
 			return nil, foreign, nil
 		}
-		if err := c.sleep(ctx, min(delay, deadline.Sub(c.now()))); err != nil {
+		wait := delay
+		if left := deadline.Sub(c.now()); left > 0 {
+			wait = min(delay, left)
+		}
+		if err := c.sleep(ctx, wait); err != nil {
 			return nil, nil, err
 		}
 		delay = min(delay*3/2, c.appearPollMax)

@@ -656,3 +656,43 @@ func TestStartRunTokenKnowsItsUser(t *testing.T) {
 		t.Fatalf("GET /users/current-user %d times, want 1", n)
 	}
 }
+
+// A look-up that meets only failed reads until past the appear timeout (a read that used the
+// whole request timeout, as a hung server's) does not take "no run appeared" for an answer:
+// it reads on, finds the trigger's run, and the job is triggered once.
+func TestStartRunLookUpFailsPastTheDeadline(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.MaxRetries = 0 })
+	replyTo(e.s, "GET", routeRuns, func(n int) (mockserver.Reply, bool) {
+		if n != 2 { // the first list is the baseline, the second the look-up's first read
+			return mockserver.Reply{}, false
+		}
+		e.clock.Advance(quick.AppearTimeout + time.Second) // the run starts meanwhile
+		return mockserver.Reply{Status: 503, Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte("busy")}, true
+	})
+	run, err := e.c.StartRun(t.Context(), 7, "once", quick)
+	if err != nil || run.Args() != "once" || e.triggers() != 1 {
+		t.Fatalf("run %v err %v triggers %d", run, err, e.triggers())
+	}
+}
+
+// A run that appears after its look-up gave up is found by the next baseline as the
+// earlier trigger's, not waited for as another run and followed by a second trigger.
+func TestStartRunEarlierTriggersRunAppearsLate(t *testing.T) {
+	sc := serverConfig()
+	sc.Jobs[0].StartDelay = mockserver.Duration(quick.AppearTimeout + 500*time.Millisecond) // a pool busier than the look-up is patient
+	e := newEnvOn(t, sc, nil)
+	deadline := e.clock.Now().Add(quick.AppearTimeout)
+	var late atomic.Bool
+	replyTo(e.s, "GET", routeRuns, func(int) (mockserver.Reply, bool) {
+		// The look-up's last read finds nothing; the run starts right after it.
+		if e.clock.Now().Before(deadline) || late.Swap(true) {
+			return mockserver.Reply{}, false
+		}
+		e.clock.Advance(time.Second)
+		return mockserver.Reply{Body: []byte("[]")}, true
+	})
+	run, err := e.c.StartRun(t.Context(), 7, "late", quick)
+	if err != nil || run.Args() != "late" || e.triggers() != 1 {
+		t.Fatalf("run %v err %v triggers %d: want the first trigger's run, and no second trigger", run, err, e.triggers())
+	}
+}
