@@ -93,7 +93,7 @@ func (a *jobRunAction) Schema(ctx context.Context, _ action.SchemaRequest, resp 
 			},
 			"progress_interval": schema.StringAttribute{
 				MarkdownDescription: "How often a run in progress is reported while the action waits, as a Go duration of " +
-					"at least `1s`. Each report reads the run once. Defaults to `30s`.",
+					"at least `1s`. Reports cost no request. Defaults to `30s`.",
 				Optional: true,
 			},
 		},
@@ -229,24 +229,32 @@ func (inv *jobRunInvocation) start(ctx context.Context, args string, ifRunning c
 	return run
 }
 
-// wait waits for the run in slices of every, reporting its progress after each, and
-// answers it finished; nil after reporting a wait cut short.
+// wait waits for the run and answers it finished; nil after reporting a wait cut short.
+// Every every, it reports how long the run has been in progress (no request: the run is
+// IN_PROGRESS until the wait ends). The wait runs beside the reports, as WaitForRun has no
+// callback, and ends with ctx.
 func (inv *jobRunInvocation) wait(ctx context.Context, run *client.Run, every time.Duration) *client.Run {
+	type waited struct {
+		run *client.Run
+		err error
+	}
+	done := make(chan waited, 1)
+	go func() {
+		seen, err := inv.c.WaitForRun(ctx, inv.jobID, run.ID)
+		done <- waited{seen, err}
+	}()
+	tick := time.NewTicker(every)
+	defer tick.Stop()
 	for {
-		slice, cancel := context.WithTimeout(ctx, every)
-		seen, err := inv.c.WaitForRun(slice, inv.jobID, run.ID)
-		cancel()
-		if seen != nil {
-			run = seen
-		}
-		switch {
-		case err == nil:
-			return run
-		case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded): // only the slice ended
+		select {
+		case w := <-done:
+			if w.err != nil {
+				inv.diags.Append(inv.waitDiagnostic(ctx, run.ID, w.err))
+				return nil
+			}
+			return w.run
+		case <-tick.C:
 			inv.say("Run %d of job %s: %s for %s; %s.", run.ID, inv.job, run.Status, roundSeconds(ranFor(run)), inv.usualText())
-		default:
-			inv.diags.Append(inv.waitDiagnostic(ctx, run.ID, err))
-			return nil
 		}
 	}
 }
