@@ -309,8 +309,9 @@ type JobFilter struct {
 }
 
 const (
-	jobsPage     = 100 // jobs asked for per request
-	maxJobsPages = 100 // pages read at most: 10,000 jobs
+	jobsPage     = 100      // jobs asked for per request
+	maxJobsPages = 100      // pages read at most: 10,000 jobs
+	maxJobJSON   = 64 << 10 // bound of one job in a page's answer (its recipients, users it is shared with)
 )
 
 // ListJobs answers the jobs the user sees that f keeps, newest id first, reading the
@@ -326,8 +327,11 @@ func (c *Client) ListJobs(ctx context.Context, f JobFilter) ([]Job, error) {
 		if f.Type != "" {
 			q.Set("type", f.Type)
 		}
+		o := reqOpts{method: http.MethodGet, path: "/scheduled-jobs", query: q, idempotent: true,
+			maxBody:  maxJSONBody + jobsPage*maxJobJSON,
+			tooLarge: fmt.Sprintf("the bound for a page of %d jobs (64 KiB a job, beside 1 MiB)", jobsPage)}
 		var jobs []Job
-		if err := c.doJSON(ctx, reqOpts{method: http.MethodGet, path: "/scheduled-jobs", query: q, idempotent: true}, &jobs); err != nil {
+		if err := c.doJSON(ctx, o, &jobs); err != nil {
 			return nil, err
 		}
 		for _, j := range jobs {

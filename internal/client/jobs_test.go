@@ -632,3 +632,23 @@ func TestJobJSON(t *testing.T) {
 		t.Errorf("job 28: %+v, %v", j, err)
 	}
 }
+
+// A page of jobs with long lists of recipients and users it is shared with (about 20 KB a
+// job, 2 MB a page) is read: a page's bound grows with the jobs asked for.
+func TestListJobsLargePage(t *testing.T) {
+	sc := serverConfig()
+	var users []string
+	for i := range 150 {
+		name := fmt.Sprintf("user-with-a-long-login-name-%03d", i)
+		sc.Users = append(sc.Users, mockserver.UserConfig{LoginName: name, Password: "pw"})
+		users = append(users, name)
+	}
+	for i := range 100 {
+		sc.Jobs = append(sc.Jobs, mockserver.JobConfig{ID: int64(100 + i), Name: fmt.Sprintf("Shared %d", i), SharedWith: users})
+	}
+	e := newEnvOn(t, sc, nil)
+	jobs, err := e.c.ListJobs(t.Context(), JobFilter{NameContains: "shared"})
+	if err != nil || len(jobs) != 100 {
+		t.Fatalf("%d jobs, %v", len(jobs), err)
+	}
+}
