@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Table is a CSV result file, decoded.
@@ -173,18 +175,20 @@ func (d *csvDecoder) addMetadata(rec []string, line, from int) error {
 }
 
 // setColumns checks and keeps the header: every column has a name, none twice, since the
-// names are the keys of each row.
+// names are the keys of each row. Names are compared as Terraform will keep them, in NFC:
+// two spellings of one name would be one key of a row.
 func (d *csvDecoder) setColumns(header []string, line int) error {
 	seen := map[string]bool{}
 	var unnamed, twice []string
 	for i, name := range header {
+		key := norm.NFC.String(name)
 		switch {
 		case name == "":
 			unnamed = append(unnamed, strconv.Itoa(i+1))
-		case seen[name] && !contains(twice, strconv.Quote(name)):
+		case seen[key] && !contains(twice, strconv.Quote(name)):
 			twice = append(twice, strconv.Quote(name))
 		}
-		seen[name] = true
+		seen[key] = true
 	}
 	var problems []string
 	if len(twice) > 0 {

@@ -110,8 +110,10 @@ func TestDecodeCSV_errors(t *testing.T) {
 			"this line has 3 fields, but the header (line 1) has 2"},
 		"ragged row after the preamble": {exportCSV + "SP-3\n", 8, 0, "this line has 1 fields, but the header (line 5) has 2"},
 		"duplicate columns":             {"a,b,a,c,b,a\n", 1, 0, `the header names "a", "b" more than once`},
-		"unnamed columns":               {"a,,b,\n", 1, 0, "column 2, 4 of the header has no name"},
-		"both":                          {"a,a,\n", 1, 0, `the header names "a" more than once; column 3 of the header has no name`},
+		// é precomposed and e with a combining accent: one name once Terraform keeps it in NFC.
+		"duplicate once normalised": {"caf\u00e9,cafe\u0301\n", 1, 0, "the header names \"cafe\u0301\" more than once"},
+		"unnamed columns":           {"a,,b,\n", 1, 0, "column 2, 4 of the header has no name"},
+		"both":                      {"a,a,\n", 1, 0, `the header names "a" more than once; column 3 of the header has no name`},
 		"preamble, a line of 3 fields": {"\"Exported By\",\"x\"\n\"Exported On\",\"y\",\"z\"\n\"\",\"\"\na\n", 2, 0,
 			"the export preamble from line 1 holds \"name\",\"value\" lines up to a blank line, but this line has 3 fields"},
 		"preamble, no blank line": {"\"Exported By\",\"x\"\n\"Exported On\",\"y\"\n", 2, 0,
