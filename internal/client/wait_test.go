@@ -292,7 +292,7 @@ func secs(ss ...float64) []time.Duration {
 	return out
 }
 
-// Uneven histories (the cases of a user's report): the run is seen finished no later than
+// Uneven histories, outliers among them: the run is seen finished no later than
 // the wait without history allows, whatever outliers the history holds.
 func TestWaitPlanUnevenHistories(t *testing.T) {
 	origin := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -123,7 +123,7 @@ func (l *jobRunListResource) List(ctx context.Context, req list.ListRequest, str
 	}
 	runs, err := c.ListRuns(ctx, jobID, filter)
 	if err != nil {
-		diags.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s", jobID, err))
+		diags.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s. Check that the server is up and this user may see the job, then run the query again.", jobID, err))
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}

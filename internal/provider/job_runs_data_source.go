@@ -129,7 +129,7 @@ func (d *jobRunsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	runs, err := c.ListRuns(ctx, jobID, filter)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s", jobID, err))
+		resp.Diagnostics.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s. Check that the server is up and this user may see the job, then plan again.", jobID, err))
 		return
 	}
 

@@ -448,13 +448,12 @@ resource "openspecimen_job_run" "x" {
 	})
 }
 
+// refusedURL is a url where connections are refused: nothing listens on port 1 (a port
+// freed by a test could be taken by another parallel test's mock server).
+const refusedURL = "http://127.0.0.1:1/openspecimen/rest/ng"
+
 func TestAccProvider_unreachableHost(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedURL := "http://" + l.Addr().String() + "/openspecimen/rest/ng"
-	l.Close() // nothing listens there any more: connections are refused
+	closedURL := refusedURL
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -612,12 +611,7 @@ data "openspecimen_job_run_result_file" "x" {
 // A failed login is one diagnostic for the whole configuration, whatever the number of
 // objects: counted in the real CLI's output, which plugin-testing's ExpectError cannot.
 func TestAccProvider_loginFailureReportedOnce(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	downURL := "http://" + l.Addr().String() + "/openspecimen/rest/ng"
-	l.Close() // nothing listens there any more: connections are refused
+	downURL := refusedURL
 	for name, tc := range map[string]struct {
 		provider func(s *mockserver.Server) string
 		want     string

@@ -95,13 +95,14 @@ func (d *scheduledJobDataSource) jobByName(ctx context.Context, name string, dia
 	case errors.As(err, &ne):
 		diags.AddAttributeError(path.Root("name"), "No single job of that name", upperFirst(err.Error())+".")
 	case err != nil:
-		diags.AddError("Cannot list jobs", fmt.Sprintf("Looking up the job named %q failed: %s", name, err))
+		diags.AddError("Cannot list jobs", fmt.Sprintf("Looking up the job named %q failed: %s. Check that the server is up, then plan again.", name, err))
 	}
 	return job
 }
 
-// jobByID reads the job, and when it started last from its newest run: the job's own JSON
-// carries lastRunOn in job lists only.
+// jobByID reads the job, and when it started last from its newest run that this user sees:
+// the job's own JSON carries lastRunOn in job lists only. Without that run, last_run_on is
+// null, with a warning.
 func (d *scheduledJobDataSource) jobByID(ctx context.Context, jobID int64, diags *diag.Diagnostics) *client.Job {
 	job := readJob(ctx, d.data.client, jobID, diags)
 	if job == nil || job.LastRunOn != nil {
@@ -109,8 +110,9 @@ func (d *scheduledJobDataSource) jobByID(ctx context.Context, jobID int64, diags
 	}
 	runs, err := d.data.client.ListRuns(ctx, jobID, client.RunFilter{MaxResults: 1})
 	if err != nil {
-		diags.AddError("Cannot list job runs", fmt.Sprintf("Reading the newest run of job %d failed: %s", jobID, err))
-		return nil
+		diags.AddAttributeWarning(path.Root("last_run_on"), "Cannot tell the job's last run", fmt.Sprintf(
+			"Reading the newest run of job %d failed: %s. last_run_on is null; the next plan reads it again.", jobID, err))
+		return job
 	}
 	if len(runs) > 0 {
 		job.LastRunOn = runs[0].StartedAt

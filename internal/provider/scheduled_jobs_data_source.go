@@ -82,7 +82,7 @@ func (d *scheduledJobsDataSource) Read(ctx context.Context, req datasource.ReadR
 	f := client.JobFilter{NameContains: cfg.NameContains.ValueString(), Type: cfg.Type.ValueString()}
 	jobs, err := d.data.client.ListJobs(ctx, f)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot list jobs", fmt.Sprintf("Listing the scheduled jobs failed: %s", err))
+		resp.Diagnostics.AddError("Cannot list jobs", fmt.Sprintf("Listing the scheduled jobs failed: %s. Check that the server is up, then plan again.", err))
 		return
 	}
 	objs := make([]attr.Value, 0, len(jobs))
