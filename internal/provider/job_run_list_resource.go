@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
@@ -46,7 +44,7 @@ func (l *jobRunListResource) Metadata(_ context.Context, req resource.MetadataRe
 	resp.TypeName = req.ProviderTypeName + "_job_run"
 }
 
-func (l *jobRunListResource) ListResourceConfigSchema(ctx context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
+func (l *jobRunListResource) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Finds a scheduled job's runs, newest first, for `terraform query` (Terraform 1.14 or later): " +
 			"each result is an `openspecimen_job_run` with its identity (`job_id`, `run_id`) and a name such as " +
@@ -54,37 +52,18 @@ func (l *jobRunListResource) ListResourceConfigSchema(ctx context.Context, _ lis
 			"`terraform query -generate-config-out=runs.tf` writes a resource and an import block for each, which " +
 			"`terraform apply` then imports without running the job. The filters are those of the " +
 			"`openspecimen_job_runs` data source; the list block's `limit` (default 100) also bounds the runs read.",
-		Attributes: jobRunFilterAttributes(ctx),
+		Attributes: jobRunFilterAttributes(),
 	}
 }
 
-// jobRunFilterAttributes are the job_runs data source's filters, with its descriptions and
-// validators, as list block attributes: one description and one check per filter.
-func jobRunFilterAttributes(ctx context.Context) map[string]schema.Attribute {
-	var ds datasource.SchemaResponse
-	(&jobRunsDataSource{}).Schema(ctx, datasource.SchemaRequest{}, &ds)
-	from := ds.Schema.Attributes
-	doc := func(name string) string { return from[name].GetMarkdownDescription() }
-	int64Checks := func(name string) []validator.Int64 {
-		v, _ := from[name].(interface{ Int64Validators() []validator.Int64 })
-		if v == nil {
-			return nil
-		}
-		return v.Int64Validators()
-	}
-	stringChecks := func(name string) []validator.String {
-		v, _ := from[name].(interface{ StringValidators() []validator.String })
-		if v == nil {
-			return nil
-		}
-		return v.StringValidators()
-	}
+// jobRunFilterAttributes are the job_runs data source's filters as list block attributes.
+func jobRunFilterAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
-		"job_id":      schema.Int64Attribute{MarkdownDescription: doc("job_id"), Required: true, Validators: int64Checks("job_id")},
-		"from_date":   schema.StringAttribute{MarkdownDescription: doc("from_date"), Optional: true, Validators: stringChecks("from_date")},
-		"to_date":     schema.StringAttribute{MarkdownDescription: doc("to_date"), Optional: true, Validators: stringChecks("to_date")},
-		"status":      schema.StringAttribute{MarkdownDescription: doc("status"), Optional: true, Validators: stringChecks("status")},
-		"max_results": schema.Int64Attribute{MarkdownDescription: doc("max_results"), Optional: true, Validators: int64Checks("max_results")},
+		"job_id":      schema.Int64Attribute{MarkdownDescription: runFilterDocs["job_id"], Required: true, Validators: jobIDValidators},
+		"from_date":   schema.StringAttribute{MarkdownDescription: runFilterDocs["from_date"], Optional: true},
+		"to_date":     schema.StringAttribute{MarkdownDescription: runFilterDocs["to_date"], Optional: true},
+		"status":      schema.StringAttribute{MarkdownDescription: runFilterDocs["status"], Optional: true, Validators: statusValidators},
+		"max_results": schema.Int64Attribute{MarkdownDescription: runFilterDocs["max_results"], Optional: true, Validators: maxResultsValidators},
 	}
 }
 

@@ -52,6 +52,24 @@ const dateFormsDoc = "A date (`2022-02-21`, or `20220221` as OpenSpecimen writes
 	"(`2022-02-21T06:15:00`, `2022-02-21 06:15`, or `20220221T061500`), both read in the provider's `timezone` " +
 	"(default UTC), or RFC 3339 with a zone (`2022-02-21T06:15:00Z`, `2022-02-21T06:15:00+05:30`)."
 
+// runFilterDocs describe the filters of a job's runs, for the data source and the list
+// resource; statusValidators and maxResultsValidators check them.
+var runFilterDocs = map[string]string{
+	"job_id":    "Id of the scheduled job.",
+	"from_date": "Only runs created at or after this time. " + dateFormsDoc,
+	"to_date": "Only runs created at or before this time; a date without a time includes that whole day. " +
+		dateFormsDoc + " Runs still in progress are included.",
+	"status": "Only runs in this status: `IN_PROGRESS`, `SUCCEEDED` or `FAILED`.",
+	"max_results": "At most this many runs, from 1 to 1000. Defaults to 100. OpenSpecimen has no paging: " +
+		"older runs past this number are out of reach, so narrow the dates instead.",
+}
+
+var (
+	statusValidators = []validator.String{stringvalidator.OneOf(
+		string(client.StatusInProgress), string(client.StatusSucceeded), string(client.StatusFailed))}
+	maxResultsValidators = []validator.Int64{int64validator.Between(1, 1000)}
+)
+
 func (d *jobRunsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists a scheduled job's runs, newest first, filtered by creation date and status: " +
@@ -59,32 +77,11 @@ func (d *jobRunsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			"Like every data source, it is read again on every plan, so its list follows the server: a new run " +
 			"changes it, and whatever uses it. To pin one run, use its id (for example from an `openspecimen_job_run`).",
 		Attributes: map[string]schema.Attribute{
-			"job_id": schema.Int64Attribute{
-				MarkdownDescription: "Id of the scheduled job.",
-				Required:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
-			},
-			"from_date": schema.StringAttribute{
-				MarkdownDescription: "Only runs created at or after this time. " + dateFormsDoc,
-				Optional:            true,
-			},
-			"to_date": schema.StringAttribute{
-				MarkdownDescription: "Only runs created at or before this time; a date without a time includes that whole day. " +
-					dateFormsDoc + " Runs still in progress are included.",
-				Optional: true,
-			},
-			"status": schema.StringAttribute{
-				MarkdownDescription: "Only runs in this status: `IN_PROGRESS`, `SUCCEEDED` or `FAILED`.",
-				Optional:            true,
-				Validators: []validator.String{stringvalidator.OneOf(
-					string(client.StatusInProgress), string(client.StatusSucceeded), string(client.StatusFailed))},
-			},
-			"max_results": schema.Int64Attribute{
-				MarkdownDescription: "At most this many runs, from 1 to 1000. Defaults to 100. OpenSpecimen has no paging: " +
-					"older runs past this number are out of reach, so narrow the dates instead.",
-				Optional:   true,
-				Validators: []validator.Int64{int64validator.Between(1, 1000)},
-			},
+			"job_id":      schema.Int64Attribute{MarkdownDescription: runFilterDocs["job_id"], Required: true, Validators: jobIDValidators},
+			"from_date":   schema.StringAttribute{MarkdownDescription: runFilterDocs["from_date"], Optional: true},
+			"to_date":     schema.StringAttribute{MarkdownDescription: runFilterDocs["to_date"], Optional: true},
+			"status":      schema.StringAttribute{MarkdownDescription: runFilterDocs["status"], Optional: true, Validators: statusValidators},
+			"max_results": schema.Int64Attribute{MarkdownDescription: runFilterDocs["max_results"], Optional: true, Validators: maxResultsValidators},
 			"runs": schema.ListNestedAttribute{
 				MarkdownDescription: "The runs, newest first.",
 				Computed:            true,
