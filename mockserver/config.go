@@ -59,7 +59,7 @@ type JobConfig struct {
 	// Spread, when set, varies that length from run to run (see SpreadConfig).
 	Spread         *SpreadConfig `json:"spread"`
 	Outcome        string        `json:"outcome"`        // SUCCEEDED (default) | FAILED
-	Message        string        `json:"message"`        // message of a finished run (the error text of a FAILED one)
+	Message        string        `json:"message"`        // the error text of its FAILED runs (a successful run's message is null, as on the server)
 	ActivityStatus string        `json:"activityStatus"` // Active (default) | Disabled
 	RepeatSchedule string        `json:"repeatSchedule"` // MINUTELY | HOURLY | DAILY | WEEKLY | MONTHLY | ONDEMAND (default)
 	// Result is the output file of each successful run; nil: the job writes none.

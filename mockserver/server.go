@@ -634,9 +634,11 @@ func (s *Server) startRunLocked(u *user, jobID int64, args *string) (*run, error
 		rtArgs:    args,
 		runBy:     u,
 		result:    j.cfg.Result,
-		message:   j.cfg.Message,
 		duration:  j.lengths.next(),
 		outcome:   j.cfg.Outcome,
+	}
+	if j.cfg.Outcome == StatusFailed { // a successful run's message is always null
+		r.message = j.cfg.Message
 	}
 	s.nextRunID++
 	s.runs = append(s.runs, r)

@@ -1405,3 +1405,21 @@ func TestRunStartHook(t *testing.T) {
 		t.Errorf("delayed run with the real clock: %+v", r)
 	}
 }
+
+// A finished run's message is the job's error text when it FAILED, and null when it
+// SUCCEEDED, as on the real server, whatever the job's message says.
+func TestRunMessageOnlyWhenFailed(t *testing.T) {
+	s, clock := newManualServer(t, Config{Jobs: []JobConfig{
+		{ID: 1, Duration: Duration(time.Second), Message: "not shown"},
+		{ID: 2, Duration: Duration(time.Second), Outcome: StatusFailed, Message: "Query failed"},
+	}})
+	for _, id := range []int64{1, 2} {
+		if _, err := s.StartRunAs("admin", id, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Advance(time.Second)
+	if ok, failed := s.Runs(1)[0], s.Runs(2)[0]; ok.Message != nil || failed.Message == nil || *failed.Message != "Query failed" {
+		t.Fatalf("messages %v (SUCCEEDED) and %v (FAILED)", ok.Message, failed.Message)
+	}
+}
