@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -29,6 +31,10 @@ import (
 var (
 	_ provider.Provider                       = (*openSpecimenProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*openSpecimenProvider)(nil)
+	// The kinds of Terraform 1.14 and later. Older Terraform and OpenTofu do not ask for
+	// them, so the same provider works there without them.
+	_ provider.ProviderWithActions       = (*openSpecimenProvider)(nil)
+	_ provider.ProviderWithListResources = (*openSpecimenProvider)(nil)
 )
 
 const (
@@ -330,6 +336,18 @@ func (p *openSpecimenProvider) DataSources(context.Context) []func() datasource.
 func (p *openSpecimenProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{
 		NewJobRunResultFileEphemeralResource,
+	}
+}
+
+func (p *openSpecimenProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewJobRunAction,
+	}
+}
+
+func (p *openSpecimenProvider) ListResources(context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewJobRunListResource,
 	}
 }
 
