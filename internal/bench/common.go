@@ -108,3 +108,19 @@ func percentile(d []time.Duration, p int) time.Duration {
 	i := (p*len(d) + 99) / 100
 	return d[min(max(i-1, 0), len(d)-1)]
 }
+
+// jobsWithHistory is a mock with jobs jobs of length, each with three finished runs of history.
+func jobsWithHistory(jobs int, length time.Duration) mockserver.Config {
+	cfg := mockserver.Config{}
+	past := time.Now().Add(-24 * time.Hour).Truncate(time.Second)
+	for j := 1; j <= jobs; j++ {
+		cfg.Jobs = append(cfg.Jobs, mockserver.JobConfig{ID: int64(j), Duration: mockserver.Duration(length)})
+		for k := 0; k < 3; k++ {
+			s := past.Add(time.Duration(k) * time.Hour)
+			f := s.Add(length)
+			cfg.Runs = append(cfg.Runs, mockserver.RunConfig{ID: int64(j*10 + k), JobID: int64(j),
+				Status: mockserver.StatusSucceeded, StartedAt: &s, FinishedAt: &f})
+		}
+	}
+	return cfg
+}

@@ -58,7 +58,7 @@ func MeasureConns(ctx context.Context, transport string, parallelism, resources 
 		return res, err
 	}
 	lis := &countingListener{Listener: l}
-	srv, err := mockserver.NewWithListener(connsConfig(parallelism, 100*time.Millisecond), lis)
+	srv, err := mockserver.NewWithListener(jobsWithHistory(parallelism, 100*time.Millisecond), lis)
 	if err != nil {
 		_ = l.Close()
 		return res, err
@@ -77,22 +77,6 @@ func MeasureConns(ctx context.Context, transport string, parallelism, resources 
 	err = runResources(ctx, cl, parallelism, resources)
 	res.Requests, res.Conns = int(requests.Load()), int(lis.accepted.Load())
 	return res, err
-}
-
-// connsConfig is a mock with jobs jobs of length, each with three finished runs of history.
-func connsConfig(jobs int, length time.Duration) mockserver.Config {
-	cfg := mockserver.Config{}
-	past := time.Now().Add(-24 * time.Hour).Truncate(time.Second)
-	for j := 1; j <= jobs; j++ {
-		cfg.Jobs = append(cfg.Jobs, mockserver.JobConfig{ID: int64(j), Duration: mockserver.Duration(length)})
-		for k := 0; k < 3; k++ {
-			s := past.Add(time.Duration(k) * time.Hour)
-			f := s.Add(length)
-			cfg.Runs = append(cfg.Runs, mockserver.RunConfig{ID: int64(j*10 + k), JobID: int64(j),
-				Status: mockserver.StatusSucceeded, StartedAt: &s, FinishedAt: &f})
-		}
-	}
-	return cfg
 }
 
 // runResources runs resources resources, parallelism at a time; the i-th worker's resources

@@ -28,18 +28,7 @@ type ManyResult struct {
 // runs of history, with one client, and counts the requests at the server.
 func MeasureMany(ctx context.Context, runs, jobs int, length time.Duration) (ManyResult, error) {
 	res := ManyResult{Runs: runs, Jobs: jobs, Length: length}
-	cfg := mockserver.Config{}
-	past := time.Now().Add(-24 * time.Hour).Truncate(time.Second)
-	for j := 1; j <= jobs; j++ {
-		cfg.Jobs = append(cfg.Jobs, mockserver.JobConfig{ID: int64(j), Duration: mockserver.Duration(length)})
-		for k := 0; k < 3; k++ {
-			s := past.Add(time.Duration(k) * time.Hour)
-			f := s.Add(length)
-			cfg.Runs = append(cfg.Runs, mockserver.RunConfig{ID: int64(j*10 + k), JobID: int64(j),
-				Status: mockserver.StatusSucceeded, StartedAt: &s, FinishedAt: &f})
-		}
-	}
-	srv, err := mockserver.New(cfg)
+	srv, err := mockserver.New(jobsWithHistory(jobs, length))
 	if err != nil {
 		return res, err
 	}
