@@ -76,6 +76,9 @@ func ParseRunStatus(s string) (RunStatus, error) {
 // AcceptsArgs reports whether the job takes runtime arguments (rtArgsProvided).
 func (j *Job) AcceptsArgs() bool { return j.RtArgsProvided != nil && *j.RtArgsProvided }
 
+// ArgsHelpText returns the job's help text for its runtime arguments, "" when null.
+func (j *Job) ArgsHelpText() string { return deref(j.RtArgsHelpText) }
+
 // User is a user as the server describes it: who ran a run (runBy), who created a job.
 type User struct {
 	ID           int64  `json:"id"`
@@ -141,11 +144,14 @@ func (r *Run) Args() string { return deref(r.RtArgs) }
 func (r *Run) MessageText() string { return deref(r.Message) }
 
 // RunByLogin returns the login name of the user who ran it, "" when unknown.
-func (r *Run) RunByLogin() string {
-	if r.RunBy == nil {
+func (r *Run) RunByLogin() string { return r.RunBy.Login() }
+
+// Login returns the user's login name, "" for no user (a null in the server's answer).
+func (u *User) Login() string {
+	if u == nil {
 		return ""
 	}
-	return r.RunBy.LoginName
+	return u.LoginName
 }
 
 // duration returns finishedAt - startedAt, and false when either is missing or the

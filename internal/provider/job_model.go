@@ -1,8 +1,6 @@
 package provider
 
 import (
-	"time"
-
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -46,31 +44,10 @@ func jobModelFromAPI(j *client.Job) jobModel {
 		NextRunOn:      optionalTime(j.NextRunOn),
 		LastRunOn:      optionalTime(j.LastRunOn),
 		AcceptsArgs:    types.BoolValue(j.AcceptsArgs()),
-		ArgsHelpText:   optionalString(derefString(j.RtArgsHelpText)),
-		CreatedBy:      optionalString(loginOf(j.CreatedBy)),
-		RunAs:          optionalString(loginOf(j.RunAs)),
+		ArgsHelpText:   optionalString(j.ArgsHelpText()),
+		CreatedBy:      optionalString(j.CreatedBy.Login()),
+		RunAs:          optionalString(j.RunAs.Login()),
 	}
-}
-
-func optionalTime(t *client.EpochMillis) types.String {
-	if t == nil {
-		return types.StringNull()
-	}
-	return types.StringValue(t.UTC().Format(time.RFC3339))
-}
-
-func derefString(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-func loginOf(u *client.User) string {
-	if u == nil {
-		return ""
-	}
-	return u.LoginName
 }
 
 // jobDocs describes each attribute of a job, for every schema that shows one.
@@ -92,26 +69,8 @@ var jobDocs = map[string]string{
 
 // jobAttributes describes jobModel for data sources.
 func jobAttributes() map[string]schema.Attribute {
-	attrs := map[string]schema.Attribute{}
-	for name, doc := range jobDocs {
-		switch name {
-		case "id":
-			attrs[name] = schema.Int64Attribute{Computed: true, MarkdownDescription: doc}
-		case "active", "accepts_args":
-			attrs[name] = schema.BoolAttribute{Computed: true, MarkdownDescription: doc}
-		default:
-			attrs[name] = schema.StringAttribute{Computed: true, MarkdownDescription: doc}
-		}
-	}
-	return attrs
+	return computedAttributes(jobDocs, []string{"id"}, []string{"active", "accepts_args"})
 }
 
 // jobObjectType is jobModel's type as an object, from the schema's job attributes.
-var jobObjectType = func() types.ObjectType {
-	attrs := jobAttributes()
-	typs := make(map[string]attr.Type, len(attrs))
-	for name, a := range attrs {
-		typs[name] = a.GetType()
-	}
-	return types.ObjectType{AttrTypes: typs}
-}()
+var jobObjectType = objectTypeOf(jobAttributes())

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -48,17 +49,11 @@ func runModelFromAPI(run *client.Run) runModel {
 		JobName:             types.StringValue(run.JobName),
 		Status:              types.StringValue(string(run.Status)),
 		Args:                optionalString(run.Args()),
-		StartedAt:           types.StringNull(),
-		FinishedAt:          types.StringNull(),
+		StartedAt:           optionalTime(run.StartedAt),
+		FinishedAt:          optionalTime(run.FinishedAt),
 		RunBy:               types.StringValue(run.RunByLogin()),
 		Message:             optionalString(run.MessageText()),
 		ResultFileAvailable: types.BoolValue(run.Status.Finished() && run.LogFilePath != nil && *run.LogFilePath != ""),
-	}
-	if run.StartedAt != nil {
-		m.StartedAt = types.StringValue(run.StartedAt.UTC().Format(time.RFC3339))
-	}
-	if run.FinishedAt != nil {
-		m.FinishedAt = types.StringValue(run.FinishedAt.UTC().Format(time.RFC3339))
 	}
 	return m
 }
@@ -84,6 +79,14 @@ func (m *jobRunResourceModel) copyRunFrom(o *jobRunResourceModel) {
 	m.ResultFileAvailable = o.ResultFileAvailable
 }
 
+// optionalTime is t as RFC 3339 in UTC, or null.
+func optionalTime(t *client.EpochMillis) types.String {
+	if t == nil {
+		return types.StringNull()
+	}
+	return types.StringValue(t.UTC().Format(time.RFC3339))
+}
+
 func optionalString(s string) types.String {
 	if s == "" {
 		return types.StringNull()
@@ -107,12 +110,21 @@ var runDocs = map[string]string{
 
 // runAttributes describes runModel for data sources.
 func runAttributes() map[string]schema.Attribute {
+	return computedAttributes(runDocs, []string{"id", "job_id"}, []string{"result_file_available"})
+}
+
+// runObjectType is runModel's type as an object, from the schema's run attributes.
+var runObjectType = objectTypeOf(runAttributes())
+
+// computedAttributes describes, for data sources, one computed attribute per entry of docs:
+// an int64 when named in ints, a bool when named in bools, else a string.
+func computedAttributes(docs map[string]string, ints, bools []string) map[string]schema.Attribute {
 	attrs := map[string]schema.Attribute{}
-	for name, doc := range runDocs {
-		switch name {
-		case "id", "job_id":
+	for name, doc := range docs {
+		switch {
+		case slices.Contains(ints, name):
 			attrs[name] = schema.Int64Attribute{Computed: true, MarkdownDescription: doc}
-		case "result_file_available":
+		case slices.Contains(bools, name):
 			attrs[name] = schema.BoolAttribute{Computed: true, MarkdownDescription: doc}
 		default:
 			attrs[name] = schema.StringAttribute{Computed: true, MarkdownDescription: doc}
@@ -121,15 +133,14 @@ func runAttributes() map[string]schema.Attribute {
 	return attrs
 }
 
-// runObjectType is runModel's type as an object, from the schema's run attributes.
-var runObjectType = func() types.ObjectType {
-	attrs := runAttributes()
+// objectTypeOf is the type of an object with these attributes.
+func objectTypeOf(attrs map[string]schema.Attribute) types.ObjectType {
 	typs := make(map[string]attr.Type, len(attrs))
 	for name, a := range attrs {
 		typs[name] = a.GetType()
 	}
 	return types.ObjectType{AttrTypes: typs}
-}()
+}
 
 // runReadDiagnostic reports a failed read of a run: one that is not found (on attr, saying
 // what to check), or any other failure.
