@@ -7,7 +7,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -130,14 +129,9 @@ func (d *jobRunsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 
-	objs := make([]attr.Value, 0, len(runs))
-	ids := make([]attr.Value, 0, len(runs))
-	for i := range runs {
-		objs = append(objs, runModelFromAPI(&runs[i]).object())
-		ids = append(ids, types.Int64Value(runs[i].ID))
-	}
-	cfg.Runs = types.ListValueMust(runObjectType, objs)
-	cfg.IDs = types.ListValueMust(types.Int64Type, ids)
+	cfg.Runs, cfg.IDs = listsOf(runs, runObjectType,
+		func(r *client.Run) types.Object { return runModelFromAPI(r).object() },
+		func(r *client.Run) int64 { return r.ID })
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }
 

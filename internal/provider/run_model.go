@@ -133,6 +133,18 @@ func computedAttributes(docs map[string]string, ints, bools []string) map[string
 	return attrs
 }
 
+// listsOf answers items as a list of objects of objType, and their ids as a list in the same
+// order: the two computed lists of the data sources that list runs or jobs.
+func listsOf[T any](items []T, objType types.ObjectType, object func(*T) types.Object, id func(*T) int64) (objs, ids types.List) {
+	objVals := make([]attr.Value, 0, len(items))
+	idVals := make([]attr.Value, 0, len(items))
+	for i := range items {
+		objVals = append(objVals, object(&items[i]))
+		idVals = append(idVals, types.Int64Value(id(&items[i])))
+	}
+	return types.ListValueMust(objType, objVals), types.ListValueMust(types.Int64Type, idVals)
+}
+
 // objectTypeOf is the type of an object with these attributes.
 func objectTypeOf(attrs map[string]schema.Attribute) types.ObjectType {
 	typs := make(map[string]attr.Type, len(attrs))

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -85,13 +84,8 @@ func (d *scheduledJobsDataSource) Read(ctx context.Context, req datasource.ReadR
 		resp.Diagnostics.AddError("Cannot list jobs", fmt.Sprintf("Listing the scheduled jobs failed: %s. Check that the server is up, then plan again.", err))
 		return
 	}
-	objs := make([]attr.Value, 0, len(jobs))
-	ids := make([]attr.Value, 0, len(jobs))
-	for i := range jobs {
-		objs = append(objs, jobModelFromAPI(&jobs[i]).object())
-		ids = append(ids, types.Int64Value(jobs[i].ID))
-	}
-	cfg.Jobs = types.ListValueMust(jobObjectType, objs)
-	cfg.IDs = types.ListValueMust(types.Int64Type, ids)
+	cfg.Jobs, cfg.IDs = listsOf(jobs, jobObjectType,
+		func(j *client.Job) types.Object { return jobModelFromAPI(j).object() },
+		func(j *client.Job) int64 { return j.ID })
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }
