@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -167,15 +168,12 @@ func parseJobQuery(r *http.Request) (q jobQuery, invalid string) {
 	return q, ""
 }
 
-func intParam(v map[string][]string, name string, def int) (int, error) {
-	s := ""
-	if vs := v[name]; len(vs) > 0 {
-		s = vs[0]
-	}
-	if s == "" {
+// intParam reads the integer parameter name of v, def when it is absent or empty.
+func intParam(v url.Values, name string, def int) (int, error) {
+	if v.Get(name) == "" {
 		return def, nil
 	}
-	return strconv.Atoi(s)
+	return strconv.Atoi(v.Get(name))
 }
 
 // likePattern answers a regexp for SQL's case-insensitive LIKE '%query%', where % matches
