@@ -559,16 +559,11 @@ func TestAccJobRun_wrongPassword(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "openspecimen" {
-  url      = %q
-  username = "admin"
-  password = "wrong"
-}
+			Config: providerBlockAs(s.URL(), "admin", "wrong") + `
 resource "openspecimen_job_run" "x" {
   job_id = 1
 }
-`, s.URL()),
+`,
 			ExpectError: errRe(`(?s)Cannot log in to OpenSpecimen.*Login refused for user "admin"`),
 		}},
 	})

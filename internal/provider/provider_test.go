@@ -72,13 +72,18 @@ func testMockConfig() mockserver.Config {
 }
 
 func providerBlock(s *mockserver.Server) string {
+	return providerBlockAs(s.URL(), "admin", "Admin@123")
+}
+
+// providerBlockAs is the provider block of a test that logs in at url as username.
+func providerBlockAs(url, username, password string) string {
 	return fmt.Sprintf(`
 provider "openspecimen" {
   url      = %q
-  username = "admin"
-  password = "Admin@123"
+  username = %q
+  password = %q
 }
-`, s.URL())
+`, url, username, password)
 }
 
 func TestAccProvider_configErrors(t *testing.T) {
@@ -433,16 +438,11 @@ func TestAccProvider_notOpenSpecimen(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "openspecimen" {
-  url      = %q
-  username = "admin"
-  password = "Admin@123"
-}
+			Config: providerBlockAs(html.URL+"/openspecimen/rest/ng", "admin", "Admin@123") + `
 resource "openspecimen_job_run" "x" {
   job_id = 1
 }
-`, html.URL+"/openspecimen/rest/ng"),
+`,
 			ExpectError: errRe(`(?s)Cannot log in to OpenSpecimen.*is not OpenSpecimen's REST root.*Welcome to the intranet`),
 		}},
 	})

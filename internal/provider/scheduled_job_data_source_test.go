@@ -129,16 +129,11 @@ func TestAccScheduledJobDataSource_nonAdmin(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "openspecimen" {
-  url      = %q
-  username = "alice"
-  password = "Alice@123"
-}
+			Config: providerBlockAs(s.URL(), "alice", "Alice@123") + `
 data "openspecimen_scheduled_job" "x" {
   name = "Twin"
 }
-`, s.URL()),
+`,
 			ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(jobAddr, at("id"), knownvalue.Int64Exact(24))},
 		}},
 	})

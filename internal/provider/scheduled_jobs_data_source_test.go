@@ -37,16 +37,8 @@ func TestAccScheduledJobsDataSource_filters(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
-					Config: fmt.Sprintf(`
-provider "openspecimen" {
-  url      = %q
-  username = %q
-  password = %q
-}
-data "openspecimen_scheduled_jobs" "x" {
-%s
-}
-`, s.URL(), tc.user, map[string]string{"admin": "Admin@123", "alice": "Alice@123"}[tc.user], tc.body),
+					Config: providerBlockAs(s.URL(), tc.user, map[string]string{"admin": "Admin@123", "alice": "Alice@123"}[tc.user]) +
+						fmt.Sprintf("data \"openspecimen_scheduled_jobs\" \"x\" {\n%s\n}\n", tc.body),
 					ConfigStateChecks: []statecheck.StateCheck{expectJobIDs(tc.ids...)},
 				}},
 			})
