@@ -15,9 +15,22 @@ import (
 // Config describes the mock server's users, jobs, seeded run history and faults. The zero
 // value is valid: one admin user (admin / Admin@123), no jobs, no runs, no faults.
 type Config struct {
-	// Timezone is the IANA zone of the server: zone-less dates of the run list
-	// (20220221, 20220221T061500) are read in it. Default "UTC".
+	// Line is the server line the mock behaves as: LineNewest (default; jakarta, Spring 6)
+	// or LineOlder (javax, Spring 5). Their differences are in ../shared/openspecimen-api.md
+	// and the package documentation.
+	Line string `json:"line"`
+	// Timezone is the IANA zone of the server (the JVM's): the older line reads the run
+	// list's dates (yyyy-MM-dd HH:mm) in it, and schedules are computed in it. Default "UTC".
 	Timezone string `json:"timezone"`
+	// PoolSize is the number of threads that run triggered jobs, shared by all jobs; a
+	// trigger waits in the queue for one. Default 5, as on the server.
+	PoolSize int `json:"poolSize"`
+	// FileRetention is how long a run's result file is kept after the run ends, on the
+	// server's clock; then it is purged (the run keeps its logFilePath). Default 720h (30 days).
+	FileRetention Duration `json:"fileRetention"`
+	// MaxLoginSessions, on the newest line, ends a user's oldest sessions at each login so
+	// that at most this many remain (auth.max_login_sessions). 0 (default): no limit.
+	MaxLoginSessions int `json:"maxLoginSessions"`
 	// TokenIdleTimeout is how long a session token lives without use. Default 60m.
 	TokenIdleTimeout Duration `json:"tokenIdleTimeout"`
 	// Users who may log in. Default: [{admin, Admin@123, admin: true}].
@@ -37,6 +50,12 @@ type Config struct {
 	Clock Clock `json:"-"`
 }
 
+// The server lines of Config.Line.
+const (
+	LineNewest = "newest" // jakarta, Spring 6
+	LineOlder  = "older"  // javax, Spring 5
+)
+
 // UserConfig is one user account.
 type UserConfig struct {
 	LoginName string `json:"loginName"`
@@ -48,6 +67,9 @@ type UserConfig struct {
 	// ResetPassword makes login answer only {"resetPasswordToken": "..."} and no token,
 	// as the real server does for a user who must change a password; Basic auth fails.
 	ResetPassword bool `json:"resetPassword"`
+	// NoJobRights takes the SCHEDULED_JOB read right away: every job call answers 400
+	// RBAC_ACCESS_DENIED.
+	NoJobRights bool `json:"noJobRights"`
 }
 
 // JobConfig is one scheduled job.
@@ -83,6 +105,10 @@ type JobConfig struct {
 	// Deleted makes the job soft-deleted, as DELETE /scheduled-jobs/{id} leaves it: Disabled,
 	// renamed <name>_<epochMillis>, left out of job lists, still readable by id.
 	Deleted bool `json:"deleted"`
+	// StartDate and EndDate bound a scheduled job's activity: on the older line, a job with a
+	// repeatSchedule other than ONDEMAND is not active (isActiveJob false) outside them.
+	StartDate *time.Time `json:"startDate"`
+	EndDate   *time.Time `json:"endDate"`
 }
 
 // ResultConfig is a run's output file.
@@ -261,6 +287,27 @@ func (c Config) normalize() (Config, error) {
 
 // normalizeServer defaults and checks the time zone and the token idle timeout.
 func (c *Config) normalizeServer(bad *problems) {
+	if c.Line == "" {
+		c.Line = LineNewest
+	}
+	if c.Line != LineNewest && c.Line != LineOlder {
+		bad.add("line %q is not %q or %q", c.Line, LineNewest, LineOlder)
+	}
+	if c.PoolSize < 0 {
+		bad.add("poolSize %d is negative", c.PoolSize)
+	}
+	if c.PoolSize == 0 {
+		c.PoolSize = 5
+	}
+	if c.FileRetention < 0 {
+		bad.add("fileRetention %s is negative", c.FileRetention)
+	}
+	if c.FileRetention == 0 {
+		c.FileRetention = Duration(30 * 24 * time.Hour)
+	}
+	if c.MaxLoginSessions < 0 {
+		bad.add("maxLoginSessions %d is negative", c.MaxLoginSessions)
+	}
 	if c.Timezone == "" {
 		c.Timezone = "UTC"
 	}
