@@ -28,6 +28,9 @@ type Server struct {
 	logger    *log.Logger
 	clock     Clock
 	startTime time.Time
+	line      string        // LineNewest or LineOlder; immutable after New
+	retention time.Duration // how long a run's result file is kept after the run ends
+	maxLogins int           // newest line: the most sessions a user keeps (0: no limit)
 
 	users     map[string]*user // by login name; immutable after New
 	usersList []*user
@@ -245,6 +248,9 @@ func newServer(cfg Config) (*Server, error) {
 		logger:    cfg.Logger,
 		clock:     clock,
 		startTime: clock.Now().Round(0),
+		line:      cfg.Line,
+		retention: time.Duration(cfg.FileRetention),
+		maxLogins: cfg.MaxLoginSessions,
 		users:     map[string]*user{},
 		jobs:      map[int64]*job{},
 		runByID:   map[int64]*run{},
