@@ -568,19 +568,18 @@ func (s *Server) runJSON(r *run, now time.Time) runJSON {
 	return out
 }
 
-// listRuns answers a job's runs, newest first (by id).
+// listRuns answers a job's runs, newest first (by id), as many as maxResults.
 //
-// fromDate keeps runs started at or after it; toDate keeps runs started at or before it.
-// A date-only value is that day's start in the server's time zone, as the real server parses
-// it: toDate=20220221 therefore ends at 2022-02-21 00:00 (the provider's client handles
-// whole-day semantics itself). Some real server versions compare toDate with finishedAt
-// instead, leaving IN_PROGRESS runs out; the mock uses startedAt, as the documentation says.
+// The dates are in the line's one form (see parseDate). fromDate keeps runs started at or
+// after it; toDate keeps runs FINISHED at or before it, on both lines, as the server
+// compares it with finishedAt: a run in progress (no finishedAt) is never in an answer that
+// used toDate, nor a run that started before toDate and finished after it.
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, u *user) {
 	jobID, ok := pathID(w, r, "jobId")
 	if !ok {
 		return
 	}
-	q, invalid := parseRunQuery(r.URL.Query(), s.loc)
+	q, invalid := parseRunQuery(r.URL.Query(), s.line, s.loc)
 	if invalid != "" {
 		writeError(w, http.StatusBadRequest, codeInvalidRequest, invalid)
 		return
@@ -589,7 +588,7 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, u *user) {
 	now := s.clock.Now()
 	out := []runJSON{}
 	for i := len(s.runs) - 1; i >= 0 && len(out) < q.limit; i-- {
-		if run := s.runs[i]; q.keeps(run, jobID, u, now) {
+		if run := s.runs[i]; q.keeps(run, jobID, now) && s.runListed(run, u) {
 			out = append(out, s.runJSON(run, now))
 		}
 	}
@@ -604,16 +603,17 @@ type runQuery struct {
 	limit    int
 }
 
-// parseRunQuery reads the run list's parameters (dates in loc when they have no zone). It
-// answers the message of the 400 INVALID_REQUEST to write when one is invalid, else "".
-func parseRunQuery(q url.Values, loc *time.Location) (rq runQuery, invalid string) {
+// parseRunQuery reads the run list's parameters, the dates in the form of line (in loc
+// when it has no zone). It answers the message of the 400 INVALID_REQUEST to write when
+// one is invalid, else "".
+func parseRunQuery(q url.Values, line string, loc *time.Location) (rq runQuery, invalid string) {
 	rq = runQuery{status: q.Get("status"), limit: 100}
 	for _, p := range []struct {
 		name string
 		dst  **time.Time
 	}{{"fromDate", &rq.from}, {"toDate", &rq.to}} {
 		if v := q.Get(p.name); v != "" {
-			t, err := parseDate(v, loc)
+			t, err := parseDate(line, v, loc)
 			if err != nil {
 				return rq, fmt.Sprintf("Invalid %s %q: %v", p.name, v, err)
 			}
@@ -633,17 +633,29 @@ func parseRunQuery(q url.Values, loc *time.Location) (rq runQuery, invalid strin
 	return rq, ""
 }
 
-// keeps reports whether the run list of job jobID answers run to u at now: a non-admin
-// sees only the runs it ran.
-func (q runQuery) keeps(run *run, jobID int64, u *user, now time.Time) bool {
+// keeps reports whether the run list of job jobID keeps run at now: fromDate bounds its
+// start, toDate its finish (a run without one is left out), status its status.
+func (q runQuery) keeps(run *run, jobID int64, now time.Time) bool {
+	st, finished := run.state(now)
 	switch {
-	case run.job.cfg.ID != jobID, !u.cfg.Admin && run.runBy != u:
+	case run.job.cfg.ID != jobID:
 		return false
-	case q.from != nil && run.startedAt.Before(*q.from), q.to != nil && run.startedAt.After(*q.to):
+	case q.from != nil && run.startedAt.Before(*q.from):
+		return false
+	case q.to != nil && (finished == nil || finished.After(*q.to)):
 		return false
 	}
-	st, _ := run.state(now)
 	return q.status == "" || st == q.status
+}
+
+// runListed reports whether the run list shows run to u. The newest line shows a non-admin
+// only the runs it ran, of jobs it created or that are shared with it; the older line
+// applies no user filter.
+func (s *Server) runListed(run *run, u *user) bool {
+	if s.line == LineOlder || u.cfg.Admin {
+		return true
+	}
+	return run.runBy == u && run.job.visibleTo(u)
 }
 
 // findRunLocked looks a run up by runId ALONE, as the real server does (jobId is only

@@ -3,6 +3,8 @@ package mockserver
 import (
 	"encoding/json"
 	"net/http/httptest"
+	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -64,4 +66,136 @@ func FuzzRequestBodies(f *testing.F) {
 			}
 		}
 	})
+}
+
+// dateParam writes t in the run list's date form of line: the older line's in the server's
+// zone loc, the newest line's with its offset.
+func dateParam(line string, t time.Time, loc *time.Location) string {
+	if line == LineOlder {
+		return url.QueryEscape(t.In(loc).Format("2006-01-02 15:04"))
+	}
+	return url.QueryEscape(t.In(loc).Format("2006-01-02T15:04:05.000Z0700"))
+}
+
+// The run list on each line: its date form (the other forms 400), fromDate against
+// startedAt and toDate against finishedAt (runs in progress, and runs that end after toDate,
+// left out), the status, the limit, and which runs a non-admin sees.
+func TestListRuns(t *testing.T) {
+	for _, line := range []string{LineNewest, LineOlder} {
+		t.Run(line, func(t *testing.T) { testListRuns(t, line) })
+	}
+}
+
+func testListRuns(t *testing.T, line string) {
+	cfg := testConfig()
+	cfg.Line = line
+	cfg.Timezone = "Asia/Kolkata" // +05:30: the older line's dates are read in it
+	cfg.Jobs[0].SharedWith = []string{"alice"}
+	s := newTestServer(t, cfg)
+	loc, _ := time.LoadLocation(cfg.Timezone)
+	admin, alice := login(t, s, "admin", "Admin@123"), login(t, s, "alice", "Alice@123")
+	date := func(name, rfc3339 string) string { return name + "=" + dateParam(line, *mustTime(rfc3339), loc) }
+	all := []int64{14, 13, 12, 11, 10}
+	cases := []struct {
+		name, auth, query string
+		want              []int64
+	}{
+		{"all, newest first", admin, "", all},
+		{"status", admin, "status=FAILED", []int64{11}},
+		{"status and maxResults", admin, "status=SUCCEEDED&maxResults=2", []int64{14, 13}},
+		{"maxResults", admin, "maxResults=1", []int64{14}},
+		{"maxResults large", admin, "maxResults=1000", all},
+		{"empty params", admin, "fromDate=&toDate=&status=&maxResults=", all},
+		// Run 12 starts at 2022-02-22T00:00Z exactly: fromDate is inclusive.
+		{"fromDate, inclusive", admin, date("fromDate", "2022-02-22T00:00:00Z"), []int64{14, 13, 12}},
+		{"fromDate, a minute before", admin, date("fromDate", "2022-02-21T23:59:00Z"), []int64{14, 13, 12, 11}},
+		// Run 11 started before 2022-02-22T00:00Z but finished at 00:01, run 12 at 00:02.
+		{"toDate bounds the finish", admin, date("toDate", "2022-02-22T00:00:00Z"), []int64{10}},
+		{"toDate, inclusive", admin, date("toDate", "2022-02-22T00:01:00Z"), []int64{11, 10}},
+		{"both and status", admin, date("fromDate", "2022-02-21T00:00:00Z") + "&" + date("toDate", "2022-03-03T00:00:00Z") +
+			"&status=SUCCEEDED", []int64{14, 13, 12, 10}},
+	}
+	// Which runs a non-admin sees: on the newest line its own (job 1 is shared with alice),
+	// on the older line all.
+	if line == LineOlder {
+		cases = append(cases, struct {
+			name, auth, query string
+			want              []int64
+		}{"non-admin sees every run", alice, "", all})
+	} else {
+		cases = append(cases, struct {
+			name, auth, query string
+			want              []int64
+		}{"non-admin sees its own runs", alice, "", []int64{12}})
+	}
+	for _, c := range cases {
+		r := call(t, "GET", s.URL()+"/scheduled-jobs/1/runs?"+c.query, c.auth, "")
+		var runs []runOut
+		r.decode(t, &runs)
+		if r.status != 200 || !reflect.DeepEqual(ids(runs), c.want) {
+			t.Errorf("%s (?%s): %d: ids %v, want %v (%s)", c.name, c.query, r.status, ids(runs), c.want, r.body)
+		}
+	}
+
+	// A run in progress has no finishedAt: listed without toDate, never with one.
+	for query, want := range map[string][]int64{
+		"status=IN_PROGRESS": {20},
+		"status=IN_PROGRESS&" + date("toDate", "2099-01-01T00:00:00Z"): {},
+		date("fromDate", "2022-03-01T00:00:00Z"):                       {20},
+	} {
+		var runs []runOut
+		call(t, "GET", s.URL()+"/scheduled-jobs/6/runs?"+query, admin, "").decode(t, &runs)
+		if !reflect.DeepEqual(ids(runs), want) {
+			t.Errorf("job 6 ?%s: ids %v, want %v", query, ids(runs), want)
+		}
+	}
+	var runs []runOut
+	if call(t, "GET", s.URL()+"/scheduled-jobs/99/runs", admin, "").decode(t, &runs); len(runs) != 0 {
+		t.Errorf("unknown job: %v", ids(runs))
+	}
+}
+
+// Every date form but the line's own, and every bad parameter, is 400 INVALID_REQUEST.
+func TestListRuns_invalid(t *testing.T) {
+	for _, line := range []string{LineNewest, LineOlder} {
+		other := map[string]string{LineNewest: "2022-02-21 06:15", LineOlder: "2022-02-21T06:15:00.000Z"}[line]
+		s := newTestServer(t, Config{Line: line, Jobs: []JobConfig{{ID: 1}}})
+		admin := login(t, s, "admin", "Admin@123")
+		for _, query := range []string{
+			"fromDate=" + url.QueryEscape(other), "toDate=" + url.QueryEscape(other),
+			"fromDate=20220221", "toDate=20220221T061500", "fromDate=2022-02-21", "toDate=2022-02-21T06:15:00Z",
+			"fromDate=" + url.QueryEscape("2022-02-21T06:15:00.000+05:30"), "fromDate=1645424100000",
+			"status=DONE", "status=failed", "maxResults=ten", "maxResults=0", "maxResults=-1",
+		} {
+			if r := call(t, "GET", s.URL()+"/scheduled-jobs/1/runs?"+query, admin, ""); r.status != 400 || r.apiCode() != codeInvalidRequest {
+				t.Errorf("%s line, ?%s: %d %s, want 400 INVALID_REQUEST", line, query, r.status, r.body)
+			}
+		}
+		if r := call(t, "GET", s.URL()+"/scheduled-jobs/x/runs", admin, ""); r.status != 400 || r.apiCode() != codeInvalidRequest {
+			t.Errorf("%s line, job x: %d %s", line, r.status, r.body)
+		}
+	}
+}
+
+// The JSON of a run, nulls included.
+func TestListRuns_json(t *testing.T) {
+	s := newTestServer(t, testConfig())
+	var raw []map[string]json.RawMessage
+	call(t, "GET", s.URL()+"/scheduled-jobs/1/runs?status=FAILED", login(t, s, "admin", "Admin@123"), "").decode(t, &raw)
+	want := map[string]string{"id": "11", "jobId": "1", "jobName": `"Specimen export"`, "status": `"FAILED"`,
+		"startedAt": "1645487940000", "finishedAt": "1645488060000", "rtArgs": "null", "message": `"Query failed"`, "logFilePath": "null"}
+	for k, v := range want {
+		if string(raw[0][k]) != v {
+			t.Errorf("%s = %s, want %s", k, raw[0][k], v)
+		}
+	}
+	var by map[string]any
+	if err := json.Unmarshal(raw[0]["runBy"], &by); err != nil {
+		t.Fatalf("runBy: %v", err)
+	}
+	for _, k := range []string{"id", "firstName", "lastName", "loginName", "emailAddress", "domain"} {
+		if _, ok := by[k]; !ok {
+			t.Errorf("runBy lacks %s", k)
+		}
+	}
 }
