@@ -62,7 +62,10 @@ type Config struct {
 	// sent elsewhere. CACertPEM and InsecureSkipVerify apply only when its Transport is nil or
 	// an *http.Transport at New.
 	HTTPClient *http.Client
-	// Location is the zone of zone-less dates sent to the server; nil means UTC.
+	// Location is not used: the times of a RunFilter carry their own zone (ParseDate reads
+	// zone-less dates in the zone it is given), and ListRuns sends the server UTC.
+	//
+	// Deprecated: leave it unset; it will be removed.
 	Location *time.Location
 }
 
@@ -76,7 +79,6 @@ type Client struct {
 	domain    string
 	userAgent string
 	logger    *slog.Logger
-	loc       *time.Location
 
 	// One retrying HTTP client per request policy (see send).
 	reads   *retryablehttp.Client // idempotent reads: retried on no answer, 429 and 5xx
@@ -107,6 +109,9 @@ type Client struct {
 	waitPollDense                time.Duration // WaitForRun: around the predicted end
 	retryAfterMax                time.Duration // cap of a server's Retry-After
 
+	formMu   sync.Mutex   // guards fromForm
+	fromForm fromDateForm // the fromDate form the server last took; formInstant until one is known
+
 	histMu sync.Mutex         // guards hist
 	hist   map[int64]*history // by job: durations of recent finished runs
 
@@ -136,7 +141,6 @@ func New(cfg Config) (*Client, error) {
 		password:      cfg.Password,
 		domain:        cmp.Or(cfg.Domain, DefaultDomain),
 		userAgent:     cfg.UserAgent,
-		loc:           cmp.Or(cfg.Location, time.UTC),
 		jobs:          map[int64]Job{},
 		now:           time.Now,
 		sleep:         sleepCtx,

@@ -59,9 +59,9 @@ func TestNewValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.root != "https://h/openspecimen/rest/ng" || c.domain != DefaultDomain || c.loc != time.UTC ||
+	if c.root != "https://h/openspecimen/rest/ng" || c.domain != DefaultDomain ||
 		c.reads.RetryMax != 0 || c.once.RetryMax != 0 {
-		t.Fatalf("unexpected defaults: root %q domain %q loc %v retries %d", c.root, c.domain, c.loc, c.reads.RetryMax)
+		t.Fatalf("unexpected defaults: root %q domain %q retries %d", c.root, c.domain, c.reads.RetryMax)
 	}
 	if c.LoginName() != "u" {
 		t.Fatalf("LoginName = %q", c.LoginName())

@@ -11,12 +11,12 @@ const (
 	layoutDateTime = "20060102T150405"
 )
 
-// ParseDate reads a date as a user would write it for a run filter. Accepted forms:
+// ParseDate reads a date as a user writes it in a run filter (user syntax: the server takes
+// none of these forms; see fromDateForm for what ListRuns sends). Accepted forms:
 //
-//   - a date: 2022-02-21, or 20220221 as OpenSpecimen's page writes it (midnight in loc;
-//     dateOnly is true)
+//   - a date: 2022-02-21, or 20220221 (midnight in loc; dateOnly is true)
 //   - a date and time without a zone, in loc: 2022-02-21T06:15:00, 2022-02-21T06:15,
-//     2022-02-21 06:15:00, 2022-02-21 06:15, or 20220221T061500 as OpenSpecimen's page writes it
+//     2022-02-21 06:15:00, 2022-02-21 06:15, or 20220221T061500
 //   - RFC 3339, with a zone: 2022-02-21T06:15:00Z, 2022-02-21T06:15:00+05:30
 //
 // The T may be lower case or a space. loc is the zone of the zone-less forms; nil means UTC.
@@ -86,7 +86,47 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-// formatQueryDate writes t in the form of OpenSpecimen's page (yyyyMMddTHHmmss) in loc.
-func formatQueryDate(t time.Time, loc *time.Location) string {
-	return t.In(loc).Format(layoutDateTime)
+// fromDateForm is a form of the run list's fromDate that one OpenSpecimen line parses; no
+// line parses both. ListRuns sends the form the server last took (formInstant first), and
+// the other on a 400 INVALID_REQUEST.
+type fromDateForm int
+
+const (
+	// formInstant is the newest line's (Spring 6, an Instant): yyyy-MM-dd'T'HH:mm:ss.SSSZ,
+	// exactly three fraction digits, written in UTC: 2022-02-21T06:15:00.000Z.
+	formInstant fromDateForm = iota
+	// formMinute is the older line's (Spring 5, a Date): yyyy-MM-dd HH:mm, read in the server
+	// JVM's zone, which the client does not know: 2022-02-21 06:15.
+	formMinute
+)
+
+// maxZoneOffset is the largest distance of a time zone's offset from UTC (Pacific/Kiritimati,
+// +14:00; the most negative is -12:00).
+const maxZoneOffset = 14 * time.Hour
+
+// format writes from in the form f, as a bound the server compares with startedAt (>=) that
+// is at or before from whatever the server's zone: formInstant truncates to the millisecond;
+// formMinute writes from's UTC wall time less maxZoneOffset, truncated to the minute. The
+// server's answer then holds every run started at or after from, and maybe earlier ones,
+// which the caller filters out.
+func (f fromDateForm) format(from time.Time) string {
+	if f == formMinute {
+		return from.UTC().Add(-maxZoneOffset).Truncate(time.Minute).Format("2006-01-02 15:04")
+	}
+	return from.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z")
+}
+
+// other answers the form of the other line.
+func (f fromDateForm) other() fromDateForm {
+	if f == formMinute {
+		return formInstant
+	}
+	return formMinute
+}
+
+func (f fromDateForm) String() string {
+	if f == formMinute {
+		return "yyyy-MM-dd HH:mm (older line)"
+	}
+	return "yyyy-MM-dd'T'HH:mm:ss.SSSZ (newest line)"
 }

@@ -32,6 +32,9 @@ const (
 
 const alicePassword = "alice-password-secret"
 
+// serverLines are the OpenSpecimen lines the mock serves, for the tests run on each.
+var serverLines = []string{mockserver.LineNewest, mockserver.LineOlder}
+
 // envStart is the time of the manual clock when a test begins.
 var envStart = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 

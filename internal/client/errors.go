@@ -19,6 +19,7 @@ const (
 	CodeJobNotFound        = "SCHEDULED_JOB_NOT_FOUND"
 	CodeRunNotFound        = "SCHEDULED_JOB_JOB_RUN_NOT_FOUND"
 	CodeInvalidCredentials = "AUTH_INVALID_CREDENTIALS"
+	CodeInvalidRequest     = "INVALID_REQUEST" // a bad parameter, such as a date in a form the server does not parse
 )
 
 // APIError is an error answer of the server. Code and Message come from OpenSpecimen's JSON

@@ -14,21 +14,33 @@ import (
 	"time"
 )
 
-// RunFilter selects runs for ListRuns, with OpenSpecimen's documented meaning: a run is
-// "created" at its startedAt.
+// RunFilter selects runs for ListRuns, with OpenSpecimen's documented meaning: From and To
+// bound the run's start (startedAt), and runs in progress are included.
 type RunFilter struct {
 	// From keeps runs started at or after it.
 	From *time.Time
-	// To keeps runs started at or before it.
+	// To keeps runs started at or before it; see ToIsDate and LastStart.
 	To *time.Time
-	// ToIsDate says that To was a date without a time: its whole day is included.
+	// ToIsDate says that To is a date alone, midnight in To's zone: its whole day is kept.
 	ToIsDate bool
 	// Status keeps runs of this status; "" keeps all.
 	Status RunStatus
-	// MaxResults caps the number of runs (sent to the server, which defaults to 100 and has no
-	// offset); 0 or less leaves the server's default. The answer may hold up to 64 KiB per
-	// run asked for, beside 1 MiB.
+	// MaxResults is how many runs ListRuns answers at most: the newest that match, and never
+	// fewer than match. 0 or less means 100, the server's default.
 	MaxResults int
+}
+
+// LastStart answers the last instant a run may have started at to be kept under To: for a
+// date alone, the end of its day (the next midnight in To's zone, less a nanosecond, so that
+// a day of 23 or 25 hours counts whole); To itself otherwise. ok is false without To.
+func (f *RunFilter) LastStart() (last time.Time, ok bool) {
+	switch {
+	case f.To == nil:
+		return time.Time{}, false
+	case f.ToIsDate:
+		return f.To.AddDate(0, 0, 1).Add(-time.Nanosecond), true
+	}
+	return *f.To, true
 }
 
 // GetJob reads a scheduled job. A missing job is an error for which IsNotFound is true.
@@ -99,115 +111,167 @@ func (c *Client) TriggerRun(ctx context.Context, jobID int64, args string) (*Job
 	return &job, nil
 }
 
-// ListRuns lists the job's runs, newest first, that match f.
+// maxListedRuns bounds the runs one ListRuns asks the server for in one request.
+const maxListedRuns = 10_000
+
+// ListRuns answers the newest runs of the job that match f, newest first: f.MaxResults of
+// them (100 when not set), or every run that matches when fewer do.
 //
-// It sends the filter to the server (dates as yyyyMMddTHHmmss in the client's Location, as
-// OpenSpecimen's page documents them, widened by a day on both sides) and filters the answer
-// again on its own side with the documented meaning (From <= startedAt <= To, in-progress
-// runs included), because server versions differ: some parse other date forms, and some
-// compare toDate with finishedAt, which leaves in-progress runs out of the server's answer.
-// That last limitation cannot be repaired here: on such versions, when To is set, a run still
-// in progress may be missing. Every run's status is checked: an unknown one is an error.
+// The server's own filters do not have that meaning: it compares toDate with the runs'
+// finishedAt (leaving out runs in progress and runs that ended after To), and it applies
+// maxResults before any filter of the client's. So ListRuns never sends toDate. It sends
+// the status, a fromDate at or before From (see listOnce) and a maxResults, and filters
+// the answer on its own side. The answer is newest first by id and holds every run that
+// matches, so the runs kept from it are the newest that match: when they are enough, or the
+// answer is shorter than asked for (no older run is left), the list is exact. Otherwise it
+// asks again for twice as many runs, up to maxListedRuns; past that it fails, saying to
+// narrow the window. Every run's status is checked: an unknown one is an error.
 //
 // An unknown job answers an empty list, as the server does; use GetJob to tell.
 func (c *Client) ListRuns(ctx context.Context, jobID int64, f RunFilter) ([]Run, error) {
-	q, to, err := f.query(c.loc)
-	if err != nil {
+	if err := f.check(); err != nil {
 		return nil, err
 	}
+	want := f.MaxResults
+	if want <= 0 {
+		want = serverMaxResults
+	}
+	for ask := want; ; ask = min(2*ask, maxListedRuns) {
+		answer, err := c.listOnce(ctx, jobID, &f, ask)
+		if err != nil {
+			return nil, err
+		}
+		kept, err := f.keep(jobID, answer)
+		if err != nil {
+			return nil, err
+		}
+		if len(kept) >= want || len(answer) < ask {
+			return kept[:min(len(kept), want)], nil
+		}
+		if ask >= maxListedRuns {
+			return nil, fmt.Errorf("listing the runs of job %d: the newest %d runs the server lists hold %d that match, "+
+				"fewer than the %d asked for, and older runs may match too: narrow the window (a from date closer to the to date)",
+				jobID, len(answer), len(kept), want)
+		}
+		c.logger.DebugContext(ctx, "too few runs of the list match the filter: asking for more", "job_id", jobID,
+			"asked", ask, "matched", len(kept), "wanted", want)
+	}
+}
+
+// check normalises f's status and checks that From is not after To.
+func (f *RunFilter) check() error {
+	if f.Status != "" {
+		st, err := ParseRunStatus(string(f.Status))
+		if err != nil {
+			return err
+		}
+		f.Status = st
+	}
+	if last, ok := f.LastStart(); ok && f.From != nil && f.From.After(last) {
+		return fmt.Errorf("from date %s is after to date %s", f.From.Format(time.RFC3339), f.To.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// listOnce reads one run list of at most ask runs, with f's status and a fromDate at or
+// before f.From. The fromDate is written in the form the server last took (see
+// fromDateForm), and on a 400 INVALID_REQUEST in the other form, which is remembered when
+// the server takes it.
+func (c *Client) listOnce(ctx context.Context, jobID int64, f *RunFilter, ask int) ([]Run, error) {
+	q := url.Values{"maxResults": {strconv.Itoa(ask)}}
+	if f.Status != "" {
+		q.Set("status", string(f.Status))
+	}
+	if f.From == nil {
+		return c.getRuns(ctx, jobID, q, ask)
+	}
+	form := c.knownFromForm()
+	q.Set("fromDate", form.format(*f.From))
+	runs, err := c.getRuns(ctx, jobID, q, ask)
+	if !IsCode(err, CodeInvalidRequest) {
+		return runs, err
+	}
+	refused := err
+	form = form.other()
+	q.Set("fromDate", form.format(*f.From))
+	if runs, err = c.getRuns(ctx, jobID, q, ask); err == nil {
+		c.logger.InfoContext(ctx, "the server takes the run list's fromDate in the other form", "form", form.String())
+		c.setFromForm(form)
+		return runs, nil
+	}
+	if IsCode(err, CodeInvalidRequest) {
+		return nil, fmt.Errorf("listing the runs of job %d: the server refused fromDate in both forms OpenSpecimen takes, "+
+			"%s: %w; and %s: %w", jobID, form.other(), refused, form, err)
+	}
+	return nil, err
+}
+
+// knownFromForm answers the fromDate form to send first.
+func (c *Client) knownFromForm() fromDateForm {
+	c.formMu.Lock()
+	defer c.formMu.Unlock()
+	return c.fromForm
+}
+
+func (c *Client) setFromForm(f fromDateForm) {
+	c.formMu.Lock()
+	defer c.formMu.Unlock()
+	c.fromForm = f
+}
+
+// getRuns sends one GET of the run list with q, whose maxResults is ask.
+func (c *Client) getRuns(ctx context.Context, jobID int64, q url.Values, ask int) ([]Run, error) {
 	o := reqOpts{method: http.MethodGet, path: jobPath(jobID) + "/runs", query: q, idempotent: true}
-	o.maxBody, o.tooLarge = f.answerBound()
+	o.maxBody, o.tooLarge = answerBound(ask)
 	var runs []Run
 	if err := c.doJSON(ctx, o, &runs); err != nil {
 		return nil, err
 	}
-	out := runs[:0]
-	for _, r := range runs {
-		st, err := ParseRunStatus(string(r.Status))
-		if err != nil {
-			return nil, fmt.Errorf("run %d of job %d: %w", r.ID, jobID, err)
-		}
-		r.Status = st
-		if f.keeps(&r, to) {
-			out = append(out, r)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].ID > out[j].ID })
-	if f.MaxResults > 0 && len(out) > f.MaxResults {
-		out = out[:f.MaxResults]
-	}
-	return out, nil
-}
-
-// query answers the list's query parameters for f (dates widened by a day on both sides,
-// in loc) and the upper bound of the runs' start that keeps applies: exclusive when
-// ToIsDate, inclusive otherwise.
-func (f *RunFilter) query(loc *time.Location) (q url.Values, to time.Time, err error) {
-	q = url.Values{}
-	if f.Status != "" {
-		if f.Status, err = ParseRunStatus(string(f.Status)); err != nil {
-			return nil, to, err
-		}
-		q.Set("status", string(f.Status))
-	}
-	if f.To != nil {
-		to = *f.To
-		if f.ToIsDate {
-			to = to.In(loc).AddDate(0, 0, 1)
-		}
-	}
-	if f.From != nil && f.To != nil && f.From.After(to) {
-		return nil, to, fmt.Errorf("from date %s is after to date %s", f.From.Format(time.RFC3339), f.To.Format(time.RFC3339))
-	}
-	if f.From != nil {
-		q.Set("fromDate", formatQueryDate(f.From.Add(-24*time.Hour), loc))
-	}
-	if f.To != nil {
-		q.Set("toDate", formatQueryDate(to.Add(24*time.Hour), loc))
-	}
-	if f.MaxResults > 0 {
-		q.Set("maxResults", strconv.Itoa(f.MaxResults))
-	}
-	return q, to, nil
+	return runs, nil
 }
 
 // serverMaxResults is how many runs the server lists when it is not told.
 const serverMaxResults = 100
 
-// answerBound answers the bound of the list's answer, which grows with the runs asked for,
-// and what to do when an answer exceeds it.
-func (f *RunFilter) answerBound() (int64, string) {
-	n := f.MaxResults
-	if n <= 0 {
-		n = serverMaxResults
-	}
+// answerBound answers the bound of the answer to a list of n runs, which grows with n, and
+// what to do when an answer exceeds it.
+func answerBound(n int) (int64, string) {
 	return maxJSONBody + int64(n)*maxRunJSON, fmt.Sprintf(
 		"the bound for a list of %d runs (64 KiB a run, beside 1 MiB): ask for fewer runs (a smaller max_results)", n)
 }
 
+// keep answers the runs of answer that f keeps, newest first, after checking every status.
+func (f *RunFilter) keep(jobID int64, answer []Run) ([]Run, error) {
+	var kept []Run
+	for _, r := range answer {
+		st, err := ParseRunStatus(string(r.Status))
+		if err != nil {
+			return nil, fmt.Errorf("run %d of job %d: %w", r.ID, jobID, err)
+		}
+		r.Status = st
+		if f.keeps(&r) {
+			kept = append(kept, r)
+		}
+	}
+	sort.SliceStable(kept, func(i, j int) bool { return kept[i].ID > kept[j].ID })
+	return kept, nil
+}
+
 // keeps reports whether the run matches f, with the documented meaning: From <= startedAt
-// <= to (see query), in-progress runs included.
-func (f *RunFilter) keeps(r *Run, to time.Time) bool {
+// <= LastStart, runs in progress included. A run without startedAt is in no window.
+func (f *RunFilter) keeps(r *Run) bool {
 	if f.Status != "" && r.Status != f.Status {
 		return false
 	}
-	if f.From == nil && f.To == nil {
+	last, hasTo := f.LastStart()
+	if f.From == nil && !hasTo {
 		return true
 	}
 	if r.StartedAt == nil {
 		return false
 	}
 	s := r.StartedAt.Time
-	if f.From != nil && s.Before(*f.From) {
-		return false
-	}
-	if f.To == nil {
-		return true
-	}
-	if f.ToIsDate {
-		return s.Before(to)
-	}
-	return !s.After(to)
+	return (f.From == nil || !s.Before(*f.From)) && (!hasTo || !s.After(last))
 }
 
 // GetRun reads one run. The server finds a run by its id alone, so the answer's jobId is

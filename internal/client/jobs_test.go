@@ -9,7 +9,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -95,71 +96,63 @@ func TestTypes(t *testing.T) {
 	}
 }
 
-// ListRuns sends a widened window and filters the answer again on its own side, with the
-// documented meaning (From <= startedAt <= To, a date's whole day, runs in progress kept).
+// ListRuns keeps the documented meaning on both lines (From <= startedAt <= To, a date's
+// whole day, runs in progress kept): it sends the status and a fromDate in the form the
+// server takes (the older line refuses the newest's, and is sent its own, widened by 14 h,
+// which the client remembers), never toDate, and filters the answer on its own side.
 func TestListRunsFilter(t *testing.T) {
+	for _, line := range serverLines {
+		t.Run(line, func(t *testing.T) { testListRunsFilter(t, line) })
+	}
+}
+
+func testListRunsFilter(t *testing.T, line string) {
 	loc := time.FixedZone("IST", 5*3600+1800)
 	at := func(d, h int) *time.Time { tm := time.Date(2022, 2, d, h, 0, 0, 0, loc).UTC(); return &tm }
-	run := func(id int64, st string, started *time.Time) mockserver.RunConfig {
-		r := mockserver.RunConfig{ID: id, JobID: 7, Status: st, StartedAt: started, RunBy: "bob"}
-		if st != mockserver.StatusInProgress {
-			end := started.Add(10 * time.Minute)
-			r.FinishedAt = &end
-		}
-		return r
-	}
 	sc := serverConfig()
-	sc.Timezone = "Asia/Kolkata" // the client's Location: zone-less dates mean the same to both
+	sc.Line = line
+	sc.Timezone = "Asia/Kolkata" // the older line reads its dates in it; the client does not know it
 	sc.Runs = []mockserver.RunConfig{
-		run(1, mockserver.StatusFailed, at(19, 10)),
-		run(2, mockserver.StatusSucceeded, at(20, 11)), // in the window sent, before From
-		run(3, mockserver.StatusSucceeded, at(20, 23)),
-		run(4, mockserver.StatusSucceeded, at(21, 0)),
-		run(5, mockserver.StatusFailed, at(21, 23)),
-		run(6, mockserver.StatusInProgress, at(21, 23)),
-		run(7, mockserver.StatusSucceeded, at(22, 0)), // in the window sent, after To's day
-		run(8, mockserver.StatusSucceeded, at(28, 0)),
+		seededRun(1, mockserver.StatusFailed, at(19, 10)),
+		seededRun(2, mockserver.StatusSucceeded, at(20, 11)), // in the window sent, before From
+		seededRun(3, mockserver.StatusSucceeded, at(20, 23)),
+		seededRun(4, mockserver.StatusSucceeded, at(21, 0)),
+		seededRun(5, mockserver.StatusFailed, at(21, 23)),
+		seededRun(6, mockserver.StatusInProgress, at(21, 23)),
+		seededRun(7, mockserver.StatusSucceeded, at(22, 0)), // after To's day
+		seededRun(8, mockserver.StatusSucceeded, at(28, 0)),
 	}
-	e := newEnvOn(t, sc, func(c *Config) { c.Location = loc })
-	var mu sync.Mutex // guards queries
-	var queries []url.Values
-	e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		if req.Pattern == routeRuns {
-			queries = append(queries, req.Query)
-		}
-		return mockserver.Reply{}, false
-	})
-	query := func(i int) url.Values {
-		mu.Lock()
-		defer mu.Unlock()
-		return queries[i]
-	}
+	e := newEnvOn(t, sc, nil)
+	queries := recordQueries(e.s)
 	ctx := t.Context()
 	from, _, _ := ParseDate("20220220T120000", loc)
 	to, dateOnly, _ := ParseDate("20220221", loc)
 	runs, err := e.c.ListRuns(ctx, 7, RunFilter{From: &from, To: &to, ToIsDate: dateOnly})
-	if err != nil {
-		t.Fatal(err)
+	if got := ids(runs); err != nil || got != "6 5 4 3" {
+		t.Fatalf("runs %s, %v", got, err)
 	}
-	if got := ids(runs); got != "6 5 4 3" { // the server also answered 7 and 2
-		t.Fatalf("runs %s", got)
+	want := []string{"fromDate=2022-02-20T06%3A30%3A00.000Z&maxResults=100"}
+	if line == mockserver.LineOlder { // refused, then 06:30 UTC less 14 h
+		want = append(want, "fromDate=2022-02-19+16%3A30&maxResults=100")
 	}
-	q := query(0)
-	if q.Get("fromDate") != "20220219T120000" || q.Get("toDate") != "20220223T000000" || q.Has("status") || q.Has("maxResults") {
-		t.Fatalf("query %v", q)
+	if got := queries(); !slices.Equal(got, want) {
+		t.Fatalf("queries %q, want %q", got, want)
 	}
-	// A date-time To is inclusive; status and max results filter too: the server answers
-	// the 3 newest SUCCEEDED runs up to the 22nd, 7 4 3, and the client leaves 7 out.
+	// A date-time To is inclusive, and max results counts the runs that match: the server's
+	// 3 newest SUCCEEDED runs are 8 7 4, of which 4 matches, so the client asks for 6.
 	to2, _, _ := ParseDate("2022-02-21T00:00:00+05:30", nil)
-	runs, _ = e.c.ListRuns(ctx, 7, RunFilter{To: &to2, Status: "succeeded", MaxResults: 3})
-	if got := ids(runs); got != "4 3" {
-		t.Fatalf("runs %s", got)
+	runs, err = e.c.ListRuns(ctx, 7, RunFilter{To: &to2, Status: "succeeded", MaxResults: 3})
+	if got := ids(runs); err != nil || got != "4 3 2" {
+		t.Fatalf("runs %s, %v", got, err)
 	}
-	q = query(1)
-	if q.Get("status") != "SUCCEEDED" || q.Get("maxResults") != "3" || q.Has("fromDate") || q.Get("toDate") != "20220222T000000" {
-		t.Fatalf("query %v", q)
+	want = []string{"maxResults=3&status=SUCCEEDED", "maxResults=6&status=SUCCEEDED"}
+	if got := queries(); !slices.Equal(got, want) {
+		t.Fatalf("queries %q, want %q", got, want)
+	}
+	// The form the server took is sent first from then on.
+	runs, err = e.c.ListRuns(ctx, 7, RunFilter{From: &from})
+	if got := ids(runs); err != nil || got != "8 7 6 5 4 3" || len(queries()) != 1 {
+		t.Fatalf("runs %s, %v", got, err)
 	}
 	runs, _ = e.c.ListRuns(ctx, 7, RunFilter{Status: StatusInProgress})
 	if got := ids(runs); got != "6" {
@@ -178,6 +171,127 @@ func TestListRunsFilter(t *testing.T) {
 	// Unknown job: [] (as the server), not an error.
 	if runs, err := e.c.ListRuns(ctx, 99, RunFilter{}); err != nil || len(runs) != 0 {
 		t.Fatal(runs, err)
+	}
+}
+
+// seededRun is a run of job 7 by bob started at started; a finished one took ten minutes.
+func seededRun(id int64, status string, started *time.Time) mockserver.RunConfig {
+	r := mockserver.RunConfig{ID: id, JobID: 7, Status: status, StartedAt: started, RunBy: "bob"}
+	if status != mockserver.StatusInProgress {
+		end := started.Add(10 * time.Minute)
+		r.FinishedAt = &end
+	}
+	return r
+}
+
+// recordQueries records the query of every run list s is sent (one response hook); the
+// function answers the queries recorded since its last call, encoded.
+func recordQueries(s *mockserver.Server) func() []string {
+	var mu sync.Mutex // guards queries
+	var queries []string
+	s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+		if req.Pattern == routeRuns && req.Method == "GET" {
+			mu.Lock()
+			queries = append(queries, req.Query.Encode())
+			mu.Unlock()
+		}
+		return mockserver.Reply{}, false
+	})
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		q := queries
+		queries = nil
+		return q
+	}
+}
+
+// max_results counts runs that match, on both lines, whatever the server's own limit
+// leaves out: to_date 2022-03-01T09:00:00Z, SUCCEEDED, 1 run is run 102 of 2022-02-28, though
+// newer SUCCEEDED runs (started after To) fill the server's first answers; and runs that
+// started before To but finished after it, or are still in progress, are kept.
+func TestListRunsMaxResultsExact(t *testing.T) {
+	// day(29, h) is 2022-03-01 at h, day(30, h) 2022-03-02.
+	day := func(d, h int) *time.Time { tm := time.Date(2022, 2, d, h, 0, 0, 0, time.UTC); return &tm }
+	for _, line := range serverLines {
+		t.Run(line, func(t *testing.T) {
+			sc := serverConfig()
+			sc.Line = line
+			sc.Runs = []mockserver.RunConfig{
+				seededRun(101, mockserver.StatusSucceeded, day(27, 6)),
+				seededRun(102, mockserver.StatusSucceeded, day(28, 6)),
+				seededRun(103, mockserver.StatusFailed, day(29, 8)),
+				seededRun(104, mockserver.StatusSucceeded, day(29, 10)),
+				seededRun(105, mockserver.StatusSucceeded, day(30, 6)),
+				seededRun(106, mockserver.StatusInProgress, day(29, 8)),
+			}
+			long := seededRun(107, mockserver.StatusFailed, day(29, 8)) // ends after To
+			long.FinishedAt = day(29, 11)
+			sc.Runs = append(sc.Runs, long)
+			e := newEnvOn(t, sc, nil)
+			to, _, _ := ParseDate("2022-03-01T09:00:00Z", nil)
+			ctx := t.Context()
+			for _, tc := range []struct {
+				f    RunFilter
+				want string
+			}{
+				{RunFilter{To: &to, Status: StatusSucceeded, MaxResults: 1}, "102"},
+				{RunFilter{To: &to, Status: StatusSucceeded, MaxResults: 2}, "102 101"},
+				{RunFilter{To: &to, Status: StatusInProgress, MaxResults: 1}, "106"},
+				{RunFilter{To: &to, Status: StatusFailed, MaxResults: 1}, "107"},
+				{RunFilter{To: &to, MaxResults: 10}, "107 106 103 102 101"},
+				{RunFilter{From: day(28, 0), To: &to, MaxResults: 3}, "107 106 103"},
+				{RunFilter{From: day(28, 7), MaxResults: 2}, "107 106"},
+			} {
+				runs, err := e.c.ListRuns(ctx, 7, tc.f)
+				if got := ids(runs); err != nil || got != tc.want {
+					t.Errorf("%+v: runs %s, %v; want %s", tc.f, got, err, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// A server that refuses both date forms gets an error naming both tries.
+func TestListRunsBothFormsRefused(t *testing.T) {
+	e := newEnv(t, nil)
+	replyTo(e.s, "GET", routeRuns, always(mockserver.ErrorReply(400, CodeInvalidRequest, "Invalid fromDate")))
+	from := time.Date(2022, 2, 21, 6, 15, 0, 0, time.UTC)
+	_, err := e.c.ListRuns(t.Context(), 7, RunFilter{From: &from})
+	if err == nil || !IsCode(err, CodeInvalidRequest) || e.lists() != 2 ||
+		!strings.Contains(err.Error(), "refused fromDate in both forms") ||
+		!strings.Contains(err.Error(), "yyyy-MM-dd'T'HH:mm:ss.SSSZ (newest line): GET /scheduled-jobs/7/runs: 400") ||
+		!strings.Contains(err.Error(), "yyyy-MM-dd HH:mm (older line): GET") {
+		t.Fatalf("err = %v (%d requests)", err, e.lists())
+	}
+}
+
+// When ever more runs newer than To fill the answers, ListRuns asks for more up to its bound,
+// then says to narrow the window instead of answering fewer runs than match.
+func TestListRunsBound(t *testing.T) {
+	e := newEnv(t, nil)
+	var mu sync.Mutex // guards asked
+	var asked []string
+	e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+		if req.Pattern != routeRuns {
+			return mockserver.Reply{}, false
+		}
+		n, _ := strconv.Atoi(req.Query.Get("maxResults"))
+		mu.Lock()
+		asked = append(asked, req.Query.Get("maxResults"))
+		mu.Unlock()
+		runs := make([]Run, n)
+		for i := range runs {
+			runs[i] = Run{ID: int64(100_000 - i), JobID: 7, Status: StatusSucceeded, StartedAt: &EpochMillis{envStart}}
+		}
+		b, _ := json.Marshal(runs)
+		return mockserver.Reply{Body: b}, true
+	})
+	to := envStart.Add(-time.Hour)
+	_, err := e.c.ListRuns(t.Context(), 7, RunFilter{To: &to, MaxResults: 1})
+	want := "1 2 4 8 16 32 64 128 256 512 1024 2048 4096 8192 10000"
+	if err == nil || !strings.Contains(err.Error(), "narrow the window") || strings.Join(asked, " ") != want {
+		t.Fatalf("err = %v; asked %v", err, asked)
 	}
 }
 

@@ -47,20 +47,22 @@ func (d *jobRunsDataSource) Metadata(_ context.Context, req datasource.MetadataR
 	resp.TypeName = req.ProviderTypeName + "_job_runs"
 }
 
-const dateFormsDoc = "A date (`2022-02-21`, or `20220221` as OpenSpecimen writes it), a date and time " +
+const dateFormsDoc = "A date (`2022-02-21` or `20220221`), a date and time " +
 	"(`2022-02-21T06:15:00`, `2022-02-21 06:15`, or `20220221T061500`), both read in the provider's `timezone` " +
-	"(default UTC), or RFC 3339 with a zone (`2022-02-21T06:15:00Z`, `2022-02-21T06:15:00+05:30`)."
+	"(default UTC), or RFC 3339 with a zone (`2022-02-21T06:15:00Z`, `2022-02-21T06:15:00+05:30`). " +
+	"These are the provider's forms: it sends the server the form its version takes."
 
 // runFilterDocs describe the filters of a job's runs, for the data source and the list
 // resource; statusValidators and maxResultsValidators check them.
 var runFilterDocs = map[string]string{
 	"job_id":    "Id of the scheduled job.",
-	"from_date": "Only runs created at or after this time. " + dateFormsDoc,
-	"to_date": "Only runs created at or before this time; a date without a time includes that whole day. " +
-		dateFormsDoc + " Runs still in progress are included.",
+	"from_date": "Only runs started at or after this time. " + dateFormsDoc,
+	"to_date": "Only runs started at or before this time; a date without a time includes that whole day. " +
+		dateFormsDoc + " Runs still in progress are included, and so are runs that finished after it.",
 	"status": "Only runs in this status: `IN_PROGRESS`, `SUCCEEDED` or `FAILED`.",
-	"max_results": "At most this many runs, from 1 to 1000. Defaults to 100. OpenSpecimen has no paging: " +
-		"older runs past this number are out of reach, so narrow the dates instead.",
+	"max_results": "At most this many runs, the newest that match, from 1 to 1000; never fewer than match. " +
+		"Defaults to 100. OpenSpecimen has no paging, so the provider asks for more runs until enough match: " +
+		"with `to_date` far behind many newer runs, set `from_date` too.",
 }
 
 var (
@@ -71,7 +73,7 @@ var (
 
 func (d *jobRunsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Lists a scheduled job's runs, newest first, filtered by creation date and status: " +
+		MarkdownDescription: "Lists a scheduled job's runs, newest first, filtered by start date and status: " +
 			"for example the newest successful export of a job.\n\n" +
 			"Like every data source, it is read again on every plan, so its list follows the server: a new run " +
 			"changes it, and whatever uses it. To pin one run, use its id (for example from an `openspecimen_job_run`).",
@@ -158,20 +160,11 @@ func checkDateOrder(from, to types.String, loc *time.Location, diags *diag.Diagn
 			f.To, f.ToIsDate = &t, dateOnly
 		}
 	}
-	if ok && f.From != nil && f.To != nil && f.From.After(lastInstant(f)) {
+	if last, hasTo := f.LastStart(); ok && hasTo && f.From != nil && f.From.After(last) {
 		diags.AddAttributeError(path.Root("from_date"), "from_date after to_date",
 			fmt.Sprintf("from_date %s is after to_date %s, so no run could match. Swap them or widen the window.",
 				from.ValueString(), to.ValueString()))
 		ok = false
 	}
 	return f, ok
-}
-
-// lastInstant answers the last moment f.To includes: the end of its day for a date alone
-// (midnight of the next day in the date's zone, exclusive), the instant itself otherwise.
-func lastInstant(f client.RunFilter) time.Time {
-	if f.ToIsDate {
-		return f.To.AddDate(0, 0, 1).Add(-time.Nanosecond)
-	}
-	return *f.To
 }
