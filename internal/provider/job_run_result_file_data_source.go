@@ -71,10 +71,12 @@ func (m *resultFileModel) request() resultfile.Request {
 
 // fetch reads the file req asks for and fills in the computed attributes. ephemeral tells
 // the ephemeral resource from the data source, whose advice for a file too large differs.
+// A file the server purged is a warning, not an error: the computed attributes, null in a
+// model read from the configuration, stay null, and planning goes on.
 func (m *resultFileModel) fetch(ctx context.Context, c *client.Client, req resultfile.Request, ephemeral bool, diags *diag.Diagnostics) {
 	f, err := resultfile.Fetch(ctx, c, req)
 	if err != nil {
-		diags.Append(resultFileDiagnostic(err, req, ephemeral))
+		diags.Append(resultFileDiagnostic(err, req, c.LoginName(), ephemeral))
 		return
 	}
 	m.Filename = types.StringValue(f.Filename)
@@ -335,34 +337,22 @@ func listOf(elem attr.Type, values []attr.Value, diags *diag.Diagnostics) types.
 
 // resultFileDiagnostic is what the user sees of an error of resultfile.Fetch, from the data
 // source and the ephemeral resource alike (ephemeral), which differ only in the advice for a
-// file too large.
-func resultFileDiagnostic(err error, req resultfile.Request, ephemeral bool) diag.Diagnostic {
+// file too large. login is the provider's user. Every diagnostic is an error but that of a
+// purged file, a warning.
+func resultFileDiagnostic(err error, req resultfile.Request, login string, ephemeral bool) diag.Diagnostic {
 	job, run := req.JobID, req.RunID
 	switch e := err.(type) {
 	case *resultfile.RunError:
 		return runReadDiagnostic(path.Root("run_id"), job, run, "Check job_id and run_id.", e.Err)
 	case *resultfile.RunNotSucceededError:
-		if e.Status == client.StatusInProgress {
-			return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run still in progress", fmt.Sprintf(
-				"Run %d of job %d is still IN_PROGRESS and has no result file yet. Take run_id from the openspecimen_job_run "+
-					"resource that starts the run (openspecimen_job_run.<name>.run_id), so that the file is read after it, and "+
-					"keep wait_for_completion = true on that resource: with false, it is done as soon as the run has started, "+
-					"before the run has written its file.", run, job))
-		}
-		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run failed", fmt.Sprintf(
-			"Run %d of job %d ended FAILED (%s) and has no result file to read. Fix the job in OpenSpecimen and run it again.",
-			run, job, messageOr(e.Message, "no message")))
+		return runNotSucceededDiagnostic(e, job, run)
 	case *resultfile.NoFileError:
-		if e.Purged {
-			return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Result file removed from the server", fmt.Sprintf(
-				"Run %d of job %d (%s) wrote a result file, but the server no longer has it: OpenSpecimen removes result "+
-					"files after some days (30 for query exports). Run the job again for a new file (for a run of an "+
-					"openspecimen_job_run resource: terraform apply -replace=openspecimen_job_run.<name>), or stop reading "+
-					"this run's file.", run, job, e.Status))
-		}
-		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "No result file", fmt.Sprintf(
-			"Run %d of job %d (%s) has no result file on the server: %s. Only jobs that write output, such as "+
-				"saved-query exports, have one.", run, job, e.Status, messageOr(e.Message, "the job wrote none")))
+		return noFileDiagnostic(e, req)
+	case *resultfile.NotAllowedError:
+		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Not allowed to read the result file", fmt.Sprintf(
+			"OpenSpecimen lets %s neither read run %d of job %d nor download its result file (%s): only an admin, the "+
+				"user who ran it and the job's recipients may download it. Add this user to the job's recipients in "+
+				"OpenSpecimen, or configure the provider with such a user.", orUnknownUser(login), run, job, e.Err))
 	case *resultfile.DownloadError:
 		if e.Midway {
 			return diag.NewErrorDiagnostic("Cannot download result file", fmt.Sprintf(
@@ -393,6 +383,55 @@ func resultFileDiagnostic(err error, req resultfile.Request, ephemeral bool) dia
 		return diag.NewErrorDiagnostic("Cannot download result file", fmt.Sprintf(
 			"Reading the result file of run %d of job %d failed: %s", run, job, err))
 	}
+}
+
+// runNotSucceededDiagnostic is a run in progress or failed: it has no file to read yet.
+func runNotSucceededDiagnostic(e *resultfile.RunNotSucceededError, job, run int64) diag.Diagnostic {
+	if e.Status == client.StatusInProgress {
+		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run still in progress", fmt.Sprintf(
+			"Run %d of job %d is still IN_PROGRESS and has no result file yet. Take run_id from the openspecimen_job_run "+
+				"resource that starts the run (openspecimen_job_run.<name>.run_id), so that the file is read after it, and "+
+				"keep wait_for_completion = true on that resource: with false, it is done as soon as the run has started, "+
+				"before the run has written its file.", run, job))
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run failed", fmt.Sprintf(
+		"Run %d of job %d ended FAILED (%s) and has no result file to read. Fix the job in OpenSpecimen and run it again.",
+		run, job, messageOr(e.Message, "no message")))
+}
+
+// noFileDiagnostic is a run without a file on the server. A file purged is a warning, so
+// that a configuration reading an old run's file keeps planning; output_path is then not
+// written. A run this user may not read (Status "") may also be in progress or failed.
+func noFileDiagnostic(e *resultfile.NoFileError, req resultfile.Request) diag.Diagnostic {
+	job, run := req.JobID, req.RunID
+	if e.Purged {
+		kept := ""
+		if req.OutputPath != "" {
+			kept = fmt.Sprintf(" output_path %s was not written: a file there keeps what it held.", req.OutputPath)
+		}
+		return diag.NewAttributeWarningDiagnostic(path.Root("run_id"), "Result file purged", fmt.Sprintf(
+			"Run %d of job %d wrote a result file, but the server no longer has it: OpenSpecimen purges result files "+
+				"30 days after the run (the run still lists its file). The file's attributes are null.%s To read the data "+
+				"again, run the job again (for a run of an openspecimen_job_run resource: terraform apply "+
+				"-replace=openspecimen_job_run.<name>) or read a newer run of the job.", run, job, kept))
+	}
+	if e.Status == "" {
+		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "No result file", fmt.Sprintf(
+			"Run %d of job %d has no result file on the server: the run is still in progress, it failed, or the job "+
+				"writes none (this user may download the job's files but not read the run, so the provider cannot tell "+
+				"which). Read the file once the run has succeeded.", run, job))
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "No result file", fmt.Sprintf(
+		"Run %d of job %d (%s) has no result file on the server: %s. Only jobs that write output, such as "+
+			"saved-query exports, have one.", run, job, e.Status, messageOr(e.Message, "the job wrote none")))
+}
+
+// orUnknownUser names the provider's user, or says it is not known yet.
+func orUnknownUser(login string) string {
+	if login == "" {
+		return "this user"
+	}
+	return "user " + login
 }
 
 // outputNotAFileDiagnostic is an output_path that names a folder, or a device or pipe.

@@ -328,7 +328,6 @@ func TestAccJobRunResultFile_errors(t *testing.T) {
 		"in progress":      {"job_id = 5\nrun_id = 14", `(?s)Run 14 of job 5 is still IN_PROGRESS.*openspecimen_job_run.*wait_for_completion\s+=\s+true`},
 		"failed":           {"job_id = 1\nrun_id = 11", `(?s)Run 11 of job 1 ended FAILED \(Query failed\)`},
 		"no file":          {"job_id = 4\nrun_id = 21", `(?s)No result file.*Run 21 of job 4`},
-		"file purged":      {"job_id = 1\nrun_id = 22", `(?s)Result file removed from the server.*Run 22 of job 1 \(SUCCEEDED\) wrote a result\s+file`},
 		"unknown run":      {"job_id = 1\nrun_id = 99999", `Run 99999 of job 1 does not exist`},
 		"run of other job": {"job_id = 4\nrun_id = 10", `Run 10 of job 4 does not exist`},
 		"several entries":  {"job_id = 1\nrun_id = 20", `(?s)the zip holds 2 files \("a.csv", "b.csv"\); set entry`},
@@ -380,11 +379,20 @@ func TestResultFileDiagnostic(t *testing.T) {
 		{&resultfile.NoFileError{Status: client.StatusSucceeded, Message: "Gone", Err: cause}, diag.NewAttributeErrorDiagnostic(
 			path.Root("run_id"), "No result file", "Run 21 of job 4 (SUCCEEDED) has no result file on the server: Gone. Only "+
 				"jobs that write output, such as saved-query exports, have one.")},
-		{&resultfile.NoFileError{Status: client.StatusSucceeded, Purged: true, Err: cause}, diag.NewAttributeErrorDiagnostic(
-			path.Root("run_id"), "Result file removed from the server", "Run 21 of job 4 (SUCCEEDED) wrote a result file, but "+
-				"the server no longer has it: OpenSpecimen removes result files after some days (30 for query exports). Run "+
-				"the job again for a new file (for a run of an openspecimen_job_run resource: terraform apply "+
-				"-replace=openspecimen_job_run.<name>), or stop reading this run's file.")},
+		{&resultfile.NoFileError{Status: client.StatusSucceeded, Purged: true, Err: cause}, diag.NewAttributeWarningDiagnostic(
+			path.Root("run_id"), "Result file purged", "Run 21 of job 4 wrote a result file, but the server no longer has it: "+
+				"OpenSpecimen purges result files 30 days after the run (the run still lists its file). The file's attributes "+
+				"are null. output_path /out/r.csv was not written: a file there keeps what it held. To read the data again, "+
+				"run the job again (for a run of an openspecimen_job_run resource: terraform apply "+
+				"-replace=openspecimen_job_run.<name>) or read a newer run of the job.")},
+		{&resultfile.NoFileError{Err: cause}, diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "No result file",
+			"Run 21 of job 4 has no result file on the server: the run is still in progress, it failed, or the job writes "+
+				"none (this user may download the job's files but not read the run, so the provider cannot tell which). Read "+
+				"the file once the run has succeeded.")},
+		{&resultfile.NotAllowedError{Err: cause}, diag.NewAttributeErrorDiagnostic(path.Root("run_id"),
+			"Not allowed to read the result file", "OpenSpecimen lets user carol neither read run 21 of job 4 nor download "+
+				"its result file (connection reset): only an admin, the user who ran it and the job's recipients may download "+
+				"it. Add this user to the job's recipients in OpenSpecimen, or configure the provider with such a user.")},
 		{&resultfile.DownloadError{Err: cause}, diag.NewErrorDiagnostic("Cannot download result file",
 			"Downloading the result file of run 21 of job 4 failed: connection reset")},
 		{&resultfile.DownloadError{Midway: true, Err: cause}, diag.NewErrorDiagnostic("Cannot download result file",
@@ -410,12 +418,12 @@ func TestResultFileDiagnostic(t *testing.T) {
 				"ephemeral resource of the same name, which keeps it out of the state. Raising max_content_bytes (at most "+
 				"64 MiB) puts it in the state, re-read on every plan.")},
 	} {
-		if got := resultFileDiagnostic(tc.err, req, false); !got.Equal(tc.want) {
+		if got := resultFileDiagnostic(tc.err, req, "carol", false); !got.Equal(tc.want) {
 			t.Errorf("%T %v:\n got %s: %s\nwant %s: %s", tc.err, tc.err, got.Summary(), got.Detail(), tc.want.Summary(), tc.want.Detail())
 		}
 	}
 	// The ephemeral resource has no output_path and keeps nothing in the state.
-	got := resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10}, req, true)
+	got := resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10}, req, "carol", true)
 	want := diag.NewAttributeErrorDiagnostic(path.Root("max_content_bytes"), "Result file too large", "The result file r.csv "+
 		"of run 21 of job 4 is larger than max_content_bytes (10 bytes). Raise max_content_bytes (at most 64 MiB), or write "+
 		"the file to disk with the data source's output_path.")
@@ -423,7 +431,7 @@ func TestResultFileDiagnostic(t *testing.T) {
 		t.Errorf("too large, ephemeral:\n got %s: %s\nwant %s: %s", got.Summary(), got.Detail(), want.Summary(), want.Detail())
 	}
 	// A size known before reading (Content-Length, a zip's directory) is named.
-	got = resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10, Size: 12}, req, true)
+	got = resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10, Size: 12}, req, "carol", true)
 	if want := "The result file r.csv of run 21 of job 4 is 12 bytes, more than max_content_bytes (10 bytes)."; !strings.HasPrefix(got.Detail(), want) {
 		t.Errorf("too large, size known: %s, want it to start with %q", got.Detail(), want)
 	}
@@ -593,8 +601,154 @@ func TestResultFileDiagnostic_decode(t *testing.T) {
 				"from line 3 on, longer than max_content_bytes (10 bytes); decoding holds one record at a time. Raise "+
 				"max_content_bytes (at most 64 MiB) if its records are that long, or remove decode if the file is not CSV.")},
 	} {
-		if got := resultFileDiagnostic(tc.err, req, tc.ephemeral); !got.Equal(tc.want) {
+		if got := resultFileDiagnostic(tc.err, req, "carol", tc.ephemeral); !got.Equal(tc.want) {
 			t.Errorf("%T %v:\n got %s: %s\nwant %s: %s", tc.err, tc.err, got.Summary(), got.Detail(), tc.want.Summary(), tc.want.Detail())
 		}
+	}
+}
+
+// serverLines are the OpenSpecimen lines the mock serves, for tests table-driven over both.
+var serverLines = []string{mockserver.LineNewest, mockserver.LineOlder}
+
+// purgeMockConfig is a server of line at clock's time whose job 1 has run 50, finished a
+// minute ago with a file that the server keeps an hour.
+func purgeMockConfig(line string, clock *mockserver.ManualClock) mockserver.Config {
+	cfg := testMockConfig()
+	cfg.Line, cfg.Clock, cfg.FileRetention = line, clock, mockserver.Duration(time.Hour)
+	started, finished := clock.Now().Add(-2*time.Minute), clock.Now().Add(-time.Minute)
+	cfg.Runs = []mockserver.RunConfig{{ID: 50, JobID: jobQuick, Status: "SUCCEEDED", StartedAt: &started,
+		FinishedAt: &finished, RunBy: "admin", Result: &mockserver.ResultConfig{Filename: "export.csv", Content: "a\n1\n"}}}
+	return cfg
+}
+
+// A file the server purged after its retention is a warning, not an error: the plan goes on,
+// the file's attributes turn null, and output_path keeps the file written before.
+func TestAccJobRunResultFile_purged(t *testing.T) {
+	for _, line := range serverLines {
+		t.Run(line, func(t *testing.T) {
+			clock := mockserver.NewManualClock(time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC))
+			s := mocktest.New(t, purgeMockConfig(line, clock))
+			dest := filepath.Join(t.TempDir(), "export.csv")
+			config := providerBlock(s) + fmt.Sprintf(`
+data "openspecimen_job_run_result_file" "x" {
+  job_id = 1
+  run_id = 50
+}
+data "openspecimen_job_run_result_file" "disk" {
+  job_id      = 1
+  run_id      = 50
+  output_path = %q
+}
+`, dest)
+			keptOnDisk := func(*terraform.State) error {
+				if got, err := os.ReadFile(dest); err != nil || string(got) != "a\n1\n" {
+					return fmt.Errorf("%s holds %q (%v), want the file written before the purge", dest, got, err)
+				}
+				return nil
+			}
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: config,
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(fileAddr, at("content"), knownvalue.StringExact("a\n1\n")),
+					},
+					Check: keptOnDisk,
+				}, {
+					PreConfig: func() { clock.Advance(time.Hour) }, // finished + retention is behind
+					Config:    config,
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(fileAddr, at("run_id"), knownvalue.Int64Exact(50)),
+						statecheck.ExpectKnownValue(fileAddr, at("filename"), knownvalue.Null()),
+						statecheck.ExpectKnownValue(fileAddr, at("content"), knownvalue.Null()),
+						statecheck.ExpectKnownValue(fileAddr, at("sha256"), knownvalue.Null()),
+						statecheck.ExpectKnownValue(fileAddr, at("size"), knownvalue.Null()),
+						statecheck.ExpectKnownValue("data.openspecimen_job_run_result_file.disk", at("sha256"), knownvalue.Null()),
+					},
+					Check: keptOnDisk,
+				}},
+			})
+		})
+	}
+}
+
+// The CLI shows the purge's warning, naming the run, the 30 days and what to do, and the
+// apply succeeds.
+func TestAccJobRunResultFile_purgedWarning(t *testing.T) {
+	for _, line := range serverLines {
+		t.Run(line, func(t *testing.T) {
+			clock := mockserver.NewManualClock(time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC))
+			s := mocktest.New(t, purgeMockConfig(line, clock))
+			clock.Advance(time.Hour)
+			c := newCLITest(t, s, `
+data "openspecimen_job_run_result_file" "x" {
+  job_id = 1
+  run_id = 50
+}
+`)
+			out, ok := c.apply(t.Context())
+			if !ok || !errRe(`Warning: Result file purged.*Run 50 of job 1 wrote a result file.*purges result files 30 days `+
+				`after the run.*terraform apply -replace=openspecimen_job_run.<name>`).MatchString(out) {
+				t.Fatalf("apply (succeeded: %v) said:\n%s\nwant the purge's warning and success", ok, out)
+			}
+		})
+	}
+}
+
+// recipientMockConfig is a server of line, at clock's time, whose job 1 sends its files to
+// carol, who may download them but not read the runs; dave is neither.
+func recipientMockConfig(line string, clock *mockserver.ManualClock) mockserver.Config {
+	cfg := testMockConfig()
+	cfg.Line, cfg.Clock = line, clock
+	cfg.Users = append(cfg.Users, mockserver.UserConfig{LoginName: "carol", Password: "Carol@123"},
+		mockserver.UserConfig{LoginName: "dave", Password: "Dave@1234"})
+	cfg.Jobs[0].Recipients = []string{"carol"}
+	return cfg
+}
+
+// adminRunsJob1 runs job 1 of s as the admin, to its end, and answers the run's id.
+func adminRunsJob1(t *testing.T, s *mockserver.Server, clock *mockserver.ManualClock, args string) int64 {
+	t.Helper()
+	run, err := s.StartRunAs("admin", jobQuick, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute) // past the job's 300 ms
+	return run.ID
+}
+
+// A job's recipient reads the file of a run the admin ran, though the server does not let
+// it read the run; a user who is no recipient is refused, naming the user and what to do.
+func TestAccJobRunResultFile_recipient(t *testing.T) {
+	for _, line := range serverLines {
+		t.Run(line, func(t *testing.T) {
+			clock := mockserver.NewManualClock(time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC))
+			s := mocktest.New(t, recipientMockConfig(line, clock))
+			runID := adminRunsJob1(t, s, clock, "--for carol")
+			reader := func(user, password string) string {
+				return providerBlockAs(s.URL(), user, password) + fmt.Sprintf(`
+data "openspecimen_job_run_result_file" "x" {
+  job_id = 1
+  run_id = %d
+}
+`, runID)
+			}
+			for user, step := range map[string]resource.TestStep{
+				"carol": {Config: reader("carol", "Carol@123"), ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(fileAddr, at("filename"), knownvalue.StringExact("specimens.csv")),
+					statecheck.ExpectKnownValue(fileAddr, at("content"),
+						knownvalue.StringExact(fmt.Sprintf("id,args\n%d,--for carol\n", runID))),
+				}},
+				"dave": {Config: reader("dave", "Dave@1234"), ExpectError: errRe(`Not allowed to read the result file.*lets ` +
+					`user dave neither read run \d+ of job 1 nor download its result file.*job's recipients`)},
+			} {
+				t.Run(user, func(t *testing.T) {
+					resource.ParallelTest(t, resource.TestCase{
+						ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+						Steps:                    []resource.TestStep{step},
+					})
+				})
+			}
+		})
 	}
 }

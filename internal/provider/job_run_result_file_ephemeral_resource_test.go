@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
@@ -14,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
@@ -219,4 +221,55 @@ resource "terraform_data" "load" {
 			},
 		}},
 	})
+}
+
+// A purged file is a warning: the consumer gets null content and the apply goes on; a
+// recipient of the job's files reads a run it may not read; both on each server line.
+func TestAccJobRunResultFileEphemeral_purgedAndRecipient(t *testing.T) {
+	consumer := func(s *mockserver.Server, user, password string, run int64) string {
+		return providerBlockAs(s.URL(), user, password) + fmt.Sprintf(`
+ephemeral "openspecimen_job_run_result_file" "x" {
+  job_id = 1
+  run_id = %d
+}
+provider "echo" {
+  data = {
+    content = ephemeral.openspecimen_job_run_result_file.x.content
+    sha256  = ephemeral.openspecimen_job_run_result_file.x.sha256
+  }
+}
+resource "echo" "consumer" {}
+`, run)
+	}
+	for _, line := range serverLines {
+		t.Run(line, func(t *testing.T) {
+			clock := mockserver.NewManualClock(time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC))
+			cfg := purgeMockConfig(line, clock)
+			cfg.Users = recipientMockConfig(line, clock).Users
+			cfg.Jobs[0].Recipients = []string{"carol"}
+			old := clock.Now().Add(-2 * time.Hour) // finished before the hour of retention: purged
+			cfg.Runs = append(cfg.Runs, mockserver.RunConfig{ID: 49, JobID: 1, Status: "SUCCEEDED", StartedAt: &old,
+				FinishedAt: &old, RunBy: "admin", Result: cfg.Runs[0].Result})
+			s := mocktest.New(t, cfg)
+			for name, step := range map[string]resource.TestStep{
+				"purged": {Config: consumer(s, "admin", "Admin@123", 49), ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("echo.consumer", at("data").AtMapKey("content"), knownvalue.Null()),
+					statecheck.ExpectKnownValue("echo.consumer", at("data").AtMapKey("sha256"), knownvalue.Null()),
+				}},
+				"recipient": {Config: consumer(s, "carol", "Carol@123", 50), ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("echo.consumer", at("data").AtMapKey("content"), knownvalue.StringExact("a\n1\n")),
+				}},
+				"neither": {Config: consumer(s, "dave", "Dave@1234", 50),
+					ExpectError: errRe(`Not allowed to read the result file.*user dave`)},
+			} {
+				t.Run(name, func(t *testing.T) {
+					resource.ParallelTest(t, resource.TestCase{
+						TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+						ProtoV6ProviderFactories: ephemeralProviders,
+						Steps:                    []resource.TestStep{step},
+					})
+				})
+			}
+		})
+	}
 }

@@ -32,8 +32,10 @@ func (e *RunNotSucceededError) Error() string {
 }
 
 // NoFileError is a run without a file on the server: the job wrote none, or, with Purged,
-// it wrote one that the server has removed since (OpenSpecimen purges result files after
-// some days). Status and Message are the run's.
+// it wrote one that the server has removed since (OpenSpecimen purges result files 30 days
+// after the run). Status and Message are the run's; Status is "" when this user may not read
+// the run (a recipient of the job's files), and the run may then also be in progress or
+// failed.
 type NoFileError struct {
 	Status  client.RunStatus
 	Message string
@@ -50,6 +52,20 @@ func (e *NoFileError) Error() string {
 
 // Unwrap returns the server's answer.
 func (e *NoFileError) Unwrap() error { return e.Err }
+
+// NotAllowedError is a user that the server lets neither read the run nor download its
+// file: only an admin, the user who ran it and (for the file) the job's recipients may.
+// Err is the download's refusal.
+type NotAllowedError struct {
+	Err error
+}
+
+func (e *NotAllowedError) Error() string {
+	return "this user may neither read the run nor download its result file: " + e.Err.Error()
+}
+
+// Unwrap returns the download's refusal.
+func (e *NotAllowedError) Unwrap() error { return e.Err }
 
 // DownloadError is a download that failed: refused or lost before any byte arrived, or,
 // with Midway, broken while the file was read into memory.

@@ -19,6 +19,7 @@ func TestErrors(t *testing.T) {
 		{&RunNotSucceededError{Status: client.StatusFailed, Message: "Query failed"}, "the run is FAILED (Query failed)", false},
 		{&NoFileError{Status: client.StatusSucceeded, Err: cause}, "the run has no result file: cause", true},
 		{&NoFileError{Status: client.StatusSucceeded, Purged: true, Err: cause}, "the run's result file was removed from the server: cause", true},
+		{&NotAllowedError{Err: cause}, "this user may neither read the run nor download its result file: cause", true},
 		{&DownloadError{Err: cause}, "downloading the result file: cause", true},
 		{&DownloadError{Midway: true, Err: cause}, "reading the result file: cause", true},
 		{&UnzipError{Filename: "r.zip", Err: cause}, "unzipping r.zip: cause", true},

@@ -66,9 +66,15 @@ type File struct {
 }
 
 // Fetch reads the result file of a run that succeeded, as req asks. Its error is always
-// one of *RunError, *RunNotSucceededError, *NoFileError, *DownloadError, *UnzipError,
-// *EntryNeedsZipError, *OutputNotAFileError, *WriteError, *TooLargeError and *DecodeError, returned as is,
-// not wrapped. An output path is checked before anything is asked of the server.
+// one of *RunError, *RunNotSucceededError, *NoFileError, *NotAllowedError, *DownloadError,
+// *UnzipError, *EntryNeedsZipError, *OutputNotAFileError, *WriteError, *TooLargeError and
+// *DecodeError, returned as is, not wrapped. An output path is checked before anything is
+// asked of the server, and is written only once the download has started.
+//
+// The run is read first, to tell a run in progress or failed from one without a file. A
+// user the server does not let read the run (a recipient of the job's files, who may
+// download them but not read the run) goes on to the download, which then decides; the
+// run's job is then not checked against req.JobID.
 func Fetch(ctx context.Context, src Source, req Request) (*File, error) {
 	var dest destination
 	if req.OutputPath != "" {
@@ -77,23 +83,55 @@ func Fetch(ctx context.Context, src Source, req Request) (*File, error) {
 			return nil, err
 		}
 	}
-	run, err := src.GetRun(ctx, req.JobID, req.RunID)
+	run, err := readRun(ctx, src, req)
 	if err != nil {
-		return nil, &RunError{Err: err}
-	}
-	if run.Status == client.StatusInProgress || run.Status == client.StatusFailed {
-		return nil, &RunNotSucceededError{Status: run.Status, Message: run.MessageText()}
+		return nil, err
 	}
 	rf, err := src.OpenResultFile(ctx, req.JobID, req.RunID)
 	if err != nil {
-		purged := client.IsCode(err, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND")
-		if purged || client.IsCode(err, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE") {
-			return nil, &NoFileError{Status: run.Status, Message: run.MessageText(), Purged: purged, Err: err}
-		}
-		return nil, &DownloadError{Err: err}
+		return nil, downloadError(err, run)
 	}
 	defer rf.Body.Close()
 	return read(rf, req, dest)
+}
+
+// Error codes of OpenSpecimen that Fetch tells apart.
+const (
+	codeOpNotAllowed     = "SCHEDULED_JOB_OP_NOT_ALLOWED"
+	codeFileNotFound     = "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND"     // recorded, then purged
+	codeFileNotAvailable = "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE" // none recorded
+)
+
+// readRun reads the run and checks that it succeeded. It answers a nil run, and no error,
+// when the server does not let this user read the run.
+func readRun(ctx context.Context, src Source, req Request) (*client.Run, error) {
+	run, err := src.GetRun(ctx, req.JobID, req.RunID)
+	switch {
+	case client.IsCode(err, codeOpNotAllowed):
+		return nil, nil
+	case err != nil:
+		return nil, &RunError{Err: err}
+	case run.Status == client.StatusInProgress || run.Status == client.StatusFailed:
+		return nil, &RunNotSucceededError{Status: run.Status, Message: run.MessageText()}
+	}
+	return run, nil
+}
+
+// downloadError is the error of a download the server refused; run is nil when this user
+// may not read the run.
+func downloadError(err error, run *client.Run) error {
+	purged := client.IsCode(err, codeFileNotFound)
+	switch {
+	case purged || client.IsCode(err, codeFileNotAvailable):
+		nf := &NoFileError{Purged: purged, Err: err}
+		if run != nil {
+			nf.Status, nf.Message = run.Status, run.MessageText()
+		}
+		return nf
+	case run == nil && client.IsCode(err, codeOpNotAllowed):
+		return &NotAllowedError{Err: err}
+	}
+	return &DownloadError{Err: err}
 }
 
 // read unzips the download if asked, then decodes it (with req.DecodeCSV), writes it to

@@ -200,6 +200,37 @@ func TestFetch_runErrors(t *testing.T) {
 	}
 }
 
+// A user the server does not let read the run (a recipient of the job's files) goes on to
+// the download, which decides: the file is read, or its absence, purge or refusal is named
+// without the run's status, which this user cannot know.
+func TestFetch_runNotAllowed(t *testing.T) {
+	notAllowed := &client.APIError{StatusCode: 400, Code: "SCHEDULED_JOB_OP_NOT_ALLOWED"}
+	src := &fakeSource{runErr: notAllowed, filename: "r.csv", body: strings.NewReader("a\n")}
+	if f, err := Fetch(t.Context(), src, Request{JobID: 1, RunID: 9}); err != nil || string(f.Content) != "a\n" {
+		t.Errorf("Fetch = %+v, %v; want the file", f, err)
+	}
+	for code, purged := range map[string]bool{
+		"SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE": false,
+		"SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND":     true,
+	} {
+		answer := &client.APIError{StatusCode: 400, Code: code}
+		err := errorOf(t, &fakeSource{runErr: notAllowed, fileErr: answer}, Request{JobID: 1, RunID: 9})
+		if nf, ok := err.(*NoFileError); !ok || nf.Status != "" || nf.Purged != purged || !errors.Is(err, answer) {
+			t.Errorf("%s: %#v, want a *NoFileError with Purged %v and no status", code, err, purged)
+		}
+	}
+	refused := &client.APIError{StatusCode: 400, Code: "SCHEDULED_JOB_OP_NOT_ALLOWED", Message: "no rights to the file"}
+	err := errorOf(t, &fakeSource{runErr: notAllowed, fileErr: refused}, Request{JobID: 1, RunID: 9})
+	if na, ok := err.(*NotAllowedError); !ok || na.Err != refused {
+		t.Errorf("both refused: %#v, want a *NotAllowedError holding the download's refusal", err)
+	}
+	// A user who reads the run but may not download its file is a plain refused download.
+	err = errorOf(t, &fakeSource{fileErr: refused}, Request{JobID: 1, RunID: 9})
+	if _, ok := err.(*DownloadError); !ok {
+		t.Errorf("run read, download refused: %#v, want a *DownloadError", err)
+	}
+}
+
 // failingReader yields n bytes of 'x', then fails.
 type failingReader struct{ n int }
 
