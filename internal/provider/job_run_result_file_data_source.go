@@ -104,7 +104,11 @@ const (
 	resultFileDoc = "Reads the output file of a job run, such as the CSV of a saved-query export. " +
 		"Result files of a biobank can hold patient data: `content`, `content_base64`, `export_metadata`, `columns` and " +
 		"`rows` are sensitive. The file's bytes are held once: in `content` when they are text, in `content_base64` " +
-		"otherwise, or, with `decode = \"csv\"`, decoded in `rows`."
+		"otherwise, or, with `decode = \"csv\"`, decoded in `rows`. OpenSpecimen purges result files 30 days after the " +
+		"run, while the run still lists its file: reading a purged file is a warning, not an error, so that planning goes " +
+		"on; the file's attributes are then null. Run the job again (`terraform apply -replace` of the " +
+		"`openspecimen_job_run` resource) or read a newer run to get the data back. The provider's user must be an admin, " +
+		"the user who ran the run, or one of the job's recipients (who may download the file, though not read the run)."
 	decodeDoc = "Set to `\"csv\"` to decode the file as CSV into `export_metadata`, `columns` and `rows`, instead of " +
 		"holding its bytes in `content` or `content_base64`, which then stay null. A saved-query export starts with a " +
 		"preamble before its header: `\"Exported By\",\"<full name>\"`, `\"Exported On\",\"<date time>\"`, maybe " +
@@ -153,7 +157,8 @@ func (d *jobRunResultFileDataSource) Schema(_ context.Context, _ datasource.Sche
 				"are created, as `mkdir -p` does) instead of holding it in the state. `content`, `content_base64` and `rows` then " +
 				"stay null. A new file gets the mode a shell redirection gives (`0666` less the umask); a file replaced keeps its " +
 				"mode, so a `0600` file stays readable by its owner only. A symlink is followed, as a shell redirection does: the " +
-				"file it points to is replaced and the link stays. A folder is refused: name the file to write.",
+				"file it points to is replaced and the link stays. A folder is refused: name the file to write. When the server has " +
+				"purged the file, nothing is written: a file already there keeps what it held.",
 			Optional:   true,
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
@@ -215,7 +220,9 @@ var rowType = types.MapType{ElemType: types.StringType}
 var resultFileAttrs = []resultFileAttr{
 	{name: "job_id", doc: "Id of the scheduled job.", kind: kindInt64, required: true,
 		int64s: []validator.Int64{int64validator.AtLeast(1)}},
-	{name: "run_id", doc: "Id of the run, usually `openspecimen_job_run.<name>.run_id` so that the file is read after the run finished.",
+	{name: "run_id", doc: "Id of the run, usually `openspecimen_job_run.<name>.run_id` so that the file is read after the run " +
+		"finished. A recipient of the job's files, whom OpenSpecimen does not let read the run, reads the file all the " +
+		"same; that the run belongs to `job_id` is then not checked (the server finds a run by its id alone).",
 		kind: kindInt64, required: true, int64s: []validator.Int64{int64validator.AtLeast(1)}},
 	{name: "unzip", doc: unzipDoc, kind: kindBool, optional: true},
 	{name: "entry", doc: entryDoc, optional: true, strings: []validator.String{stringvalidator.LengthAtLeast(1)}},

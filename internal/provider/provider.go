@@ -110,8 +110,14 @@ func (p *openSpecimenProvider) Schema(_ context.Context, _ provider.SchemaReques
 				Optional:            true,
 			},
 			"token": schema.StringAttribute{
-				MarkdownDescription: "An OpenSpecimen API token (`X-OS-API-TOKEN`), instead of `username` and `password`. " +
-					envDoc(envToken),
+				MarkdownDescription: "A session token of OpenSpecimen (sent as `X-OS-API-TOKEN`), instead of `username` and " +
+					"`password`: the `token` that `POST /sessions` answers at a login, not a long-lived API key (OpenSpecimen has " +
+					"none). It expires after 60 minutes without use (the server setting `auth.token_inactive_interval`), and on a " +
+					"server with `auth.max_login_sessions` set, a login of the same user elsewhere can end it. The provider cannot renew a " +
+					"token: once it has expired or ended, requests fail (401). With `username` and `password` the provider logs in " +
+					"itself and logs in again when its session ends. " +
+					"Either way, give Terraform a dedicated OpenSpecimen user, so that its logins and people's do not end each " +
+					"other's sessions. " + envDoc(envToken),
 				Optional:  true,
 				Sensitive: true,
 			},
@@ -137,8 +143,9 @@ func (p *openSpecimenProvider) Schema(_ context.Context, _ provider.SchemaReques
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
 			},
 			"timezone": schema.StringAttribute{
-				MarkdownDescription: "IANA time zone (for example `Europe/Berlin`) in which dates without a zone, " +
-					"such as `20220221T061500`, are read. Defaults to `UTC`.",
+				MarkdownDescription: "IANA time zone (for example `Europe/Berlin`) in which the dates of this configuration " +
+					"that have no zone, such as `2022-02-21 06:15`, are read. It need not be the server's: the provider sends the " +
+					"server each date in the form its line accepts. Defaults to `UTC`.",
 				Optional: true,
 			},
 		},
