@@ -53,12 +53,19 @@ func (s *Server) jobJSON(j *job, now time.Time) jobJSON {
 		Type:           j.cfg.Type,
 		RepeatSchedule: j.cfg.RepeatSchedule,
 		ActivityStatus: j.cfg.ActivityStatus,
-		IsActiveJob:    j.active(),
+		IsActiveJob:    j.active(s.line, now),
 		RtArgsProvided: j.cfg.RtArgsProvided,
 		CreatedBy:      j.createdBy.json(),
 		Recipients:     usersJSON(j.recipients),
 		SharedWith:     usersJSON(j.sharedWith),
 		StartDate:      s.startTime.UnixMilli(),
+	}
+	if j.cfg.StartDate != nil {
+		out.StartDate = j.cfg.StartDate.UnixMilli()
+	}
+	if j.cfg.EndDate != nil {
+		ms := j.cfg.EndDate.UnixMilli()
+		out.EndDate = &ms
 	}
 	if j.cfg.RtArgsHelpText != "" {
 		h := j.cfg.RtArgsHelpText
@@ -79,6 +86,15 @@ func (s *Server) jobJSON(j *job, now time.Time) jobJSON {
 		}
 	}
 	return out
+}
+
+// withinDates says whether now is within the job's start and end dates (each inclusive;
+// one not set is no bound).
+func (j *job) withinDates(now time.Time) bool {
+	if j.cfg.StartDate != nil && now.Before(*j.cfg.StartDate) {
+		return false
+	}
+	return j.cfg.EndDate == nil || !now.After(*j.cfg.EndDate)
 }
 
 func usersJSON(us []*user) []userJSON {

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -119,5 +120,51 @@ func TestJobJSON(t *testing.T) {
 	call(t, "GET", s.URL()+"/scheduled-jobs?query=CP%20export", admin, "").decode(t, &jobs)
 	if len(jobs) != 2 || jobs[1].LastRunOn == nil || *jobs[1].LastRunOn != run.StartedAt.UnixMilli() || jobs[0].LastRunOn != nil {
 		t.Errorf("lastRunOn: %+v", jobs)
+	}
+}
+
+// On the older line a scheduled job is active only within its start and end dates, on the
+// mock's clock; an on-demand job, or any job on the newest line, ignores them. The job's
+// JSON carries the dates (endDate null when not set) and isActiveJob; a run of a job that
+// is not active is refused.
+func TestJobActiveDates(t *testing.T) {
+	start, end := clockStart.Add(time.Hour), clockStart.Add(2*time.Hour)
+	for _, c := range []struct {
+		line, schedule string
+		at             time.Duration // after clockStart
+		want           bool
+	}{
+		{LineOlder, "DAILY", 0, false},
+		{LineOlder, "DAILY", time.Hour, true},
+		{LineOlder, "DAILY", 2 * time.Hour, true},
+		{LineOlder, "DAILY", 2*time.Hour + time.Millisecond, false},
+		{LineOlder, "ONDEMAND", 0, true},
+		{LineOlder, "ONDEMAND", 3 * time.Hour, true},
+		{LineNewest, "DAILY", 0, true},
+		{LineNewest, "DAILY", 3 * time.Hour, true},
+	} {
+		name := fmt.Sprintf("%s line, %s job, clock at start%+v", c.line, c.schedule, c.at)
+		cfg := Config{Line: c.line, Jobs: []JobConfig{{ID: 1, RepeatSchedule: c.schedule, StartDate: &start, EndDate: &end}}}
+		s, clock := newManualServer(t, cfg)
+		clock.Advance(c.at)
+		var j struct {
+			IsActiveJob bool   `json:"isActiveJob"`
+			StartDate   int64  `json:"startDate"`
+			EndDate     *int64 `json:"endDate"`
+		}
+		call(t, "GET", s.URL()+"/scheduled-jobs/1", login(t, s, "admin", "Admin@123"), "").decode(t, &j)
+		if j.IsActiveJob != c.want || j.StartDate != start.UnixMilli() || j.EndDate == nil || *j.EndDate != end.UnixMilli() {
+			t.Errorf("%s: %+v, want isActiveJob %v", name, j, c.want)
+		}
+		if _, err := s.StartRunAs("admin", 1, ""); (err == nil) != c.want {
+			t.Errorf("%s: StartRunAs: %v", name, err)
+		}
+	}
+	// Without dates: startDate is the server's start (the job's creation), endDate null.
+	s, _ := newManualServer(t, Config{Line: LineOlder, Jobs: []JobConfig{{ID: 1, RepeatSchedule: "DAILY"}}})
+	var raw map[string]json.RawMessage
+	call(t, "GET", s.URL()+"/scheduled-jobs/1", login(t, s, "admin", "Admin@123"), "").decode(t, &raw)
+	if string(raw["startDate"]) != fmt.Sprint(clockStart.UnixMilli()) || string(raw["endDate"]) != "null" || string(raw["isActiveJob"]) != "true" {
+		t.Errorf("job without dates: startDate %s, endDate %s, isActiveJob %s", raw["startDate"], raw["endDate"], raw["isActiveJob"])
 	}
 }

@@ -130,10 +130,14 @@ type job struct {
 	lengths    *runLengths // under Server.mu
 }
 
-// active is the server's isActiveJob: the job is Active and, for a QUERY job, its saved
-// query exists. A trigger of a job that is not active is dropped.
-func (j *job) active() bool {
-	return j.cfg.ActivityStatus == "Active" && (j.cfg.Type != "QUERY" || !j.cfg.SavedQueryDeleted)
+// active is the server's isActiveJob at now: the job is Active, a QUERY job's saved query
+// exists, and, on the older line, a scheduled job (not ONDEMAND) is within its start and
+// end dates. A trigger of a job that is not active is dropped.
+func (j *job) active(line string, now time.Time) bool {
+	if j.cfg.ActivityStatus != "Active" || (j.cfg.Type == "QUERY" && j.cfg.SavedQueryDeleted) {
+		return false
+	}
+	return line != LineOlder || j.cfg.RepeatSchedule == "ONDEMAND" || j.withinDates(now)
 }
 
 // visibleTo says whether u may see and run the job: an admin, its creator, or a user it is
@@ -609,7 +613,7 @@ func (s *Server) setFaultsLocked(f FaultConfig) {
 
 var (
 	errJobNotFound = errors.New("job does not exist")
-	errJobInactive = errors.New("job is not active (disabled, or its saved query deleted)")
+	errJobInactive = errors.New("job is not active (disabled, its saved query deleted, or outside its start and end dates)")
 	errJobBusy     = errors.New("job already has a run in progress")
 )
 
@@ -620,7 +624,7 @@ func (s *Server) startRunLocked(u *user, jobID int64, args *string) (*run, error
 	if j == nil {
 		return nil, fmt.Errorf("mockserver: job %d: %w", jobID, errJobNotFound)
 	}
-	if !j.active() {
+	if !j.active(s.line, s.clock.Now()) {
 		return nil, fmt.Errorf("mockserver: job %d: %w", jobID, errJobInactive)
 	}
 	now := s.clock.Now().Round(0)
