@@ -115,6 +115,19 @@ func (e *JobRunningError) Error() string {
 	return fmt.Sprintf("job %d already has run %d in progress (started by %s)", e.JobID, e.Run.ID, by)
 }
 
+// JobInactiveError is returned by StartRun, before any trigger, for a job that OpenSpecimen
+// would not run: it drops the triggers of such a job without a word.
+type JobInactiveError struct {
+	JobID  int64
+	Name   string
+	Reason string // Job.InactiveReason
+}
+
+func (e *JobInactiveError) Error() string {
+	return fmt.Sprintf("scheduled job %d (%s) cannot run: %s, and OpenSpecimen silently ignores its triggers: "+
+		"make it active in OpenSpecimen, or use an active job", e.JobID, e.Name, e.Reason)
+}
+
 // LoginError is a login or API token that will not work however often it is tried:
 // credentials or a token the server refused, a password that must be reset in OpenSpecimen
 // before the API can be used, or a url that is not OpenSpecimen's REST root (WrongURL).

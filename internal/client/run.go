@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -74,7 +75,8 @@ func (b *triggerBudget) spend(o triggerOutcome) bool {
 
 // StartRun triggers a run of the job with args and returns the run that this trigger created.
 //
-// It reads the job's runs (the baseline), applies opts.IfRunning to a run in progress,
+// It reads the job first: a job the server would not run (Job.InactiveReason) is a
+// *JobInactiveError, before any trigger. It reads the job's runs (the baseline), applies opts.IfRunning to a run in progress,
 // triggers once, then looks for the run: the oldest one newer than the baseline, run by this
 // user, with these args. Once a trigger may have reached the server, the look-up goes on
 // after ctx ends (bounded by opts.AppearTimeout), so that a run that exists is returned, not
@@ -97,6 +99,9 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 		return nil, fmt.Errorf("waiting for another start of job %d through this provider: %w", jobID, err)
 	}
 	defer release()
+	if err := c.checkActive(ctx, jobID); err != nil {
+		return nil, err
+	}
 	s := &runStart{jobID: jobID, args: args, loginName: me, opts: opts, budget: triggerBudget{max: opts.MaxTriggers}}
 	for {
 		baselineRunID, adopted, err := c.baseline(ctx, s)
@@ -216,6 +221,19 @@ func (c *Client) triggerOnce(ctx context.Context, s *runStart, baselineRunID int
 	return outcomeDropped, nil, nil
 }
 
+// checkActive reads the job afresh and answers a *JobInactiveError when the server would
+// drop its triggers.
+func (c *Client) checkActive(ctx context.Context, jobID int64) error {
+	job, err := c.GetJob(ctx, jobID)
+	if err != nil {
+		return fmt.Errorf("reading job %d before triggering it: %w", jobID, err)
+	}
+	if why := job.InactiveReason(); why != "" {
+		return &JobInactiveError{JobID: jobID, Name: job.Name, Reason: why}
+	}
+	return nil
+}
+
 // afterMiss decides, after a trigger whose run did not appear, whether StartRun may trigger
 // again: only while ctx is live and the budget allows. A run in progress that won the race
 // is handled by the IfRunning policy first.
@@ -223,6 +241,12 @@ func (c *Client) afterMiss(ctx context.Context, s *runStart, o triggerOutcome, f
 	again := s.budget.spend(o)
 	if err := ctx.Err(); err != nil {
 		return s.notIdentified(err)
+	}
+	if o == outcomeDropped { // the job may have become inactive since StartRun read it
+		var inactive *JobInactiveError
+		if err := c.checkActive(ctx, s.jobID); errors.As(err, &inactive) {
+			return err
+		}
 	}
 	if !again {
 		return s.notIdentified(nil)

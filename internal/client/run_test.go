@@ -75,11 +75,12 @@ func TestStartRunAppearsLate(t *testing.T) {
 
 func TestStartRunDroppedTriggers(t *testing.T) {
 	sc := serverConfig()
-	sc.Runs = []mockserver.RunConfig{pastRun(1, 9, "alice", "", mockserver.StatusSucceeded, 10*time.Second)}
-	e := newEnvOn(t, sc, nil) // job 9 is disabled: the server drops its triggers
-	_, err := e.c.StartRun(t.Context(), 9, "", quick)
+	sc.Runs = []mockserver.RunConfig{pastRun(1, 7, "alice", "", mockserver.StatusSucceeded, 10*time.Second)}
+	e := newEnvOn(t, sc, nil)
+	replyTo(e.s, "POST", routeRuns, always(dropped)) // the server drops every trigger
+	_, err := e.c.StartRun(t.Context(), 7, "", quick)
 	var ni *RunNotIdentifiedError
-	if !errors.As(err, &ni) || ni.Triggers != 3 || ni.JobID != 9 || e.triggers() != 3 {
+	if !errors.As(err, &ni) || ni.Triggers != 3 || ni.JobID != 7 || e.triggers() != 3 {
 		t.Fatalf("err %v, triggers %d", err, e.triggers())
 	}
 	var total time.Duration
@@ -94,9 +95,68 @@ func TestStartRunDroppedTriggers(t *testing.T) {
 	}
 	// MaxTriggers is honoured.
 	before := e.triggers()
-	_, err = e.c.StartRun(t.Context(), 9, "", StartOptions{AppearTimeout: time.Second, MaxTriggers: 1})
+	_, err = e.c.StartRun(t.Context(), 7, "", StartOptions{AppearTimeout: time.Second, MaxTriggers: 1})
 	if !errors.As(err, &ni) || ni.Triggers != 1 || e.triggers()-before != 1 {
 		t.Fatalf("err %v, triggers %d", err, e.triggers()-before)
+	}
+}
+
+// A job the server would not run is refused before any trigger, naming why, on both lines:
+// disabled, a saved query deleted, or (older line) outside its start and end dates.
+func TestStartRunInactiveJob(t *testing.T) {
+	past := envStart.Add(-48 * time.Hour)
+	for _, line := range serverLines {
+		t.Run(line, func(t *testing.T) {
+			sc := serverConfig()
+			sc.Line = line
+			sc.Jobs = append(sc.Jobs,
+				mockserver.JobConfig{ID: 10, Name: "Orphan", Type: "QUERY", SavedQueryDeleted: true},
+				mockserver.JobConfig{ID: 11, Name: "Ended", Type: "INTERNAL", RepeatSchedule: "DAILY", EndDate: &past})
+			e := newEnvOn(t, sc, nil)
+			cases := []struct {
+				jobID int64
+				why   string
+			}{{9, "it is Disabled"}, {10, "not active"}}
+			if line == mockserver.LineOlder {
+				cases = append(cases, struct {
+					jobID int64
+					why   string
+				}{11, "not active"})
+			}
+			for _, tc := range cases {
+				_, err := e.c.StartRun(t.Context(), tc.jobID, "", quick)
+				var ie *JobInactiveError
+				if !errors.As(err, &ie) || ie.JobID != tc.jobID || !strings.Contains(err.Error(), tc.why) ||
+					!strings.Contains(err.Error(), "make it active") {
+					t.Errorf("job %d: err %v", tc.jobID, err)
+				}
+			}
+			if e.triggers() != 0 || len(e.sleeps.all()) != 0 {
+				t.Fatalf("%d triggers, %d sleeps: want none", e.triggers(), len(e.sleeps.all()))
+			}
+		})
+	}
+}
+
+// A job disabled after StartRun read it: the first dropped trigger leads to a read of the
+// job, which names why, instead of two more triggers.
+func TestStartRunJobDisabledMeanwhile(t *testing.T) {
+	e := newEnv(t, nil)
+	var disabled atomic.Bool
+	e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+		switch {
+		case req.Method == "POST" && req.Pattern == routeRuns:
+			disabled.Store(true)
+			return dropped, true
+		case req.Method == "GET" && req.Pattern == routeJob && disabled.Load():
+			return mockserver.Reply{Body: []byte(`{"id":7,"name":"Export","activityStatus":"Disabled"}`)}, true
+		}
+		return mockserver.Reply{}, false
+	})
+	_, err := e.c.StartRun(t.Context(), 7, "", quick)
+	var ie *JobInactiveError
+	if !errors.As(err, &ie) || e.triggers() != 1 || !strings.Contains(err.Error(), "it is Disabled") {
+		t.Fatalf("err %v, %d triggers", err, e.triggers())
 	}
 }
 
@@ -258,7 +318,12 @@ func TestStartRunAmbiguousTrigger(t *testing.T) {
 func TestStartRunClearRefusal(t *testing.T) {
 	e := newEnv(t, nil)
 	_, err := e.c.StartRun(t.Context(), 99, "", quick)
-	if !IsNotFound(err) || e.triggers() != 1 {
+	if !IsNotFound(err) || e.triggers() != 0 {
+		t.Fatalf("err %v triggers %d", err, e.triggers())
+	}
+	replyTo(e.s, "POST", routeRuns, always(mockserver.ErrorReply(400, "SCHEDULED_JOB_OP_NOT_ALLOWED", "Not allowed.")))
+	_, err = e.c.StartRun(t.Context(), 7, "", quick)
+	if !IsCode(err, "SCHEDULED_JOB_OP_NOT_ALLOWED") || e.triggers() != 1 {
 		t.Fatalf("err %v triggers %d", err, e.triggers())
 	}
 	if len(e.sleeps.all()) != 0 {
@@ -306,14 +371,15 @@ func TestStartRunTransientListErrors(t *testing.T) {
 }
 
 func TestStartRunCancelled(t *testing.T) {
-	e := newEnv(t, nil) // job 9's triggers are dropped
+	e := newEnv(t, nil)
+	replyTo(e.s, "POST", routeRuns, always(dropped))
 	ctx, cancel := context.WithCancel(t.Context())
 	e.sleeps.reset(func(n int, _ time.Duration) {
 		if n == 2 {
 			cancel()
 		}
 	})
-	_, err := e.c.StartRun(ctx, 9, "", quick)
+	_, err := e.c.StartRun(ctx, 7, "", quick)
 	if !errors.Is(err, context.Canceled) || e.triggers() != 1 {
 		t.Fatalf("err %v triggers %d", err, e.triggers())
 	}
@@ -557,10 +623,10 @@ func TestStartRunInterruptedAfterTrigger(t *testing.T) {
 // Interrupted after the trigger, with no run appearing: no second trigger, and an error that
 // says when and how the job was triggered, for a search by hand.
 func TestStartRunInterruptedNoRun(t *testing.T) {
-	e := newEnv(t, nil) // job 9's triggers are dropped
+	e := newEnv(t, nil)
 	ctx, cancel := context.WithCancel(t.Context())
-	onTrigger(e.s, func(int, int64) { cancel() })
-	_, err := e.c.StartRun(ctx, 9, "--cp X", quick)
+	replyTo(e.s, "POST", routeRuns, func(int) (mockserver.Reply, bool) { cancel(); return dropped, true })
+	_, err := e.c.StartRun(ctx, 7, "--cp X", quick)
 	var ni *RunNotIdentifiedError
 	if !errors.As(err, &ni) || !errors.Is(err, context.Canceled) || ni.Triggers != 1 || ni.Args != "--cp X" ||
 		ni.FirstTrigger.IsZero() || !strings.Contains(err.Error(), "2024-01-01T00:00:00Z") {
