@@ -574,8 +574,8 @@ func (r *ResultConfig) checkName() error {
 }
 
 // DemoConfig is the built-in data set of the command (see README.md): users admin and
-// alice, a succeeding saved-query export (a zipped CSV with its preamble), a failing job, a
-// disabled job, and a little run history.
+// alice (every job is shared with her), a succeeding saved-query export (a zipped CSV with
+// its preamble), a failing job, a disabled job, and a little run history.
 func DemoConfig() Config {
 	at := func(s string) *time.Time {
 		t, err := time.Parse(time.RFC3339, s)
@@ -599,10 +599,10 @@ func DemoConfig() Config {
 		},
 		Jobs: []JobConfig{
 			{ID: 1, Name: "Specimen export", Type: "QUERY", Duration: Duration(2 * time.Second),
-				RtArgsProvided: true, RtArgsHelpText: "--cp <collection protocol>", Result: specimens},
+				RtArgsProvided: true, RtArgsHelpText: "--cp <collection protocol>", Result: specimens, SharedWith: []string{"alice"}},
 			{ID: 2, Name: "Broken job", Type: "QUERY", Duration: Duration(time.Second),
-				Outcome: StatusFailed, Message: "Query failed: timeout"},
-			{ID: 3, Name: "Retired export", Type: "QUERY", ActivityStatus: "Disabled", RepeatSchedule: "DAILY"},
+				Outcome: StatusFailed, Message: "Query failed: timeout", SharedWith: []string{"alice"}},
+			{ID: 3, Name: "Retired export", Type: "QUERY", ActivityStatus: "Disabled", RepeatSchedule: "DAILY", SharedWith: []string{"alice"}},
 		},
 		Runs: []RunConfig{
 			{ID: 1, JobID: 1, Status: StatusSucceeded, StartedAt: at("2024-01-15T06:15:00Z"), FinishedAt: at("2024-01-15T06:15:02Z"),

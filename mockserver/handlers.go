@@ -106,13 +106,13 @@ func (s *Server) routes() *http.ServeMux {
 	}
 	route("POST", "/sessions", false, s.login)
 	route("DELETE", "/sessions", true, s.logout)
-	route("GET", "/scheduled-jobs", true, s.listJobs)
-	route("GET", "/scheduled-jobs/count", true, s.countJobs)
-	route("GET", "/scheduled-jobs/{jobId}", true, s.getJob)
-	route("POST", "/scheduled-jobs/{jobId}/runs", true, s.triggerRun)
-	route("GET", "/scheduled-jobs/{jobId}/runs", true, s.listRuns)
-	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}", true, s.getRun)
-	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}/result-file", true, s.resultFile)
+	route("GET", "/scheduled-jobs", true, withJobRights(s.listJobs))
+	route("GET", "/scheduled-jobs/count", true, withJobRights(s.countJobs))
+	route("GET", "/scheduled-jobs/{jobId}", true, withJobRights(s.getJob))
+	route("POST", "/scheduled-jobs/{jobId}/runs", true, withJobRights(s.triggerRun))
+	route("GET", "/scheduled-jobs/{jobId}/runs", true, withJobRights(s.listRuns))
+	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}", true, withJobRights(s.getRun))
+	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}/result-file", true, withJobRights(s.resultFile))
 	route("GET", "/users/current-user", true, s.currentUser)
 	return mux
 }
@@ -469,10 +469,11 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *user) {
 	writeJSON(w, http.StatusOK, map[string]string{"Status": "Success"})
 }
 
-// triggerRun queues a run and answers the JOB, as the real server does. The run record is
-// created when the run "starts": after the job's StartDelay, or right after the answer is
-// written. A trigger of a disabled job, or of a job with a run in progress at that moment,
-// is dropped without a word.
+// triggerRun queues a trigger and answers the JOB, as the real server does (see
+// enqueueLocked): it replaces the job's trigger still queued, and its run record is created
+// when it gets a pool thread after the job's StartDelay (with no delay and a free thread,
+// right after the answer is written). A trigger of a job not active, or with a run in
+// progress at that moment, is then dropped without a word.
 func (s *Server) triggerRun(w http.ResponseWriter, r *http.Request, u *user) {
 	jobID, ok := pathID(w, r, "jobId")
 	if !ok {
@@ -489,6 +490,9 @@ func (s *Server) triggerRun(w http.ResponseWriter, r *http.Request, u *user) {
 		writeError(w, http.StatusBadRequest, codeJobNotFound, "Job does not exist.")
 		return
 	}
+	if !allowedJob(w, u, j) {
+		return
+	}
 	s.mu.Lock()
 	hook := s.triggerHook
 	s.mu.Unlock()
@@ -496,30 +500,23 @@ func (s *Server) triggerRun(w http.ResponseWriter, r *http.Request, u *user) {
 		s.dropConnection(w)
 		return
 	}
-	start := func() func() { return s.startTriggered(u, jobID, body.Args) }
 	s.mu.Lock()
 	drop := s.faults.DropResponseRate > 0 && s.rng.Float64() < s.faults.DropResponseRate
-	delay := time.Duration(j.cfg.StartDelay)
-	if delay > 0 {
-		s.afterFuncLocked(delay, start)
-	}
+	ev := s.enqueueLocked(u, j, body.Args)
 	s.mu.Unlock()
-
-	if drop {
-		if delay == 0 {
-			if notify := start(); notify != nil {
-				s.callHook(r, notify)
-			}
-		}
-		s.dropConnection(w)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.jobJSON(j, s.clock.Now()))
-	if delay == 0 {
+	if !drop {
+		writeJSON(w, http.StatusOK, s.jobJSON(j, s.clock.Now()))
 		_ = http.NewResponseController(w).Flush()
-		if notify := start(); notify != nil {
-			s.callHook(r, notify)
-		}
+	}
+	// A ready trigger starts after the answer, when a thread is free.
+	s.mu.Lock()
+	ev = append(ev, s.dispatchLocked()...)
+	s.mu.Unlock()
+	if len(ev) > 0 {
+		s.callHook(r, ev.call)
+	}
+	if drop {
+		s.dropConnection(w)
 	}
 }
 
@@ -582,6 +579,9 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, u *user) {
 	q, invalid := parseRunQuery(r.URL.Query(), s.line, s.loc)
 	if invalid != "" {
 		writeError(w, http.StatusBadRequest, codeInvalidRequest, invalid)
+		return
+	}
+	if j := s.jobs[jobID]; j != nil && !allowedJob(w, u, j) { // an unknown job answers []
 		return
 	}
 	s.mu.Lock()

@@ -53,6 +53,16 @@ func testConfig() Config {
 	}
 }
 
+// sharedWith answers cfg with every job shared with the users named: a non-admin may then
+// read and trigger them.
+func sharedWith(cfg Config, logins ...string) Config {
+	cfg.Jobs = append([]JobConfig(nil), cfg.Jobs...)
+	for i := range cfg.Jobs {
+		cfg.Jobs[i].SharedWith = append(append([]string(nil), cfg.Jobs[i].SharedWith...), logins...)
+	}
+	return cfg
+}
+
 func newTestServer(t testing.TB, cfg Config) *Server {
 	t.Helper()
 	s, err := New(cfg)

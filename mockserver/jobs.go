@@ -142,7 +142,7 @@ func nextRunOn(schedule string, now time.Time, loc *time.Location) (time.Time, b
 	return time.Time{}, false
 }
 
-func (s *Server) getJob(w http.ResponseWriter, r *http.Request, _ *user) {
+func (s *Server) getJob(w http.ResponseWriter, r *http.Request, u *user) {
 	jobID, ok := pathID(w, r, "jobId")
 	if !ok {
 		return
@@ -150,6 +150,9 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, _ *user) {
 	j := s.jobs[jobID]
 	if j == nil {
 		writeError(w, http.StatusBadRequest, codeJobNotFound, "Job does not exist.")
+		return
+	}
+	if !allowedJob(w, u, j) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.jobJSON(j, s.clock.Now()))

@@ -47,6 +47,8 @@ type Server struct {
 	faults FaultConfig
 	rng    *rand.Rand
 
+	queue triggerQueue // the executor's threads and the triggers waiting for one
+
 	timers  map[*pendingStart]struct{} // delayed run starts not yet begun
 	timerWG sync.WaitGroup             // delayed run starts scheduled and not yet over
 	closed  bool
@@ -56,6 +58,7 @@ type Server struct {
 	requestHook  func(method, path string)
 	runStartHook func(Run)
 	responseHook func(Request) (Reply, bool)
+	dropHook     func(jobID int64, loginName, reason string) // SetTriggerDropHook
 
 	closeOnce sync.Once
 	handler   http.Handler
@@ -174,6 +177,9 @@ type run struct {
 	seeded     bool
 	status     string     // seeded runs
 	finishedAt *time.Time // seeded runs
+	// stale: the run was in progress when the server's process restarted (RestartProcess);
+	// it stays IN_PROGRESS forever, blocking its job on the older line only.
+	stale bool
 
 	duration time.Duration // triggered runs
 	outcome  string        // triggered runs
@@ -181,6 +187,9 @@ type run struct {
 
 // state answers the run's status and finish time at now.
 func (r *run) state(now time.Time) (string, *time.Time) {
+	if r.stale {
+		return StatusInProgress, nil
+	}
 	if r.seeded {
 		return r.status, r.finishedAt
 	}
@@ -189,6 +198,13 @@ func (r *run) state(now time.Time) (string, *time.Time) {
 		return StatusInProgress, nil
 	}
 	return r.outcome, &end
+}
+
+// blocks says whether the run, while IN_PROGRESS, keeps its job from starting another on
+// line: the newest line's lock is in memory, so a stale run does not; the older line's
+// is in the database, so every run does.
+func (r *run) blocks(line string) bool {
+	return !r.stale || line == LineOlder
 }
 
 // Run is a snapshot of one run record, as Server.Runs answers it.
@@ -262,6 +278,7 @@ func newServer(cfg Config) (*Server, error) {
 		counts:    map[string]int{},
 		timers:    map[*pendingStart]struct{}{},
 		done:      make(chan struct{}),
+		queue:     triggerQueue{threads: cfg.PoolSize, byJob: map[int64]*trigger{}},
 	}
 	s.setFaultsLocked(cfg.Faults)
 	s.addUsers(cfg.Users)
@@ -395,9 +412,30 @@ func (s *Server) Stop() {
 }
 
 // Restart listens again on the address of the stopped server (same host and port, so the
-// URL does not change), serving the same state. It fails when the server is not stopped,
-// was closed, or the port has been taken meanwhile.
+// URL does not change), serving the same state: Stop and Restart are an outage of the
+// network, during which runs go on and queued triggers start. It fails when the server is
+// not stopped, was closed, or the port has been taken meanwhile. RestartProcess is a
+// restart of the server's process.
 func (s *Server) Restart() error {
+	return s.restart(false)
+}
+
+// RestartProcess is Restart after a restart of the server's process, which loses what it
+// held in memory: the runs in progress stay IN_PROGRESS forever (they never finish, and
+// answer no finishedAt), their pool threads are free, and the queued triggers are lost
+// (the trigger drop hook is called for each, with DropRestart, before it returns). Such a
+// stale run does not block its job on the newest line, whose in-progress lock is in
+// memory: a new trigger starts a run beside it, and two IN_PROGRESS runs of the job
+// coexist. On the older line the lock is in the database: the stale run blocks the job,
+// and every trigger of it is dropped. A seeded IN_PROGRESS run is stale after it too.
+func (s *Server) RestartProcess() error {
+	return s.restart(true)
+}
+
+// restart listens again; with newProcess, the process's memory is lost first.
+func (s *Server) restart(newProcess bool) error {
+	var lost events
+	defer func() { lost.call() }() // after tsMu is released: a hook may call Stop
 	s.tsMu.Lock()
 	defer s.tsMu.Unlock()
 	s.mu.Lock()
@@ -413,6 +451,11 @@ func (s *Server) Restart() error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("mockserver: listening again on %s: %w", addr, err)
+	}
+	if newProcess {
+		s.mu.Lock()
+		lost = s.loseMemoryLocked()
+		s.mu.Unlock()
 	}
 	s.lis = s.newListener(&httptest.Server{Listener: l, Config: &http.Server{Handler: s.handler}})
 	s.lis.ts.Start()
@@ -581,24 +624,6 @@ func (s *Server) StartRunAs(loginName string, jobID int64, args string) (Run, er
 	return snap, nil
 }
 
-// startTriggered creates the run of a trigger, as the server's executor does when the
-// queued run starts, unless the server is closed or the start is refused (a disabled job,
-// or one with a run in progress: the silent drop). It answers the call of the run start
-// hook to make, outside the lock, or nil.
-func (s *Server) startTriggered(u *user, jobID int64, args *string) (notify func()) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil
-	}
-	r, err := s.startRunLocked(u, jobID, args)
-	if err != nil || s.runStartHook == nil {
-		return nil
-	}
-	hook, snap := s.runStartHook, s.snapshot(r, s.clock.Now())
-	return func() { hook(snap) }
-}
-
 // SetFaults replaces the fault configuration and reseeds the random source.
 func (s *Server) SetFaults(f FaultConfig) {
 	s.mu.Lock()
@@ -633,7 +658,7 @@ func (s *Server) startRunLocked(u *user, jobID int64, args *string) (*run, error
 		if r.job != j {
 			continue
 		}
-		if st, _ := r.state(now); st == StatusInProgress {
+		if st, _ := r.state(now); st == StatusInProgress && r.blocks(s.line) {
 			return nil, fmt.Errorf("mockserver: job %d: %w (run %d)", jobID, errJobBusy, r.id)
 		}
 	}

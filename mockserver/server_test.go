@@ -74,7 +74,7 @@ func TestLogin(t *testing.T) {
 }
 
 func TestAuth(t *testing.T) {
-	s := newTestServer(t, testConfig())
+	s := newTestServer(t, sharedWith(testConfig(), "alice"))
 	job := s.URL() + "/scheduled-jobs/1"
 	token := login(t, s, "admin", "Admin@123")
 	cases := []struct {
@@ -202,7 +202,7 @@ func TestCurrentUser(t *testing.T) {
 }
 
 func TestGetJob(t *testing.T) {
-	s, _ := newManualServer(t, testConfig())
+	s, _ := newManualServer(t, sharedWith(testConfig(), "alice"))
 	tok := login(t, s, "alice", "Alice@123")
 	var job map[string]any
 	r := call(t, "GET", s.URL()+"/scheduled-jobs/5", tok, "")
@@ -280,7 +280,7 @@ func TestRoutingErrors(t *testing.T) {
 }
 
 func TestTrigger(t *testing.T) {
-	s, clock := newManualServer(t, testConfig())
+	s, clock := newManualServer(t, sharedWith(testConfig(), "alice"))
 	started := runStarts(s)
 	tok := login(t, s, "alice", "Alice@123")
 	trigger := func(job, body string) response {
@@ -377,11 +377,11 @@ func TestTriggerStartDelay(t *testing.T) {
 	if n := len(s.Runs(1)); n != 5 {
 		t.Fatalf("%d runs before the start delay, want 5", n)
 	}
-	// Both queued triggers start now, in the order they came: the second finds the first
-	// in progress and is dropped.
+	// The second trigger replaced the first, still queued: only the second becomes a run,
+	// 150 ms after it.
 	clock.Advance(time.Millisecond)
 	runs := s.Runs(1)
-	if len(runs) != 6 || runs[0].RtArgs != nil || !runs[0].StartedAt.Equal(clockStart.Add(150*time.Millisecond)) {
+	if len(runs) != 6 || runs[0].RtArgs == nil || *runs[0].RtArgs != "second" || !runs[0].StartedAt.Equal(clockStart.Add(150*time.Millisecond)) {
 		t.Fatalf("runs after the start delay: %+v", runs)
 	}
 	select {
@@ -835,7 +835,7 @@ func TestConcurrency(t *testing.T) {
 	cfg.Jobs[0].Duration = Duration(10 * time.Millisecond)
 	cfg.Jobs[1].Duration = Duration(5 * time.Millisecond)
 	cfg.Jobs = append(cfg.Jobs, JobConfig{ID: 9, Name: "Delayed", Duration: Duration(3 * time.Millisecond), StartDelay: Duration(2 * time.Millisecond)})
-	s := newTestServer(t, cfg)
+	s := newTestServer(t, sharedWith(cfg, "alice"))
 	tokens := []string{login(t, s, "admin", "Admin@123"), login(t, s, "alice", "Alice@123")}
 	jobs := []int64{1, 2, 3, 9}
 
