@@ -13,9 +13,11 @@ data "openspecimen_job_run_result_file" "specimens" {
 }
 
 locals {
-  # Sensitive, as a result file may hold patient data.
+  # Sensitive, as a result file may hold patient data. The rows are null, with a warning,
+  # once OpenSpecimen has purged the file (30 days after the run): coalesce keeps the plan
+  # going until the job runs again.
   specimens_by_label = {
-    for r in data.openspecimen_job_run_result_file.specimens.rows : r["Specimen Label"] => r
+    for r in coalesce(data.openspecimen_job_run_result_file.specimens.rows, []) : r["Specimen Label"] => r
   }
 }
 

@@ -6,8 +6,10 @@ data "openspecimen_job_runs" "february" {
   status    = "SUCCEEDED"
 }
 
-# The runs of one afternoon: a time, then the rest of that day. Dates without a zone are
-# read in the provider's timezone; OpenSpecimen's own forms (20220221T120000) work too.
+# The runs of one afternoon, by their start: a time, then the rest of that day, runs still in
+# progress included. Dates without a zone are read in the provider's timezone; the provider
+# sends the server the form its line takes (not the official page's 20220221T120000, which no
+# server accepts).
 data "openspecimen_job_runs" "afternoon" {
   job_id    = 7
   from_date = "2022-02-21 12:00"
