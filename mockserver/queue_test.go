@@ -271,3 +271,32 @@ func TestTriggerAsRefuses(t *testing.T) {
 		t.Error("a refused trigger was queued or ran")
 	}
 }
+
+// A scheduled job whose end date passes while its trigger waits for a thread is not active
+// when it gets one on the older line (its trigger is dropped), still active on the newest.
+func TestQueueEndDatePassesWhileQueued(t *testing.T) {
+	for _, line := range []string{LineNewest, LineOlder} {
+		t.Run(line, func(t *testing.T) {
+			cfg := queueConfig(line)
+			end := clockStart.Add(30 * time.Minute)
+			cfg.Jobs[1].RepeatSchedule, cfg.Jobs[1].EndDate = "DAILY", &end
+			s, clock := newManualServer(t, cfg)
+			started, drops := runStarts(s), triggerDrops(s)
+			mustTrigger(t, s, "admin", 1, "")
+			nextEvent(t, "run of job 1", started)
+			mustTrigger(t, s, "alice", 2, "") // active now, on both lines
+			clock.Advance(time.Hour)
+			if line == LineOlder {
+				if d := nextEvent(t, "drop", drops); d != (drop{2, "alice", DropInactive}) {
+					t.Fatalf("drop %+v", d)
+				}
+				noEvent(t, "run of job 2", started)
+				return
+			}
+			if r := nextEvent(t, "run of job 2", started); r.JobID != 2 {
+				t.Fatalf("run %+v", r)
+			}
+			noEvent(t, "drop", drops)
+		})
+	}
+}
