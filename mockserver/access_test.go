@@ -53,7 +53,7 @@ func TestAccessControl(t *testing.T) {
 				{"bob", "POST", "/scheduled-jobs/1/runs", forbidden},
 				{"alice", "GET", "/scheduled-jobs/1/runs", ok},
 				{"alice", "GET", "/scheduled-jobs/2/runs", forbidden},
-				{"alice", "GET", "/scheduled-jobs/99/runs", ok}, // an unknown job: []
+				{"alice", "GET", "/scheduled-jobs/99/runs", ok},   // an unknown job: []
 				{"alice", "GET", "/scheduled-jobs/1/runs/10", ok}, // her run
 				{"bob", "GET", "/scheduled-jobs/1/runs/10", forbidden},
 				{"carol", "GET", "/scheduled-jobs/1/runs/10", forbidden},

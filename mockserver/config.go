@@ -23,7 +23,8 @@ type Config struct {
 	// list's dates (yyyy-MM-dd HH:mm) in it, and schedules are computed in it. Default "UTC".
 	Timezone string `json:"timezone"`
 	// PoolSize is the number of threads that run triggered jobs, shared by all jobs; a
-	// trigger waits in the queue for one. Default 5, as on the server.
+	// trigger waits in the queue for one, and a run holds it until it ends. Default 5, as on
+	// the server.
 	PoolSize int `json:"poolSize"`
 	// FileRetention is how long a run's result file is kept after the run ends, on the
 	// server's clock; then it is purged (the run keeps its logFilePath). Default 720h (30 days).
@@ -86,8 +87,9 @@ type JobConfig struct {
 	RepeatSchedule string        `json:"repeatSchedule"` // MINUTELY | HOURLY | DAILY | WEEKLY | MONTHLY | ONDEMAND (default)
 	// Result is the output file of each successful run; nil: the job writes none.
 	Result *ResultConfig `json:"result"`
-	// StartDelay is how long after a trigger the run record appears (the real server queues
-	// the run on a thread pool). 0: right after the trigger's answer is written.
+	// StartDelay is how long after a trigger it waits in the queue before it may take a
+	// pool thread, whose run record then appears. 0: it may take one right after the
+	// trigger's answer is written.
 	StartDelay     Duration `json:"startDelay"`
 	RtArgsProvided bool     `json:"rtArgsProvided"`
 	RtArgsHelpText string   `json:"rtArgsHelpText"`

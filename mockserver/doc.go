@@ -6,10 +6,18 @@
 // surprising, and a behaviour the mock does not have is one the tests cannot prove. So it
 // reproduces the real server's quirks rather than an idealised API:
 //
-//   - POST /scheduled-jobs/{jobId}/runs answers 200 with the JOB, not the run; the run
-//     record appears asynchronously (JobConfig.StartDelay, or right after the answer).
-//   - A trigger of a job that already has an IN_PROGRESS run, or of a disabled job, is
-//     answered 200 and silently dropped: no run record is ever created for it.
+//   - POST /scheduled-jobs/{jobId}/runs answers 200 with the JOB, not the run. The trigger
+//     waits in a queue, after the job's StartDelay, for one of Config.PoolSize threads (5)
+//     shared by all jobs, first come first; its run record appears when it gets one, and
+//     the run holds the thread until it ends.
+//   - A new trigger replaces the job's trigger still queued, even another user's: the
+//     replaced one never becomes a run. A trigger that gets its thread while its job has an
+//     IN_PROGRESS run, or is not active (isActiveJob false), is dropped: answered 200, and no
+//     run record is ever created for it.
+//   - Reading a job, triggering it and listing its runs need the SCHEDULED_JOB read right
+//     (else RBAC_ACCESS_DENIED, on every job call) and being an admin, the job's creator or
+//     a user it is shared with (else SCHEDULED_JOB_OP_NOT_ALLOWED); a run is for an admin
+//     or its runBy, its result file for the job's recipients too.
 //   - User errors, not-found and forbidden included, are 400 with a JSON array
 //     [{"code", "message"}]; a bad, missing or idle-expired token is 401 with an HTML body
 //     (plus WWW-Authenticate: Basic when no credentials were sent); unknown URLs are the
@@ -27,7 +35,10 @@
 // A run's status is computed from the clock on every read, under the server's one mutex:
 // a run started at T by a job of duration D is IN_PROGRESS until T+D, then SUCCEEDED or
 // FAILED as the job is configured, with finishedAt = T+D. Seeded runs (Config.Runs) keep
-// the status they are given, so a seeded IN_PROGRESS run blocks its job forever. The clock
+// the status they are given, so a seeded IN_PROGRESS run blocks its job forever. After
+// RestartProcess (a restart of the server's process, where Restart is one of the network)
+// the runs then in progress stay IN_PROGRESS forever, and the queued triggers are lost; on
+// the newest line such a stale run no longer blocks its job, on the older it does. The clock
 // is Config.Clock: the real one by default, or a ManualClock that a test advances to end
 // runs, start delayed runs and expire tokens exactly when it wants.
 //
@@ -36,10 +47,12 @@
 // random source.
 //
 // Tests start a server with New, point a client at URL, and inspect it with Runs,
-// LoginCount and RequestCount; StartRunAs simulates another user's trigger. Hooks report
-// events to wait on instead of sleeping: SetRequestHook (a request reached the handler),
-// SetTriggerHook (a trigger is about to be carried out) and SetRunStartHook (a run record
-// was created). SetResponseHook sees each request of a route and may answer it in the
+// QueuedTriggers, BusyThreads, LoginCount and RequestCount; TriggerAs queues another
+// user's trigger, StartRunAs starts another user's run at once. Hooks report events to
+// wait on instead of sleeping: SetRequestHook (a request reached the handler),
+// SetTriggerHook (a trigger is about to be carried out), SetRunStartHook (a run record
+// was created) and SetTriggerDropHook (a trigger was replaced or dropped, and why).
+// SetResponseHook sees each request of a route and may answer it in the
 // server's place (ErrorReply, HTMLReply, any Reply, or a dropped connection): for the
 // answers no configuration gives, such as a proxy's 502 or an error at the n-th login.
 // Package mocktest starts a server for a test and logs in as a user. Stop and Restart make

@@ -503,11 +503,12 @@ func (s *Server) SetRequestHook(f func(method, path string)) {
 }
 
 // SetRunStartHook sets a function called right after a run record is created, by a
-// trigger (as its run starts: right after the answer, or after the job's StartDelay) or by
-// StartRunAs, with the new run. It is called outside the server's lock, in the goroutine
-// that created the run: the trigger's handler (see SetTriggerHook), the clock's timer of a
-// delayed start (with a ManualClock, the goroutine calling Advance), or the caller of
-// StartRunAs. A test can wait there for a run instead of polling Runs. nil removes it.
+// trigger (as it gets a pool thread: right after the answer, after the job's StartDelay, or
+// when a run ends and frees a thread) or by StartRunAs, with the new run. It is called
+// outside the server's lock, in the goroutine that created the run: the trigger's handler
+// (see SetTriggerHook) or TriggerAs, the clock's timer of a start delay or of a run's end
+// (with a ManualClock, the goroutine calling Advance), or the caller of StartRunAs. A test
+// can wait there for a run instead of polling Runs. nil removes it.
 func (s *Server) SetRunStartHook(f func(r Run)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -595,10 +596,11 @@ func (s *Server) RequestCount(method, pathPattern string) int {
 	return s.counts[method+" "+pathPattern]
 }
 
-// StartRunAs starts a run of a job as the given user right away, as if that user had
-// triggered it, and answers the run. It fails when the user or job is unknown, the job is
-// disabled or it already has a run in progress. The run start hook is called before it
-// returns.
+// StartRunAs starts a run of a job as the given user right away, as if that user's
+// trigger had just got a thread, and answers the run: it skips the queue and the access
+// rules, and holds no pool thread (TriggerAs goes through them). It fails when the user or
+// job is unknown, the job is not active or it already has a run in progress. The run start
+// hook is called before it returns.
 func (s *Server) StartRunAs(loginName string, jobID int64, args string) (Run, error) {
 	s.mu.Lock()
 	u := s.users[loginName]
