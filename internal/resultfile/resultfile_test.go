@@ -363,11 +363,12 @@ func TestFetch_brokenDownloadToPath(t *testing.T) {
 
 // Through the client and the mock server: a run in progress has no file yet; once the
 // clock ends it, its zip is read and unzipped; a run of a job that writes nothing has no
-// file, nor has a run whose file the server removed; a file whose Content-Length is over the
-// limit is refused by that length; an unknown run is the client's not-found.
+// file, nor has a run whose file the server removed; a file over the limit, served without a
+// Content-Length as the server does, is refused once the limit is read; an unknown run is
+// the client's not-found.
 func TestFetch_mockServer(t *testing.T) {
 	clock := mockserver.NewManualClock(time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC))
-	finished := time.Date(2024, 4, 1, 8, 0, 0, 0, time.UTC)
+	finished := time.Date(2024, 4, 30, 8, 0, 0, 0, time.UTC) // a day ago: within the 30 days of file retention
 	s, err := mockserver.New(mockserver.Config{
 		Clock: clock,
 		Jobs: []mockserver.JobConfig{
@@ -410,10 +411,59 @@ func TestFetch_mockServer(t *testing.T) {
 	if e, ok := errorOf(t, c, Request{JobID: 1, RunID: 6}).(*NoFileError); !ok || !e.Purged {
 		t.Errorf("a run whose file the server removed: %#v, want a *NoFileError, Purged", e)
 	}
-	if e, ok := errorOf(t, c, Request{JobID: 1, RunID: 7}).(*TooLargeError); !ok || e.Size != 5<<20 {
-		t.Errorf("a file whose Content-Length is over the limit: %#v, want a *TooLargeError naming that length", e)
+	if e, ok := errorOf(t, c, Request{JobID: 1, RunID: 7}).(*TooLargeError); !ok || e.Size != 0 || e.Limit != 4<<20 {
+		t.Errorf("a file over the limit, served without a Content-Length: %#v, want a *TooLargeError found by reading", e)
 	}
 	if err := errorOf(t, c, Request{JobID: 1, RunID: 999}); !client.IsNotFound(err) {
 		t.Errorf("unknown run: %v, want the client's not-found", err)
+	}
+}
+
+// Through the client and the mock server of each line: a recipient of the job's files, whom
+// the server does not let read the run, reads its file, and learns of its purge after the
+// retention; a user who is neither admin, the run's user nor a recipient is refused both.
+func TestFetch_mockServerRecipient(t *testing.T) {
+	for _, line := range []string{mockserver.LineNewest, mockserver.LineOlder} {
+		t.Run(line, func(t *testing.T) {
+			clock := mockserver.NewManualClock(time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC))
+			s, err := mockserver.New(mockserver.Config{
+				Line: line, Clock: clock, FileRetention: mockserver.Duration(time.Hour),
+				Users: []mockserver.UserConfig{{LoginName: "admin", Password: "Admin@123", Admin: true},
+					{LoginName: "carol", Password: "Carol@123"}, {LoginName: "dave", Password: "Dave@1234"}},
+				Jobs: []mockserver.JobConfig{{ID: 1, Duration: mockserver.Duration(time.Minute), Recipients: []string{"carol"},
+					Result: &mockserver.ResultConfig{Filename: "export.csv", Content: "id\n${run_id}\n"}}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(s.Close)
+			as := func(user, password string) *client.Client {
+				c, err := client.New(client.Config{URL: s.URL(), Username: user, Password: password, MaxRetries: -1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c
+			}
+			carol, dave := as("carol", "Carol@123"), as("dave", "Dave@1234")
+			run, err := s.StartRunAs("admin", 1, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := Request{JobID: 1, RunID: run.ID}
+			if e, ok := errorOf(t, carol, req).(*NoFileError); !ok || e.Purged || e.Status != "" {
+				t.Errorf("carol, run in progress: %#v, want a *NoFileError without status", e)
+			}
+			clock.Advance(time.Minute)
+			if f, err := Fetch(t.Context(), carol, req); err != nil || string(f.Content) != fmt.Sprintf("id\n%d\n", run.ID) {
+				t.Errorf("carol, run ended: %+v, %v; want its file", f, err)
+			}
+			if e, ok := errorOf(t, dave, req).(*NotAllowedError); !ok {
+				t.Errorf("dave: %#v, want a *NotAllowedError", e)
+			}
+			clock.Advance(time.Hour + time.Second) // past the run's end and the hour of retention
+			if e, ok := errorOf(t, carol, req).(*NoFileError); !ok || !e.Purged {
+				t.Errorf("carol, after the retention: %#v, want a *NoFileError, Purged", e)
+			}
+		})
 	}
 }
