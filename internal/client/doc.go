@@ -17,6 +17,6 @@
 // bound and caps consecutive read errors; statuses are a closed set.
 //
 // Errors are typed: *APIError (IsNotFound, IsCode) for an answer of the server,
-// *ConfigError for a configuration New refuses, *LoginError, *JobNameError, *JobRunningError
-// and *RunNotIdentifiedError. Log lines go to a *slog.Logger with the context of the call.
+// *ConfigError for a configuration New refuses, *LoginError, *JobNameError, and from StartRun
+// *JobInactiveError, *JobRunningError, *TriggerDroppedError and *RunNotIdentifiedError. Log lines go to a *slog.Logger with the context of the call.
 package client

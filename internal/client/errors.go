@@ -115,6 +115,30 @@ func (e *JobRunningError) Error() string {
 	return fmt.Sprintf("job %d already has run %d in progress (started by %s)", e.JobID, e.Run.ID, by)
 }
 
+// TriggerDroppedError is returned by StartRun with IfRunningIgnore when the server dropped
+// the trigger because the job has a run in progress: a live run, or on the older line a
+// stale one (left IN_PROGRESS by a server restart), which blocks the job there.
+type TriggerDroppedError struct {
+	JobID int64
+	Run   Run // the run in progress
+}
+
+func (e *TriggerDroppedError) Error() string {
+	return fmt.Sprintf("job %d has run %d in progress (%s), and the server dropped the trigger sent anyway "+
+		"(if_running policy %q): the run is live, or, on the older OpenSpecimen line, stale and blocking the job until "+
+		"an OpenSpecimen administrator ends it; wait for it to finish (policy %q)",
+		e.JobID, e.Run.ID, runOrigin(&e.Run), IfRunningIgnore, IfRunningWait)
+}
+
+// runOrigin says who started the run and when, for error messages.
+func runOrigin(r *Run) string {
+	since := "at an unknown time"
+	if r.StartedAt != nil {
+		since = "at " + r.StartedAt.UTC().Format(time.RFC3339)
+	}
+	return "started " + since + " by " + orUnknown(r.RunByLogin())
+}
+
 // JobInactiveError is returned by StartRun, before any trigger, for a job that OpenSpecimen
 // would not run: it drops the triggers of such a job without a word.
 type JobInactiveError struct {

@@ -19,3 +19,18 @@ func (c *Client) UsualDuration(ctx context.Context, jobID, runID int64) (usual t
 	p := newWaitPlan(time.Time{}, durs, c.waitPollMin, c.waitPollMax, c.waitPollDense)
 	return p.end.Sub(p.origin), len(durs), nil
 }
+
+// longestRun answers the longest duration among the job's known recent finished runs, and
+// how many runs that is made from (0 when none is known).
+func (c *Client) longestRun(jobID int64) (longest time.Duration, runs int) {
+	c.histMu.Lock()
+	defer c.histMu.Unlock()
+	h := c.hist[jobID]
+	if h == nil {
+		return 0, 0
+	}
+	for _, d := range h.durs {
+		longest = max(longest, d)
+	}
+	return longest, len(h.durs)
+}

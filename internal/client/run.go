@@ -17,6 +17,11 @@ const (
 	IfRunningWait  IfRunning = "wait"  // wait for that run to finish, then trigger
 	IfRunningFail  IfRunning = "fail"  // return a *JobRunningError naming that run
 	IfRunningAdopt IfRunning = "adopt" // take that run when it is this user's with the same args and not started here; else wait
+	// IfRunningIgnore triggers anyway, for a run in progress that is stale (left IN_PROGRESS
+	// by a server restart): on the newest line such a run does not block, and the trigger
+	// starts a run; a live run (or a stale one on the older line) makes the server drop the
+	// trigger, which is a *TriggerDroppedError naming that run.
+	IfRunningIgnore IfRunning = "ignore"
 )
 
 // StartOptions tunes StartRun.
@@ -128,10 +133,10 @@ func (o StartOptions) withDefaults() (StartOptions, error) {
 	switch o.IfRunning {
 	case "":
 		o.IfRunning = IfRunningWait
-	case IfRunningWait, IfRunningFail, IfRunningAdopt:
+	case IfRunningWait, IfRunningFail, IfRunningAdopt, IfRunningIgnore:
 	default:
-		return o, fmt.Errorf("unknown if_running policy %q: expected %q, %q or %q",
-			o.IfRunning, IfRunningWait, IfRunningFail, IfRunningAdopt)
+		return o, fmt.Errorf("unknown if_running policy %q: expected %q, %q, %q or %q",
+			o.IfRunning, IfRunningWait, IfRunningFail, IfRunningAdopt, IfRunningIgnore)
 	}
 	if o.AppearTimeout <= 0 {
 		o.AppearTimeout = defaultAppearTimeout
@@ -168,10 +173,25 @@ func (c *Client) baseline(ctx context.Context, s *runStart) (baselineRunID int64
 			c.noteStarted(s.jobID, running.ID)
 			return 0, running, nil
 		}
+		if s.opts.IfRunning == IfRunningIgnore && !c.startedHere(s.jobID, running.ID) {
+			c.logger.WarnContext(ctx, "job already running: triggering anyway (if_running ignore)", runFields(s.jobID, running, c.now())...)
+			return newestID(runs), nil, nil
+		}
 		if err := c.waitRunning(ctx, s, *running); err != nil {
 			return 0, nil, err
 		}
 	}
+}
+
+// runFields are the log fields of a run in progress of the job at now: which, by whom,
+// since when.
+func runFields(jobID int64, r *Run, now time.Time) []any {
+	f := []any{"job_id", jobID, "running_run_id", r.ID, "run_by", orUnknown(r.RunByLogin())}
+	if r.StartedAt != nil {
+		f = append(f, "started_at", r.StartedAt.UTC().Format(time.RFC3339),
+			"in_progress_for", now.Sub(r.StartedAt.Time).Round(time.Second).String())
+	}
+	return f
 }
 
 // triggerOutcome is what one trigger led to.
@@ -255,7 +275,10 @@ func (c *Client) afterMiss(ctx context.Context, s *runStart, o triggerOutcome, f
 		c.logger.WarnContext(ctx, "the server refused the trigger as busy and no run appeared: triggering again", "job_id", s.jobID)
 	}
 	if o == outcomeLost {
-		c.logger.InfoContext(ctx, "another run of the job started first: the trigger was dropped", "job_id", s.jobID, "running_run_id", foreign.ID, "run_by", foreign.RunByLogin())
+		c.logger.InfoContext(ctx, "another run of the job started first: the trigger was dropped", runFields(s.jobID, foreign, c.now())...)
+		if s.opts.IfRunning == IfRunningIgnore {
+			return &TriggerDroppedError{JobID: s.jobID, Run: *foreign}
+		}
 		return c.waitRunning(ctx, s, *foreign)
 	}
 	c.logger.WarnContext(ctx, "no run appeared after the trigger: triggering again", "job_id", s.jobID, "appear_timeout", s.opts.AppearTimeout.String())
@@ -272,17 +295,58 @@ func (s *runStart) notIdentified(cause error) error {
 }
 
 // waitRunning applies the IfRunning policy to a run in progress that is not this start's: a
-// run this client started is waited for; another one fails the start under IfRunningFail.
+// run this client started is waited for; another one fails the start under IfRunningFail,
+// and is waited for otherwise, saying which run, by whom and since when, whether it may be
+// stale (staleHint), and at the wait's end what to do.
 func (c *Client) waitRunning(ctx context.Context, s *runStart, run Run) error {
-	if s.opts.IfRunning == IfRunningFail && !c.startedHere(s.jobID, run.ID) {
+	ours := c.startedHere(s.jobID, run.ID)
+	if s.opts.IfRunning == IfRunningFail && !ours {
 		return &JobRunningError{JobID: s.jobID, Run: run}
 	}
-	c.logger.InfoContext(ctx, "job already running: waiting for that run before triggering", "job_id", s.jobID, "running_run_id", run.ID, "run_by", run.RunByLogin())
+	fields := runFields(s.jobID, &run, c.now())
+	if hint := c.staleHint(s.jobID, &run); hint != "" && !ours {
+		c.logger.WarnContext(ctx, "job already running: waiting for that run before triggering; "+hint, fields...)
+	} else {
+		c.logger.InfoContext(ctx, "job already running: waiting for that run before triggering", fields...)
+	}
 	if _, err := c.WaitForRun(ctx, s.jobID, run.ID); err != nil {
-		return fmt.Errorf("waiting for run %d of job %d (started by %s) to finish before triggering: %w",
-			run.ID, s.jobID, orUnknown(run.RunByLogin()), err)
+		msg := fmt.Sprintf("waiting for run %d of job %d (%s) to finish before triggering", run.ID, s.jobID, runOrigin(&run))
+		if !ours {
+			msg += c.staleAdvice(s.jobID, &run)
+		}
+		return fmt.Errorf("%s: %w", msg, err)
 	}
 	return nil
+}
+
+// staleHint answers, for a run in progress, a sentence saying that it may be stale when it
+// has been in progress longer than any of the job's known recent finished runs took; ""
+// otherwise, or when none is known.
+func (c *Client) staleHint(jobID int64, run *Run) string {
+	longest, n := c.longestRun(jobID)
+	if run.StartedAt == nil || n == 0 {
+		return ""
+	}
+	age := c.now().Sub(run.StartedAt.Time)
+	if age <= longest {
+		return ""
+	}
+	return fmt.Sprintf("run %d has been in progress for %s, longer than any of the job's last %d finished runs took "+
+		"(at most %s): it may be stale, left IN_PROGRESS by a restart of the server",
+		run.ID, age.Round(time.Second), n, longest.Round(time.Second))
+}
+
+// staleAdvice is what the error of a wait for another's run that did not end adds: whether
+// the run may be stale, and what to do.
+func (c *Client) staleAdvice(jobID int64, run *Run) string {
+	why := c.staleHint(jobID, run)
+	if why == "" {
+		why = "if it is stale (left IN_PROGRESS by a restart of the server)"
+	} else {
+		why += "; if it is"
+	}
+	return fmt.Sprintf(" (%s, trigger anyway with the if_running policy %q: the newest OpenSpecimen line then starts "+
+		"the run, while on the older line a stale run blocks the job until an OpenSpecimen administrator ends it)", why, IfRunningIgnore)
 }
 
 // awaitRun polls the run list for up to the appear timeout for the oldest run newer than

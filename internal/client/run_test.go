@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -760,5 +761,87 @@ func TestStartRunEarlierTriggersRunAppearsLate(t *testing.T) {
 	run, err := e.c.StartRun(t.Context(), 7, "late", quick)
 	if err != nil || run.Args() != "late" || e.triggers() != 1 {
 		t.Fatalf("run %v err %v triggers %d: want the first trigger's run, and no second trigger", run, err, e.triggers())
+	}
+}
+
+// A run left IN_PROGRESS by a restart of the server's process, on both lines: a wait for it
+// says which run, by whom, since when and that it may be stale (it has run longer than any
+// of the job's past runs), and its end says what to do; IfRunningIgnore triggers anyway,
+// which starts the run on the newest line and is dropped on the older, whose stale run
+// blocks the job.
+func TestStartRunStaleRun(t *testing.T) {
+	for _, line := range serverLines {
+		t.Run(line, func(t *testing.T) {
+			sc := serverConfig()
+			sc.Line = line
+			for id := int64(1); id <= 3; id++ {
+				sc.Runs = append(sc.Runs, pastRun(id, 7, "alice", "", mockserver.StatusSucceeded, 10*time.Minute))
+			}
+			e := newEnvOn(t, sc, nil)
+			stale := e.startRun(t, "bob", "")
+			e.s.Stop()
+			if err := e.s.RestartProcess(); err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Advance(2 * time.Hour)
+
+			ctx, cancel := context.WithCancel(t.Context())
+			e.sleeps.reset(func(n int, _ time.Duration) {
+				if n == 3 {
+					cancel()
+				}
+			})
+			_, err := e.c.StartRun(ctx, 7, "", quick)
+			if !errors.Is(err, context.Canceled) || e.triggers() != 0 {
+				t.Fatalf("err %v, %d triggers", err, e.triggers())
+			}
+			for _, want := range []string{
+				fmt.Sprintf("waiting for run %d of job 7 (started at 2024-01-01T00:00:00Z by bob)", stale.ID),
+				"longer than any of the job's last 3 finished runs took (at most 10m0s): it may be stale",
+				`trigger anyway with the if_running policy "ignore"`,
+			} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("the error lacks %q: %v", want, err)
+				}
+			}
+			logged := e.log.all()
+			if !strings.Contains(logged, "WARN job already running: waiting for that run before triggering; run "+itoa(stale.ID)+
+				" has been in progress for 2h0m0s") || !strings.Contains(logged, "run_by:bob started_at:2024-01-01T00:00:00Z") {
+				t.Errorf("the wait is not explained:\n%s", logged)
+			}
+			e.sleeps.reset(nil)
+
+			run, err := e.c.StartRun(t.Context(), 7, "", StartOptions{IfRunning: IfRunningIgnore, AppearTimeout: time.Second})
+			var dropped *TriggerDroppedError
+			switch {
+			case line == mockserver.LineNewest && (err != nil || run.ID <= stale.ID || run.RunByLogin() != "alice"):
+				t.Fatalf("run %+v, err %v: want a new run beside the stale one", run, err)
+			case line == mockserver.LineOlder && (!errors.As(err, &dropped) || dropped.Run.ID != stale.ID ||
+				!strings.Contains(err.Error(), "stale and blocking the job until an OpenSpecimen administrator ends it")):
+				t.Fatalf("err %v: want the trigger dropped, naming run %d", err, stale.ID)
+			}
+			if e.triggers() != 1 {
+				t.Fatalf("%d triggers, want 1", e.triggers())
+			}
+		})
+	}
+}
+
+// IfRunningIgnore with a live run of another user: the server drops the trigger, and the
+// error names that run, on both lines.
+func TestStartRunIgnoreLiveRun(t *testing.T) {
+	for _, line := range serverLines {
+		t.Run(line, func(t *testing.T) {
+			sc := serverConfig()
+			sc.Line = line
+			e := newEnvOn(t, sc, nil)
+			live := e.startRun(t, "bob", "")
+			_, err := e.c.StartRun(t.Context(), 7, "", StartOptions{IfRunning: IfRunningIgnore, AppearTimeout: time.Second})
+			var dropped *TriggerDroppedError
+			if !errors.As(err, &dropped) || dropped.Run.ID != live.ID || e.triggers() != 1 ||
+				!strings.Contains(err.Error(), fmt.Sprintf("job 7 has run %d in progress (started at 2024-01-01T00:00:00Z by bob)", live.ID)) {
+				t.Fatalf("err %v, %d triggers", err, e.triggers())
+			}
+		})
 	}
 }

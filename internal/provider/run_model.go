@@ -196,13 +196,16 @@ const (
 		"the trigger): `wait` for that run to finish and then trigger; `fail` at once naming the running run; or " +
 		"`adopt`: take that run when it was started by the same user with the same `args` (else wait). `adopt` " +
 		"keeps a pipeline that was killed after its trigger from running the export twice; it is safe only when no " +
-		"one else runs this job with these args as this user. A run this provider started earlier in the same " +
-		"apply is always waited for. Defaults to `wait`."
+		"one else runs this job with these args as this user. `ignore` triggers anyway, for a run left " +
+		"`IN_PROGRESS` by a server restart (stale; a wait for it names it and says when it may be stale): the newest " +
+		"OpenSpecimen line then starts the run, while a live run, or a stale one on the older line (which blocks the " +
+		"job until an administrator ends it), makes the server drop the trigger, and the apply fails naming that run. " +
+		"A run this provider started earlier in the same apply is always waited for. Defaults to `wait`."
 )
 
 var (
 	jobIDValidators     = []validator.Int64{int64validator.AtLeast(1)}
 	argsValidators      = []validator.String{stringvalidator.LengthAtMost(maxArgsLength), stringvalidator.NoneOf(""), noControlCharacters{}}
 	ifRunningValidators = []validator.String{stringvalidator.OneOf(
-		string(client.IfRunningWait), string(client.IfRunningFail), string(client.IfRunningAdopt))}
+		string(client.IfRunningWait), string(client.IfRunningFail), string(client.IfRunningAdopt), string(client.IfRunningIgnore))}
 )
