@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -27,8 +29,17 @@ const (
 	codeFileNotAvailable  = "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"
 	codeFileNotFound      = "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND"
 	codeInvalidCredential = "AUTH_INVALID_CREDENTIALS"
-	codeInternal          = "INTERNAL_ERROR"
+	codeInternal          = "INTERNAL_ERROR" // newest line; see internalCode
 )
+
+// internalCode is the code of a server error (500) on the server's line: INTERNAL_ERROR on
+// the newest, internal_error on the older.
+func (s *Server) internalCode() string {
+	if s.line == LineOlder {
+		return "internal_error"
+	}
+	return codeInternal
+}
 
 type apiError struct {
 	Code    string `json:"code"`
@@ -40,11 +51,12 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 	writeJSON(w, status, []apiError{{Code: code, Message: message}})
 }
 
+// writeJSON answers v as JSON. The mock's answers always encode: a failure panics, and
+// serve answers the line's 500.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	body, err := marshalJSON(v)
 	if err != nil {
-		status = http.StatusInternalServerError
-		body, _ = marshalJSON([]apiError{{Code: codeInternal, Message: err.Error()}})
+		panic(fmt.Sprintf("mockserver: encoding a %T answer: %v", v, err))
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
@@ -109,7 +121,7 @@ func (s *Server) routes() *http.ServeMux {
 	route("GET", "/scheduled-jobs", true, withJobRights(s.listJobs))
 	route("GET", "/scheduled-jobs/count", true, withJobRights(s.countJobs))
 	route("GET", "/scheduled-jobs/{jobId}", true, withJobRights(s.getJob))
-	route("POST", "/scheduled-jobs/{jobId}/runs", true, withJobRights(s.triggerRun))
+	route("POST", "/scheduled-jobs/{jobId}/runs", true, s.jsonBody(withJobRights(s.triggerRun)))
 	route("GET", "/scheduled-jobs/{jobId}/runs", true, withJobRights(s.listRuns))
 	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}", true, withJobRights(s.getRun))
 	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}/result-file", true, withJobRights(s.resultFile))
@@ -139,7 +151,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 				panic(v)
 			}
 			if sw.status == 0 {
-				writeError(sw, http.StatusInternalServerError, codeInternal, fmt.Sprint(v))
+				writeError(sw, http.StatusInternalServerError, s.internalCode(), fmt.Sprint(v))
 			}
 		}
 	}()
@@ -177,13 +189,13 @@ func (s *Server) dispatch(sw *statusWriter, r *http.Request) {
 		}
 	}
 	if fail {
-		writeError(sw, http.StatusServiceUnavailable, codeInternal, "Service temporarily unavailable (injected fault).")
+		writeError(sw, http.StatusServiceUnavailable, s.internalCode(), "Service temporarily unavailable (injected fault).")
 		return
 	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
-		// No route: the mux answers 404 (made the container's HTML page here), 405 with
-		// an Allow header, or a redirect.
-		s.mux.ServeHTTP(&notFoundWriter{ResponseWriter: sw}, r)
+		// No route: the mux answers 404, 405 with an Allow header (both made the line's
+		// error page here), or a redirect.
+		s.mux.ServeHTTP(&errorPageWriter{ResponseWriter: sw, s: s, r: r}, r)
 		return
 	}
 	s.mux.ServeHTTP(sw, r)
@@ -271,30 +283,65 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// notFoundWriter turns the mux's plain-text 404 into an HTML page.
-type notFoundWriter struct {
+// errorPageWriter turns the mux's plain-text 404 and 405 into the line's error page (see
+// writeErrorPage) and swallows the mux's own body.
+type errorPageWriter struct {
 	http.ResponseWriter
+	s       *Server
+	r       *http.Request
 	swallow bool
 }
 
-func (w *notFoundWriter) WriteHeader(code int) {
-	if code == http.StatusNotFound {
-		w.Header().Del("X-Content-Type-Options")
-		writeHTML(w.ResponseWriter, code)
-		w.swallow = true
+func (w *errorPageWriter) WriteHeader(code int) {
+	var detail string
+	switch code {
+	case http.StatusNotFound:
+		detail = "No static resource " + strings.TrimPrefix(relativePath(w.r.URL.Path), "/") + "."
+	case http.StatusMethodNotAllowed:
+		detail = "Method '" + w.r.Method + "' is not supported."
+	default:
+		w.ResponseWriter.WriteHeader(code)
 		return
 	}
-	w.ResponseWriter.WriteHeader(code)
+	w.Header().Del("X-Content-Type-Options")
+	w.s.writeErrorPage(w.ResponseWriter, w.r, code, detail)
+	w.swallow = true
 }
 
-func (w *notFoundWriter) Write(p []byte) (int, error) {
+func (w *errorPageWriter) Write(p []byte) (int, error) {
 	if w.swallow {
 		return len(p), nil
 	}
 	return w.ResponseWriter.Write(p)
 }
 
-func (w *notFoundWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *errorPageWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// problemJSON is Spring 6's problem details (RFC 9457) of an error its framework raises.
+type problemJSON struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail"`
+	Instance string `json:"instance"`
+}
+
+// writeErrorPage answers an error that the web framework raises before the API's code (an
+// unknown URL, a wrong method, an unsupported media type): on the newest line, JSON problem
+// details with detail; on the older line, and outside the REST root (the container's, not
+// the application's), the container's HTML page.
+func (s *Server) writeErrorPage(w http.ResponseWriter, r *http.Request, status int, detail string) {
+	if s.line == LineOlder || relativePath(r.URL.Path) == r.URL.Path {
+		writeHTML(w, status)
+		return
+	}
+	body, _ := marshalJSON(problemJSON{Type: "about:blank", Title: http.StatusText(status), Status: status,
+		Detail: detail, Instance: r.URL.Path}) // strings and ints always encode
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
 
 // unauthorized answers 401 with an HTML body, with a Basic challenge when the request
 // carried no credentials at all.
@@ -350,6 +397,40 @@ func (s *Server) checkCredentials(login, password string) *user {
 		return nil
 	}
 	return u
+}
+
+// jsonBody answers 415 itself, as the line's error page (see writeErrorPage), to a request
+// whose body is not JSON by its Content-Type (application/json or application/*+json,
+// parameters such as charset allowed), before anything else of h; as Spring does, a request
+// without a Content-Type and without a body passes (h answers the missing body).
+func (s *Server) jsonBody(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, u *user) {
+		ct := r.Header.Get("Content-Type")
+		if ct == "" && !hasBody(r) {
+			h(w, r, u)
+			return
+		}
+		if mt, _, err := mime.ParseMediaType(ct); err != nil ||
+			(mt != "application/json" && !(strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))) {
+			if ct == "" {
+				ct = "application/octet-stream" // what Spring takes a body without a type for
+			}
+			s.writeErrorPage(w, r, http.StatusUnsupportedMediaType, "Content-Type '"+ct+"' is not supported.")
+			return
+		}
+		h(w, r, u)
+	}
+}
+
+// hasBody reads the first byte of r's body to tell whether it has one, and puts it back.
+func hasBody(r *http.Request) bool {
+	var first [1]byte
+	n, _ := io.ReadFull(r.Body, first[:])
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(first[:n]), r.Body), r.Body}
+	return n > 0
 }
 
 // readBody decodes the JSON request body into v, answering 400 INVALID_REQUEST itself for

@@ -2,6 +2,9 @@ package mockserver
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"reflect"
@@ -51,6 +54,7 @@ func FuzzRequestBodies(f *testing.F) {
 		for _, path := range []string{"/sessions", "/scheduled-jobs/1/runs"} {
 			req := httptest.NewRequest("POST", BasePath+path, strings.NewReader(body))
 			req.Header.Set("X-OS-API-TOKEN", ans.Token)
+			req.Header.Set("Content-Type", "application/json")
 			rec := httptest.NewRecorder()
 			s.Handler().ServeHTTP(rec, req)
 			switch rec.Code {
@@ -196,6 +200,137 @@ func TestListRuns_json(t *testing.T) {
 	for _, k := range []string{"id", "firstName", "lastName", "loginName", "emailAddress", "domain"} {
 		if _, ok := by[k]; !ok {
 			t.Errorf("runBy lacks %s", k)
+		}
+	}
+}
+
+// problem is Spring 6's problem details, as a test reads them.
+type problem struct {
+	Type, Title, Detail, Instance string
+	Status                        int
+}
+
+// checkErrorPage checks that r is the line's error page of status: JSON problem details with
+// detail on the newest line, the container's HTML page on the older.
+func checkErrorPage(t *testing.T, line, what string, r response, status int, detail string) {
+	t.Helper()
+	if r.status != status {
+		t.Errorf("%s line, %s: %d %s, want %d", line, what, r.status, r.body, status)
+		return
+	}
+	if line == LineOlder {
+		if !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") || !strings.Contains(string(r.body), "<h1>HTTP Status "+strconv.Itoa(status)) {
+			t.Errorf("%s line, %s: %s %s, want the HTML page", line, what, r.header.Get("Content-Type"), r.body)
+		}
+		return
+	}
+	var p problem
+	if err := json.Unmarshal(r.body, &p); err != nil || r.header.Get("Content-Type") != "application/problem+json" ||
+		p != (problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Instance: p.Instance}) ||
+		!strings.HasPrefix(p.Instance, BasePath+"/") {
+		t.Errorf("%s line, %s: %s %s, want problem details %q", line, what, r.header.Get("Content-Type"), r.body, detail)
+	}
+}
+
+// An unknown URL (404) and a wrong method (405, with Allow) answer the line's error page;
+// outside the REST root it is always the container's HTML page.
+func TestRoutingErrors(t *testing.T) {
+	for _, line := range []string{LineNewest, LineOlder} {
+		s := newTestServer(t, Config{Line: line, Jobs: []JobConfig{{ID: 1}}})
+		tok := login(t, s, "admin", "Admin@123")
+		for _, c := range []struct {
+			method, path string
+			want         int
+			detail       string
+		}{
+			{"GET", "/nothing-here", 404, "No static resource nothing-here."},
+			{"GET", "/scheduled-jobs/1/runs/2/3/4", 404, "No static resource scheduled-jobs/1/runs/2/3/4."},
+			{"PUT", "/scheduled-jobs/1", 405, "Method 'PUT' is not supported."},
+			{"DELETE", "/scheduled-jobs/1/runs", 405, "Method 'DELETE' is not supported."},
+			{"GET", "/sessions", 405, "Method 'GET' is not supported."},
+		} {
+			r := call(t, c.method, s.URL()+c.path, tok, "")
+			checkErrorPage(t, line, c.method+" "+c.path, r, c.want, c.detail)
+			if c.want == 405 && r.header.Get("Allow") == "" {
+				t.Errorf("%s line, %s %s: 405 without Allow", line, c.method, c.path)
+			}
+		}
+		var p problem
+		if r := call(t, "GET", s.URL()+"/nothing-here", tok, ""); line == LineNewest && (json.Unmarshal(r.body, &p) != nil || p.Instance != BasePath+"/nothing-here") {
+			t.Errorf("newest line: the 404's instance: %s", r.body)
+		}
+		r := call(t, "GET", strings.TrimSuffix(s.URL(), BasePath)+"/", tok, "")
+		if r.status != 404 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+			t.Errorf("%s line, GET / outside the REST root: %d %s", line, r.status, r.header.Get("Content-Type"))
+		}
+	}
+}
+
+// A server error carries INTERNAL_ERROR on the newest line, internal_error on the older:
+// an injected fault (503) as a failure inside the server (500).
+func TestServerErrorCode(t *testing.T) {
+	for line, code := range map[string]string{LineNewest: "INTERNAL_ERROR", LineOlder: "internal_error"} {
+		s := newTestServer(t, Config{Line: line, Jobs: []JobConfig{{ID: 1}}})
+		tok := login(t, s, "admin", "Admin@123")
+		s.SetFaults(FaultConfig{ErrorRate: 1})
+		if r := call(t, "GET", s.URL()+"/scheduled-jobs/1", tok, ""); r.status != 503 || r.apiCode() != code {
+			t.Errorf("%s line, injected fault: %d %s, want 503 %s", line, r.status, r.body, code)
+		}
+		s.SetFaults(FaultConfig{})
+		s.SetRequestHook(func(string, string) { panic("a failure inside the server") })
+		if r := call(t, "GET", s.URL()+"/scheduled-jobs/1", tok, ""); r.status != 500 || r.apiCode() != code {
+			t.Errorf("%s line, failure: %d %s, want 500 %s", line, r.status, r.body, code)
+		}
+	}
+}
+
+// A trigger whose body is not declared JSON is refused 415, the line's error page, before
+// anything else of the trigger (the job, the caller's rights, the body); a JSON type with
+// parameters passes, and so does no type with no body (400: the body is missing).
+func TestTrigger_contentType(t *testing.T) {
+	for _, line := range []string{LineNewest, LineOlder} {
+		s := newTestServer(t, Config{Line: line, Jobs: []JobConfig{{ID: 1, Duration: Duration(time.Hour)}},
+			Users: []UserConfig{{LoginName: "admin", Password: "Admin@123", Admin: true}, {LoginName: "dave", Password: "Dave@123", NoJobRights: true}}})
+		admin, dave := login(t, s, "admin", "Admin@123"), login(t, s, "dave", "Dave@123")
+		trigger := func(tok, job, ctype, body string) response {
+			req, err := http.NewRequest("POST", s.URL()+"/scheduled-jobs/"+job+"/runs", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("X-OS-API-TOKEN", tok)
+			if ctype != "" {
+				req.Header.Set("Content-Type", ctype)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return response{status: resp.StatusCode, header: resp.Header, body: b}
+		}
+		for _, c := range []struct {
+			tok, job, ctype, body, detail string
+		}{
+			{admin, "1", "text/plain", `{}`, "Content-Type 'text/plain' is not supported."},
+			{admin, "1", "", `{}`, "Content-Type 'application/octet-stream' is not supported."},
+			{admin, "1", "application/x-www-form-urlencoded", ``, "Content-Type 'application/x-www-form-urlencoded' is not supported."},
+			{admin, "99", "text/plain", `{}`, "Content-Type 'text/plain' is not supported."},
+			{admin, "x", "text/plain", `{}`, "Content-Type 'text/plain' is not supported."},
+			{dave, "1", "text/plain", `{}`, "Content-Type 'text/plain' is not supported."},
+		} {
+			checkErrorPage(t, line, fmt.Sprintf("job %s, %q", c.job, c.ctype), trigger(c.tok, c.job, c.ctype, c.body), 415, c.detail)
+		}
+		if n := len(s.Runs(1)); n != 0 {
+			t.Errorf("%s line: a refused trigger ran: %d runs", line, n)
+		}
+		if r := trigger(admin, "1", "", ""); r.status != 400 || r.apiCode() != codeInvalidRequest {
+			t.Errorf("%s line, no type and no body: %d %s, want 400 INVALID_REQUEST", line, r.status, r.body)
+		}
+		for _, ctype := range []string{"application/json; charset=UTF-8", "Application/JSON", "application/vnd.openspecimen+json"} {
+			if r := trigger(admin, "1", ctype, `{}`); r.status != 200 {
+				t.Errorf("%s line, %q: %d %s", line, ctype, r.status, r.body)
+			}
 		}
 	}
 }

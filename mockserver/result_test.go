@@ -1,7 +1,11 @@
 package mockserver
 
 import (
+	"archive/zip"
+	"bytes"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +38,7 @@ func TestResultFile_export(t *testing.T) {
 	clock := NewManualClock(time.Date(2024, 3, 1, 23, 50, 0, 0, time.UTC))
 	cfg := exportConfig()
 	cfg.Clock = clock
+	cfg.FileRetention = Duration(90 * 24 * time.Hour) // run 7 of 2024-01-15 keeps its file
 	s := newTestServer(t, cfg)
 	admin := login(t, s, "admin", "Admin@123")
 	run, err := s.StartRunAs("alice", 3, "--cp 7")
@@ -109,5 +114,215 @@ func TestResultConfig_validate(t *testing.T) {
 	cfg, err := ParseConfig([]byte(`{"jobs": [{"id": 2, "result": {"export": true, "collectionProtocol": "CP-1", "content": "a\n"}}]}`))
 	if err != nil || !cfg.Jobs[0].Result.Export || cfg.Jobs[0].Result.CollectionProtocol != "CP-1" || cfg.Jobs[0].Result.queryID != 2 {
 		t.Errorf("ParseConfig = %+v, %v", cfg.Jobs[0].Result, err)
+	}
+}
+
+func TestResultFile(t *testing.T) {
+	cfg := testConfig()
+	cfg.FileRetention = Duration(10 * 365 * 24 * time.Hour) // the seeded runs of 2022 keep their files here
+	cfg.Jobs = append(cfg.Jobs,
+		JobConfig{ID: 7, Name: "Big", Result: &ResultConfig{Filename: "big.csv", GenerateBytes: 10 << 20}},
+		JobConfig{ID: 8, Name: "Big zipped", Result: &ResultConfig{Filename: "big_${run_id}.csv", GenerateBytes: 100_000, Zip: true}},
+	)
+	s, clock := newManualServer(t, cfg)
+	admin := login(t, s, "admin", "Admin@123")
+	alice := login(t, s, "alice", "Alice@123")
+	bob := login(t, s, "bob", "Bob@123")
+	file := func(job, run int64) string {
+		return fmt.Sprintf("%s/scheduled-jobs/%d/runs/%d/result-file", s.URL(), job, run)
+	}
+
+	inProgress, _ := s.StartRunAs("admin", 4, "")
+	failed, _ := s.StartRunAs("admin", 2, "")
+	quick, _ := s.StartRunAs("alice", 1, "--cp 7")
+	big, _ := s.StartRunAs("admin", 7, "")
+	bigZip, _ := s.StartRunAs("admin", 8, "")
+	clock.Advance(time.Second) // jobs 1 and 2 end, job 4 runs on
+	if s.Runs(2)[0].Status != StatusFailed || s.Runs(1)[0].Status != StatusSucceeded || s.Runs(4)[0].Status != StatusInProgress {
+		t.Fatalf("runs after a second: %+v %+v %+v", s.Runs(1)[0], s.Runs(2)[0], s.Runs(4)[0])
+	}
+
+	errCases := []struct {
+		name, auth string
+		job, run   int64
+		code       string
+	}{
+		{"in progress", admin, 4, inProgress.ID, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
+		{"seeded in progress", admin, 6, 20, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
+		{"failed", admin, 2, failed.ID, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
+		{"seeded failed", admin, 1, 11, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
+		{"file gone", admin, 1, 14, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND"},
+		{"unknown run", admin, 1, 999, "SCHEDULED_JOB_JOB_RUN_NOT_FOUND"},
+		{"another's run", alice, 1, 10, "SCHEDULED_JOB_OP_NOT_ALLOWED"},
+		{"not a recipient of job 7", bob, 7, big.ID, "SCHEDULED_JOB_OP_NOT_ALLOWED"},
+	}
+	for _, c := range errCases {
+		t.Run(c.name, func(t *testing.T) {
+			r := call(t, "GET", file(c.job, c.run), c.auth, "")
+			if r.status != 400 || r.apiCode() != c.code || r.header.Get("Content-Disposition") != "" {
+				t.Fatalf("%d %s %v, want 400 %s", r.status, r.body, r.header, c.code)
+			}
+		})
+	}
+
+	t.Run("plain csv", func(t *testing.T) {
+		r := call(t, "GET", file(1, 10), admin, "")
+		if r.status != 200 || string(r.body) != "x,10\n" ||
+			!strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") ||
+			r.header.Get("Content-Disposition") != `attachment;filename="old.csv"` || r.header.Get("Content-Length") != "" {
+			t.Fatalf("%d %q %v", r.status, r.body, r.header)
+		}
+	})
+	t.Run("binary", func(t *testing.T) {
+		r := call(t, "GET", file(1, 13), admin, "")
+		if r.status != 200 || !bytes.Equal(r.body, []byte{0xff, 0, 0xfe, 1}) {
+			t.Fatalf("%d %v", r.status, r.body)
+		}
+	})
+	for _, c := range []struct{ name, auth string }{{"zip by the runner", alice}, {"zip by a recipient", bob}, {"zip by an admin", admin}} {
+		t.Run(c.name, func(t *testing.T) {
+			r := call(t, "GET", file(1, quick.ID), c.auth, "")
+			if r.status != 200 || r.header.Get("Content-Type") != "application/zip" ||
+				r.header.Get("Content-Disposition") != `attachment;filename="specimens.csv.zip"` {
+				t.Fatalf("%d %v %s", r.status, r.header, r.body)
+			}
+			if got := unzipOne(t, r.body, "specimens.csv"); got != fmt.Sprintf("id,args\n%d,--cp 7\n", quick.ID) {
+				t.Errorf("zipped content %q", got)
+			}
+		})
+	}
+	t.Run("generated 10 MiB, streamed", func(t *testing.T) {
+		resp, err := http.DefaultClient.Do(authed(t, "GET", file(7, big.ID), admin))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		n, err := io.Copy(io.Discard, resp.Body)
+		if err != nil || resp.StatusCode != 200 || n != 10<<20 || resp.ContentLength != -1 {
+			t.Fatalf("%d: %d bytes (Content-Length %d): %v", resp.StatusCode, n, resp.ContentLength, err)
+		}
+	})
+	t.Run("generated zipped", func(t *testing.T) {
+		r := call(t, "GET", file(8, bigZip.ID), admin, "")
+		name := fmt.Sprintf("big_%d.csv", bigZip.ID)
+		if r.status != 200 || r.header.Get("Content-Disposition") != `attachment;filename="`+name+`.zip"` {
+			t.Fatalf("%d %v", r.status, r.header)
+		}
+		got := unzipOne(t, r.body, name)
+		if len(got) != 100_000 || !strings.HasPrefix(got, "row,run_id,value\n1,") {
+			t.Errorf("generated zip entry: %d bytes, %.40q", len(got), got)
+		}
+	})
+}
+
+func authed(t *testing.T, method, url, token string) *http.Request {
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-OS-API-TOKEN", token)
+	return req
+}
+
+func unzipOne(t *testing.T, data []byte, name string) string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("not a zip: %v", err)
+	}
+	if len(zr.File) != 1 || zr.File[0].Name != name {
+		t.Fatalf("zip entries: %v", zr.File)
+	}
+	f, err := zr.File[0].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// A download has no Content-Length, whatever the file's size and kind: the server streams it.
+func TestResultFile_noContentLength(t *testing.T) {
+	cfg := Config{Jobs: []JobConfig{
+		{ID: 1, Result: &ResultConfig{Filename: "small.csv", Content: "a\n"}},
+		{ID: 2, Result: &ResultConfig{Filename: "small.csv", Content: "a\n", Zip: true}},
+		{ID: 3, Result: &ResultConfig{Export: true, Content: "\"a\"\n"}},
+		{ID: 4, Result: &ResultConfig{Filename: "big.csv", GenerateBytes: 1 << 20}},
+		{ID: 5, Result: &ResultConfig{Filename: "big.csv", GenerateBytes: 1 << 20, Zip: true}},
+	}}
+	s, clock := newManualServer(t, cfg)
+	admin := login(t, s, "admin", "Admin@123")
+	for job := int64(1); job <= 5; job++ {
+		run, err := s.StartRunAs("admin", job, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Millisecond)
+		resp, err := http.DefaultClient.Do(authed(t, "GET", fmt.Sprintf("%s/scheduled-jobs/%d/runs/%d/result-file", s.URL(), job, run.ID), admin))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || n == 0 || resp.ContentLength != -1 || resp.Header.Get("Content-Length") != "" {
+			t.Errorf("job %d: %d, %d bytes, ContentLength %d, %v", job, resp.StatusCode, n, resp.ContentLength, err)
+		}
+	}
+}
+
+// A result file is purged once the clock is past the run's end plus the file retention
+// (30 days by default), on both lines, for triggered and seeded runs alike: the download
+// then answers SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND, while the run keeps its
+// logFilePath.
+func TestResultFile_purge(t *testing.T) {
+	const day = 24 * time.Hour
+	for _, c := range []struct {
+		line      string
+		retention time.Duration // 0: the default
+	}{{LineNewest, 0}, {LineOlder, 0}, {LineNewest, time.Hour}} {
+		retention := c.retention
+		if retention == 0 {
+			retention = 30 * day
+		}
+		seededEnd := clockStart.Add(-retention + time.Millisecond) // just within the retention at the start
+		res := &ResultConfig{Filename: "r.csv", Content: "a\n"}
+		cfg := Config{Line: c.line, FileRetention: Duration(c.retention),
+			Jobs: []JobConfig{{ID: 1, Duration: Duration(time.Minute), Result: res}},
+			Runs: []RunConfig{{ID: 5, JobID: 1, StartedAt: &seededEnd, FinishedAt: &seededEnd, Result: res}}}
+		s, clock := newManualServer(t, cfg)
+		const admin = "basic:admin:Admin@123" // a token would expire over the days
+		download := func(run int64) response {
+			return call(t, "GET", fmt.Sprintf("%s/scheduled-jobs/1/runs/%d/result-file", s.URL(), run), admin, "")
+		}
+		name := fmt.Sprintf("%s line, retention %s", c.line, retention)
+
+		if r := download(5); r.status != 200 {
+			t.Errorf("%s: seeded run just within the retention: %d %s", name, r.status, r.body)
+		}
+		run, err := s.StartRunAs("admin", 1, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Minute) // the run ends
+		if r := download(5); r.status != 400 || r.apiCode() != codeFileNotFound {
+			t.Errorf("%s: seeded run past the retention: %d %s", name, r.status, r.body)
+		}
+		clock.Advance(retention) // exactly the retention after the end: still there
+		if r := download(run.ID); r.status != 200 || string(r.body) != "a\n" {
+			t.Errorf("%s: run at the retention's end: %d %s", name, r.status, r.body)
+		}
+		clock.Advance(time.Millisecond)
+		if r := download(run.ID); r.status != 400 || r.apiCode() != codeFileNotFound {
+			t.Errorf("%s: run past the retention: %d %s", name, r.status, r.body)
+		}
+		var got runOut
+		call(t, "GET", fmt.Sprintf("%s/scheduled-jobs/1/runs/%d", s.URL(), run.ID), admin, "").decode(t, &got)
+		if got.LogFilePath == nil || !strings.HasSuffix(*got.LogFilePath, "/r.csv") {
+			t.Errorf("%s: a purged run's logFilePath = %v", name, got.LogFilePath)
+		}
 	}
 }

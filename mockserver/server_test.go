@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -252,33 +251,6 @@ func TestGetJob(t *testing.T) {
 	}
 }
 
-func TestRoutingErrors(t *testing.T) {
-	s := newTestServer(t, testConfig())
-	tok := login(t, s, "admin", "Admin@123")
-	for _, c := range []struct {
-		method, path string
-		want         int
-	}{
-		{"GET", "/nothing-here", 404},
-		{"GET", "/scheduled-jobs/1/runs/2/3/4", 404},
-		{"PUT", "/scheduled-jobs/1", 405},
-		{"DELETE", "/scheduled-jobs/1/runs", 405},
-		{"GET", "/sessions", 405},
-	} {
-		r := call(t, c.method, s.URL()+c.path, tok, "")
-		if r.status != c.want {
-			t.Errorf("%s %s: %d, want %d", c.method, c.path, r.status, c.want)
-		}
-		if c.want == 404 && !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
-			t.Errorf("%s %s: 404 is not HTML: %s", c.method, c.path, r.header.Get("Content-Type"))
-		}
-	}
-	// Outside the REST root too.
-	if r := call(t, "GET", strings.TrimSuffix(s.URL(), BasePath)+"/", tok, ""); r.status != 404 {
-		t.Errorf("GET /: %d", r.status)
-	}
-}
-
 func TestTrigger(t *testing.T) {
 	s, clock := newManualServer(t, sharedWith(testConfig(), "alice"))
 	started := runStarts(s)
@@ -516,133 +488,6 @@ func TestGetRun(t *testing.T) {
 	}
 }
 
-func TestResultFile(t *testing.T) {
-	cfg := testConfig()
-	cfg.Jobs = append(cfg.Jobs,
-		JobConfig{ID: 7, Name: "Big", Result: &ResultConfig{Filename: "big.csv", GenerateBytes: 10 << 20}},
-		JobConfig{ID: 8, Name: "Big zipped", Result: &ResultConfig{Filename: "big_${run_id}.csv", GenerateBytes: 100_000, Zip: true}},
-	)
-	s, clock := newManualServer(t, cfg)
-	admin := login(t, s, "admin", "Admin@123")
-	alice := login(t, s, "alice", "Alice@123")
-	bob := login(t, s, "bob", "Bob@123")
-	file := func(job, run int64) string {
-		return fmt.Sprintf("%s/scheduled-jobs/%d/runs/%d/result-file", s.URL(), job, run)
-	}
-
-	inProgress, _ := s.StartRunAs("admin", 4, "")
-	failed, _ := s.StartRunAs("admin", 2, "")
-	quick, _ := s.StartRunAs("alice", 1, "--cp 7")
-	big, _ := s.StartRunAs("admin", 7, "")
-	bigZip, _ := s.StartRunAs("admin", 8, "")
-	clock.Advance(time.Second) // jobs 1 and 2 end, job 4 runs on
-	if s.Runs(2)[0].Status != StatusFailed || s.Runs(1)[0].Status != StatusSucceeded || s.Runs(4)[0].Status != StatusInProgress {
-		t.Fatalf("runs after a second: %+v %+v %+v", s.Runs(1)[0], s.Runs(2)[0], s.Runs(4)[0])
-	}
-
-	errCases := []struct {
-		name, auth string
-		job, run   int64
-		code       string
-	}{
-		{"in progress", admin, 4, inProgress.ID, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
-		{"seeded in progress", admin, 6, 20, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
-		{"failed", admin, 2, failed.ID, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
-		{"seeded failed", admin, 1, 11, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
-		{"file gone", admin, 1, 14, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND"},
-		{"unknown run", admin, 1, 999, "SCHEDULED_JOB_JOB_RUN_NOT_FOUND"},
-		{"another's run", alice, 1, 10, "SCHEDULED_JOB_OP_NOT_ALLOWED"},
-		{"not a recipient of job 7", bob, 7, big.ID, "SCHEDULED_JOB_OP_NOT_ALLOWED"},
-	}
-	for _, c := range errCases {
-		t.Run(c.name, func(t *testing.T) {
-			r := call(t, "GET", file(c.job, c.run), c.auth, "")
-			if r.status != 400 || r.apiCode() != c.code || r.header.Get("Content-Disposition") != "" {
-				t.Fatalf("%d %s %v, want 400 %s", r.status, r.body, r.header, c.code)
-			}
-		})
-	}
-
-	t.Run("plain csv", func(t *testing.T) {
-		r := call(t, "GET", file(1, 10), admin, "")
-		if r.status != 200 || string(r.body) != "x,10\n" ||
-			!strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") ||
-			r.header.Get("Content-Disposition") != `attachment;filename="old.csv"` || r.header.Get("Content-Length") != "5" {
-			t.Fatalf("%d %q %v", r.status, r.body, r.header)
-		}
-	})
-	t.Run("binary", func(t *testing.T) {
-		r := call(t, "GET", file(1, 13), admin, "")
-		if r.status != 200 || !bytes.Equal(r.body, []byte{0xff, 0, 0xfe, 1}) {
-			t.Fatalf("%d %v", r.status, r.body)
-		}
-	})
-	for _, c := range []struct{ name, auth string }{{"zip by the runner", alice}, {"zip by a recipient", bob}, {"zip by an admin", admin}} {
-		t.Run(c.name, func(t *testing.T) {
-			r := call(t, "GET", file(1, quick.ID), c.auth, "")
-			if r.status != 200 || r.header.Get("Content-Type") != "application/zip" ||
-				r.header.Get("Content-Disposition") != `attachment;filename="specimens.csv.zip"` {
-				t.Fatalf("%d %v %s", r.status, r.header, r.body)
-			}
-			if got := unzipOne(t, r.body, "specimens.csv"); got != fmt.Sprintf("id,args\n%d,--cp 7\n", quick.ID) {
-				t.Errorf("zipped content %q", got)
-			}
-		})
-	}
-	t.Run("generated 10 MiB, streamed", func(t *testing.T) {
-		resp, err := http.DefaultClient.Do(authed(t, "GET", file(7, big.ID), admin))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		n, err := io.Copy(io.Discard, resp.Body)
-		if err != nil || resp.StatusCode != 200 || n != 10<<20 || resp.ContentLength != 10<<20 {
-			t.Fatalf("%d: %d bytes (Content-Length %d): %v", resp.StatusCode, n, resp.ContentLength, err)
-		}
-	})
-	t.Run("generated zipped", func(t *testing.T) {
-		r := call(t, "GET", file(8, bigZip.ID), admin, "")
-		name := fmt.Sprintf("big_%d.csv", bigZip.ID)
-		if r.status != 200 || r.header.Get("Content-Disposition") != `attachment;filename="`+name+`.zip"` {
-			t.Fatalf("%d %v", r.status, r.header)
-		}
-		got := unzipOne(t, r.body, name)
-		if len(got) != 100_000 || !strings.HasPrefix(got, "row,run_id,value\n1,") {
-			t.Errorf("generated zip entry: %d bytes, %.40q", len(got), got)
-		}
-	})
-}
-
-func authed(t *testing.T, method, url, token string) *http.Request {
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-OS-API-TOKEN", token)
-	return req
-}
-
-func unzipOne(t *testing.T, data []byte, name string) string {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatalf("not a zip: %v", err)
-	}
-	if len(zr.File) != 1 || zr.File[0].Name != name {
-		t.Fatalf("zip entries: %v", zr.File)
-	}
-	f, err := zr.File[0].Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 func TestFaults(t *testing.T) {
 	s := newTestServer(t, testConfig())
 	tok := login(t, s, "admin", "Admin@123")
@@ -710,6 +555,7 @@ func TestFaults(t *testing.T) {
 		}
 		req := httptest.NewRequest("POST", BasePath+"/scheduled-jobs/2/runs", strings.NewReader(`{}`))
 		req.Header.Set("X-OS-API-TOKEN", tok)
+		req.Header.Set("Content-Type", "application/json")
 		func() {
 			defer func() {
 				if v := recover(); v != http.ErrAbortHandler {
