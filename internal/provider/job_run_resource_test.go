@@ -1215,3 +1215,95 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// queueMockConfig is a server of line with one pool thread, on clock: job 1 (30 s) is shared
+// with bob; job 2 (a minute) is the blocker that holds the thread.
+func queueMockConfig(line string, clock *mockserver.ManualClock) mockserver.Config {
+	return mockserver.Config{
+		Line:     line,
+		PoolSize: 1,
+		Clock:    clock,
+		Users: []mockserver.UserConfig{
+			{LoginName: "admin", Password: "Admin@123", Admin: true},
+			{LoginName: "bob", Password: "Bob@1234"},
+		},
+		Jobs: []mockserver.JobConfig{
+			{ID: 1, Name: "Specimen export", Duration: mockserver.Duration(30 * time.Second), SharedWith: []string{"bob"}},
+			{ID: 2, Name: "Blocker", Duration: mockserver.Duration(time.Minute)},
+		},
+	}
+}
+
+// Our trigger waits in the queue (the only pool thread is held by job 2's run), and bob's
+// trigger of the same job replaces it there: ours never becomes a run. The resource still
+// ends with exactly one run of its own, beside bob's, on both server lines. The clock moves
+// only after the replacement, a minute at each read of job 1's runs: the blocker ends, bob's
+// run starts and ends, then ours.
+func TestAccJobRun_queuedTriggerReplacedByAnotherUsers(t *testing.T) {
+	for _, line := range []string{mockserver.LineNewest, mockserver.LineOlder} {
+		t.Run(line, func(t *testing.T) {
+			clock := mockserver.NewManualClock(time.Now())
+			s := mocktest.New(t, queueMockConfig(line, clock))
+			if err := s.TriggerAs("admin", 2, ""); err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex // guards posted, replaced and drops
+			var posted, replaced bool
+			var drops []string
+			s.SetTriggerHook(func(jobID int64, login string) {
+				mu.Lock()
+				defer mu.Unlock()
+				posted = posted || (jobID == 1 && login == "admin")
+			})
+			s.SetTriggerDropHook(func(jobID int64, login, reason string) {
+				mu.Lock()
+				defer mu.Unlock()
+				drops = append(drops, fmt.Sprintf("%d:%s:%s", jobID, login, reason))
+			})
+			s.SetRequestHook(func(method, p string) {
+				if method != "GET" || !strings.HasPrefix(p, "/scheduled-jobs/1/runs") {
+					return
+				}
+				mu.Lock()
+				replace, advance := posted && !replaced, replaced
+				replaced = replaced || replace
+				mu.Unlock()
+				switch {
+				case replace: // our trigger is queued: its answer came before this read
+					if err := s.TriggerAs("bob", 1, "bob's"); err != nil {
+						t.Errorf("bob's trigger: %v", err)
+					}
+				case advance:
+					clock.Advance(time.Minute)
+				}
+			})
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: jobRunConfig(s, "  job_id = 1\n  args = \"ours\""),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(jobRunAddr, at("run_by"), knownvalue.StringExact("admin")),
+						statecheck.ExpectKnownValue(jobRunAddr, at("status"), knownvalue.StringExact("SUCCEEDED")),
+					},
+					Check: func(st *terraform.State) error {
+						mu.Lock()
+						defer mu.Unlock()
+						if !replaced || len(drops) == 0 || drops[0] != "1:admin:replaced" {
+							return fmt.Errorf("our queued trigger was not replaced by bob's: drops %v", drops)
+						}
+						t.Logf("drops %v; %d triggers reached the server", drops, s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"))
+						got := st.RootModule().Resources[jobRunAddr].Primary.Attributes["run_id"]
+						byUser := map[string][]string{}
+						for _, r := range s.Runs(1) {
+							byUser[r.RunBy] = append(byUser[r.RunBy], strconv.FormatInt(r.ID, 10))
+						}
+						if fmt.Sprint(byUser["admin"]) != "["+got+"]" || len(byUser["bob"]) != 1 {
+							return fmt.Errorf("job 1 has runs %v (by user), want exactly ours (%s) and bob's", byUser, got)
+						}
+						return nil
+					},
+				}},
+			})
+		})
+	}
+}
