@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -513,8 +514,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *user) {
 	}
 	token := rand.Text()
 	s.mu.Lock()
-	s.sessions[token] = &session{user: u, lastUsed: s.clock.Now()}
 	s.logins++
+	s.sessions[token] = &session{user: u, lastUsed: s.clock.Now(), login: s.logins}
+	s.endOldestSessionsLocked(u)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"id":             u.id,
@@ -528,6 +530,28 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *user) {
 		"instituteAdmin": false,
 		"timeZone":       s.loc.String(),
 	})
+}
+
+// endOldestSessionsLocked ends u's oldest sessions so that at most maxLogins remain, as
+// auth.max_login_sessions does at each login on the newest line; their tokens then get 401.
+// The older line, or maxLogins 0, has no limit. s.mu must be held.
+func (s *Server) endOldestSessionsLocked(u *user) {
+	if s.line == LineOlder || s.maxLogins == 0 {
+		return
+	}
+	var tokens []string
+	for tok, sess := range s.sessions {
+		if sess.user == u {
+			tokens = append(tokens, tok)
+		}
+	}
+	if len(tokens) <= s.maxLogins {
+		return
+	}
+	slices.SortFunc(tokens, func(a, b string) int { return s.sessions[a].login - s.sessions[b].login })
+	for _, tok := range tokens[:len(tokens)-s.maxLogins] {
+		delete(s.sessions, tok)
+	}
 }
 
 // currentUser answers the calling user's summary, as GET /users/current-user does: how a

@@ -334,3 +334,42 @@ func TestTrigger_contentType(t *testing.T) {
 		}
 	}
 }
+
+// On the newest line with maxLoginSessions, a login ends the user's oldest sessions beyond
+// the limit (their tokens get 401), not other users'; the older line, and a limit of 0,
+// end none.
+func TestMaxLoginSessions(t *testing.T) {
+	for _, c := range []struct {
+		line  string
+		max   int
+		ended bool // the first of three sessions is ended
+	}{{LineNewest, 2, true}, {LineOlder, 2, false}, {LineNewest, 0, false}} {
+		cfg := testConfig()
+		cfg.Line, cfg.MaxLoginSessions = c.line, c.max
+		s := newTestServer(t, cfg)
+		bob := login(t, s, "bob", "Bob@123")
+		alice := []string{login(t, s, "alice", "Alice@123"), login(t, s, "alice", "Alice@123"), login(t, s, "alice", "Alice@123")}
+		want := map[string]int{alice[0]: 200, alice[1]: 200, alice[2]: 200, bob: 200}
+		if c.ended {
+			want[alice[0]] = 401
+		}
+		for tok, status := range want {
+			if r := call(t, "GET", s.URL()+"/users/current-user", tok, ""); r.status != status {
+				t.Errorf("%s line, max %d: %d, want %d", c.line, c.max, r.status, status)
+			}
+		}
+	}
+	// Four logins of the limit 1: only the last session lives.
+	cfg := testConfig()
+	cfg.MaxLoginSessions = 1
+	s := newTestServer(t, cfg)
+	var toks []string
+	for range 4 {
+		toks = append(toks, login(t, s, "alice", "Alice@123"))
+	}
+	for i, tok := range toks {
+		if r := call(t, "GET", s.URL()+"/users/current-user", tok, ""); (r.status == 200) != (i == 3) {
+			t.Errorf("limit 1, session %d of 4: %d", i+1, r.status)
+		}
+	}
+}

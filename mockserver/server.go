@@ -160,6 +160,7 @@ func (j *job) visibleTo(u *user) bool {
 type session struct {
 	user     *user
 	lastUsed time.Time
+	login    int // the login's number (Server.logins at it): orders a user's sessions
 }
 
 // run is one run record. A seeded run has a fixed status; a triggered run's status is
