@@ -1,8 +1,10 @@
 // Command openspecimen-mockserver serves the mockserver package's stand-in for the
 // OpenSpecimen scheduled-jobs REST API, for demos and manual testing.
 //
-//	openspecimen-mockserver [-listen 127.0.0.1:8080] [-config FILE]
+//	openspecimen-mockserver [-listen 127.0.0.1:8080] [-config FILE] [-line newest|older]
 //
+// -line makes it behave as that OpenSpecimen server line (see the mockserver package),
+// whatever the configuration says; without it, the configuration's line, else the newest.
 // It prints one line, "listening on <REST root>", once it accepts connections, logs
 // requests to stderr, and stops on SIGINT or SIGTERM.
 package main
@@ -37,6 +39,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "`address` to listen on (host:port; port 0 picks a free one)")
 	configFile := fs.String("config", "", "JSON configuration `file` (default: the built-in demo data set)")
+	line := fs.String("line", "", "OpenSpecimen server `line` to behave as, "+mockserver.LineNewest+" or "+mockserver.LineOlder+
+		" (default: the configuration's, else "+mockserver.LineNewest+")")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -47,6 +51,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "openspecimen-mockserver: unexpected arguments: %v\n", fs.Args())
 		return 2
 	}
+	if *line != "" && *line != mockserver.LineNewest && *line != mockserver.LineOlder {
+		fmt.Fprintf(stderr, "openspecimen-mockserver: -line %q: use %s or %s\n", *line, mockserver.LineNewest, mockserver.LineOlder)
+		return 2
+	}
 
 	cfg := mockserver.DemoConfig()
 	if *configFile != "" {
@@ -55,6 +63,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "openspecimen-mockserver: %v\n", err)
 			return 1
 		}
+	}
+	if *line != "" {
+		cfg.Line = *line
 	}
 	cfg.Logger = log.New(stderr, "", log.LstdFlags|log.Lmicroseconds)
 

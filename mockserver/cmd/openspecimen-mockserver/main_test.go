@@ -119,6 +119,7 @@ func TestRunErrors(t *testing.T) {
 	}{
 		{"bad flag", []string{"-nope"}, 2, "flag provided but not defined"},
 		{"extra argument", []string{"x"}, 2, "unexpected arguments"},
+		{"bad line", []string{"-line", "oldest"}, 2, `-line "oldest": use newest or older`},
 		{"missing config", []string{"-config", filepath.Join(dir, "none.json")}, 1, "no such file"},
 		{"invalid config", []string{"-config", bad}, 1, `outcome "MAYBE"`},
 		{"bad address", []string{"-config", good, "-listen", "127.0.0.1:99999"}, 1, "invalid port"},
@@ -132,4 +133,72 @@ func TestRunErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startRun runs the command with args on a free port until the test ends, and answers its
+// REST root.
+func startRun(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	stdout := &lineWriter{lines: make(chan string, 10)}
+	var stderr syncBuffer
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), stdout, &stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		<-code
+	})
+	deadline := time.NewTimer(testDeadline)
+	defer deadline.Stop()
+	select {
+	case l := <-stdout.lines:
+		return strings.TrimSuffix(strings.TrimPrefix(l, "listening on "), "\n")
+	case c := <-code:
+		t.Fatalf("run returned %d; stderr %q", c, stderr.String())
+	case <-deadline.C:
+		t.Fatalf("no listening line; stderr %q", stderr.String())
+	}
+	return ""
+}
+
+// -line overrides the configuration's line; without it the configuration's, else the newest,
+// is served: the run list's date form tells them apart.
+func TestRunLine(t *testing.T) {
+	dir := t.TempDir()
+	configs := map[string]string{}
+	for _, line := range []string{"newest", "older"} {
+		configs[line] = filepath.Join(dir, line+".json")
+		if err := os.WriteFile(configs[line], []byte(`{"line":"`+line+`","jobs":[{"id":1}]}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "newest"},
+		{[]string{"-line", "older"}, "older"},
+		{[]string{"-config", configs["older"]}, "older"},
+		{[]string{"-config", configs["older"], "-line", "newest"}, "newest"},
+		{[]string{"-config", configs["newest"], "-line", "older"}, "older"},
+	} {
+		url := startRun(t, c.args...)
+		got := map[bool]string{true: "older", false: "newest"}[listRunsStatus(t, url, "2024-01-01%2000:00") == 200]
+		if got != c.want || listRunsStatus(t, url, "2024-01-01T00:00:00.000Z") != map[string]int{"newest": 200, "older": 400}[c.want] {
+			t.Errorf("%v: serves the %s line, want %s", c.args, got, c.want)
+		}
+	}
+}
+
+// listRunsStatus answers the status of job 1's run list from fromDate.
+func listRunsStatus(t *testing.T, url, fromDate string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url+"/scheduled-jobs/1/runs?fromDate="+fromDate, nil)
+	req.SetBasicAuth("admin", "Admin@123")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
