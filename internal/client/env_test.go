@@ -39,7 +39,8 @@ var serverLines = []string{mockserver.LineNewest, mockserver.LineOlder}
 var envStart = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // serverConfig is the mock server of the client's tests. alice, the client's user, is an
-// admin: she sees every run, bob's too. apiuser is the user of the API token (withToken).
+// admin: she sees every run, bob's too; job 7 is shared with bob, who may run it. apiuser is
+// the user of the API token (withToken).
 // Jobs 7 ("Export", QUERY) and 8 ("Other", INTERNAL) run for ten minutes of the clock; the
 // triggers of job 9 are dropped (it is disabled).
 //
@@ -56,7 +57,7 @@ func serverConfig() mockserver.Config {
 			{LoginName: "apiuser", Password: "api-user-pw", Admin: true},
 		},
 		Jobs: []mockserver.JobConfig{
-			{ID: 7, Name: "Export", Type: "QUERY", Duration: tenMinutes, StartDelay: startDelay},
+			{ID: 7, Name: "Export", Type: "QUERY", Duration: tenMinutes, StartDelay: startDelay, SharedWith: []string{"bob"}},
 			{ID: 8, Name: "Other", Type: "INTERNAL", Duration: tenMinutes, StartDelay: startDelay},
 			{ID: 9, Name: "Retired", ActivityStatus: "Disabled"},
 		},

@@ -169,8 +169,10 @@ func (e *LoginError) Error() string { return e.Reason }
 func (e *LoginError) Unwrap() error { return e.Err }
 
 // RunNotIdentifiedError is returned by StartRun when no run of this user with these args
-// appeared after its triggers: the server dropped them (job busy or disabled), the run never
-// started, or the look-up failed (Err). It says what a user needs to find the run by hand.
+// appeared after its triggers: the server dropped them (job busy or not active), the last
+// one still waits for a thread of the server's pool (each trigger replaced the one before
+// in the queue, so at most that one may start a run later), or the look-up failed (Err). It
+// says what a user needs to find the run by hand.
 type RunNotIdentifiedError struct {
 	JobID        int64
 	Triggers     int       // triggers sent
@@ -187,7 +189,9 @@ func (e *RunNotIdentifiedError) Error() string {
 	if e.Err != nil {
 		return msg + ": " + e.Err.Error()
 	}
-	return msg + ": OpenSpecimen silently drops triggers of a busy or disabled job"
+	return msg + ": OpenSpecimen silently drops a trigger of a job that is running (a non-admin does not see " +
+		"other users' runs on the newest line) or not active, and a trigger still waiting for a free thread of the " +
+		"server's pool (shared by all jobs) may start a run later: look for it before triggering again"
 }
 
 // Unwrap returns what went wrong last, if anything.

@@ -718,12 +718,12 @@ func TestJobByName(t *testing.T) {
 	if !errors.As(err, &ne) || !strings.Contains(err.Error(), "shared with it") {
 		t.Errorf("unknown: %v", err)
 	}
-	// A non-admin sees the jobs it created or that are shared with it: one Twin.
+	// A non-admin sees the jobs it created or that are shared with it: one Twin, and job 7.
 	bob := newEnvOn(t, jobsByName(), func(c *Config) { c.Username, c.Password = "bob", "bob-pw" })
 	if j, err := bob.c.JobByName(t.Context(), "Twin"); err != nil || j.ID != 25 {
 		t.Errorf("bob's Twin: %+v, %v", j, err)
 	}
-	if jobs, err := bob.c.ListJobs(t.Context(), JobFilter{}); err != nil || fmt.Sprint(jobIDs(jobs)) != "[25 24]" {
+	if jobs, err := bob.c.ListJobs(t.Context(), JobFilter{}); err != nil || fmt.Sprint(jobIDs(jobs)) != "[25 24 7]" {
 		t.Errorf("bob's jobs: %v, %v", jobIDs(jobs), err)
 	}
 }

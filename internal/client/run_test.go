@@ -845,3 +845,136 @@ func TestStartRunIgnoreLiveRun(t *testing.T) {
 		})
 	}
 }
+
+// queueConfig is serverConfig on line with a pool of one thread, which a run of job 8
+// lasting busy holds (see holdPool).
+func queueConfig(line string, busy time.Duration) mockserver.Config {
+	sc := serverConfig()
+	sc.Line = line
+	sc.PoolSize = 1
+	sc.Jobs[1].Duration = mockserver.Duration(busy)
+	return sc
+}
+
+// holdPool starts a run of job 8 through the queue, which takes the pool's one thread.
+func holdPool(t *testing.T, e *testEnv) {
+	t.Helper()
+	if err := e.s.TriggerAs("apiuser", 8, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Duration(startDelay))
+	if e.s.BusyThreads() != 1 || len(e.s.QueuedTriggers()) != 0 {
+		t.Fatalf("%d busy threads, queue %+v: want job 8 running", e.s.BusyThreads(), e.s.QueuedTriggers())
+	}
+}
+
+// dropsOf reports the triggers s drops, as "user reason", on the channel it answers. The
+// server reports a replaced trigger after its answer to the newer one: a test reads the
+// drops it expects from the channel (nextDrops) rather than count them at some moment.
+func dropsOf(s *mockserver.Server) <-chan string {
+	ch := make(chan string, 100)
+	s.SetTriggerDropHook(func(_ int64, user, reason string) { ch <- user + " " + reason })
+	return ch
+}
+
+// nextDrops reads n drops, joined by commas.
+func nextDrops(t *testing.T, drops <-chan string, n int) string {
+	t.Helper()
+	var got []string
+	for range n {
+		select {
+		case d := <-drops:
+			got = append(got, d)
+		case <-t.Context().Done():
+			t.Fatalf("drops %q, want %d", got, n)
+		}
+	}
+	return strings.Join(got, ",")
+}
+
+// runsBy answers the ids of the runs of job 7 by user.
+func runsBy(s *mockserver.Server, user string) []int64 {
+	var out []int64
+	for _, r := range s.Runs(7) {
+		if r.RunBy == user {
+			out = append(out, r.ID)
+		}
+	}
+	return out
+}
+
+// queuedBy reports whether a trigger of job 7 by user waits in the queue.
+func queuedBy(s *mockserver.Server, user string) bool {
+	for _, q := range s.QueuedTriggers() {
+		if q.JobID == 7 && q.LoginName == user {
+			return true
+		}
+	}
+	return false
+}
+
+// Our trigger waits in the queue for the pool's thread, and another user's trigger of the
+// job replaces it: that user's run starts when the thread is free, StartRun waits for it and
+// triggers again, and ends with exactly one run of ours, on both lines.
+func TestStartRunReplacedByAnotherUser(t *testing.T) {
+	for _, line := range serverLines {
+		t.Run(line, func(t *testing.T) {
+			e := newEnvOn(t, queueConfig(line, 3*time.Second), nil)
+			holdPool(t, e)
+			drops := dropsOf(e.s)
+			replaced := false
+			e.sleeps.reset(func(int, time.Duration) {
+				if !replaced && queuedBy(e.s, "alice") { // our trigger waits: bob's replaces it
+					replaced = true
+					if err := e.s.TriggerAs("bob", 7, ""); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+			run, err := e.c.StartRun(t.Context(), 7, "", StartOptions{AppearTimeout: 10 * time.Second})
+			if err != nil || run.RunByLogin() != "alice" {
+				t.Fatalf("run %+v, err %v", run, err)
+			}
+			if mine, bobs := runsBy(e.s, "alice"), runsBy(e.s, "bob"); len(mine) != 1 || mine[0] != run.ID || len(bobs) != 1 || bobs[0] > run.ID {
+				t.Fatalf("alice's runs %v, bob's %v: want one each, bob's first", mine, bobs)
+			}
+			if d := nextDrops(t, drops, 1); d != "alice replaced" || e.triggers() != 2 {
+				t.Fatalf("drops %q, %d triggers", d, e.triggers())
+			}
+		})
+	}
+}
+
+// The pool stays busy past the appear timeout: each new trigger of ours replaces the one
+// before in the queue, so one run of ours starts when the thread is free, and StartRun
+// answers it; past the trigger budget, the error says that the last trigger may still start
+// a run, which is then the only one.
+func TestStartRunReplacedByOurRetry(t *testing.T) {
+	for _, line := range serverLines {
+		t.Run(line, func(t *testing.T) {
+			e := newEnvOn(t, queueConfig(line, 2500*time.Millisecond), nil)
+			holdPool(t, e)
+			drops := dropsOf(e.s)
+			run, err := e.c.StartRun(t.Context(), 7, "", quick) // triggers at 0s, 1s and 2s; the thread is free at 2.5s
+			if err != nil || run.RunByLogin() != "alice" || e.triggers() != 3 {
+				t.Fatalf("run %+v, err %v, %d triggers", run, err, e.triggers())
+			}
+			if mine, d := runsBy(e.s, "alice"), nextDrops(t, drops, 2); len(mine) != 1 || mine[0] != run.ID ||
+				d != "alice replaced,alice replaced" {
+				t.Fatalf("alice's runs %v, drops %q", mine, d)
+			}
+
+			// Busy past the budget: a clear error, and the last trigger alone still waits.
+			e = newEnvOn(t, queueConfig(line, time.Hour), nil)
+			holdPool(t, e)
+			_, err = e.c.StartRun(t.Context(), 7, "", quick)
+			var ni *RunNotIdentifiedError
+			if !errors.As(err, &ni) || ni.Triggers != 3 || !strings.Contains(err.Error(), "may start a run later") {
+				t.Fatalf("err %v", err)
+			}
+			if q := e.s.QueuedTriggers(); len(q) != 1 || q[0].LoginName != "alice" || len(runsBy(e.s, "alice")) != 0 {
+				t.Fatalf("queue %+v, alice's runs %v: want her last trigger alone queued", q, runsBy(e.s, "alice"))
+			}
+		})
+	}
+}
