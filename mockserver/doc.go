@@ -20,17 +20,40 @@
 //     or its runBy, its result file for the job's recipients too.
 //   - User errors, not-found and forbidden included, are 400 with a JSON array
 //     [{"code", "message"}]; a bad, missing or idle-expired token is 401 with an HTML body
-//     (plus WWW-Authenticate: Basic when no credentials were sent); unknown URLs are the
-//     container's HTML 404.
+//     (plus WWW-Authenticate: Basic when no credentials were sent).
 //   - GET /scheduled-jobs/{jobId}/runs/{runId} looks the run up by runId alone: jobId is
 //     not checked, so a client must check the answer's jobId itself.
 //   - The run list is newest first, capped by maxResults (default 100) with no offset;
-//     an unknown job answers []; a non-admin user sees only the runs it ran.
-//   - Zone-less dates (20220221, 20220221T061500) are read in the server's time zone, and
-//     a date-only toDate is that day's start.
+//     an unknown job answers [].
+//   - fromDate bounds the runs' startedAt (>=), toDate their finishedAt (<=), on both
+//     lines: a run in progress is never in an answer that used toDate.
+//   - Result files are streamed (no Content-Length) and purged Config.FileRetention (30
+//     days) after their run ended, on the server's clock: the download then answers
+//     SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND while the run keeps its logFilePath.
+//   - A trigger whose body is not declared JSON (Content-Type application/json) is 415.
 //   - Tokens expire after a period without use; HTTP Basic works when no token is sent.
 //   - GET /users/current-user answers the caller's summary: how a client holding only a
 //     token learns who it is.
+//
+// Config.Line chooses the server line the mock behaves as, where the two differ:
+//
+//   - Run list dates (Spring's @DateTimeFormat): the newest line (LineNewest, the default;
+//     jakarta, Spring 6) takes only yyyy-MM-dd'T'HH:mm:ss.SSSX, three fraction digits and
+//     a zone Z, +HH or +HHmm (2022-02-21T06:15:00.000Z); the older line (LineOlder; javax,
+//     Spring 5) takes only yyyy-MM-dd HH:mm, read in Config.Timezone, ignoring any text
+//     after the minutes. Every other form (20220221 and 20220221T061500 of the official
+//     page included) is 400 INVALID_REQUEST.
+//   - Which runs the list shows a non-admin: on the newest line only those it ran, of jobs
+//     it created or that are shared with it; on the older line all.
+//   - An unknown URL (404), a wrong method (405) and a trigger's unsupported media type
+//     (415): JSON problem details (application/problem+json) on the newest line, the
+//     container's HTML page on the older (and outside the REST root on both). A server
+//     error's code is INTERNAL_ERROR on the newest, internal_error on the older.
+//   - Config.MaxLoginSessions (auth.max_login_sessions), on the newest line only: each
+//     login ends the user's oldest sessions beyond it, whose tokens then get 401.
+//   - isActiveJob: on the older line, a scheduled job (not ONDEMAND) is not active before
+//     its startDate or after its endDate.
+//   - A run left IN_PROGRESS by RestartProcess blocks its job on the older line only (below).
 //
 // A run's status is computed from the clock on every read, under the server's one mutex:
 // a run started at T by a job of duration D is IN_PROGRESS until T+D, then SUCCEEDED or
