@@ -11,6 +11,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
 // hungServer accepts connections and never answers, until the test ends. It answers its REST
@@ -97,5 +100,47 @@ func TestRequestTimeout(t *testing.T) {
 				t.Fatal("a timeout is transient: the callers that wait on the server read again")
 			}
 		})
+	}
+}
+
+// Two clients log in as the same user on a server that keeps one session per user
+// (auth.max_login_sessions = 1, newest line): each login ends the other's session. Taking
+// turns, each request meets a 401 and survives it with one new login and one repeat. When
+// another login ends the new session before the repeat, the request fails, bounded, naming
+// the cause.
+func TestSessionsEndedElsewhere(t *testing.T) {
+	sc := serverConfig()
+	sc.Line = mockserver.LineNewest
+	sc.MaxLoginSessions = 1
+	e := newEnvOn(t, sc, nil)
+	other, err := New(Config{URL: e.s.URL(), Username: "alice", Password: alicePassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	clients := []*Client{e.c, other}
+	for turn := range 6 {
+		if _, err := clients[turn%2].GetJob(ctx, 7); err != nil {
+			t.Fatalf("turn %d: %v", turn, err)
+		}
+	}
+	// 2 first logins, then one 401, one login and one repeat per turn.
+	if logins, reads := e.s.LoginCount(), e.s.RequestCount("GET", routeJob); logins != 6 || reads != 6+4 {
+		t.Fatalf("%d logins, %d reads of the job", logins, reads)
+	}
+
+	// A login elsewhere between the new login and the repeat: one error, no loop.
+	var gets atomic.Int32
+	e.s.SetRequestHook(func(method, path string) {
+		if method == "GET" && path == "/scheduled-jobs/7" && gets.Add(1) == 2 {
+			mocktest.Login(t, e.s, "alice", alicePassword) // before the repeat is served
+		}
+	})
+	logins, reads := e.s.LoginCount(), e.s.RequestCount("GET", routeJob)
+	_, err = e.c.GetJob(ctx, 7)
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.StatusCode != 401 || !strings.Contains(err.Error(), "401: OpenSpecimen refused the session of user \"alice\" right after a new login: "+
+		"another login as this user may have ended it") || e.s.LoginCount()-logins != 2 || e.s.RequestCount("GET", routeJob)-reads != 2 {
+		t.Fatalf("err %v; %d logins, %d reads", err, e.s.LoginCount()-logins, e.s.RequestCount("GET", routeJob)-reads)
 	}
 }
