@@ -161,8 +161,8 @@ type RunConfig struct {
 type FaultConfig struct {
 	// Latency is added before every answer.
 	Latency Duration `json:"latency"`
-	// ErrorRate is the share (0..1) of requests answered 503 INTERNAL_ERROR before
-	// anything else happens.
+	// ErrorRate is the share (0..1) of requests answered 503 INTERNAL_ERROR (older line:
+	// internal_error) before anything else happens.
 	ErrorRate float64 `json:"errorRate"`
 	// DropResponseRate is the share (0..1) of trigger POSTs that are carried out and then
 	// have their connection closed without an answer.
