@@ -35,6 +35,10 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
+// keepFiles is a file retention that keeps the files of the seeded runs, years old, which
+// the server's 30 days would have purged.
+const keepFiles = mockserver.Duration(100 * 365 * 24 * time.Hour)
+
 // resultFileMockConfig adds to the seeded history a run whose zip holds two files, a
 // finished run of a job that writes no file, and a run whose file the server removed.
 func resultFileMockConfig(t *testing.T) mockserver.Config {
@@ -51,6 +55,7 @@ func resultFileMockConfig(t *testing.T) mockserver.Config {
 		t.Fatal(err)
 	}
 	cfg := historyMockConfig(t)
+	cfg.FileRetention = keepFiles
 	started, finished := time.Date(2022, 3, 3, 0, 0, 0, 0, time.UTC), time.Date(2022, 3, 3, 0, 1, 0, 0, time.UTC)
 	cfg.Runs = append(cfg.Runs,
 		mockserver.RunConfig{ID: 20, JobID: 1, Status: "SUCCEEDED", StartedAt: &started, FinishedAt: &finished, RunBy: "admin",
@@ -194,8 +199,9 @@ func TestAccJobRunResultFile_contentLimit(t *testing.T) {
 		want   string
 		checks []statecheck.StateCheck
 	}{
+		// The server sends no Content-Length: a plain file is found too large by reading it.
 		"default limit": {body: "job_id = 1\nrun_id = 30",
-			want: `(?s)Result file too large for state.*big.csv of run 30 of job 1 is 4194404 bytes, more\s+than\s+max_content_bytes \(4 MiB\)\. Set output_path`},
+			want: `(?s)Result file too large for state.*big.csv of run 30 of job 1 is larger\s+than\s+max_content_bytes \(4 MiB\)\. Set output_path`},
 		"zipped, its size read in the zip": {body: "job_id = 1\nrun_id = 31",
 			want: `(?s)big.csv of run 31 of job 1 is 4194404 bytes, more than\s+max_content_bytes \(4 MiB\)`},
 		"raised": {body: "job_id = 1\nrun_id = 30\nmax_content_bytes = 5242880", checks: []statecheck.StateCheck{
@@ -441,6 +447,7 @@ func TestResultFileDiagnostic(t *testing.T) {
 // preamble), a plain CSV, a ragged export and a CSV whose header names a column twice.
 func decodeMockConfig(t *testing.T) mockserver.Config {
 	cfg := historyMockConfig(t)
+	cfg.FileRetention = keepFiles
 	started, finished := time.Date(2024, 1, 15, 6, 15, 0, 0, time.UTC), time.Date(2024, 1, 15, 6, 16, 0, 0, time.UTC)
 	seeded := func(id int64, res *mockserver.ResultConfig) mockserver.RunConfig {
 		return mockserver.RunConfig{ID: id, JobID: 1, Status: "SUCCEEDED", StartedAt: &started, FinishedAt: &finished,
