@@ -4,13 +4,20 @@
 # dev_overrides CLI config written here), prints the outputs, destroys, and stops the mock
 # whatever happens. `make demo` builds what it needs and calls it.
 #
-# Usage: scripts/demo.sh CLI   (CLI: path to a terraform or tofu binary; default bin/terraform)
+# Usage: scripts/demo.sh [CLI [LINE]]
+#   CLI:  path to a terraform or tofu binary; default bin/terraform
+#   LINE: the OpenSpecimen server line the mock behaves as, newest (default) or older
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/bin
 cli=${1:-$bin/terraform}
+server_line=${2:-newest}
 cli_name=$(basename "$cli")
+if [[ $server_line != newest && $server_line != older ]]; then
+  echo "demo: LINE is '$server_line': use newest or older" >&2
+  exit 2
+fi
 provider=$bin/terraform-provider-openspecimen
 mock=$bin/openspecimen-mockserver
 
@@ -59,7 +66,7 @@ trap 'exit 143' TERM
 # The mock prints one line, "listening on <url>", once it accepts connections: read it from
 # a FIFO rather than guessing a port or sleeping.
 mkfifo "$work/mock.stdout"
-"$mock" -listen 127.0.0.1:0 >"$work/mock.stdout" 2>"$work/mockserver.log" &
+"$mock" -listen 127.0.0.1:0 -line "$server_line" >"$work/mock.stdout" 2>"$work/mockserver.log" &
 mock_pid=$!
 exec 3<"$work/mock.stdout"
 line=
@@ -69,7 +76,7 @@ if ! read -r -t 30 line <&3 || [[ $line != "listening on "* ]]; then
   exit 1
 fi
 url=${line#listening on }
-echo "== mock OpenSpecimen server (demo data) at $url"
+echo "== mock OpenSpecimen server, $server_line line (demo data), at $url"
 
 export OPENSPECIMEN_URL=$url OPENSPECIMEN_USERNAME=admin OPENSPECIMEN_PASSWORD=Admin@123
 unset OPENSPECIMEN_TOKEN OPENSPECIMEN_DOMAIN
@@ -104,4 +111,4 @@ if ! "$cli" destroy -auto-approve -input=false -compact-warnings -no-color >dest
 fi
 destroyed=1
 grep -E '^(Destroy complete|openspecimen_job_run\.export: Destruction)' destroy.log
-echo "== demo OK on $cli_name: one export run, $count specimens"
+echo "== demo OK on $cli_name against the $server_line line: one export run, $count specimens"
