@@ -53,7 +53,15 @@ func runIdentity(runID int64) queryfilter.QueryFilter {
 // The data source's filters pick the runs; each result has its identity, a name a person
 // can read, and the resource as an import would hold it. See historyMockConfig for the runs.
 func TestAccJobRunList_query(t *testing.T) {
-	s := mocktest.New(t, historyMockConfig(t))
+	for _, line := range []string{mockserver.LineNewest, mockserver.LineOlder} {
+		t.Run(line, func(t *testing.T) { testAccJobRunListQuery(t, line) })
+	}
+}
+
+func testAccJobRunListQuery(t *testing.T, line string) {
+	cfg := historyMockConfig(t)
+	cfg.Line = line
+	s := mocktest.New(t, cfg)
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   needsQuery,
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

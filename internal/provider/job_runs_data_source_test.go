@@ -52,8 +52,19 @@ func expectIDs(ids ...int64) statecheck.StateCheck {
 	return statecheck.ExpectKnownValue(runsAddr, at("ids"), knownvalue.ListExact(want))
 }
 
+// The filters keep their documented meaning on both server lines, whose date forms differ
+// and whose toDate bounds finishedAt: from_date and to_date bound the runs' start, runs in
+// progress or finished after to_date included, and max_results counts runs that match.
 func TestAccJobRunsDataSource_filters(t *testing.T) {
-	s := mocktest.New(t, historyMockConfig(t))
+	for _, line := range []string{mockserver.LineNewest, mockserver.LineOlder} {
+		t.Run(line, func(t *testing.T) { testAccJobRunsFilters(t, line) })
+	}
+}
+
+func testAccJobRunsFilters(t *testing.T, line string) {
+	cfg := historyMockConfig(t)
+	cfg.Line = line
+	s := mocktest.New(t, cfg)
 	for name, tc := range map[string]struct {
 		body string
 		ids  []int64
@@ -78,6 +89,10 @@ func TestAccJobRunsDataSource_filters(t *testing.T) {
 		"to_date keeps runs in progress": {"job_id = 5\nto_date = \"20220302\"", []int64{14}},
 		"in progress":                    {"job_id = 5\nstatus = \"IN_PROGRESS\"", []int64{14}},
 		"empty window":                   {"job_id = 1\nfrom_date = \"20230101\"", []int64{}},
+		// Run 13 (2022-03-01 10:00) starts after to_date: max_results counts the runs that match.
+		"max_results after to_date": {"job_id = 1\nto_date = \"2022-03-01T09:00:00Z\"\nstatus = \"SUCCEEDED\"\nmax_results = 1",
+			[]int64{12}},
+		"to_date keeps a run finished after it": {"job_id = 1\nto_date = \"2022-02-21T23:59:30Z\"", []int64{11, 10}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
@@ -131,8 +146,17 @@ func TestAccJobRunsDataSource_runAttributes(t *testing.T) {
 
 // Zone-less dates are read in the provider's timezone: 01:00 in Berlin is midnight UTC,
 // which brings run 12 into the window.
+// The provider's timezone is the zone of the dates written without one, on both lines.
 func TestAccJobRunsDataSource_timezone(t *testing.T) {
-	s := mocktest.New(t, historyMockConfig(t))
+	for _, line := range []string{mockserver.LineNewest, mockserver.LineOlder} {
+		t.Run(line, func(t *testing.T) { testAccJobRunsTimezone(t, line) })
+	}
+}
+
+func testAccJobRunsTimezone(t *testing.T, line string) {
+	cfg := historyMockConfig(t)
+	cfg.Line = line
+	s := mocktest.New(t, cfg)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
