@@ -48,3 +48,21 @@ func TestUsualDuration_noHistory(t *testing.T) {
 		t.Fatalf("UsualDuration = %s, %d, %v; want 0, 0, nil", usual, runs, err)
 	}
 }
+
+// longestRun answers the longest of the job's known finished runs (the bound past which a
+// run in progress may be stale), and nothing for a job of unknown history.
+func TestLongestRun(t *testing.T) {
+	e := newEnv(t, nil)
+	if d, n := e.c.longestRun(7); d != 0 || n != 0 {
+		t.Fatalf("unknown history: %s from %d runs", d, n)
+	}
+	runs := []Run{
+		{ID: 3, Status: StatusInProgress, StartedAt: &EpochMillis{envStart}},
+		{ID: 2, Status: StatusFailed, StartedAt: &EpochMillis{envStart}, FinishedAt: &EpochMillis{envStart.Add(90 * time.Second)}},
+		{ID: 1, Status: StatusSucceeded, StartedAt: &EpochMillis{envStart}, FinishedAt: &EpochMillis{envStart.Add(time.Minute)}},
+	}
+	e.c.noteHistory(7, runs)
+	if d, n := e.c.longestRun(7); d != 90*time.Second || n != 2 {
+		t.Fatalf("longest %s from %d runs; want 1m30s from 2", d, n)
+	}
+}
