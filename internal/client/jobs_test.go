@@ -766,3 +766,32 @@ func TestListJobsLargePage(t *testing.T) {
 		t.Fatalf("%d jobs, %v", len(jobs), err)
 	}
 }
+
+// Concurrent lists with a from date on the older line all learn its form and succeed; the
+// form is then remembered: a later list sends it first, in one request.
+func TestListRunsFromFormConcurrent(t *testing.T) {
+	sc := serverConfig()
+	sc.Line = mockserver.LineOlder
+	sc.Runs = []mockserver.RunConfig{pastRun(1, 7, "bob", "", mockserver.StatusSucceeded, time.Minute)}
+	e := newEnvOn(t, sc, nil)
+	from := envStart.Add(-48 * time.Hour)
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Go(func() {
+			runs, err := e.c.ListRuns(t.Context(), 7, RunFilter{From: &from})
+			if err == nil && ids(runs) != "1" {
+				err = errors.New("runs " + ids(runs))
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	lists := e.lists()
+	if _, err := e.c.ListRuns(t.Context(), 7, RunFilter{From: &from}); err != nil || e.lists() != lists+1 || e.c.knownFromForm() != formMinute {
+		t.Fatalf("err %v, %d requests", err, e.lists()-lists)
+	}
+}
