@@ -62,11 +62,6 @@ type Config struct {
 	// sent elsewhere. CACertPEM and InsecureSkipVerify apply only when its Transport is nil or
 	// an *http.Transport at New.
 	HTTPClient *http.Client
-	// Location is not used: the times of a RunFilter carry their own zone (ParseDate reads
-	// zone-less dates in the zone it is given), and ListRuns sends the server UTC.
-	//
-	// Deprecated: leave it unset; it will be removed.
-	Location *time.Location
 }
 
 // Client talks to OpenSpecimen's REST API. It is safe for concurrent use.

@@ -291,17 +291,11 @@ func (r *jobRunResource) waitInState(ctx context.Context, m *jobRunResourceModel
 	}
 }
 
-// checkJob reads the job before any trigger: OpenSpecimen drops the triggers of a job that
-// is not active without a word. It answers nil after reporting why the job cannot run.
+// checkJob reads the job before any trigger, for its name in what follows; StartRun itself
+// refuses a job the server would not run (*client.JobInactiveError). It answers nil after
+// reporting why the job cannot be read.
 func checkJob(ctx context.Context, c *client.Client, jobID int64, diags *diag.Diagnostics) *client.Job {
-	job := readJob(ctx, c, jobID, diags)
-	if job != nil && !job.Active() {
-		diags.AddAttributeError(path.Root("job_id"), "Job not active",
-			fmt.Sprintf("Scheduled job %d (%s) cannot run: %s, and OpenSpecimen silently ignores its triggers. "+
-				"Make it active in OpenSpecimen, or point job_id at an active job.", jobID, job.Name, job.InactiveReason()))
-		return nil
-	}
-	return job
+	return readJob(ctx, c, jobID, diags)
 }
 
 func (r *jobRunResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -471,7 +465,19 @@ func startRunDiagnostic(jobID int64, jobName string, err error) diag.Diagnostic 
 	}
 	var running *client.JobRunningError
 	var notIdentified *client.RunNotIdentifiedError
+	var inactive *client.JobInactiveError
+	var dropped *client.TriggerDroppedError
 	switch {
+	case errors.As(err, &inactive):
+		return diag.NewAttributeErrorDiagnostic(path.Root("job_id"), "Job not active", fmt.Sprintf(
+			"Scheduled job %s cannot run: %s, and OpenSpecimen silently ignores its triggers. "+
+				"Make it active in OpenSpecimen, or point job_id at an active job.", job, inactive.Reason))
+	case errors.As(err, &dropped):
+		return diag.NewErrorDiagnostic("Trigger dropped", fmt.Sprintf(
+			"Job %s has run %d in progress (started at %s by %s), and OpenSpecimen dropped the trigger sent anyway (if_running = \"ignore\"). "+
+				"If that run is live, wait for it (if_running = \"wait\"); if it is stale (left in progress by a restart of "+
+				"an older OpenSpecimen server), an OpenSpecimen administrator must end it.",
+			job, dropped.Run.ID, startedText(&dropped.Run), messageOr(dropped.Run.RunByLogin(), "an unknown user")))
 	case errors.As(err, &running):
 		return diag.NewErrorDiagnostic("Job already running", fmt.Sprintf(
 			"Job %s already has run %d in progress, started by %s, and if_running = \"fail\". "+
@@ -487,7 +493,8 @@ func startRunDiagnostic(jobID int64, jobName string, err error) diag.Diagnostic 
 	case errors.Is(err, context.DeadlineExceeded):
 		return diag.NewErrorDiagnostic("Timed out starting job run", fmt.Sprintf(
 			"Job %s could not be started before the create timeout: %s. If another run was in progress, "+
-				"raise timeouts.create or use if_running = \"fail\".", job, err))
+				"raise timeouts.create or use if_running = \"fail\"; if that run is stale (left in progress by a "+
+				"server restart, longer than any earlier run), if_running = \"ignore\" triggers anyway.", job, err))
 	default:
 		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %s failed: %s", job, err))
 	}

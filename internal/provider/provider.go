@@ -233,8 +233,8 @@ func (p *openSpecimenProvider) clientConfig(cfg *openSpecimenProviderModel, diag
 		MaxRetries:         -1,
 		UserAgent:          "terraform-provider-openspecimen/" + p.version,
 		Logger:             slog.New(tflogHandler{}),
-		Location:           time.UTC,
 	}
+	loc := time.UTC
 	if !cfg.MaxRetries.IsNull() {
 		out.MaxRetries = int(cfg.MaxRetries.ValueInt64())
 	}
@@ -252,12 +252,12 @@ func (p *openSpecimenProvider) clientConfig(cfg *openSpecimenProviderModel, diag
 		out.RequestTimeout = d
 	}
 	if tz := cfg.Timezone.ValueString(); tz != "" {
-		loc, err := time.LoadLocation(tz)
+		var err error
+		loc, err = time.LoadLocation(tz)
 		if err != nil {
 			diags.AddAttributeError(path.Root("timezone"), "Invalid timezone",
 				"timezone "+strconv.Quote(tz)+" is not an IANA time zone name. Use a name such as UTC or Europe/Berlin.")
 		}
-		out.Location = loc
 	}
 	if f := cfg.CACertFile.ValueString(); f != "" {
 		b, err := os.ReadFile(f)
@@ -267,7 +267,7 @@ func (p *openSpecimenProvider) clientConfig(cfg *openSpecimenProviderModel, diag
 		}
 		out.CACertPEM = b
 	}
-	return out, out.Location
+	return out, loc
 }
 
 // configFields maps the fields that client.New names in a *client.ConfigError to the
