@@ -20,6 +20,9 @@ const (
 	CodeRunNotFound        = "SCHEDULED_JOB_JOB_RUN_NOT_FOUND"
 	CodeInvalidCredentials = "AUTH_INVALID_CREDENTIALS"
 	CodeInvalidRequest     = "INVALID_REQUEST" // a bad parameter, such as a date in a form the server does not parse
+	CodeOpNotAllowed       = "SCHEDULED_JOB_OP_NOT_ALLOWED"
+	CodeFileNotFound       = "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND"     // recorded, then purged
+	CodeFileNotAvailable   = "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE" // none recorded
 )
 
 // APIError is an error answer of the server. Code and Message come from OpenSpecimen's JSON

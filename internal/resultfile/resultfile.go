@@ -95,19 +95,12 @@ func Fetch(ctx context.Context, src Source, req Request) (*File, error) {
 	return read(rf, req, dest)
 }
 
-// Error codes of OpenSpecimen that Fetch tells apart.
-const (
-	codeOpNotAllowed     = "SCHEDULED_JOB_OP_NOT_ALLOWED"
-	codeFileNotFound     = "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND"     // recorded, then purged
-	codeFileNotAvailable = "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE" // none recorded
-)
-
 // readRun reads the run and checks that it succeeded. It answers a nil run, and no error,
 // when the server does not let this user read the run.
 func readRun(ctx context.Context, src Source, req Request) (*client.Run, error) {
 	run, err := src.GetRun(ctx, req.JobID, req.RunID)
 	switch {
-	case client.IsCode(err, codeOpNotAllowed):
+	case client.IsCode(err, client.CodeOpNotAllowed):
 		return nil, nil
 	case err != nil:
 		return nil, &RunError{Err: err}
@@ -120,15 +113,15 @@ func readRun(ctx context.Context, src Source, req Request) (*client.Run, error) 
 // downloadError is the error of a download the server refused; run is nil when this user
 // may not read the run.
 func downloadError(err error, run *client.Run) error {
-	purged := client.IsCode(err, codeFileNotFound)
+	purged := client.IsCode(err, client.CodeFileNotFound)
 	switch {
-	case purged || client.IsCode(err, codeFileNotAvailable):
+	case purged || client.IsCode(err, client.CodeFileNotAvailable):
 		nf := &NoFileError{Purged: purged, Err: err}
 		if run != nil {
 			nf.Status, nf.Message = run.Status, run.MessageText()
 		}
 		return nf
-	case run == nil && client.IsCode(err, codeOpNotAllowed):
+	case run == nil && client.IsCode(err, client.CodeOpNotAllowed):
 		return &NotAllowedError{Err: err}
 	}
 	return &DownloadError{Err: err}
