@@ -730,10 +730,12 @@ func parseRunQuery(q url.Values, line string, loc *time.Location) (rq runQuery, 
 	}
 	if v := q.Get("maxResults"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return rq, fmt.Sprintf("Invalid maxResults %q: use a positive integer.", v)
+		if err != nil {
+			return rq, fmt.Sprintf("Invalid maxResults %q: use an integer.", v)
 		}
-		rq.limit = n
+		if n > 0 { // 0 or less means the default, as on the server
+			rq.limit = n
+		}
 	}
 	return rq, ""
 }

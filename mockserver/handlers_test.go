@@ -109,6 +109,8 @@ func testListRuns(t *testing.T, line string) {
 		{"status and maxResults", admin, "status=SUCCEEDED&maxResults=2", []int64{14, 13}},
 		{"maxResults", admin, "maxResults=1", []int64{14}},
 		{"maxResults large", admin, "maxResults=1000", all},
+		{"maxResults 0 is the default", admin, "maxResults=0", all},
+		{"maxResults negative is the default", admin, "maxResults=-1", all},
 		{"empty params", admin, "fromDate=&toDate=&status=&maxResults=", all},
 		// Run 12 starts at 2022-02-22T00:00Z exactly: fromDate is inclusive.
 		{"fromDate, inclusive", admin, date("fromDate", "2022-02-22T00:00:00Z"), []int64{14, 13, 12}},
@@ -169,7 +171,7 @@ func TestListRuns_invalid(t *testing.T) {
 			"fromDate=" + url.QueryEscape(other), "toDate=" + url.QueryEscape(other),
 			"fromDate=20220221", "toDate=20220221T061500", "fromDate=2022-02-21", "toDate=2022-02-21T06:15:00Z",
 			"fromDate=" + url.QueryEscape("2022-02-21T06:15:00.000+05:30"), "fromDate=1645424100000",
-			"status=DONE", "status=failed", "maxResults=ten", "maxResults=0", "maxResults=-1",
+			"status=DONE", "status=failed", "maxResults=ten", "maxResults=1.5",
 		} {
 			if r := call(t, "GET", s.URL()+"/scheduled-jobs/1/runs?"+query, admin, ""); r.status != 400 || r.apiCode() != codeInvalidRequest {
 				t.Errorf("%s line, ?%s: %d %s, want 400 INVALID_REQUEST", line, query, r.status, r.body)
