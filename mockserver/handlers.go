@@ -400,6 +400,11 @@ func (s *Server) checkCredentials(login, password string) *user {
 	return u
 }
 
+// isJSONMediaType says whether mt is application/json or an application/*+json type.
+func isJSONMediaType(mt string) bool {
+	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
 // jsonBody answers 415 itself, as the line's error page (see writeErrorPage), to a request
 // whose body is not JSON by its Content-Type (application/json or application/*+json,
 // parameters such as charset allowed), before anything else of h; as Spring does, a request
@@ -411,8 +416,7 @@ func (s *Server) jsonBody(h handlerFunc) handlerFunc {
 			h(w, r, u)
 			return
 		}
-		if mt, _, err := mime.ParseMediaType(ct); err != nil ||
-			(mt != "application/json" && !(strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))) {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || !isJSONMediaType(mt) {
 			if ct == "" {
 				ct = "application/octet-stream" // what Spring takes a body without a type for
 			}
