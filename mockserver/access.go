@@ -39,11 +39,15 @@ func withJobRights(h handlerFunc) handlerFunc {
 	}
 }
 
-// allowedJob answers whether u may use j, answering 400 itself when not.
-func allowedJob(w http.ResponseWriter, u *user, j *job) bool {
-	if denied := jobAccess(u, j); denied != nil {
-		writeError(w, http.StatusBadRequest, denied.Code, denied.Message)
-		return false
+// jobManageAccess checks that u may replace or delete j: the read right, and being an
+// admin or the job's creator (a user it is shared with may not). It answers the error to
+// write when not.
+func jobManageAccess(u *user, j *job) *apiError {
+	if denied := jobRights(u); denied != nil {
+		return denied
 	}
-	return true
+	if !u.cfg.Admin && j.createdBy != u {
+		return &apiError{codeOpNotAllowed, "Only an admin or the job's creator may change or delete the scheduled job."}
+	}
+	return nil
 }

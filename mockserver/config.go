@@ -38,6 +38,11 @@ type Config struct {
 	Users []UserConfig `json:"users"`
 	// Jobs known to the server.
 	Jobs []JobConfig `json:"jobs"`
+	// SavedQueries are the saved queries a QUERY job may export (savedQuery.id).
+	SavedQueries []SavedQueryConfig `json:"savedQueries"`
+	// TaskClasses are the INTERNAL task classes the server has (taskImplFqn). Default:
+	// DefaultTaskClasses.
+	TaskClasses []string `json:"taskClasses"`
 	// Runs is the seeded run history. New run ids continue above the highest id here.
 	Runs []RunConfig `json:"runs"`
 	// Faults injected into the answers; see FaultConfig. Server.SetFaults changes them live.
@@ -111,6 +116,48 @@ type JobConfig struct {
 	// repeatSchedule other than ONDEMAND is not active (isActiveJob false) outside them.
 	StartDate *time.Time `json:"startDate"`
 	EndDate   *time.Time `json:"endDate"`
+	// The schedule's fields, as in the job's JSON: those repeatSchedule needs (see
+	// README.md) default to every minute or hour, midnight, MONDAY, the 1st; the others
+	// are cleared. A value out of range is a configuration error.
+	ScheduledHour       *int   `json:"scheduledHour"`
+	ScheduledMinute     *int   `json:"scheduledMinute"`
+	ScheduledDayOfWeek  string `json:"scheduledDayOfWeek"` // SUNDAY..SATURDAY
+	ScheduledDayOfMonth *int   `json:"scheduledDayOfMonth"`
+	HourlyInterval      *int   `json:"hourlyInterval"`
+	MinutelyInterval    *int   `json:"minutelyInterval"`
+	// SavedQueryID is a QUERY job's saved query, one of Config.SavedQueries; 0: a saved
+	// query of the job's own id and name.
+	SavedQueryID int64  `json:"savedQueryId"`
+	TaskImplFqn  string `json:"taskImplFqn"` // "" is written as null, as are Command and FixedArgs
+	Command      string `json:"command"`
+	FixedArgs    string `json:"fixedArgs"`
+}
+
+// queryID is the id of a QUERY job's saved query: SavedQueryID, or the job's own id.
+func (j *JobConfig) queryID() int64 {
+	if j.SavedQueryID != 0 {
+		return j.SavedQueryID
+	}
+	return j.ID
+}
+
+// SavedQueryConfig is one saved query.
+type SavedQueryConfig struct {
+	ID    int64  `json:"id"`
+	Title string `json:"title"` // default "Query <id>"
+	// Content is the CSV a run of a QUERY job created through the API exports (after the
+	// export's preamble); ${run_id} and ${args} are substituted. Default: a header and one
+	// row with the run id and args.
+	Content string `json:"content"`
+}
+
+// DefaultTaskClasses are the INTERNAL task classes of Config.TaskClasses by default: a few
+// of the server's own.
+var DefaultTaskClasses = []string{
+	"com.krishagni.catissueplus.core.administrative.services.impl.ExpiredSpecimenReservationsTask",
+	"com.krishagni.catissueplus.core.biospecimen.services.impl.ExpiredConsentsNotifierTask",
+	"com.krishagni.catissueplus.core.common.services.impl.ExportedFilesCleanerTask",
+	"com.krishagni.catissueplus.core.audit.services.impl.AuditLogsArchiverTask",
 }
 
 // ResultConfig is a run's output file.
@@ -136,7 +183,7 @@ type ResultConfig struct {
 	// logFilePath, but the download answers SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND.
 	Missing bool `json:"missing"`
 
-	queryID int64 // with Export: the job's saved query id (the job's id), set by forJob
+	queryID int64 // with Export: the job's saved query id (JobConfig.queryID), set by forJob
 }
 
 // RunConfig is one seeded run. Its status is fixed: a seeded IN_PROGRESS run stays in
@@ -278,7 +325,17 @@ func (c Config) normalize() (Config, error) {
 	var firstAdmin string
 	c.Users, users, firstAdmin = normalizeUsers(c.Users, &bad)
 	var jobs map[int64]*JobConfig
+	var queries map[int64]bool
+	c.SavedQueries, queries = normalizeSavedQueries(c.SavedQueries, &bad)
+	if len(c.TaskClasses) == 0 {
+		c.TaskClasses = append([]string(nil), DefaultTaskClasses...)
+	}
 	c.Jobs, jobs = normalizeJobs(c.Jobs, users, firstAdmin, &bad)
+	for i, j := range c.Jobs {
+		if j.SavedQueryID != 0 && !queries[j.SavedQueryID] {
+			bad.add("jobs[%d] (id %d): savedQueryId %d is not a configured saved query", i, j.ID, j.SavedQueryID)
+		}
+	}
 	c.Runs = normalizeRuns(c.Runs, jobs, users, &bad)
 	c.Faults.check(&bad)
 	if len(bad) > 0 {
@@ -417,7 +474,45 @@ func (j *JobConfig) normalize(where string, users map[string]bool, firstAdmin st
 	if err := j.Result.validate(); err != nil {
 		bad.add("%s: result: %v", where, err)
 	}
-	j.Result = j.Result.forJob(j.ID)
+	j.Result = j.Result.forJob(j.queryID())
+	j.normalizeSchedule(where, bad)
+}
+
+// normalizeSchedule defaults the schedule fields repeatSchedule needs, clears the others,
+// and reports a value out of range.
+func (j *JobConfig) normalizeSchedule(where string, bad *problems) {
+	if !oneOf(j.RepeatSchedule, repeatSchedules) {
+		return // checkEnums reported it
+	}
+	sc := j.schedule()
+	sc.applyDefaults()
+	if invalid := sc.check(); invalid != "" {
+		bad.add("%s: %s", where, invalid)
+	}
+	j.setSchedule(sc)
+}
+
+// normalizeSavedQueries answers a copy of the saved queries with defaults applied, and
+// their ids.
+func normalizeSavedQueries(in []SavedQueryConfig, bad *problems) ([]SavedQueryConfig, map[int64]bool) {
+	out := append([]SavedQueryConfig(nil), in...)
+	ids := map[int64]bool{}
+	for i := range out {
+		q := &out[i]
+		if q.ID <= 0 {
+			bad.add("savedQueries[%d] (id %d): id must be positive", i, q.ID)
+		} else if ids[q.ID] {
+			bad.add("savedQueries[%d] (id %d): duplicate saved query id", i, q.ID)
+		}
+		ids[q.ID] = true
+		if q.Title == "" {
+			q.Title = fmt.Sprintf("Query %d", q.ID)
+		}
+		if q.Content == "" {
+			q.Content = "Run ID,Arguments\n${run_id},${args}\n"
+		}
+	}
+	return out, ids
 }
 
 // applyDefaults fills in the job's empty name, type, outcome, activity status and schedule.
@@ -505,7 +600,9 @@ func (r *RunConfig) normalize(where string, job *JobConfig, users map[string]boo
 	if err := r.Result.validate(); err != nil {
 		bad.add("%s: result: %v", where, err)
 	}
-	r.Result = r.Result.forJob(r.JobID)
+	if job != nil {
+		r.Result = r.Result.forJob(job.queryID())
+	}
 }
 
 // check reports rates outside 0..1 (NaN included) and a negative latency.
@@ -521,13 +618,14 @@ func (f FaultConfig) check(bad *problems) {
 	}
 }
 
-// forJob is the server's own copy of a result of job jobID (configurations may share one).
-func (r *ResultConfig) forJob(jobID int64) *ResultConfig {
+// forJob is the server's own copy of a result of a job whose saved query is queryID
+// (configurations may share one).
+func (r *ResultConfig) forJob(queryID int64) *ResultConfig {
 	if r == nil {
 		return nil
 	}
 	c := *r
-	c.queryID = jobID
+	c.queryID = queryID
 	return &c
 }
 

@@ -594,17 +594,20 @@ func (s *Server) triggerRun(w http.ResponseWriter, r *http.Request, u *user) {
 	if !readBody(w, r, &body) {
 		return
 	}
-	j := s.jobs[jobID]
-	if j == nil {
-		writeError(w, http.StatusBadRequest, codeJobNotFound, "Job does not exist.")
-		return
-	}
-	if !allowedJob(w, u, j) {
-		return
-	}
 	s.mu.Lock()
+	j := s.jobs[jobID]
+	var denied *apiError
+	if j == nil {
+		denied = &apiError{codeJobNotFound, "Job does not exist."}
+	} else {
+		denied = jobAccess(u, j)
+	}
 	hook := s.triggerHook
 	s.mu.Unlock()
+	if denied != nil {
+		writeError(w, http.StatusBadRequest, denied.Code, denied.Message)
+		return
+	}
 	if hook != nil && !s.callHook(r, func() { hook(jobID, u.cfg.LoginName) }) {
 		s.dropConnection(w)
 		return
@@ -612,9 +615,10 @@ func (s *Server) triggerRun(w http.ResponseWriter, r *http.Request, u *user) {
 	s.mu.Lock()
 	drop := s.faults.DropResponseRate > 0 && s.rng.Float64() < s.faults.DropResponseRate
 	ev := s.enqueueLocked(u, j, body.Args)
+	out := s.jobJSON(j, s.clock.Now())
 	s.mu.Unlock()
 	if !drop {
-		writeJSON(w, http.StatusOK, s.jobJSON(j, s.clock.Now()))
+		writeJSON(w, http.StatusOK, out)
 		_ = http.NewResponseController(w).Flush()
 	}
 	// A ready trigger starts after the answer, when a thread is free.
@@ -690,10 +694,14 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, u *user) {
 		writeError(w, http.StatusBadRequest, codeInvalidRequest, invalid)
 		return
 	}
-	if j := s.jobs[jobID]; j != nil && !allowedJob(w, u, j) { // an unknown job answers []
-		return
-	}
 	s.mu.Lock()
+	if j := s.jobs[jobID]; j != nil { // an unknown job answers []
+		if denied := jobAccess(u, j); denied != nil {
+			s.mu.Unlock()
+			writeError(w, http.StatusBadRequest, denied.Code, denied.Message)
+			return
+		}
+	}
 	now := s.clock.Now()
 	out := []runJSON{}
 	for i := len(s.runs) - 1; i >= 0 && len(out) < q.limit; i-- {

@@ -46,6 +46,7 @@ type savedQueryJSON struct {
 	Title string `json:"title"`
 }
 
+// jobJSON answers the job's JSON at now. s.mu must be held.
 func (s *Server) jobJSON(j *job, now time.Time) jobJSON {
 	out := jobJSON{
 		ID:             j.cfg.ID,
@@ -76,16 +77,28 @@ func (s *Server) jobJSON(j *job, now time.Time) jobJSON {
 		out.RunAs = &ra
 	}
 	if j.cfg.Type == "QUERY" && !j.cfg.SavedQueryDeleted {
-		out.SavedQuery = &savedQueryJSON{ID: j.cfg.ID, Title: j.cfg.Name}
-	}
-	out.setSchedule(j.cfg.RepeatSchedule)
-	if j.cfg.ActivityStatus == "Active" {
-		if next, ok := nextRunOn(j.cfg.RepeatSchedule, now, s.loc); ok {
-			ms := next.UnixMilli()
-			out.NextRunOn = &ms
+		out.SavedQuery = &savedQueryJSON{ID: j.cfg.queryID(), Title: j.cfg.Name}
+		if q, ok := s.savedQueries[j.cfg.SavedQueryID]; ok {
+			out.SavedQuery.Title = q.Title
 		}
 	}
+	out.TaskImplFqn, out.Command, out.FixedArgs = orNull(j.cfg.TaskImplFqn), orNull(j.cfg.Command), orNull(j.cfg.FixedArgs)
+	out.ScheduledHour, out.ScheduledMinute = j.cfg.ScheduledHour, j.cfg.ScheduledMinute
+	out.ScheduledDayOfWeek, out.ScheduledDayOfMonth = orNull(j.cfg.ScheduledDayOfWeek), j.cfg.ScheduledDayOfMonth
+	out.HourlyInterval, out.MinutelyInterval = j.cfg.HourlyInterval, j.cfg.MinutelyInterval
+	if next, ok := s.nextRunLocked(j, now); ok {
+		ms := next.UnixMilli()
+		out.NextRunOn = &ms
+	}
 	return out
+}
+
+// orNull answers nil for "", else a pointer to a copy of v.
+func orNull(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
 }
 
 // withinDates says whether now is within the job's start and end dates (each inclusive;
@@ -105,57 +118,26 @@ func usersJSON(us []*user) []userJSON {
 	return out
 }
 
-// setSchedule fills the schedule fields that nextRunOn's schedules imply: every minute, on
-// the hour, at midnight, Mondays at midnight, the first of the month at midnight.
-func (out *jobJSON) setSchedule(schedule string) {
-	zero, one, monday := 0, 1, "MONDAY"
-	switch schedule {
-	case "MINUTELY":
-		out.MinutelyInterval = &one
-	case "HOURLY":
-		out.HourlyInterval, out.ScheduledMinute = &one, &zero
-	case "DAILY":
-		out.ScheduledHour, out.ScheduledMinute = &zero, &zero
-	case "WEEKLY":
-		out.ScheduledHour, out.ScheduledMinute, out.ScheduledDayOfWeek = &zero, &zero, &monday
-	case "MONTHLY":
-		out.ScheduledHour, out.ScheduledMinute, out.ScheduledDayOfMonth = &zero, &zero, &one
-	}
-}
-
-// nextRunOn is the next scheduled start of a repeating job after now.
-func nextRunOn(schedule string, now time.Time, loc *time.Location) (time.Time, bool) {
-	t := now.In(loc)
-	y, m, d := t.Date()
-	switch schedule {
-	case "MINUTELY":
-		return time.Date(y, m, d, t.Hour(), t.Minute()+1, 0, 0, loc), true
-	case "HOURLY":
-		return time.Date(y, m, d, t.Hour()+1, 0, 0, 0, loc), true
-	case "DAILY":
-		return time.Date(y, m, d+1, 0, 0, 0, 0, loc), true
-	case "WEEKLY": // next Monday
-		return time.Date(y, m, d+7-(int(t.Weekday())+6)%7, 0, 0, 0, 0, loc), true
-	case "MONTHLY":
-		return time.Date(y, m+1, 1, 0, 0, 0, 0, loc), true
-	}
-	return time.Time{}, false
-}
-
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request, u *user) {
 	jobID, ok := pathID(w, r, "jobId")
 	if !ok {
 		return
 	}
+	s.mu.Lock()
 	j := s.jobs[jobID]
+	var denied *apiError
+	var out jobJSON
 	if j == nil {
-		writeError(w, http.StatusBadRequest, codeJobNotFound, "Job does not exist.")
+		denied = &apiError{codeJobNotFound, "Job does not exist."}
+	} else if denied = jobAccess(u, j); denied == nil {
+		out = s.jobJSON(j, s.clock.Now())
+	}
+	s.mu.Unlock()
+	if denied != nil {
+		writeError(w, http.StatusBadRequest, denied.Code, denied.Message)
 		return
 	}
-	if !allowedJob(w, u, j) {
-		return
-	}
-	writeJSON(w, http.StatusOK, s.jobJSON(j, s.clock.Now()))
+	writeJSON(w, http.StatusOK, out)
 }
 
 // jobQuery is the filter of GET /scheduled-jobs and its count.
@@ -213,8 +195,9 @@ func likePattern(query string) *regexp.Regexp {
 	return regexp.MustCompile(b.String())
 }
 
-// matchingJobs answers the jobs u sees that q keeps, newest id first, deleted ones left out.
-func (s *Server) matchingJobs(q jobQuery, u *user) []*job {
+// matchingJobsLocked answers the jobs u sees that q keeps, newest id first, deleted ones
+// left out. s.mu must be held.
+func (s *Server) matchingJobsLocked(q jobQuery, u *user) []*job {
 	var out []*job
 	for _, j := range s.jobs {
 		if j.cfg.Deleted || !j.visibleTo(u) || (q.typ != "" && j.cfg.Type != q.typ) || !q.name.MatchString(j.cfg.Name) {
@@ -233,12 +216,12 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, u *user) {
 		writeError(w, http.StatusBadRequest, codeInvalidRequest, "Invalid request: "+invalid)
 		return
 	}
-	jobs := s.matchingJobs(q, u)
+	s.mu.Lock()
+	jobs := s.matchingJobsLocked(q, u)
 	jobs = jobs[min(q.startAt, len(jobs)):]
 	jobs = jobs[:min(q.maxItems, len(jobs))]
 	now := s.clock.Now()
 	out := make([]jobJSON, 0, len(jobs))
-	s.mu.Lock()
 	for _, j := range jobs {
 		jj := s.jobJSON(j, now)
 		jj.LastRunOn = s.lastRunOnLocked(j)
@@ -255,7 +238,10 @@ func (s *Server) countJobs(w http.ResponseWriter, r *http.Request, u *user) {
 		writeError(w, http.StatusBadRequest, codeInvalidRequest, "Invalid request: "+invalid)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"count": len(s.matchingJobs(q, u))})
+	s.mu.Lock()
+	n := len(s.matchingJobsLocked(q, u))
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]int{"count": n})
 }
 
 // lastRunOnLocked answers when the job's newest run started (epoch ms), or nil. s.mu must

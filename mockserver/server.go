@@ -34,7 +34,10 @@ type Server struct {
 
 	users     map[string]*user // by login name; immutable after New
 	usersList []*user
-	jobs      map[int64]*job // immutable after New
+	jobs      map[int64]*job // every job, deleted ones too; POST, PUT and DELETE change it and its jobs
+
+	savedQueries map[int64]SavedQueryConfig // by id; immutable after New
+	taskClasses  []string                   // the INTERNAL task classes; immutable after New
 
 	runs      []*run // all runs, ascending id
 	runByID   map[int64]*run
@@ -131,6 +134,14 @@ type job struct {
 	sharedWith []*user
 	runAs      *user       // nil: none set
 	lengths    *runLengths // under Server.mu
+	// anchor is when the job was created or last replaced: its MINUTELY and HOURLY
+	// schedules count from it.
+	anchor time.Time
+	// scheduled counts the job's schedules set on the clock: a trigger set by an earlier
+	// one (before a PUT or DELETE) does nothing.
+	scheduled int
+	// created: the job was created through the API; its runs' file is its saved query's export.
+	created bool
 }
 
 // active is the server's isActiveJob at now: the job is Active, a QUERY job's saved query
@@ -283,6 +294,11 @@ func newServer(cfg Config) (*Server, error) {
 	}
 	s.setFaultsLocked(cfg.Faults)
 	s.addUsers(cfg.Users)
+	s.savedQueries = map[int64]SavedQueryConfig{}
+	for _, q := range cfg.SavedQueries {
+		s.savedQueries[q.ID] = q
+	}
+	s.taskClasses = cfg.TaskClasses
 	s.addJobs(cfg.Jobs)
 	s.seedRuns(cfg.Runs)
 	s.mux = s.routes()
@@ -299,20 +315,31 @@ func (s *Server) addUsers(users []UserConfig) {
 	}
 }
 
-// addJobs adds the configured jobs; their users must have been added.
+// addJobs adds the configured jobs and sets their schedules on the clock; their users
+// must have been added.
 func (s *Server) addJobs(jobs []JobConfig) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, jc := range jobs {
-		j := &job{cfg: jc, createdBy: s.users[jc.CreatedBy], runAs: s.users[jc.RunAs], lengths: newRunLengths(jc)}
+		j := &job{cfg: jc, createdBy: s.users[jc.CreatedBy], lengths: newRunLengths(jc), anchor: s.startTime}
+		j.setUsers(s.users, jc)
 		if jc.Deleted {
 			j.cfg.Name = fmt.Sprintf("%s_%d", jc.Name, s.startTime.UnixMilli())
 		}
-		for _, r := range jc.Recipients {
-			j.recipients = append(j.recipients, s.users[r])
-		}
-		for _, u := range jc.SharedWith {
-			j.sharedWith = append(j.sharedWith, s.users[u])
-		}
 		s.jobs[jc.ID] = j
+		s.scheduleLocked(j)
+	}
+}
+
+// setUsers sets the job's run-as user, recipients and shared-with users from jc's login names.
+func (j *job) setUsers(users map[string]*user, jc JobConfig) {
+	j.runAs = users[jc.RunAs]
+	j.recipients, j.sharedWith = nil, nil
+	for _, r := range jc.Recipients {
+		j.recipients = append(j.recipients, users[r])
+	}
+	for _, u := range jc.SharedWith {
+		j.sharedWith = append(j.sharedWith, users[u])
 	}
 }
 

@@ -1,0 +1,242 @@
+package mockserver
+
+import (
+	"fmt"
+	"time"
+)
+
+// daysOfWeek are the server's scheduledDayOfWeek values, in time.Weekday order.
+var daysOfWeek = []string{"SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"}
+
+// schedule is a job's repeatSchedule and the fields of the job's JSON that it reads.
+type schedule struct {
+	repeat           string
+	hour, minute     *int
+	dayOfWeek        string // "" when not set
+	dayOfMonth       *int
+	hourlyInterval   *int
+	minutelyInterval *int
+}
+
+// uses says which fields each repeatSchedule reads: the others are cleared.
+func (sc schedule) uses() (hour, minute, dayOfWeek, dayOfMonth, hourly, minutely bool) {
+	switch sc.repeat {
+	case "MINUTELY":
+		minutely = true
+	case "HOURLY":
+		hourly, minute = true, true
+	case "DAILY":
+		hour, minute = true, true
+	case "WEEKLY":
+		hour, minute, dayOfWeek = true, true, true
+	case "MONTHLY":
+		hour, minute, dayOfMonth = true, true, true
+	}
+	return
+}
+
+// keepUsed clears the fields the schedule does not read.
+func (sc *schedule) keepUsed() {
+	hour, minute, dow, dom, hourly, minutely := sc.uses()
+	if !hour {
+		sc.hour = nil
+	}
+	if !minute {
+		sc.minute = nil
+	}
+	if !dow {
+		sc.dayOfWeek = ""
+	}
+	if !dom {
+		sc.dayOfMonth = nil
+	}
+	if !hourly {
+		sc.hourlyInterval = nil
+	}
+	if !minutely {
+		sc.minutelyInterval = nil
+	}
+}
+
+// applyDefaults fills the fields the schedule reads and lacks (a configured job's): every
+// minute or hour, at midnight, on MONDAY, on the 1st; then clears the others.
+func (sc *schedule) applyDefaults() {
+	zero, one := 0, 1
+	hour, minute, dow, dom, hourly, minutely := sc.uses()
+	def := func(use bool, p **int, v *int) {
+		if use && *p == nil {
+			*p = v
+		}
+	}
+	def(hour, &sc.hour, &zero)
+	def(minute, &sc.minute, &zero)
+	def(dom, &sc.dayOfMonth, &one)
+	def(hourly, &sc.hourlyInterval, &one)
+	def(minutely, &sc.minutelyInterval, &one)
+	if dow && sc.dayOfWeek == "" {
+		sc.dayOfWeek = "MONDAY"
+	}
+	sc.keepUsed()
+}
+
+// check answers what makes the schedule invalid (a repeatSchedule the server does not
+// know, a field it reads missing or out of range), or "".
+func (sc schedule) check() string {
+	if !oneOf(sc.repeat, repeatSchedules) {
+		return fmt.Sprintf("repeatSchedule %q is not one of MINUTELY, HOURLY, DAILY, WEEKLY, MONTHLY, ONDEMAND", sc.repeat)
+	}
+	hour, minute, dow, dom, hourly, minutely := sc.uses()
+	for _, f := range []struct {
+		use      bool
+		name     string
+		v        *int
+		min, max int
+	}{
+		{minutely, "minutelyInterval", sc.minutelyInterval, 1, 1 << 30},
+		{hourly, "hourlyInterval", sc.hourlyInterval, 1, 1 << 30},
+		{hour, "scheduledHour", sc.hour, 0, 23},
+		{minute, "scheduledMinute", sc.minute, 0, 59},
+		{dom, "scheduledDayOfMonth", sc.dayOfMonth, 1, 31},
+	} {
+		switch {
+		case !f.use:
+		case f.v == nil:
+			return fmt.Sprintf("a %s schedule needs %s", sc.repeat, f.name)
+		case *f.v < f.min || *f.v > f.max:
+			return fmt.Sprintf("%s %d is out of range for a %s schedule", f.name, *f.v, sc.repeat)
+		}
+	}
+	if dow && !oneOf(sc.dayOfWeek, daysOfWeek) {
+		return fmt.Sprintf("a WEEKLY schedule needs scheduledDayOfWeek SUNDAY..SATURDAY, not %q", sc.dayOfWeek)
+	}
+	return ""
+}
+
+// schedule answers the job's schedule.
+func (j *JobConfig) schedule() schedule {
+	return schedule{repeat: j.RepeatSchedule, hour: j.ScheduledHour, minute: j.ScheduledMinute,
+		dayOfWeek: j.ScheduledDayOfWeek, dayOfMonth: j.ScheduledDayOfMonth,
+		hourlyInterval: j.HourlyInterval, minutelyInterval: j.MinutelyInterval}
+}
+
+// setSchedule sets the job's schedule fields from sc.
+func (j *JobConfig) setSchedule(sc schedule) {
+	j.RepeatSchedule = sc.repeat
+	j.ScheduledHour, j.ScheduledMinute = sc.hour, sc.minute
+	j.ScheduledDayOfWeek, j.ScheduledDayOfMonth = sc.dayOfWeek, sc.dayOfMonth
+	j.HourlyInterval, j.MinutelyInterval = sc.hourlyInterval, sc.minutelyInterval
+}
+
+// next answers the schedule's first instant after now, and not before start when set, in
+// loc. The interval schedules (MINUTELY, HOURLY) count from anchor (when the job was
+// created or last replaced) or start when later. ONDEMAND and an invalid schedule have none.
+func (sc schedule) next(anchor time.Time, start *time.Time, now time.Time, loc *time.Location) (time.Time, bool) {
+	if sc.check() != "" {
+		return time.Time{}, false
+	}
+	after := now
+	if start != nil && start.After(now) {
+		after = start.Add(-time.Nanosecond)
+		anchor = *start
+	}
+	t := after.In(loc)
+	y, m, d := t.Date()
+	switch sc.repeat {
+	case "MINUTELY":
+		return stepAfter(anchor.Truncate(time.Minute), time.Duration(*sc.minutelyInterval)*time.Minute, after), true
+	case "HOURLY":
+		return stepAfter(firstAtMinute(anchor, *sc.minute, loc), time.Duration(*sc.hourlyInterval)*time.Hour, after), true
+	case "DAILY":
+		return sc.dayAfter(after, func(i int) time.Time { return time.Date(y, m, d+i, *sc.hour, *sc.minute, 0, 0, loc) }), true
+	case "WEEKLY":
+		days := (indexOf(daysOfWeek, sc.dayOfWeek) - int(t.Weekday()) + 7) % 7
+		return sc.dayAfter(after, func(i int) time.Time { return time.Date(y, m, d+days+7*i, *sc.hour, *sc.minute, 0, 0, loc) }), true
+	case "MONTHLY":
+		return sc.dayAfter(after, func(i int) time.Time {
+			last := time.Date(y, m+time.Month(i)+1, 0, 0, 0, 0, 0, loc).Day() // a shorter month: its last day
+			return time.Date(y, m+time.Month(i), min(*sc.dayOfMonth, last), *sc.hour, *sc.minute, 0, 0, loc)
+		}), true
+	}
+	return time.Time{}, false
+}
+
+// dayAfter answers the first of candidate(0), candidate(1) that is after after.
+func (sc schedule) dayAfter(after time.Time, candidate func(i int) time.Time) time.Time {
+	if c := candidate(0); c.After(after) {
+		return c
+	}
+	return candidate(1)
+}
+
+// stepAfter answers the first of base, base+step, base+2·step... after after.
+func stepAfter(base time.Time, step time.Duration, after time.Time) time.Time {
+	if base.After(after) {
+		return base
+	}
+	return base.Add((after.Sub(base)/step + 1) * step)
+}
+
+// firstAtMinute answers the first instant at or after t at minute past an hour, in loc.
+func firstAtMinute(t time.Time, minute int, loc *time.Location) time.Time {
+	l := t.In(loc)
+	c := time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), minute, 0, 0, loc)
+	if c.Before(t) {
+		c = c.Add(time.Hour)
+	}
+	return c
+}
+
+func indexOf(values []string, v string) int {
+	for i, x := range values {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// nextRunLocked answers the job's nextRunOn at now: none for a job that is not Active,
+// and none after its endDate. s.mu must be held.
+func (s *Server) nextRunLocked(j *job, now time.Time) (time.Time, bool) {
+	if j.cfg.ActivityStatus != "Active" {
+		return time.Time{}, false
+	}
+	next, ok := j.cfg.schedule().next(j.anchor, j.cfg.StartDate, now, s.loc)
+	if !ok || (j.cfg.EndDate != nil && next.After(*j.cfg.EndDate)) {
+		return time.Time{}, false
+	}
+	return next, true
+}
+
+// scheduleLocked sets the job's next scheduled trigger on the clock, in place of the one
+// set before, if any. s.mu must be held.
+func (s *Server) scheduleLocked(j *job) {
+	j.scheduled++
+	gen := j.scheduled
+	now := s.clock.Now()
+	next, ok := s.nextRunLocked(j, now)
+	if !ok {
+		return
+	}
+	s.afterFuncLocked(next.Sub(now), func() func() { return s.fireSchedule(j, gen) })
+}
+
+// fireSchedule triggers the job as the server's scheduler does when its nextRunOn comes,
+// unless another schedule has replaced this one (gen): through the queue, as its runAs
+// user or else its creator, without args. Then it sets the next trigger. It answers the
+// hook calls to make.
+func (s *Server) fireSchedule(j *job, gen int) func() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if gen != j.scheduled {
+		return nil
+	}
+	u := j.runAs
+	if u == nil {
+		u = j.createdBy
+	}
+	ev := s.enqueueLocked(u, j, nil)
+	ev = append(ev, s.dispatchLocked()...)
+	s.scheduleLocked(j)
+	return ev.call
+}
