@@ -27,6 +27,29 @@ type Job struct {
 	RtArgsHelpText *string      `json:"rtArgsHelpText"`
 	CreatedBy      *User        `json:"createdBy"`
 	RunAs          *User        `json:"runAs"`
+
+	// The job's definition, as JobSpec writes it. Schedule fields the repeatSchedule does
+	// not use are null (the server answers scheduledMinute 0 for ONDEMAND and MINUTELY).
+	ScheduledHour       *int         `json:"scheduledHour"`
+	ScheduledMinute     *int         `json:"scheduledMinute"`
+	ScheduledDayOfWeek  *string      `json:"scheduledDayOfWeek"` // SUNDAY..SATURDAY
+	ScheduledDayOfMonth *int         `json:"scheduledDayOfMonth"`
+	HourlyInterval      *int         `json:"hourlyInterval"`
+	MinutelyInterval    *int         `json:"minutelyInterval"`
+	StartDate           *EpochMillis `json:"startDate"`
+	EndDate             *EpochMillis `json:"endDate"`
+	TaskImplFqn         *string      `json:"taskImplFqn"`
+	Command             *string      `json:"command"`
+	FixedArgs           *string      `json:"fixedArgs"`
+	SavedQuery          *SavedQuery  `json:"savedQuery"`
+	Recipients          []User       `json:"recipients"`
+	SharedWith          []User       `json:"sharedWith"`
+}
+
+// SavedQuery is the saved query a QUERY job exports.
+type SavedQuery struct {
+	ID    int64  `json:"id"`
+	Title string `json:"title"`
 }
 
 // Active reports whether the server would run a trigger of the job now; see InactiveReason.

@@ -1,0 +1,221 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// CodeDupJobName is the server's refusal of a job name another job has.
+const CodeDupJobName = "SCHEDULED_JOB_DUP_JOB_NAME"
+
+// JobSpec is what a job is made of, as CreateJob and UpdateJob send it: the whole job, since
+// an update replaces it. Pointers and empty values are sent as null.
+type JobSpec struct {
+	Name           string
+	Type           string // QUERY, INTERNAL or EXTERNAL
+	SavedQueryID   int64  // QUERY: the saved query to export; 0 for none
+	TaskImplFqn    string // INTERNAL: the task's Java class
+	Command        string // EXTERNAL: the command line
+	RepeatSchedule string // ONDEMAND, MINUTELY, HOURLY, DAILY, WEEKLY or MONTHLY
+	// Schedule fields: those RepeatSchedule uses, nil otherwise.
+	ScheduledHour       *int
+	ScheduledMinute     *int
+	ScheduledDayOfWeek  string // SUNDAY..SATURDAY
+	ScheduledDayOfMonth *int
+	HourlyInterval      *int
+	MinutelyInterval    *int
+	// StartDate nil lets the server start the job now; EndDate nil is no end.
+	StartDate, EndDate *time.Time
+	Disabled           bool  // activityStatus Disabled rather than Active
+	RunAsUserID        int64 // 0: scheduled runs run as the creator
+	RecipientIDs       []int64
+	SharedWithIDs      []int64
+	FixedArgs          string
+	AcceptsArgs        bool // rtArgsProvided
+	ArgsHelpText       string
+}
+
+// jobBody is a job as POST and PUT /scheduled-jobs take it.
+type jobBody struct {
+	ID                  int64        `json:"id,omitempty"`
+	Name                string       `json:"name"`
+	Type                string       `json:"type"`
+	SavedQuery          *idRef       `json:"savedQuery"`
+	TaskImplFqn         *string      `json:"taskImplFqn"`
+	Command             *string      `json:"command"`
+	RepeatSchedule      string       `json:"repeatSchedule"`
+	ScheduledHour       *int         `json:"scheduledHour"`
+	ScheduledMinute     *int         `json:"scheduledMinute"`
+	ScheduledDayOfWeek  *string      `json:"scheduledDayOfWeek"`
+	ScheduledDayOfMonth *int         `json:"scheduledDayOfMonth"`
+	HourlyInterval      *int         `json:"hourlyInterval"`
+	MinutelyInterval    *int         `json:"minutelyInterval"`
+	StartDate           *EpochMillis `json:"startDate"`
+	EndDate             *EpochMillis `json:"endDate"`
+	ActivityStatus      string       `json:"activityStatus"`
+	RunAs               *idRef       `json:"runAs"`
+	Recipients          []idRef      `json:"recipients"`
+	SharedWith          []idRef      `json:"sharedWith"`
+	FixedArgs           *string      `json:"fixedArgs"`
+	RtArgsProvided      bool         `json:"rtArgsProvided"`
+	RtArgsHelpText      *string      `json:"rtArgsHelpText"`
+}
+
+// idRef names a saved query or a user by id.
+type idRef struct {
+	ID int64 `json:"id"`
+}
+
+func (s *JobSpec) body(id int64) jobBody {
+	b := jobBody{
+		ID: id, Name: s.Name, Type: s.Type, RepeatSchedule: s.RepeatSchedule,
+		TaskImplFqn: nonEmpty(s.TaskImplFqn), Command: nonEmpty(s.Command),
+		ScheduledHour: s.ScheduledHour, ScheduledMinute: s.ScheduledMinute,
+		ScheduledDayOfWeek: nonEmpty(s.ScheduledDayOfWeek), ScheduledDayOfMonth: s.ScheduledDayOfMonth,
+		HourlyInterval: s.HourlyInterval, MinutelyInterval: s.MinutelyInterval,
+		StartDate: epochOf(s.StartDate), EndDate: epochOf(s.EndDate),
+		ActivityStatus: "Active", Recipients: idRefs(s.RecipientIDs), SharedWith: idRefs(s.SharedWithIDs),
+		FixedArgs: nonEmpty(s.FixedArgs), RtArgsProvided: s.AcceptsArgs, RtArgsHelpText: nonEmpty(s.ArgsHelpText),
+	}
+	if s.Disabled {
+		b.ActivityStatus = "Disabled"
+	}
+	if s.SavedQueryID != 0 {
+		b.SavedQuery = &idRef{ID: s.SavedQueryID}
+	}
+	if s.RunAsUserID != 0 {
+		b.RunAs = &idRef{ID: s.RunAsUserID}
+	}
+	return b
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func epochOf(t *time.Time) *EpochMillis {
+	if t == nil {
+		return nil
+	}
+	return &EpochMillis{Time: *t}
+}
+
+func idRefs(ids []int64) []idRef {
+	out := []idRef{}
+	for _, id := range ids {
+		out = append(out, idRef{ID: id})
+	}
+	return out
+}
+
+// JobNameTakenError is a name that another job already has, found before anything changed.
+type JobNameTakenError struct {
+	Name     string
+	Existing Job
+}
+
+func (e *JobNameTakenError) Error() string {
+	return fmt.Sprintf("the job name %q is taken by job %d", e.Name, e.Existing.ID)
+}
+
+// JobsNamed answers the jobs named exactly name (case-sensitive) among those the user sees,
+// newest first. A non-admin does not see others' jobs: the server's SCHEDULED_JOB_DUP_JOB_NAME
+// is the last word on a name.
+func (c *Client) JobsNamed(ctx context.Context, name string) ([]Job, error) {
+	jobs, err := c.ListJobs(ctx, JobFilter{NameContains: name})
+	if err != nil {
+		return nil, err
+	}
+	return (&JobNameError{Name: name, Candidates: jobs}).exact(), nil
+}
+
+// checkNameFree answers a *JobNameTakenError when a job other than self (0: none) is named name.
+func (c *Client) checkNameFree(ctx context.Context, name string, self int64) error {
+	jobs, err := c.JobsNamed(ctx, name)
+	if err != nil {
+		return fmt.Errorf("checking that no job is named %q: %w", name, err)
+	}
+	for _, j := range jobs {
+		if j.ID != self {
+			return &JobNameTakenError{Name: name, Existing: j}
+		}
+	}
+	return nil
+}
+
+// CreateJob creates a job (POST /scheduled-jobs) after checking that no job the user sees
+// has its name (else a *JobNameTakenError, and nothing is sent). The POST is never repeated
+// blindly: when its answer is lost (no answer, 429, 5xx), the job is looked up by its name,
+// free just before. Found once, it is the job created and is answered; not found, the
+// error says that no job was created.
+func (c *Client) CreateJob(ctx context.Context, spec JobSpec) (*Job, error) {
+	if err := c.checkNameFree(ctx, spec.Name, 0); err != nil {
+		return nil, err
+	}
+	o := reqOpts{method: http.MethodPost, path: "/scheduled-jobs", body: spec.body(0)}
+	job, err := c.sendJob(ctx, o)
+	if err == nil || classify(err) == classRefused {
+		return job, err
+	}
+	c.logger.WarnContext(ctx, "the answer to creating a job was lost: looking it up by name", "name", spec.Name, "error", err.Error())
+	found, lookErr := c.JobsNamed(ctx, spec.Name)
+	switch {
+	case lookErr != nil:
+		return nil, fmt.Errorf("creating job %q: %w; and looking it up afterwards failed (%w): a job of that name may have "+
+			"been created: look for it in OpenSpecimen's Jobs view before creating it again", spec.Name, err, lookErr)
+	case len(found) == 1:
+		c.logger.InfoContext(ctx, "the job was created despite the lost answer", "name", spec.Name, "job_id", found[0].ID)
+		return &found[0], nil
+	case len(found) == 0:
+		return nil, fmt.Errorf("creating job %q: %w; no job of that name exists afterwards, so none was created", spec.Name, err)
+	}
+	return nil, fmt.Errorf("creating job %q: %w; afterwards %d jobs have that name: keep one, delete the others in OpenSpecimen",
+		spec.Name, err, len(found))
+}
+
+// UpdateJob replaces the job with spec (PUT /scheduled-jobs/{id}), after checking that no
+// other job the user sees has spec's name (else a *JobNameTakenError, and nothing is sent).
+// The PUT is idempotent and retried as reads are.
+func (c *Client) UpdateJob(ctx context.Context, jobID int64, spec JobSpec) (*Job, error) {
+	if err := c.checkNameFree(ctx, spec.Name, jobID); err != nil {
+		return nil, err
+	}
+	defer c.forgetJob(jobID)
+	o := reqOpts{method: http.MethodPut, path: jobPath(jobID), body: spec.body(jobID), idempotent: true}
+	return c.sendJob(ctx, o)
+}
+
+// DeleteJob deletes the job (DELETE /scheduled-jobs/{id}): OpenSpecimen's soft delete, which
+// disables and renames it <name>_<epochMillis>; its runs and their files stay. It answers
+// the job as deleted. Idempotent, retried as reads are.
+func (c *Client) DeleteJob(ctx context.Context, jobID int64) (*Job, error) {
+	defer c.forgetJob(jobID)
+	o := reqOpts{method: http.MethodDelete, path: jobPath(jobID), idempotent: true}
+	return c.sendJob(ctx, o)
+}
+
+// sendJob sends o and reads the job it answers.
+func (c *Client) sendJob(ctx context.Context, o reqOpts) (*Job, error) {
+	var job Job
+	if err := c.doJSON(ctx, o, &job); err != nil {
+		return nil, err
+	}
+	if job.ID == 0 {
+		return nil, &badBodyError{Method: o.method, Path: o.path, StatusCode: http.StatusOK,
+			Err: errors.New("the answer has no job id")}
+	}
+	return &job, nil
+}
+
+// forgetJob drops the job that Job read once, after a change of it.
+func (c *Client) forgetJob(jobID int64) {
+	c.jobsMu.Lock()
+	defer c.jobsMu.Unlock()
+	delete(c.jobs, jobID)
+}
