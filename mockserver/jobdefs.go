@@ -1,0 +1,316 @@
+package mockserver
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Error codes of the job management calls. Those the API notes do not name are the mock's
+// guess, in the server's style (see README.md).
+const (
+	codeJobNameRequired    = "SCHEDULED_JOB_NAME_REQUIRED"
+	codeJobDupName         = "SCHEDULED_JOB_DUP_JOB_NAME"
+	codeJobInvalidTime     = "SCHEDULED_JOB_INVALID_SCHEDULED_TIME"
+	codeJobInvalidType     = "SCHEDULED_JOB_INVALID_TYPE"         // guess
+	codeJobQueryRequired   = "SCHEDULED_JOB_QUERY_REQUIRED"       // guess
+	codeSavedQueryNotFound = "SAVED_QUERY_NOT_FOUND"              // guess
+	codeJobInvalidTaskImpl = "SCHEDULED_JOB_INVALID_TASK_IMPL"    // guess
+	codeJobExternalRefused = "SCHEDULED_JOB_EXTERNAL_NOT_ALLOWED" // guess
+	codeUserNotFound       = "USER_NOT_FOUND"
+)
+
+// userRefJSON names a user in a job's JSON: by id, or by loginName when id is null.
+type userRefJSON struct {
+	ID        *int64 `json:"id"`
+	LoginName string `json:"loginName"`
+}
+
+// jobInputJSON is the job JSON of POST /scheduled-jobs and PUT /scheduled-jobs/{id}; the
+// fields the server computes (id, createdBy, nextRunOn, ...) are ignored.
+type jobInputJSON struct {
+	Name                string  `json:"name"`
+	Type                string  `json:"type"`
+	RepeatSchedule      string  `json:"repeatSchedule"`
+	ScheduledHour       *int    `json:"scheduledHour"`
+	ScheduledMinute     *int    `json:"scheduledMinute"`
+	ScheduledDayOfWeek  *string `json:"scheduledDayOfWeek"`
+	ScheduledDayOfMonth *int    `json:"scheduledDayOfMonth"`
+	HourlyInterval      *int    `json:"hourlyInterval"`
+	MinutelyInterval    *int    `json:"minutelyInterval"`
+	StartDate           *int64  `json:"startDate"`
+	EndDate             *int64  `json:"endDate"`
+	ActivityStatus      *string `json:"activityStatus"`
+	TaskImplFqn         *string `json:"taskImplFqn"`
+	Command             *string `json:"command"`
+	FixedArgs           *string `json:"fixedArgs"`
+	SavedQuery          *struct {
+		ID *int64 `json:"id"`
+	} `json:"savedQuery"`
+	RunAs          *userRefJSON  `json:"runAs"`
+	Recipients     []userRefJSON `json:"recipients"`
+	SharedWith     []userRefJSON `json:"sharedWith"`
+	RtArgsProvided *bool         `json:"rtArgsProvided"`
+	RtArgsHelpText *string       `json:"rtArgsHelpText"`
+}
+
+// createJob is POST /scheduled-jobs: a new job, created by the caller, with the next id
+// above every job's.
+func (s *Server) createJob(w http.ResponseWriter, r *http.Request, u *user) {
+	var in jobInputJSON
+	if !readBody(w, r, &in) {
+		return
+	}
+	s.mu.Lock()
+	now := s.clock.Now()
+	jc, errs := s.jobFromInputLocked(in, 0, now)
+	var out jobJSON
+	if len(errs) == 0 {
+		jc.ID = s.nextJobIDLocked()
+		jc.CreatedBy = u.cfg.LoginName
+		jc.Outcome = StatusSucceeded
+		j := &job{cfg: jc, createdBy: u, lengths: newRunLengths(jc), anchor: now, created: true}
+		s.replaceJobLocked(j, jc, now)
+		s.jobs[jc.ID] = j
+		out = s.jobJSON(j, now)
+	}
+	s.mu.Unlock()
+	writeJobAnswer(w, out, errs)
+}
+
+// updateJob is PUT /scheduled-jobs/{jobId}: the job is replaced by the body, keeping its
+// id, creator, runs and the mock's run behaviour (duration, outcome, file, start delay); a
+// deleted job stays deleted.
+func (s *Server) updateJob(w http.ResponseWriter, r *http.Request, u *user) {
+	jobID, ok := pathID(w, r, "jobId")
+	if !ok {
+		return
+	}
+	var in jobInputJSON
+	if !readBody(w, r, &in) {
+		return
+	}
+	s.mu.Lock()
+	now := s.clock.Now()
+	j, errs := s.managedJobLocked(jobID, u)
+	var jc JobConfig
+	if len(errs) == 0 {
+		jc, errs = s.jobFromInputLocked(in, jobID, now)
+	}
+	var out jobJSON
+	if len(errs) == 0 {
+		old := j.cfg
+		jc.ID, jc.CreatedBy = old.ID, old.CreatedBy
+		jc.Duration, jc.Spread, jc.Outcome, jc.Message, jc.StartDelay = old.Duration, old.Spread, old.Outcome, old.Message, old.StartDelay
+		jc.Result = old.Result.forJob(jc.queryID())
+		if old.Deleted { // a deleted job stays deleted: out of lists, Disabled
+			jc.Deleted, jc.ActivityStatus = true, "Disabled"
+		}
+		j.anchor = now
+		s.replaceJobLocked(j, jc, now)
+		out = s.jobJSON(j, now)
+	}
+	s.mu.Unlock()
+	writeJobAnswer(w, out, errs)
+}
+
+// deleteJob is DELETE /scheduled-jobs/{jobId}, the server's soft delete: the job is
+// Disabled and renamed <name>_<epochMillis>, left out of lists, still readable by id.
+func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request, u *user) {
+	jobID, ok := pathID(w, r, "jobId")
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	now := s.clock.Now()
+	j, errs := s.managedJobLocked(jobID, u)
+	var out jobJSON
+	if len(errs) == 0 {
+		j.cfg.Name = fmt.Sprintf("%s_%d", j.cfg.Name, now.UnixMilli())
+		j.cfg.ActivityStatus, j.cfg.Deleted = "Disabled", true
+		s.scheduleLocked(j) // a Disabled job has no next run: this ends its schedule
+		out = s.jobJSON(j, now)
+	}
+	s.mu.Unlock()
+	writeJobAnswer(w, out, errs)
+}
+
+// writeJobAnswer answers the job, or 400 with errs when there are any.
+func writeJobAnswer(w http.ResponseWriter, out jobJSON, errs []apiError) {
+	if len(errs) > 0 {
+		writeJSON(w, http.StatusBadRequest, errs)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// managedJobLocked answers the job u may replace or delete, or the error to write. s.mu
+// must be held.
+func (s *Server) managedJobLocked(jobID int64, u *user) (*job, []apiError) {
+	j := s.jobs[jobID]
+	if j == nil {
+		return nil, []apiError{{codeJobNotFound, "Job does not exist."}}
+	}
+	if denied := jobManageAccess(u, j); denied != nil {
+		return nil, []apiError{*denied}
+	}
+	return j, nil
+}
+
+// replaceJobLocked gives j the configuration jc (its users resolved, a created job's file
+// its saved query's export) and sets its schedule again. s.mu must be held.
+func (s *Server) replaceJobLocked(j *job, jc JobConfig, now time.Time) {
+	if j.created {
+		jc.Result = nil
+		if q, ok := s.savedQueries[jc.SavedQueryID]; ok && jc.Type == "QUERY" {
+			jc.Result = (&ResultConfig{Export: true, Content: q.Content}).forJob(q.ID)
+		}
+	}
+	j.cfg = jc
+	j.setUsers(s.users, jc)
+	s.scheduleLocked(j)
+}
+
+// nextJobIDLocked answers the id above every job's. s.mu must be held.
+func (s *Server) nextJobIDLocked() int64 {
+	var top int64
+	for id := range s.jobs {
+		top = max(top, id)
+	}
+	return top + 1
+}
+
+// jobFromInputLocked checks a job's JSON as the server does, for the job selfID (0 for a
+// new job), and answers its configuration or every error found. s.mu must be held.
+func (s *Server) jobFromInputLocked(in jobInputJSON, selfID int64, now time.Time) (JobConfig, []apiError) {
+	var errs []apiError
+	bad := func(code, format string, args ...any) {
+		errs = append(errs, apiError{code, fmt.Sprintf(format, args...)})
+	}
+	jc := JobConfig{Name: in.Name, Type: in.Type, ActivityStatus: "Active", RtArgsProvided: in.RtArgsProvided != nil && *in.RtArgsProvided,
+		RtArgsHelpText: deref(in.RtArgsHelpText), TaskImplFqn: deref(in.TaskImplFqn), Command: deref(in.Command), FixedArgs: deref(in.FixedArgs)}
+	if st := deref(in.ActivityStatus); st != "" {
+		jc.ActivityStatus = st
+		if st != "Active" && st != "Disabled" {
+			bad(codeInvalidRequest, "activityStatus %q is not Active or Disabled.", st)
+		}
+	}
+	s.checkName(in.Name, selfID, bad)
+	sc := schedule{repeat: in.RepeatSchedule, hour: in.ScheduledHour, minute: in.ScheduledMinute, dayOfWeek: deref(in.ScheduledDayOfWeek),
+		dayOfMonth: in.ScheduledDayOfMonth, hourlyInterval: in.HourlyInterval, minutelyInterval: in.MinutelyInterval}
+	sc.keepUsed()
+	if invalid := sc.check(); invalid != "" {
+		bad(codeJobInvalidTime, "Invalid schedule: %s.", invalid)
+	}
+	jc.setSchedule(sc)
+	jc.SavedQueryID = s.checkType(in, bad)
+	jc.StartDate = epochMillis(in.StartDate)
+	if jc.StartDate == nil {
+		t := now
+		jc.StartDate = &t
+	}
+	jc.EndDate = epochMillis(in.EndDate)
+	s.resolveUsers(in, &jc, bad)
+	return jc, errs
+}
+
+// checkName reports an empty name, or one another job not deleted has (case-insensitive).
+func (s *Server) checkName(name string, selfID int64, bad func(code, format string, args ...any)) {
+	if strings.TrimSpace(name) == "" {
+		bad(codeJobNameRequired, "Job name is required.")
+		return
+	}
+	for id, j := range s.jobs {
+		if id != selfID && !j.cfg.Deleted && strings.EqualFold(j.cfg.Name, name) {
+			bad(codeJobDupName, "A job with the name %q already exists (job %d).", name, id)
+			return
+		}
+	}
+}
+
+// checkType reports a type the server does not take with what the job says: a QUERY job's
+// saved query, an INTERNAL job's task class, an EXTERNAL job on the newest line. It
+// answers a QUERY job's saved query id.
+func (s *Server) checkType(in jobInputJSON, bad func(code, format string, args ...any)) int64 {
+	switch in.Type {
+	case "QUERY":
+		if in.SavedQuery == nil || in.SavedQuery.ID == nil {
+			bad(codeJobQueryRequired, "A QUERY job needs savedQuery.id.")
+			return 0
+		}
+		if _, ok := s.savedQueries[*in.SavedQuery.ID]; !ok {
+			bad(codeSavedQueryNotFound, "Saved query %d does not exist.", *in.SavedQuery.ID)
+		}
+		return *in.SavedQuery.ID
+	case "INTERNAL":
+		if !oneOf(deref(in.TaskImplFqn), s.taskClasses) {
+			bad(codeJobInvalidTaskImpl, "Task class %q does not exist on the server.", deref(in.TaskImplFqn))
+		}
+	case "EXTERNAL":
+		if s.line == LineNewest {
+			bad(codeJobExternalRefused, "External jobs are not allowed: use an INTERNAL or QUERY job.")
+		}
+	default:
+		bad(codeJobInvalidType, "Job type %q is not one of INTERNAL, EXTERNAL, QUERY.", in.Type)
+	}
+	return 0
+}
+
+// resolveUsers sets the job's run-as user, recipients and shared-with users (login names)
+// from their references, reporting those that name no user.
+func (s *Server) resolveUsers(in jobInputJSON, jc *JobConfig, bad func(code, format string, args ...any)) {
+	resolve := func(role string, ref userRefJSON) string {
+		u := s.userByRef(ref)
+		if u == nil {
+			bad(codeUserNotFound, "%s: %s does not exist.", role, ref)
+			return ""
+		}
+		return u.cfg.LoginName
+	}
+	if in.RunAs != nil {
+		jc.RunAs = resolve("runAs", *in.RunAs)
+	}
+	for _, ref := range in.Recipients {
+		jc.Recipients = append(jc.Recipients, resolve("recipients", ref))
+	}
+	for _, ref := range in.SharedWith {
+		jc.SharedWith = append(jc.SharedWith, resolve("sharedWith", ref))
+	}
+}
+
+// userByRef answers the user ref names: by id (users are 1, 2, ... in the configuration's
+// order), else by loginName; nil when none.
+func (s *Server) userByRef(ref userRefJSON) *user {
+	if ref.ID != nil {
+		if *ref.ID < 1 || *ref.ID > int64(len(s.usersList)) {
+			return nil
+		}
+		return s.usersList[*ref.ID-1]
+	}
+	return s.users[ref.LoginName]
+}
+
+// String names the reference in an error message.
+func (ref userRefJSON) String() string {
+	if ref.ID != nil {
+		return fmt.Sprintf("user %d", *ref.ID)
+	}
+	return fmt.Sprintf("user %q", ref.LoginName)
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// epochMillis answers the time of epoch milliseconds, or nil.
+func epochMillis(ms *int64) *time.Time {
+	if ms == nil {
+		return nil
+	}
+	t := time.UnixMilli(*ms)
+	return &t
+}

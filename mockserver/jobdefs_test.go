@@ -1,0 +1,304 @@
+package mockserver
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// jobDefsConfig: users admin (1), alice (2), bob (3), dave (4, without job rights); saved
+// query 7; job 1 by admin, job 2 by alice shared with bob.
+func jobDefsConfig(line string) Config {
+	return Config{
+		Line: line,
+		Users: []UserConfig{
+			{LoginName: "admin", Password: "Admin@123", Admin: true},
+			{LoginName: "alice", Password: "Alice@123"},
+			{LoginName: "bob", Password: "Bob@123"},
+			{LoginName: "dave", Password: "Dave@123", NoJobRights: true},
+		},
+		SavedQueries: []SavedQueryConfig{{ID: 7, Title: "Specimens", Content: "id\n${run_id}\n"}},
+		Jobs: []JobConfig{
+			{ID: 1, Name: "Existing"},
+			{ID: 2, Name: "Alice's", CreatedBy: "alice", SharedWith: []string{"bob"}},
+		},
+	}
+}
+
+// nightlyBody is a valid QUERY job, DAILY at 02:30, with changes applied to its JSON.
+func nightlyBody(t *testing.T, change func(m map[string]any)) string {
+	t.Helper()
+	m := map[string]any{
+		"name": "Nightly export", "type": "QUERY", "savedQuery": map[string]any{"id": 7},
+		"repeatSchedule": "DAILY", "scheduledHour": 2, "scheduledMinute": 30, "hourlyInterval": 4,
+		"fixedArgs": "--cp CP-TB", "runAs": map[string]any{"id": 3},
+		"recipients": []any{map[string]any{"loginName": "bob"}}, "sharedWith": []any{map[string]any{"id": 1}},
+		"rtArgsProvided": true, "rtArgsHelpText": "--cp <cp>",
+	}
+	if change != nil {
+		change(m)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+type managedJob struct {
+	ID             int64   `json:"id"`
+	Name           string  `json:"name"`
+	Type           string  `json:"type"`
+	ActivityStatus string  `json:"activityStatus"`
+	RepeatSchedule string  `json:"repeatSchedule"`
+	ScheduledHour  *int    `json:"scheduledHour"`
+	ScheduledMin   *int    `json:"scheduledMinute"`
+	DayOfWeek      *string `json:"scheduledDayOfWeek"`
+	HourlyInterval *int    `json:"hourlyInterval"`
+	FixedArgs      *string `json:"fixedArgs"`
+	StartDate      int64   `json:"startDate"`
+	NextRunOn      *int64  `json:"nextRunOn"`
+	RtArgsProvided bool    `json:"rtArgsProvided"`
+	CreatedBy      struct {
+		LoginName string `json:"loginName"`
+	} `json:"createdBy"`
+	RunAs *struct {
+		LoginName string `json:"loginName"`
+	} `json:"runAs"`
+	Recipients []struct {
+		LoginName string `json:"loginName"`
+	} `json:"recipients"`
+	SharedWith []struct {
+		ID int64 `json:"id"`
+	} `json:"sharedWith"`
+	SavedQuery *struct {
+		ID    int64  `json:"id"`
+		Title string `json:"title"`
+	} `json:"savedQuery"`
+}
+
+func decodeJob(t *testing.T, r response) managedJob {
+	t.Helper()
+	if r.status != 200 {
+		t.Fatalf("answer %d %s", r.status, r.body)
+	}
+	var j managedJob
+	r.decode(t, &j)
+	return j
+}
+
+func TestCreateJob(t *testing.T) {
+	s, clock := newManualServer(t, jobDefsConfig(LineNewest))
+	alice := login(t, s, "alice", "Alice@123")
+	j := decodeJob(t, call(t, "POST", s.URL()+"/scheduled-jobs", alice, nightlyBody(t, nil)))
+	// The next id above every job's; the caller is its creator; the schedule keeps only the
+	// fields DAILY reads; users by id or login name.
+	if j.ID != 3 || j.Name != "Nightly export" || j.CreatedBy.LoginName != "alice" || j.ActivityStatus != "Active" ||
+		j.RepeatSchedule != "DAILY" || *j.ScheduledHour != 2 || *j.ScheduledMin != 30 || j.HourlyInterval != nil ||
+		j.FixedArgs == nil || *j.FixedArgs != "--cp CP-TB" || !j.RtArgsProvided || j.StartDate != clockStart.UnixMilli() ||
+		j.RunAs == nil || j.RunAs.LoginName != "bob" || len(j.Recipients) != 1 || j.Recipients[0].LoginName != "bob" ||
+		len(j.SharedWith) != 1 || j.SharedWith[0].ID != 1 || j.SavedQuery == nil || j.SavedQuery.ID != 7 || j.SavedQuery.Title != "Specimens" {
+		t.Fatalf("created job: %+v", j)
+	}
+	if want := time.Date(2024, 1, 16, 2, 30, 0, 0, time.UTC).UnixMilli(); j.NextRunOn == nil || *j.NextRunOn != want {
+		t.Errorf("nextRunOn %v, want %d", j.NextRunOn, want)
+	}
+	if got := decodeJob(t, call(t, "GET", s.URL()+"/scheduled-jobs/3", alice, "")); got.Name != j.Name {
+		t.Errorf("read back: %+v", got)
+	}
+	var listed []listedJob
+	call(t, "GET", s.URL()+"/scheduled-jobs", alice, "").decode(t, &listed)
+	if fmt.Sprint(listJobIDs(listed)) != "[3 2]" {
+		t.Errorf("alice's jobs: %v", listJobIDs(listed))
+	}
+	// Its runs write the export of its saved query.
+	run, err := s.StartRunAs("alice", 3, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(0)
+	if got := s.Runs(3); len(got) != 1 || got[0].ID != run.ID || got[0].LogFilePath == nil ||
+		!strings.HasSuffix(*got[0].LogFilePath, fmt.Sprintf("scheduled_query_7_%d.csv.zip", run.ID)) {
+		t.Errorf("run of the created job: %+v", got)
+	}
+}
+
+// Each rule refuses the job with the server's code, 400, and creates nothing.
+func TestCreateJobValidation(t *testing.T) {
+	set := func(kv ...any) func(m map[string]any) {
+		return func(m map[string]any) {
+			for i := 0; i < len(kv); i += 2 {
+				if kv[i+1] == nil {
+					delete(m, kv[i].(string))
+				} else {
+					m[kv[i].(string)] = kv[i+1]
+				}
+			}
+		}
+	}
+	schedule := func(kind string, kv ...any) func(m map[string]any) {
+		return set(append([]any{"repeatSchedule", kind, "scheduledHour", nil, "scheduledMinute", nil, "hourlyInterval", nil}, kv...)...)
+	}
+	cases := []struct {
+		name   string
+		change func(m map[string]any)
+		code   string
+	}{
+		{"empty name", set("name", "  "), codeJobNameRequired},
+		{"name taken, other case", set("name", "EXISTING"), codeJobDupName},
+		{"no type", set("type", nil), codeJobInvalidType},
+		{"no schedule", set("repeatSchedule", nil), codeJobInvalidTime},
+		{"unknown schedule", set("repeatSchedule", "YEARLY"), codeJobInvalidTime},
+		{"minutely without interval", schedule("MINUTELY"), codeJobInvalidTime},
+		{"minutely interval 0", schedule("MINUTELY", "minutelyInterval", 0), codeJobInvalidTime},
+		{"hourly without minute", schedule("HOURLY", "hourlyInterval", 1), codeJobInvalidTime},
+		{"hourly minute 60", schedule("HOURLY", "hourlyInterval", 1, "scheduledMinute", 60), codeJobInvalidTime},
+		{"hourly interval 0", schedule("HOURLY", "hourlyInterval", 0, "scheduledMinute", 5), codeJobInvalidTime},
+		{"daily hour 24", set("scheduledHour", 24), codeJobInvalidTime},
+		{"daily hour -1", set("scheduledHour", -1), codeJobInvalidTime},
+		{"daily without minute", set("scheduledMinute", nil), codeJobInvalidTime},
+		{"weekly without day", set("repeatSchedule", "WEEKLY"), codeJobInvalidTime},
+		{"weekly bad day", set("repeatSchedule", "WEEKLY", "scheduledDayOfWeek", "FUNDAY"), codeJobInvalidTime},
+		{"monthly without day", set("repeatSchedule", "MONTHLY"), codeJobInvalidTime},
+		{"monthly day 32", set("repeatSchedule", "MONTHLY", "scheduledDayOfMonth", 32), codeJobInvalidTime},
+		{"monthly day 0", set("repeatSchedule", "MONTHLY", "scheduledDayOfMonth", 0), codeJobInvalidTime},
+		{"query without saved query", set("savedQuery", nil), codeJobQueryRequired},
+		{"query with an unknown saved query", set("savedQuery", map[string]any{"id": 99}), codeSavedQueryNotFound},
+		{"internal without task class", set("type", "INTERNAL"), codeJobInvalidTaskImpl},
+		{"internal with an unknown task class", set("type", "INTERNAL", "taskImplFqn", "com.example.Nope"), codeJobInvalidTaskImpl},
+		{"unknown runAs", set("runAs", map[string]any{"id": 42}), codeUserNotFound},
+		{"unknown recipient", set("recipients", []any{map[string]any{"loginName": "zoe"}}), codeUserNotFound},
+		{"unknown sharedWith", set("sharedWith", []any{map[string]any{"id": 0}}), codeUserNotFound},
+		{"bad activity status", set("activityStatus", "Archived"), codeInvalidRequest},
+	}
+	s := newTestServer(t, jobDefsConfig(LineNewest))
+	admin := login(t, s, "admin", "Admin@123")
+	for _, c := range cases {
+		r := call(t, "POST", s.URL()+"/scheduled-jobs", admin, nightlyBody(t, c.change))
+		if r.status != 400 || r.apiCode() != c.code {
+			t.Errorf("%s: %d %s, want 400 %s", c.name, r.status, r.body, c.code)
+		}
+	}
+	if r := call(t, "POST", s.URL()+"/scheduled-jobs", login(t, s, "dave", "Dave@123"), nightlyBody(t, nil)); r.status != 400 || r.apiCode() != codeAccessDenied {
+		t.Errorf("without job rights: %d %s", r.status, r.body)
+	}
+	if r := call(t, "POST", s.URL()+"/scheduled-jobs", admin, ""); r.status != 400 || r.apiCode() != codeInvalidRequest {
+		t.Errorf("no body: %d %s", r.status, r.body)
+	}
+	var count struct{ Count int }
+	call(t, "GET", s.URL()+"/scheduled-jobs/count", admin, "").decode(t, &count)
+	if count.Count != 2 {
+		t.Errorf("%d jobs after refused creations, want 2", count.Count)
+	}
+	// Valid: an INTERNAL job with a task class the server has; an ONDEMAND job.
+	internal := set("type", "INTERNAL", "savedQuery", nil, "taskImplFqn", DefaultTaskClasses[0], "name", "Cleanup")
+	if r := call(t, "POST", s.URL()+"/scheduled-jobs", admin, nightlyBody(t, internal)); r.status != 200 {
+		t.Errorf("internal job: %d %s", r.status, r.body)
+	}
+	if j := decodeJob(t, call(t, "POST", s.URL()+"/scheduled-jobs", admin, nightlyBody(t, schedule("ONDEMAND", "name", "Manual")))); j.NextRunOn != nil || j.ScheduledMin != nil {
+		t.Errorf("on-demand job: %+v", j)
+	}
+}
+
+// EXTERNAL jobs are refused on the newest line only.
+func TestCreateExternalJob(t *testing.T) {
+	for _, c := range []struct {
+		line string
+		code string
+	}{{LineNewest, codeJobExternalRefused}, {LineOlder, ""}} {
+		s := newTestServer(t, jobDefsConfig(c.line))
+		body := nightlyBody(t, func(m map[string]any) {
+			m["type"], m["command"] = "EXTERNAL", "/opt/export.sh"
+			delete(m, "savedQuery")
+		})
+		r := call(t, "POST", s.URL()+"/scheduled-jobs", login(t, s, "admin", "Admin@123"), body)
+		if r.apiCode() != c.code || (c.code == "" && r.status != 200) {
+			t.Errorf("%s line: %d %s, want %q", c.line, r.status, r.body, c.code)
+		}
+	}
+}
+
+func TestUpdateJob(t *testing.T) {
+	s, _ := newManualServer(t, jobDefsConfig(LineNewest))
+	admin, alice, bob := login(t, s, "admin", "Admin@123"), login(t, s, "alice", "Alice@123"), login(t, s, "bob", "Bob@123")
+	created := decodeJob(t, call(t, "POST", s.URL()+"/scheduled-jobs", alice, nightlyBody(t, nil)))
+	url := fmt.Sprintf("%s/scheduled-jobs/%d", s.URL(), created.ID)
+	// A full replace: what the body leaves out is cleared.
+	weekly := nightlyBody(t, func(m map[string]any) {
+		m["repeatSchedule"], m["scheduledDayOfWeek"], m["scheduledHour"] = "WEEKLY", "FRIDAY", 6
+		delete(m, "recipients")
+		delete(m, "runAs")
+		delete(m, "fixedArgs")
+	})
+	j := decodeJob(t, call(t, "PUT", url, alice, weekly))
+	if j.ID != created.ID || j.CreatedBy.LoginName != "alice" || j.RepeatSchedule != "WEEKLY" || j.DayOfWeek == nil || *j.DayOfWeek != "FRIDAY" ||
+		len(j.Recipients) != 0 || j.RunAs != nil || j.FixedArgs != nil {
+		t.Errorf("replaced job: %+v", j)
+	}
+	if want := time.Date(2024, 1, 19, 6, 30, 0, 0, time.UTC).UnixMilli(); j.NextRunOn == nil || *j.NextRunOn != want {
+		t.Errorf("nextRunOn %v, want Friday 06:30 (%d)", j.NextRunOn, want)
+	}
+	// Its own name is no duplicate; another job's is.
+	if r := call(t, "PUT", url, admin, weekly); r.status != 200 {
+		t.Errorf("admin's replace: %d %s", r.status, r.body)
+	}
+	for _, c := range []struct {
+		name, auth, url, body, code string
+	}{
+		{"shared with bob", bob, url, weekly, codeOpNotAllowed},
+		{"another's name", alice, url, nightlyBody(t, func(m map[string]any) { m["name"] = "existing" }), codeJobDupName},
+		{"unknown job", admin, s.URL() + "/scheduled-jobs/99", weekly, codeJobNotFound},
+		{"without job rights", login(t, s, "dave", "Dave@123"), url, weekly, codeAccessDenied},
+		{"invalid schedule", alice, url, nightlyBody(t, func(m map[string]any) { m["scheduledMinute"] = 75 }), codeJobInvalidTime},
+	} {
+		if r := call(t, "PUT", c.url, c.auth, c.body); r.status != 400 || r.apiCode() != c.code {
+			t.Errorf("%s: %d %s, want 400 %s", c.name, r.status, r.body, c.code)
+		}
+	}
+	// A seeded job keeps its runs' behaviour through a replace.
+	seeded := nightlyBody(t, func(m map[string]any) { m["name"] = "Existing" })
+	if r := call(t, "PUT", s.URL()+"/scheduled-jobs/1", admin, seeded); r.status != 200 {
+		t.Errorf("seeded job's replace: %d %s", r.status, r.body)
+	}
+}
+
+func TestDeleteJob(t *testing.T) {
+	s, clock := newManualServer(t, jobDefsConfig(LineNewest))
+	admin, alice, bob := login(t, s, "admin", "Admin@123"), login(t, s, "alice", "Alice@123"), login(t, s, "bob", "Bob@123")
+	created := decodeJob(t, call(t, "POST", s.URL()+"/scheduled-jobs", alice, nightlyBody(t, nil)))
+	url := fmt.Sprintf("%s/scheduled-jobs/%d", s.URL(), created.ID)
+	if r := call(t, "DELETE", url, bob, ""); r.status != 400 || r.apiCode() != codeOpNotAllowed {
+		t.Errorf("bob's delete: %d %s", r.status, r.body)
+	}
+	if r := call(t, "DELETE", s.URL()+"/scheduled-jobs/99", admin, ""); r.status != 400 || r.apiCode() != codeJobNotFound {
+		t.Errorf("unknown job's delete: %d %s", r.status, r.body)
+	}
+	clock.Advance(time.Minute)
+	j := decodeJob(t, call(t, "DELETE", url, alice, ""))
+	wantName := fmt.Sprintf("Nightly export_%d", clockStart.Add(time.Minute).UnixMilli())
+	if j.Name != wantName || j.ActivityStatus != "Disabled" || j.NextRunOn != nil {
+		t.Errorf("deleted job: %+v, want name %s, Disabled, no nextRunOn", j, wantName)
+	}
+	if got := decodeJob(t, call(t, "GET", url, alice, "")); got.Name != wantName {
+		t.Errorf("deleted job read by id: %+v", got)
+	}
+	var listed []listedJob
+	call(t, "GET", s.URL()+"/scheduled-jobs", admin, "").decode(t, &listed)
+	if fmt.Sprint(listJobIDs(listed)) != "[2 1]" {
+		t.Errorf("jobs after the delete: %v", listJobIDs(listed))
+	}
+	// Its name is free; its schedule no longer fires.
+	again := decodeJob(t, call(t, "POST", s.URL()+"/scheduled-jobs", alice, nightlyBody(t, nil)))
+	if again.ID != created.ID+1 || again.Name != "Nightly export" {
+		t.Errorf("a new job of the old name: %+v", again)
+	}
+	clock.Advance(24 * time.Hour)
+	if runs := s.Runs(created.ID); len(runs) != 0 {
+		t.Errorf("the deleted job ran: %+v", runs)
+	}
+	if runs := s.Runs(again.ID); len(runs) != 1 || runs[0].RunBy != "bob" {
+		t.Errorf("runs of the new job, run as bob: %+v", runs)
+	}
+}
