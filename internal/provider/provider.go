@@ -328,6 +328,7 @@ func upperFirst(s string) string {
 func (p *openSpecimenProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewJobRunResource,
+		NewScheduledJobResource,
 	}
 }
 

@@ -1,0 +1,693 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
+)
+
+var (
+	_ resource.Resource                   = (*scheduledJobResource)(nil)
+	_ resource.ResourceWithConfigure      = (*scheduledJobResource)(nil)
+	_ resource.ResourceWithImportState    = (*scheduledJobResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*scheduledJobResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*scheduledJobResource)(nil)
+)
+
+// scheduledJobResource is a scheduled job's definition: create POSTs it, update PUTs all of
+// it, delete is OpenSpecimen's soft delete.
+type scheduledJobResource struct {
+	data *providerData
+}
+
+type scheduledJobModel struct {
+	ID                types.Int64  `tfsdk:"id"`
+	Name              types.String `tfsdk:"name"`
+	Type              types.String `tfsdk:"type"`
+	SavedQueryID      types.Int64  `tfsdk:"saved_query_id"`
+	TaskClass         types.String `tfsdk:"task_class"`
+	Command           types.String `tfsdk:"command"`
+	RepeatSchedule    types.String `tfsdk:"repeat_schedule"`
+	MinutelyInterval  types.Int64  `tfsdk:"minutely_interval"`
+	HourlyInterval    types.Int64  `tfsdk:"hourly_interval"`
+	Hour              types.Int64  `tfsdk:"hour"`
+	Minute            types.Int64  `tfsdk:"minute"`
+	DayOfWeek         types.String `tfsdk:"day_of_week"`
+	DayOfMonth        types.Int64  `tfsdk:"day_of_month"`
+	StartDate         types.String `tfsdk:"start_date"`
+	EndDate           types.String `tfsdk:"end_date"`
+	Enabled           types.Bool   `tfsdk:"enabled"`
+	RunAsUserID       types.Int64  `tfsdk:"run_as_user_id"`
+	RecipientUserIDs  types.Set    `tfsdk:"recipient_user_ids"`
+	SharedWithUserIDs types.Set    `tfsdk:"shared_with_user_ids"`
+	FixedArgs         types.String `tfsdk:"fixed_args"`
+	AcceptsArgs       types.Bool   `tfsdk:"accepts_args"`
+	ArgsHelpText      types.String `tfsdk:"args_help_text"`
+	CreatedBy         types.String `tfsdk:"created_by"`
+	NextRunOn         types.String `tfsdk:"next_run_on"`
+	Active            types.Bool   `tfsdk:"active"`
+}
+
+// NewScheduledJobResource is the factory the provider registers.
+func NewScheduledJobResource() resource.Resource {
+	return &scheduledJobResource{}
+}
+
+func (r *scheduledJobResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_scheduled_job"
+}
+
+// scheduledJobDescription opens docs/resources/scheduled_job.md.
+const scheduledJobDescription = "Defines an OpenSpecimen scheduled job: what it runs (a saved query, an internal task, " +
+	"a command), on what schedule, as whom, and who receives its files.\n\n" +
+	"Create checks that no job the user sees has the name (a job of that name is named with its id, to import), then " +
+	"creates the job. Update sends the whole job as the configuration describes it, in place. Each refresh reads every " +
+	"attribute, so a change made in OpenSpecimen's UI shows in the plan and the next apply undoes it. The schedule is " +
+	"checked at plan time with the server's rules.\n\n" +
+	"**Destroy is OpenSpecimen's soft delete**: the job is disabled and renamed `<name>_<digits>`, and stays on the " +
+	"server with its runs and their files (readable by id, left out of job lists). Its name is free again. A job " +
+	"found deleted or gone at refresh is removed from the state with a warning.\n\n" +
+	"Runs of the job are `openspecimen_job_run` resources with `job_id = openspecimen_scheduled_job.NAME.id`, which work " +
+	"in the same apply; `replace_triggered_by` runs the job again after each change of it."
+
+// scheduleKinds says, for each repeat_schedule, which schedule attributes it needs and which
+// it may have (the server's defaults fill these); every other schedule attribute must be absent.
+var scheduleKinds = map[string]struct{ required, optional []string }{
+	"ONDEMAND": {},
+	"MINUTELY": {optional: []string{"minutely_interval"}},
+	"HOURLY":   {required: []string{"minute"}, optional: []string{"hourly_interval"}},
+	"DAILY":    {required: []string{"hour", "minute"}},
+	"WEEKLY":   {required: []string{"day_of_week", "hour", "minute"}},
+	"MONTHLY":  {required: []string{"day_of_month", "hour", "minute"}},
+}
+
+// scheduleAttrs are the schedule attributes, in the order messages list them.
+var scheduleAttrs = []string{"minutely_interval", "hourly_interval", "day_of_week", "day_of_month", "hour", "minute"}
+
+// jobTypes says which attribute each job type needs; the other two must be absent.
+var jobTypes = map[string]string{"QUERY": "saved_query_id", "INTERNAL": "task_class", "EXTERNAL": "command"}
+
+// usesSchedule reports whether the repeat schedule kind uses the schedule attribute.
+func usesSchedule(kind, attr string) bool {
+	k := scheduleKinds[kind]
+	return slices.Contains(k.required, attr) || slices.Contains(k.optional, attr)
+}
+
+var daysOfWeek = []string{"SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"}
+
+func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	nonEmpty := []validator.String{stringvalidator.LengthAtLeast(1)}
+	userIDs := []validator.Set{setvalidator.ValueInt64sAre(int64validator.AtLeast(1))}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: scheduledJobDescription,
+		Attributes: map[string]schema.Attribute{
+			"id": schema.Int64Attribute{
+				MarkdownDescription: jobDocs["id"] + " Import a job by it.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: jobDocs["name"] + " Unique among the server's jobs: a name another job has is an error " +
+					"before anything changes.",
+				Required:   true,
+				Validators: nonEmpty,
+			},
+			"type": schema.StringAttribute{
+				MarkdownDescription: jobDocs["type"] + " `QUERY` needs `saved_query_id`, `INTERNAL` `task_class`, " +
+					"`EXTERNAL` `command` (the newest OpenSpecimen line refuses `EXTERNAL` jobs).",
+				Required:   true,
+				Validators: []validator.String{stringvalidator.OneOf("QUERY", "INTERNAL", "EXTERNAL")},
+			},
+			"saved_query_id": schema.Int64Attribute{
+				MarkdownDescription: "Id of the saved query the job exports. Required for `QUERY` jobs, absent otherwise.",
+				Optional:            true,
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+			},
+			"task_class": schema.StringAttribute{
+				MarkdownDescription: "Fully qualified Java class of the task an `INTERNAL` job runs (its `taskImplFqn`), " +
+					"present on the server. Required for `INTERNAL` jobs, absent otherwise.",
+				Optional:   true,
+				Validators: nonEmpty,
+			},
+			"command": schema.StringAttribute{
+				MarkdownDescription: "Command line an `EXTERNAL` job runs. Required for `EXTERNAL` jobs, absent otherwise.",
+				Optional:            true,
+				Validators:          nonEmpty,
+			},
+			"repeat_schedule": schema.StringAttribute{
+				MarkdownDescription: jobDocs["repeat_schedule"] + " Each kind needs its schedule attributes and refuses " +
+					"the others: `MINUTELY` takes `minutely_interval`; `HOURLY` `minute` (and `hourly_interval`); `DAILY` " +
+					"`hour` and `minute`; `WEEKLY` also `day_of_week`; `MONTHLY` also `day_of_month`; `ONDEMAND` none. " +
+					"Times are in the server's time zone.",
+				Required:   true,
+				Validators: []validator.String{stringvalidator.OneOf(slices.Sorted(maps.Keys(scheduleKinds))...)},
+			},
+			"minutely_interval": intervalAttribute("MINUTELY", "minutes"),
+			"hourly_interval":   intervalAttribute("HOURLY", "hours"),
+			"hour": schema.Int64Attribute{
+				MarkdownDescription: "Hour of the day the job runs, 0-23: `DAILY`, `WEEKLY` and `MONTHLY` schedules.",
+				Optional:            true,
+				Validators:          []validator.Int64{int64validator.Between(0, 23)},
+			},
+			"minute": schema.Int64Attribute{
+				MarkdownDescription: "Minute of the hour the job runs, 0-59: `HOURLY`, `DAILY`, `WEEKLY` and `MONTHLY` schedules.",
+				Optional:            true,
+				Validators:          []validator.Int64{int64validator.Between(0, 59)},
+			},
+			"day_of_week": schema.StringAttribute{
+				MarkdownDescription: "Day a `WEEKLY` job runs: `SUNDAY` to `SATURDAY`.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.OneOf(daysOfWeek...)},
+			},
+			"day_of_month": schema.Int64Attribute{
+				MarkdownDescription: "Day of the month a `MONTHLY` job runs, 1-31.",
+				Optional:            true,
+				Validators:          []validator.Int64{int64validator.Between(1, 31)},
+			},
+			"start_date": schema.StringAttribute{
+				MarkdownDescription: "When the schedule starts, RFC 3339 (for example `2025-01-01T00:00:00Z`). " +
+					"Unset, the server starts it at creation, and that date is kept.",
+				Optional:      true,
+				Computed:      true,
+				Validators:    []validator.String{rfc3339Validator{}},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"end_date": schema.StringAttribute{
+				MarkdownDescription: "When the schedule ends, RFC 3339, not before `start_date`; unset, it never ends.",
+				Optional:            true,
+				Validators:          []validator.String{rfc3339Validator{}},
+			},
+			"enabled": schema.BoolAttribute{
+				MarkdownDescription: "Whether the job is `Active` (`true`, the default) or `Disabled`. A disabled job " +
+					"neither runs on its schedule nor on a trigger.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+			},
+			"run_as_user_id": schema.Int64Attribute{
+				MarkdownDescription: "Id of the user the job's scheduled runs run as; unset, the server's default.",
+				Optional:            true,
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+			},
+			"recipient_user_ids": schema.SetAttribute{
+				MarkdownDescription: "Ids of the users who receive the job's result files (and may download them). Defaults to none.",
+				Optional:            true,
+				Computed:            true,
+				ElementType:         types.Int64Type,
+				Default:             setdefault.StaticValue(types.SetValueMust(types.Int64Type, nil)),
+				Validators:          userIDs,
+			},
+			"shared_with_user_ids": schema.SetAttribute{
+				MarkdownDescription: "Ids of the users the job is shared with: they see, read and run it. Defaults to none.",
+				Optional:            true,
+				Computed:            true,
+				ElementType:         types.Int64Type,
+				Default:             setdefault.StaticValue(types.SetValueMust(types.Int64Type, nil)),
+				Validators:          userIDs,
+			},
+			"fixed_args": schema.StringAttribute{
+				MarkdownDescription: "Arguments given to every run, before a run's own `args`.",
+				Optional:            true,
+				Validators:          nonEmpty,
+			},
+			"accepts_args": schema.BoolAttribute{
+				MarkdownDescription: jobDocs["accepts_args"] + " Defaults to `false`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(false),
+			},
+			"args_help_text": schema.StringAttribute{
+				MarkdownDescription: "Help text for the job's run-time arguments, shown in OpenSpecimen.",
+				Optional:            true,
+				Validators:          nonEmpty,
+			},
+			"created_by": schema.StringAttribute{
+				MarkdownDescription: jobDocs["created_by"],
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"next_run_on": schema.StringAttribute{
+				MarkdownDescription: jobDocs["next_run_on"] + " Read at each refresh: it moves on as the schedule runs.",
+				Computed:            true,
+			},
+			"active": schema.BoolAttribute{
+				MarkdownDescription: jobDocs["active"],
+				Computed:            true,
+			},
+		},
+	}
+}
+
+// intervalAttribute is minutely_interval or hourly_interval: used by one repeat schedule,
+// where the server's default is 1.
+func intervalAttribute(kind, unit string) schema.Int64Attribute {
+	return schema.Int64Attribute{
+		MarkdownDescription: fmt.Sprintf("A `%s` job runs every this many %s, at least 1. Defaults to 1 for a `%s` "+
+			"schedule; absent for the others.", kind, unit, kind),
+		Optional:      true,
+		Computed:      true,
+		Validators:    []validator.Int64{int64validator.AtLeast(1)},
+		PlanModifiers: []planmodifier.Int64{intervalDefault{kind: kind}},
+	}
+}
+
+func (r *scheduledJobResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// ValidateConfig applies the server's rules at plan time: each type's attribute, each
+// repeat schedule's fields present and the others absent, the end not before the start.
+func (r *scheduledJobResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m scheduledJobModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	null := m.nullAttrs()
+	if t := m.Type; !t.IsNull() && !t.IsUnknown() {
+		checkJobType(t.ValueString(), null, &resp.Diagnostics)
+	}
+	if k := m.RepeatSchedule; !k.IsNull() && !k.IsUnknown() {
+		checkSchedule(k.ValueString(), null, &resp.Diagnostics)
+	}
+	start, okStart := parseDate(m.StartDate)
+	end, okEnd := parseDate(m.EndDate)
+	if okStart && okEnd && end.Before(start) {
+		resp.Diagnostics.AddAttributeError(path.Root("end_date"), "End date before start date", fmt.Sprintf(
+			"end_date %s is before start_date %s: OpenSpecimen refuses such a job. Move end_date after start_date, or remove it.",
+			m.EndDate.ValueString(), m.StartDate.ValueString()))
+	}
+}
+
+// nullAttrs says which of the type's and the schedule's attributes the configuration leaves
+// null (an unknown value is not null).
+func (m *scheduledJobModel) nullAttrs() map[string]bool {
+	v := func(a attr.Value) bool { return a.IsNull() }
+	return map[string]bool{
+		"saved_query_id": v(m.SavedQueryID), "task_class": v(m.TaskClass), "command": v(m.Command),
+		"minutely_interval": v(m.MinutelyInterval), "hourly_interval": v(m.HourlyInterval),
+		"hour": v(m.Hour), "minute": v(m.Minute), "day_of_week": v(m.DayOfWeek), "day_of_month": v(m.DayOfMonth),
+	}
+}
+
+func checkJobType(typ string, null map[string]bool, diags *diag.Diagnostics) {
+	need, ok := jobTypes[typ]
+	if !ok {
+		return // the type's own validator reports it
+	}
+	if null[need] {
+		diags.AddAttributeError(path.Root(need), "Missing "+need, fmt.Sprintf(
+			"A job of type %s needs %s. Set it, or choose another type.", typ, need))
+	}
+	for other, attr := range jobTypes {
+		if other != typ && !null[attr] {
+			diags.AddAttributeError(path.Root(attr), "Unexpected "+attr, fmt.Sprintf(
+				"%s is for jobs of type %s, and this job is of type %s. Remove it.", attr, other, typ))
+		}
+	}
+}
+
+func checkSchedule(kind string, null map[string]bool, diags *diag.Diagnostics) {
+	k, ok := scheduleKinds[kind]
+	if !ok {
+		return // repeat_schedule's own validator reports it
+	}
+	for _, attr := range k.required {
+		if null[attr] {
+			diags.AddAttributeError(path.Root(attr), "Missing "+attr, fmt.Sprintf(
+				"A %s schedule needs %s. Set %s.", kind, strings.Join(k.required, ", "), attr))
+		}
+	}
+	for _, attr := range scheduleAttrs {
+		if !usesSchedule(kind, attr) && !null[attr] {
+			diags.AddAttributeError(path.Root(attr), "Unexpected "+attr, fmt.Sprintf(
+				"A %s schedule does not use %s (OpenSpecimen would ignore it). Remove it, or change repeat_schedule.", kind, attr))
+		}
+	}
+}
+
+// parseDate reads a known RFC 3339 value; ok is false for null, unknown or invalid ones
+// (the validator reports these).
+func parseDate(v types.String) (time.Time, bool) {
+	if v.IsNull() || v.IsUnknown() {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, v.ValueString())
+	return t, err == nil
+}
+
+// ModifyPlan refuses at plan time a name another job has, when the job is created or renamed.
+func (r *scheduledJobResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	var plan scheduledJobModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || plan.Name.IsUnknown() {
+		return
+	}
+	var self int64
+	if !req.State.Raw.IsNull() {
+		var state scheduledJobModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if resp.Diagnostics.HasError() || state.Name.Equal(plan.Name) {
+			return
+		}
+		self = state.ID.ValueInt64()
+	}
+	jobs, err := r.data.client.JobsNamed(ctx, plan.Name.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddWarning("Cannot check the job name", fmt.Sprintf(
+			"Looking up the jobs named %q failed: %s. The apply checks again before creating or renaming the job.",
+			plan.Name.ValueString(), err))
+		return
+	}
+	for _, j := range jobs {
+		if j.ID != self {
+			resp.Diagnostics.Append(nameTakenDiagnostic(&client.JobNameTakenError{Name: j.Name, Existing: j}))
+			return
+		}
+	}
+}
+
+func nameTakenDiagnostic(e *client.JobNameTakenError) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root("name"), "Job name taken", fmt.Sprintf(
+		"Job %d is already named %q. To manage that job, import it (terraform import openspecimen_scheduled_job.NAME %d, "+
+			"or an import block with id = \"%d\"); otherwise choose another name. Nothing was changed.",
+		e.Existing.ID, e.Name, e.Existing.ID, e.Existing.ID))
+}
+
+func (r *scheduledJobResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan scheduledJobModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	spec := plan.spec(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	job, err := r.data.client.CreateJob(ctx, spec)
+	if err != nil {
+		resp.Diagnostics.Append(jobWriteDiagnostic("create", plan.Name.ValueString(), 0, err))
+		return
+	}
+	plan.readFrom(ctx, job, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *scheduledJobResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state scheduledJobModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	spec := plan.spec(ctx, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := state.ID.ValueInt64()
+	job, err := r.data.client.UpdateJob(ctx, id, spec)
+	if err != nil {
+		resp.Diagnostics.Append(jobWriteDiagnostic("update", plan.Name.ValueString(), id, err))
+		return
+	}
+	plan.readFrom(ctx, job, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// jobWriteDiagnostic reports a refused or failed create or update of the job named name.
+func jobWriteDiagnostic(op, name string, id int64, err error) diag.Diagnostic {
+	job := strconv.Quote(name)
+	if id != 0 {
+		job = fmt.Sprintf("%d (%s)", id, job)
+	}
+	var taken *client.JobNameTakenError
+	switch {
+	case errors.As(err, &taken):
+		return nameTakenDiagnostic(taken)
+	case client.IsCode(err, client.CodeDupJobName):
+		return diag.NewAttributeErrorDiagnostic(path.Root("name"), "Job name taken", fmt.Sprintf(
+			"OpenSpecimen refused to %s job %s: another job has that name, one this user cannot see (%s). "+
+				"Choose another name, or ask an OpenSpecimen administrator for that job's id to import it.", op, job, err))
+	case client.IsNotFound(err):
+		return diag.NewErrorDiagnostic("Job not found", fmt.Sprintf(
+			"Job %s is no longer on the server, or this user cannot see it: %s. Refresh, then apply again to create it.", job, err))
+	}
+	return diag.NewErrorDiagnostic("Cannot "+op+" job", fmt.Sprintf(
+		"OpenSpecimen did not %s job %s: %s. Fix what the server names, then apply again.", op, job, err))
+}
+
+func (r *scheduledJobResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state scheduledJobModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := state.ID.ValueInt64()
+	job, err := r.data.client.GetJob(ctx, id)
+	switch {
+	case client.IsNotFound(err):
+		resp.Diagnostics.AddWarning("Scheduled job gone", fmt.Sprintf(
+			"Job %d (%s) is no longer on the server, or this user cannot see it. It is removed from the state; "+
+				"the next apply creates it again.", id, state.Name.ValueString()))
+		resp.State.RemoveResource(ctx)
+		return
+	case err != nil:
+		resp.Diagnostics.AddError("Cannot read scheduled job", fmt.Sprintf(
+			"Reading job %d (%s) failed: %s. Check that the server is up, then plan again.", id, state.Name.ValueString(), err))
+		return
+	case softDeleted(job, state.Name.ValueString()):
+		resp.Diagnostics.AddWarning("Scheduled job deleted", fmt.Sprintf(
+			"Job %d was deleted in OpenSpecimen (it is Disabled and renamed %q). It is removed from the state; "+
+				"the next apply creates the job again, under a new id.", id, job.Name))
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	state.readFrom(ctx, job, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// deletedSuffix is the _<epochMillis> a soft delete appends to a job's name.
+var deletedSuffix = regexp.MustCompile(`_\d+$`)
+
+// softDeleted reports whether the job is what OpenSpecimen's delete leaves: Disabled and
+// renamed <name>_<digits>, name being the one in the state (or unknown: "").
+func softDeleted(j *client.Job, name string) bool {
+	if !strings.EqualFold(j.ActivityStatus, "Disabled") || !deletedSuffix.MatchString(j.Name) {
+		return false
+	}
+	base := deletedSuffix.ReplaceAllString(j.Name, "")
+	return name == "" || base == name || len(j.Name)-len(base) >= 14 // _ and 13 digits: epoch millis
+}
+
+// Delete is OpenSpecimen's soft delete: the job is disabled and renamed, and stays on the
+// server with its runs.
+func (r *scheduledJobResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state scheduledJobModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := state.ID.ValueInt64()
+	job, err := r.data.client.DeleteJob(ctx, id)
+	switch {
+	case client.IsNotFound(err):
+		tflog.Info(ctx, "scheduled job already gone", map[string]any{"job_id": id})
+	case err != nil:
+		resp.Diagnostics.AddError("Cannot delete scheduled job", fmt.Sprintf(
+			"Deleting job %d (%s) failed: %s. Check that the server is up and that this user created the job "+
+				"or is an administrator, then destroy again.", id, state.Name.ValueString(), err))
+	default:
+		tflog.Info(ctx, "scheduled job deleted (disabled and renamed; its runs stay)", map[string]any{
+			"job_id": id, "name": job.Name,
+		})
+	}
+}
+
+// ImportState takes the job's id; Read fills in the rest.
+func (r *scheduledJobResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id, err := strconv.ParseInt(strings.TrimSpace(req.ID), 10, 64)
+	if err != nil || id < 1 {
+		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf(
+			"The import id %q is not a job id: give the job's id, a positive number such as 42 (the Jobs view shows it).", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+}
+
+// spec is the job the configuration describes, as the client sends it.
+func (m *scheduledJobModel) spec(ctx context.Context, diags *diag.Diagnostics) client.JobSpec {
+	s := client.JobSpec{
+		Name: m.Name.ValueString(), Type: m.Type.ValueString(), RepeatSchedule: m.RepeatSchedule.ValueString(),
+		SavedQueryID: m.SavedQueryID.ValueInt64(), TaskImplFqn: m.TaskClass.ValueString(), Command: m.Command.ValueString(),
+		ScheduledHour: intOf(m.Hour), ScheduledMinute: intOf(m.Minute), ScheduledDayOfWeek: m.DayOfWeek.ValueString(),
+		ScheduledDayOfMonth: intOf(m.DayOfMonth), HourlyInterval: intOf(m.HourlyInterval), MinutelyInterval: intOf(m.MinutelyInterval),
+		Disabled: !m.Enabled.ValueBool(), RunAsUserID: m.RunAsUserID.ValueInt64(), FixedArgs: m.FixedArgs.ValueString(),
+		AcceptsArgs: m.AcceptsArgs.ValueBool(), ArgsHelpText: m.ArgsHelpText.ValueString(),
+	}
+	if t, ok := parseDate(m.StartDate); ok {
+		s.StartDate = &t
+	}
+	if t, ok := parseDate(m.EndDate); ok {
+		s.EndDate = &t
+	}
+	diags.Append(m.RecipientUserIDs.ElementsAs(ctx, &s.RecipientIDs, false)...)
+	diags.Append(m.SharedWithUserIDs.ElementsAs(ctx, &s.SharedWithIDs, false)...)
+	return s
+}
+
+func intOf(v types.Int64) *int {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	i := int(v.ValueInt64())
+	return &i
+}
+
+// readFrom sets every attribute from the job as the server answers it. Of the type's and the
+// schedule's attributes, only those the job's type and repeat schedule use are read; a date
+// at the same millisecond as the one in m keeps m's form.
+func (m *scheduledJobModel) readFrom(ctx context.Context, j *client.Job, diags *diag.Diagnostics) {
+	kind := j.RepeatSchedule
+	m.ID = types.Int64Value(j.ID)
+	m.Name = types.StringValue(j.Name)
+	m.Type = types.StringValue(j.Type)
+	m.RepeatSchedule = types.StringValue(kind)
+	m.SavedQueryID = types.Int64Null()
+	if j.Type == "QUERY" && j.SavedQuery != nil {
+		m.SavedQueryID = types.Int64Value(j.SavedQuery.ID)
+	}
+	m.TaskClass = usedString(j.Type == "INTERNAL", j.TaskImplFqn)
+	m.Command = usedString(j.Type == "EXTERNAL", j.Command)
+	m.MinutelyInterval = usedInt(usesSchedule(kind, "minutely_interval"), j.MinutelyInterval)
+	m.HourlyInterval = usedInt(usesSchedule(kind, "hourly_interval"), j.HourlyInterval)
+	m.Hour = usedInt(usesSchedule(kind, "hour"), j.ScheduledHour)
+	m.Minute = usedInt(usesSchedule(kind, "minute"), j.ScheduledMinute)
+	m.DayOfWeek = usedString(usesSchedule(kind, "day_of_week"), j.ScheduledDayOfWeek)
+	m.DayOfMonth = usedInt(usesSchedule(kind, "day_of_month"), j.ScheduledDayOfMonth)
+	m.StartDate = sameDate(m.StartDate, j.StartDate)
+	m.EndDate = sameDate(m.EndDate, j.EndDate)
+	m.Enabled = types.BoolValue(!strings.EqualFold(j.ActivityStatus, "Disabled"))
+	m.RunAsUserID = types.Int64Null()
+	if j.RunAs != nil && j.RunAs.ID != 0 {
+		m.RunAsUserID = types.Int64Value(j.RunAs.ID)
+	}
+	m.RecipientUserIDs = userIDSet(ctx, j.Recipients, diags)
+	m.SharedWithUserIDs = userIDSet(ctx, j.SharedWith, diags)
+	m.FixedArgs = usedString(true, j.FixedArgs)
+	m.AcceptsArgs = types.BoolValue(j.AcceptsArgs())
+	m.ArgsHelpText = optionalString(j.ArgsHelpText())
+	m.CreatedBy = optionalString(j.CreatedBy.Login())
+	m.NextRunOn = optionalTime(j.NextRunOn)
+	m.Active = types.BoolValue(j.Active())
+}
+
+// usedString is s when the job uses the attribute and s is not empty, else null.
+func usedString(used bool, s *string) types.String {
+	if !used || s == nil {
+		return types.StringNull()
+	}
+	return optionalString(*s)
+}
+
+func usedInt(used bool, i *int) types.Int64 {
+	if !used || i == nil {
+		return types.Int64Null()
+	}
+	return types.Int64Value(int64(*i))
+}
+
+// sameDate is the server's date, as prior's text when that names the same millisecond (the
+// configuration's form is kept), else RFC 3339 in UTC.
+func sameDate(prior types.String, t *client.EpochMillis) types.String {
+	if t == nil {
+		return types.StringNull()
+	}
+	if p, ok := parseDate(prior); ok && p.UnixMilli() == t.UnixMilli() {
+		return prior
+	}
+	return optionalTime(t)
+}
+
+func userIDSet(ctx context.Context, users []client.User, diags *diag.Diagnostics) types.Set {
+	ids := []int64{}
+	for _, u := range users {
+		ids = append(ids, u.ID)
+	}
+	set, d := types.SetValueFrom(ctx, types.Int64Type, ids)
+	diags.Append(d...)
+	return set
+}
+
+// intervalDefault plans the server's default interval, 1, for an interval left unset under
+// the repeat schedule that uses it, and null under the others.
+type intervalDefault struct{ kind string }
+
+func (d intervalDefault) Description(context.Context) string {
+	return fmt.Sprintf("defaults to 1 for a %s schedule, null otherwise", d.kind)
+}
+
+func (d intervalDefault) MarkdownDescription(ctx context.Context) string { return d.Description(ctx) }
+
+func (d intervalDefault) PlanModifyInt64(ctx context.Context, req planmodifier.Int64Request, resp *planmodifier.Int64Response) {
+	if !req.ConfigValue.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var kind types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("repeat_schedule"), &kind)...)
+	switch {
+	case kind.IsUnknown():
+		resp.PlanValue = types.Int64Unknown()
+	case kind.ValueString() == d.kind:
+		resp.PlanValue = types.Int64Value(1)
+	default:
+		resp.PlanValue = types.Int64Null()
+	}
+}
+
+// rfc3339Validator accepts RFC 3339 dates, such as 2025-01-01T00:00:00Z.
+type rfc3339Validator struct{}
+
+func (rfc3339Validator) Description(context.Context) string {
+	return "must be an RFC 3339 date and time, such as 2025-01-01T00:00:00Z"
+}
+
+func (v rfc3339Validator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (rfc3339Validator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := time.Parse(time.RFC3339, req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid date", fmt.Sprintf(
+			"%s %q is not an RFC 3339 date and time. Write it as 2025-01-01T00:00:00Z, or with an offset such as "+
+				"2025-01-01T02:00:00+02:00.", req.Path, req.ConfigValue.ValueString()))
+	}
+}
