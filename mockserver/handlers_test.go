@@ -247,7 +247,7 @@ func TestRoutingErrors(t *testing.T) {
 		}{
 			{"GET", "/nothing-here", 404, "No static resource nothing-here."},
 			{"GET", "/scheduled-jobs/1/runs/2/3/4", 404, "No static resource scheduled-jobs/1/runs/2/3/4."},
-			{"PUT", "/scheduled-jobs/1", 405, "Method 'PUT' is not supported."},
+			{"PATCH", "/scheduled-jobs/1", 405, "Method 'PATCH' is not supported."},
 			{"DELETE", "/scheduled-jobs/1/runs", 405, "Method 'DELETE' is not supported."},
 			{"GET", "/sessions", 405, "Method 'GET' is not supported."},
 		} {

@@ -1,0 +1,133 @@
+package mockserver
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+func ip(v int) *int { return &v }
+
+func TestScheduleNext(t *testing.T) {
+	utc := time.UTC
+	kolkata, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	newYork, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(loc *time.Location, y int, m time.Month, d, h, min int) time.Time {
+		return time.Date(y, m, d, h, min, 0, 0, loc)
+	}
+	now := at(utc, 2024, 1, 15, 10, 0).Add(20 * time.Second) // a Monday
+	anchor := at(utc, 2024, 1, 15, 9, 58).Add(10 * time.Second)
+	start := at(utc, 2024, 3, 1, 0, 0)
+	cases := []struct {
+		name  string
+		sc    schedule
+		loc   *time.Location
+		start *time.Time
+		want  time.Time
+	}{
+		{"every 5 minutes from 09:58", schedule{repeat: "MINUTELY", minutelyInterval: ip(5)}, utc, nil, at(utc, 2024, 1, 15, 10, 3)},
+		{"every 2 hours at :30 from 09:58", schedule{repeat: "HOURLY", hourlyInterval: ip(2), minute: ip(30)}, utc, nil, at(utc, 2024, 1, 15, 10, 30)},
+		{"every 3 hours at :15 from 09:58", schedule{repeat: "HOURLY", hourlyInterval: ip(3), minute: ip(15)}, utc, nil, at(utc, 2024, 1, 15, 10, 15)},
+		{"every 3 hours at :15 from 09:58, from 11:00", schedule{repeat: "HOURLY", hourlyInterval: ip(3), minute: ip(15)}, utc, ptr(at(utc, 2024, 1, 15, 11, 0)), at(utc, 2024, 1, 15, 11, 15)},
+		{"daily 10:00, just past", schedule{repeat: "DAILY", hour: ip(10), minute: ip(0)}, utc, nil, at(utc, 2024, 1, 16, 10, 0)},
+		{"daily 23:59", schedule{repeat: "DAILY", hour: ip(23), minute: ip(59)}, utc, nil, at(utc, 2024, 1, 15, 23, 59)},
+		{"daily 02:30 in Kolkata", schedule{repeat: "DAILY", hour: ip(2), minute: ip(30)}, kolkata, nil, at(kolkata, 2024, 1, 16, 2, 30)},
+		{"daily 18:00 in Kolkata (15:30 here)", schedule{repeat: "DAILY", hour: ip(18), minute: ip(0)}, kolkata, nil, at(kolkata, 2024, 1, 15, 18, 0)},
+		{"weekly Monday 09:00", schedule{repeat: "WEEKLY", dayOfWeek: "MONDAY", hour: ip(9), minute: ip(0)}, utc, nil, at(utc, 2024, 1, 22, 9, 0)},
+		{"weekly Monday 11:00", schedule{repeat: "WEEKLY", dayOfWeek: "MONDAY", hour: ip(11), minute: ip(0)}, utc, nil, at(utc, 2024, 1, 15, 11, 0)},
+		{"weekly Sunday 01:00 in New York", schedule{repeat: "WEEKLY", dayOfWeek: "SUNDAY", hour: ip(1), minute: ip(0)}, newYork, nil, at(newYork, 2024, 1, 21, 1, 0)},
+		{"monthly 15th 09:00", schedule{repeat: "MONTHLY", dayOfMonth: ip(15), hour: ip(9), minute: ip(0)}, utc, nil, at(utc, 2024, 2, 15, 9, 0)},
+		{"monthly 31st: February's last day", schedule{repeat: "MONTHLY", dayOfMonth: ip(31), hour: ip(0), minute: ip(0)}, utc, ptr(at(utc, 2024, 2, 1, 0, 0)), at(utc, 2024, 2, 29, 0, 0)},
+		{"daily, not before startDate", schedule{repeat: "DAILY", hour: ip(0), minute: ip(0)}, utc, &start, start},
+		{"every 7 minutes from startDate", schedule{repeat: "MINUTELY", minutelyInterval: ip(7)}, utc, &start, start},
+	}
+	for _, c := range cases {
+		got, ok := c.sc.next(anchor, c.start, now, c.loc)
+		if !ok || !got.Equal(c.want) {
+			t.Errorf("%s: %v %v, want %v", c.name, got, ok, c.want)
+		}
+	}
+	if _, ok := (schedule{repeat: "ONDEMAND"}).next(anchor, nil, now, utc); ok {
+		t.Error("ONDEMAND has a next run")
+	}
+}
+
+// nextRunOn in the job's JSON: in the server's zone, none after endDate, none when Disabled.
+func TestNextRunOnJSON(t *testing.T) {
+	end := clockStart.Add(30 * time.Minute)
+	s, clock := newManualServer(t, Config{Timezone: "Asia/Kolkata", Jobs: []JobConfig{
+		{ID: 1, RepeatSchedule: "DAILY", ScheduledHour: ip(18), ScheduledMinute: ip(0)},
+		{ID: 2, RepeatSchedule: "HOURLY", ScheduledMinute: ip(45), EndDate: &end},
+		{ID: 3, RepeatSchedule: "DAILY", ActivityStatus: "Disabled"},
+	}})
+	admin := login(t, s, "admin", "Admin@123")
+	next := func(id int64) *int64 {
+		return decodeJob(t, call(t, "GET", fmt.Sprintf("%s/scheduled-jobs/%d", s.URL(), id), admin, "")).NextRunOn
+	}
+	// 10:00 UTC is 15:30 in Kolkata: 18:00 there is 12:30 UTC today.
+	if n := next(1); n == nil || *n != clockStart.Add(150*time.Minute).UnixMilli() {
+		t.Errorf("daily 18:00 Kolkata: %v", n)
+	}
+	// Kolkata is +05:30: minute 45 there is minute 15 in UTC.
+	if n := next(2); n == nil || *n != clockStart.Add(15*time.Minute).UnixMilli() {
+		t.Errorf("hourly at :45 Kolkata: %v", n)
+	}
+	if next(3) != nil {
+		t.Error("a disabled job has a next run")
+	}
+	clock.Advance(20 * time.Minute) // the next :45 there is after endDate
+	if n := next(2); n != nil {
+		t.Errorf("a job past its endDate's next run: %v", *n)
+	}
+}
+
+// A scheduled job is triggered when its nextRunOn comes on the clock, as its runAs user
+// (or its creator), without args, and nextRunOn moves on; a replace re-schedules it.
+func TestScheduleFires(t *testing.T) {
+	for _, line := range []string{LineNewest, LineOlder} {
+		t.Run(line, func(t *testing.T) {
+			cfg := jobDefsConfig(line)
+			cfg.Jobs = append(cfg.Jobs,
+				JobConfig{ID: 5, Name: "Every 5", RepeatSchedule: "MINUTELY", MinutelyInterval: ip(5), RunAs: "bob", Duration: Duration(time.Minute)},
+				JobConfig{ID: 6, Name: "Hourly", RepeatSchedule: "HOURLY", CreatedBy: "alice", ScheduledMinute: ip(30)})
+			s, clock := newManualServer(t, cfg)
+			starts := runStarts(s)
+			clock.Advance(5 * time.Minute)
+			if r := within(t, "the scheduled run", starts); r.JobID != 5 || r.RunBy != "bob" || r.RtArgs != nil || !r.StartedAt.Equal(clockStart.Add(5*time.Minute)) {
+				t.Errorf("scheduled run: %+v", r)
+			}
+			admin := login(t, s, "admin", "Admin@123")
+			if n := decodeJob(t, call(t, "GET", s.URL()+"/scheduled-jobs/5", admin, "")).NextRunOn; n == nil || *n != clockStart.Add(10*time.Minute).UnixMilli() {
+				t.Errorf("nextRunOn after the run: %v", n)
+			}
+			clock.Advance(25 * time.Minute) // 10:30: job 5 at 10:10 ... 10:30, job 6 at 10:30 as alice
+			var jobs []int64
+			for len(jobs) < 5 {
+				r := within(t, "the scheduled runs", starts)
+				jobs = append(jobs, r.JobID)
+				if r.JobID == 6 && r.RunBy != "alice" {
+					t.Errorf("job 6 ran as %s, want its creator alice", r.RunBy)
+				}
+			}
+			if fmt.Sprint(jobs) != "[5 5 5 5 6]" {
+				t.Errorf("scheduled runs' jobs: %v", jobs)
+			}
+			// Replaced as ONDEMAND, it no longer fires.
+			alice := login(t, s, "alice", "Alice@123")
+			body := `{"name":"Hourly","type":"INTERNAL","taskImplFqn":"` + DefaultTaskClasses[0] + `","repeatSchedule":"ONDEMAND"}`
+			if r := call(t, "PUT", s.URL()+"/scheduled-jobs/6", alice, body); r.status != 200 {
+				t.Fatalf("replace: %d %s", r.status, r.body)
+			}
+			clock.Advance(2 * time.Hour)
+			if runs := s.Runs(6); len(runs) != 1 {
+				t.Errorf("job 6 ran %d times, want once", len(runs))
+			}
+		})
+	}
+}
