@@ -675,7 +675,8 @@ func (r *ResultConfig) checkName() error {
 
 // DemoConfig is the built-in data set of the command (see README.md): users admin and
 // alice (every job is shared with her), a succeeding saved-query export (a zipped CSV with
-// its preamble), a failing job, a disabled job, and a little run history.
+// its preamble), a failing job, a disabled job, a little run history, and saved queries 101
+// and 102 for jobs created through the API.
 func DemoConfig() Config {
 	at := func(s string) *time.Time {
 		t, err := time.Parse(time.RFC3339, s)
@@ -703,6 +704,11 @@ func DemoConfig() Config {
 			{ID: 2, Name: "Broken job", Type: "QUERY", Duration: Duration(time.Second),
 				Outcome: StatusFailed, Message: "Query failed: timeout", SharedWith: []string{"alice"}},
 			{ID: 3, Name: "Retired export", Type: "QUERY", ActivityStatus: "Disabled", RepeatSchedule: "DAILY", SharedWith: []string{"alice"}},
+		},
+		SavedQueries: []SavedQueryConfig{
+			{ID: 101, Title: "Specimens by collection protocol", Content: "Specimen ID,Label,Collection Protocol,Run ID\n" +
+				"1001,SP-1001,CP-TB,${run_id}\n1002,SP-1002,CP-TB,${run_id}\n"},
+			{ID: 102, Title: "Participants", Content: "Participant ID,Collection Protocol\n501,CP-TB\n502,CP-HEART\n"},
 		},
 		Runs: []RunConfig{
 			{ID: 1, JobID: 1, Status: StatusSucceeded, StartedAt: at("2024-01-15T06:15:00Z"), FinishedAt: at("2024-01-15T06:15:02Z"),

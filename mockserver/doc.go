@@ -35,6 +35,17 @@
 //   - GET /users/current-user answers the caller's summary: how a client holding only a
 //     token learns who it is.
 //
+// Jobs are managed as on the server: POST /scheduled-jobs creates one (its creator is the
+// caller, its id the next above every job's), PUT /scheduled-jobs/{jobId} replaces it
+// whole, DELETE /scheduled-jobs/{jobId} soft-deletes it (Disabled, renamed
+// <name>_<epochMillis>, out of lists, readable by id); the last two are for an admin or
+// the job's creator. The body is the job's JSON, checked with the server's codes
+// (SCHEDULED_JOB_NAME_REQUIRED, SCHEDULED_JOB_DUP_JOB_NAME,
+// SCHEDULED_JOB_INVALID_SCHEDULED_TIME, and codes the mock guesses for a saved query,
+// task class or EXTERNAL job refused; README.md lists them). nextRunOn is computed from the
+// schedule in Config.Timezone on the clock, and when it comes the job is triggered through
+// the queue as its runAs user (else its creator), as the server's scheduler does.
+//
 // Config.Line chooses the server line the mock behaves as, where the two differ:
 //
 //   - Run list dates (Spring's @DateTimeFormat): the newest line (LineNewest, the default;
@@ -54,6 +65,7 @@
 //   - isActiveJob: on the older line, a scheduled job (not ONDEMAND) is not active before
 //     its startDate or after its endDate.
 //   - A run left IN_PROGRESS by RestartProcess blocks its job on the older line only (below).
+//   - POST /scheduled-jobs refuses an EXTERNAL job on the newest line only.
 //
 // A run's status is computed from the clock on every read, under the server's one mutex:
 // a run started at T by a job of duration D is IN_PROGRESS until T+D, then SUCCEEDED or
