@@ -340,13 +340,13 @@ func checkSchedule(kind string, null map[string]bool, diags *diag.Diagnostics) {
 	for _, attr := range k.required {
 		if null[attr] {
 			diags.AddAttributeError(path.Root(attr), "Missing "+attr, fmt.Sprintf(
-				"A %s schedule needs %s. Set %s.", kind, strings.Join(k.required, ", "), attr))
+				"repeat_schedule %s needs %s. Set %s.", kind, strings.Join(k.required, ", "), attr))
 		}
 	}
 	for _, attr := range scheduleAttrs {
 		if !usesSchedule(kind, attr) && !null[attr] {
 			diags.AddAttributeError(path.Root(attr), "Unexpected "+attr, fmt.Sprintf(
-				"A %s schedule does not use %s (OpenSpecimen would ignore it). Remove it, or change repeat_schedule.", kind, attr))
+				"repeat_schedule %s does not use %s (OpenSpecimen would ignore it). Remove it, or change repeat_schedule.", kind, attr))
 		}
 	}
 }
@@ -384,7 +384,7 @@ func (r *scheduledJobResource) ModifyPlan(ctx context.Context, req resource.Modi
 	if err != nil {
 		resp.Diagnostics.AddWarning("Cannot check the job name", fmt.Sprintf(
 			"Looking up the jobs named %q failed: %s. The apply checks again before creating or renaming the job.",
-			plan.Name.ValueString(), err))
+			plan.Name.ValueString(), errText(err)))
 		return
 	}
 	for _, j := range jobs {
@@ -455,13 +455,13 @@ func jobWriteDiagnostic(op, name string, id int64, err error) diag.Diagnostic {
 	case client.IsCode(err, client.CodeDupJobName):
 		return diag.NewAttributeErrorDiagnostic(path.Root("name"), "Job name taken", fmt.Sprintf(
 			"OpenSpecimen refused to %s job %s: another job has that name, one this user cannot see (%s). "+
-				"Choose another name, or ask an OpenSpecimen administrator for that job's id to import it.", op, job, err))
+				"Choose another name, or ask an OpenSpecimen administrator for that job's id to import it.", op, job, errText(err)))
 	case client.IsNotFound(err):
 		return diag.NewErrorDiagnostic("Job not found", fmt.Sprintf(
-			"Job %s is no longer on the server, or this user cannot see it: %s. Refresh, then apply again to create it.", job, err))
+			"Job %s is no longer on the server, or this user cannot see it: %s. Refresh, then apply again to create it.", job, errText(err)))
 	}
 	return diag.NewErrorDiagnostic("Cannot "+op+" job", fmt.Sprintf(
-		"OpenSpecimen did not %s job %s: %s. Fix what the server names, then apply again.", op, job, err))
+		"OpenSpecimen did not %s job %s: %s. Fix what the server names, then apply again.", op, job, errText(err)))
 }
 
 func (r *scheduledJobResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -481,7 +481,8 @@ func (r *scheduledJobResource) Read(ctx context.Context, req resource.ReadReques
 		return
 	case err != nil:
 		resp.Diagnostics.AddError("Cannot read scheduled job", fmt.Sprintf(
-			"Reading job %d (%s) failed: %s. Check that the server is up, then plan again.", id, state.Name.ValueString(), err))
+			"Reading job %d (%s) failed: %s. Check that the server is up and that this user may read the job, then plan again.",
+			id, state.Name.ValueString(), errText(err)))
 		return
 	case softDeleted(job, state.Name.ValueString()):
 		resp.Diagnostics.AddWarning("Scheduled job deleted", fmt.Sprintf(
@@ -523,7 +524,7 @@ func (r *scheduledJobResource) Delete(ctx context.Context, req resource.DeleteRe
 	case err != nil:
 		resp.Diagnostics.AddError("Cannot delete scheduled job", fmt.Sprintf(
 			"Deleting job %d (%s) failed: %s. Check that the server is up and that this user created the job "+
-				"or is an administrator, then destroy again.", id, state.Name.ValueString(), err))
+				"or is an administrator, then destroy again.", id, state.Name.ValueString(), errText(err)))
 	default:
 		tflog.Info(ctx, "scheduled job deleted (disabled and renamed; its runs stay)", map[string]any{
 			"job_id": id, "name": job.Name,
@@ -608,6 +609,9 @@ func (m *scheduledJobModel) readFrom(ctx context.Context, j *client.Job, diags *
 	m.NextRunOn = optionalTime(j.NextRunOn)
 	m.Active = types.BoolValue(j.Active())
 }
+
+// errText is err's text without a final period, to be followed by another sentence.
+func errText(err error) string { return strings.TrimSuffix(err.Error(), ".") }
 
 // usedString is s when the job uses the attribute and s is not empty, else null.
 func usedString(used bool, s *string) types.String {

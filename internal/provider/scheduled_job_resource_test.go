@@ -1,0 +1,446 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
+)
+
+const scheduledJobAddr = "openspecimen_scheduled_job.x"
+
+// The ids of scheduledJobMockConfig's users and saved queries.
+const (
+	userAdmin, userAlice, userBob = 1, 2, 3
+	querySpecimens, queryVisits   = 21, 22
+	jobTaken                      = 1 // named "Taken export"
+)
+
+func scheduledJobMockConfig() mockserver.Config {
+	return mockserver.Config{
+		Users: []mockserver.UserConfig{
+			{LoginName: "admin", Password: "Admin@123", Admin: true},
+			{LoginName: "alice", Password: "Alice@123"},
+			{LoginName: "bob", Password: "Bob@123"},
+		},
+		SavedQueries: []mockserver.SavedQueryConfig{{ID: querySpecimens, Title: "Specimens"}, {ID: queryVisits, Title: "Visits"}},
+		Jobs:         []mockserver.JobConfig{{ID: jobTaken, Name: "Taken export", Type: "QUERY"}},
+	}
+}
+
+func scheduledJobConfig(s *mockserver.Server, body string) string {
+	return providerBlock(s) + fmt.Sprintf(`
+resource "openspecimen_scheduled_job" "x" {
+%s
+}
+`, body)
+}
+
+// nightlyBody is a nightly export; extra lines are added to it.
+func nightlyBody(name string, extra ...string) string {
+	return fmt.Sprintf(`  name            = %q
+  type            = "QUERY"
+  saved_query_id  = %d
+  repeat_schedule = "DAILY"
+  hour            = 2
+  minute          = 30
+`, name, querySpecimens) + strings.Join(extra, "\n")
+}
+
+// adminClient is a client of the mock as admin, to act in OpenSpecimen's UI's place.
+func adminClient(t *testing.T, s *mockserver.Server) *client.Client {
+	t.Helper()
+	c, err := client.New(client.Config{URL: s.URL(), Username: "admin", Password: "Admin@123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// stateJobID answers the id of the job in state.
+func stateJobID(st *terraform.State) (int64, error) {
+	rs, ok := st.RootModule().Resources[scheduledJobAddr]
+	if !ok {
+		return 0, fmt.Errorf("%s is not in the state", scheduledJobAddr)
+	}
+	return strconv.ParseInt(rs.Primary.Attributes["id"], 10, 64)
+}
+
+// serverJob checks the job in state as the server has it.
+func serverJob(t *testing.T, s *mockserver.Server, check func(*client.Job) error) resource.TestCheckFunc {
+	return func(st *terraform.State) error {
+		id, err := stateJobID(st)
+		if err != nil {
+			return err
+		}
+		job, err := adminClient(t, s).GetJob(context.Background(), id)
+		if err != nil {
+			return err
+		}
+		return check(job)
+	}
+}
+
+func TestAccScheduledJob_lifecycle(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	id := statecheck.CompareValue(compare.ValuesSame())
+	var jobID int64
+	created := nightlyBody("Nightly export",
+		`  start_date           = "2026-01-01T00:00:00Z"`,
+		fmt.Sprintf(`  run_as_user_id       = %d`, userAlice),
+		fmt.Sprintf(`  recipient_user_ids   = [%d, %d]`, userAlice, userBob),
+		fmt.Sprintf(`  shared_with_user_ids = [%d]`, userBob),
+		`  fixed_args           = "--cp 12"`,
+		`  accepts_args         = true`,
+		`  args_help_text       = "--site <site>"`)
+	updated := strings.Replace(created, `"Nightly export"`, `"Nightly specimen export"`, 1)
+	updated = strings.Replace(updated, "hour            = 2", "hour            = 3", 1)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(*terraform.State) error {
+			job, err := adminClient(t, s).GetJob(context.Background(), jobID)
+			if err != nil {
+				return err
+			}
+			if job.ActivityStatus != "Disabled" || !regexp.MustCompile(`^Nightly specimen export_\d+$`).MatchString(job.Name) {
+				return fmt.Errorf("after destroy job %d is %q, %s; want it Disabled and renamed", jobID, job.Name, job.ActivityStatus)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				Config: scheduledJobConfig(s, created),
+				ConfigStateChecks: []statecheck.StateCheck{
+					id.AddStateValue(scheduledJobAddr, at("id")),
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("created_by"), knownvalue.StringExact("admin")),
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("enabled"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("active"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("next_run_on"), knownvalue.StringRegexp(regexp.MustCompile(`T02:30:00Z$`))),
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("day_of_week"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("hourly_interval"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("end_date"), knownvalue.Null()),
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					func(st *terraform.State) (err error) { jobID, err = stateJobID(st); return err },
+					serverJob(t, s, func(j *client.Job) error {
+						if j.RunAs.Login() != "alice" || len(j.Recipients) != 2 || len(j.SharedWith) != 1 || !j.AcceptsArgs() {
+							return fmt.Errorf("job on the server: run as %q, %d recipients, shared with %d", j.RunAs.Login(), len(j.Recipients), len(j.SharedWith))
+						}
+						return nil
+					}),
+				),
+			},
+			{
+				Config:   scheduledJobConfig(s, created),
+				PlanOnly: true, // nothing to do: next_run_on, read at refresh, is no diff
+			},
+			{
+				Config: scheduledJobConfig(s, updated),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scheduledJobAddr, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					id.AddStateValue(scheduledJobAddr, at("id")),
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("next_run_on"), knownvalue.StringRegexp(regexp.MustCompile(`T03:30:00Z$`))),
+				},
+				Check: serverJob(t, s, func(j *client.Job) error {
+					if j.Name != "Nightly specimen export" || *j.ScheduledHour != 3 {
+						return fmt.Errorf("job on the server: %q at hour %d", j.Name, *j.ScheduledHour)
+					}
+					return nil
+				}),
+			},
+			{
+				ResourceName:      scheduledJobAddr,
+				ImportState:       true,
+				ImportStateVerify: true,
+			},
+			{
+				// A change made in OpenSpecimen's UI shows in the plan, and the apply undoes it.
+				PreConfig: func() {
+					spec := client.JobSpec{Name: "Nightly specimen export", Type: "QUERY", SavedQueryID: queryVisits,
+						RepeatSchedule: "WEEKLY", ScheduledHour: ptrTo(5), ScheduledMinute: ptrTo(0), ScheduledDayOfWeek: "FRIDAY",
+						Disabled: true}
+					if _, err := adminClient(t, s).UpdateJob(context.Background(), jobID, spec); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: scheduledJobConfig(s, updated),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scheduledJobAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(scheduledJobAddr, at("repeat_schedule"), knownvalue.StringExact("DAILY")),
+						plancheck.ExpectKnownValue(scheduledJobAddr, at("enabled"), knownvalue.Bool(true)),
+					},
+				},
+				Check: serverJob(t, s, func(j *client.Job) error {
+					if j.RepeatSchedule != "DAILY" || *j.ScheduledHour != 3 || j.SavedQuery.ID != querySpecimens ||
+						j.ActivityStatus != "Active" || j.RunAs.Login() != "alice" || len(j.Recipients) != 2 {
+						return fmt.Errorf("the drift was not undone: %s at hour %d, query %d, %s", j.RepeatSchedule, *j.ScheduledHour, j.SavedQuery.ID, j.ActivityStatus)
+					}
+					return nil
+				}),
+			},
+		},
+	})
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// Every schedule the server refuses is refused at plan time, before any request changes it.
+func TestAccScheduledJob_invalidSchedules(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	base := `  name = "Bad"
+  type = "QUERY"
+  saved_query_id = 21
+`
+	cases := []struct{ body, err string }{
+		{`repeat_schedule = "DAILY"` + "\n minute = 0", `Missing hour.*repeat_schedule DAILY needs hour, minute`},
+		{`repeat_schedule = "DAILY"` + "\n hour = 1", `Missing minute`},
+		{`repeat_schedule = "HOURLY"` + "\n minute = 0\n hour = 1", `Unexpected hour.*repeat_schedule HOURLY does not use hour`},
+		{`repeat_schedule = "WEEKLY"` + "\n hour = 1\n minute = 0", `Missing day_of_week`},
+		{`repeat_schedule = "WEEKLY"` + "\n hour = 1\n minute = 0\n day_of_week = \"FUNDAY\"", `day_of_week value must be one of`},
+		{`repeat_schedule = "MONTHLY"` + "\n hour = 1\n minute = 0", `Missing day_of_month`},
+		{`repeat_schedule = "MONTHLY"` + "\n hour = 1\n minute = 0\n day_of_month = 32", `day_of_month value must be between 1 and 31`},
+		{`repeat_schedule = "MONTHLY"` + "\n hour = 1\n minute = 0\n day_of_month = 0", `day_of_month value must be between 1 and 31`},
+		{`repeat_schedule = "DAILY"` + "\n hour = 24\n minute = 0", `hour value must be between 0 and 23`},
+		{`repeat_schedule = "DAILY"` + "\n hour = 1\n minute = 60", `minute value must be between 0 and 59`},
+		{`repeat_schedule = "MINUTELY"` + "\n minutely_interval = 0", `minutely_interval value must be at least 1`},
+		{`repeat_schedule = "MINUTELY"` + "\n hourly_interval = 2", `Unexpected hourly_interval`},
+		{`repeat_schedule = "HOURLY"` + "\n minute = 0\n hourly_interval = 0", `hourly_interval value must be at least 1`},
+		{`repeat_schedule = "ONDEMAND"` + "\n minute = 5", `Unexpected minute.*repeat_schedule ONDEMAND does not use minute`},
+		{`repeat_schedule = "YEARLY"`, `repeat_schedule value must be one of`},
+		{`repeat_schedule = "ONDEMAND"` + "\n start_date = \"2026-02-01T00:00:00Z\"\n end_date = \"2026-01-01T00:00:00Z\"", `End date before start date`},
+		{`repeat_schedule = "ONDEMAND"` + "\n start_date = \"2026-02-01\"", `Invalid date.*is not an RFC 3339 date`},
+	}
+	var steps []resource.TestStep
+	for _, c := range cases {
+		steps = append(steps, resource.TestStep{
+			Config:      scheduledJobConfig(s, base+"  "+c.body),
+			PlanOnly:    true,
+			ExpectError: errRe(`(?s)` + c.err),
+		})
+	}
+	for _, c := range []struct{ body, err string }{
+		{"  name = \"Bad\"\n  type = \"QUERY\"\n  repeat_schedule = \"ONDEMAND\"", `Missing saved_query_id.*A job of type QUERY needs saved_query_id`},
+		{"  name = \"Bad\"\n  type = \"INTERNAL\"\n  saved_query_id = 21\n  repeat_schedule = \"ONDEMAND\"", `Missing task_class`},
+		{"  name = \"Bad\"\n  type = \"INTERNAL\"\n  task_class = \"a.B\"\n  saved_query_id = 21\n  repeat_schedule = \"ONDEMAND\"", `Unexpected saved_query_id.*is for jobs of type QUERY`},
+	} {
+		steps = append(steps, resource.TestStep{Config: scheduledJobConfig(s, c.body), PlanOnly: true, ExpectError: errRe(`(?s)` + c.err)})
+	}
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+	if n := s.RequestCount("POST", "/scheduled-jobs"); n != 0 {
+		t.Fatalf("%d jobs were sent to the server, want none", n)
+	}
+}
+
+// A name another job has is refused at plan time, naming the job to import; a rename too.
+func TestAccScheduledJob_duplicateName(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      scheduledJobConfig(s, nightlyBody("Taken export")),
+				ExpectError: errRe(`(?s)Job name taken.*Job 1 is already named "Taken export".*import it.*openspecimen_scheduled_job.NAME 1`),
+			},
+			{Config: scheduledJobConfig(s, nightlyBody("Mine"))},
+			{
+				Config:      scheduledJobConfig(s, nightlyBody("Taken export")),
+				ExpectError: errRe(`(?s)Job name taken.*Job 1 is already named`),
+			},
+		},
+	})
+	if n := s.RequestCount("PUT", "/scheduled-jobs/{jobId}"); n != 0 {
+		t.Fatalf("%d PUTs, want none: the rename was sent", n)
+	}
+}
+
+// A name that only a job this user cannot see has is the server's refusal, named as such.
+func TestAccScheduledJob_duplicateNameUnseen(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlockAs(s.URL(), "alice", "Alice@123") + `
+resource "openspecimen_scheduled_job" "x" {
+` + nightlyBody("Taken export") + "\n}\n",
+			ExpectError: errRe(`(?s)Job name taken.*another job has that name, one this user cannot see`),
+		}},
+	})
+}
+
+// A job deleted in OpenSpecimen (soft deleted: Disabled, renamed) leaves the state with a
+// warning, and the next apply creates it again.
+func TestAccScheduledJob_deletedOutside(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	cfg := scheduledJobConfig(s, nightlyBody("Nightly export"))
+	var first int64
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: cfg, Check: func(st *terraform.State) (err error) { first, err = stateJobID(st); return err }},
+			{
+				PreConfig: func() {
+					if _, err := adminClient(t, s).DeleteJob(context.Background(), first); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scheduledJobAddr, plancheck.ResourceActionCreate)},
+				},
+				Check: func(st *terraform.State) error {
+					if id, err := stateJobID(st); err != nil || id == first {
+						return fmt.Errorf("job id %d (%v), want a new job", id, err)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+func TestAccScheduledJob_importErrors(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	cfg := scheduledJobConfig(s, nightlyBody("Nightly export"))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: cfg, ResourceName: scheduledJobAddr, ImportState: true, ImportStateId: "abc",
+				ExpectError: errRe(`(?s)Invalid import id.*"abc" is not a job id`)},
+			{Config: cfg, ResourceName: scheduledJobAddr, ImportState: true, ImportStateId: "999",
+				ExpectError: errRe(`(?s)Cannot import non-existent remote object`)},
+		},
+	})
+}
+
+// A run of the job in the same apply that creates it; a change of the job runs it again
+// through replace_triggered_by.
+func TestAccScheduledJob_runInSameApply(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	cfg := func(fixedArgs string) string {
+		return scheduledJobConfig(s, nightlyBody("Nightly export", fmt.Sprintf("  fixed_args = %q", fixedArgs))) + `
+resource "openspecimen_job_run" "after_change" {
+  job_id = openspecimen_scheduled_job.x.id
+  lifecycle {
+    replace_triggered_by = [openspecimen_scheduled_job.x]
+  }
+}
+`
+	}
+	const runAddr = "openspecimen_job_run.after_change"
+	runs := func(want int) resource.TestCheckFunc {
+		return func(st *terraform.State) error {
+			id, err := stateJobID(st)
+			if err != nil {
+				return err
+			}
+			return expectRuns(s, id, want)(st)
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg("--cp 1"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(runAddr, at("status"), knownvalue.StringExact("SUCCEEDED")),
+					statecheck.ExpectKnownValue(runAddr, at("job_name"), knownvalue.StringExact("Nightly export")),
+					statecheck.CompareValuePairs(runAddr, at("job_id"), scheduledJobAddr, at("id"), compare.ValuesSame()),
+				},
+				Check: runs(1),
+			},
+			{
+				Config: cfg("--cp 2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scheduledJobAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectResourceAction(runAddr, plancheck.ResourceActionReplace),
+					},
+				},
+				Check: runs(2),
+			},
+		},
+	})
+}
+
+// A scheduled job runs on the server's clock, as its run-as user.
+func TestAccScheduledJob_scheduleFires(t *testing.T) {
+	clock := mockserver.NewManualClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	cfg := scheduledJobMockConfig()
+	cfg.Clock = clock
+	s := mocktest.New(t, cfg)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: scheduledJobConfig(s, nightlyBody("Nightly export", fmt.Sprintf("  run_as_user_id = %d", userAlice))),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(scheduledJobAddr, at("next_run_on"), knownvalue.StringExact("2026-03-01T02:30:00Z")),
+			},
+			Check: func(st *terraform.State) error {
+				id, err := stateJobID(st)
+				if err != nil {
+					return err
+				}
+				if n := len(s.Runs(id)); n != 0 {
+					return fmt.Errorf("job %d ran %d times before its time", id, n)
+				}
+				clock.Advance(2*time.Hour + 30*time.Minute)
+				runs := s.Runs(id)
+				if len(runs) != 1 || runs[0].RunBy != "alice" {
+					return fmt.Errorf("runs of job %d after its time: %+v, want one by alice", id, runs)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+func TestSoftDeleted(t *testing.T) {
+	for _, c := range []struct {
+		name, status, stateName string
+		want                    bool
+	}{
+		{"Nightly_1767225600000", "Disabled", "Nightly", true},
+		{"Nightly_1767225600000", "Disabled", "", true},
+		{"Nightly_1767225600000", "Disabled", "Renamed", true}, // renamed in the UI, then deleted
+		{"Nightly_12", "Disabled", "Nightly", true},
+		{"Nightly_12", "Disabled", "Other", false},
+		{"Nightly_1767225600000", "Active", "Nightly", false},
+		{"Nightly", "Disabled", "Nightly", false}, // only disabled
+	} {
+		j := &client.Job{Name: c.name, ActivityStatus: c.status}
+		if got := softDeleted(j, c.stateName); got != c.want {
+			t.Errorf("softDeleted(%q %s, state name %q) = %v", c.name, c.status, c.stateName, got)
+		}
+	}
+}
+
+func TestSameDate(t *testing.T) {
+	at := &client.EpochMillis{Time: time.Date(2025, 12, 31, 23, 0, 0, 0, time.UTC)}
+	if got := sameDate(types.StringValue("2026-01-01T00:00:00+01:00"), at); got.ValueString() != "2026-01-01T00:00:00+01:00" {
+		t.Errorf("the same instant in another form became %s", got)
+	}
+	if got := sameDate(types.StringValue("2026-01-02T00:00:00Z"), at); got.ValueString() != "2025-12-31T23:00:00Z" {
+		t.Errorf("another instant gave %s, want the server's in UTC", got)
+	}
+	if got := sameDate(types.StringValue("2026-01-01T00:00:00Z"), nil); !got.IsNull() {
+		t.Errorf("no date gave %s", got)
+	}
+}
