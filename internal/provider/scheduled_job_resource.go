@@ -501,7 +501,7 @@ var deletedSuffix = regexp.MustCompile(`_\d+$`)
 // softDeleted reports whether the job is what OpenSpecimen's delete leaves: Disabled and
 // renamed <name>_<digits>, name being the one in the state (or unknown: "").
 func softDeleted(j *client.Job, name string) bool {
-	if !strings.EqualFold(j.ActivityStatus, "Disabled") || !deletedSuffix.MatchString(j.Name) {
+	if !strings.EqualFold(j.ActivityStatus, "Disabled") || j.Name == name || !deletedSuffix.MatchString(j.Name) {
 		return false
 	}
 	base := deletedSuffix.ReplaceAllString(j.Name, "")

@@ -412,6 +412,30 @@ func TestAccScheduledJob_scheduleFires(t *testing.T) {
 	})
 }
 
+// EXTERNAL jobs: created on the older line, refused by the newest with the server's words.
+func TestAccScheduledJob_externalByLine(t *testing.T) {
+	body := "  name = \"Cleanup\"\n  type = \"EXTERNAL\"\n  command = \"/opt/cleanup.sh\"\n  repeat_schedule = \"ONDEMAND\""
+	for _, line := range []string{mockserver.LineNewest, mockserver.LineOlder} {
+		t.Run(line, func(t *testing.T) {
+			cfg := scheduledJobMockConfig()
+			cfg.Line = line
+			s := mocktest.New(t, cfg)
+			step := resource.TestStep{
+				Config: scheduledJobConfig(s, body),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("command"), knownvalue.StringExact("/opt/cleanup.sh")),
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("task_class"), knownvalue.Null()),
+				},
+			}
+			if line == mockserver.LineNewest {
+				step = resource.TestStep{Config: step.Config,
+					ExpectError: errRe(`(?s)Cannot create job.*OpenSpecimen did not create job "Cleanup".*External jobs are not allowed`)}
+			}
+			resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: []resource.TestStep{step}})
+		})
+	}
+}
+
 func TestSoftDeleted(t *testing.T) {
 	for _, c := range []struct {
 		name, status, stateName string
@@ -423,7 +447,8 @@ func TestSoftDeleted(t *testing.T) {
 		{"Nightly_12", "Disabled", "Nightly", true},
 		{"Nightly_12", "Disabled", "Other", false},
 		{"Nightly_1767225600000", "Active", "Nightly", false},
-		{"Nightly", "Disabled", "Nightly", false}, // only disabled
+		{"Nightly", "Disabled", "Nightly", false},                           // only disabled
+		{"Export_1767225600000", "Disabled", "Export_1767225600000", false}, // its own name, disabled
 	} {
 		j := &client.Job{Name: c.name, ActivityStatus: c.status}
 		if got := softDeleted(j, c.stateName); got != c.want {
