@@ -730,8 +730,9 @@ func TestJobByName(t *testing.T) {
 
 func TestJobJSON(t *testing.T) {
 	sc := jobsByName()
+	// Its schedule starts in 2100, so that it never fires on the real clock during the test.
 	sc.Jobs = append(sc.Jobs, mockserver.JobConfig{ID: 27, Name: "Nightly", Type: "INTERNAL", RepeatSchedule: "DAILY",
-		RtArgsProvided: true, RtArgsHelpText: "--cp <cp>", RunAs: "bob"},
+		RtArgsProvided: true, RtArgsHelpText: "--cp <cp>", RunAs: "bob", StartDate: mocktest.Time(t, "2100-01-01T00:00:00Z")},
 		mockserver.JobConfig{ID: 28, Name: "Orphan", SavedQueryDeleted: true})
 	e := newEnvOn(t, sc, nil)
 	j, err := e.c.GetJob(t.Context(), 27)

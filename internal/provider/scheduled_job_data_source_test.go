@@ -21,8 +21,9 @@ func namedJobsMockConfig(t testing.TB) mockserver.Config {
 	cfg := testMockConfig()
 	cfg.Jobs = append(cfg.Jobs,
 		mockserver.JobConfig{ID: 20, Name: "CP export"},
+		// Its schedule starts in 2100, so that it never fires on the real clock during a test.
 		mockserver.JobConfig{ID: 21, Name: "CP export 100%", Type: "INTERNAL", RepeatSchedule: "DAILY",
-			RtArgsProvided: true, RtArgsHelpText: "--cp <short title>", RunAs: "alice"},
+			RtArgsProvided: true, RtArgsHelpText: "--cp <short title>", RunAs: "alice", StartDate: mocktest.Time(t, "2100-01-01T00:00:00Z")},
 		mockserver.JobConfig{ID: 22, Name: "CP_export"},
 		mockserver.JobConfig{ID: 23, Name: "cp export"},
 		mockserver.JobConfig{ID: 24, Name: "Twin", SharedWith: []string{"alice"}},
