@@ -469,15 +469,9 @@ func startRunDiagnostic(jobID int64, jobName string, err error) diag.Diagnostic 
 	var dropped *client.TriggerDroppedError
 	switch {
 	case errors.As(err, &inactive):
-		return diag.NewAttributeErrorDiagnostic(path.Root("job_id"), "Job not active", fmt.Sprintf(
-			"Scheduled job %s cannot run: %s, and OpenSpecimen silently ignores its triggers. "+
-				"Make it active in OpenSpecimen, or point job_id at an active job.", job, inactive.Reason))
+		return diag.NewAttributeErrorDiagnostic(path.Root("job_id"), "Job not active", upperFirst(inactive.Error())+".")
 	case errors.As(err, &dropped):
-		return diag.NewErrorDiagnostic("Trigger dropped", fmt.Sprintf(
-			"Job %s has run %d in progress (started at %s by %s), and OpenSpecimen dropped the trigger sent anyway (if_running = \"ignore\"). "+
-				"If that run is live, wait for it (if_running = \"wait\"); if it is stale (left in progress by a restart of "+
-				"an older OpenSpecimen server), an OpenSpecimen administrator must end it.",
-			job, dropped.Run.ID, startedText(&dropped.Run), messageOr(dropped.Run.RunByLogin(), "an unknown user")))
+		return diag.NewErrorDiagnostic("Trigger dropped", upperFirst(dropped.Error())+".")
 	case errors.As(err, &running):
 		return diag.NewErrorDiagnostic("Job already running", fmt.Sprintf(
 			"Job %s already has run %d in progress, started by %s, and if_running = \"fail\". "+
@@ -493,8 +487,7 @@ func startRunDiagnostic(jobID int64, jobName string, err error) diag.Diagnostic 
 	case errors.Is(err, context.DeadlineExceeded):
 		return diag.NewErrorDiagnostic("Timed out starting job run", fmt.Sprintf(
 			"Job %s could not be started before the create timeout: %s. If another run was in progress, "+
-				"raise timeouts.create or use if_running = \"fail\"; if that run is stale (left in progress by a "+
-				"server restart, longer than any earlier run), if_running = \"ignore\" triggers anyway.", job, err))
+				"raise timeouts.create or use if_running = \"fail\".", job, err))
 	default:
 		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %s failed: %s", job, err))
 	}
