@@ -118,18 +118,20 @@ func (e *JobRunningError) Error() string {
 	return fmt.Sprintf("job %d already has run %d in progress (started by %s)", e.JobID, e.Run.ID, by)
 }
 
-// TriggerDroppedError is returned by StartRun with IfRunningIgnore when the server dropped
-// the trigger because the job has a run in progress: a live run, or on the older line a
-// stale one (left IN_PROGRESS by a server restart), which blocks the job there.
+// TriggerDroppedError is returned by StartRun with IfRunningIgnore when, after its trigger,
+// another run of the job started (a run newer than the one it triggered past) and no run of
+// its own appeared: that run took the job, and the server dropped the trigger, or will when
+// the trigger gets a thread. The run that IfRunningIgnore triggered past is never such a
+// proof: with only that one in progress, StartRun goes on as for any run that did not
+// appear, and ends with a *RunNotIdentifiedError naming it (Ignored).
 type TriggerDroppedError struct {
 	JobID int64
-	Run   Run // the run in progress
+	Run   Run // the run in progress that started after the trigger's baseline
 }
 
 func (e *TriggerDroppedError) Error() string {
-	return fmt.Sprintf("job %d has run %d in progress (%s), and the server dropped the trigger sent anyway "+
-		"(if_running policy %q): the run is live, or, on the older OpenSpecimen line, stale and blocking the job until "+
-		"an OpenSpecimen administrator ends it; wait for it to finish (policy %q)",
+	return fmt.Sprintf("job %d has run %d in progress (%s), which started after the trigger sent anyway "+
+		"(if_running policy %q), and the server dropped that trigger: wait for the run to finish (policy %q)",
 		e.JobID, e.Run.ID, runOrigin(&e.Run), IfRunningIgnore, IfRunningWait)
 }
 
@@ -175,13 +177,15 @@ func (e *LoginError) Unwrap() error { return e.Err }
 // appeared after its triggers: the server dropped them (job busy or not active), the last
 // one still waits for a thread of the server's pool (each trigger replaced the one before
 // in the queue, so at most that one may start a run later), or the look-up failed (Err). It
-// says what a user needs to find the run by hand.
+// says what a user needs to find the run by hand, and names the run in progress that
+// IfRunningIgnore triggered past (Ignored), if any.
 type RunNotIdentifiedError struct {
 	JobID        int64
 	Triggers     int       // triggers sent
 	FirstTrigger time.Time // when the first one was sent
 	Args         string
 	LoginName    string
+	Ignored      *Run  // the run in progress that the triggers were sent past (IfRunningIgnore), if any
 	Err          error // what went wrong last (the look-up, the last trigger), if anything
 }
 
@@ -189,12 +193,27 @@ func (e *RunNotIdentifiedError) Error() string {
 	msg := fmt.Sprintf("job %d was triggered %d time(s), first at %s, by %s with args %q, but no run of it "+
 		"by this user with these args could be identified", e.JobID, e.Triggers,
 		e.FirstTrigger.UTC().Format(time.RFC3339), orUnknown(e.LoginName), e.Args)
+	if note := e.IgnoredNote(); note != "" {
+		msg += " (" + note + ")"
+	}
 	if e.Err != nil {
 		return msg + ": " + e.Err.Error()
 	}
 	return msg + ": OpenSpecimen silently drops a trigger of a job that is running (a non-admin does not see " +
 		"other users' runs on the newest line) or not active, and a trigger still waiting for a free thread of the " +
 		"server's pool (shared by all jobs) may start a run later: look for it before triggering again"
+}
+
+// IgnoredNote answers, when the triggers were sent past a run in progress (Ignored), a
+// sentence naming that run and how it blocks the job; "" otherwise.
+func (e *RunNotIdentifiedError) IgnoredNote() string {
+	r := e.Ignored
+	if r == nil {
+		return ""
+	}
+	return fmt.Sprintf("run %d in progress (%s) was ignored, if_running policy %q: if it is live, or stale on the "+
+		"older OpenSpecimen line, the server drops every trigger until it ends, which a stale run does only when an "+
+		"OpenSpecimen administrator ends it", r.ID, runOrigin(r), IfRunningIgnore)
 }
 
 // Unwrap returns what went wrong last, if anything.

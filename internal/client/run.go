@@ -19,8 +19,11 @@ const (
 	IfRunningAdopt IfRunning = "adopt" // take that run when it is this user's with the same args and not started here; else wait
 	// IfRunningIgnore triggers anyway, for a run in progress that is stale (left IN_PROGRESS
 	// by a server restart): on the newest line such a run does not block, and the trigger
-	// starts a run; a live run (or a stale one on the older line) makes the server drop the
-	// trigger, which is a *TriggerDroppedError naming that run.
+	// starts a run. A run that started after the trigger and took the job is a
+	// *TriggerDroppedError naming it; when no run of ours appears and only the ignored run is
+	// in progress (it is live, stale on the older line, or our trigger still waits for a
+	// thread), StartRun triggers again within its budget and ends with a
+	// *RunNotIdentifiedError naming the ignored run.
 	IfRunningIgnore IfRunning = "ignore"
 )
 
@@ -55,6 +58,8 @@ type runStart struct {
 	budget    triggerBudget
 	sentAt    []time.Time // when each trigger was sent
 	lastErr   error       // the error of the last trigger, if it failed
+	// ignored is the run in progress that IfRunningIgnore last triggered past, if any.
+	ignored *Run
 	// firstBaseline is the newest run id before the first trigger: a run of ours newer than
 	// it is that trigger's or a later one's, however late it appears.
 	firstBaseline int64
@@ -164,7 +169,7 @@ func (c *Client) baseline(ctx context.Context, s *runStart) (baselineRunID int64
 			c.noteStarted(s.jobID, late.ID)
 			return 0, late, nil
 		}
-		running := inProgress(runs)
+		running := inProgress(runs, 0)
 		if running == nil {
 			return newestID(runs), nil, nil
 		}
@@ -175,6 +180,7 @@ func (c *Client) baseline(ctx context.Context, s *runStart) (baselineRunID int64
 		}
 		if s.opts.IfRunning == IfRunningIgnore && !c.startedHere(s.jobID, running.ID) {
 			c.logger.WarnContext(ctx, "job already running: triggering anyway (if_running ignore)", runFields(s.jobID, running, c.now())...)
+			s.ignored = running
 			return newestID(runs), nil, nil
 		}
 		if err := c.waitRunning(ctx, s, *running); err != nil {
@@ -201,7 +207,7 @@ const (
 	outcomeFound   triggerOutcome = iota // the trigger's run was found
 	outcomeRefused                       // the server refused it clearly: no run was started
 	outcomeBusy                          // the server answered busy (429, 5xx) and no run appeared
-	outcomeLost                          // no run of ours, but another run in progress: ours was dropped
+	outcomeLost                          // no run of ours, but another run in progress newer than the baseline: ours was dropped
 	outcomeDropped                       // answered, and no run appeared: the server dropped it
 	outcomeUnclear                       // no clear answer, and no run appeared
 )
@@ -291,7 +297,7 @@ func (s *runStart) notIdentified(cause error) error {
 		cause = fmt.Errorf("the last trigger failed: %w", s.lastErr)
 	}
 	return &RunNotIdentifiedError{JobID: s.jobID, Triggers: len(s.sentAt), FirstTrigger: s.sentAt[0],
-		Args: s.args, LoginName: s.loginName, Err: cause}
+		Args: s.args, LoginName: s.loginName, Ignored: s.ignored, Err: cause}
 }
 
 // waitRunning applies the IfRunning policy to a run in progress that is not this start's: a
@@ -350,7 +356,10 @@ func (c *Client) staleAdvice(jobID int64, run *Run) string {
 }
 
 // awaitRun polls the run list for up to the appear timeout for the oldest run newer than
-// baselineRunID that is ours. When none appears, foreign is a run in progress, if any. "None
+// baselineRunID that is ours. When none appears, foreign is a run in progress newer than
+// baselineRunID, if any: one that started after the baseline and so took the job from our
+// trigger. A run in progress at the baseline (one that IfRunningIgnore triggered past) is no
+// such proof: our trigger may still wait for a thread of the server's pool. "None
 // appeared" needs a list read at or after the deadline: reads that fail past it go on, up
 // to maxTransientFailures in a row, and then the error is answered.
 func (c *Client) awaitRun(ctx context.Context, s *runStart, baselineRunID int64) (mine, foreign *Run, err error) {
@@ -366,7 +375,7 @@ func (c *Client) awaitRun(ctx context.Context, s *runStart, baselineRunID int64)
 			if r := findOurs(runs, baselineRunID, s.loginName, s.args); r != nil {
 				return r, nil, nil
 			}
-			foreign = inProgress(runs)
+			foreign = inProgress(runs, baselineRunID)
 		case classify(err) == classRefused:
 			return nil, nil, err
 		default:
@@ -441,9 +450,10 @@ func isOurs(r *Run, me, args string) bool {
 	return strings.EqualFold(r.RunByLogin(), me) && r.Args() == args
 }
 
-func inProgress(runs []Run) *Run {
+// inProgress answers the newest run in progress whose id is above after, if any.
+func inProgress(runs []Run, after int64) *Run {
 	for i := range runs {
-		if runs[i].Status == StatusInProgress {
+		if runs[i].Status == StatusInProgress && runs[i].ID > after {
 			r := runs[i]
 			return &r
 		}

@@ -812,23 +812,22 @@ func TestStartRunStaleRun(t *testing.T) {
 			e.sleeps.reset(nil)
 
 			run, err := e.c.StartRun(t.Context(), 7, "", StartOptions{IfRunning: IfRunningIgnore, AppearTimeout: time.Second})
-			var dropped *TriggerDroppedError
+			var ni *RunNotIdentifiedError
 			switch {
-			case line == mockserver.LineNewest && (err != nil || run.ID <= stale.ID || run.RunByLogin() != "alice"):
-				t.Fatalf("run %+v, err %v: want a new run beside the stale one", run, err)
-			case line == mockserver.LineOlder && (!errors.As(err, &dropped) || dropped.Run.ID != stale.ID ||
-				!strings.Contains(err.Error(), "stale and blocking the job until an OpenSpecimen administrator ends it")):
-				t.Fatalf("err %v: want the trigger dropped, naming run %d", err, stale.ID)
-			}
-			if e.triggers() != 1 {
-				t.Fatalf("%d triggers, want 1", e.triggers())
+			case line == mockserver.LineNewest && (err != nil || run.ID <= stale.ID || run.RunByLogin() != "alice" || e.triggers() != 1):
+				t.Fatalf("run %+v, err %v, %d triggers: want a new run beside the stale one", run, err, e.triggers())
+			case line == mockserver.LineOlder && (!errors.As(err, &ni) || ni.Ignored == nil || ni.Ignored.ID != stale.ID ||
+				e.triggers() != 3 || !strings.Contains(err.Error(), "stale on the older OpenSpecimen line, the server drops every trigger")):
+				t.Fatalf("err %v, %d triggers: want the triggers dropped, naming run %d", err, e.triggers(), stale.ID)
 			}
 		})
 	}
 }
 
-// IfRunningIgnore with a live run of another user: the server drops the trigger, and the
-// error names that run, on both lines.
+// IfRunningIgnore with a live run of another user, on both lines: the server drops the
+// triggers, which StartRun cannot tell from triggers still queued, so it spends its budget
+// and its error names the ignored run. A run that starts after the trigger and takes the job
+// is a *TriggerDroppedError naming that run, at once.
 func TestStartRunIgnoreLiveRun(t *testing.T) {
 	for _, line := range serverLines {
 		t.Run(line, func(t *testing.T) {
@@ -837,9 +836,24 @@ func TestStartRunIgnoreLiveRun(t *testing.T) {
 			e := newEnvOn(t, sc, nil)
 			live := e.startRun(t, "bob", "")
 			_, err := e.c.StartRun(t.Context(), 7, "", StartOptions{IfRunning: IfRunningIgnore, AppearTimeout: time.Second})
+			var ni *RunNotIdentifiedError
+			if !errors.As(err, &ni) || ni.Ignored == nil || ni.Ignored.ID != live.ID || e.triggers() != 3 ||
+				!strings.Contains(err.Error(), fmt.Sprintf("run %d in progress (started at 2024-01-01T00:00:00Z by bob) was ignored", live.ID)) {
+				t.Fatalf("err %v, %d triggers", err, e.triggers())
+			}
+
+			e = newEnvOn(t, sc, nil)
+			var took mockserver.Run
+			e.s.SetTriggerHook(func(int64, string) {
+				if took.ID == 0 {
+					took = e.startRun(t, "bob", "")
+				}
+			})
+			_, err = e.c.StartRun(t.Context(), 7, "", StartOptions{IfRunning: IfRunningIgnore, AppearTimeout: time.Second})
 			var dropped *TriggerDroppedError
-			if !errors.As(err, &dropped) || dropped.Run.ID != live.ID || e.triggers() != 1 ||
-				!strings.Contains(err.Error(), fmt.Sprintf("job 7 has run %d in progress (started at 2024-01-01T00:00:00Z by bob)", live.ID)) {
+			if !errors.As(err, &dropped) || dropped.Run.ID != took.ID || e.triggers() != 1 ||
+				!strings.Contains(err.Error(), fmt.Sprintf("job 7 has run %d in progress (started at 2024-01-01T00:00:00Z by bob), "+
+					"which started after the trigger", took.ID)) {
 				t.Fatalf("err %v, %d triggers", err, e.triggers())
 			}
 		})
@@ -976,5 +990,52 @@ func TestStartRunReplacedByOurRetry(t *testing.T) {
 				t.Fatalf("queue %+v, alice's runs %v: want her last trigger alone queued", q, runsBy(e.s, "alice"))
 			}
 		})
+	}
+}
+
+// IfRunningIgnore past a stale run while the pool is busy: our trigger waits in the queue
+// beyond the appear timeout, and the stale run that the policy ignored is no proof that it
+// was dropped. StartRun never answers a *TriggerDroppedError then: it triggers again within
+// its budget (each trigger replacing ours in the queue), and ends with exactly one run of
+// ours, or a *RunNotIdentifiedError saying that the last trigger may still start a run.
+// On the older line the stale run blocks the job, and our last trigger is dropped once it
+// gets a thread.
+func TestStartRunIgnoreStaleRunPoolBusy(t *testing.T) {
+	for _, line := range serverLines {
+		for _, busy := range []time.Duration{2500 * time.Millisecond, time.Hour} {
+			t.Run(fmt.Sprintf("%s/pool busy %s", line, busy), func(t *testing.T) {
+				e := newEnvOn(t, queueConfig(line, busy), nil)
+				stale := e.startRun(t, "bob", "")
+				e.s.Stop()
+				if err := e.s.RestartProcess(); err != nil {
+					t.Fatal(err)
+				}
+				holdPool(t, e)
+				run, err := e.c.StartRun(t.Context(), 7, "", StartOptions{IfRunning: IfRunningIgnore, AppearTimeout: time.Second})
+				var dropped *TriggerDroppedError
+				if errors.As(err, &dropped) {
+					t.Fatalf("err %v while the queue holds %+v", err, e.s.QueuedTriggers())
+				}
+				if line == mockserver.LineNewest && busy < time.Hour {
+					if err != nil || run.RunByLogin() != "alice" || run.ID <= stale.ID {
+						t.Fatalf("run %+v, err %v: want a run of ours beside the stale one", run, err)
+					}
+				} else {
+					var ni *RunNotIdentifiedError
+					if !errors.As(err, &ni) || ni.Triggers != 3 || !strings.Contains(err.Error(), "may start a run later") ||
+						!strings.Contains(err.Error(), fmt.Sprintf("run %d in progress (started at 2024-01-01T00:00:00Z by bob) was ignored", stale.ID)) {
+						t.Fatalf("err %v", err)
+					}
+				}
+				e.clock.Advance(2 * time.Hour) // whatever still waits in the queue gets the thread
+				want := 0
+				if line == mockserver.LineNewest {
+					want = 1
+				}
+				if mine := runsBy(e.s, "alice"); len(mine) != want || (run != nil && mine[0] != run.ID) {
+					t.Fatalf("alice's runs %v, want %d (StartRun answered %+v)", mine, want, run)
+				}
+			})
+		}
 	}
 }
