@@ -28,8 +28,9 @@ func parseDate(line, s string, loc *time.Location) (time.Time, error) {
 }
 
 // parseOlderDate reads yyyy-MM-dd HH:mm in loc as a non-lenient SimpleDateFormat does: each
-// number is one or more digits (the minutes take every digit that follows), and the text
-// after the minutes is ignored.
+// number is one or more digits (the minutes take every digit that follows), the text after
+// the minutes is ignored, and a wall time that loc skips (a daylight-saving gap, such as
+// 2024-03-10 02:30 in America/New_York) is refused.
 func parseOlderDate(s string, loc *time.Location) (time.Time, error) {
 	var f [5]int // year, month, day, hour, minute
 	rest := s
@@ -43,6 +44,10 @@ func parseOlderDate(s string, loc *time.Location) (time.Time, error) {
 	t, err := dateIn(f[0], f[1], f[2], f[3], f[4], 0, 0, loc)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%v; use %s", err, olderDateForm)
+	}
+	if t.Day() != f[2] || t.Hour() != f[3] || t.Minute() != f[4] { // time.Date moved it out of a gap
+		return time.Time{}, fmt.Errorf("%04d-%02d-%02d %02d:%02d does not exist in %s (a daylight-saving gap); use %s",
+			f[0], f[1], f[2], f[3], f[4], loc, olderDateForm)
 	}
 	return t, nil
 }

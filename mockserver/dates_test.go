@@ -87,6 +87,35 @@ func TestParseDate_message(t *testing.T) {
 	}
 }
 
+// The older line refuses a wall time that the server's zone skips (a daylight-saving gap),
+// as a non-lenient calendar does, and takes the times around it; the newest line's instants
+// have no gap.
+func TestParseDate_gap(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York") // 2024-03-10 02:00 EST became 03:00 EDT
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"2024-03-10 01:59": "2024-03-10T06:59:00Z",
+		"2024-03-10 02:00": "",
+		"2024-03-10 02:30": "",
+		"2024-03-10 02:59": "",
+		"2024-03-10 03:00": "2024-03-10T07:00:00Z",
+		"2024-11-03 01:30": "2024-11-03T05:30:00Z", // the fall's repeated hour exists: its first instant
+	} {
+		got, err := parseDate(LineOlder, in, ny)
+		switch {
+		case want == "" && (err == nil || err.Error() != in+" does not exist in America/New_York (a daylight-saving gap); use "+olderDateForm):
+			t.Errorf("%q: %v, %v: want refused as in the gap", in, got, err)
+		case want != "" && (err != nil || !got.Equal(*mustTime(want))):
+			t.Errorf("%q: %v, %v: want %s", in, got.UTC(), err, want)
+		}
+	}
+	if _, err := parseDate(LineNewest, "2024-03-10T02:30:00.000-0500", ny); err != nil {
+		t.Errorf("newest line: %v", err)
+	}
+}
+
 func FuzzParseDate(f *testing.F) {
 	for _, s := range []string{"20220221", "20220221T061500", "2022-02-21T06:15:00.000Z", "2022-02-21T06:15:00.000+0530",
 		"2022-02-21 06:15", "2022-02-21 06:15:00", "2022-2-1 6:5", "2022-02-21T06:15:00+05:30", "", "T", "99999999999-1-1 1:1",
