@@ -104,11 +104,16 @@ const (
 // +14:00; the most negative is -12:00).
 const maxZoneOffset = 14 * time.Hour
 
+// dstGap is the length of a daylight-saving gap: the wall times a zone skips when it moves
+// its clocks forward (an hour; half an hour in a few zones).
+const dstGap = time.Hour
+
 // format writes from in the form f, as a bound the server compares with startedAt (>=) that
 // is at or before from whatever the server's zone: formInstant truncates to the millisecond;
 // formMinute writes from's UTC wall time less maxZoneOffset, truncated to the minute. The
 // server's answer then holds every run started at or after from, and maybe earlier ones,
-// which the caller filters out.
+// which the caller filters out. A from earlier than that (such as from less dstGap) is a
+// wider bound, as safe.
 func (f fromDateForm) format(from time.Time) string {
 	if f == formMinute {
 		return from.UTC().Add(-maxZoneOffset).Truncate(time.Minute).Format("2006-01-02 15:04")
@@ -122,6 +127,14 @@ func (f fromDateForm) other() fromDateForm {
 		return formInstant
 	}
 	return formMinute
+}
+
+// tried names the form as getRunsFrom sends it, for the error of a server that refuses it.
+func (f fromDateForm) tried() string {
+	if f == formMinute {
+		return f.String() + ", also an hour earlier"
+	}
+	return f.String()
 }
 
 func (f fromDateForm) String() string {

@@ -176,7 +176,7 @@ func (f *RunFilter) check() error {
 // listOnce reads one run list of at most ask runs, with f's status and a fromDate at or
 // before f.From. The fromDate is written in the form the server last took (see
 // fromDateForm), and on a 400 INVALID_REQUEST in the other form, which is remembered when
-// the server takes it.
+// the server takes it (see getRunsFrom for the older form's second try).
 func (c *Client) listOnce(ctx context.Context, jobID int64, f *RunFilter, ask int) ([]Run, error) {
 	q := url.Values{"maxResults": {strconv.Itoa(ask)}}
 	if f.Status != "" {
@@ -186,24 +186,39 @@ func (c *Client) listOnce(ctx context.Context, jobID int64, f *RunFilter, ask in
 		return c.getRuns(ctx, jobID, q, ask)
 	}
 	form := c.knownFromForm()
-	q.Set("fromDate", form.format(*f.From))
-	runs, err := c.getRuns(ctx, jobID, q, ask)
+	runs, err := c.getRunsFrom(ctx, jobID, q, ask, form, *f.From)
 	if !IsCode(err, CodeInvalidRequest) {
 		return runs, err
 	}
 	refused := err
 	form = form.other()
-	q.Set("fromDate", form.format(*f.From))
-	if runs, err = c.getRuns(ctx, jobID, q, ask); err == nil {
+	if runs, err = c.getRunsFrom(ctx, jobID, q, ask, form, *f.From); err == nil {
 		c.logger.InfoContext(ctx, "the server takes the run list's fromDate in the other form", "form", form.String())
 		c.setFromForm(form)
 		return runs, nil
 	}
 	if IsCode(err, CodeInvalidRequest) {
 		return nil, fmt.Errorf("listing the runs of job %d: the server refused fromDate in both forms OpenSpecimen takes, "+
-			"%s: %w; and %s: %w", jobID, form.other(), refused, form, err)
+			"%s: %w; and %s: %w", jobID, form.other().tried(), refused, form.tried(), err)
 	}
 	return nil, err
+}
+
+// getRunsFrom sends one GET of the run list with q and a fromDate at or before from in form.
+// The older form is a wall time in the server's zone, which the client does not know: it may
+// be one that the zone skips (a daylight-saving gap), which the server refuses as it refuses
+// a wrong form. So on a 400 INVALID_REQUEST the older form is sent once more, dstGap
+// earlier: a wider bound, still at or before from.
+func (c *Client) getRunsFrom(ctx context.Context, jobID int64, q url.Values, ask int, form fromDateForm, from time.Time) ([]Run, error) {
+	q.Set("fromDate", form.format(from))
+	runs, err := c.getRuns(ctx, jobID, q, ask)
+	if form != formMinute || !IsCode(err, CodeInvalidRequest) {
+		return runs, err
+	}
+	c.logger.DebugContext(ctx, "fromDate refused in the older form: sending it an hour earlier, in case the server's "+
+		"zone skips that wall time", "job_id", jobID, "from_date", q.Get("fromDate"))
+	q.Set("fromDate", form.format(from.Add(-dstGap)))
+	return c.getRuns(ctx, jobID, q, ask)
 }
 
 // knownFromForm answers the fromDate form to send first.

@@ -252,17 +252,73 @@ func TestListRunsMaxResultsExact(t *testing.T) {
 	}
 }
 
-// A server that refuses both date forms gets an error naming both tries.
+// A server that refuses both date forms gets an error naming both tries: the newest form,
+// and the older form, sent twice (the second time an hour earlier, see
+// TestListRunsFromInDSTGap).
 func TestListRunsBothFormsRefused(t *testing.T) {
 	e := newEnv(t, nil)
 	replyTo(e.s, "GET", routeRuns, always(mockserver.ErrorReply(400, CodeInvalidRequest, "Invalid fromDate")))
 	from := time.Date(2022, 2, 21, 6, 15, 0, 0, time.UTC)
 	_, err := e.c.ListRuns(t.Context(), 7, RunFilter{From: &from})
-	if err == nil || !IsCode(err, CodeInvalidRequest) || e.lists() != 2 ||
+	if err == nil || !IsCode(err, CodeInvalidRequest) || e.lists() != 3 ||
 		!strings.Contains(err.Error(), "refused fromDate in both forms") ||
 		!strings.Contains(err.Error(), "yyyy-MM-dd'T'HH:mm:ss.SSSZ (newest line): GET /scheduled-jobs/7/runs: 400") ||
-		!strings.Contains(err.Error(), "yyyy-MM-dd HH:mm (older line): GET") {
+		!strings.Contains(err.Error(), "yyyy-MM-dd HH:mm (older line), also an hour earlier: GET") {
 		t.Fatalf("err = %v (%d requests)", err, e.lists())
+	}
+}
+
+// On a server in America/New_York, From less 14 h as a wall time can fall in the
+// daylight-saving gap (2024-03-10 02:00-03:00), which the older line refuses: the older form
+// is sent once more an hour earlier, a bound still at or before From, and the answer is
+// exact. On the older line, so when the client learns the form (newest form, older form,
+// an hour earlier) and when it knows it (older form, an hour earlier); the newest line takes
+// its one form at once.
+func TestListRunsFromInDSTGap(t *testing.T) {
+	for _, line := range serverLines {
+		t.Run(line, func(t *testing.T) {
+			sc := serverConfig()
+			sc.Line = line
+			sc.Timezone = "America/New_York"
+			at := func(s string) *time.Time { v, _ := time.Parse(time.RFC3339, s); return &v }
+			for i, started := range []string{"2024-03-10T06:00:00Z", "2024-03-10T16:00:00Z", "2024-03-10T17:00:00Z"} {
+				end := at(started).Add(time.Minute)
+				sc.Runs = append(sc.Runs, mockserver.RunConfig{ID: int64(i + 1), JobID: 7, Status: mockserver.StatusSucceeded,
+					StartedAt: at(started), FinishedAt: &end, RunBy: "alice"})
+			}
+			e := newEnvOn(t, sc, nil)
+			e.clock.Advance(80 * 24 * time.Hour)
+			var mu sync.Mutex // guards sent
+			var sent []string
+			e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+				if req.Pattern == routeRuns {
+					mu.Lock()
+					sent = append(sent, req.Query.Get("fromDate"))
+					mu.Unlock()
+				}
+				return mockserver.Reply{}, false
+			})
+			from := at("2024-03-10T16:30:00Z") // less 14 h: 2024-03-10 02:30, in New York's gap
+			want := map[string][]string{
+				mockserver.LineNewest: {"2024-03-10T16:30:00.000Z"},
+				mockserver.LineOlder:  {"2024-03-10T16:30:00.000Z", "2024-03-10 02:30", "2024-03-10 01:30"},
+			}[line]
+			for try := range 2 {
+				mu.Lock()
+				sent = nil
+				mu.Unlock()
+				runs, err := e.c.ListRuns(t.Context(), 7, RunFilter{From: from})
+				mu.Lock()
+				got := strings.Join(sent, ", ")
+				mu.Unlock()
+				if err != nil || ids(runs) != "3" || got != strings.Join(want, ", ") {
+					t.Fatalf("try %d: runs %s, err %v; fromDate sent: %s", try, ids(runs), err, got)
+				}
+				if line == mockserver.LineOlder {
+					want = want[1:] // the form is known now
+				}
+			}
+		})
 	}
 }
 
