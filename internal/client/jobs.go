@@ -124,8 +124,10 @@ const maxListedRuns = 10_000
 // the answer on its own side. The answer is newest first by id and holds every run that
 // matches, so the runs kept from it are the newest that match: when they are enough, or the
 // answer is shorter than asked for (no older run is left), the list is exact. Otherwise it
-// asks again for twice as many runs, up to maxListedRuns; past that it fails, saying to
-// narrow the window. Every run's status is checked: an unknown one is an error.
+// asks again for twice as many runs, up to maxListedRuns (f.MaxResults above it is an
+// error); past that it fails: the runs that do not match fill the answer (they started after
+// To), and the server has no offset to reach past them. Every run's status is checked: an
+// unknown one is an error.
 //
 // An unknown job answers an empty list, as the server does; use GetJob to tell.
 func (c *Client) ListRuns(ctx context.Context, jobID int64, f RunFilter) ([]Run, error) {
@@ -136,7 +138,7 @@ func (c *Client) ListRuns(ctx context.Context, jobID int64, f RunFilter) ([]Run,
 	if want <= 0 {
 		want = serverMaxResults
 	}
-	for ask := want; ; ask = min(2*ask, maxListedRuns) {
+	for ask := min(want, maxListedRuns); ; ask = min(2*ask, maxListedRuns) {
 		answer, err := c.listOnce(ctx, jobID, &f, ask)
 		if err != nil {
 			return nil, err
@@ -149,17 +151,39 @@ func (c *Client) ListRuns(ctx context.Context, jobID int64, f RunFilter) ([]Run,
 			return kept[:min(len(kept), want)], nil
 		}
 		if ask >= maxListedRuns {
-			return nil, fmt.Errorf("listing the runs of job %d: the newest %d runs the server lists hold %d that match, "+
-				"fewer than the %d asked for, and older runs may match too: narrow the window (a from date closer to the to date)",
-				jobID, len(answer), len(kept), want)
+			return nil, outOfReach(jobID, &f, answer, len(kept), want)
 		}
 		c.logger.DebugContext(ctx, "too few runs of the list match the filter: asking for more", "job_id", jobID,
 			"asked", ask, "matched", len(kept), "wanted", want)
 	}
 }
 
-// check normalises f's status and checks that From is not after To.
+// outOfReach is the error of a ListRuns whose answer of maxListedRuns runs holds fewer than
+// want that match: the others started after To (or, without To, are the older line's
+// runs of the 14 hours before From), and the server's run list has no offset to reach the
+// older runs past them.
+func outOfReach(jobID int64, f *RunFilter, answer []Run, matched, want int) error {
+	msg := fmt.Sprintf("listing the runs of job %d: the newest %d runs that OpenSpecimen lists hold %d that match, "+
+		"fewer than the %d asked for, and older runs may match too", jobID, len(answer), matched, want)
+	if last, ok := f.LastStart(); ok {
+		after := 0
+		for _, r := range answer {
+			if r.StartedAt != nil && r.StartedAt.After(last) {
+				after++
+			}
+		}
+		msg += fmt.Sprintf(": %d of them started after the to date %s", after, f.To.Format(time.RFC3339))
+	}
+	return fmt.Errorf("%s, and OpenSpecimen's run list has no offset to reach past them (a from date does not help): "+
+		"read the older runs in OpenSpecimen's Jobs view, or ask its administrator for an export of them", msg)
+}
+
+// check normalises f's status, checks that From is not after To, and that MaxResults is
+// within the runs ListRuns reads at most.
 func (f *RunFilter) check() error {
+	if f.MaxResults > maxListedRuns {
+		return fmt.Errorf("max results %d is more than the %d runs that a run list reads at most", f.MaxResults, maxListedRuns)
+	}
 	if f.Status != "" {
 		st, err := ParseRunStatus(string(f.Status))
 		if err != nil {

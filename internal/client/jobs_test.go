@@ -323,7 +323,9 @@ func TestListRunsFromInDSTGap(t *testing.T) {
 }
 
 // When ever more runs newer than To fill the answers, ListRuns asks for more up to its bound,
-// then says to narrow the window instead of answering fewer runs than match.
+// then, instead of answering fewer runs than match, says that they started after the to date
+// and that the server has no offset to reach past them. No request asks for more than the
+// bound, and a MaxResults above it is refused before any request.
 func TestListRunsBound(t *testing.T) {
 	e := newEnv(t, nil)
 	var mu sync.Mutex // guards asked
@@ -346,7 +348,16 @@ func TestListRunsBound(t *testing.T) {
 	to := envStart.Add(-time.Hour)
 	_, err := e.c.ListRuns(t.Context(), 7, RunFilter{To: &to, MaxResults: 1})
 	want := "1 2 4 8 16 32 64 128 256 512 1024 2048 4096 8192 10000"
-	if err == nil || !strings.Contains(err.Error(), "narrow the window") || strings.Join(asked, " ") != want {
+	if err == nil || !strings.Contains(err.Error(), "the newest 10000 runs that OpenSpecimen lists hold 0 that match, fewer than "+
+		"the 1 asked for, and older runs may match too: 10000 of them started after the to date 2023-12-31T23:00:00Z, "+
+		"and OpenSpecimen's run list has no offset to reach past them (a from date does not help)") || strings.Join(asked, " ") != want {
+		t.Fatalf("err = %v; asked %v", err, asked)
+	}
+
+	_, err = e.c.ListRuns(t.Context(), 7, RunFilter{To: &to, MaxResults: 10_001})
+	mu.Lock()
+	defer mu.Unlock()
+	if err == nil || err.Error() != "max results 10001 is more than the 10000 runs that a run list reads at most" || len(asked) != len(strings.Fields(want)) {
 		t.Fatalf("err = %v; asked %v", err, asked)
 	}
 }

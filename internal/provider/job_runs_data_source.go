@@ -62,7 +62,8 @@ var runFilterDocs = map[string]string{
 	"status": "Only runs in this status: `IN_PROGRESS`, `SUCCEEDED` or `FAILED`.",
 	"max_results": "At most this many runs, the newest that match, from 1 to 1000; never fewer than match. " +
 		"Defaults to 100. OpenSpecimen has no paging, so the provider asks for more runs until enough match: " +
-		"with `to_date` far behind many newer runs, set `from_date` too.",
+		"when more than 10,000 runs started after `to_date`, the older ones are out of its reach " +
+		"(read them in OpenSpecimen's Jobs view).",
 }
 
 var (
