@@ -3,9 +3,11 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,7 +15,6 @@ import (
 	"time"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
-	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
 // hungServer accepts connections and never answers, until the test ends. It answers its REST
@@ -103,6 +104,65 @@ func TestRequestTimeout(t *testing.T) {
 	}
 }
 
+// loginElsewhere logs user in on the server at root with a plain HTTP call, as another
+// client would, ending the user's older sessions on a server with MaxLoginSessions. It is
+// for request hooks, which run in the mock's goroutines and so must not call t.Fatal.
+func loginElsewhere(root, user, password string) error {
+	body := fmt.Sprintf(`{"loginName": %q, "password": %q, "domainName": "openspecimen"}`, user, password)
+	resp, err := http.Post(root+"/sessions", "application/json", strings.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("logging %s in elsewhere: %w", user, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("logging %s in elsewhere: status %d", user, resp.StatusCode)
+	}
+	return nil
+}
+
+// elsewhere collects the errors of loginElsewhere from hooks.
+type elsewhere struct {
+	root string
+	errs chan error
+}
+
+func newElsewhere(s *mockserver.Server) *elsewhere {
+	return &elsewhere{root: s.URL(), errs: make(chan error, 1000)}
+}
+
+// login logs alice in elsewhere, keeping any error for check.
+func (e *elsewhere) login() {
+	if err := loginElsewhere(e.root, "alice", alicePassword); err != nil {
+		e.errs <- err
+	}
+}
+
+// check fails the test with the first error of a login elsewhere, if any.
+func (e *elsewhere) check(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-e.errs:
+		t.Fatal(err)
+	default:
+	}
+}
+
+// sessionEndsAt is a request hook for the mock that logs alice in elsewhere when a request
+// of method to path arrives and its number (1 for the first) is one of at: a request that
+// the client repeats after a new login counts again. every logs in at each one.
+func (e *elsewhere) sessionEndsAt(method, path string, every bool, at ...int) func(string, string) {
+	var n atomic.Int32
+	return func(m, p string) {
+		if m != method || p != path {
+			return
+		}
+		k := int(n.Add(1))
+		if every || slices.Contains(at, k) {
+			e.login()
+		}
+	}
+}
+
 // Two clients log in as the same user on a server that keeps one session per user
 // (auth.max_login_sessions = 1, newest line): each login ends the other's session. Taking
 // turns, each request meets a 401 and survives it with one new login and one repeat. When
@@ -130,14 +190,11 @@ func TestSessionsEndedElsewhere(t *testing.T) {
 	}
 
 	// A login elsewhere between the new login and the repeat: one error, no loop.
-	var gets atomic.Int32
-	e.s.SetRequestHook(func(method, path string) {
-		if method == "GET" && path == "/scheduled-jobs/7" && gets.Add(1) == 2 {
-			mocktest.Login(t, e.s, "alice", alicePassword) // before the repeat is served
-		}
-	})
+	others := newElsewhere(e.s)
+	e.s.SetRequestHook(others.sessionEndsAt("GET", "/scheduled-jobs/7", false, 2)) // before the repeat is served
 	logins, reads := e.s.LoginCount(), e.s.RequestCount("GET", routeJob)
 	_, err = e.c.GetJob(ctx, 7)
+	others.check(t)
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.StatusCode != 401 || !strings.Contains(err.Error(), "401: OpenSpecimen refused the session of user \"alice\" right after a new login: "+
 		"another login as this user may have ended it") || e.s.LoginCount()-logins != 2 || e.s.RequestCount("GET", routeJob)-reads != 2 {
