@@ -251,6 +251,15 @@ func classify(err error) errClass {
 	return classRefused
 }
 
+// sessionLostError is a 401 to a request repeated right after a new login: another login as
+// the same user ended the new session (auth.max_login_sessions), and the server did not act
+// on the request. classify sees it as the refusal it is, so a one-off call fails with it;
+// isTransient counts it as a read that may pass, for the waits and look-ups that read again
+// on their own schedule (with a new login), up to maxTransientFailures in a row.
+type sessionLostError struct{ *APIError }
+
+func (e *sessionLostError) Unwrap() error { return e.APIError }
+
 // badBodyError is a 2xx answer whose body is not the JSON expected.
 type badBodyError struct {
 	Method, Path string

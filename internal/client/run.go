@@ -376,7 +376,7 @@ func (c *Client) awaitRun(ctx context.Context, s *runStart, baselineRunID int64)
 				return r, nil, nil
 			}
 			foreign = inProgress(runs, baselineRunID)
-		case classify(err) == classRefused:
+		case !isTransient(err):
 			return nil, nil, err
 		default:
 			if failures++; failures > maxTransientFailures {
@@ -479,8 +479,10 @@ func orUnknown(s string) string {
 // Consecutive transient read errors that WaitForRun and StartRun tolerate.
 const maxTransientFailures = 5
 
-// isTransient reports whether a read failed in a way that may pass.
+// isTransient reports whether a read failed in a way that may pass: the server was busy, no
+// answer came, or another login ended the session right after ours began (sessionLostError).
 func isTransient(err error) bool {
+	var lost *sessionLostError
 	c := classify(err)
-	return c == classBusy || c == classTransient
+	return c == classBusy || c == classTransient || errors.As(err, &lost)
 }

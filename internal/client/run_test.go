@@ -1039,3 +1039,22 @@ func TestStartRunIgnoreStaleRunPoolBusy(t *testing.T) {
 		}
 	}
 }
+
+// Right after the trigger, the look-up's first read meets a session ended by a login
+// elsewhere, twice in a row (before the read and before its repeat after the new login):
+// the look-up reads again and answers the run, which exists (newest line,
+// max_login_sessions = 1).
+func TestStartRunSessionEndedAfterLogin(t *testing.T) {
+	sc := serverConfig()
+	sc.Line = mockserver.LineNewest
+	sc.MaxLoginSessions = 1
+	e := newEnvOn(t, sc, nil)
+	others := newElsewhere(e.s)
+	// The first list is the baseline's; the second the look-up's first read, the third its repeat.
+	e.s.SetRequestHook(others.sessionEndsAt("GET", "/scheduled-jobs/7/runs", false, 2, 3))
+	run, err := e.c.StartRun(t.Context(), 7, "", quick)
+	others.check(t)
+	if err != nil || run.RunByLogin() != "alice" || e.triggers() != 1 {
+		t.Fatalf("run %+v, err %v, %d triggers", run, err, e.triggers())
+	}
+}

@@ -125,10 +125,10 @@ func (c *Client) do(ctx context.Context, o reqOpts) (*http.Response, error) {
 		}
 		if resp.StatusCode == http.StatusUnauthorized {
 			drainClose(resp.Body)
-			return nil, &APIError{StatusCode: resp.StatusCode, Method: o.method, Path: o.path, Message: fmt.Sprintf(
-				"OpenSpecimen refused the session of user %q right after a new login: another login as this user may "+
-					"have ended it (a server with auth.max_login_sessions ends a user's oldest sessions at each login); "+
-					"give this client a user of its own", c.LoginName())}
+			return nil, &sessionLostError{APIError: &APIError{StatusCode: resp.StatusCode, Method: o.method, Path: o.path,
+				Message: fmt.Sprintf("OpenSpecimen refused the session of user %q right after a new login: another login "+
+					"as this user may have ended it (a server with auth.max_login_sessions ends a user's oldest sessions "+
+					"at each login); give this client a user of its own", c.LoginName())}}
 		}
 	}
 	if resp.StatusCode/100 != 2 {

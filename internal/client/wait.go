@@ -263,7 +263,9 @@ func (h waiterLogs) WithGroup(name string) slog.Handler {
 
 // WaitForRun polls the run until it has finished (SUCCEEDED or FAILED) or ctx ends, and
 // returns it. On cancellation it returns the last run seen with the context's error. Up to
-// five consecutive transient read errors are tolerated. An unknown status is an error.
+// maxTransientFailures consecutive read errors that may pass (isTransient: a busy server, no
+// answer, a session that another login ended right after a new login) are tolerated. An
+// unknown status is an error.
 //
 // Concurrent calls for the same run share one poll loop. Polling is adaptive: without
 // history, the run is read at gaps of a fifth of the time it has run (from 100ms to 5s), so

@@ -399,3 +399,34 @@ func TestWaitForRunUnevenHistoryOnManualClock(t *testing.T) {
 		t.Fatalf("the 3 s run was seen finished %s after its end, want within a fifth of its length", lag)
 	}
 }
+
+// A wait on a server that keeps one session per user (newest line, max_login_sessions = 1)
+// whose user logs in elsewhere twice in a row, before a read and again before its repeat
+// after the new login: that read fails like a transient one, and the wait goes on to the
+// run's end. A login elsewhere before every read ends the wait after maxTransientFailures
+// failed reads in a row, naming the cause.
+func TestWaitForRunSessionEndedAfterLogin(t *testing.T) {
+	sc := serverConfig()
+	sc.Line = mockserver.LineNewest
+	sc.MaxLoginSessions = 1
+	e := newEnvOn(t, sc, nil)
+	run := e.startRun(t, "alice", "")
+	others := newElsewhere(e.s)
+	path := fmt.Sprintf("/scheduled-jobs/7/runs/%d", run.ID)
+	e.s.SetRequestHook(others.sessionEndsAt("GET", path, false, 2, 3))
+	done, err := e.c.WaitForRun(t.Context(), 7, run.ID)
+	others.check(t)
+	if err != nil || done.Status != StatusSucceeded {
+		t.Fatalf("run %+v, err %v", done, err)
+	}
+
+	run = e.startRun(t, "alice", "")
+	path = fmt.Sprintf("/scheduled-jobs/7/runs/%d", run.ID)
+	e.s.SetRequestHook(others.sessionEndsAt("GET", path, true))
+	_, err = e.c.WaitForRun(t.Context(), 7, run.ID)
+	others.check(t)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("waiting for run %d of job 7: %d reads failed in a row", run.ID, maxTransientFailures+1)) ||
+		!strings.Contains(err.Error(), `OpenSpecimen refused the session of user "alice" right after a new login`) {
+		t.Fatalf("err %v", err)
+	}
+}
