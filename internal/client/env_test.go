@@ -41,8 +41,9 @@ var envStart = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 // serverConfig is the mock server of the client's tests. alice, the client's user, is an
 // admin: she sees every run, bob's too; job 7 is shared with bob, who may run it. apiuser is
 // the user of the API token (withToken).
-// Jobs 7 ("Export", QUERY) and 8 ("Other", INTERNAL) run for ten minutes of the clock; the
-// triggers of job 9 are dropped (it is disabled).
+// Jobs 7 ("Export", QUERY) and 8 ("Other", INTERNAL) run for ten minutes of the clock; job
+// 9 is disabled: StartRun refuses it before any trigger (a *JobInactiveError), and the
+// server drops a raw trigger of it (TriggerRun).
 //
 // A trigger's run starts startDelay after it on the manual clock, that is within the
 // client's first sleep after the trigger (or a test's Advance). Without a delay it would
