@@ -505,7 +505,11 @@ func notIdentifiedCause(e *client.RunNotIdentifiedError) string {
 	case e.Err != nil:
 		return e.Err.Error()
 	}
-	return "no run of it appeared (OpenSpecimen drops triggers of busy or disabled jobs silently)"
+	cause := "no run of it appeared (OpenSpecimen drops triggers of busy or disabled jobs silently)"
+	if note := e.IgnoredNote(); note != "" {
+		cause += "; " + note
+	}
+	return cause
 }
 
 func waitDiagnostic(ctx context.Context, jobID, runID int64, timeout time.Duration, op string, err error) diag.Diagnostic {
