@@ -173,7 +173,7 @@ func TestCreateJobValidation(t *testing.T) {
 		{"unknown sharedWith", set("sharedWith", []any{map[string]any{"id": 0}}), codeUserNotFound},
 		{"bad activity status", set("activityStatus", "Archived"), codeInvalidRequest},
 	}
-	s := newTestServer(t, jobDefsConfig(LineNewest))
+	s, _ := newManualServer(t, jobDefsConfig(LineNewest)) // its DAILY jobs never fire
 	admin := login(t, s, "admin", "Admin@123")
 	for _, c := range cases {
 		r := call(t, "POST", s.URL()+"/scheduled-jobs", admin, nightlyBody(t, c.change))
@@ -208,7 +208,7 @@ func TestCreateExternalJob(t *testing.T) {
 		line string
 		code string
 	}{{LineNewest, codeJobExternalRefused}, {LineOlder, ""}} {
-		s := newTestServer(t, jobDefsConfig(c.line))
+		s, _ := newManualServer(t, jobDefsConfig(c.line)) // its DAILY job never fires
 		body := nightlyBody(t, func(m map[string]any) {
 			m["type"], m["command"] = "EXTERNAL", "/opt/export.sh"
 			delete(m, "savedQuery")
