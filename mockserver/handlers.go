@@ -33,6 +33,11 @@ const (
 	codeInternal          = "INTERNAL_ERROR" // newest line; see internalCode
 )
 
+// jobNotFound is the server's answer about a job id no job has.
+func jobNotFound() *apiError {
+	return &apiError{codeJobNotFound, "Job does not exist."}
+}
+
 // internalCode is the code of a server error (500) on the server's line: INTERNAL_ERROR on
 // the newest, internal_error on the older.
 func (s *Server) internalCode() string {
@@ -601,7 +606,7 @@ func (s *Server) triggerRun(w http.ResponseWriter, r *http.Request, u *user) {
 	j := s.jobs[jobID]
 	var denied *apiError
 	if j == nil {
-		denied = &apiError{codeJobNotFound, "Job does not exist."}
+		denied = jobNotFound()
 	} else {
 		denied = jobAccess(u, j)
 	}

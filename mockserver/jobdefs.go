@@ -150,7 +150,7 @@ func writeJobAnswer(w http.ResponseWriter, out jobJSON, errs []apiError) {
 func (s *Server) managedJobLocked(jobID int64, u *user) (*job, []apiError) {
 	j := s.jobs[jobID]
 	if j == nil {
-		return nil, []apiError{{codeJobNotFound, "Job does not exist."}}
+		return nil, []apiError{*jobNotFound()}
 	}
 	if denied := jobManageAccess(u, j); denied != nil {
 		return nil, []apiError{*denied}
@@ -252,7 +252,7 @@ func (s *Server) checkType(in jobInputJSON, bad func(code, format string, args .
 			bad(codeJobExternalRefused, "External jobs are not allowed: use an INTERNAL or QUERY job.")
 		}
 	default:
-		bad(codeJobInvalidType, "Job type %q is not one of INTERNAL, EXTERNAL, QUERY.", in.Type)
+		bad(codeJobInvalidType, "Job type %q is not one of %s.", in.Type, strings.Join(jobTypes, ", "))
 	}
 	return 0
 }

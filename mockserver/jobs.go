@@ -128,7 +128,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, u *user) {
 	var denied *apiError
 	var out jobJSON
 	if j == nil {
-		denied = &apiError{codeJobNotFound, "Job does not exist."}
+		denied = jobNotFound()
 	} else if denied = jobAccess(u, j); denied == nil {
 		out = s.jobJSON(j, s.clock.Now())
 	}

@@ -45,7 +45,7 @@ func TestResponseHook(t *testing.T) {
 	wantErr := call(t, "GET", s.URL()+"/scheduled-jobs/999", tok, "")
 	want401 := call(t, "GET", s.URL()+"/scheduled-jobs/1", "bad token", "")
 	replies := map[string]Reply{
-		"/sessions":              ErrorReply(400, codeJobNotFound, "Job does not exist."),
+		"/sessions":              ErrorReply(400, jobNotFound().Code, jobNotFound().Message),
 		"/scheduled-jobs/1":      HTMLReply(401),
 		"/scheduled-jobs/1/runs": {Status: 503},
 		"/scheduled-jobs/2":      {Status: 302, Header: http.Header{"Location": {"https://sso.test/login"}}},

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -83,7 +84,7 @@ func (sc *schedule) applyDefaults() {
 // know, a field it reads missing or out of range), or "".
 func (sc schedule) check() string {
 	if !oneOf(sc.repeat, repeatSchedules) {
-		return fmt.Sprintf("repeatSchedule %q is not one of MINUTELY, HOURLY, DAILY, WEEKLY, MONTHLY, ONDEMAND", sc.repeat)
+		return fmt.Sprintf("repeatSchedule %q is not one of %s", sc.repeat, strings.Join(repeatSchedules, ", "))
 	}
 	hour, minute, dow, dom, hourly, minutely := sc.uses()
 	for _, f := range []struct {
