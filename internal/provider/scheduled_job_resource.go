@@ -281,70 +281,98 @@ func (r *scheduledJobResource) Configure(_ context.Context, req resource.Configu
 }
 
 // ValidateConfig applies the server's rules at plan time: each type's attribute, each
-// repeat schedule's fields present and the others absent, the end not before the start.
+// repeat schedule's fields present and the others absent, the end not before the start. A
+// value unknown until apply is neither missing nor unexpected here: Create and Update check
+// the rules again on the known values, before anything is sent.
 func (r *scheduledJobResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var m scheduledJobModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	null := m.nullAttrs()
+	m.checkRules(&resp.Diagnostics)
+}
+
+// checkRules reports what of m the server's rules refuse.
+func (m *scheduledJobModel) checkRules(diags *diag.Diagnostics) {
+	given := m.presences()
 	if t := m.Type; !t.IsNull() && !t.IsUnknown() {
-		checkJobType(t.ValueString(), null, &resp.Diagnostics)
+		checkJobType(t.ValueString(), given, diags)
 	}
 	if k := m.RepeatSchedule; !k.IsNull() && !k.IsUnknown() {
-		checkSchedule(k.ValueString(), null, &resp.Diagnostics)
+		checkSchedule(k.ValueString(), given, diags)
 	}
 	start, okStart := parseDate(m.StartDate)
 	end, okEnd := parseDate(m.EndDate)
 	if okStart && okEnd && end.Before(start) {
-		resp.Diagnostics.AddAttributeError(path.Root("end_date"), "End date before start date", fmt.Sprintf(
+		diags.AddAttributeError(path.Root("end_date"), "End date before start date", fmt.Sprintf(
 			"end_date %s is before start_date %s: OpenSpecimen refuses such a job. Move end_date after start_date, or remove it.",
 			m.EndDate.ValueString(), m.StartDate.ValueString()))
 	}
 }
 
-// nullAttrs says which of the type's and the schedule's attributes the configuration leaves
-// null (an unknown value is not null).
-func (m *scheduledJobModel) nullAttrs() map[string]bool {
-	v := func(a attr.Value) bool { return a.IsNull() }
-	return map[string]bool{
-		"saved_query_id": v(m.SavedQueryID), "task_class": v(m.TaskClass), "command": v(m.Command),
-		"minutely_interval": v(m.MinutelyInterval), "hourly_interval": v(m.HourlyInterval),
-		"hour": v(m.Hour), "minute": v(m.Minute), "day_of_week": v(m.DayOfWeek), "day_of_month": v(m.DayOfMonth),
+// presence is what a configuration says of an attribute: null, unknown until apply, or set.
+type presence int
+
+const (
+	presenceNull presence = iota
+	presenceUnknown
+	presenceSet
+)
+
+func presenceOf(v attr.Value) presence {
+	switch {
+	case v.IsUnknown():
+		return presenceUnknown
+	case v.IsNull():
+		return presenceNull
+	}
+	return presenceSet
+}
+
+// presences says, of each of the type's and the schedule's attributes, whether m has it.
+func (m *scheduledJobModel) presences() map[string]presence {
+	p := presenceOf
+	return map[string]presence{
+		"saved_query_id": p(m.SavedQueryID), "task_class": p(m.TaskClass), "command": p(m.Command),
+		"minutely_interval": p(m.MinutelyInterval), "hourly_interval": p(m.HourlyInterval),
+		"hour": p(m.Hour), "minute": p(m.Minute), "day_of_week": p(m.DayOfWeek), "day_of_month": p(m.DayOfMonth),
 	}
 }
 
-func checkJobType(typ string, null map[string]bool, diags *diag.Diagnostics) {
+// checkJobType reports the type's attribute known to be null, and another type's known to be set.
+func checkJobType(typ string, given map[string]presence, diags *diag.Diagnostics) {
 	need, ok := jobTypes[typ]
 	if !ok {
 		return // the type's own validator reports it
 	}
-	if null[need] {
+	if given[need] == presenceNull {
 		diags.AddAttributeError(path.Root(need), "Missing "+need, fmt.Sprintf(
 			"A job of type %s needs %s. Set it, or choose another type.", typ, need))
 	}
 	for other, attr := range jobTypes {
-		if other != typ && !null[attr] {
+		if other != typ && given[attr] == presenceSet {
 			diags.AddAttributeError(path.Root(attr), "Unexpected "+attr, fmt.Sprintf(
 				"%s is for jobs of type %s, and this job is of type %s. Remove it.", attr, other, typ))
 		}
 	}
 }
 
-func checkSchedule(kind string, null map[string]bool, diags *diag.Diagnostics) {
+// checkSchedule reports a field the kind needs known to be null, and one it does not use
+// known to be set.
+func checkSchedule(kind string, given map[string]presence, diags *diag.Diagnostics) {
 	k, ok := scheduleKinds[kind]
 	if !ok {
 		return // repeat_schedule's own validator reports it
 	}
 	for _, attr := range k.required {
-		if null[attr] {
+		if given[attr] == presenceNull {
 			diags.AddAttributeError(path.Root(attr), "Missing "+attr, fmt.Sprintf(
 				"repeat_schedule %s needs %s. Set %s.", kind, strings.Join(k.required, ", "), attr))
 		}
 	}
 	for _, attr := range scheduleAttrs {
-		if !usesSchedule(kind, attr) && !null[attr] {
+		if !usesSchedule(kind, attr) && given[attr] == presenceSet {
 			diags.AddAttributeError(path.Root(attr), "Unexpected "+attr, fmt.Sprintf(
 				"repeat_schedule %s does not use %s (OpenSpecimen would ignore it). Remove it, or change repeat_schedule.", kind, attr))
 		}
@@ -543,8 +571,10 @@ func (r *scheduledJobResource) ImportState(ctx context.Context, req resource.Imp
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 }
 
-// spec is the job the configuration describes, as the client sends it.
+// spec is the job the configuration describes, as the client sends it. The server's rules
+// are checked again first, on values that were unknown when the configuration was validated.
 func (m *scheduledJobModel) spec(ctx context.Context, diags *diag.Diagnostics) client.JobSpec {
+	m.checkRules(diags)
 	s := client.JobSpec{
 		Name: m.Name.ValueString(), Type: m.Type.ValueString(), RepeatSchedule: m.RepeatSchedule.ValueString(),
 		SavedQueryID: m.SavedQueryID.ValueInt64(), TaskImplFqn: m.TaskClass.ValueString(), Command: m.Command.ValueString(),

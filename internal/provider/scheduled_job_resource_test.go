@@ -249,6 +249,43 @@ func TestAccScheduledJob_invalidSchedules(t *testing.T) {
 	}
 }
 
+// A schedule or type attribute unknown at plan time (here a terraform_data output) is neither
+// missing nor unexpected then; once known at apply, the rules are checked before any request.
+func TestAccScheduledJob_unknownAtPlan(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	cfg := func(dayOfWeek string) string {
+		return providerBlock(s) + fmt.Sprintf(`
+resource "terraform_data" "d" {
+  input = %s
+}
+
+resource "openspecimen_scheduled_job" "x" {
+%s
+  start_date  = "2100-01-01T00:00:00Z"
+  day_of_week = terraform_data.d.output
+}
+`, dayOfWeek, nightlyBody("Nightly export"))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      cfg(`"FRIDAY"`),
+				ExpectError: errRe(`(?s)Unexpected day_of_week.*repeat_schedule DAILY does not use day_of_week`),
+			},
+			{
+				Config: cfg("null"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("day_of_week"), knownvalue.Null()),
+				},
+			},
+		},
+	})
+	if n := s.RequestCount("POST", "/scheduled-jobs"); n != 1 {
+		t.Fatalf("%d jobs were sent to the server, want 1: the one with the known day_of_week was sent", n)
+	}
+}
+
 // A name another job has is refused at plan time, naming the job to import; a rename too.
 func TestAccScheduledJob_duplicateName(t *testing.T) {
 	s := mocktest.New(t, scheduledJobMockConfig())
