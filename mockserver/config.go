@@ -486,7 +486,7 @@ func (j *JobConfig) normalizeSchedule(where string, bad *problems) {
 	}
 	sc := j.schedule()
 	sc.applyDefaults()
-	if invalid := sc.check(); invalid != "" {
+	if _, invalid := sc.check(); invalid != "" {
 		bad.add("%s: %s", where, invalid)
 	}
 	j.setSchedule(sc)

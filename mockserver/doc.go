@@ -39,10 +39,10 @@
 // caller, its id the next above every job's), PUT /scheduled-jobs/{jobId} replaces it
 // whole, DELETE /scheduled-jobs/{jobId} soft-deletes it (Disabled, renamed
 // <name>_<epochMillis>, out of lists, readable by id); the last two are for an admin or
-// the job's creator. The body is the job's JSON, checked with the server's codes
-// (SCHEDULED_JOB_NAME_REQUIRED, SCHEDULED_JOB_DUP_JOB_NAME,
-// SCHEDULED_JOB_INVALID_SCHEDULED_TIME, and codes the mock guesses for a saved query,
-// task class or EXTERNAL job refused; README.md lists them). nextRunOn is computed from the
+// the job's creator. The body is the job's JSON, checked in the server's order with the
+// server's codes, read in its source (SCHEDULED_JOB_NAME_REQUIRED,
+// SCHEDULED_JOB_INVALID_SCHEDULED_TIME, SCHEDULED_JOB_QUERY_REQ, USER_ONE_OR_MORE_NOT_FOUND,
+// ...; README.md lists them and when each is answered). nextRunOn is computed from the
 // schedule in Config.Timezone on the clock, and when it comes the job is triggered through
 // the queue as its runAs user (else its creator), as the server's scheduler does.
 //

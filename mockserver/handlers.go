@@ -21,7 +21,9 @@ import (
 // maxBodyBytes is the largest request body accepted.
 const maxBodyBytes = 1 << 20
 
-// Error codes of the real server.
+// Error codes of the real server, as its error code enums (ScheduledJobErrorCode,
+// UserErrorCode, SavedQueryErrorCode, ActivityStatusErrorCode) spell them; README.md says
+// which rule answers each.
 const (
 	codeJobNotFound       = "SCHEDULED_JOB_NOT_FOUND"
 	codeRunNotFound       = "SCHEDULED_JOB_JOB_RUN_NOT_FOUND"
@@ -31,6 +33,23 @@ const (
 	codeFileNotFound      = "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND"
 	codeInvalidCredential = "AUTH_INVALID_CREDENTIALS"
 	codeInternal          = "INTERNAL_ERROR" // newest line; see internalCode
+
+	// POST and PUT /scheduled-jobs: ScheduledJobFactoryImpl's checks.
+	codeJobNameRequired      = "SCHEDULED_JOB_NAME_REQUIRED"
+	codeJobDupName           = "SCHEDULED_JOB_DUP_JOB_NAME"
+	codeJobRepeatRequired    = "SCHEDULED_JOB_REPEAT_SCHEDULE_REQUIRED"
+	codeJobInvalidRepeat     = "SCHEDULED_JOB_INVALID_REPEAT_SCHEDULE"
+	codeJobInvalidTime       = "SCHEDULED_JOB_INVALID_SCHEDULED_TIME"
+	codeJobEndBeforeStart    = "SCHEDULED_JOB_END_DATE_BEFORE_START_DATE"
+	codeJobInvalidType       = "SCHEDULED_JOB_INVALID_TYPE"
+	codeJobQueryRequired     = "SCHEDULED_JOB_QUERY_REQ"
+	codeJobTaskImplRequired  = "SCHEDULED_JOB_TASK_IMPL_FQN_REQUIRED"
+	codeJobInvalidTaskImpl   = "SCHEDULED_JOB_INVALID_TASK_IMPL_FQN"
+	codeJobExternalForbidden = "SCHEDULED_JOB_EXT_TASK_FORBIDDEN"
+	codeSavedQueryNotFound   = "QUERY_NOT_FOUND"
+	codeUserNotFound         = "USER_NOT_FOUND"             // runAs
+	codeUsersNotFound        = "USER_ONE_OR_MORE_NOT_FOUND" // recipients, sharedWith
+	codeActivityStatus       = "ACTIVITY_STATUS_INVALID"
 )
 
 // jobNotFound is the server's answer about a job id no job has.

@@ -7,20 +7,6 @@ import (
 	"time"
 )
 
-// Error codes of the job management calls. Those the API notes do not name are the mock's
-// guess, in the server's style (see README.md).
-const (
-	codeJobNameRequired    = "SCHEDULED_JOB_NAME_REQUIRED"
-	codeJobDupName         = "SCHEDULED_JOB_DUP_JOB_NAME"
-	codeJobInvalidTime     = "SCHEDULED_JOB_INVALID_SCHEDULED_TIME"
-	codeJobInvalidType     = "SCHEDULED_JOB_INVALID_TYPE"         // guess
-	codeJobQueryRequired   = "SCHEDULED_JOB_QUERY_REQUIRED"       // guess
-	codeSavedQueryNotFound = "SAVED_QUERY_NOT_FOUND"              // guess
-	codeJobInvalidTaskImpl = "SCHEDULED_JOB_INVALID_TASK_IMPL"    // guess
-	codeJobExternalRefused = "SCHEDULED_JOB_EXTERNAL_NOT_ALLOWED" // guess
-	codeUserNotFound       = "USER_NOT_FOUND"
-)
-
 // userRefJSON names a user in a job's JSON: by id, or by loginName when id is null.
 type userRefJSON struct {
 	ID        *int64 `json:"id"`
@@ -190,37 +176,48 @@ func (s *Server) jobFromInputLocked(in jobInputJSON, selfID int64, now time.Time
 	}
 	jc := JobConfig{Name: in.Name, Type: in.Type, ActivityStatus: "Active", RtArgsProvided: in.RtArgsProvided != nil && *in.RtArgsProvided,
 		RtArgsHelpText: deref(in.RtArgsHelpText), TaskImplFqn: deref(in.TaskImplFqn), Command: deref(in.Command), FixedArgs: deref(in.FixedArgs)}
-	if st := deref(in.ActivityStatus); st != "" {
-		jc.ActivityStatus = st
-		if st != "Active" && st != "Disabled" {
-			bad(codeInvalidRequest, "activityStatus %q is not Active or Disabled.", st)
-		}
+	// In the server's order of checks (ScheduledJobFactoryImpl), the unique name last, for
+	// a job without other errors.
+	if strings.TrimSpace(in.Name) == "" {
+		bad(codeJobNameRequired, "Job name is required.")
 	}
-	s.checkName(in.Name, selfID, bad)
 	sc := schedule{repeat: in.RepeatSchedule, hour: in.ScheduledHour, minute: in.ScheduledMinute, dayOfWeek: deref(in.ScheduledDayOfWeek),
 		dayOfMonth: in.ScheduledDayOfMonth, hourlyInterval: in.HourlyInterval, minutelyInterval: in.MinutelyInterval}
 	sc.keepUsed()
-	if invalid := sc.check(); invalid != "" {
-		bad(codeJobInvalidTime, "Invalid schedule: %s.", invalid)
+	if code, invalid := sc.check(); invalid != "" {
+		bad(code, "Invalid schedule: %s.", invalid)
 	}
 	jc.setSchedule(sc)
-	jc.SavedQueryID = s.checkType(in, bad)
-	jc.StartDate = epochMillis(in.StartDate)
-	if jc.StartDate == nil {
-		t := now
-		jc.StartDate = &t
+	setDates(in, &jc, now, bad)
+	if st := deref(in.ActivityStatus); st != "" {
+		jc.ActivityStatus = st
+		if st != "Active" && st != "Disabled" {
+			bad(codeActivityStatus, "activityStatus %q is not Active or Disabled.", st)
+		}
 	}
-	jc.EndDate = epochMillis(in.EndDate)
+	jc.SavedQueryID = s.checkType(in, bad)
 	s.resolveUsers(in, &jc, bad)
+	if len(errs) == 0 {
+		s.checkUniqueName(in.Name, selfID, bad)
+	}
 	return jc, errs
 }
 
-// checkName reports an empty name, or one another job not deleted has (case-insensitive).
-func (s *Server) checkName(name string, selfID int64, bad func(code, format string, args ...any)) {
-	if strings.TrimSpace(name) == "" {
-		bad(codeJobNameRequired, "Job name is required.")
-		return
+// setDates sets the job's start date (defaultStart when the JSON has none) and end date,
+// reporting an end date before the start date.
+func setDates(in jobInputJSON, jc *JobConfig, defaultStart time.Time, bad func(code, format string, args ...any)) {
+	jc.StartDate = epochMillis(in.StartDate)
+	if jc.StartDate == nil {
+		jc.StartDate = &defaultStart
 	}
+	jc.EndDate = epochMillis(in.EndDate)
+	if jc.EndDate != nil && jc.EndDate.Before(*jc.StartDate) {
+		bad(codeJobEndBeforeStart, "endDate %s is before startDate %s.", jc.EndDate.UTC().Format(time.RFC3339), jc.StartDate.UTC().Format(time.RFC3339))
+	}
+}
+
+// checkUniqueName reports a name another job not deleted has (case-insensitive).
+func (s *Server) checkUniqueName(name string, selfID int64, bad func(code, format string, args ...any)) {
 	for id, j := range s.jobs {
 		if id != selfID && !j.cfg.Deleted && strings.EqualFold(j.cfg.Name, name) {
 			bad(codeJobDupName, "A job with the name %q already exists (job %d).", name, id)
@@ -230,8 +227,8 @@ func (s *Server) checkName(name string, selfID int64, bad func(code, format stri
 }
 
 // checkType reports a type the server does not take with what the job says: a QUERY job's
-// saved query, an INTERNAL job's task class, an EXTERNAL job on the newest line. It
-// answers a QUERY job's saved query id.
+// saved query, an INTERNAL job's task class (required, and one the server has), an
+// EXTERNAL job on the newest line. It answers a QUERY job's saved query id.
 func (s *Server) checkType(in jobInputJSON, bad func(code, format string, args ...any)) int64 {
 	switch in.Type {
 	case "QUERY":
@@ -244,12 +241,15 @@ func (s *Server) checkType(in jobInputJSON, bad func(code, format string, args .
 		}
 		return *in.SavedQuery.ID
 	case "INTERNAL":
-		if !oneOf(deref(in.TaskImplFqn), s.taskClasses) {
-			bad(codeJobInvalidTaskImpl, "Task class %q does not exist on the server.", deref(in.TaskImplFqn))
+		switch fqn := deref(in.TaskImplFqn); {
+		case strings.TrimSpace(fqn) == "":
+			bad(codeJobTaskImplRequired, "An INTERNAL job needs taskImplFqn, the task's class name.")
+		case !oneOf(fqn, s.taskClasses):
+			bad(codeJobInvalidTaskImpl, "Task class %q does not exist on the server.", fqn)
 		}
 	case "EXTERNAL":
 		if s.line == LineNewest {
-			bad(codeJobExternalRefused, "External jobs are not allowed: use an INTERNAL or QUERY job.")
+			bad(codeJobExternalForbidden, "External jobs are not allowed: use an INTERNAL or QUERY job.")
 		}
 	default:
 		bad(codeJobInvalidType, "Job type %q is not one of %s.", in.Type, strings.Join(jobTypes, ", "))
@@ -258,25 +258,35 @@ func (s *Server) checkType(in jobInputJSON, bad func(code, format string, args .
 }
 
 // resolveUsers sets the job's run-as user, recipients and shared-with users (login names)
-// from their references, reporting those that name no user.
+// from their references, reporting an unknown runAs, and once per list the list's users
+// that do not exist, as the server does.
 func (s *Server) resolveUsers(in jobInputJSON, jc *JobConfig, bad func(code, format string, args ...any)) {
-	resolve := func(role string, ref userRefJSON) string {
-		u := s.userByRef(ref)
-		if u == nil {
-			bad(codeUserNotFound, "%s: %s does not exist.", role, ref)
-			return ""
-		}
-		return u.cfg.LoginName
-	}
 	if in.RunAs != nil {
-		jc.RunAs = resolve("runAs", *in.RunAs)
+		if u := s.userByRef(*in.RunAs); u != nil {
+			jc.RunAs = u.cfg.LoginName
+		} else {
+			bad(codeUserNotFound, "runAs: %s does not exist.", *in.RunAs)
+		}
 	}
-	for _, ref := range in.Recipients {
-		jc.Recipients = append(jc.Recipients, resolve("recipients", ref))
+	jc.Recipients = s.resolveUserList("recipients", in.Recipients, bad)
+	jc.SharedWith = s.resolveUserList("sharedWith", in.SharedWith, bad)
+}
+
+// resolveUserList answers the login names of a list of user references, reporting in one
+// error those that name no user.
+func (s *Server) resolveUserList(role string, refs []userRefJSON, bad func(code, format string, args ...any)) []string {
+	var logins, missing []string
+	for _, ref := range refs {
+		if u := s.userByRef(ref); u != nil {
+			logins = append(logins, u.cfg.LoginName)
+		} else {
+			missing = append(missing, ref.String())
+		}
 	}
-	for _, ref := range in.SharedWith {
-		jc.SharedWith = append(jc.SharedWith, resolve("sharedWith", ref))
+	if len(missing) > 0 {
+		bad(codeUsersNotFound, "%s: %s do not exist.", role, strings.Join(missing, ", "))
 	}
+	return logins
 }
 
 // userByRef answers the user ref names: by id (users are 1, 2, ... in the configuration's

@@ -149,8 +149,8 @@ func TestCreateJobValidation(t *testing.T) {
 		{"empty name", set("name", "  "), codeJobNameRequired},
 		{"name taken, other case", set("name", "EXISTING"), codeJobDupName},
 		{"no type", set("type", nil), codeJobInvalidType},
-		{"no schedule", set("repeatSchedule", nil), codeJobInvalidTime},
-		{"unknown schedule", set("repeatSchedule", "YEARLY"), codeJobInvalidTime},
+		{"no schedule", set("repeatSchedule", nil), codeJobRepeatRequired},
+		{"unknown schedule", set("repeatSchedule", "YEARLY"), codeJobInvalidRepeat},
 		{"minutely without interval", schedule("MINUTELY"), codeJobInvalidTime},
 		{"minutely interval 0", schedule("MINUTELY", "minutelyInterval", 0), codeJobInvalidTime},
 		{"hourly without minute", schedule("HOURLY", "hourlyInterval", 1), codeJobInvalidTime},
@@ -166,12 +166,16 @@ func TestCreateJobValidation(t *testing.T) {
 		{"monthly day 0", set("repeatSchedule", "MONTHLY", "scheduledDayOfMonth", 0), codeJobInvalidTime},
 		{"query without saved query", set("savedQuery", nil), codeJobQueryRequired},
 		{"query with an unknown saved query", set("savedQuery", map[string]any{"id": 99}), codeSavedQueryNotFound},
-		{"internal without task class", set("type", "INTERNAL"), codeJobInvalidTaskImpl},
+		{"internal without task class", set("type", "INTERNAL"), codeJobTaskImplRequired},
+		{"internal with a blank task class", set("type", "INTERNAL", "taskImplFqn", " "), codeJobTaskImplRequired},
 		{"internal with an unknown task class", set("type", "INTERNAL", "taskImplFqn", "com.example.Nope"), codeJobInvalidTaskImpl},
+		{"end date before start date", set("startDate", clockStart.UnixMilli(), "endDate", clockStart.Add(-time.Millisecond).UnixMilli()), codeJobEndBeforeStart},
+		{"end date before the default start (now)", set("endDate", clockStart.Add(-time.Hour).UnixMilli()), codeJobEndBeforeStart},
 		{"unknown runAs", set("runAs", map[string]any{"id": 42}), codeUserNotFound},
-		{"unknown recipient", set("recipients", []any{map[string]any{"loginName": "zoe"}}), codeUserNotFound},
-		{"unknown sharedWith", set("sharedWith", []any{map[string]any{"id": 0}}), codeUserNotFound},
-		{"bad activity status", set("activityStatus", "Archived"), codeInvalidRequest},
+		{"unknown recipient", set("recipients", []any{map[string]any{"loginName": "zoe"}}), codeUsersNotFound},
+		{"two unknown recipients: one error", set("recipients", []any{map[string]any{"id": 40}, map[string]any{"id": 41}}), codeUsersNotFound},
+		{"unknown sharedWith", set("sharedWith", []any{map[string]any{"id": 0}}), codeUsersNotFound},
+		{"bad activity status", set("activityStatus", "Archived"), codeActivityStatus},
 	}
 	s, _ := newManualServer(t, jobDefsConfig(LineNewest)) // its DAILY jobs never fire
 	admin := login(t, s, "admin", "Admin@123")
@@ -192,7 +196,11 @@ func TestCreateJobValidation(t *testing.T) {
 	if count.Count != 2 {
 		t.Errorf("%d jobs after refused creations, want 2", count.Count)
 	}
-	// Valid: an INTERNAL job with a task class the server has; an ONDEMAND job.
+	// Valid: an end date at the start date; an INTERNAL job with a task class the server
+	// has; an ONDEMAND job.
+	if r := call(t, "POST", s.URL()+"/scheduled-jobs", admin, nightlyBody(t, set("name", "One day", "endDate", clockStart.UnixMilli()))); r.status != 200 {
+		t.Errorf("end date at the start: %d %s", r.status, r.body)
+	}
 	internal := set("type", "INTERNAL", "savedQuery", nil, "taskImplFqn", DefaultTaskClasses[0], "name", "Cleanup")
 	if r := call(t, "POST", s.URL()+"/scheduled-jobs", admin, nightlyBody(t, internal)); r.status != 200 {
 		t.Errorf("internal job: %d %s", r.status, r.body)
@@ -207,7 +215,7 @@ func TestCreateExternalJob(t *testing.T) {
 	for _, c := range []struct {
 		line string
 		code string
-	}{{LineNewest, codeJobExternalRefused}, {LineOlder, ""}} {
+	}{{LineNewest, codeJobExternalForbidden}, {LineOlder, ""}} {
 		s, _ := newManualServer(t, jobDefsConfig(c.line)) // its DAILY job never fires
 		body := nightlyBody(t, func(m map[string]any) {
 			m["type"], m["command"] = "EXTERNAL", "/opt/export.sh"

@@ -80,11 +80,15 @@ func (sc *schedule) applyDefaults() {
 	sc.keepUsed()
 }
 
-// check answers what makes the schedule invalid (a repeatSchedule the server does not
-// know, a field it reads missing or out of range), or "".
-func (sc schedule) check() string {
+// check answers what makes the schedule invalid and the server's code for it: a missing
+// repeatSchedule, one the server does not know, a field it reads missing or out of range
+// (codeJobInvalidTime). It answers "", "" for a valid schedule.
+func (sc schedule) check() (code, problem string) {
+	if sc.repeat == "" {
+		return codeJobRepeatRequired, "repeatSchedule is required"
+	}
 	if !oneOf(sc.repeat, repeatSchedules) {
-		return fmt.Sprintf("repeatSchedule %q is not one of %s", sc.repeat, strings.Join(repeatSchedules, ", "))
+		return codeJobInvalidRepeat, fmt.Sprintf("repeatSchedule %q is not one of %s", sc.repeat, strings.Join(repeatSchedules, ", "))
 	}
 	hour, minute, dow, dom, hourly, minutely := sc.uses()
 	for _, f := range []struct {
@@ -102,15 +106,15 @@ func (sc schedule) check() string {
 		switch {
 		case !f.use:
 		case f.v == nil:
-			return fmt.Sprintf("a %s schedule needs %s", sc.repeat, f.name)
+			return codeJobInvalidTime, fmt.Sprintf("a %s schedule needs %s", sc.repeat, f.name)
 		case *f.v < f.min || *f.v > f.max:
-			return fmt.Sprintf("%s %d is out of range for a %s schedule", f.name, *f.v, sc.repeat)
+			return codeJobInvalidTime, fmt.Sprintf("%s %d is out of range for a %s schedule", f.name, *f.v, sc.repeat)
 		}
 	}
 	if dow && !oneOf(sc.dayOfWeek, daysOfWeek) {
-		return fmt.Sprintf("a WEEKLY schedule needs scheduledDayOfWeek SUNDAY..SATURDAY, not %q", sc.dayOfWeek)
+		return codeJobInvalidTime, fmt.Sprintf("a WEEKLY schedule needs scheduledDayOfWeek SUNDAY..SATURDAY, not %q", sc.dayOfWeek)
 	}
-	return ""
+	return "", ""
 }
 
 // schedule answers the job's schedule.
@@ -132,7 +136,7 @@ func (j *JobConfig) setSchedule(sc schedule) {
 // loc. The interval schedules (MINUTELY, HOURLY) count from anchor (when the job was
 // created or last replaced) or start when later. ONDEMAND and an invalid schedule have none.
 func (sc schedule) next(anchor time.Time, start *time.Time, now time.Time, loc *time.Location) (time.Time, bool) {
-	if sc.check() != "" {
+	if _, invalid := sc.check(); invalid != "" {
 		return time.Time{}, false
 	}
 	after := now
