@@ -84,7 +84,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad schedule", `{"jobs": [{"id":1,"repeatSchedule":"YEARLY"}]}`, `repeatSchedule "YEARLY"`},
 		{"hour out of range", `{"jobs": [{"id":1,"repeatSchedule":"DAILY","scheduledHour":24}]}`, "scheduledHour 24 is out of range"},
 		{"bad day of week", `{"jobs": [{"id":1,"repeatSchedule":"WEEKLY","scheduledDayOfWeek":"MON"}]}`, `scheduledDayOfWeek SUNDAY..SATURDAY, not "MON"`},
-		{"interval 0", `{"jobs": [{"id":1,"repeatSchedule":"MINUTELY","minutelyInterval":0}]}`, "minutelyInterval 0 is out of range"},
+		{"interval -1", `{"jobs": [{"id":1,"repeatSchedule":"MINUTELY","minutelyInterval":-1}]}`, "minutelyInterval -1 is out of range"},
 		{"unknown saved query", `{"jobs": [{"id":1,"savedQueryId":4}]}`, "savedQueryId 4 is not a configured saved query"},
 		{"duplicate saved query", `{"savedQueries": [{"id":4},{"id":4}]}`, "duplicate saved query id"},
 		{"negative duration", `{"jobs": [{"id":1,"duration":"-1s"}]}`, "duration -1s is negative"},

@@ -50,7 +50,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, u *user) {
 	}
 	s.mu.Lock()
 	now := s.clock.Now()
-	jc, errs := s.jobFromInputLocked(in, 0, now)
+	jc, errs := s.jobFromInputLocked(in, 0, now) // without startDate, the job starts now
 	var out jobJSON
 	if len(errs) == 0 {
 		jc.ID = s.nextJobIDLocked()
@@ -66,8 +66,9 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, u *user) {
 }
 
 // updateJob is PUT /scheduled-jobs/{jobId}: the job is replaced by the body, keeping its
-// id, creator, runs and the mock's run behaviour (duration, outcome, file, start delay); a
-// deleted job stays deleted.
+// id, creator, runs, the mock's run behaviour (duration, outcome, file, start delay) and,
+// when the body has none, its startDate. As on the server, a deleted job is replaced too:
+// it comes back under the body's name and activityStatus, in lists again.
 func (s *Server) updateJob(w http.ResponseWriter, r *http.Request, u *user) {
 	jobID, ok := pathID(w, r, "jobId")
 	if !ok {
@@ -82,7 +83,7 @@ func (s *Server) updateJob(w http.ResponseWriter, r *http.Request, u *user) {
 	j, errs := s.managedJobLocked(jobID, u)
 	var jc JobConfig
 	if len(errs) == 0 {
-		jc, errs = s.jobFromInputLocked(in, jobID, now)
+		jc, errs = s.jobFromInputLocked(in, jobID, startOr(j.cfg.StartDate, now))
 	}
 	var out jobJSON
 	if len(errs) == 0 {
@@ -90,9 +91,6 @@ func (s *Server) updateJob(w http.ResponseWriter, r *http.Request, u *user) {
 		jc.ID, jc.CreatedBy = old.ID, old.CreatedBy
 		jc.Duration, jc.Spread, jc.Outcome, jc.Message, jc.StartDelay = old.Duration, old.Spread, old.Outcome, old.Message, old.StartDelay
 		jc.Result = old.Result.forJob(jc.queryID())
-		if old.Deleted { // a deleted job stays deleted: out of lists, Disabled
-			jc.Deleted, jc.ActivityStatus = true, "Disabled"
-		}
 		j.anchor = now
 		s.replaceJobLocked(j, jc, now)
 		out = s.jobJSON(j, now)
@@ -167,9 +165,18 @@ func (s *Server) nextJobIDLocked() int64 {
 	return top + 1
 }
 
+// startOr answers *start, or now when it is nil.
+func startOr(start *time.Time, now time.Time) time.Time {
+	if start == nil {
+		return now
+	}
+	return *start
+}
+
 // jobFromInputLocked checks a job's JSON as the server does, for the job selfID (0 for a
-// new job), and answers its configuration or every error found. s.mu must be held.
-func (s *Server) jobFromInputLocked(in jobInputJSON, selfID int64, now time.Time) (JobConfig, []apiError) {
+// new job), and answers its configuration or every error found; defaultStart is its
+// startDate when the JSON has none. s.mu must be held.
+func (s *Server) jobFromInputLocked(in jobInputJSON, selfID int64, defaultStart time.Time) (JobConfig, []apiError) {
 	var errs []apiError
 	bad := func(code, format string, args ...any) {
 		errs = append(errs, apiError{code, fmt.Sprintf(format, args...)})
@@ -184,11 +191,12 @@ func (s *Server) jobFromInputLocked(in jobInputJSON, selfID int64, now time.Time
 	sc := schedule{repeat: in.RepeatSchedule, hour: in.ScheduledHour, minute: in.ScheduledMinute, dayOfWeek: deref(in.ScheduledDayOfWeek),
 		dayOfMonth: in.ScheduledDayOfMonth, hourlyInterval: in.HourlyInterval, minutelyInterval: in.MinutelyInterval}
 	sc.keepUsed()
+	sc.defaultIntervals()
 	if code, invalid := sc.check(); invalid != "" {
 		bad(code, "Invalid schedule: %s.", invalid)
 	}
 	jc.setSchedule(sc)
-	setDates(in, &jc, now, bad)
+	setDates(in, &jc, defaultStart, bad)
 	if st := deref(in.ActivityStatus); st != "" {
 		jc.ActivityStatus = st
 		if st != "Active" && st != "Disabled" {

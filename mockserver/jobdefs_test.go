@@ -57,6 +57,7 @@ type managedJob struct {
 	ScheduledMin   *int    `json:"scheduledMinute"`
 	DayOfWeek      *string `json:"scheduledDayOfWeek"`
 	HourlyInterval *int    `json:"hourlyInterval"`
+	MinInterval    *int    `json:"minutelyInterval"`
 	FixedArgs      *string `json:"fixedArgs"`
 	StartDate      int64   `json:"startDate"`
 	NextRunOn      *int64  `json:"nextRunOn"`
@@ -151,8 +152,7 @@ func TestCreateJobValidation(t *testing.T) {
 		{"no type", set("type", nil), codeJobInvalidType},
 		{"no schedule", set("repeatSchedule", nil), codeJobRepeatRequired},
 		{"unknown schedule", set("repeatSchedule", "YEARLY"), codeJobInvalidRepeat},
-		{"minutely without interval", schedule("MINUTELY"), codeJobInvalidTime},
-		{"minutely interval 0", schedule("MINUTELY", "minutelyInterval", 0), codeJobInvalidTime},
+		{"minutely interval -1", schedule("MINUTELY", "minutelyInterval", -1), codeJobInvalidTime},
 		{"hourly without minute", schedule("HOURLY", "hourlyInterval", 1), codeJobInvalidTime},
 		{"hourly minute 60", schedule("HOURLY", "hourlyInterval", 1, "scheduledMinute", 60), codeJobInvalidTime},
 		{"hourly interval 0", schedule("HOURLY", "hourlyInterval", 0, "scheduledMinute", 5), codeJobInvalidTime},
@@ -308,5 +308,63 @@ func TestDeleteJob(t *testing.T) {
 	}
 	if runs := s.Runs(again.ID); len(runs) != 1 || runs[0].RunBy != "bob" {
 		t.Errorf("runs of the new job, run as bob: %+v", runs)
+	}
+}
+
+// A PUT as the server's: without startDate the job keeps its start; a null interval is 1; a
+// minutely interval of 0 is taken, its runs a minute apart; a deleted job comes back.
+func TestUpdateJobLikeTheServer(t *testing.T) {
+	s, clock := newManualServer(t, jobDefsConfig(LineNewest))
+	admin := login(t, s, "admin", "Admin@123")
+	start := clockStart.Add(48 * time.Hour)
+	created := decodeJob(t, call(t, "POST", s.URL()+"/scheduled-jobs", admin, nightlyBody(t, func(m map[string]any) { m["startDate"] = start.UnixMilli() })))
+	url := fmt.Sprintf("%s/scheduled-jobs/%d", s.URL(), created.ID)
+	clock.Advance(time.Hour)
+	if j := decodeJob(t, call(t, "PUT", url, admin, nightlyBody(t, nil))); j.StartDate != start.UnixMilli() {
+		t.Errorf("startDate after a PUT without one: %d, want the job's %d", j.StartDate, start.UnixMilli())
+	}
+	// The end date is checked against the start kept.
+	early := nightlyBody(t, func(m map[string]any) { m["endDate"] = start.Add(-time.Minute).UnixMilli() })
+	if r := call(t, "PUT", url, admin, early); r.status != 400 || r.apiCode() != codeJobEndBeforeStart {
+		t.Errorf("end before the kept start: %d %s", r.status, r.body)
+	}
+
+	intervals := func(kind string, kv ...any) string {
+		return nightlyBody(t, func(m map[string]any) {
+			m["repeatSchedule"], m["startDate"] = kind, clockStart.UnixMilli()
+			delete(m, "hourlyInterval")
+			for i := 0; i < len(kv); i += 2 {
+				m[kv[i].(string)] = kv[i+1]
+			}
+		})
+	}
+	now := clock.Now()
+	if j := decodeJob(t, call(t, "PUT", url, admin, intervals("MINUTELY"))); j.MinInterval == nil || *j.MinInterval != 1 ||
+		j.NextRunOn == nil || *j.NextRunOn != now.Add(time.Minute).UnixMilli() {
+		t.Errorf("MINUTELY without interval: %+v, want every minute", j)
+	}
+	if j := decodeJob(t, call(t, "PUT", url, admin, intervals("HOURLY"))); j.HourlyInterval == nil || *j.HourlyInterval != 1 ||
+		j.NextRunOn == nil || *j.NextRunOn != now.Add(30*time.Minute).UnixMilli() {
+		t.Errorf("HOURLY without interval: %+v, want every hour at :30", j)
+	}
+	j := decodeJob(t, call(t, "PUT", url, admin, intervals("MINUTELY", "minutelyInterval", 0)))
+	if j.MinInterval == nil || *j.MinInterval != 0 || j.NextRunOn == nil || *j.NextRunOn != now.Add(time.Minute).UnixMilli() {
+		t.Errorf("MINUTELY interval 0: %+v, want kept as 0, runs every minute", j)
+	}
+	clock.Advance(3 * time.Minute)
+	if runs := s.Runs(created.ID); len(runs) != 3 {
+		t.Errorf("%d runs in 3 minutes of a MINUTELY interval 0, want 3", len(runs))
+	}
+
+	// A deleted job, replaced, is back: Active, under the name sent, in lists, scheduled.
+	call(t, "DELETE", url, admin, "")
+	back := decodeJob(t, call(t, "PUT", url, admin, nightlyBody(t, nil)))
+	if back.Name != "Nightly export" || back.ActivityStatus != "Active" || back.NextRunOn == nil {
+		t.Errorf("deleted job replaced: %+v, want Active, its name back, a next run", back)
+	}
+	var listed []listedJob
+	call(t, "GET", s.URL()+"/scheduled-jobs", admin, "").decode(t, &listed)
+	if fmt.Sprint(listJobIDs(listed)) != fmt.Sprintf("[%d 2 1]", created.ID) {
+		t.Errorf("jobs after the deleted job's replace: %v", listJobIDs(listed))
 	}
 }

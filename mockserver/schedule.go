@@ -59,11 +59,24 @@ func (sc *schedule) keepUsed() {
 	}
 }
 
+// defaultIntervals sets the interval the schedule reads, when it lacks it, to 1 (every
+// minute or hour), as the server does.
+func (sc *schedule) defaultIntervals() {
+	_, _, _, _, hourly, minutely := sc.uses()
+	one := 1
+	if hourly && sc.hourlyInterval == nil {
+		sc.hourlyInterval = &one
+	}
+	if minutely && sc.minutelyInterval == nil {
+		sc.minutelyInterval = &one
+	}
+}
+
 // applyDefaults fills the fields the schedule reads and lacks (a configured job's): every
 // minute or hour, at midnight, on MONDAY, on the 1st; then clears the others.
 func (sc *schedule) applyDefaults() {
 	zero, one := 0, 1
-	hour, minute, dow, dom, hourly, minutely := sc.uses()
+	hour, minute, dow, dom, _, _ := sc.uses()
 	def := func(use bool, p **int, v *int) {
 		if use && *p == nil {
 			*p = v
@@ -72,8 +85,7 @@ func (sc *schedule) applyDefaults() {
 	def(hour, &sc.hour, &zero)
 	def(minute, &sc.minute, &zero)
 	def(dom, &sc.dayOfMonth, &one)
-	def(hourly, &sc.hourlyInterval, &one)
-	def(minutely, &sc.minutelyInterval, &one)
+	sc.defaultIntervals()
 	if dow && sc.dayOfWeek == "" {
 		sc.dayOfWeek = "MONDAY"
 	}
@@ -97,7 +109,7 @@ func (sc schedule) check() (code, problem string) {
 		v        *int
 		min, max int
 	}{
-		{minutely, "minutelyInterval", sc.minutelyInterval, 1, 1 << 30},
+		{minutely, "minutelyInterval", sc.minutelyInterval, 0, 1 << 30}, // 0: every minute, as 1
 		{hourly, "hourlyInterval", sc.hourlyInterval, 1, 1 << 30},
 		{hour, "scheduledHour", sc.hour, 0, 23},
 		{minute, "scheduledMinute", sc.minute, 0, 59},
@@ -148,7 +160,8 @@ func (sc schedule) next(anchor time.Time, start *time.Time, now time.Time, loc *
 	y, m, d := t.Date()
 	switch sc.repeat {
 	case "MINUTELY":
-		return stepAfter(anchor.Truncate(time.Minute), time.Duration(*sc.minutelyInterval)*time.Minute, after), true
+		every := max(*sc.minutelyInterval, 1) // the server's nextRunOn takes 0 as 1
+		return stepAfter(anchor.Truncate(time.Minute), time.Duration(every)*time.Minute, after), true
 	case "HOURLY":
 		return stepAfter(firstAtMinute(anchor, *sc.minute, loc), time.Duration(*sc.hourlyInterval)*time.Hour, after), true
 	case "DAILY":
