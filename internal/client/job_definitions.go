@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -114,28 +115,40 @@ func idRefs(ids []int64) []idRef {
 	return out
 }
 
-// JobNameTakenError is a name that another job already has, found before anything changed.
+// JobNameTakenError is a name that another job already has, in any case, found before
+// anything changed.
 type JobNameTakenError struct {
 	Name     string
 	Existing Job
 }
 
 func (e *JobNameTakenError) Error() string {
+	if e.Existing.Name != e.Name {
+		return fmt.Sprintf("the job name %q is taken by job %d, named %q: OpenSpecimen compares job names ignoring case",
+			e.Name, e.Existing.ID, e.Existing.Name)
+	}
 	return fmt.Sprintf("the job name %q is taken by job %d", e.Name, e.Existing.ID)
 }
 
-// JobsNamed answers the jobs named exactly name (case-sensitive) among those the user sees,
-// newest first. A non-admin does not see others' jobs: the server's SCHEDULED_JOB_DUP_JOB_NAME
-// is the last word on a name.
+// JobsNamed answers the jobs named name in any case among those the user sees, newest first:
+// the server's SCHEDULED_JOB_DUP_JOB_NAME check ignores case (its database's collation). A
+// non-admin does not see others' jobs: that refusal is the last word on a name.
 func (c *Client) JobsNamed(ctx context.Context, name string) ([]Job, error) {
 	jobs, err := c.ListJobs(ctx, JobFilter{NameContains: name})
 	if err != nil {
 		return nil, err
 	}
-	return (&JobNameError{Name: name, Candidates: jobs}).exact(), nil
+	var named []Job
+	for _, j := range jobs {
+		if strings.EqualFold(j.Name, name) {
+			named = append(named, j)
+		}
+	}
+	return named, nil
 }
 
-// checkNameFree answers a *JobNameTakenError when a job other than self (0: none) is named name.
+// checkNameFree answers a *JobNameTakenError when a job other than self (0: none) is named
+// name in any case.
 func (c *Client) checkNameFree(ctx context.Context, name string, self int64) error {
 	jobs, err := c.JobsNamed(ctx, name)
 	if err != nil {
@@ -179,12 +192,20 @@ func (c *Client) CreateJob(ctx context.Context, spec JobSpec) (*Job, error) {
 		spec.Name, err, len(found))
 }
 
-// UpdateJob replaces the job with spec (PUT /scheduled-jobs/{id}), after checking that no
-// other job the user sees has spec's name (else a *JobNameTakenError, and nothing is sent).
-// The PUT is idempotent and retried as reads are.
+// UpdateJob replaces the job with spec (PUT /scheduled-jobs/{id}). As the server does, it
+// checks the name only on a rename (spec's name differs from the job's, case counting): then
+// no other job the user sees may have it in any case (else a *JobNameTakenError, and nothing
+// is sent). A rename that changes only case may still be refused by the server, whose check
+// ignores case and finds the job itself. The PUT is idempotent and retried as reads are.
 func (c *Client) UpdateJob(ctx context.Context, jobID int64, spec JobSpec) (*Job, error) {
-	if err := c.checkNameFree(ctx, spec.Name, jobID); err != nil {
+	current, err := c.GetJob(ctx, jobID)
+	if err != nil {
 		return nil, err
+	}
+	if current.Name != spec.Name {
+		if err := c.checkNameFree(ctx, spec.Name, jobID); err != nil {
+			return nil, err
+		}
 	}
 	defer c.forgetJob(jobID)
 	o := reqOpts{method: http.MethodPut, path: jobPath(jobID), body: spec.body(jobID), idempotent: true}

@@ -99,17 +99,40 @@ func TestJobSpecBody(t *testing.T) {
 	}
 }
 
-// A name another job has is refused before anything is sent.
+// A name another job has, in any case, is refused before anything is sent: the server's
+// duplicate check ignores case.
 func TestCreateJobNameTaken(t *testing.T) {
-	s := mocktest.New(t, defsConfig())
-	c := defsClient(t, s, "admin", "Admin@123")
-	_, err := c.CreateJob(t.Context(), nightlySpec("Taken"))
-	var taken *JobNameTakenError
-	if !errors.As(err, &taken) || taken.Existing.ID != 1 || !strings.Contains(err.Error(), `"Taken" is taken by job 1`) {
-		t.Fatalf("err = %v, want a *JobNameTakenError naming job 1", err)
+	for _, name := range []string{"Taken", "TAKEN", "taken"} {
+		t.Run(name, func(t *testing.T) {
+			s := mocktest.New(t, defsConfig())
+			c := defsClient(t, s, "admin", "Admin@123")
+			_, err := c.CreateJob(t.Context(), nightlySpec(name))
+			var taken *JobNameTakenError
+			if !errors.As(err, &taken) || taken.Existing.ID != 1 || !strings.Contains(err.Error(), `"`+name+`" is taken by job 1`) {
+				t.Fatalf("err = %v, want a *JobNameTakenError naming job 1", err)
+			}
+			if n := s.RequestCount("POST", "/scheduled-jobs"); n != 0 {
+				t.Fatalf("%d POSTs sent, want none", n)
+			}
+		})
 	}
-	if n := s.RequestCount("POST", "/scheduled-jobs"); n != 0 {
-		t.Fatalf("%d POSTs sent, want none", n)
+}
+
+// An update that keeps the job's name does not check it, as the server does not: another
+// visible job of that name (made before, or on a server that compares case) blocks nothing.
+func TestUpdateJobNameKept(t *testing.T) {
+	cfg := defsConfig()
+	cfg.Jobs = append(cfg.Jobs, mockserver.JobConfig{ID: 2, Name: "Taken", Type: "QUERY"})
+	s := mocktest.New(t, cfg)
+	c := defsClient(t, s, "admin", "Admin@123")
+	spec := JobSpec{Name: "Taken", Type: "QUERY", SavedQueryID: 22, RepeatSchedule: "ONDEMAND"}
+	_, err := c.UpdateJob(t.Context(), 2, spec)
+	var taken *JobNameTakenError
+	if errors.As(err, &taken) {
+		t.Fatalf("an update keeping the name was refused by the client: %v", err)
+	}
+	if n := s.RequestCount("PUT", "/scheduled-jobs/{jobId}"); n != 1 {
+		t.Fatalf("%d PUTs, want 1", n)
 	}
 }
 

@@ -132,8 +132,10 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				MarkdownDescription: jobDocs["name"] + " Unique among the server's jobs: a name another job has is an error " +
-					"before anything changes.",
+				MarkdownDescription: jobDocs["name"] + " Unique among the server's jobs, which OpenSpecimen compares " +
+					"ignoring case: a name another job has, in any case, is an error before anything changes. A rename " +
+					"that changes only case (`Nightly` to `NIGHTLY`) may be refused by the server, which finds the job " +
+					"itself: rename it through another name first.",
 				Required:   true,
 				Validators: nonEmpty,
 			},
@@ -417,17 +419,22 @@ func (r *scheduledJobResource) ModifyPlan(ctx context.Context, req resource.Modi
 	}
 	for _, j := range jobs {
 		if j.ID != self {
-			resp.Diagnostics.Append(nameTakenDiagnostic(&client.JobNameTakenError{Name: j.Name, Existing: j}))
+			resp.Diagnostics.Append(nameTakenDiagnostic(&client.JobNameTakenError{Name: plan.Name.ValueString(), Existing: j}))
 			return
 		}
 	}
 }
 
 func nameTakenDiagnostic(e *client.JobNameTakenError) diag.Diagnostic {
+	named := fmt.Sprintf("Job %d is already named %q.", e.Existing.ID, e.Existing.Name)
+	if e.Existing.Name != e.Name {
+		named = fmt.Sprintf("Job %d is already named %q, the same name as %q to OpenSpecimen, which ignores case.",
+			e.Existing.ID, e.Existing.Name, e.Name)
+	}
 	return diag.NewAttributeErrorDiagnostic(path.Root("name"), "Job name taken", fmt.Sprintf(
-		"Job %d is already named %q. To manage that job, import it (terraform import openspecimen_scheduled_job.NAME %d, "+
+		"%s To manage that job, import it (terraform import openspecimen_scheduled_job.NAME %d, "+
 			"or an import block with id = \"%d\"); otherwise choose another name. Nothing was changed.",
-		e.Existing.ID, e.Name, e.Existing.ID, e.Existing.ID))
+		named, e.Existing.ID, e.Existing.ID))
 }
 
 func (r *scheduledJobResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -442,7 +449,7 @@ func (r *scheduledJobResource) Create(ctx context.Context, req resource.CreateRe
 	}
 	job, err := r.data.client.CreateJob(ctx, spec)
 	if err != nil {
-		resp.Diagnostics.Append(jobWriteDiagnostic("create", plan.Name.ValueString(), 0, err))
+		resp.Diagnostics.Append(r.jobWriteDiagnostic(ctx, "create", plan.Name.ValueString(), 0, err))
 		return
 	}
 	plan.readFrom(ctx, job, &resp.Diagnostics)
@@ -463,7 +470,7 @@ func (r *scheduledJobResource) Update(ctx context.Context, req resource.UpdateRe
 	id := state.ID.ValueInt64()
 	job, err := r.data.client.UpdateJob(ctx, id, spec)
 	if err != nil {
-		resp.Diagnostics.Append(jobWriteDiagnostic("update", plan.Name.ValueString(), id, err))
+		resp.Diagnostics.Append(r.jobWriteDiagnostic(ctx, "update", plan.Name.ValueString(), id, err))
 		return
 	}
 	plan.readFrom(ctx, job, &resp.Diagnostics)
@@ -471,7 +478,7 @@ func (r *scheduledJobResource) Update(ctx context.Context, req resource.UpdateRe
 }
 
 // jobWriteDiagnostic reports a refused or failed create or update of the job named name.
-func jobWriteDiagnostic(op, name string, id int64, err error) diag.Diagnostic {
+func (r *scheduledJobResource) jobWriteDiagnostic(ctx context.Context, op, name string, id int64, err error) diag.Diagnostic {
 	job := strconv.Quote(name)
 	if id != 0 {
 		job = fmt.Sprintf("%d (%s)", id, job)
@@ -481,15 +488,38 @@ func jobWriteDiagnostic(op, name string, id int64, err error) diag.Diagnostic {
 	case errors.As(err, &taken):
 		return nameTakenDiagnostic(taken)
 	case client.IsCode(err, client.CodeDupJobName):
-		return diag.NewAttributeErrorDiagnostic(path.Root("name"), "Job name taken", fmt.Sprintf(
-			"OpenSpecimen refused to %s job %s: another job has that name, one this user cannot see (%s). "+
-				"Choose another name, or ask an OpenSpecimen administrator for that job's id to import it.", op, job, errText(err)))
+		return r.dupNameDiagnostic(ctx, op, job, name, id, err)
 	case client.IsNotFound(err):
 		return diag.NewErrorDiagnostic("Job not found", fmt.Sprintf(
 			"Job %s is no longer on the server, or this user cannot see it: %s. Refresh, then apply again to create it.", job, errText(err)))
 	}
 	return diag.NewErrorDiagnostic("Cannot "+op+" job", fmt.Sprintf(
 		"OpenSpecimen did not %s job %s: %s. Fix what the server names, then apply again.", op, job, errText(err)))
+}
+
+// dupNameDiagnostic reports the server's refusal of the name of job (named name, id 0 when
+// created): a job this user sees named so in any case, else one this user cannot see.
+func (r *scheduledJobResource) dupNameDiagnostic(ctx context.Context, op, job, name string, id int64, err error) diag.Diagnostic {
+	seen, lookErr := r.data.client.JobsNamed(ctx, name)
+	for _, j := range seen {
+		if j.ID != id {
+			return nameTakenDiagnostic(&client.JobNameTakenError{Name: name, Existing: j})
+		}
+	}
+	switch {
+	case lookErr != nil:
+		return diag.NewAttributeErrorDiagnostic(path.Root("name"), "Job name taken", fmt.Sprintf(
+			"OpenSpecimen refused to %s job %s: another job has that name, in some case (%s); looking it up failed: %s. "+
+				"Choose another name.", op, job, errText(err), errText(lookErr)))
+	case len(seen) > 0:
+		return diag.NewAttributeErrorDiagnostic(path.Root("name"), "Job name taken", fmt.Sprintf(
+			"OpenSpecimen refused to rename job %s, which it takes for a job of that name already (it compares names "+
+				"ignoring case): %s. Rename it through another name first (one apply each), or keep its name.", job, errText(err)))
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root("name"), "Job name taken", fmt.Sprintf(
+		"OpenSpecimen refused to %s job %s: another job has that name, one this user cannot see (names are compared "+
+			"ignoring case; %s). "+
+			"Choose another name, or ask an OpenSpecimen administrator for that job's id to import it.", op, job, errText(err)))
 }
 
 func (r *scheduledJobResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

@@ -296,6 +296,11 @@ func TestAccScheduledJob_duplicateName(t *testing.T) {
 				Config:      scheduledJobConfig(s, nightlyBody("Taken export")),
 				ExpectError: errRe(`(?s)Job name taken.*Job 1 is already named "Taken export".*import it.*openspecimen_scheduled_job.NAME 1`),
 			},
+			{
+				// OpenSpecimen's duplicate check ignores case.
+				Config:      scheduledJobConfig(s, nightlyBody("taken EXPORT")),
+				ExpectError: errRe(`(?s)Job name taken.*Job 1 is already named "Taken export", the same name as\s+"taken EXPORT"`),
+			},
 			{Config: scheduledJobConfig(s, nightlyBody("Mine"))},
 			{
 				Config:      scheduledJobConfig(s, nightlyBody("Taken export")),
@@ -306,6 +311,34 @@ func TestAccScheduledJob_duplicateName(t *testing.T) {
 	if n := s.RequestCount("PUT", "/scheduled-jobs/{jobId}"); n != 0 {
 		t.Fatalf("%d PUTs, want none: the rename was sent", n)
 	}
+}
+
+// A rename that changes only case passes the client's check (the job itself is the only
+// one so named); the real server, whose check ignores case, may refuse it, and is said to.
+func TestAccScheduledJob_renameCaseOnly(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: scheduledJobConfig(s, nightlyBody("Nightly", `  start_date = "2100-01-01T00:00:00Z"`))},
+			{
+				PreConfig: func() {
+					s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+						if req.Method != "PUT" {
+							return mockserver.Reply{}, false
+						}
+						return mockserver.ErrorReply(400, client.CodeDupJobName, "Job with name NIGHTLY already exists."), true
+					})
+				},
+				Config:      scheduledJobConfig(s, nightlyBody("NIGHTLY", `  start_date = "2100-01-01T00:00:00Z"`)),
+				ExpectError: errRe(`(?s)Job name taken.*OpenSpecimen refused to rename job \d+ \("NIGHTLY"\).*ignoring case.*Rename it through another name first`),
+			},
+			{
+				PreConfig: func() { s.SetResponseHook(nil) },
+				Config:    scheduledJobConfig(s, nightlyBody("Nightly", `  start_date = "2100-01-01T00:00:00Z"`)),
+			},
+		},
+	})
 }
 
 // A name that only a job this user cannot see has is the server's refusal, named as such.
