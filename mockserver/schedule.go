@@ -170,12 +170,30 @@ func (sc schedule) next(anchor time.Time, start *time.Time, now time.Time, loc *
 		days := (indexOf(daysOfWeek, sc.dayOfWeek) - int(t.Weekday()) + 7) % 7
 		return sc.dayAfter(after, func(i int) time.Time { return time.Date(y, m, d+days+7*i, *sc.hour, *sc.minute, 0, 0, loc) }), true
 	case "MONTHLY":
-		return sc.dayAfter(after, func(i int) time.Time {
-			last := time.Date(y, m+time.Month(i)+1, 0, 0, 0, 0, 0, loc).Day() // a shorter month: its last day
-			return time.Date(y, m+time.Month(i), min(*sc.dayOfMonth, last), *sc.hour, *sc.minute, 0, 0, loc)
-		}), true
+		return sc.monthlyAfter(t, loc), true
 	}
 	return time.Time{}, false
+}
+
+// monthlyAfter answers the next monthly run after t as the server's getNextMonthlyOccurence
+// computes it (java.util.Calendar): a day of month the month lacks rolls over into the next
+// (day 31 seen from February 1st is March 3rd, March 2nd in a leap year), except on the day
+// itself once its time has passed, when a month is added, which stops at the month's last
+// day (day 31 seen from January 31st, 23:00, is February's last day).
+func (sc schedule) monthlyAfter(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.Date()
+	dom := *sc.dayOfMonth
+	on := func(month time.Month, day int) time.Time { return time.Date(y, month, day, *sc.hour, *sc.minute, 0, 0, loc) }
+	switch {
+	case d < dom:
+		return on(m, dom)
+	case d > dom:
+		return on(m+1, dom)
+	case on(m, dom).After(t):
+		return on(m, dom)
+	}
+	last := time.Date(y, m+2, 0, 0, 0, 0, 0, loc).Day()
+	return on(m+1, min(dom, last))
 }
 
 // dayAfter answers the first of candidate(0), candidate(1) that is after after.
