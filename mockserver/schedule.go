@@ -245,8 +245,12 @@ func (s *Server) nextRunLocked(j *job, now time.Time) (time.Time, bool) {
 }
 
 // scheduleLocked sets the job's next scheduled trigger on the clock, in place of the one
-// set before, if any. s.mu must be held.
+// set before, which it stops. s.mu must be held.
 func (s *Server) scheduleLocked(j *job) {
+	if j.nextTimer != nil {
+		s.stopTimerLocked(j.nextTimer)
+		j.nextTimer = nil
+	}
 	j.scheduled++
 	gen := j.scheduled
 	now := s.clock.Now()
@@ -254,7 +258,7 @@ func (s *Server) scheduleLocked(j *job) {
 	if !ok {
 		return
 	}
-	s.afterFuncLocked(next.Sub(now), func() func() { return s.fireSchedule(j, gen) })
+	j.nextTimer = s.afterFuncLocked(next.Sub(now), func() func() { return s.fireSchedule(j, gen) })
 }
 
 // fireSchedule triggers the job as the server's scheduler does when its nextRunOn comes,

@@ -149,3 +149,30 @@ func TestScheduleFires(t *testing.T) {
 		})
 	}
 }
+
+// A PUT or DELETE stops the job's scheduled trigger: no timer of an old schedule stays on
+// the clock, nor in what Close waits for, until it would have been due.
+func TestScheduleStopsReplacedTimers(t *testing.T) {
+	s, clock := newManualServer(t, jobDefsConfig(LineNewest)) // jobs 1 and 2 are ONDEMAND
+	admin := login(t, s, "admin", "Admin@123")
+	pending := func() (server, onClock int) {
+		s.mu.Lock()
+		server = len(s.timers)
+		s.mu.Unlock()
+		clock.mu.Lock()
+		defer clock.mu.Unlock()
+		return server, len(clock.pending)
+	}
+	j := decodeJob(t, call(t, "POST", s.URL()+"/scheduled-jobs", admin, nightlyBody(t, nil)))
+	url := fmt.Sprintf("%s/scheduled-jobs/%d", s.URL(), j.ID)
+	for range 3 {
+		decodeJob(t, call(t, "PUT", url, admin, nightlyBody(t, nil)))
+	}
+	if server, onClock := pending(); server != 1 || onClock != 1 {
+		t.Errorf("after 3 PUTs: %d timers, %d on the clock, want the one of the last schedule", server, onClock)
+	}
+	decodeJob(t, call(t, "DELETE", url, admin, ""))
+	if server, onClock := pending(); server != 0 || onClock != 0 {
+		t.Errorf("after the DELETE: %d timers, %d on the clock, want none", server, onClock)
+	}
+}

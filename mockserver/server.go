@@ -138,8 +138,11 @@ type job struct {
 	// schedules count from it.
 	anchor time.Time
 	// scheduled counts the job's schedules set on the clock: a trigger set by an earlier
-	// one (before a PUT or DELETE) does nothing.
+	// one (before a PUT or DELETE) that fired before it could be stopped does nothing.
 	scheduled int
+	// nextTimer is the clock timer of the job's next scheduled trigger, nil when none is
+	// set; scheduleLocked stops it before it sets another.
+	nextTimer *pendingStart
 	// created: the job was created through the API; its runs' file is its saved query's export.
 	created bool
 }
@@ -561,19 +564,26 @@ type pendingStart struct {
 
 func (s *Server) stopTimersLocked() {
 	for t := range s.timers {
-		if t.stop() {
-			s.timerWG.Done()
-		}
-		delete(s.timers, t)
+		s.stopTimerLocked(t)
 	}
+}
+
+// stopTimerLocked stops t if it has not fired yet (Close then no longer waits for it) and
+// forgets it. s.mu must be held.
+func (s *Server) stopTimerLocked(t *pendingStart) {
+	if t.stop() {
+		s.timerWG.Done()
+	}
+	delete(s.timers, t)
 }
 
 // afterFuncLocked calls start after d on the clock, unless the server is closed first, and
 // then the function start answered, if any, once Close no longer waits for the start (so
-// that a run start hook cannot hold Close up). s.mu must be held.
-func (s *Server) afterFuncLocked(d time.Duration, start func() (then func())) {
+// that a run start hook cannot hold Close up). It answers the timer (stopTimerLocked stops
+// it), nil when the server is closed. s.mu must be held.
+func (s *Server) afterFuncLocked(d time.Duration, start func() (then func())) *pendingStart {
 	if s.closed {
-		return
+		return nil
 	}
 	s.timerWG.Add(1)
 	t := &pendingStart{}
@@ -592,6 +602,7 @@ func (s *Server) afterFuncLocked(d time.Duration, start func() (then func())) {
 		}
 	})
 	s.timers[t] = struct{}{}
+	return t
 }
 
 // Runs answers the runs of a job, newest first.
