@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -160,6 +162,25 @@ func (c *Client) checkNameFree(ctx context.Context, name string, self int64) err
 		}
 	}
 	return nil
+}
+
+// deletedSuffix is the _<epochMillis> OpenSpecimen's delete appends to a job's name: 13
+// digits from 2001 to 2286.
+var deletedSuffix = regexp.MustCompile(`_\d{13,}$`)
+
+// JobDeleted reports whether j, as GetJob reads it, is what OpenSpecimen's soft delete
+// leaves: Disabled, renamed <name>_<epochMillis>, and left out of the job lists. The lists
+// decide, so that a job disabled under such a name of its own (or renamed so in the UI) is
+// not taken for a deleted one; they are read only for a disabled job with such a name.
+func (c *Client) JobDeleted(ctx context.Context, j *Job) (bool, error) {
+	if !strings.EqualFold(j.ActivityStatus, "Disabled") || !deletedSuffix.MatchString(j.Name) {
+		return false, nil
+	}
+	listed, err := c.ListJobs(ctx, JobFilter{NameContains: j.Name})
+	if err != nil {
+		return false, fmt.Errorf("looking for job %d (%q) in the job list, which leaves deleted jobs out: %w", j.ID, j.Name, err)
+	}
+	return !slices.ContainsFunc(listed, func(l Job) bool { return l.ID == j.ID }), nil
 }
 
 // CreateJob creates a job (POST /scheduled-jobs) after checking that no job the user sees

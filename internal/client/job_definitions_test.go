@@ -252,3 +252,32 @@ func TestDeleteJob(t *testing.T) {
 		t.Fatalf("delete of an unknown job: %v", err)
 	}
 }
+
+// A job is deleted when Disabled, renamed <name>_<epochMillis> and left out of the job lists;
+// a job disabled under a name of its own is not, whatever digits end it.
+func TestJobDeleted(t *testing.T) {
+	cfg := defsConfig()
+	cfg.Jobs = append(cfg.Jobs,
+		mockserver.JobConfig{ID: 5, Name: "Backup_2", ActivityStatus: "Disabled"},
+		mockserver.JobConfig{ID: 6, Name: "Nightly_1767225600000", ActivityStatus: "Disabled"},
+		mockserver.JobConfig{ID: 7, Name: "Old_1767225600000", Deleted: true},
+		mockserver.JobConfig{ID: 8, Name: "Live_1767225600000"})
+	s := mocktest.New(t, cfg)
+	c := defsClient(t, s, "admin", "Admin@123")
+	created, err := c.CreateJob(t.Context(), nightlySpec("Nightly"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteJob(t.Context(), created.ID); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[int64]bool{1: false, 5: false, 6: false, 7: true, 8: false, created.ID: true} {
+		j, err := c.GetJob(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := c.JobDeleted(t.Context(), j); err != nil || got != want {
+			t.Errorf("JobDeleted(job %d %q %s) = %v, %v; want %v", id, j.Name, j.ActivityStatus, got, err, want)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -542,28 +541,23 @@ func (r *scheduledJobResource) Read(ctx context.Context, req resource.ReadReques
 			"Reading job %d (%s) failed: %s. Check that the server is up and that this user may read the job, then plan again.",
 			id, state.Name.ValueString(), errText(err)))
 		return
-	case softDeleted(job, state.Name.ValueString()):
+	}
+	deleted, err := r.data.client.JobDeleted(ctx, job)
+	switch {
+	case err != nil:
+		resp.Diagnostics.AddError("Cannot read scheduled job", fmt.Sprintf(
+			"Job %d (%s) is Disabled and named as OpenSpecimen renames a deleted job; %s. Check that the server is up, "+
+				"then plan again.", id, job.Name, errText(err)))
+		return
+	case deleted:
 		resp.Diagnostics.AddWarning("Scheduled job deleted", fmt.Sprintf(
-			"Job %d was deleted in OpenSpecimen (it is Disabled and renamed %q). It is removed from the state; "+
-				"the next apply creates the job again, under a new id.", id, job.Name))
+			"Job %d was deleted in OpenSpecimen (it is Disabled, renamed %q and left out of job lists). It is removed "+
+				"from the state; the next apply creates the job again, under a new id.", id, job.Name))
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	state.readFrom(ctx, job, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-}
-
-// deletedSuffix is the _<epochMillis> a soft delete appends to a job's name.
-var deletedSuffix = regexp.MustCompile(`_\d+$`)
-
-// softDeleted reports whether the job is what OpenSpecimen's delete leaves: Disabled and
-// renamed <name>_<digits>, name being the one in the state (or unknown: "").
-func softDeleted(j *client.Job, name string) bool {
-	if !strings.EqualFold(j.ActivityStatus, "Disabled") || j.Name == name || !deletedSuffix.MatchString(j.Name) {
-		return false
-	}
-	base := deletedSuffix.ReplaceAllString(j.Name, "")
-	return name == "" || base == name || len(j.Name)-len(base) >= 14 // _ and 13 digits: epoch millis
 }
 
 // Delete is OpenSpecimen's soft delete: the job is disabled and renamed, and stays on the

@@ -386,6 +386,51 @@ func TestAccScheduledJob_deletedOutside(t *testing.T) {
 	})
 }
 
+// A disabled job whose name ends in digits is not taken for a deleted one: it imports, and a
+// job renamed so in the UI and disabled stays in the state, its drift undone in place.
+func TestAccScheduledJob_disabledNotDeleted(t *testing.T) {
+	const jobBackup = 5
+	mcfg := scheduledJobMockConfig()
+	mcfg.Jobs = append(mcfg.Jobs, mockserver.JobConfig{ID: jobBackup, Name: "Backup_2", ActivityStatus: "Disabled"})
+	s := mocktest.New(t, mcfg)
+	cfg := scheduledJobConfig(s, nightlyBody("Nightly", `  start_date = "2100-01-01T00:00:00Z"`))
+	var jobID int64
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg, ResourceName: scheduledJobAddr, ImportState: true, ImportStateId: strconv.Itoa(jobBackup),
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 || states[0].Attributes["name"] != "Backup_2" || states[0].Attributes["enabled"] != "false" {
+						return fmt.Errorf("imported %v, want job %d, Backup_2, disabled", states, jobBackup)
+					}
+					return nil
+				},
+			},
+			{Config: cfg, Check: func(st *terraform.State) (err error) { jobID, err = stateJobID(st); return err }},
+			{
+				PreConfig: func() {
+					spec := client.JobSpec{Name: "Nightly_2", Type: "QUERY", SavedQueryID: querySpecimens,
+						RepeatSchedule: "DAILY", ScheduledHour: ptrTo(2), ScheduledMinute: ptrTo(30), Disabled: true}
+					if _, err := adminClient(t, s).UpdateJob(context.Background(), jobID, spec); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scheduledJobAddr, plancheck.ResourceActionUpdate)},
+				},
+				Check: serverJob(t, s, func(j *client.Job) error {
+					if j.ID != jobID || j.Name != "Nightly" || j.ActivityStatus != "Active" {
+						return fmt.Errorf("job %d is %q, %s; want job %d Nightly, Active", j.ID, j.Name, j.ActivityStatus, jobID)
+					}
+					return nil
+				}),
+			},
+		},
+	})
+}
+
 func TestAccScheduledJob_importErrors(t *testing.T) {
 	s := mocktest.New(t, scheduledJobMockConfig())
 	cfg := scheduledJobConfig(s, nightlyBody("Nightly export"))
@@ -503,27 +548,6 @@ func TestAccScheduledJob_externalByLine(t *testing.T) {
 			}
 			resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: []resource.TestStep{step}})
 		})
-	}
-}
-
-func TestSoftDeleted(t *testing.T) {
-	for _, c := range []struct {
-		name, status, stateName string
-		want                    bool
-	}{
-		{"Nightly_1767225600000", "Disabled", "Nightly", true},
-		{"Nightly_1767225600000", "Disabled", "", true},
-		{"Nightly_1767225600000", "Disabled", "Renamed", true}, // renamed in the UI, then deleted
-		{"Nightly_12", "Disabled", "Nightly", true},
-		{"Nightly_12", "Disabled", "Other", false},
-		{"Nightly_1767225600000", "Active", "Nightly", false},
-		{"Nightly", "Disabled", "Nightly", false},                           // only disabled
-		{"Export_1767225600000", "Disabled", "Export_1767225600000", false}, // its own name, disabled
-	} {
-		j := &client.Job{Name: c.name, ActivityStatus: c.status}
-		if got := softDeleted(j, c.stateName); got != c.want {
-			t.Errorf("softDeleted(%q %s, state name %q) = %v", c.name, c.status, c.stateName, got)
-		}
 	}
 }
 
