@@ -579,7 +579,7 @@ func (s *Server) stopTimerLocked(t *pendingStart) {
 
 // afterFuncLocked calls start after d on the clock, unless the server is closed first, and
 // then the function start answered, if any, once Close no longer waits for the start (so
-// that a run start hook cannot hold Close up). It answers the timer (stopTimerLocked stops
+// that a run start hook cannot hold Close up), unless Close has begun by then. It answers the timer (stopTimerLocked stops
 // it), nil when the server is closed. s.mu must be held.
 func (s *Server) afterFuncLocked(d time.Duration, start func() (then func())) *pendingStart {
 	if s.closed {
@@ -597,7 +597,10 @@ func (s *Server) afterFuncLocked(d time.Duration, start func() (then func())) *p
 			then = start()
 		}
 		s.timerWG.Done()
-		if then != nil {
+		s.mu.Lock()
+		closed = s.closed // a Close meanwhile may have returned: its caller expects no more hook calls
+		s.mu.Unlock()
+		if then != nil && !closed {
 			then()
 		}
 	})
