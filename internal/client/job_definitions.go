@@ -183,6 +183,14 @@ func (c *Client) JobDeleted(ctx context.Context, j *Job) (bool, error) {
 	return !slices.ContainsFunc(listed, func(l Job) bool { return l.ID == j.ID }), nil
 }
 
+// JobDeletedError is a job that OpenSpecimen's delete left, which UpdateJob does not change:
+// the server's PUT would bring it back, silently, under the name it sends.
+type JobDeletedError struct{ Job Job }
+
+func (e *JobDeletedError) Error() string {
+	return fmt.Sprintf("job %d was deleted (it is Disabled and renamed %q)", e.Job.ID, e.Job.Name)
+}
+
 // CreateJob creates a job (POST /scheduled-jobs) after checking that no job the user sees
 // has its name (else a *JobNameTakenError, and nothing is sent). The POST is never repeated
 // blindly: when its answer is lost (no answer, 429, 5xx), the job is looked up by its name,
@@ -213,7 +221,9 @@ func (c *Client) CreateJob(ctx context.Context, spec JobSpec) (*Job, error) {
 		spec.Name, err, len(found))
 }
 
-// UpdateJob replaces the job with spec (PUT /scheduled-jobs/{id}). As the server does, it
+// UpdateJob replaces the job with spec (PUT /scheduled-jobs/{id}). It reads the job first:
+// a deleted job is a *JobDeletedError, and nothing is sent (the server's PUT would bring it
+// back under spec's name, Active or not as spec says). As the server does, it
 // checks the name only on a rename (spec's name differs from the job's, case counting): then
 // no other job the user sees may have it in any case (else a *JobNameTakenError, and nothing
 // is sent). A rename that changes only case may still be refused by the server, whose check
@@ -222,6 +232,13 @@ func (c *Client) UpdateJob(ctx context.Context, jobID int64, spec JobSpec) (*Job
 	current, err := c.GetJob(ctx, jobID)
 	if err != nil {
 		return nil, err
+	}
+	deleted, err := c.JobDeleted(ctx, current)
+	switch {
+	case err != nil:
+		return nil, err
+	case deleted:
+		return nil, &JobDeletedError{Job: *current}
 	}
 	if current.Name != spec.Name {
 		if err := c.checkNameFree(ctx, spec.Name, jobID); err != nil {

@@ -281,3 +281,24 @@ func TestJobDeleted(t *testing.T) {
 		}
 	}
 }
+
+// An update of a deleted job is refused before the PUT, which would bring it back.
+func TestUpdateJobDeleted(t *testing.T) {
+	s := mocktest.New(t, defsConfig())
+	c := defsClient(t, s, "admin", "Admin@123")
+	job, err := c.CreateJob(t.Context(), nightlySpec("Nightly"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteJob(t.Context(), job.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.UpdateJob(t.Context(), job.ID, nightlySpec("Nightly"))
+	var deleted *JobDeletedError
+	if !errors.As(err, &deleted) || deleted.Job.ID != job.ID || !strings.HasPrefix(deleted.Job.Name, "Nightly_") {
+		t.Fatalf("UpdateJob of a deleted job: %v, want a *JobDeletedError", err)
+	}
+	if n := s.RequestCount("PUT", "/scheduled-jobs/{jobId}"); n != 0 {
+		t.Fatalf("%d PUTs, want none", n)
+	}
+}

@@ -483,9 +483,14 @@ func (r *scheduledJobResource) jobWriteDiagnostic(ctx context.Context, op, name 
 		job = fmt.Sprintf("%d (%s)", id, job)
 	}
 	var taken *client.JobNameTakenError
+	var deleted *client.JobDeletedError
 	switch {
 	case errors.As(err, &taken):
 		return nameTakenDiagnostic(taken)
+	case errors.As(err, &deleted):
+		return diag.NewErrorDiagnostic("Job deleted", fmt.Sprintf(
+			"Job %s was deleted outside Terraform (it is Disabled and renamed %q), so it was not updated. Apply again: "+
+				"the refresh removes it from the state and the job is created anew; or import another job.", job, deleted.Job.Name))
 	case client.IsCode(err, client.CodeDupJobName):
 		return r.dupNameDiagnostic(ctx, op, job, name, id, err)
 	case client.IsNotFound(err):

@@ -431,6 +431,59 @@ func TestAccScheduledJob_disabledNotDeleted(t *testing.T) {
 	})
 }
 
+// deleteJobCheck is a plan check that deletes the job in state, as OpenSpecimen's UI would
+// between the plan and its apply.
+type deleteJobCheck struct {
+	t     *testing.T
+	s     *mockserver.Server
+	jobID *int64
+}
+
+func (d deleteJobCheck) CheckPlan(ctx context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	if _, err := adminClient(d.t, d.s).DeleteJob(ctx, *d.jobID); err != nil {
+		resp.Error = err
+	}
+}
+
+// A job deleted between the plan and the apply of an update is not brought back by the PUT
+// (which would undelete it): the update fails, saying so, and the next apply creates it anew.
+func TestAccScheduledJob_deletedBeforeUpdate(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	cfg := func(hour int) string {
+		return scheduledJobConfig(s, strings.Replace(nightlyBody("Nightly", `  start_date = "2100-01-01T00:00:00Z"`),
+			"hour            = 2", fmt.Sprintf("hour            = %d", hour), 1))
+	}
+	var first int64
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: cfg(2), Check: func(st *terraform.State) (err error) { first, err = stateJobID(st); return err }},
+			{
+				Config: cfg(3),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scheduledJobAddr, plancheck.ResourceActionUpdate),
+						deleteJobCheck{t: t, s: s, jobID: &first},
+					},
+				},
+				ExpectError: errRe(`(?s)Job deleted.*Job \d+ \("Nightly"\) was deleted outside Terraform.*renamed\s+"Nightly_\d+".*Apply\s+again`),
+			},
+			{
+				Config: cfg(3),
+				Check: func(st *terraform.State) error {
+					if id, err := stateJobID(st); err != nil || id == first {
+						return fmt.Errorf("job id %d (%v), want a new job", id, err)
+					}
+					return nil
+				},
+			},
+		},
+	})
+	if n := s.RequestCount("PUT", "/scheduled-jobs/{jobId}"); n != 0 {
+		t.Fatalf("%d PUTs, want none: the deleted job was sent", n)
+	}
+}
+
 func TestAccScheduledJob_importErrors(t *testing.T) {
 	s := mocktest.New(t, scheduledJobMockConfig())
 	cfg := scheduledJobConfig(s, nightlyBody("Nightly export"))
