@@ -38,8 +38,12 @@ func defsClient(t *testing.T, s *mockserver.Server, user, password string) *Clie
 
 func ptr[T any](v T) *T { return &v }
 
+// nightlyStart starts nightlySpec's schedule in 2100, so that the mock never fires it on the
+// real clock during a test.
+var nightlyStart = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+
 func nightlySpec(name string) JobSpec {
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	start := nightlyStart
 	return JobSpec{
 		Name: name, Type: "QUERY", SavedQueryID: 21, RepeatSchedule: "DAILY",
 		ScheduledHour: ptr(2), ScheduledMinute: ptr(30), StartDate: &start,
@@ -63,7 +67,7 @@ func TestCreateJob(t *testing.T) {
 	if got.Name != "Nightly" || got.Type != "QUERY" || got.SavedQuery == nil || got.SavedQuery.ID != 21 ||
 		got.RepeatSchedule != "DAILY" || *got.ScheduledHour != 2 || *got.ScheduledMinute != 30 ||
 		got.ScheduledDayOfWeek != nil || got.ScheduledDayOfMonth != nil ||
-		got.StartDate == nil || !got.StartDate.Equal(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) || got.EndDate != nil ||
+		got.StartDate == nil || !got.StartDate.Equal(nightlyStart) || got.EndDate != nil ||
 		got.RunAs.ID != 2 || len(got.Recipients) != 2 || len(got.SharedWith) != 1 || got.SharedWith[0].LoginName != "bob" ||
 		deref(got.FixedArgs) != "--cp 12" || !got.AcceptsArgs() || got.ArgsHelpText() != "--cp <cp>" ||
 		got.ActivityStatus != "Active" || got.CreatedBy.Login() != "admin" || got.NextRunOn == nil {
@@ -89,7 +93,7 @@ func TestJobSpecBody(t *testing.T) {
 	nightly := nightlySpec("N")
 	b, _ = json.Marshal(nightly.body(0))
 	for _, want := range []string{`"savedQuery":{"id":21}`, `"runAs":{"id":2}`, `"recipients":[{"id":2},{"id":3}]`,
-		`"startDate":1767225600000`, `"scheduledMinute":30`} {
+		`"startDate":4102444800000`, `"scheduledMinute":30`} {
 		if !bytes.Contains(b, []byte(want)) {
 			t.Errorf("body %s lacks %s", b, want)
 		}

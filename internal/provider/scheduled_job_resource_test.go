@@ -51,6 +51,10 @@ resource "openspecimen_scheduled_job" "x" {
 `, body)
 }
 
+// farStart starts a schedule in 2100, so that the mock never fires it on the real clock
+// during a test.
+const farStart = `  start_date      = "2100-01-01T00:00:00Z"`
+
 // nightlyBody is a nightly export; extra lines are added to it.
 func nightlyBody(name string, extra ...string) string {
 	return fmt.Sprintf(`  name            = %q
@@ -101,7 +105,7 @@ func TestAccScheduledJob_lifecycle(t *testing.T) {
 	id := statecheck.CompareValue(compare.ValuesSame())
 	var jobID int64
 	created := nightlyBody("Nightly export",
-		`  start_date           = "2026-01-01T00:00:00Z"`,
+		farStart,
 		fmt.Sprintf(`  run_as_user_id       = %d`, userAlice),
 		fmt.Sprintf(`  recipient_user_ids   = [%d, %d]`, userAlice, userBob),
 		fmt.Sprintf(`  shared_with_user_ids = [%d]`, userBob),
@@ -261,10 +265,9 @@ resource "terraform_data" "d" {
 
 resource "openspecimen_scheduled_job" "x" {
 %s
-  start_date  = "2100-01-01T00:00:00Z"
   day_of_week = terraform_data.d.output
 }
-`, dayOfWeek, nightlyBody("Nightly export"))
+`, dayOfWeek, nightlyBody("Nightly export", farStart))
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -293,17 +296,17 @@ func TestAccScheduledJob_duplicateName(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      scheduledJobConfig(s, nightlyBody("Taken export")),
+				Config:      scheduledJobConfig(s, nightlyBody("Taken export", farStart)),
 				ExpectError: errRe(`(?s)Job name taken.*Job 1 is already named "Taken export".*import it.*openspecimen_scheduled_job.NAME 1`),
 			},
 			{
 				// OpenSpecimen's duplicate check ignores case.
-				Config:      scheduledJobConfig(s, nightlyBody("taken EXPORT")),
+				Config:      scheduledJobConfig(s, nightlyBody("taken EXPORT", farStart)),
 				ExpectError: errRe(`(?s)Job name taken.*Job 1 is already named "Taken export", the same name as\s+"taken EXPORT"`),
 			},
-			{Config: scheduledJobConfig(s, nightlyBody("Mine"))},
+			{Config: scheduledJobConfig(s, nightlyBody("Mine", farStart))},
 			{
-				Config:      scheduledJobConfig(s, nightlyBody("Taken export")),
+				Config:      scheduledJobConfig(s, nightlyBody("Taken export", farStart)),
 				ExpectError: errRe(`(?s)Job name taken.*Job 1 is already named`),
 			},
 		},
@@ -320,7 +323,7 @@ func TestAccScheduledJob_renameCaseOnly(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: scheduledJobConfig(s, nightlyBody("Nightly", `  start_date = "2100-01-01T00:00:00Z"`))},
+			{Config: scheduledJobConfig(s, nightlyBody("Nightly", farStart))},
 			{
 				PreConfig: func() {
 					s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
@@ -330,12 +333,12 @@ func TestAccScheduledJob_renameCaseOnly(t *testing.T) {
 						return mockserver.ErrorReply(400, client.CodeDupJobName, "Job with name NIGHTLY already exists."), true
 					})
 				},
-				Config:      scheduledJobConfig(s, nightlyBody("NIGHTLY", `  start_date = "2100-01-01T00:00:00Z"`)),
+				Config:      scheduledJobConfig(s, nightlyBody("NIGHTLY", farStart)),
 				ExpectError: errRe(`(?s)Job name taken.*OpenSpecimen refused to rename job \d+ \("NIGHTLY"\).*ignoring case.*Rename it through another name first`),
 			},
 			{
 				PreConfig: func() { s.SetResponseHook(nil) },
-				Config:    scheduledJobConfig(s, nightlyBody("Nightly", `  start_date = "2100-01-01T00:00:00Z"`)),
+				Config:    scheduledJobConfig(s, nightlyBody("Nightly", farStart)),
 			},
 		},
 	})
@@ -349,7 +352,7 @@ func TestAccScheduledJob_duplicateNameUnseen(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: providerBlockAs(s.URL(), "alice", "Alice@123") + `
 resource "openspecimen_scheduled_job" "x" {
-` + nightlyBody("Taken export") + "\n}\n",
+` + nightlyBody("Taken export", farStart) + "\n}\n",
 			ExpectError: errRe(`(?s)Job name taken.*another job has that name, one this user cannot see`),
 		}},
 	})
@@ -359,7 +362,7 @@ resource "openspecimen_scheduled_job" "x" {
 // warning, and the next apply creates it again.
 func TestAccScheduledJob_deletedOutside(t *testing.T) {
 	s := mocktest.New(t, scheduledJobMockConfig())
-	cfg := scheduledJobConfig(s, nightlyBody("Nightly export"))
+	cfg := scheduledJobConfig(s, nightlyBody("Nightly export", farStart))
 	var first int64
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -393,7 +396,7 @@ func TestAccScheduledJob_disabledNotDeleted(t *testing.T) {
 	mcfg := scheduledJobMockConfig()
 	mcfg.Jobs = append(mcfg.Jobs, mockserver.JobConfig{ID: jobBackup, Name: "Backup_2", ActivityStatus: "Disabled"})
 	s := mocktest.New(t, mcfg)
-	cfg := scheduledJobConfig(s, nightlyBody("Nightly", `  start_date = "2100-01-01T00:00:00Z"`))
+	cfg := scheduledJobConfig(s, nightlyBody("Nightly", farStart))
 	var jobID int64
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -450,7 +453,7 @@ func (d deleteJobCheck) CheckPlan(ctx context.Context, _ plancheck.CheckPlanRequ
 func TestAccScheduledJob_deletedBeforeUpdate(t *testing.T) {
 	s := mocktest.New(t, scheduledJobMockConfig())
 	cfg := func(hour int) string {
-		return scheduledJobConfig(s, strings.Replace(nightlyBody("Nightly", `  start_date = "2100-01-01T00:00:00Z"`),
+		return scheduledJobConfig(s, strings.Replace(nightlyBody("Nightly", farStart),
 			"hour            = 2", fmt.Sprintf("hour            = %d", hour), 1))
 	}
 	var first int64
@@ -486,7 +489,7 @@ func TestAccScheduledJob_deletedBeforeUpdate(t *testing.T) {
 
 func TestAccScheduledJob_importErrors(t *testing.T) {
 	s := mocktest.New(t, scheduledJobMockConfig())
-	cfg := scheduledJobConfig(s, nightlyBody("Nightly export"))
+	cfg := scheduledJobConfig(s, nightlyBody("Nightly export", farStart))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -503,7 +506,7 @@ func TestAccScheduledJob_importErrors(t *testing.T) {
 func TestAccScheduledJob_runInSameApply(t *testing.T) {
 	s := mocktest.New(t, scheduledJobMockConfig())
 	cfg := func(fixedArgs string) string {
-		return scheduledJobConfig(s, nightlyBody("Nightly export", fmt.Sprintf("  fixed_args = %q", fixedArgs))) + `
+		return scheduledJobConfig(s, nightlyBody("Nightly export", farStart, fmt.Sprintf("  fixed_args = %q", fixedArgs))) + `
 resource "openspecimen_job_run" "after_change" {
   job_id = openspecimen_scheduled_job.x.id
   lifecycle {
