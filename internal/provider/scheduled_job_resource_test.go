@@ -206,7 +206,8 @@ func TestAccScheduledJob_lifecycle(t *testing.T) {
 
 func ptrTo[T any](v T) *T { return &v }
 
-// Every schedule the server refuses is refused at plan time, before any request changes it.
+// Every schedule the server refuses is refused at plan time, before any request changes it:
+// each step is an apply, which would send the job were the plan to pass.
 func TestAccScheduledJob_invalidSchedules(t *testing.T) {
 	s := mocktest.New(t, scheduledJobMockConfig())
 	base := `  name = "Bad"
@@ -236,7 +237,6 @@ func TestAccScheduledJob_invalidSchedules(t *testing.T) {
 	for _, c := range cases {
 		steps = append(steps, resource.TestStep{
 			Config:      scheduledJobConfig(s, base+"  "+c.body),
-			PlanOnly:    true,
 			ExpectError: errRe(`(?s)` + c.err),
 		})
 	}
@@ -245,7 +245,7 @@ func TestAccScheduledJob_invalidSchedules(t *testing.T) {
 		{"  name = \"Bad\"\n  type = \"INTERNAL\"\n  saved_query_id = 21\n  repeat_schedule = \"ONDEMAND\"", `Missing task_class`},
 		{"  name = \"Bad\"\n  type = \"INTERNAL\"\n  task_class = \"a.B\"\n  saved_query_id = 21\n  repeat_schedule = \"ONDEMAND\"", `Unexpected saved_query_id.*is for jobs of type QUERY`},
 	} {
-		steps = append(steps, resource.TestStep{Config: scheduledJobConfig(s, c.body), PlanOnly: true, ExpectError: errRe(`(?s)` + c.err)})
+		steps = append(steps, resource.TestStep{Config: scheduledJobConfig(s, c.body), ExpectError: errRe(`(?s)` + c.err)})
 	}
 	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
 	if n := s.RequestCount("POST", "/scheduled-jobs"); n != 0 {
