@@ -192,7 +192,8 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 			},
 			"start_date": schema.StringAttribute{
 				MarkdownDescription: "When the schedule starts, RFC 3339 (for example `2025-01-01T00:00:00Z`). " +
-					"Unset, the server starts it at creation, and that date is kept.",
+					"Unset, the server starts it at creation, and that date is kept. The server's dates are read to the " +
+					"millisecond (`2025-01-01T23:59:59.999Z`).",
 				Optional:      true,
 				Computed:      true,
 				Validators:    []validator.String{rfc3339Validator{}},
@@ -688,7 +689,7 @@ func usedInt(used bool, i *int) types.Int64 {
 }
 
 // sameDate is the server's date, as prior's text when that names the same millisecond (the
-// configuration's form is kept), else RFC 3339 in UTC.
+// configuration's form is kept), else jobDate's form.
 func sameDate(prior types.String, t *client.EpochMillis) types.String {
 	if t == nil {
 		return types.StringNull()
@@ -696,8 +697,12 @@ func sameDate(prior types.String, t *client.EpochMillis) types.String {
 	if p, ok := parseDate(prior); ok && p.UnixMilli() == t.UnixMilli() {
 		return prior
 	}
-	return optionalTime(t)
+	return types.StringValue(jobDate(t.Time))
 }
+
+// jobDate is a job's start or end date as RFC 3339 in UTC, with its milliseconds when it has
+// any, so that the date sent back by an update is the server's to the millisecond.
+func jobDate(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.999Z07:00") }
 
 func userIDSet(ctx context.Context, users []client.User, diags *diag.Diagnostics) types.Set {
 	ids := []int64{}

@@ -487,6 +487,48 @@ func TestAccScheduledJob_deletedBeforeUpdate(t *testing.T) {
 	}
 }
 
+// An imported job's start date keeps its milliseconds, so that an update sends it back as is.
+func TestAccScheduledJob_dateMillis(t *testing.T) {
+	const jobExport = 5
+	start := time.Date(2100, 1, 1, 23, 59, 59, 999e6, time.UTC)
+	mcfg := scheduledJobMockConfig()
+	mcfg.Jobs = append(mcfg.Jobs, mockserver.JobConfig{ID: jobExport, Name: "Export", Type: "QUERY",
+		SavedQueryID: querySpecimens, RepeatSchedule: "ONDEMAND", StartDate: &start})
+	s := mocktest.New(t, mcfg)
+	cfg := scheduledJobConfig(s, fmt.Sprintf(`  name            = "Export"
+  type            = "QUERY"
+  saved_query_id  = %d
+  repeat_schedule = "ONDEMAND"
+  fixed_args      = "--cp 1"`, querySpecimens))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg, ResourceName: scheduledJobAddr, ImportState: true, ImportStateId: strconv.Itoa(jobExport),
+				ImportStatePersist: true,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if got := states[0].Attributes["start_date"]; got != "2100-01-01T23:59:59.999Z" {
+						return fmt.Errorf("imported start_date %s, want 2100-01-01T23:59:59.999Z", got)
+					}
+					return nil
+				},
+			},
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scheduledJobAddr, plancheck.ResourceActionUpdate)},
+				},
+				Check: serverJob(t, s, func(j *client.Job) error {
+					if j.StartDate == nil || !j.StartDate.Equal(start) || j.FixedArgs == nil || *j.FixedArgs != "--cp 1" {
+						return fmt.Errorf("after the update job %d starts %v with fixed args %v, want %v", j.ID, j.StartDate, j.FixedArgs, start)
+					}
+					return nil
+				}),
+			},
+		},
+	})
+}
+
 func TestAccScheduledJob_importErrors(t *testing.T) {
 	s := mocktest.New(t, scheduledJobMockConfig())
 	cfg := scheduledJobConfig(s, nightlyBody("Nightly export", farStart))
@@ -614,6 +656,10 @@ func TestSameDate(t *testing.T) {
 	}
 	if got := sameDate(types.StringValue("2026-01-02T00:00:00Z"), at); got.ValueString() != "2025-12-31T23:00:00Z" {
 		t.Errorf("another instant gave %s, want the server's in UTC", got)
+	}
+	millis := &client.EpochMillis{Time: time.Date(2100, 1, 1, 23, 59, 59, 999e6, time.UTC)}
+	if got := sameDate(types.StringNull(), millis); got.ValueString() != "2100-01-01T23:59:59.999Z" {
+		t.Errorf("a date with milliseconds gave %s", got)
 	}
 	if got := sameDate(types.StringValue("2026-01-01T00:00:00Z"), nil); !got.IsNull() {
 		t.Errorf("no date gave %s", got)
