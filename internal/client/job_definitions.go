@@ -194,8 +194,8 @@ func (e *JobDeletedError) Error() string {
 // CreateJob creates a job (POST /scheduled-jobs) after checking that no job the user sees
 // has its name (else a *JobNameTakenError, and nothing is sent). The POST is never repeated
 // blindly: when its answer is lost (no answer, 429, 5xx), the job is looked up by its name,
-// free just before. Found once, it is the job created and is answered; not found, the
-// error says that no job was created.
+// free just before. Found once, it is the job created, read by its id and answered; not
+// found, the error says so and to look in OpenSpecimen before creating it again.
 func (c *Client) CreateJob(ctx context.Context, spec JobSpec) (*Job, error) {
 	if err := c.checkNameFree(ctx, spec.Name, 0); err != nil {
 		return nil, err
@@ -211,14 +211,20 @@ func (c *Client) CreateJob(ctx context.Context, spec JobSpec) (*Job, error) {
 	case lookErr != nil:
 		return nil, fmt.Errorf("creating job %q: %w; and looking it up afterwards failed (%w): a job of that name may have "+
 			"been created: look for it in OpenSpecimen's Jobs view before creating it again", spec.Name, err, lookErr)
-	case len(found) == 1:
-		c.logger.InfoContext(ctx, "the job was created despite the lost answer", "name", spec.Name, "job_id", found[0].ID)
-		return &found[0], nil
 	case len(found) == 0:
-		return nil, fmt.Errorf("creating job %q: %w; no job of that name exists afterwards, so none was created", spec.Name, err)
+		return nil, fmt.Errorf("creating job %q: %w; no job of that name was found afterwards, so it was most likely not "+
+			"created: check OpenSpecimen's Jobs view before applying again", spec.Name, err)
+	case len(found) > 1:
+		return nil, fmt.Errorf("creating job %q: %w; afterwards %d jobs have that name: keep one, delete the others in OpenSpecimen",
+			spec.Name, err, len(found))
 	}
-	return nil, fmt.Errorf("creating job %q: %w; afterwards %d jobs have that name: keep one, delete the others in OpenSpecimen",
-		spec.Name, err, len(found))
+	created, getErr := c.GetJob(ctx, found[0].ID)
+	if getErr != nil {
+		return nil, fmt.Errorf("creating job %q: %w; job %d of that name was found afterwards, but reading it failed (%w): "+
+			"import job %d rather than creating it again", spec.Name, err, found[0].ID, getErr, found[0].ID)
+	}
+	c.logger.InfoContext(ctx, "the job was created despite the lost answer", "name", spec.Name, "job_id", created.ID)
+	return created, nil
 }
 
 // UpdateJob replaces the job with spec (PUT /scheduled-jobs/{id}). It reads the job first:

@@ -150,7 +150,8 @@ func TestCreateJobDuplicateUnseen(t *testing.T) {
 	}
 }
 
-// A POST whose answer is lost is never sent again: the job is looked up by its name.
+// A POST whose answer is lost is never sent again: the job is looked up by its name and,
+// found, read by its id (a list's job is not the whole job).
 func TestCreateJobLostAnswer(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -176,8 +177,12 @@ func TestCreateJobLostAnswer(t *testing.T) {
 			switch {
 			case tc.created && (err != nil || job.Name != "Nightly"):
 				t.Fatalf("CreateJob = %v, %v; want the job created", job, err)
-			case !tc.created && (err == nil || !strings.Contains(err.Error(), "no job of that name exists afterwards, so none was created")):
-				t.Fatalf("CreateJob = %v, %v; want an error saying none was created", job, err)
+			case !tc.created && (err == nil || !strings.Contains(err.Error(), "no job of that name was found afterwards") ||
+				!strings.Contains(err.Error(), "check OpenSpecimen's Jobs view before applying again")):
+				t.Fatalf("CreateJob = %v, %v; want an error saying none was found, and to check the Jobs view", job, err)
+			}
+			if n := s.RequestCount("GET", "/scheduled-jobs/{jobId}"); n != btoi(tc.created) {
+				t.Fatalf("%d reads of a job by id, want %d: the job found is read by its id", n, btoi(tc.created))
 			}
 			if n := s.RequestCount("POST", "/scheduled-jobs"); n != 1+btoi(tc.created) {
 				t.Fatalf("%d POSTs, want %d: the lost one was sent again", n, 1+btoi(tc.created))
