@@ -23,6 +23,7 @@ const (
 	CodeOpNotAllowed       = "SCHEDULED_JOB_OP_NOT_ALLOWED"
 	CodeFileNotFound       = "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND"     // recorded, then purged
 	CodeFileNotAvailable   = "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE" // none recorded
+	CodeDupJobName         = "SCHEDULED_JOB_DUP_JOB_NAME"                   // a job name another job has, in any case
 )
 
 // APIError is an error answer of the server. Code and Message come from OpenSpecimen's JSON

@@ -11,9 +11,6 @@ import (
 	"time"
 )
 
-// CodeDupJobName is the server's refusal of a job name another job has.
-const CodeDupJobName = "SCHEDULED_JOB_DUP_JOB_NAME"
-
 // JobSpec is what a job is made of, as CreateJob and UpdateJob send it: the whole job, since
 // an update replaces it. Pointers and empty values are sent as null.
 type JobSpec struct {
@@ -258,11 +255,30 @@ func (c *Client) UpdateJob(ctx context.Context, jobID int64, spec JobSpec) (*Job
 
 // DeleteJob deletes the job (DELETE /scheduled-jobs/{id}): OpenSpecimen's soft delete, which
 // disables and renames it <name>_<epochMillis>; its runs and their files stay. It answers
-// the job as deleted. Idempotent, retried as reads are.
+// the job as deleted. The DELETE is not idempotent (sent again, it renames the job again), so
+// it is never repeated blindly: when its answer is lost, the job is read and answered if it
+// is deleted; else the error says it is not.
 func (c *Client) DeleteJob(ctx context.Context, jobID int64) (*Job, error) {
 	defer c.forgetJob(jobID)
-	o := reqOpts{method: http.MethodDelete, path: jobPath(jobID), idempotent: true}
-	return c.sendJob(ctx, o)
+	job, err := c.sendJob(ctx, reqOpts{method: http.MethodDelete, path: jobPath(jobID)})
+	if err == nil || classify(err) == classRefused {
+		return job, err
+	}
+	c.logger.WarnContext(ctx, "the answer to deleting a job was lost: reading it", "job_id", jobID, "error", err.Error())
+	after, lookErr := c.GetJob(ctx, jobID)
+	deleted := false
+	if lookErr == nil {
+		deleted, lookErr = c.JobDeleted(ctx, after)
+	}
+	switch {
+	case lookErr != nil:
+		return nil, fmt.Errorf("deleting job %d: %w; and reading it afterwards failed (%w): it may be deleted: look for it "+
+			"in OpenSpecimen's Jobs view before deleting it again", jobID, err, lookErr)
+	case !deleted:
+		return nil, fmt.Errorf("deleting job %d: %w; the job is not deleted afterwards: delete it again", jobID, err)
+	}
+	c.logger.InfoContext(ctx, "the job was deleted despite the lost answer", "job_id", jobID, "name", after.Name)
+	return after, nil
 }
 
 // sendJob sends o and reads the job it answers.

@@ -311,3 +311,44 @@ func TestUpdateJobDeleted(t *testing.T) {
 		t.Fatalf("%d PUTs, want none", n)
 	}
 }
+
+// A DELETE whose answer is lost is never sent again (it would rename the job again): the job
+// is read, and answered if deleted.
+func TestDeleteJobLostAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		deleted bool // whether the server deleted the job before the answer was lost
+	}{{"deleted", true}, {"not deleted", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := mocktest.New(t, defsConfig())
+			c := defsClient(t, s, "admin", "Admin@123")
+			other := defsClient(t, s, "admin", "Admin@123")
+			job, err := c.CreateJob(t.Context(), nightlySpec("Nightly"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var deletes atomic.Int32
+			s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+				if req.Method != http.MethodDelete || deletes.Add(1) > 1 {
+					return mockserver.Reply{}, false
+				}
+				if tc.deleted {
+					if _, err := other.DeleteJob(t.Context(), job.ID); err != nil {
+						t.Error(err)
+					}
+				}
+				return mockserver.Reply{Drop: true}, true
+			})
+			got, err := c.DeleteJob(t.Context(), job.ID)
+			switch {
+			case tc.deleted && (err != nil || got.ActivityStatus != "Disabled" || !strings.HasPrefix(got.Name, "Nightly_")):
+				t.Fatalf("DeleteJob = %v, %v; want the job deleted", got, err)
+			case !tc.deleted && (err == nil || !strings.Contains(err.Error(), "the job is not deleted afterwards")):
+				t.Fatalf("DeleteJob = %v, %v; want an error saying the job is not deleted", got, err)
+			}
+			if n := s.RequestCount("DELETE", "/scheduled-jobs/{jobId}"); n != 1+btoi(tc.deleted) {
+				t.Fatalf("%d DELETEs, want %d: the lost one was sent again", n, 1+btoi(tc.deleted))
+			}
+		})
+	}
+}

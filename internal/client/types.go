@@ -28,8 +28,10 @@ type Job struct {
 	CreatedBy      *User        `json:"createdBy"`
 	RunAs          *User        `json:"runAs"`
 
-	// The job's definition, as JobSpec writes it. Schedule fields the repeatSchedule does
-	// not use are null (the server answers scheduledMinute 0 for ONDEMAND and MINUTELY).
+	// The job's definition, as JobSpec writes it. A schedule field the repeatSchedule does
+	// not use may still hold a value (a minute of 0, an interval the server defaulted to 1):
+	// readers use only the fields the repeatSchedule uses. TaskImplFqn is an INTERNAL job's
+	// task class, Command an EXTERNAL job's command line.
 	ScheduledHour       *int         `json:"scheduledHour"`
 	ScheduledMinute     *int         `json:"scheduledMinute"`
 	ScheduledDayOfWeek  *string      `json:"scheduledDayOfWeek"` // SUNDAY..SATURDAY
