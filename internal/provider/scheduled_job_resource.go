@@ -105,6 +105,33 @@ var scheduleKinds = map[string]struct{ required, optional []string }{
 	"MONTHLY":  {required: []string{"day_of_month", "hour", "minute"}},
 }
 
+// scheduleKindsDoc tells, from scheduleKinds, what each repeat schedule needs and may have.
+func scheduleKindsDoc() string {
+	code := func(attrs []string) string {
+		quoted := make([]string, len(attrs))
+		for i, a := range attrs {
+			quoted[i] = "`" + a + "`"
+		}
+		return strings.Join(quoted, ", ")
+	}
+	var kinds []string
+	for _, name := range slices.Sorted(maps.Keys(scheduleKinds)) {
+		k := scheduleKinds[name]
+		var says []string
+		if len(k.required) > 0 {
+			says = append(says, "needs "+code(k.required))
+		}
+		if len(k.optional) > 0 {
+			says = append(says, "may have "+code(k.optional))
+		}
+		if len(says) == 0 {
+			says = append(says, "has none")
+		}
+		kinds = append(kinds, "`"+name+"` "+strings.Join(says, " and "))
+	}
+	return strings.Join(kinds, "; ")
+}
+
 // scheduleAttrs are the schedule attributes, in the order messages list them.
 var scheduleAttrs = []string{"minutely_interval", "hourly_interval", "day_of_week", "day_of_month", "hour", "minute"}
 
@@ -162,9 +189,7 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 			},
 			"repeat_schedule": schema.StringAttribute{
 				MarkdownDescription: jobDocs["repeat_schedule"] + " Each kind needs its schedule attributes and refuses " +
-					"the others: `MINUTELY` takes `minutely_interval`; `HOURLY` `minute` (and `hourly_interval`); `DAILY` " +
-					"`hour` and `minute`; `WEEKLY` also `day_of_week`; `MONTHLY` also `day_of_month`; `ONDEMAND` none. " +
-					"Times are in the server's time zone.",
+					"the others: " + scheduleKindsDoc() + ". Times are in the server's time zone.",
 				Required:   true,
 				Validators: []validator.String{stringvalidator.OneOf(slices.Sorted(maps.Keys(scheduleKinds))...)},
 			},

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -646,6 +647,20 @@ func TestAccScheduledJob_externalByLine(t *testing.T) {
 			}
 			resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: []resource.TestStep{step}})
 		})
+	}
+}
+
+// The repeat_schedule doc tells each kind's attributes, as scheduleKinds has them.
+func TestScheduleKindsDoc(t *testing.T) {
+	var resp fwresource.SchemaResponse
+	NewScheduledJobResource().Schema(context.Background(), fwresource.SchemaRequest{}, &resp)
+	doc := resp.Schema.Attributes["repeat_schedule"].GetMarkdownDescription()
+	for _, want := range []string{"`DAILY` needs `hour`, `minute`", "`HOURLY` needs `minute` and may have `hourly_interval`",
+		"`MINUTELY` may have `minutely_interval`", "`MONTHLY` needs `day_of_month`, `hour`, `minute`", "`ONDEMAND` has none",
+		"`WEEKLY` needs `day_of_week`, `hour`, `minute`"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("the repeat_schedule doc %q lacks %q", doc, want)
+		}
 	}
 }
 
