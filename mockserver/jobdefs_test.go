@@ -356,6 +356,16 @@ func TestUpdateJobLikeTheServer(t *testing.T) {
 		t.Errorf("%d runs in 3 minutes of a MINUTELY interval 0, want 3", len(runs))
 	}
 
+	// The name is checked only when it changes, and a change of case alone meets the job's
+	// own name, as on the server (its database compares without case).
+	if r := call(t, "PUT", url, admin, nightlyBody(t, nil)); r.status != 200 {
+		t.Errorf("PUT keeping the name: %d %s", r.status, r.body)
+	}
+	upper := nightlyBody(t, func(m map[string]any) { m["name"] = "NIGHTLY EXPORT" })
+	if r := call(t, "PUT", url, admin, upper); r.status != 400 || r.apiCode() != codeJobDupName {
+		t.Errorf("PUT renaming by case only: %d %s, want %s", r.status, r.body, codeJobDupName)
+	}
+
 	// A deleted job, replaced, is back: Active, under the name sent, in lists, scheduled.
 	call(t, "DELETE", url, admin, "")
 	back := decodeJob(t, call(t, "PUT", url, admin, nightlyBody(t, nil)))
