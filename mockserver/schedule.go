@@ -183,7 +183,9 @@ func (sc schedule) next(anchor time.Time, start *time.Time, now time.Time, loc *
 func (sc schedule) monthlyAfter(t time.Time, loc *time.Location) time.Time {
 	y, m, d := t.Date()
 	dom := *sc.dayOfMonth
-	on := func(month time.Month, day int) time.Time { return time.Date(y, month, day, *sc.hour, *sc.minute, 0, 0, loc) }
+	on := func(month time.Month, day int) time.Time {
+		return time.Date(y, month, day, *sc.hour, *sc.minute, 0, 0, loc)
+	}
 	switch {
 	case d < dom:
 		return on(m, dom)
