@@ -92,7 +92,7 @@ func TestRefusedTriggerIsNotQueued(t *testing.T) {
 	s, _ := newManualServer(t, accessConfig(LineNewest))
 	called := false
 	s.SetTriggerHook(func(int64, string) { called = true })
-	if r := serveDirect(t, s, "POST", "/scheduled-jobs/2/runs", "basic:alice:Alice@123", `{}`); r.status != 400 {
+	if r := postDirect(t, s, "/scheduled-jobs/2/runs", "basic:alice:Alice@123", `{}`); r.status != 400 {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 	if called || len(s.QueuedTriggers()) != 0 || len(s.Runs(2)) != 0 {

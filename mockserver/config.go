@@ -577,6 +577,23 @@ func (r *RunConfig) normalize(where string, job *JobConfig, users map[string]boo
 	if job == nil {
 		bad.add("%s: jobId %d is not a configured job", where, r.JobID)
 	}
+	r.normalizeStatus(where, bad)
+	if r.RunBy == "" && job != nil {
+		r.RunBy = job.CreatedBy
+	} else if r.RunBy != "" && !users[r.RunBy] {
+		bad.add("%s: runBy %q is not a configured user", where, r.RunBy)
+	}
+	if err := r.Result.validate(); err != nil {
+		bad.add("%s: result: %v", where, err)
+	}
+	if job != nil {
+		r.Result = r.Result.forJob(job.queryID())
+	}
+}
+
+// normalizeStatus defaults a seeded run's status from its finish and checks the status
+// against the finish and the start.
+func (r *RunConfig) normalizeStatus(where string, bad *problems) {
 	if r.Status == "" {
 		r.Status = StatusSucceeded
 		if r.FinishedAt == nil {
@@ -591,17 +608,6 @@ func (r *RunConfig) normalize(where string, job *JobConfig, users map[string]boo
 	}
 	if r.StartedAt != nil && r.FinishedAt != nil && r.FinishedAt.Before(*r.StartedAt) {
 		bad.add("%s: finishedAt is before startedAt", where)
-	}
-	if r.RunBy == "" && job != nil {
-		r.RunBy = job.CreatedBy
-	} else if r.RunBy != "" && !users[r.RunBy] {
-		bad.add("%s: runBy %q is not a configured user", where, r.RunBy)
-	}
-	if err := r.Result.validate(); err != nil {
-		bad.add("%s: result: %v", where, err)
-	}
-	if job != nil {
-		r.Result = r.Result.forJob(job.queryID())
 	}
 }
 

@@ -492,8 +492,10 @@ func readBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-// pathID parses a numeric path segment, answering 400 INVALID_REQUEST itself when it is not one.
-func pathID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
+// pathJobID parses the jobId path segment, answering 400 INVALID_REQUEST itself when it is
+// not a number.
+func pathJobID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	const name = "jobId"
 	id, err := parseID(r.PathValue(name))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, codeInvalidRequest,
@@ -611,7 +613,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *user) {
 // right after the answer is written). A trigger of a job not active, or with a run in
 // progress at that moment, is then dropped without a word.
 func (s *Server) triggerRun(w http.ResponseWriter, r *http.Request, u *user) {
-	jobID, ok := pathID(w, r, "jobId")
+	jobID, ok := pathJobID(w, r)
 	if !ok {
 		return
 	}
@@ -712,7 +714,7 @@ func (s *Server) runJSON(r *run, now time.Time) runJSON {
 // compares it with finishedAt: a run in progress (no finishedAt) is never in an answer that
 // used toDate, nor a run that started before toDate and finished after it.
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, u *user) {
-	jobID, ok := pathID(w, r, "jobId")
+	jobID, ok := pathJobID(w, r)
 	if !ok {
 		return
 	}

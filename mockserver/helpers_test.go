@@ -196,16 +196,16 @@ func requestsTo(s *Server, method, path string) <-chan struct{} {
 	return ch
 }
 
-// serveDirect sends a request through s.Handler() in the calling goroutine: everything
+// postDirect sends a POST through s.Handler() in the calling goroutine: everything
 // the handler does, a run started right after a trigger's answer included, is over when it
 // returns. auth is as for call.
-func serveDirect(t testing.TB, s *Server, method, path, auth, body string) response {
+func postDirect(t testing.TB, s *Server, path, auth, body string) response {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req := httptest.NewRequest(method, BasePath+path, rd)
+	req := httptest.NewRequest(http.MethodPost, BasePath+path, rd)
 	authorize(req, auth, body != "")
 	rec := httptest.NewRecorder()
 	s.Handler().ServeHTTP(rec, req)

@@ -57,7 +57,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, u *user) {
 		jc.CreatedBy = u.cfg.LoginName
 		jc.Outcome = StatusSucceeded
 		j := &job{cfg: jc, createdBy: u, lengths: newRunLengths(jc), anchor: now, created: true}
-		s.replaceJobLocked(j, jc, now)
+		s.replaceJobLocked(j, jc)
 		s.jobs[jc.ID] = j
 		out = s.jobJSON(j, now)
 	}
@@ -70,7 +70,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, u *user) {
 // when the body has none, its startDate. As on the server, a deleted job is replaced too:
 // it comes back under the body's name and activityStatus, in lists again.
 func (s *Server) updateJob(w http.ResponseWriter, r *http.Request, u *user) {
-	jobID, ok := pathID(w, r, "jobId")
+	jobID, ok := pathJobID(w, r)
 	if !ok {
 		return
 	}
@@ -92,7 +92,7 @@ func (s *Server) updateJob(w http.ResponseWriter, r *http.Request, u *user) {
 		jc.Duration, jc.Spread, jc.Outcome, jc.Message, jc.StartDelay = old.Duration, old.Spread, old.Outcome, old.Message, old.StartDelay
 		jc.Result = old.Result.forJob(jc.queryID())
 		j.anchor = now
-		s.replaceJobLocked(j, jc, now)
+		s.replaceJobLocked(j, jc)
 		out = s.jobJSON(j, now)
 	}
 	s.mu.Unlock()
@@ -102,7 +102,7 @@ func (s *Server) updateJob(w http.ResponseWriter, r *http.Request, u *user) {
 // deleteJob is DELETE /scheduled-jobs/{jobId}, the server's soft delete: the job is
 // Disabled and renamed <name>_<epochMillis>, left out of lists, still readable by id.
 func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request, u *user) {
-	jobID, ok := pathID(w, r, "jobId")
+	jobID, ok := pathJobID(w, r)
 	if !ok {
 		return
 	}
@@ -144,7 +144,7 @@ func (s *Server) managedJobLocked(jobID int64, u *user) (*job, []apiError) {
 
 // replaceJobLocked gives j the configuration jc (its users resolved, a created job's file
 // its saved query's export) and sets its schedule again. s.mu must be held.
-func (s *Server) replaceJobLocked(j *job, jc JobConfig, now time.Time) {
+func (s *Server) replaceJobLocked(j *job, jc JobConfig) {
 	if j.created {
 		jc.Result = nil
 		if q, ok := s.savedQueries[jc.SavedQueryID]; ok && jc.Type == "QUERY" {

@@ -131,10 +131,11 @@ func TestCreateJobValidation(t *testing.T) {
 	set := func(kv ...any) func(m map[string]any) {
 		return func(m map[string]any) {
 			for i := 0; i < len(kv); i += 2 {
+				key := fmt.Sprint(kv[i])
 				if kv[i+1] == nil {
-					delete(m, kv[i].(string))
+					delete(m, key)
 				} else {
-					m[kv[i].(string)] = kv[i+1]
+					m[key] = kv[i+1]
 				}
 			}
 		}
@@ -334,7 +335,7 @@ func TestUpdateJobLikeTheServer(t *testing.T) {
 			m["repeatSchedule"], m["startDate"] = kind, clockStart.UnixMilli()
 			delete(m, "hourlyInterval")
 			for i := 0; i < len(kv); i += 2 {
-				m[kv[i].(string)] = kv[i+1]
+				m[fmt.Sprint(kv[i])] = kv[i+1]
 			}
 		})
 	}

@@ -119,7 +119,7 @@ func usersJSON(us []*user) []userJSON {
 }
 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request, u *user) {
-	jobID, ok := pathID(w, r, "jobId")
+	jobID, ok := pathJobID(w, r)
 	if !ok {
 		return
 	}

@@ -129,7 +129,7 @@ func TestQueueReplacesAQueuedTrigger(t *testing.T) {
 			nextEvent(t, "run of job 1", started)
 			for i, u := range []string{c.first, c.second} {
 				body := fmt.Sprintf(`{"args":"trigger %d"}`, i+1)
-				if r := serveDirect(t, s, "POST", "/scheduled-jobs/2/runs", "basic:"+u+":"+passwords[u], body); r.status != 200 {
+				if r := postDirect(t, s, "/scheduled-jobs/2/runs", "basic:"+u+":"+passwords[u], body); r.status != 200 {
 					t.Fatalf("trigger %d: %d %s", i+1, r.status, r.body)
 				}
 			}

@@ -211,7 +211,8 @@ func stepAfter(base time.Time, step time.Duration, after time.Time) time.Time {
 	if base.After(after) {
 		return base
 	}
-	return base.Add((after.Sub(base)/step + 1) * step)
+	steps := after.Sub(base)/step + 1 // a count of steps, not a duration
+	return base.Add(time.Duration(int64(steps) * int64(step)))
 }
 
 // firstAtMinute answers the first instant at or after t at minute past an hour, in loc.

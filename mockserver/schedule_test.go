@@ -18,8 +18,8 @@ func TestScheduleNext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := func(loc *time.Location, y int, m time.Month, d, h, min int) time.Time {
-		return time.Date(y, m, d, h, min, 0, 0, loc)
+	at := func(loc *time.Location, y int, m time.Month, d, h, mi int) time.Time {
+		return time.Date(y, m, d, h, mi, 0, 0, loc)
 	}
 	now := at(utc, 2024, 1, 15, 10, 0).Add(20 * time.Second) // a Monday
 	anchor := at(utc, 2024, 1, 15, 9, 58).Add(10 * time.Second)

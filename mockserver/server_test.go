@@ -260,7 +260,7 @@ func TestTrigger(t *testing.T) {
 	}
 	// Through the handler directly: a run it starts exists when it returns.
 	triggerDirect := func(job, body string) response {
-		return serveDirect(t, s, "POST", "/scheduled-jobs/"+job+"/runs", tok, body)
+		return postDirect(t, s, "/scheduled-jobs/"+job+"/runs", tok, body)
 	}
 
 	r := trigger("1", `{"args":"--cp 12","ignored":true}`)
@@ -1129,7 +1129,7 @@ func TestRunStartHook(t *testing.T) {
 		t.Errorf("triggered run: %+v", r)
 	}
 	// A dropped trigger (job 4 is busy): nothing.
-	serveDirect(t, s, "POST", "/scheduled-jobs/4/runs", tok, `{}`)
+	postDirect(t, s, "/scheduled-jobs/4/runs", tok, `{}`)
 	none("a dropped trigger")
 	// A delayed start: within Advance.
 	call(t, "POST", s.URL()+"/scheduled-jobs/9/runs", tok, `{}`)

@@ -1051,7 +1051,7 @@ func TestStartRunSessionEndedAfterLogin(t *testing.T) {
 	e := newEnvOn(t, sc, nil)
 	others := newElsewhere(e.s)
 	// The first list is the baseline's; the second the look-up's first read, the third its repeat.
-	e.s.SetRequestHook(others.sessionEndsAt("GET", "/scheduled-jobs/7/runs", false, 2, 3))
+	e.s.SetRequestHook(others.sessionEndsAt("/scheduled-jobs/7/runs", false, 2, 3))
 	run, err := e.c.StartRun(t.Context(), 7, "", quick)
 	others.check(t)
 	if err != nil || run.RunByLogin() != "alice" || e.triggers() != 1 {

@@ -147,13 +147,13 @@ func (e *elsewhere) check(t *testing.T) {
 	}
 }
 
-// sessionEndsAt is a request hook for the mock that logs alice in elsewhere when a request
-// of method to path arrives and its number (1 for the first) is one of at: a request that
-// the client repeats after a new login counts again. every logs in at each one.
-func (e *elsewhere) sessionEndsAt(method, path string, every bool, at ...int) func(string, string) {
+// sessionEndsAt is a request hook for the mock that logs alice in elsewhere when a GET of
+// path arrives and its number (1 for the first) is one of at: a request that the client
+// repeats after a new login counts again. every logs in at each one.
+func (e *elsewhere) sessionEndsAt(path string, every bool, at ...int) func(string, string) {
 	var n atomic.Int32
 	return func(m, p string) {
-		if m != method || p != path {
+		if m != http.MethodGet || p != path {
 			return
 		}
 		k := int(n.Add(1))
@@ -191,7 +191,7 @@ func TestSessionsEndedElsewhere(t *testing.T) {
 
 	// A login elsewhere between the new login and the repeat: one error, no loop.
 	others := newElsewhere(e.s)
-	e.s.SetRequestHook(others.sessionEndsAt("GET", "/scheduled-jobs/7", false, 2)) // before the repeat is served
+	e.s.SetRequestHook(others.sessionEndsAt("/scheduled-jobs/7", false, 2)) // before the repeat is served
 	logins, reads := e.s.LoginCount(), e.s.RequestCount("GET", routeJob)
 	_, err = e.c.GetJob(ctx, 7)
 	others.check(t)

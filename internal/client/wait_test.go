@@ -413,7 +413,7 @@ func TestWaitForRunSessionEndedAfterLogin(t *testing.T) {
 	run := e.startRun(t, "alice", "")
 	others := newElsewhere(e.s)
 	path := fmt.Sprintf("/scheduled-jobs/7/runs/%d", run.ID)
-	e.s.SetRequestHook(others.sessionEndsAt("GET", path, false, 2, 3))
+	e.s.SetRequestHook(others.sessionEndsAt(path, false, 2, 3))
 	done, err := e.c.WaitForRun(t.Context(), 7, run.ID)
 	others.check(t)
 	if err != nil || done.Status != StatusSucceeded {
@@ -422,7 +422,7 @@ func TestWaitForRunSessionEndedAfterLogin(t *testing.T) {
 
 	run = e.startRun(t, "alice", "")
 	path = fmt.Sprintf("/scheduled-jobs/7/runs/%d", run.ID)
-	e.s.SetRequestHook(others.sessionEndsAt("GET", path, true))
+	e.s.SetRequestHook(others.sessionEndsAt(path, true))
 	_, err = e.c.WaitForRun(t.Context(), 7, run.ID)
 	others.check(t)
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("waiting for run %d of job 7: %d reads failed in a row", run.ID, maxTransientFailures+1)) ||
