@@ -20,13 +20,7 @@ type JobSpec struct {
 	TaskImplFqn    string // INTERNAL: the task's Java class
 	Command        string // EXTERNAL: the command line
 	RepeatSchedule string // ONDEMAND, MINUTELY, HOURLY, DAILY, WEEKLY or MONTHLY
-	// Schedule fields: those RepeatSchedule uses, nil otherwise.
-	ScheduledHour       *int
-	ScheduledMinute     *int
-	ScheduledDayOfWeek  string // SUNDAY..SATURDAY
-	ScheduledDayOfMonth *int
-	HourlyInterval      *int
-	MinutelyInterval    *int
+	Schedule              // the fields RepeatSchedule uses, nil otherwise
 	// StartDate nil lets the server start the job now; EndDate nil is no end.
 	StartDate, EndDate *time.Time
 	Disabled           bool  // activityStatus Disabled rather than Active
@@ -40,28 +34,23 @@ type JobSpec struct {
 
 // jobBody is a job as POST and PUT /scheduled-jobs take it.
 type jobBody struct {
-	ID                  int64        `json:"id,omitempty"`
-	Name                string       `json:"name"`
-	Type                string       `json:"type"`
-	SavedQuery          *idRef       `json:"savedQuery"`
-	TaskImplFqn         *string      `json:"taskImplFqn"`
-	Command             *string      `json:"command"`
-	RepeatSchedule      string       `json:"repeatSchedule"`
-	ScheduledHour       *int         `json:"scheduledHour"`
-	ScheduledMinute     *int         `json:"scheduledMinute"`
-	ScheduledDayOfWeek  *string      `json:"scheduledDayOfWeek"`
-	ScheduledDayOfMonth *int         `json:"scheduledDayOfMonth"`
-	HourlyInterval      *int         `json:"hourlyInterval"`
-	MinutelyInterval    *int         `json:"minutelyInterval"`
-	StartDate           *EpochMillis `json:"startDate"`
-	EndDate             *EpochMillis `json:"endDate"`
-	ActivityStatus      string       `json:"activityStatus"`
-	RunAs               *idRef       `json:"runAs"`
-	Recipients          []idRef      `json:"recipients"`
-	SharedWith          []idRef      `json:"sharedWith"`
-	FixedArgs           *string      `json:"fixedArgs"`
-	RtArgsProvided      bool         `json:"rtArgsProvided"`
-	RtArgsHelpText      *string      `json:"rtArgsHelpText"`
+	ID             int64   `json:"id,omitempty"`
+	Name           string  `json:"name"`
+	Type           string  `json:"type"`
+	SavedQuery     *idRef  `json:"savedQuery"`
+	TaskImplFqn    *string `json:"taskImplFqn"`
+	Command        *string `json:"command"`
+	RepeatSchedule string  `json:"repeatSchedule"`
+	Schedule
+	StartDate      *EpochMillis `json:"startDate"`
+	EndDate        *EpochMillis `json:"endDate"`
+	ActivityStatus string       `json:"activityStatus"`
+	RunAs          *idRef       `json:"runAs"`
+	Recipients     []idRef      `json:"recipients"`
+	SharedWith     []idRef      `json:"sharedWith"`
+	FixedArgs      *string      `json:"fixedArgs"`
+	RtArgsProvided bool         `json:"rtArgsProvided"`
+	RtArgsHelpText *string      `json:"rtArgsHelpText"`
 }
 
 // idRef names a saved query or a user by id.
@@ -73,9 +62,7 @@ func (s *JobSpec) body(id int64) jobBody {
 	b := jobBody{
 		ID: id, Name: s.Name, Type: s.Type, RepeatSchedule: s.RepeatSchedule,
 		TaskImplFqn: nonEmpty(s.TaskImplFqn), Command: nonEmpty(s.Command),
-		ScheduledHour: s.ScheduledHour, ScheduledMinute: s.ScheduledMinute,
-		ScheduledDayOfWeek: nonEmpty(s.ScheduledDayOfWeek), ScheduledDayOfMonth: s.ScheduledDayOfMonth,
-		HourlyInterval: s.HourlyInterval, MinutelyInterval: s.MinutelyInterval,
+		Schedule:  s.Schedule,
 		StartDate: epochOf(s.StartDate), EndDate: epochOf(s.EndDate),
 		ActivityStatus: "Active", Recipients: idRefs(s.RecipientIDs), SharedWith: idRefs(s.SharedWithIDs),
 		FixedArgs: nonEmpty(s.FixedArgs), RtArgsProvided: s.AcceptsArgs, RtArgsHelpText: nonEmpty(s.ArgsHelpText),

@@ -46,7 +46,7 @@ func nightlySpec(name string) JobSpec {
 	start := nightlyStart
 	return JobSpec{
 		Name: name, Type: "QUERY", SavedQueryID: 21, RepeatSchedule: "DAILY",
-		ScheduledHour: ptr(2), ScheduledMinute: ptr(30), StartDate: &start,
+		Schedule: Schedule{ScheduledHour: ptr(2), ScheduledMinute: ptr(30)}, StartDate: &start,
 		RunAsUserID: 2, RecipientIDs: []int64{2, 3}, SharedWithIDs: []int64{3},
 		FixedArgs: "--cp 12", AcceptsArgs: true, ArgsHelpText: "--cp <cp>",
 	}
@@ -210,7 +210,7 @@ func TestUpdateJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := JobSpec{Name: "Weekly", Type: "QUERY", SavedQueryID: 22, RepeatSchedule: "WEEKLY",
-		ScheduledHour: ptr(4), ScheduledMinute: ptr(0), ScheduledDayOfWeek: "SUNDAY", Disabled: true}
+		Schedule: Schedule{ScheduledHour: ptr(4), ScheduledMinute: ptr(0), ScheduledDayOfWeek: ptr("SUNDAY")}, Disabled: true}
 	if _, err := c.UpdateJob(t.Context(), job.ID, spec); err != nil {
 		t.Fatal(err)
 	}

@@ -32,20 +32,26 @@ type Job struct {
 	// not use may still hold a value (a minute of 0, an interval the server defaulted to 1):
 	// readers use only the fields the repeatSchedule uses. TaskImplFqn is an INTERNAL job's
 	// task class, Command an EXTERNAL job's command line.
-	ScheduledHour       *int         `json:"scheduledHour"`
-	ScheduledMinute     *int         `json:"scheduledMinute"`
-	ScheduledDayOfWeek  *string      `json:"scheduledDayOfWeek"` // SUNDAY..SATURDAY
-	ScheduledDayOfMonth *int         `json:"scheduledDayOfMonth"`
-	HourlyInterval      *int         `json:"hourlyInterval"`
-	MinutelyInterval    *int         `json:"minutelyInterval"`
-	StartDate           *EpochMillis `json:"startDate"`
-	EndDate             *EpochMillis `json:"endDate"`
-	TaskImplFqn         *string      `json:"taskImplFqn"`
-	Command             *string      `json:"command"`
-	FixedArgs           *string      `json:"fixedArgs"`
-	SavedQuery          *SavedQuery  `json:"savedQuery"`
-	Recipients          []User       `json:"recipients"`
-	SharedWith          []User       `json:"sharedWith"`
+	Schedule
+	StartDate   *EpochMillis `json:"startDate"`
+	EndDate     *EpochMillis `json:"endDate"`
+	TaskImplFqn *string      `json:"taskImplFqn"`
+	Command     *string      `json:"command"`
+	FixedArgs   *string      `json:"fixedArgs"`
+	SavedQuery  *SavedQuery  `json:"savedQuery"`
+	Recipients  []User       `json:"recipients"`
+	SharedWith  []User       `json:"sharedWith"`
+}
+
+// Schedule is when a job runs, beside its repeatSchedule: the fields each kind of schedule
+// uses (nil for the others), as the job JSON carries them.
+type Schedule struct {
+	ScheduledHour       *int    `json:"scheduledHour"`
+	ScheduledMinute     *int    `json:"scheduledMinute"`
+	ScheduledDayOfWeek  *string `json:"scheduledDayOfWeek"` // SUNDAY..SATURDAY
+	ScheduledDayOfMonth *int    `json:"scheduledDayOfMonth"`
+	HourlyInterval      *int    `json:"hourlyInterval"`
+	MinutelyInterval    *int    `json:"minutelyInterval"`
 }
 
 // SavedQuery is the saved query a QUERY job exports.

@@ -633,8 +633,10 @@ func (m *scheduledJobModel) spec(ctx context.Context, diags *diag.Diagnostics) c
 	s := client.JobSpec{
 		Name: m.Name.ValueString(), Type: m.Type.ValueString(), RepeatSchedule: m.RepeatSchedule.ValueString(),
 		SavedQueryID: m.SavedQueryID.ValueInt64(), TaskImplFqn: m.TaskClass.ValueString(), Command: m.Command.ValueString(),
-		ScheduledHour: intOf(m.Hour), ScheduledMinute: intOf(m.Minute), ScheduledDayOfWeek: m.DayOfWeek.ValueString(),
-		ScheduledDayOfMonth: intOf(m.DayOfMonth), HourlyInterval: intOf(m.HourlyInterval), MinutelyInterval: intOf(m.MinutelyInterval),
+		Schedule: client.Schedule{
+			ScheduledHour: intOf(m.Hour), ScheduledMinute: intOf(m.Minute), ScheduledDayOfWeek: m.DayOfWeek.ValueStringPointer(),
+			ScheduledDayOfMonth: intOf(m.DayOfMonth), HourlyInterval: intOf(m.HourlyInterval), MinutelyInterval: intOf(m.MinutelyInterval),
+		},
 		Disabled: !m.Enabled.ValueBool(), RunAsUserID: m.RunAsUserID.ValueInt64(), FixedArgs: m.FixedArgs.ValueString(),
 		AcceptsArgs: m.AcceptsArgs.ValueBool(), ArgsHelpText: m.ArgsHelpText.ValueString(),
 	}

@@ -179,8 +179,8 @@ func TestAccScheduledJob_lifecycle(t *testing.T) {
 				// A change made in OpenSpecimen's UI shows in the plan, and the apply undoes it.
 				PreConfig: func() {
 					spec := client.JobSpec{Name: "Nightly specimen export", Type: "QUERY", SavedQueryID: queryVisits,
-						RepeatSchedule: "WEEKLY", ScheduledHour: ptrTo(5), ScheduledMinute: ptrTo(0), ScheduledDayOfWeek: "FRIDAY",
-						Disabled: true}
+						RepeatSchedule: "WEEKLY", Disabled: true,
+						Schedule: client.Schedule{ScheduledHour: ptrTo(5), ScheduledMinute: ptrTo(0), ScheduledDayOfWeek: ptrTo("FRIDAY")}}
 					if _, err := adminClient(t, s).UpdateJob(context.Background(), jobID, spec); err != nil {
 						t.Fatal(err)
 					}
@@ -415,7 +415,7 @@ func TestAccScheduledJob_disabledNotDeleted(t *testing.T) {
 			{
 				PreConfig: func() {
 					spec := client.JobSpec{Name: "Nightly_2", Type: "QUERY", SavedQueryID: querySpecimens,
-						RepeatSchedule: "DAILY", ScheduledHour: ptrTo(2), ScheduledMinute: ptrTo(30), Disabled: true}
+						RepeatSchedule: "DAILY", Disabled: true, Schedule: client.Schedule{ScheduledHour: ptrTo(2), ScheduledMinute: ptrTo(30)}}
 					if _, err := adminClient(t, s).UpdateJob(context.Background(), jobID, spec); err != nil {
 						t.Fatal(err)
 					}
