@@ -391,26 +391,11 @@ func TestProviderConfigure_insecureSkipVerifyWarns(t *testing.T) {
 		t.Setenv(env, "") // the configuration below alone
 	}
 	s := mocktest.New(t, testMockConfig()) // Configure logs in
-	ctx := t.Context()
 	p := New("test")()
-	var sresp provider.SchemaResponse
-	p.Schema(ctx, provider.SchemaRequest{}, &sresp)
-	typ, ok := sresp.Schema.Type().TerraformType(ctx).(tftypes.Object)
-	if !ok {
-		t.Fatalf("provider schema type %T, want an object", sresp.Schema.Type().TerraformType(ctx))
-	}
 	configure := func(insecure bool) diag.Diagnostics {
-		vals := map[string]tftypes.Value{}
-		for name, at := range typ.AttributeTypes {
-			vals[name] = tftypes.NewValue(at, nil)
-		}
-		vals["url"] = tftypes.NewValue(tftypes.String, s.URL())
-		vals["username"] = tftypes.NewValue(tftypes.String, "admin")
-		vals["password"] = tftypes.NewValue(tftypes.String, "Admin@123")
-		vals["insecure_skip_verify"] = tftypes.NewValue(tftypes.Bool, insecure)
-		var resp provider.ConfigureResponse
-		p.Configure(ctx, provider.ConfigureRequest{Config: tfsdk.Config{Raw: tftypes.NewValue(typ, vals), Schema: sresp.Schema}}, &resp)
-		return resp.Diagnostics
+		return configureAsAdmin(t, p, s, map[string]tftypes.Value{
+			"insecure_skip_verify": tftypes.NewValue(tftypes.Bool, insecure),
+		}).Diagnostics
 	}
 	d := configure(true)
 	if d.HasError() || d.WarningsCount() != 1 {
@@ -655,8 +640,21 @@ func TestAccProvider_loginFailureReportedOnce(t *testing.T) {
 // Configure hands the client to the action and the list resource as to every other kind.
 func TestProviderConfigure_handsClientToNewestKinds(t *testing.T) {
 	s := mocktest.New(t, testMockConfig())
+	resp := configureAsAdmin(t, New("test")(), s, nil)
+	if resp.Diagnostics.HasError() {
+		t.Fatalf("Configure: %v", resp.Diagnostics)
+	}
+	if resp.ResourceData == nil || resp.ActionData != resp.ResourceData || resp.ListResourceData != resp.ResourceData {
+		t.Errorf("Configure handed resources %v, actions %v, list resources %v: want the same client for all",
+			resp.ResourceData, resp.ActionData, resp.ListResourceData)
+	}
+}
+
+// configureAsAdmin calls p's Configure in process with the url of s, the admin's credentials
+// and the attributes of extra; every other attribute is null.
+func configureAsAdmin(t *testing.T, p provider.Provider, s *mockserver.Server, extra map[string]tftypes.Value) provider.ConfigureResponse {
+	t.Helper()
 	ctx := t.Context()
-	p := New("test")()
 	var sr provider.SchemaResponse
 	p.Schema(ctx, provider.SchemaRequest{}, &sr)
 	typ, ok := sr.Schema.Type().TerraformType(ctx).(tftypes.Object)
@@ -670,13 +668,10 @@ func TestProviderConfigure_handsClientToNewestKinds(t *testing.T) {
 	vals["url"] = tftypes.NewValue(tftypes.String, s.URL())
 	vals["username"] = tftypes.NewValue(tftypes.String, "admin")
 	vals["password"] = tftypes.NewValue(tftypes.String, "Admin@123")
+	for name, v := range extra {
+		vals[name] = v
+	}
 	var resp provider.ConfigureResponse
 	p.Configure(ctx, provider.ConfigureRequest{Config: tfsdk.Config{Raw: tftypes.NewValue(typ, vals), Schema: sr.Schema}}, &resp)
-	if resp.Diagnostics.HasError() {
-		t.Fatalf("Configure: %v", resp.Diagnostics)
-	}
-	if resp.ResourceData == nil || resp.ActionData != resp.ResourceData || resp.ListResourceData != resp.ResourceData {
-		t.Errorf("Configure handed resources %v, actions %v, list resources %v: want the same client for all",
-			resp.ResourceData, resp.ActionData, resp.ListResourceData)
-	}
+	return resp
 }
