@@ -76,6 +76,18 @@ type UserConfig struct {
 	// NoJobRights takes the SCHEDULED_JOB read right away: every job call answers 400
 	// RBAC_ACCESS_DENIED.
 	NoJobRights bool `json:"noJobRights"`
+	// ID is the user's id; default: its position in Users, 1, 2, ... Ids differ between
+	// servers: set them to stand for a test server and production.
+	ID int64 `json:"id"`
+	// Domain is the user's authentication domain (domainName); default "openspecimen".
+	Domain string `json:"domain"`
+	// ActivityStatus is Active (default), Pending, Locked, Closed, Expired or Disabled.
+	ActivityStatus string `json:"activityStatus"`
+	// Institute is the name of the user's institute; default "Default Institute".
+	Institute string `json:"institute"`
+	// NoQueryRights takes the Query read right away from a non-admin: the /saved-queries
+	// calls answer 400 RBAC_ACCESS_DENIED.
+	NoQueryRights bool `json:"noQueryRights"`
 }
 
 // JobConfig is one scheduled job.
@@ -149,6 +161,17 @@ type SavedQueryConfig struct {
 	// export's preamble); ${run_id} and ${args} are substituted. Default: a header and one
 	// row with the run id and args.
 	Content string `json:"content"`
+	// CreatedBy is the login name of the query's creator, its owner; default: the first admin.
+	CreatedBy string `json:"createdBy"`
+	// SharedWith are login names of users the query is shared with (through a query folder
+	// shared with them): they see it in their list, as its creator does.
+	SharedWith []string `json:"sharedWith"`
+	// SharedWithAll puts the query in a folder shared with every user.
+	SharedWithAll bool `json:"sharedWithAll"`
+	// LastModifiedBy is the login name of the query's last editor; default: CreatedBy.
+	LastModifiedBy string `json:"lastModifiedBy"`
+	// LastModifiedOn is when the query was last saved; default: the server's start.
+	LastModifiedOn *time.Time `json:"lastModifiedOn"`
 }
 
 // DefaultTaskClasses are the INTERNAL task classes of Config.TaskClasses by default: a few
