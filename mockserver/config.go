@@ -350,6 +350,7 @@ func (c Config) normalize() (Config, error) {
 	var jobs map[int64]*JobConfig
 	var queries map[int64]bool
 	c.SavedQueries, queries = normalizeSavedQueries(c.SavedQueries, &bad)
+	normalizeQueryOwners(c.SavedQueries, users, firstAdmin, &bad)
 	if len(c.TaskClasses) == 0 {
 		c.TaskClasses = append([]string(nil), DefaultTaskClasses...)
 	}
@@ -438,7 +439,9 @@ func normalizeUsers(in []UserConfig, bad *problems) (out []UserConfig, users map
 		if u.Email == "" {
 			u.Email = u.LoginName + "@example.org"
 		}
+		u.applyDirectoryDefaults(i, bad)
 	}
+	checkUserIDs(out, bad)
 	if firstAdmin == "" && len(out) > 0 {
 		firstAdmin = out[0].LoginName
 	}
