@@ -303,14 +303,11 @@ func (s *Server) resolveUserList(role string, refs []userRefJSON, bad func(code,
 	return logins
 }
 
-// userByRef answers the user ref names: by id (users are 1, 2, ... in the configuration's
-// order), else by loginName; nil when none.
+// userByRef answers the user ref names: by id (UserConfig.ID), else by loginName; nil
+// when none.
 func (s *Server) userByRef(ref userRefJSON) *user {
 	if ref.ID != nil {
-		if *ref.ID < 1 || *ref.ID > int64(len(s.usersList)) {
-			return nil
-		}
-		return s.usersList[*ref.ID-1]
+		return s.userByID(*ref.ID)
 	}
 	return s.users[ref.LoginName]
 }

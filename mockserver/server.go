@@ -309,10 +309,10 @@ func newServer(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// addUsers adds the configured users, with ids 1, 2, ... in their order.
+// addUsers adds the configured users, with their ids (by default 1, 2, ... in their order).
 func (s *Server) addUsers(users []UserConfig) {
-	for i, uc := range users {
-		u := &user{id: int64(i + 1), cfg: uc}
+	for _, uc := range users {
+		u := &user{id: uc.ID, cfg: uc}
 		s.users[uc.LoginName] = u
 		s.usersList = append(s.usersList, u)
 	}
