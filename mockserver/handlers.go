@@ -154,6 +154,8 @@ func (s *Server) routes() *http.ServeMux {
 	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}", true, withJobRights(s.getRun))
 	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}/result-file", true, withJobRights(s.resultFile))
 	route("GET", "/users/current-user", true, s.currentUser)
+	s.userRoutes(route)
+	s.savedQueryRoutes(route)
 	return mux
 }
 
@@ -524,7 +526,7 @@ type userJSON struct {
 
 func (u *user) json() userJSON {
 	return userJSON{ID: u.id, FirstName: u.cfg.FirstName, LastName: u.cfg.LastName,
-		LoginName: u.cfg.LoginName, EmailAddress: u.cfg.Email, Domain: "openspecimen"}
+		LoginName: u.cfg.LoginName, EmailAddress: u.cfg.Email, Domain: u.cfg.Domain}
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *user) {
