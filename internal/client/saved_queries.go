@@ -1,0 +1,163 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// CodeSavedQueryNotFound is the server's answer about a saved query id that no query, or a
+// deleted one, has (SavedQueryErrorCode.NOT_FOUND).
+const CodeSavedQueryNotFound = "QUERY_NOT_FOUND"
+
+// SavedQueryDetail is a saved query as the query list (GET /saved-queries, the server's
+// SavedQuerySummary) and GET /saved-queries/{id} (SavedQueryDetail) describe it. In the
+// list its users carry only their id and names; read by id, their whole summary.
+type SavedQueryDetail struct {
+	ID             int64        `json:"id"`
+	Title          string       `json:"title"`
+	CreatedBy      *User        `json:"createdBy"` // its owner
+	LastModifiedBy *User        `json:"lastModifiedBy"`
+	LastModifiedOn *EpochMillis `json:"lastModifiedOn"`
+}
+
+// CreatorName is the first and last name of the query's creator, "" when unknown.
+func (q *SavedQueryDetail) CreatorName() string {
+	if q.CreatedBy == nil {
+		return ""
+	}
+	return strings.TrimSpace(q.CreatedBy.FirstName + " " + q.CreatedBy.LastName)
+}
+
+const (
+	queriesPage     = 100      // saved queries asked for per request
+	maxQueriesPages = 100      // pages read at most: 10,000 queries
+	maxQueryJSON    = 16 << 10 // bound of one query in a page's answer
+)
+
+// ListSavedQueries answers the saved queries this user sees whose title contains
+// titleContains in any case ("" keeps all), newest id first, reading the server's pages
+// (GET /saved-queries?searchString=&startAt=&maxResults=&returnList=true) to the end. A
+// non-admin sees the queries it created and those shared with it; an admin every query.
+// The server reads % and _ as wildcards, and an all-digits search as an id too;
+// ListSavedQueries keeps only titles that truly contain it.
+func (c *Client) ListSavedQueries(ctx context.Context, titleContains string) ([]SavedQueryDetail, error) {
+	var out []SavedQueryDetail
+	for page := 0; page < maxQueriesPages; page++ {
+		q := url.Values{"startAt": {strconv.Itoa(page * queriesPage)}, "maxResults": {strconv.Itoa(queriesPage)},
+			"returnList": {"true"}}
+		if titleContains != "" {
+			q.Set("searchString", titleContains)
+		}
+		o := reqOpts{method: http.MethodGet, path: "/saved-queries", query: q, idempotent: true,
+			maxBody:  maxJSONBody + queriesPage*maxQueryJSON,
+			tooLarge: fmt.Sprintf("the bound for a page of %d saved queries (16 KiB a query, beside 1 MiB)", queriesPage)}
+		var queries savedQueriesAnswer
+		if err := c.doJSON(ctx, o, &queries); err != nil {
+			return nil, err
+		}
+		for _, sq := range queries {
+			if strings.Contains(strings.ToLower(sq.Title), strings.ToLower(titleContains)) {
+				out = append(out, sq)
+			}
+		}
+		if len(queries) < queriesPage {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("listing saved queries: more than %d titles contain %q: narrow the title", maxQueriesPages*queriesPage, titleContains)
+}
+
+// savedQueriesAnswer reads the query list as returnList=true answers it (an array) and as
+// a server that ignores returnList does ({"count", "queries"}).
+type savedQueriesAnswer []SavedQueryDetail
+
+func (a *savedQueriesAnswer) UnmarshalJSON(b []byte) error {
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
+		var page struct {
+			Queries []SavedQueryDetail `json:"queries"`
+		}
+		err := json.Unmarshal(t, &page)
+		*a = page.Queries
+		return err
+	}
+	return json.Unmarshal(b, (*[]SavedQueryDetail)(a))
+}
+
+// GetSavedQuery reads a saved query by id. The server answers any query that is not
+// deleted to a user with the Query read right, shared with it or not. A missing query is an
+// error for which IsCode(err, CodeSavedQueryNotFound) is true.
+func (c *Client) GetSavedQuery(ctx context.Context, queryID int64) (*SavedQueryDetail, error) {
+	o := reqOpts{method: http.MethodGet, path: "/saved-queries/" + strconv.FormatInt(queryID, 10), idempotent: true}
+	var q SavedQueryDetail
+	if err := c.doJSON(ctx, o, &q); err != nil {
+		return nil, err
+	}
+	if q.ID == 0 {
+		return nil, &badBodyError{Method: o.method, Path: o.path, StatusCode: http.StatusOK, Err: fmt.Errorf("the answer has no query id")}
+	}
+	return &q, nil
+}
+
+// SavedQueryTitleError is a title that names no saved query, or several, among those the
+// user sees.
+type SavedQueryTitleError struct {
+	Title string
+	// Candidates are the queries whose title contains Title in any case, newest first.
+	Candidates []SavedQueryDetail
+}
+
+func (e *SavedQueryTitleError) Error() string {
+	exact := e.exact()
+	switch {
+	case len(exact) > 1:
+		return fmt.Sprintf("%d saved queries are titled %q: %s", len(exact), e.Title, namedQueries(exact))
+	case len(e.Candidates) == 0:
+		return fmt.Sprintf("no saved query titled %q, nor any whose title contains it, is visible to this user "+
+			"(a non-admin sees the queries it created or that are shared with it)", e.Title)
+	}
+	return fmt.Sprintf("no saved query is titled exactly %q; queries whose title contains it: %s", e.Title, namedQueries(e.Candidates))
+}
+
+// namedQueries names the first queries for an error message.
+func namedQueries(queries []SavedQueryDetail) string {
+	var names []string
+	for _, q := range queries[:min(len(queries), maxNamedCandidates)] {
+		names = append(names, fmt.Sprintf("%q (id %d, by %s)", q.Title, q.ID, q.CreatorName()))
+	}
+	if more := len(queries) - maxNamedCandidates; more > 0 {
+		names = append(names, fmt.Sprintf("and %d more", more))
+	}
+	return strings.Join(names, ", ")
+}
+
+func (e *SavedQueryTitleError) exact() []SavedQueryDetail {
+	var out []SavedQueryDetail
+	for _, q := range e.Candidates {
+		if q.Title == e.Title {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// SavedQueryByTitle answers the one saved query titled exactly title (case-sensitive)
+// among those the user sees, read by id (its users whole). None, or several, is a
+// *SavedQueryTitleError listing the queries whose title contains title.
+func (c *Client) SavedQueryByTitle(ctx context.Context, title string) (*SavedQueryDetail, error) {
+	queries, err := c.ListSavedQueries(ctx, title)
+	if err != nil {
+		return nil, err
+	}
+	e := &SavedQueryTitleError{Title: title, Candidates: queries}
+	exact := e.exact()
+	if len(exact) != 1 {
+		return nil, e
+	}
+	return c.GetSavedQuery(ctx, exact[0].ID)
+}
