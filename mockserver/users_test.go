@@ -154,9 +154,9 @@ func TestUserConfigDirectory(t *testing.T) {
 		t.Errorf("defaults: %+v", u)
 	}
 	for name, users := range map[string][]UserConfig{
-		`id 5 is also a's`:               {{LoginName: "a", Password: "p", ID: 5}, {LoginName: "b", Password: "p", ID: 5}},
-		`id -1 must be positive`:         {{LoginName: "a", Password: "p", ID: -1}},
-		`activityStatus "Gone" is not`:   {{LoginName: "a", Password: "p", ActivityStatus: "Gone"}},
+		`id 5 is also a's`:                {{LoginName: "a", Password: "p", ID: 5}, {LoginName: "b", Password: "p", ID: 5}},
+		`id -1 must be positive`:          {{LoginName: "a", Password: "p", ID: -1}},
+		`activityStatus "Gone" is not`:    {{LoginName: "a", Password: "p", ActivityStatus: "Gone"}},
 		`id 2 is also a's` + " (default)": {{LoginName: "a", Password: "p", ID: 2}, {LoginName: "b", Password: "p"}},
 	} {
 		_, err := Config{Users: users}.normalize()
