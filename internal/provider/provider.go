@@ -338,6 +338,8 @@ func (p *openSpecimenProvider) DataSources(context.Context) []func() datasource.
 		NewJobRunResultFileDataSource,
 		NewScheduledJobDataSource,
 		NewScheduledJobsDataSource,
+		NewUserDataSource,
+		NewSavedQueryDataSource,
 	}
 }
 
