@@ -53,6 +53,14 @@
 // anchor's minute plus every interval, HOURLY at the first scheduled minute at or after
 // the anchor and every interval hours from it.
 //
+// Users and saved queries are served as the server serves them to a client that refers to
+// them by name (README.md, "Users and saved queries"): GET /users (loginName, domainName,
+// activityStatus, searchString, ...; every signed-in user lists every user, by first then
+// last name), GET /users/{id} (UserDetail: domainName, no admin flag), GET /saved-queries
+// (title search, newest first; a non-admin sees its own queries and those shared with it)
+// and GET /saved-queries/{id} (any query, to a user with the Query right). UserConfig.ID
+// gives users the ids of a given server, which differ between a test server and production.
+//
 // Config.Line chooses the server line the mock behaves as, where the two differ:
 //
 //   - Run list dates (Spring's @DateTimeFormat): the newest line (LineNewest, the default;
