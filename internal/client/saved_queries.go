@@ -1,9 +1,8 @@
 package client
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -34,11 +33,8 @@ func (q *SavedQueryDetail) CreatorName() string {
 	return strings.TrimSpace(q.CreatedBy.FirstName + " " + q.CreatedBy.LastName)
 }
 
-const (
-	queriesPage     = 100      // saved queries asked for per request
-	maxQueriesPages = 100      // pages read at most: 10,000 queries
-	maxQueryJSON    = 16 << 10 // bound of one query in a page's answer
-)
+// maxQueryJSON bounds one query in a page's answer.
+const maxQueryJSON = 16 << 10
 
 // ListSavedQueries answers the saved queries this user sees whose title contains
 // titleContains in any case ("" keeps all), newest id first, reading the server's pages
@@ -47,46 +43,19 @@ const (
 // The server reads % and _ as wildcards, and an all-digits search as an id too;
 // ListSavedQueries keeps only titles that truly contain it.
 func (c *Client) ListSavedQueries(ctx context.Context, titleContains string) ([]SavedQueryDetail, error) {
-	var out []SavedQueryDetail
-	for page := 0; page < maxQueriesPages; page++ {
-		q := url.Values{"startAt": {strconv.Itoa(page * queriesPage)}, "maxResults": {strconv.Itoa(queriesPage)},
-			"returnList": {"true"}}
-		if titleContains != "" {
-			q.Set("searchString", titleContains)
-		}
-		o := reqOpts{method: http.MethodGet, path: "/saved-queries", query: q, idempotent: true,
-			maxBody:  maxJSONBody + queriesPage*maxQueryJSON,
-			tooLarge: fmt.Sprintf("the bound for a page of %d saved queries (16 KiB a query, beside 1 MiB)", queriesPage)}
-		var queries savedQueriesAnswer
-		if err := c.doJSON(ctx, o, &queries); err != nil {
-			return nil, err
-		}
-		for _, sq := range queries {
-			if strings.Contains(strings.ToLower(sq.Title), strings.ToLower(titleContains)) {
-				out = append(out, sq)
-			}
-		}
-		if len(queries) < queriesPage {
-			return out, nil
-		}
+	q := url.Values{"returnList": {"true"}}
+	if titleContains != "" {
+		q.Set("searchString", titleContains)
 	}
-	return nil, fmt.Errorf("listing saved queries: more than %d titles contain %q: narrow the title", maxQueriesPages*queriesPage, titleContains)
-}
-
-// savedQueriesAnswer reads the query list as returnList=true answers it (an array) and as
-// a server that ignores returnList does ({"count", "queries"}).
-type savedQueriesAnswer []SavedQueryDetail
-
-func (a *savedQueriesAnswer) UnmarshalJSON(b []byte) error {
-	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
-		var page struct {
-			Queries []SavedQueryDetail `json:"queries"`
-		}
-		err := json.Unmarshal(t, &page)
-		*a = page.Queries
-		return err
+	queries, err := readPages[SavedQueryDetail](ctx, c, listing{path: "/saved-queries", query: q, startParam: "startAt",
+		itemBound: maxQueryJSON, what: "saved queries"})
+	switch {
+	case errors.Is(err, errTooMany):
+		return nil, fmt.Errorf("%w: narrow the title %q", err, titleContains)
+	case err != nil:
+		return nil, err
 	}
-	return json.Unmarshal(b, (*[]SavedQueryDetail)(a))
+	return keepContaining(queries, func(q *SavedQueryDetail) string { return q.Title }, titleContains), nil
 }
 
 // GetSavedQuery reads a saved query by id. The server answers any query that is not

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -76,41 +77,27 @@ type UserFilter struct {
 	ActivityStatus string
 }
 
-const (
-	usersPage     = 100      // users asked for per request
-	maxUsersPages = 100      // pages read at most: 10,000 users
-	maxUserJSON   = 16 << 10 // bound of one user in a page's answer
-)
+// maxUserJSON bounds one user in a page's answer.
+const maxUserJSON = 16 << 10
 
 // ListUsers answers the users f keeps, reading the server's pages (GET /users?start=&
 // maxResults=) to the end, sorted as the server sorts them (by first, then last name).
 // Every signed-in user may list every user.
 func (c *Client) ListUsers(ctx context.Context, f UserFilter) ([]UserAccount, error) {
-	var out []UserAccount
-	for page := 0; page < maxUsersPages; page++ {
-		q := url.Values{"start": {strconv.Itoa(page * usersPage)}, "maxResults": {strconv.Itoa(usersPage)}}
-		for name, v := range map[string]string{"loginName": f.LoginName, "domainName": f.Domain, "activityStatus": f.ActivityStatus} {
-			if v != "" {
-				q.Set(name, v)
-			}
-		}
-		o := reqOpts{method: http.MethodGet, path: "/users", query: q, idempotent: true,
-			maxBody:  maxJSONBody + usersPage*maxUserJSON,
-			tooLarge: fmt.Sprintf("the bound for a page of %d users (16 KiB a user, beside 1 MiB)", usersPage)}
-		var users []UserAccount
-		if err := c.doJSON(ctx, o, &users); err != nil {
-			return nil, err
-		}
-		for _, u := range users {
-			if strings.Contains(strings.ToLower(u.LoginName), strings.ToLower(f.LoginName)) {
-				out = append(out, u)
-			}
-		}
-		if len(users) < usersPage {
-			return out, nil
+	q := url.Values{}
+	for name, v := range map[string]string{"loginName": f.LoginName, "domainName": f.Domain, "activityStatus": f.ActivityStatus} {
+		if v != "" {
+			q.Set(name, v)
 		}
 	}
-	return nil, fmt.Errorf("listing users: more than %d users' login names contain %q: narrow the login name", maxUsersPages*usersPage, f.LoginName)
+	users, err := readPages[UserAccount](ctx, c, listing{path: "/users", query: q, startParam: "start", itemBound: maxUserJSON, what: "users"})
+	switch {
+	case errors.Is(err, errTooMany):
+		return nil, fmt.Errorf("%w: narrow the login name %q", err, f.LoginName)
+	case err != nil:
+		return nil, err
+	}
+	return keepContaining(users, func(u *UserAccount) string { return u.LoginName }, f.LoginName), nil
 }
 
 // GetUser reads a user account by id, whatever its status. A missing user is an error for
