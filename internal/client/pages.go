@@ -80,3 +80,17 @@ func keepContaining[T any](items []T, name func(*T) string, part string) []T {
 	}
 	return out
 }
+
+// readOne reads the one object at path (GET); an answer whose id is 0 has no object of
+// what and is a bad body.
+func readOne[T any](ctx context.Context, c *Client, path, what string, id func(*T) int64) (*T, error) {
+	o := reqOpts{method: http.MethodGet, path: path, idempotent: true}
+	var v T
+	if err := c.doJSON(ctx, o, &v); err != nil {
+		return nil, err
+	}
+	if id(&v) == 0 {
+		return nil, &badBodyError{Method: o.method, Path: o.path, StatusCode: http.StatusOK, Err: fmt.Errorf("the answer has no %s id", what)}
+	}
+	return &v, nil
+}

@@ -59,3 +59,16 @@ func TestReadPagesError(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// An answer without an id is no user or query: a bad body, not a zero value.
+func TestReadOneNoID(t *testing.T) {
+	c, mt := newRawClient(t, nil)
+	mt.RegisterResponder(http.MethodGet, testRoot+"/users/5", httpmock.NewStringResponder(200, `{"loginName":"a"}`))
+	mt.RegisterResponder(http.MethodGet, testRoot+"/saved-queries/5", httpmock.NewStringResponder(200, `{}`))
+	if _, err := c.GetUser(t.Context(), 5); err == nil || !strings.Contains(err.Error(), "the answer has no user id") {
+		t.Errorf("user: %v", err)
+	}
+	if _, err := c.GetSavedQuery(t.Context(), 5); err == nil || !strings.Contains(err.Error(), "the answer has no query id") {
+		t.Errorf("query: %v", err)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -62,15 +61,7 @@ func (c *Client) ListSavedQueries(ctx context.Context, titleContains string) ([]
 // deleted to a user with the Query read right, shared with it or not. A missing query is an
 // error for which IsCode(err, CodeSavedQueryNotFound) is true.
 func (c *Client) GetSavedQuery(ctx context.Context, queryID int64) (*SavedQueryDetail, error) {
-	o := reqOpts{method: http.MethodGet, path: "/saved-queries/" + strconv.FormatInt(queryID, 10), idempotent: true}
-	var q SavedQueryDetail
-	if err := c.doJSON(ctx, o, &q); err != nil {
-		return nil, err
-	}
-	if q.ID == 0 {
-		return nil, &badBodyError{Method: o.method, Path: o.path, StatusCode: http.StatusOK, Err: fmt.Errorf("the answer has no query id")}
-	}
-	return &q, nil
+	return readOne(ctx, c, "/saved-queries/"+strconv.FormatInt(queryID, 10), "query", func(q *SavedQueryDetail) int64 { return q.ID })
 }
 
 // SavedQueryTitleError is a title that names no saved query, or several, among those the

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -103,15 +102,7 @@ func (c *Client) ListUsers(ctx context.Context, f UserFilter) ([]UserAccount, er
 // GetUser reads a user account by id, whatever its status. A missing user is an error for
 // which IsCode(err, CodeUserNotFound) is true.
 func (c *Client) GetUser(ctx context.Context, userID int64) (*UserAccount, error) {
-	o := reqOpts{method: http.MethodGet, path: "/users/" + strconv.FormatInt(userID, 10), idempotent: true}
-	var u UserAccount
-	if err := c.doJSON(ctx, o, &u); err != nil {
-		return nil, err
-	}
-	if u.ID == 0 {
-		return nil, &badBodyError{Method: o.method, Path: o.path, StatusCode: http.StatusOK, Err: fmt.Errorf("the answer has no user id")}
-	}
-	return &u, nil
+	return readOne(ctx, c, "/users/"+strconv.FormatInt(userID, 10), "user", func(u *UserAccount) int64 { return u.ID })
 }
 
 // UserLoginError is a login name that names no account of the domain, or several.
