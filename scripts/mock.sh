@@ -29,7 +29,7 @@ stop_mock() {
     MOCK_PID=
   fi
   if [[ -n ${MOCK_FD:-} ]]; then
-    exec {MOCK_FD}<&- 2>/dev/null || true
+    exec {MOCK_FD}<&-
     MOCK_FD=
   fi
 }

@@ -10,25 +10,19 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/bin
 clis=("${TERRAFORM:-$bin/terraform}" "${TERRAFORM_NEWEST:-$bin/terraform-1.16.4}" "${TOFU:-$bin/tofu}")
-make=${MAKE:-make}
 
 tmp=$(mktemp -d)
 . "$root/scripts/mock.sh"
+. "$root/scripts/temp-home.sh"
 cleanup() {
   stop_mock
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-# Go keeps its caches where they were; every CLI sees only the temporary HOME: no
-# ~/.terraformrc, no ~/.tofurc, no TF_CLI_CONFIG_FILE, no plugin cache.
-export GOCACHE=$(go env GOCACHE) GOMODCACHE=$(go env GOMODCACHE) GOPATH=$(go env GOPATH)
-export HOME=$tmp/home CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
-unset TF_CLI_CONFIG_FILE TF_PLUGIN_CACHE_DIR TF_DATA_DIR TF_WORKSPACE TF_LOG
-mkdir -p "$HOME"
-
+use_temp_home "$tmp"
 echo "== make install-local (HOME=$HOME)"
-"$make" -C "$root" --no-print-directory install-local | sed "s#$HOME#\$HOME#"
+install_local
 
 start_mock "$tmp" -config "$root/examples/mock.json"
 export OPENSPECIMEN_USERNAME=export-bot OPENSPECIMEN_PASSWORD=Export-bot@123
