@@ -3,9 +3,8 @@
 # the provider installed by `make install-local` in a temporary HOME and found by `init`.
 #
 # "Testing your configuration against the mock": examples/testing/, its suites run with
-# `terraform test` (Terraform 1.16.4) and `tofu test`, each suite against a fresh mock started
-# with examples/testing/mock.json, the way the guide's CI step starts the released one (by its
-# environment alone).
+# `terraform test` (Terraform 1.16.4) and `tofu test` as its workflow runs them: each suite
+# against a fresh mock configured by its environment alone, as the service container is.
 #
 # "Exports in a pipeline": examples/pipeline/ on Terraform 1.5.7, the oldest supported. Every
 # apply runs the export; the CSV is written without its preamble; a wait that times out fails
@@ -52,14 +51,28 @@ fresh_work() {
 }
 
 # ---- Testing your configuration against the mock ------------------------------------------
-# The guide's CI step: the mock configured by its environment, as the container image is.
+# What the guide's workflow (examples/testing/terraform-test.yml) does, read from it: each
+# suite of its matrix against a fresh mock configured by OPENSPECIMEN_MOCK_CONFIG_JSON alone,
+# as its service container is, with its user. Its JSON is mock.json's, and its matrix lists
+# every suite of tests/.
+workflow=$root/examples/testing/terraform-test.yml
+# workflow_value KEY answers the value of "KEY: value" in the workflow.
+workflow_value() { sed -n "s/^ *$1: *//p" "$workflow" | head -1; }
+mock_json=$(awk 'on { match($0, /^ */); if (RLENGTH < 12 && NF) exit; print }
+  /OPENSPECIMEN_MOCK_CONFIG_JSON: [|]/ { on = 1 }' "$workflow")
+[[ $(tr -d ' \n' <<<"$mock_json") == "$(tr -d ' \n' <"$root/examples/testing/mock.json")" ]] ||
+  fail "the mock configuration of $workflow is not examples/testing/mock.json"
+suites=$(sed -n 's/^ *- \(tests\/.*\.tftest\.hcl\)$/\1/p' "$workflow")
+[[ $suites == "$(cd "$root/examples/testing" && ls tests/*.tftest.hcl)" ]] ||
+  fail "the matrix of $workflow does not list every suite of examples/testing/tests"
+
 test_suites() {
   local suite
   fresh_work "testing-${cli##*/}" "$root/examples/testing"
-  export OPENSPECIMEN_USERNAME=ci-bot OPENSPECIMEN_PASSWORD=Ci-bot@123
-  for suite in "$work"/tests/*.tftest.hcl; do
-    suite=tests/${suite##*/}
-    OPENSPECIMEN_MOCK_CONFIG_JSON=$(cat "$root/examples/testing/mock.json") start_mock "$work"
+  export OPENSPECIMEN_USERNAME OPENSPECIMEN_PASSWORD
+  OPENSPECIMEN_USERNAME=$(workflow_value OPENSPECIMEN_USERNAME) OPENSPECIMEN_PASSWORD=$(workflow_value OPENSPECIMEN_PASSWORD)
+  for suite in $suites; do
+    OPENSPECIMEN_MOCK_CONFIG_JSON=$mock_json start_mock "$work"
     in_work "$cli" test -filter="$suite" || fail "examples/testing/$suite failed on $cli_name"
     grep -E '^(Success|Failure)!' "$work/last.log" | sed "s#^#ok   examples/testing/$suite on $cli_name: #"
     stop_mock
