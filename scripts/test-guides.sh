@@ -66,42 +66,83 @@ suites=$(sed -n 's/^ *- \(tests\/.*\.tftest\.hcl\)$/\1/p' "$workflow")
 [[ $suites == "$(cd "$root/examples/testing" && ls tests/*.tftest.hcl)" ]] ||
   fail "the matrix of $workflow does not list every suite of examples/testing/tests"
 
+# test_suites runs every suite on $cli, each against a fresh mock: on Terraform configured by
+# its environment alone, as the workflow's service is; on OpenTofu with -config mock.json, as
+# the guide's local loop starts it.
 test_suites() {
   local suite
   fresh_work "testing-${cli##*/}" "$root/examples/testing"
   export OPENSPECIMEN_USERNAME OPENSPECIMEN_PASSWORD
   OPENSPECIMEN_USERNAME=$(workflow_value OPENSPECIMEN_USERNAME) OPENSPECIMEN_PASSWORD=$(workflow_value OPENSPECIMEN_PASSWORD)
   for suite in $suites; do
-    OPENSPECIMEN_MOCK_CONFIG_JSON=$mock_json start_mock "$work"
+    if [[ $cli == "$tofu" ]]; then
+      start_mock "$work" -config "$work/mock.json"
+    else
+      OPENSPECIMEN_MOCK_CONFIG_JSON=$mock_json start_mock "$work"
+    fi
     in_work "$cli" test -filter="$suite" || fail "examples/testing/$suite failed on $cli_name"
     grep -E '^(Success|Failure)!' "$work/last.log" | sed "s#^#ok   examples/testing/$suite on $cli_name: #"
     stop_mock
   done
 }
 
+# expect_failures cannot catch a provider's error: a suite that expects the broken job's
+# resource to fail fails all the same.
+test_expect_failures() {
+  cat >"$work/tests/expect.tftest.hcl" <<'HCL'
+run "broken_job" {
+  command = apply
+  variables {
+    job_name  = "Broken export"
+    read_rows = false
+  }
+  expect_failures = [openspecimen_job_run.export]
+}
+HCL
+  OPENSPECIMEN_MOCK_CONFIG_JSON=$mock_json start_mock "$work"
+  if in_work "$cli" test -filter=tests/expect.tftest.hcl 2>/dev/null; then
+    fail "expect_failures caught the failed run on $cli_name"
+  fi
+  grep -q 'Query failed: the saved query was deleted' "$work/last.log" ||
+    { cat "$work/last.log" >&2; fail "the suite with expect_failures did not fail on the run's error on $cli_name"; }
+  stop_mock
+  echo "ok   expect_failures does not catch the failed run on $cli_name: the suite fails on the provider's error"
+}
+
 for cli in "$newest" "$tofu"; do
   cli_name=$("$cli" version | sed -n 1p)
   test_suites
+  test_expect_failures
 done
 
 # ---- Exports in a pipeline ----------------------------------------------------------------
-cli=$terraform cli_name=$("$terraform" version | sed -n 1p)
 export OPENSPECIMEN_USERNAME=export-bot OPENSPECIMEN_PASSWORD=Export-bot@123
 
 # run_id answers the output run_id of $work.
 run_id() { (cd "$work" && "$cli" output -raw run_id); }
 
-# Every apply runs the export, and writes the CSV without its preamble.
-fresh_work pipeline "$root/examples/pipeline"
-start_mock "$work" -config "$root/examples/mock.json"
-in_work "$cli" apply -auto-approve -input=false || fail "pipeline: the apply failed on $cli_name"
-first=$(run_id)
-head -1 "$work/out/specimens.csv" | grep -q '^Specimen Label,' || fail "pipeline: out/specimens.csv does not start with its header"
-in_work "$cli" apply -auto-approve -input=false || fail "pipeline: the second apply failed on $cli_name"
-second=$(run_id)
-[[ $second != "$first" ]] || fail "pipeline: the second apply did not run the export again (run $first both times)"
-echo "ok   pipeline on $cli_name: every apply runs the export (runs $first, $second), the CSV starts with its header"
-stop_mock
+# Every apply runs the export (on OpenTofu too), and writes the CSV without its preamble, for
+# the next step to find through the output csv_path.
+for cli in "$terraform" "$tofu"; do
+  cli_name=$("$cli" version | sed -n 1p)
+  fresh_work "pipeline-${cli##*/}" "$root/examples/pipeline"
+  start_mock "$work" -config "$root/examples/mock.json"
+  in_work "$cli" apply -auto-approve -input=false || fail "pipeline: the apply failed on $cli_name"
+  first=$(run_id)
+  csv=$(cd "$work" && "$cli" output -raw csv_path)
+  [[ $csv == ./out/specimens.csv ]] || fail "pipeline: csv_path is '$csv'"
+  [[ $(head -1 "$work/$csv") == "Specimen Label,Specimen Type,Collection Protocol" ]] ||
+    fail "pipeline: $csv does not start with its header: $(head -1 "$work/$csv")"
+  # plantimestamp() is to the second: the next apply plans in a later second, as a pipeline's does.
+  started=$(date +%s)
+  while [[ $(date +%s) == "$started" ]]; do sleep 0.1; done
+  in_work "$cli" apply -auto-approve -input=false || fail "pipeline: the second apply failed on $cli_name"
+  second=$(run_id)
+  [[ $second != "$first" ]] || fail "pipeline: the second apply did not run the export again (run $first both times)"
+  echo "ok   pipeline on $cli_name: every apply runs the export (runs $first, $second), $csv starts with its header"
+  stop_mock
+done
+cli=$terraform cli_name=$("$terraform" version | sed -n 1p)
 
 # A wait that times out: the export lasts 8s, the apply waits 1s. Triggers that do not change
 # stand in for plantimestamp(), as the guide says.

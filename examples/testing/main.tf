@@ -3,8 +3,6 @@
 # suites in tests/ run it against the mock server started with mock.json (see the guide
 # "Testing your configuration against the mock").
 terraform {
-  required_version = ">= 1.6" # terraform test
-
   required_providers {
     openspecimen = {
       source  = "openspecimen-iac/openspecimen"
