@@ -15,19 +15,10 @@
 # provider example's user (export-bot) logs in, with TF_VAR_openspecimen_password.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-bin=$root/bin
-terraform=${TERRAFORM:-$bin/terraform}
-newest=${TERRAFORM_NEWEST:-$bin/terraform-1.16.4}
-tofu=${TOFU:-$bin/tofu}
-ex=$root/examples
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/test-lib.sh"
 . "$root/scripts/dev-overrides.sh"
-. "$root/scripts/mock.sh"
+ex=$root/examples
 export TF_VAR_openspecimen_password=Export-bot@123
-unset OPENSPECIMEN_URL OPENSPECIMEN_USERNAME OPENSPECIMEN_PASSWORD OPENSPECIMEN_TOKEN OPENSPECIMEN_DOMAIN
 
 # setup CASE FILE... makes a fresh work folder $work with the files (and the provider's
 # configuration), starts a fresh mock for it (stopping the case before), and prints the case.

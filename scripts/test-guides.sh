@@ -15,23 +15,10 @@
 # `make test-guides` builds what this needs.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-bin=$root/bin
-terraform=${TERRAFORM:-$bin/terraform}
-newest=${TERRAFORM_NEWEST:-$bin/terraform-1.16.4}
-tofu=${TOFU:-$bin/tofu}
-
-tmp=$(mktemp -d)
-. "$root/scripts/mock.sh"
+. "$(dirname "$0")/test-lib.sh"
 . "$root/scripts/temp-home.sh"
-cleanup() {
-  stop_mock
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 use_temp_home "$tmp"
 install_local >/dev/null
-unset OPENSPECIMEN_URL OPENSPECIMEN_USERNAME OPENSPECIMEN_PASSWORD OPENSPECIMEN_TOKEN OPENSPECIMEN_DOMAIN
 
 fail() {
   echo "test-guides: $*" >&2

@@ -9,18 +9,9 @@
 # `make test-install-local` calls it.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-bin=$root/bin
-clis=("${TERRAFORM:-$bin/terraform}" "${TERRAFORM_NEWEST:-$bin/terraform-1.16.4}" "${TOFU:-$bin/tofu}")
-
-tmp=$(mktemp -d)
-. "$root/scripts/mock.sh"
+. "$(dirname "$0")/test-lib.sh"
 . "$root/scripts/temp-home.sh"
-cleanup() {
-  stop_mock
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+clis=("$terraform" "$newest" "$tofu")
 
 use_temp_home "$tmp"
 echo "== make install-local (HOME=$HOME)"
