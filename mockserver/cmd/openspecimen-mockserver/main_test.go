@@ -291,3 +291,17 @@ func TestRunVersion(t *testing.T) {
 		t.Fatalf("code %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
 	}
 }
+
+// The image's address, all interfaces (OPENSPECIMEN_MOCK_LISTEN=0.0.0.0:8080): the printed
+// url names them ([::]), and the server answers on the loopback address.
+func TestRunListensOnAllInterfaces(t *testing.T) {
+	t.Setenv("OPENSPECIMEN_MOCK_LISTEN", "0.0.0.0:0")
+	url := startRunEnv(t)
+	m := regexp.MustCompile(`^http://\[::\]:(\d+)/openspecimen/rest/ng$`).FindStringSubmatch(url)
+	if m == nil {
+		t.Fatalf("listening on %q, want all interfaces", url)
+	}
+	if body := getJob1(t, "http://127.0.0.1:"+m[1]+"/openspecimen/rest/ng"); !strings.Contains(body, `"Specimen export"`) {
+		t.Fatalf("job 1 on the loopback address: %s", body)
+	}
+}
