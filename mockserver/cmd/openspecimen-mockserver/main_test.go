@@ -293,11 +293,11 @@ func TestRunVersion(t *testing.T) {
 }
 
 // The image's address, all interfaces (OPENSPECIMEN_MOCK_LISTEN=0.0.0.0:8080): the printed
-// url names them ([::]), and the server answers on the loopback address.
+// url names them ([::], or 0.0.0.0 without IPv6), and the server answers on the loopback address.
 func TestRunListensOnAllInterfaces(t *testing.T) {
 	t.Setenv("OPENSPECIMEN_MOCK_LISTEN", "0.0.0.0:0")
 	url := startRunEnv(t)
-	m := regexp.MustCompile(`^http://\[::\]:(\d+)/openspecimen/rest/ng$`).FindStringSubmatch(url)
+	m := regexp.MustCompile(`^http://(?:\[::\]|0\.0\.0\.0):(\d+)/openspecimen/rest/ng$`).FindStringSubmatch(url)
 	if m == nil {
 		t.Fatalf("listening on %q, want all interfaces", url)
 	}
