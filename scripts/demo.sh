@@ -38,7 +38,7 @@ cp "$root"/examples/demo/*.tf "$work"/
 . "$root/scripts/dev-overrides.sh"
 use_dev_overrides "$work" "$bin"
 
-mock_pid=
+. "$root/scripts/mock.sh"
 applied=
 destroyed=
 cleanup() {
@@ -48,12 +48,10 @@ cleanup() {
     echo "== demo failed: destroying what was applied"
     (cd "$work" && "$cli" destroy -auto-approve -input=false -compact-warnings >/dev/null 2>&1) || true
   fi
-  if [[ -n $mock_pid ]]; then
-    kill -TERM "$mock_pid" 2>/dev/null || true
-    wait "$mock_pid" 2>/dev/null || true
+  if [[ -n $MOCK_PID ]]; then
+    stop_mock
     echo "== mock server stopped (its request log: ${work#"$root"/}/mockserver.log)"
   fi
-  exec 3<&- 2>/dev/null || true
   if [[ $rc -ne 0 ]]; then
     echo "== demo FAILED (exit $rc)" >&2
   fi
@@ -63,22 +61,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# The mock prints one line, "listening on <url>", once it accepts connections: read it from
-# a FIFO rather than guessing a port or sleeping.
-mkfifo "$work/mock.stdout"
-"$mock" -listen 127.0.0.1:0 -line "$server_line" >"$work/mock.stdout" 2>"$work/mockserver.log" &
-mock_pid=$!
-exec 3<"$work/mock.stdout"
-line=
-if ! read -r -t 30 line <&3 || [[ $line != "listening on "* ]]; then
-  echo "demo: the mock server did not start (${line:-no output}):" >&2
-  cat "$work/mockserver.log" >&2 || true
-  exit 1
-fi
-url=${line#listening on }
-echo "== mock OpenSpecimen server, $server_line line (demo data), at $url"
+start_mock "$work" -line "$server_line"
+echo "== mock OpenSpecimen server, $server_line line (demo data), at $MOCK_URL"
 
-export OPENSPECIMEN_URL=$url OPENSPECIMEN_USERNAME=admin OPENSPECIMEN_PASSWORD=Admin@123
+export OPENSPECIMEN_USERNAME=admin OPENSPECIMEN_PASSWORD=Admin@123
 unset OPENSPECIMEN_TOKEN OPENSPECIMEN_DOMAIN
 
 # Colours only on a terminal, not in CI logs.

@@ -107,20 +107,36 @@ while IFS= read -r dir; do
   if grep -qs '^ephemeral ' "$work"/*.tf; then clis=("$newest" "$tofu"); fi
   if grep -qs '^action ' "$work"/*.tf; then clis=("$newest"); fi
   if compgen -G "$work/*.tfquery.hcl" >/dev/null; then clis=("$newest") args=(-query); fi
-  for cli in "${clis[@]}"; do
-    dirv=$work
-    if [[ $cli == "$terraform" ]] && grep -qs '^  identity = {' "$work"/*.tf; then
-      # Terraform 1.5 cannot parse an import block by identity (1.12+): it validates the rest.
-      dirv=$work.tf15
-      rm -rf "$dirv" && cp -r "$work" "$dirv"
-      grep -ls '^  identity = {' "$dirv"/*.tf | xargs rm -f
-    fi
-    if out=$(cd "$dirv" && "$cli" validate -no-color "${args[@]}" 2>&1); then
-      echo "ok   $dir (${cli##*/})"
-    else
-      echo "$out" >&2
-      fail "$dir does not validate on ${cli##*/}"
-    fi
+  # The import-*.tf files of a folder are alternative ways to import into its resources (its
+  # registry page shows them one by one), so each is validated with the folder's other files.
+  variants=("$work")
+  mapfile -t imports < <(find "$work" -maxdepth 1 -name 'import-*.tf' | sort)
+  if ((${#imports[@]} > 1)); then
+    variants=()
+    for f in "${imports[@]}"; do
+      v=$work.$(basename "$f" .tf)
+      rm -rf "$v" && cp -r "$work" "$v" && rm -f "$v"/import-*.tf && cp "$f" "$v"/
+      variants+=("$v")
+    done
+  fi
+  for variant in "${variants[@]}"; do
+    label=$dir
+    [[ $variant == "$work" ]] || label="$dir with ${variant##*.}.tf"
+    for cli in "${clis[@]}"; do
+      dirv=$variant
+      if [[ $cli == "$terraform" ]] && grep -qs '^  identity = {' "$variant"/*.tf; then
+        # Terraform 1.5 cannot parse an import block by identity (1.12+): it validates the rest.
+        dirv=$variant.tf15
+        rm -rf "$dirv" && cp -r "$variant" "$dirv"
+        grep -ls '^  identity = {' "$dirv"/*.tf | xargs rm -f
+      fi
+      if out=$(cd "$dirv" && "$cli" validate -no-color "${args[@]}" 2>&1); then
+        echo "ok   $label (${cli##*/})"
+      else
+        echo "$out" >&2
+        fail "$label does not validate on ${cli##*/}"
+      fi
+    done
   done
 done < <(find examples \( -name '*.tf' -o -name '*.tfquery.hcl' \) -printf '%h\n' | sort -u)
 

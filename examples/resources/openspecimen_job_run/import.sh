@@ -1,2 +1,2 @@
 # A run is imported by its job id and run id, separated by a slash.
-terraform import openspecimen_job_run.export 7/42
+terraform import openspecimen_job_run.nightly_export 7/42

@@ -19,12 +19,16 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // time zones of the config work on machines without zoneinfo
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 )
+
+// version is the release's, set by the release build (-X main.version=...).
+var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -35,41 +39,18 @@ func main() {
 
 // run is the whole command; it answers the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("openspecimen-mockserver", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	listen := fs.String("listen", "127.0.0.1:8080", "`address` to listen on (host:port; port 0 picks a free one)")
-	configFile := fs.String("config", "", "JSON configuration `file` (default: the built-in demo data set)")
-	line := fs.String("line", "", "OpenSpecimen server `line` to behave as, "+mockserver.LineNewest+" or "+mockserver.LineOlder+
-		" (default: the configuration's, else "+mockserver.LineNewest+")")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	opts, code := parseFlags(args, stdout, stderr)
+	if opts == nil {
+		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "openspecimen-mockserver: unexpected arguments: %v\n", fs.Args())
-		return 2
-	}
-	if *line != "" && *line != mockserver.LineNewest && *line != mockserver.LineOlder {
-		fmt.Fprintf(stderr, "openspecimen-mockserver: -line %q: use %s or %s\n", *line, mockserver.LineNewest, mockserver.LineOlder)
-		return 2
-	}
-
-	cfg := mockserver.DemoConfig()
-	if *configFile != "" {
-		var err error
-		if cfg, err = mockserver.LoadConfig(*configFile); err != nil {
-			fmt.Fprintf(stderr, "openspecimen-mockserver: %v\n", err)
-			return 1
-		}
-	}
-	if *line != "" {
-		cfg.Line = *line
+	cfg, err := opts.config()
+	if err != nil {
+		fmt.Fprintf(stderr, "openspecimen-mockserver: %v\n", err)
+		return 1
 	}
 	cfg.Logger = log.New(stderr, "", log.LstdFlags|log.Lmicroseconds)
 
-	l, err := net.Listen("tcp", *listen)
+	l, err := net.Listen("tcp", opts.listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "openspecimen-mockserver: %v\n", err)
 		return 1
@@ -91,4 +72,82 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// options are the command's settings, from its flags and environment.
+type options struct {
+	listen, configFile, configJSON, line string
+}
+
+// Environment variables that stand in for flags left out.
+const (
+	envListen     = "OPENSPECIMEN_MOCK_LISTEN"
+	envConfig     = "OPENSPECIMEN_MOCK_CONFIG"
+	envConfigJSON = "OPENSPECIMEN_MOCK_CONFIG_JSON"
+	envLine       = "OPENSPECIMEN_MOCK_LINE"
+)
+
+// parseFlags answers the options, or nil and the exit code when the command ends here
+// (bad usage, -help, -version).
+func parseFlags(args []string, stdout, stderr io.Writer) (*options, int) {
+	fs := flag.NewFlagSet("openspecimen-mockserver", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.StringVar(&o.listen, "listen", envOr(envListen, "127.0.0.1:8080"),
+		"`address` to listen on (host:port; port 0 picks a free one; 0.0.0.0:8080 in a container) ($"+envListen+")")
+	fs.StringVar(&o.configFile, "config", os.Getenv(envConfig),
+		"JSON configuration `file` (default: the built-in demo data set) ($"+envConfig+")")
+	fs.StringVar(&o.configJSON, "config-json", os.Getenv(envConfigJSON),
+		"the JSON configuration itself, instead of a file ($"+envConfigJSON+")")
+	fs.StringVar(&o.line, "line", os.Getenv(envLine), "OpenSpecimen server `line` to behave as, "+mockserver.LineNewest+" or "+
+		mockserver.LineOlder+" (default: the configuration's, else "+mockserver.LineNewest+") ($"+envLine+")")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, 0
+		}
+		return nil, 2
+	}
+	switch {
+	case *showVersion:
+		fmt.Fprintf(stdout, "openspecimen-mockserver %s\n", version)
+		return nil, 0
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "openspecimen-mockserver: unexpected arguments: %v\n", fs.Args())
+		return nil, 2
+	case o.line != "" && o.line != mockserver.LineNewest && o.line != mockserver.LineOlder:
+		fmt.Fprintf(stderr, "openspecimen-mockserver: -line %q: use %s or %s\n", o.line, mockserver.LineNewest, mockserver.LineOlder)
+		return nil, 2
+	case o.configFile != "" && o.configJSON != "":
+		fmt.Fprintf(stderr, "openspecimen-mockserver: a configuration file (-config or $%s) and JSON (-config-json or $%s) are both set: use one\n",
+			envConfig, envConfigJSON)
+		return nil, 2
+	}
+	return &o, 0
+}
+
+// config answers the configuration the options name, with their line.
+func (o *options) config() (mockserver.Config, error) {
+	cfg := mockserver.DemoConfig()
+	var err error
+	switch {
+	case o.configFile != "":
+		cfg, err = mockserver.LoadConfig(o.configFile)
+	case strings.TrimSpace(o.configJSON) != "":
+		if cfg, err = mockserver.ParseConfig([]byte(o.configJSON)); err != nil {
+			err = fmt.Errorf("-config-json: %w", err)
+		}
+	}
+	if o.line != "" {
+		cfg.Line = o.line
+	}
+	return cfg, err
+}
+
+// envOr answers the environment variable name, or def when it is unset or empty.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }

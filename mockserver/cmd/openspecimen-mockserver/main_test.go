@@ -139,26 +139,7 @@ func TestRunErrors(t *testing.T) {
 // REST root.
 func startRun(t *testing.T, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
-	stdout := &lineWriter{lines: make(chan string, 10)}
-	var stderr syncBuffer
-	code := make(chan int, 1)
-	go func() { code <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), stdout, &stderr) }()
-	t.Cleanup(func() {
-		cancel()
-		<-code
-	})
-	deadline := time.NewTimer(testDeadline)
-	defer deadline.Stop()
-	select {
-	case l := <-stdout.lines:
-		return strings.TrimSuffix(strings.TrimPrefix(l, "listening on "), "\n")
-	case c := <-code:
-		t.Fatalf("run returned %d; stderr %q", c, stderr.String())
-	case <-deadline.C:
-		t.Fatalf("no listening line; stderr %q", stderr.String())
-	}
-	return ""
+	return startRunEnv(t, append([]string{"-listen", "127.0.0.1:0"}, args...)...)
 }
 
 // -line overrides the configuration's line; without it the configuration's, else the newest,
@@ -201,4 +182,126 @@ func listRunsStatus(t *testing.T, url, fromDate string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// A container is configured by its environment alone: each variable stands in for its flag,
+// and a flag given wins over its variable.
+func TestRunEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	older := filepath.Join(dir, "older.json")
+	if err := os.WriteFile(older, []byte(`{"line":"older","jobs":[{"id":1}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("OPENSPECIMEN_MOCK_LISTEN", "127.0.0.1:0")
+	t.Setenv("OPENSPECIMEN_MOCK_CONFIG_JSON", `{"line":"older","jobs":[{"id":1,"name":"From the environment"}]}`)
+	url := startRunEnv(t)
+	if listRunsStatus(t, url, "2024-01-01%2000:00") != 200 {
+		t.Errorf("OPENSPECIMEN_MOCK_CONFIG_JSON's older line is not served")
+	}
+	if body := getJob1(t, url); !strings.Contains(body, `"From the environment"`) {
+		t.Errorf("job 1 is not the environment's: %s", body)
+	}
+
+	t.Setenv("OPENSPECIMEN_MOCK_LINE", "newest")
+	if url := startRunEnv(t); listRunsStatus(t, url, "2024-01-01T00:00:00.000Z") != 200 {
+		t.Errorf("OPENSPECIMEN_MOCK_LINE=newest is not served")
+	}
+	if url := startRunEnv(t, "-line", "older"); listRunsStatus(t, url, "2024-01-01%2000:00") != 200 {
+		t.Errorf("-line older does not win over OPENSPECIMEN_MOCK_LINE")
+	}
+
+	t.Setenv("OPENSPECIMEN_MOCK_LINE", "")
+	t.Setenv("OPENSPECIMEN_MOCK_CONFIG_JSON", "")
+	t.Setenv("OPENSPECIMEN_MOCK_CONFIG", older)
+	if url := startRunEnv(t); listRunsStatus(t, url, "2024-01-01%2000:00") != 200 {
+		t.Errorf("OPENSPECIMEN_MOCK_CONFIG's older line is not served")
+	}
+}
+
+// startRunEnv runs the command with args alone (the environment may give the rest) until
+// the test ends, and answers its REST root.
+func startRunEnv(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	stdout := &lineWriter{lines: make(chan string, 10)}
+	var stderr syncBuffer
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, args, stdout, &stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		<-code
+	})
+	deadline := time.NewTimer(testDeadline)
+	defer deadline.Stop()
+	select {
+	case l := <-stdout.lines:
+		return strings.TrimSuffix(strings.TrimPrefix(l, "listening on "), "\n")
+	case c := <-code:
+		t.Fatalf("run returned %d; stderr %q", c, stderr.String())
+	case <-deadline.C:
+		t.Fatalf("no listening line; stderr %q", stderr.String())
+	}
+	return ""
+}
+
+// getJob1 answers the body of job 1, read as admin.
+func getJob1(t *testing.T, url string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url+"/scheduled-jobs/1", nil)
+	req.SetBasicAuth("admin", "Admin@123")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
+}
+
+func TestRunEnvironmentErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string
+	}{
+		{"bad line", map[string]string{"OPENSPECIMEN_MOCK_LINE": "oldest"}, nil, 2, `-line "oldest": use newest or older`},
+		{"file and JSON", map[string]string{"OPENSPECIMEN_MOCK_CONFIG_JSON": `{}`}, []string{"-config", "x.json"}, 2, "both set: use one"},
+		{"invalid JSON", map[string]string{"OPENSPECIMEN_MOCK_CONFIG_JSON": `{"jobs":[{"id":1,"outcome":"MAYBE"}]}`}, nil, 1, `-config-json: `},
+		{"bad address", map[string]string{"OPENSPECIMEN_MOCK_LISTEN": "127.0.0.1:99999"}, nil, 1, "invalid port"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			var stdout, stderr syncBuffer
+			got := run(t.Context(), c.args, &stdout, &stderr)
+			if got != c.code || !strings.Contains(stderr.String(), c.want) || stdout.String() != "" {
+				t.Fatalf("code %d, stdout %q, stderr %q; want %d and %q", got, stdout.String(), stderr.String(), c.code, c.want)
+			}
+		})
+	}
+}
+
+func TestRunVersion(t *testing.T) {
+	var stdout, stderr syncBuffer
+	if code := run(t.Context(), []string{"-version"}, &stdout, &stderr); code != 0 || stdout.String() != "openspecimen-mockserver dev\n" {
+		t.Fatalf("code %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}
+
+// The image's address, all interfaces (OPENSPECIMEN_MOCK_LISTEN=0.0.0.0:8080): the printed
+// url names them ([::], or 0.0.0.0 without IPv6), and the server answers on the loopback address.
+func TestRunListensOnAllInterfaces(t *testing.T) {
+	t.Setenv("OPENSPECIMEN_MOCK_LISTEN", "0.0.0.0:0")
+	url := startRunEnv(t)
+	m := regexp.MustCompile(`^http://(?:\[::\]|0\.0\.0\.0):(\d+)/openspecimen/rest/ng$`).FindStringSubmatch(url)
+	if m == nil {
+		t.Fatalf("listening on %q, want all interfaces", url)
+	}
+	if body := getJob1(t, "http://127.0.0.1:"+m[1]+"/openspecimen/rest/ng"); !strings.Contains(body, `"Specimen export"`) {
+		t.Fatalf("job 1 on the loopback address: %s", body)
+	}
 }
