@@ -181,7 +181,7 @@ func TestAccScheduledJob_lifecycle(t *testing.T) {
 					spec := client.JobSpec{Name: "Nightly specimen export", Type: "QUERY", SavedQueryID: queryVisits,
 						RepeatSchedule: "WEEKLY", Disabled: true,
 						Schedule: client.Schedule{ScheduledHour: ptrTo(5), ScheduledMinute: ptrTo(0), ScheduledDayOfWeek: ptrTo("FRIDAY")}}
-					if _, err := adminClient(t, s).UpdateJob(context.Background(), jobID, spec); err != nil {
+					if _, err := adminClient(t, s).UpdateJob(context.Background(), jobID, "Nightly specimen export", spec); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -290,30 +290,34 @@ resource "openspecimen_scheduled_job" "x" {
 	}
 }
 
-// A name another job has is refused at plan time, naming the job to import; a rename too.
+// A name another job has is a warning at plan time, naming the job and what to do whether
+// this configuration manages it or not; the apply waits a while for the name to be free (as
+// a job that the same apply deletes would free it), then fails, having sent nothing. A
+// rename too: the server refuses it, once.
 func TestAccScheduledJob_duplicateName(t *testing.T) {
 	s := mocktest.New(t, scheduledJobMockConfig())
+	taken := `(?s)Job name taken.*Job 1 is already named "Taken export"%s.*was not %s: the name\s+stayed taken for 20s.*` +
+		`Does this apply delete or rename\s+job 1.*key them by name with for_each.*If no resource of this configuration manages\s+job 1, import it.*openspecimen_scheduled_job.NAME 1`
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      scheduledJobConfig(s, nightlyBody("Taken export", farStart)),
-				ExpectError: errRe(`(?s)Job name taken.*Job 1 is already named "Taken export".*import it.*openspecimen_scheduled_job.NAME 1`),
-			},
-			{
 				// OpenSpecimen's duplicate check ignores case.
 				Config:      scheduledJobConfig(s, nightlyBody("taken EXPORT", farStart)),
-				ExpectError: errRe(`(?s)Job name taken.*Job 1 is already named "Taken export", the same name as\s+"taken EXPORT"`),
+				ExpectError: errRe(fmt.Sprintf(taken, `, the same name as\s+"taken EXPORT"`, "created")),
 			},
 			{Config: scheduledJobConfig(s, nightlyBody("Mine", farStart))},
 			{
 				Config:      scheduledJobConfig(s, nightlyBody("Taken export", farStart)),
-				ExpectError: errRe(`(?s)Job name taken.*Job 1 is already named`),
+				ExpectError: errRe(fmt.Sprintf(taken, "", "updated")),
 			},
 		},
 	})
-	if n := s.RequestCount("PUT", "/scheduled-jobs/{jobId}"); n != 0 {
-		t.Fatalf("%d PUTs, want none: the rename was sent", n)
+	if n := s.RequestCount("POST", "/scheduled-jobs"); n != 1 {
+		t.Fatalf("%d POSTs, want 1: a job of a taken name was sent", n)
+	}
+	if n := s.RequestCount("PUT", "/scheduled-jobs/{jobId}"); n != 1 {
+		t.Fatalf("%d PUTs, want 1: the server's refusal of the rename, not sent again", n)
 	}
 }
 
@@ -371,7 +375,7 @@ func TestAccScheduledJob_deletedOutside(t *testing.T) {
 			{Config: cfg, Check: func(st *terraform.State) (err error) { first, err = stateJobID(st); return err }},
 			{
 				PreConfig: func() {
-					if _, err := adminClient(t, s).DeleteJob(context.Background(), first); err != nil {
+					if _, err := adminClient(t, s).DeleteJob(context.Background(), first, "Nightly export"); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -416,7 +420,7 @@ func TestAccScheduledJob_disabledNotDeleted(t *testing.T) {
 				PreConfig: func() {
 					spec := client.JobSpec{Name: "Nightly_2", Type: "QUERY", SavedQueryID: querySpecimens,
 						RepeatSchedule: "DAILY", Disabled: true, Schedule: client.Schedule{ScheduledHour: ptrTo(2), ScheduledMinute: ptrTo(30)}}
-					if _, err := adminClient(t, s).UpdateJob(context.Background(), jobID, spec); err != nil {
+					if _, err := adminClient(t, s).UpdateJob(context.Background(), jobID, "Nightly", spec); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -444,7 +448,7 @@ type deleteJobCheck struct {
 }
 
 func (d deleteJobCheck) CheckPlan(ctx context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	if _, err := adminClient(d.t, d.s).DeleteJob(ctx, *d.jobID); err != nil {
+	if _, err := adminClient(d.t, d.s).DeleteJob(ctx, *d.jobID, "Nightly"); err != nil {
 		resp.Error = err
 	}
 }
