@@ -195,8 +195,8 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 				Required:   true,
 				Validators: []validator.String{stringvalidator.OneOf(slices.Sorted(maps.Keys(scheduleKinds))...)},
 			},
-			"minutely_interval": intervalAttribute("MINUTELY", "minutes"),
-			"hourly_interval":   intervalAttribute("HOURLY", "hours"),
+			"minutely_interval": intervalAttribute("MINUTELY", "minutes", 0, " (0, which the server keeps, runs it every minute as 1 does)"),
+			"hourly_interval":   intervalAttribute("HOURLY", "hours", 1, ""),
 			"hour": schema.Int64Attribute{
 				MarkdownDescription: "Hour of the day the job runs, 0-23: `DAILY`, `WEEKLY` and `MONTHLY` schedules.",
 				Optional:            true,
@@ -293,14 +293,15 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 }
 
 // intervalAttribute is minutely_interval or hourly_interval: used by one repeat schedule,
-// where the server's default is 1.
-func intervalAttribute(kind, unit string) schema.Int64Attribute {
+// where the server's default is 1; least is the smallest the server keeps and runs, note
+// what it does.
+func intervalAttribute(kind, unit string, least int64, note string) schema.Int64Attribute {
 	return schema.Int64Attribute{
-		MarkdownDescription: fmt.Sprintf("A `%s` job runs every this many %s, at least 1. Defaults to 1 for a `%s` "+
-			"schedule; absent for the others.", kind, unit, kind),
+		MarkdownDescription: fmt.Sprintf("A `%s` job runs every this many %s, at least %d%s. Defaults to 1 for a `%s` "+
+			"schedule; absent for the others.", kind, unit, least, note, kind),
 		Optional:      true,
 		Computed:      true,
-		Validators:    []validator.Int64{int64validator.AtLeast(1)},
+		Validators:    []validator.Int64{int64validator.AtLeast(least)},
 		PlanModifiers: []planmodifier.Int64{intervalDefault{kind: kind}},
 	}
 }

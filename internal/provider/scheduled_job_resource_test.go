@@ -226,7 +226,7 @@ func TestAccScheduledJob_invalidSchedules(t *testing.T) {
 		{`repeat_schedule = "MONTHLY"` + "\n hour = 1\n minute = 0\n day_of_month = 0", `day_of_month value must be between 1 and 31`},
 		{`repeat_schedule = "DAILY"` + "\n hour = 24\n minute = 0", `hour value must be between 0 and 23`},
 		{`repeat_schedule = "DAILY"` + "\n hour = 1\n minute = 60", `minute value must be between 0 and 59`},
-		{`repeat_schedule = "MINUTELY"` + "\n minutely_interval = 0", `minutely_interval value must be at least 1`},
+		{`repeat_schedule = "MINUTELY"` + "\n minutely_interval = -1", `minutely_interval value must be at least 0`},
 		{`repeat_schedule = "MINUTELY"` + "\n hourly_interval = 2", `Unexpected hourly_interval`},
 		{`repeat_schedule = "HOURLY"` + "\n minute = 0\n hourly_interval = 0", `hourly_interval value must be at least 1`},
 		{`repeat_schedule = "ONDEMAND"` + "\n minute = 5", `Unexpected minute.*repeat_schedule ONDEMAND does not use minute`},
@@ -683,4 +683,66 @@ func TestSameDate(t *testing.T) {
 	if got := sameDate(types.StringValue("2026-01-01T00:00:00Z"), nil); !got.IsNull() {
 		t.Errorf("no date gave %s", got)
 	}
+}
+
+// scheduleKindJobs are jobs of each repeat schedule, as OpenSpecimen's UI may leave them
+// (a MINUTELY interval of 0, which the server keeps and runs every minute), each with the
+// configuration that describes it.
+var scheduleKindJobs = []struct {
+	job    mockserver.JobConfig
+	config string
+}{
+	{mockserver.JobConfig{ID: 11, Name: "Every minute", RepeatSchedule: "MINUTELY", MinutelyInterval: ptrTo(0)},
+		"repeat_schedule = \"MINUTELY\"\n  minutely_interval = 0"},
+	{mockserver.JobConfig{ID: 12, Name: "Every 3 hours", RepeatSchedule: "HOURLY", ScheduledMinute: ptrTo(15), HourlyInterval: ptrTo(3)},
+		"repeat_schedule = \"HOURLY\"\n  minute = 15\n  hourly_interval = 3"},
+	{mockserver.JobConfig{ID: 13, Name: "Nightly", RepeatSchedule: "DAILY", ScheduledHour: ptrTo(2), ScheduledMinute: ptrTo(30)},
+		"repeat_schedule = \"DAILY\"\n  hour = 2\n  minute = 30"},
+	{mockserver.JobConfig{ID: 14, Name: "Fridays", RepeatSchedule: "WEEKLY", ScheduledDayOfWeek: "FRIDAY", ScheduledHour: ptrTo(4), ScheduledMinute: ptrTo(0)},
+		"repeat_schedule = \"WEEKLY\"\n  day_of_week = \"FRIDAY\"\n  hour = 4\n  minute = 0"},
+	{mockserver.JobConfig{ID: 15, Name: "Month end", RepeatSchedule: "MONTHLY", ScheduledDayOfMonth: ptrTo(31), ScheduledHour: ptrTo(23), ScheduledMinute: ptrTo(59)},
+		"repeat_schedule = \"MONTHLY\"\n  day_of_month = 31\n  hour = 23\n  minute = 59"},
+	{mockserver.JobConfig{ID: 16, Name: "On demand", RepeatSchedule: "ONDEMAND", ActivityStatus: "Disabled"},
+		"repeat_schedule = \"ONDEMAND\"\n  enabled = false"},
+}
+
+// A job of each repeat schedule imports (import blocks) and plans clean, a MINUTELY interval
+// of 0 among them; a job created with minutely_interval = 0 plans clean too.
+func TestAccScheduledJob_importEachKind(t *testing.T) {
+	far := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC) // the mock never fires them during a test
+	mcfg := scheduledJobMockConfig()
+	var config strings.Builder
+	var noOps []plancheck.PlanCheck
+	for _, k := range scheduleKindJobs {
+		jc := k.job
+		jc.Type, jc.SavedQueryID, jc.StartDate = "QUERY", querySpecimens, &far
+		mcfg.Jobs = append(mcfg.Jobs, jc)
+		addr := fmt.Sprintf("openspecimen_scheduled_job.k%d", jc.ID)
+		fmt.Fprintf(&config, "\nimport {\n  to = %s\n  id = \"%d\"\n}\n\nresource \"openspecimen_scheduled_job\" \"k%d\" {\n"+
+			"  name = %q\n  type = \"QUERY\"\n  saved_query_id = %d\n  %s\n}\n", addr, jc.ID, jc.ID, jc.Name, querySpecimens, k.config)
+		noOps = append(noOps, plancheck.ExpectResourceAction(addr, plancheck.ResourceActionNoop))
+	}
+	s := mocktest.New(t, mcfg)
+	created := scheduledJobConfig(s, "  name = \"Created every minute\"\n  type = \"QUERY\"\n  saved_query_id = 21\n"+
+		"  repeat_schedule = \"MINUTELY\"\n  minutely_interval = 0\n"+farStart)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:           providerBlock(s) + config.String(),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: noOps},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("openspecimen_scheduled_job.k11", at("minutely_interval"), knownvalue.Int64Exact(0)),
+				},
+			},
+			{Config: providerBlock(s) + config.String(), PlanOnly: true},
+			{
+				Config: created,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("minutely_interval"), knownvalue.Int64Exact(0)),
+				},
+			},
+			{Config: created, PlanOnly: true},
+		},
+	})
 }
