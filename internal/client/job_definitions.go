@@ -207,13 +207,20 @@ const (
 // write answers that a job this user sees holds the name, it waits for that job to give the
 // name up, as a job that the same apply deletes or renames does (a replacement, an item
 // leaving a list), and runs write again; after nameWaitTotal it answers the last refusal.
-// The write refused sent nothing, or had nothing done by the server.
+// A refusal by the server whose holder this user does not see is tried once more at once:
+// the holder may have left between the refusal and the look-up. The write refused sent
+// nothing, or had nothing done by the server.
 func (c *Client) whenNameFree(ctx context.Context, self int64, write func() error) error {
 	start := c.now()
+	unseen := 0
 	for {
 		err := write()
 		var taken *JobNameTakenError
-		if !errors.As(err, &taken) || taken.Holder == nil || taken.Self || taken.Holder.ID == self {
+		switch {
+		case errors.As(err, &taken) && taken.Holder == nil && unseen == 0:
+			unseen++
+			continue
+		case !errors.As(err, &taken) || taken.Holder == nil || taken.Self || taken.Holder.ID == self:
 			return err
 		}
 		c.logger.InfoContext(ctx, "the job name is taken: waiting for its holder to be deleted or renamed",

@@ -233,6 +233,9 @@ func TestJobNameRefusedByTheServer(t *testing.T) {
 		!strings.Contains(err.Error(), "another job has it, in some case, one this user cannot see") {
 		t.Fatalf("err = %v, want a *JobNameTakenError without a holder, of code %s", err, CodeDupJobName)
 	}
+	if n := s.RequestCount("POST", routeJobs); n != 2 {
+		t.Fatalf("%d POSTs, want 2: a refusal whose holder is unseen is tried once more, as the holder may have left", n)
+	}
 	job, err := alice.CreateJob(t.Context(), nightlySpec("Mine"))
 	if err != nil {
 		t.Fatal(err)
@@ -250,6 +253,26 @@ func TestJobNameRefusedByTheServer(t *testing.T) {
 	}
 	if n := len(waits.all()); n != 0 {
 		t.Fatalf("%d waits, want none: no holder this user sees can give the name up", n)
+	}
+}
+
+// A rename refused for a name whose holder leaves it before the look-up that would name the
+// holder (deleted at the same time, by the same apply) is sent again at once, and passes.
+func TestUpdateJobHolderLeftAfterRefusal(t *testing.T) {
+	s := defsServer(t, mockserver.LineNewest, mockserver.JobConfig{ID: 2, Name: "Nightly", Type: "QUERY"})
+	c, other := defsClient(t, s, "admin", "Admin@123"), defsClient(t, s, "admin", "Admin@123")
+	onRequest(s, http.MethodPut, routeJob, func() (mockserver.Reply, bool) {
+		if _, err := other.DeleteJob(t.Context(), 1, "Taken"); err != nil {
+			t.Error(err)
+		}
+		return mockserver.ErrorReply(400, CodeDupJobName, "A job with the name Taken already exists."), true
+	})
+	spec := nightlySpec("Taken")
+	if job, err := c.UpdateJob(t.Context(), 2, "Nightly", spec); err != nil || job.Name != "Taken" {
+		t.Fatalf("UpdateJob = %+v, %v; want job 2 renamed Taken", job, err)
+	}
+	if n := s.RequestCount("PUT", routeJob); n != 2 {
+		t.Fatalf("%d PUTs, want 2", n)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -743,6 +744,160 @@ func TestAccScheduledJob_importEachKind(t *testing.T) {
 				},
 			},
 			{Config: created, PlanOnly: true},
+		},
+	})
+}
+
+// liveJobs answers the ids of the jobs named name exactly on the server that are not
+// deleted, and of those deleted since they had that name.
+func liveJobs(t *testing.T, s *mockserver.Server, name string) (live, deleted []int64) {
+	t.Helper()
+	c := adminClient(t, s)
+	for id, missed := int64(1), 0; missed < 10; id++ {
+		j, err := c.GetJob(context.Background(), id)
+		switch {
+		case client.IsNotFound(err):
+			missed++
+			continue
+		case err != nil:
+			t.Fatal(err)
+		}
+		missed = 0
+		switch {
+		case j.Name == name:
+			live = append(live, id)
+		case j.DeletedSince(name) && strings.HasPrefix(j.Name, name+"_"):
+			deleted = append(deleted, id)
+		}
+	}
+	return live, deleted
+}
+
+// expectOneLiveJob checks that the job in state at addr is the one live job named name on
+// the server, and answers its id.
+func expectOneLiveJob(t *testing.T, s *mockserver.Server, addr, name string, id *int64) resource.TestCheckFunc {
+	return func(st *terraform.State) error {
+		rs, ok := st.RootModule().Resources[addr]
+		if !ok {
+			return fmt.Errorf("%s is not in the state", addr)
+		}
+		got, err := strconv.ParseInt(rs.Primary.Attributes["id"], 10, 64)
+		if err != nil {
+			return err
+		}
+		if live, _ := liveJobs(t, s, name); len(live) != 1 || live[0] != got {
+			return fmt.Errorf("live jobs named %q: %v, want exactly the one in state, %d", name, live, got)
+		}
+		if id != nil {
+			*id = got
+		}
+		return nil
+	}
+}
+
+// A replacement (taint, replace_triggered_by) of a job keeps its name: the plan does not
+// count the job being replaced as taken, the apply deletes it (which frees the name) and
+// creates the new one, and exactly one live job of that name is left, the one in state.
+func TestAccScheduledJob_replaced(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	cfg := func(trigger string) string {
+		return providerBlock(s) + fmt.Sprintf(`
+resource "terraform_data" "trigger" {
+  input = %q
+}
+
+resource "openspecimen_scheduled_job" "x" {
+%s
+  lifecycle {
+    replace_triggered_by = [terraform_data.trigger]
+  }
+}
+`, trigger, nightlyBody("Nightly export", farStart))
+	}
+	var ids [3]int64
+	replaced := func(step int) resource.TestCheckFunc {
+		return resource.ComposeAggregateTestCheckFunc(
+			expectOneLiveJob(t, s, scheduledJobAddr, "Nightly export", &ids[step]),
+			func(*terraform.State) error {
+				if _, deleted := liveJobs(t, s, "Nightly export"); ids[step] == ids[step-1] || len(deleted) != step {
+					return fmt.Errorf("job %d after job %d; %d deleted (%v), want %d", ids[step], ids[step-1], len(deleted), deleted, step)
+				}
+				return nil
+			})
+	}
+	replace := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction(scheduledJobAddr, plancheck.ResourceActionDestroyBeforeCreate)}}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: cfg("1"), Check: expectOneLiveJob(t, s, scheduledJobAddr, "Nightly export", &ids[0])},
+			{Config: cfg("1"), Taint: []string{scheduledJobAddr}, ConfigPlanChecks: replace, Check: replaced(1)},
+			{Config: cfg("2"), ConfigPlanChecks: replace, Check: replaced(2)},
+		},
+	})
+}
+
+// An item leaving the middle of a count list renames the items after it to the names of
+// the next ones, the last of which this apply deletes: the rename waits for the name to be
+// free, the apply succeeds, and the next plan is empty. Terraform runs the rename and the
+// delete at once: the mock takes the rename first (refused, as the server would), and the
+// delete only then.
+func TestAccScheduledJob_countShift(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	renameFirst := func() {
+		refused := make(chan struct{})
+		var puts atomic.Int32
+		s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+			switch {
+			case req.Method == "PUT" && puts.Add(1) == 1:
+				defer close(refused)
+				return mockserver.ErrorReply(400, client.CodeDupJobName, "A job with the name already exists."), true
+			case req.Method == "DELETE":
+				<-refused
+			}
+			return mockserver.Reply{}, false
+		})
+	}
+	cfg := func(names ...string) string {
+		return providerBlock(s) + fmt.Sprintf(`
+locals {
+  names = %s
+}
+
+resource "openspecimen_scheduled_job" "x" {
+  count           = length(local.names)
+  name            = local.names[count.index]
+  type            = "QUERY"
+  saved_query_id  = %d
+  repeat_schedule = "ONDEMAND"
+}
+`, "[\""+strings.Join(names, "\", \"")+"\"]", querySpecimens)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: cfg("Shift a", "Shift b", "Shift c")},
+			{
+				PreConfig: renameFirst,
+				Config:    cfg("Shift a", "Shift c"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("openspecimen_scheduled_job.x[1]", plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction("openspecimen_scheduled_job.x[2]", plancheck.ResourceActionDestroy),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					expectOneLiveJob(t, s, "openspecimen_scheduled_job.x.0", "Shift a", nil), // the flat state's form of x[0]
+					expectOneLiveJob(t, s, "openspecimen_scheduled_job.x.1", "Shift c", nil),
+					func(*terraform.State) error {
+						if live, _ := liveJobs(t, s, "Shift b"); len(live) != 0 {
+							return fmt.Errorf("jobs still named Shift b: %v", live)
+						}
+						if n := s.RequestCount("PUT", "/scheduled-jobs/{jobId}"); n != 2 {
+							return fmt.Errorf("%d PUTs, want 2: the rename refused, then sent again once the name was free", n)
+						}
+						return nil
+					},
+				),
+			},
 		},
 	})
 }
