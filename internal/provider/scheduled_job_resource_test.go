@@ -901,3 +901,54 @@ resource "openspecimen_scheduled_job" "x" {
 		},
 	})
 }
+
+// nightlySpec is the job of nightlyBody(name, farStart), as the client sends it.
+func nightlySpec(name string) client.JobSpec {
+	start := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+	return client.JobSpec{Name: name, Type: "QUERY", SavedQueryID: querySpecimens, RepeatSchedule: "DAILY",
+		Schedule: client.Schedule{ScheduledHour: ptrTo(2), ScheduledMinute: ptrTo(30)}, StartDate: &start}
+}
+
+// A POST whose answer is lost, and whose job is not found afterwards, leaves the job in the
+// state without an id, with a warning (not an error, which would taint it): the server may
+// still create it. The next refresh looks again: a job created since is the one in state,
+// with no change and no second job; none, and the plan creates it.
+func TestAccScheduledJob_createAnswerLost(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	cfg := scheduledJobConfig(s, nightlyBody("Nightly export", farStart))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					var posts atomic.Int32
+					s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+						return mockserver.Reply{Drop: true}, req.Method == "POST" && req.Path == "/scheduled-jobs" && posts.Add(1) == 1
+					})
+				},
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("id"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("name"), knownvalue.StringExact("Nightly export")),
+				},
+				ExpectNonEmptyPlan: true, // its refresh finds no job, and plans to create it
+			},
+			{
+				PreConfig: func() { // the server created it after all, once the client had given up
+					s.SetResponseHook(nil)
+					if _, err := adminClient(t, s).CreateJob(context.Background(), nightlySpec("Nightly export")); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scheduledJobAddr, plancheck.ResourceActionNoop)},
+				},
+				Check: expectOneLiveJob(t, s, scheduledJobAddr, "Nightly export", nil),
+			},
+		},
+	})
+	if n := s.RequestCount("POST", "/scheduled-jobs"); n != 2 {
+		t.Fatalf("%d POSTs, want 2 (the lost one, and the server's late one): the lost one was sent again", n)
+	}
+}
