@@ -1,8 +1,11 @@
 package provider
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -951,4 +954,185 @@ func TestAccScheduledJob_createAnswerLost(t *testing.T) {
 	if n := s.RequestCount("POST", "/scheduled-jobs"); n != 2 {
 		t.Fatalf("%d POSTs, want 2 (the lost one, and the server's late one): the lost one was sent again", n)
 	}
+}
+
+// The tests below drive the real CLI (see newCLITest): terraform-plugin-testing can neither
+// pass -replace nor interrupt an apply.
+
+// sweepJob is the job of the interrupt sweep, as configuration and as the client sends it:
+// on demand (the mock never fires it), enabled or not.
+func sweepJob(enabled bool) (body string, spec client.JobSpec) {
+	body = fmt.Sprintf("\nresource \"openspecimen_scheduled_job\" \"x\" {\n  name            = \"Sweep export\"\n"+
+		"  type            = \"QUERY\"\n  saved_query_id  = %d\n  repeat_schedule = \"ONDEMAND\"\n  enabled         = %v\n}\n",
+		querySpecimens, enabled)
+	return body, client.JobSpec{Name: "Sweep export", Type: "QUERY", SavedQueryID: querySpecimens, RepeatSchedule: "ONDEMAND", Disabled: !enabled}
+}
+
+// The moments of a job's create at which the sweep sends SIGINT, each at a request reaching
+// the mock, which is held there until the CLI has exited when the moment says so. A POST
+// that the mock holds is then finished as the server would: the job created (by another
+// client, as the server still working on it), or not, its answer lost with the client.
+var jobInterrupts = []string{
+	"plan",                     // at the plan's name look-up (answered at once: a plan's request is not cut short)
+	"before the POST",          // at the apply's name check
+	"POST held, created after", // the server creates the job once the CLI has exited
+	"POST held, never created", // the server fails it once the CLI has exited
+	"POST done, answer lost",   // the server created the job; the CLI exits before its answer
+	"POST answered",            // the server created the job and answers as the CLI is interrupted
+}
+
+// TestAccScheduledJob_interruptSweep sends SIGINT at each moment of a job's create, enabled
+// or not (a Disabled job, which name look-ups do not see, is found by id): after it there is
+// at most one job of that name on the server, and the state holds it, or holds it without an
+// id to find it (see recordPendingCreate), or is empty; one undisturbed apply then ends with
+// exactly one job, the one in state, and a plan with nothing to do.
+func TestAccScheduledJob_interruptSweep(t *testing.T) {
+	for _, enabled := range []bool{true, false} {
+		for _, at := range jobInterrupts {
+			t.Run(fmt.Sprintf("enabled %v, SIGINT at %s", enabled, at), func(t *testing.T) {
+				t.Parallel()
+				s := mocktest.New(t, scheduledJobMockConfig())
+				body, spec := sweepJob(enabled)
+				c := newCLITest(t, s, body)
+				ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+				defer cancel()
+				out := c.interruptJobCreate(ctx, s, at, spec)
+				c.checkJobOrNone(ctx, s, spec.Name, out)
+				if out, ok := c.apply(ctx); !ok {
+					t.Fatalf("the next apply failed:\n%s", out)
+				}
+				if live := c.checkJobOrNone(ctx, s, spec.Name, out); len(live) != 1 {
+					t.Fatalf("after the next apply the server has jobs %v named %q, want one", live, spec.Name)
+				}
+				c.checkPlanEmpty(ctx)
+			})
+		}
+	}
+}
+
+// interruptJobCreate runs an apply and sends it SIGINT at the moment at (see jobInterrupts);
+// spec is the job the apply creates. It answers the CLI's output.
+func (c *cliTest) interruptJobCreate(ctx context.Context, s *mockserver.Server, at string, spec client.JobSpec) string {
+	c.t.Helper()
+	apply := c.command(ctx, "apply", "-auto-approve", "-input=false", "-no-color")
+	var out mocktest.LockedBuffer
+	apply.Stdout, apply.Stderr = &out, &out
+	if err := apply.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	exited, hooked := make(chan struct{}), make(chan struct{})
+	go func() { _ = apply.Wait(); close(exited) }()
+	var lists atomic.Int32
+	var fired atomic.Bool
+	s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+		list := req.Method == "GET" && req.Pattern == "/scheduled-jobs"
+		n := 0
+		if list {
+			n = int(lists.Add(1))
+		}
+		post := req.Method == "POST" && req.Pattern == "/scheduled-jobs"
+		if !(at == "plan" && n == 1 || at == "before the POST" && n == 2 || post && strings.HasPrefix(at, "POST")) || fired.Swap(true) {
+			return mockserver.Reply{}, false
+		}
+		defer close(hooked)
+		return c.serveInterrupted(s, at, spec, func() { _ = apply.Process.Signal(os.Interrupt) }, exited)
+	})
+	<-exited
+	if !fired.Load() {
+		c.t.Fatalf("the apply ended before the moment %q:\n%s", at, out.String())
+	}
+	<-hooked
+	s.SetResponseHook(nil)
+	return out.String()
+}
+
+// serveInterrupted interrupts the CLI at the moment at, and answers the request held there.
+func (c *cliTest) serveInterrupted(s *mockserver.Server, at string, spec client.JobSpec, interrupt func(), exited <-chan struct{}) (mockserver.Reply, bool) {
+	create := func() *client.Job {
+		job, err := adminClient(c.t, s).CreateJob(context.Background(), spec)
+		if err != nil {
+			c.t.Errorf("creating the job as the server would: %v", err)
+		}
+		return job
+	}
+	switch at {
+	case "plan":
+		interrupt()
+		return mockserver.Reply{}, false
+	case "POST done, answer lost":
+		create()
+	case "POST answered":
+		body, err := json.Marshal(create())
+		if err != nil {
+			c.t.Error(err)
+		}
+		interrupt()
+		return mockserver.Reply{Body: body}, true
+	}
+	interrupt()
+	<-exited
+	switch at {
+	case "POST held, created after":
+		create()
+		return mockserver.Reply{Drop: true}, true
+	case "POST held, never created", "POST done, answer lost":
+		return mockserver.Reply{Drop: true}, true
+	}
+	return mockserver.Reply{}, false
+}
+
+// checkJobOrNone holds the promise of a job's create cut short: at most one job named name
+// on the server, none deleted; the state holds it (not tainted), holds the job without an
+// id, or is empty. It answers the live jobs' ids.
+func (c *cliTest) checkJobOrNone(ctx context.Context, s *mockserver.Server, name, said string) []int64 {
+	c.t.Helper()
+	live, deleted := liveJobs(c.t, s, name)
+	if len(live) > 1 || len(deleted) > 0 {
+		c.t.Fatalf("the server has jobs %v named %q and %v deleted, want at most one and none deleted; the CLI said:\n%s", live, name, deleted, said)
+	}
+	res := c.state(ctx)
+	if len(res) == 0 {
+		return live
+	}
+	id, recorded := res[0].Values["id"].(float64)
+	switch {
+	case len(res) != 1 || res[0].Address != scheduledJobAddr || res[0].Tainted:
+		c.t.Fatalf("the state holds %+v, want the job, not tainted; the CLI said:\n%s", res, said)
+	case recorded && (len(live) != 1 || int64(id) != live[0]):
+		c.t.Fatalf("the state holds job %v, the server has %v; the CLI said:\n%s", id, live, said)
+	}
+	return live
+}
+
+// checkPlanEmpty runs a plan and fails the test unless it has nothing to do.
+func (c *cliTest) checkPlanEmpty(ctx context.Context) {
+	c.t.Helper()
+	out, err := c.command(ctx, "plan", "-detailed-exitcode", "-input=false", "-no-color").CombinedOutput()
+	if err != nil {
+		c.t.Fatalf("the plan is not empty (%v):\n%s", err, out)
+	}
+}
+
+// terraform apply -replace of a job keeps its name: no warning of a taken name, the job
+// deleted and created anew, exactly one live job of that name, the one in state.
+func TestAccScheduledJob_replaceFlag(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	body, spec := sweepJob(true)
+	c := newCLITest(t, s, body)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	if out, ok := c.apply(ctx); !ok {
+		t.Fatalf("the first apply failed:\n%s", out)
+	}
+	first := c.checkJobOrNone(ctx, s, spec.Name, "")
+	out, err := c.command(ctx, "apply", "-auto-approve", "-input=false", "-no-color", "-replace="+scheduledJobAddr).CombinedOutput()
+	if err != nil || bytes.Contains(out, []byte("Job name taken")) || !bytes.Contains(out, []byte("1 added, 0 changed, 1 destroyed")) {
+		t.Fatalf("apply -replace (%v): want the job replaced, without a warning of its name:\n%s", err, out)
+	}
+	live, deleted := liveJobs(t, s, spec.Name)
+	res := c.state(ctx)
+	if len(live) != 1 || fmt.Sprint(deleted) != fmt.Sprint(first) || len(res) != 1 || res[0].Values["id"] != float64(live[0]) {
+		t.Fatalf("after -replace: live jobs %v, deleted %v, state %+v; want one new job, in state, and job %v deleted", live, deleted, res, first)
+	}
+	c.checkPlanEmpty(ctx)
 }
