@@ -29,11 +29,11 @@ func defsConfig() mockserver.Config {
 	}
 }
 
-// defsClient is a client of s as user, whose sleeps move a clock of its own at once (see
+// defsClient is a client of s as admin, whose sleeps move a clock of its own at once (see
 // sleeper): a wait for a job name lasts no real time.
-func defsClient(t *testing.T, s *mockserver.Server, user, password string) *Client {
+func defsClient(t *testing.T, s *mockserver.Server) *Client {
 	t.Helper()
-	return defsClientSleeping(t, s, user, password, &sleeper{clock: mockserver.NewManualClock(envStart)})
+	return defsClientSleeping(t, s, "admin", "Admin@123", &sleeper{clock: mockserver.NewManualClock(envStart)})
 }
 
 // defsClientSleeping is defsClient with the given sleeper.
@@ -92,7 +92,7 @@ func nightlySpec(name string) JobSpec {
 // The job created is the one described, read back whole.
 func TestCreateJob(t *testing.T) {
 	s := mocktest.New(t, defsConfig())
-	c := defsClient(t, s, "admin", "Admin@123")
+	c := defsClient(t, s)
 	job, err := c.CreateJob(t.Context(), nightlySpec("Nightly"))
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +169,7 @@ func TestCreateJobNameFreedWhileWaiting(t *testing.T) {
 	for _, free := range []string{"deleted", "renamed", "disabled"} {
 		t.Run(free, func(t *testing.T) {
 			s := mocktest.New(t, defsConfig())
-			other := defsClient(t, s, "admin", "Admin@123")
+			other := defsClient(t, s)
 			waits := &sleeper{clock: mockserver.NewManualClock(envStart)}
 			waits.onSleep = func(n int, _ time.Duration) {
 				if n != 2 {
@@ -209,7 +209,7 @@ func TestUpdateJobNameKept(t *testing.T) {
 	cfg := defsConfig()
 	cfg.Jobs = append(cfg.Jobs, mockserver.JobConfig{ID: 2, Name: "Taken", Type: "QUERY"})
 	s := mocktest.New(t, cfg)
-	c := defsClient(t, s, "admin", "Admin@123")
+	c := defsClient(t, s)
 	spec := JobSpec{Name: "Taken", Type: "QUERY", SavedQueryID: 22, RepeatSchedule: "ONDEMAND"}
 	if _, err := c.UpdateJob(t.Context(), 2, "Taken", spec); err != nil {
 		t.Fatalf("an update keeping the name: %v", err)
@@ -260,7 +260,7 @@ func TestJobNameRefusedByTheServer(t *testing.T) {
 // holder (deleted at the same time, by the same apply) is sent again at once, and passes.
 func TestUpdateJobHolderLeftAfterRefusal(t *testing.T) {
 	s := defsServer(t, mockserver.LineNewest, mockserver.JobConfig{ID: 2, Name: "Nightly", Type: "QUERY"})
-	c, other := defsClient(t, s, "admin", "Admin@123"), defsClient(t, s, "admin", "Admin@123")
+	c, other := defsClient(t, s), defsClient(t, s)
 	onRequest(s, http.MethodPut, routeJob, func() (mockserver.Reply, bool) {
 		if _, err := other.DeleteJob(t.Context(), 1, "Taken"); err != nil {
 			t.Error(err)
@@ -304,7 +304,7 @@ func checkCreateSettled(t *testing.T, line string, disabled, cancel bool, create
 	// Older jobs: a Disabled job of the same name, and another user's job above it.
 	s := defsServer(t, line, mockserver.JobConfig{ID: 5, Name: "Nightly", ActivityStatus: "Disabled", CreatedBy: "alice"},
 		mockserver.JobConfig{ID: 6, Name: "Bob's", CreatedBy: "bob"})
-	c, other := defsClient(t, s, "admin", "Admin@123"), defsClient(t, s, "admin", "Admin@123")
+	c, other := defsClient(t, s), defsClient(t, s)
 	spec := nightlySpec("Nightly")
 	spec.Disabled = disabled
 	ctx, stop := context.WithCancel(t.Context())
@@ -349,7 +349,7 @@ func checkCreateSettled(t *testing.T, line string, disabled, cancel bool, create
 // A context that ended before the POST leaves nothing to settle: nothing was sent.
 func TestCreateJobCancelledBefore(t *testing.T) {
 	s := mocktest.New(t, defsConfig())
-	c := defsClient(t, s, "admin", "Admin@123")
+	c := defsClient(t, s)
 	ctx, stop := context.WithCancel(t.Context())
 	stop()
 	_, err := c.CreateJob(ctx, nightlySpec("Nightly"))
@@ -367,7 +367,7 @@ func TestFindCreatedJob(t *testing.T) {
 		mockserver.JobConfig{ID: 8, Name: "Nightly", ActivityStatus: "Disabled"},
 		mockserver.JobConfig{ID: 9, Name: "Nightly", ActivityStatus: "Disabled", CreatedBy: "alice"},
 		mockserver.JobConfig{ID: 10, Name: "Twice"}, mockserver.JobConfig{ID: 11, Name: "Twice"})
-	c := defsClient(t, s, "admin", "Admin@123")
+	c := defsClient(t, s)
 	found, err := c.FindCreatedJob(t.Context(), CreateAttempt{Name: "Nightly", Disabled: true, Creator: "admin", AfterID: 1})
 	if err != nil || found == nil || found.ID != 8 {
 		t.Fatalf("found %+v, %v; want job 8, admin's newest", found, err)
@@ -388,7 +388,7 @@ func TestFindCreatedJob(t *testing.T) {
 // refusal, after a bounded wait for the holder to give it up.
 func TestUpdateJob(t *testing.T) {
 	s := mocktest.New(t, defsConfig())
-	c := defsClient(t, s, "admin", "Admin@123")
+	c := defsClient(t, s)
 	job, err := c.CreateJob(t.Context(), nightlySpec("Nightly"))
 	if err != nil {
 		t.Fatal(err)
@@ -424,7 +424,7 @@ func TestUpdateJob(t *testing.T) {
 // A delete is the server's soft delete: the job is Disabled and renamed, and still readable.
 func TestDeleteJob(t *testing.T) {
 	s := mocktest.New(t, defsConfig())
-	c := defsClient(t, s, "admin", "Admin@123")
+	c := defsClient(t, s)
 	job, err := c.CreateJob(t.Context(), nightlySpec("Nightly"))
 	if err != nil {
 		t.Fatal(err)
@@ -473,7 +473,7 @@ func TestJobDeletedSince(t *testing.T) {
 // An update of a deleted job is refused before the PUT, which would bring it back.
 func TestUpdateJobDeleted(t *testing.T) {
 	s := mocktest.New(t, defsConfig())
-	c := defsClient(t, s, "admin", "Admin@123")
+	c := defsClient(t, s)
 	job, err := c.CreateJob(t.Context(), nightlySpec("Nightly"))
 	if err != nil {
 		t.Fatal(err)
@@ -498,7 +498,7 @@ func TestUpdateJobSettled(t *testing.T) {
 		for _, updated := range []bool{true, false} {
 			t.Run(fmt.Sprintf("%s, updated %v", line, updated), func(t *testing.T) {
 				s := defsServer(t, line)
-				c, other := defsClient(t, s, "admin", "Admin@123"), defsClient(t, s, "admin", "Admin@123")
+				c, other := defsClient(t, s), defsClient(t, s)
 				job, err := c.CreateJob(t.Context(), nightlySpec("Nightly"))
 				if err != nil {
 					t.Fatal(err)
@@ -540,7 +540,7 @@ func TestDeleteJobSettled(t *testing.T) {
 			{"cancelled, deleted", true, true}, {"cancelled, not deleted", false, true}} {
 			t.Run(line+", "+tc.name, func(t *testing.T) {
 				s := defsServer(t, line)
-				c, other := defsClient(t, s, "admin", "Admin@123"), defsClient(t, s, "admin", "Admin@123")
+				c, other := defsClient(t, s), defsClient(t, s)
 				job, err := c.CreateJob(t.Context(), nightlySpec("Nightly"))
 				if err != nil {
 					t.Fatal(err)

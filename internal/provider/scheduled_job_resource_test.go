@@ -1031,7 +1031,8 @@ func (c *cliTest) interruptJobCreate(ctx context.Context, s *mockserver.Server, 
 			n = int(lists.Add(1))
 		}
 		post := req.Method == "POST" && req.Pattern == "/scheduled-jobs"
-		if !(at == "plan" && n == 1 || at == "before the POST" && n == 2 || post && strings.HasPrefix(at, "POST")) || fired.Swap(true) {
+		now := at == "plan" && n == 1 || at == "before the POST" && n == 2 || post && strings.HasPrefix(at, "POST")
+		if !now || fired.Swap(true) {
 			return mockserver.Reply{}, false
 		}
 		defer close(hooked)
