@@ -196,17 +196,20 @@ func (c *Client) nameRefused(ctx context.Context, name string, self int64, refus
 	return taken
 }
 
-// How long a write waits for the job holding the name it wants to give it up (whenNameFree).
+// NameWait is how long a write waits at most for a job that holds the name it wants to give
+// it up (see whenNameFree).
+const NameWait = 20 * time.Second
+
+// The pauses between reads of the job holding a name, growing from the first to the last.
 const (
-	nameWaitMin   = 250 * time.Millisecond
-	nameWaitMax   = 2 * time.Second
-	nameWaitTotal = 20 * time.Second
+	nameWaitMin = 250 * time.Millisecond
+	nameWaitMax = 2 * time.Second
 )
 
 // whenNameFree runs write, the creation or the update of job self (0: a new job). When
 // write answers that a job this user sees holds the name, it waits for that job to give the
 // name up, as a job that the same apply deletes or renames does (a replacement, an item
-// leaving a list), and runs write again; after nameWaitTotal it answers the last refusal.
+// leaving a list), and runs write again; after NameWait it answers the last refusal.
 // A refusal by the server whose holder this user does not see is tried once more at once:
 // the holder may have left between the refusal and the look-up. The write refused sent
 // nothing, or had nothing done by the server.
@@ -225,7 +228,7 @@ func (c *Client) whenNameFree(ctx context.Context, self int64, write func() erro
 		}
 		c.logger.InfoContext(ctx, "the job name is taken: waiting for its holder to be deleted or renamed",
 			"name", taken.Name, "holder_id", taken.Holder.ID)
-		freed, waitErr := c.waitNameGivenUp(ctx, taken, start.Add(nameWaitTotal))
+		freed, waitErr := c.waitNameGivenUp(ctx, taken, start.Add(NameWait))
 		switch {
 		case waitErr != nil:
 			return waitErr

@@ -153,8 +153,8 @@ func TestCreateJobNameTaken(t *testing.T) {
 			if !errors.As(err, &taken) || taken.Holder == nil || taken.Holder.ID != 1 || !strings.Contains(err.Error(), `"`+name+`" is taken by job 1`) {
 				t.Fatalf("err = %v, want a *JobNameTakenError naming job 1", err)
 			}
-			if taken.Waited != nameWaitTotal || !strings.Contains(err.Error(), "after 20s of waiting for it to be deleted or renamed") {
-				t.Fatalf("waited %s (%v), want %s", taken.Waited, err, nameWaitTotal)
+			if taken.Waited != NameWait || !strings.Contains(err.Error(), "after 20s of waiting for it to be deleted or renamed") {
+				t.Fatalf("waited %s (%v), want %s", taken.Waited, err, NameWait)
 			}
 			if n := s.RequestCount("POST", routeJobs); n != 0 {
 				t.Fatalf("%d POSTs sent, want none", n)
@@ -413,7 +413,7 @@ func TestUpdateJob(t *testing.T) {
 	spec.Name = "Taken"
 	_, err = c.UpdateJob(t.Context(), job.ID, "Weekly", spec)
 	var taken *JobNameTakenError
-	if !errors.As(err, &taken) || taken.Holder == nil || taken.Holder.ID != 1 || taken.Waited != nameWaitTotal || !IsCode(err, CodeDupJobName) {
+	if !errors.As(err, &taken) || taken.Holder == nil || taken.Holder.ID != 1 || taken.Waited != NameWait || !IsCode(err, CodeDupJobName) {
 		t.Fatalf("rename to a taken name: %v", err)
 	}
 	if n := s.RequestCount("PUT", routeJob); n != 2 {

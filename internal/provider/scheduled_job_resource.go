@@ -86,13 +86,17 @@ func (r *scheduledJobResource) Metadata(_ context.Context, req resource.Metadata
 // scheduledJobDescription opens docs/resources/scheduled_job.md.
 const scheduledJobDescription = "Defines an OpenSpecimen scheduled job: what it runs (a saved query, an internal task, " +
 	"a command), on what schedule, as whom, and who receives its files.\n\n" +
-	"Create checks that no job the user sees has the name (a job of that name is named with its id, to import), then " +
-	"creates the job. Update sends the whole job as the configuration describes it, in place. Each refresh reads every " +
-	"attribute, so a change made in OpenSpecimen's UI shows in the plan and the next apply undoes it. The schedule is " +
-	"checked at plan time with the server's rules.\n\n" +
+	"Create sends the job once. Update sends the whole job as the configuration describes it, in place. Each refresh " +
+	"reads every attribute, so a change made in OpenSpecimen's UI shows in the plan and the next apply undoes it. The " +
+	"schedule is checked at plan time with the server's rules.\n\n" +
+	"**A create, update or delete cut short** (no answer, Ctrl-C, a timeout) is settled before the apply ends: the " +
+	"provider looks the job up and the state records what OpenSpecimen has. A create whose job is not found then is " +
+	"recorded without an `id`, with a warning, since the server may still be working on it: the next plan or apply " +
+	"finds it and keeps it, or creates it. No job is left on the server outside the state, and none is made twice.\n\n" +
 	"**Destroy is OpenSpecimen's soft delete**: the job is disabled and renamed `<name>_<digits>`, and stays on the " +
-	"server with its runs and their files (readable by id, left out of job lists). Its name is free again. A job " +
-	"found deleted or gone at refresh is removed from the state with a warning.\n\n" +
+	"server with its runs and their files (readable by id; like every disabled job, left out of job lists). Its name " +
+	"is free again, so that a replacement (`-replace`, taint, `replace_triggered_by`) keeps its name. A job found " +
+	"deleted or gone at refresh is removed from the state with a warning.\n\n" +
 	"Runs of the job are `openspecimen_job_run` resources with `job_id = openspecimen_scheduled_job.NAME.id`, which work " +
 	"in the same apply; `replace_triggered_by` runs the job again after each change of it."
 
@@ -160,10 +164,13 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				MarkdownDescription: jobDocs["name"] + " Unique among the server's jobs, which OpenSpecimen compares " +
-					"ignoring case: a name another job has, in any case, is an error before anything changes. A rename " +
-					"that changes only case (`Nightly` to `NIGHTLY`) may be refused by the server, which finds the job " +
-					"itself: rename it through another name first.",
+				MarkdownDescription: jobDocs["name"] + " Unique among the server's jobs that are not disabled, which " +
+					"OpenSpecimen compares ignoring case. A name another job has, in any case, is a warning at plan time: " +
+					"the apply waits up to " + client.NameWait.String() + " for that job to give it up (deleted or renamed by the same apply, as " +
+					"an item leaving the middle of a `count` list renames the items after it), then fails, having " +
+					"changed nothing. Key a list of jobs by name with `for_each`. A rename that changes only case " +
+					"(`Nightly` to `NIGHTLY`) may be refused by the server, which finds the job itself: rename it through " +
+					"another name first.",
 				Required:   true,
 				Validators: nonEmpty,
 			},
