@@ -362,6 +362,7 @@ func (c *Client) CreateJob(ctx context.Context, spec JobSpec) (*Job, error) {
 	return job, err
 }
 
+// createOnce checks the name and sends one POST, settled when cut short (see CreateJob).
 func (c *Client) createOnce(ctx context.Context, spec JobSpec) (*Job, error) {
 	if err := c.checkNameFree(ctx, spec.Name); err != nil {
 		return nil, err
