@@ -224,8 +224,8 @@ func setDates(in jobInputJSON, jc *JobConfig, defaultStart time.Time, bad func(c
 	}
 }
 
-// checkUniqueName reports a name a job not deleted has (case-insensitive, as the server's
-// database compares). As on the server, an update checks only a name that changed (exact
+// checkUniqueName reports a name a job not Disabled has (case-insensitive, as the server's
+// database compares; a Disabled job, deleted or not, is out of the server's name look-up). As on the server, an update checks only a name that changed (exact
 // comparison), and the job itself is not left out: a rename that changes only the case
 // collides with the job's own name.
 func (s *Server) checkUniqueName(name string, selfID int64, bad func(code, format string, args ...any)) {
@@ -233,7 +233,7 @@ func (s *Server) checkUniqueName(name string, selfID int64, bad func(code, forma
 		return
 	}
 	for id, j := range s.jobs {
-		if !j.cfg.Deleted && strings.EqualFold(j.cfg.Name, name) {
+		if !j.disabled() && strings.EqualFold(j.cfg.Name, name) {
 			bad(codeJobDupName, "A job with the name %q already exists (job %d).", name, id)
 			return
 		}

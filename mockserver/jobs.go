@@ -101,6 +101,11 @@ func orNull(v string) *string {
 	return &v
 }
 
+// disabled says whether the job is Disabled (deleted jobs are): the server's activeEntity
+// filter (activity_status != 'Disabled') leaves it out of lists, the count and name
+// look-ups, the duplicate-name check among them, while GET /scheduled-jobs/{id} reads it.
+func (j *job) disabled() bool { return j.cfg.ActivityStatus == "Disabled" }
+
 // withinDates says whether now is within the job's start and end dates (each inclusive;
 // one not set is no bound).
 func (j *job) withinDates(now time.Time) bool {
@@ -195,12 +200,13 @@ func likePattern(query string) *regexp.Regexp {
 	return regexp.MustCompile(b.String())
 }
 
-// matchingJobsLocked answers the jobs u sees that q keeps, newest id first, deleted ones
-// left out. s.mu must be held.
+// matchingJobsLocked answers the jobs u sees that q keeps, newest id first, Disabled ones
+// (deleted ones among them) left out, as the server's activeEntity filter does. s.mu must
+// be held.
 func (s *Server) matchingJobsLocked(q jobQuery, u *user) []*job {
 	var out []*job
 	for _, j := range s.jobs {
-		if j.cfg.Deleted || !j.visibleTo(u) || (q.typ != "" && j.cfg.Type != q.typ) || !q.name.MatchString(j.cfg.Name) {
+		if j.disabled() || !j.visibleTo(u) || (q.typ != "" && j.cfg.Type != q.typ) || !q.name.MatchString(j.cfg.Name) {
 			continue
 		}
 		out = append(out, j)

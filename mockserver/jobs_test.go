@@ -168,3 +168,58 @@ func TestJobActiveDates(t *testing.T) {
 		t.Errorf("job without dates: startDate %s, endDate %s, isActiveJob %s", raw["startDate"], raw["endDate"], raw["isActiveJob"])
 	}
 }
+
+// A Disabled job, deleted or not, leaves the job list, the count and the duplicate-name
+// check (the server's activeEntity filter, activity_status != 'Disabled'), and is still read
+// by id; enabled again by a PUT, it is listed again, and holds its name again.
+func TestDisabledJobsLeaveLists(t *testing.T) {
+	for _, line := range []string{LineNewest, LineOlder} {
+		t.Run(line, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.Line = line
+			cfg.SavedQueries = []SavedQueryConfig{{ID: 7, Title: "Specimens"}}
+			cfg.Jobs = append(cfg.Jobs, JobConfig{ID: 16, Name: "Paused export", ActivityStatus: "Disabled"})
+			s := newTestServer(t, cfg)
+			admin := login(t, s, "admin", "Admin@123")
+			listed := func() []int64 {
+				var jobs []listedJob
+				call(t, "GET", s.URL()+"/scheduled-jobs?query=paused", admin, "").decode(t, &jobs)
+				var count struct {
+					Count int `json:"count"`
+				}
+				call(t, "GET", s.URL()+"/scheduled-jobs/count?query=paused", admin, "").decode(t, &count)
+				if count.Count != len(jobs) {
+					t.Errorf("count %d, list %v", count.Count, listJobIDs(jobs))
+				}
+				return listJobIDs(jobs)
+			}
+			if got := listed(); len(got) != 0 {
+				t.Errorf("jobs named like the Disabled job: %v, want none", got)
+			}
+			if r := call(t, "GET", s.URL()+"/scheduled-jobs/16", admin, ""); r.status != 200 {
+				t.Errorf("GET of the Disabled job: %d %s", r.status, r.body)
+			}
+			body := `{"name": "PAUSED export", "type": "QUERY", "savedQuery": {"id": 7}, "repeatSchedule": "ONDEMAND"}`
+			created := call(t, "POST", s.URL()+"/scheduled-jobs", admin, body)
+			if created.status != 200 {
+				t.Fatalf("a job named as the Disabled one, in another case, was refused: %d %s", created.status, created.body)
+			}
+			if got := listed(); len(got) != 1 || got[0] == 16 {
+				t.Errorf("jobs named like the Disabled job after a new one: %v, want the new one", got)
+			}
+			// As on the server, a PUT that keeps the job's name does not check it: job 16 is
+			// enabled beside the new job, and holds its name again.
+			enable := `{"name": "Paused export", "type": "QUERY", "savedQuery": {"id": 7}, "repeatSchedule": "ONDEMAND", "activityStatus": "Active"}`
+			if r := call(t, "PUT", s.URL()+"/scheduled-jobs/16", admin, enable); r.status != 200 {
+				t.Fatalf("enabling job 16: %d %s", r.status, r.body)
+			}
+			if got := listed(); len(got) != 2 || got[1] != 16 {
+				t.Errorf("jobs named like job 16 once enabled: %v, want the new one and 16", got)
+			}
+			again := strings.Replace(body, "PAUSED", "paused", 1)
+			if r := call(t, "POST", s.URL()+"/scheduled-jobs", admin, again); r.status != 400 || r.apiCode() != codeJobDupName {
+				t.Errorf("a job named as the enabled one: %d %s, want %s", r.status, r.body, codeJobDupName)
+			}
+		})
+	}
+}

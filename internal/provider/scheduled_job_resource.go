@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -25,6 +26,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
@@ -84,13 +86,17 @@ func (r *scheduledJobResource) Metadata(_ context.Context, req resource.Metadata
 // scheduledJobDescription opens docs/resources/scheduled_job.md.
 const scheduledJobDescription = "Defines an OpenSpecimen scheduled job: what it runs (a saved query, an internal task, " +
 	"a command), on what schedule, as whom, and who receives its files.\n\n" +
-	"Create checks that no job the user sees has the name (a job of that name is named with its id, to import), then " +
-	"creates the job. Update sends the whole job as the configuration describes it, in place. Each refresh reads every " +
-	"attribute, so a change made in OpenSpecimen's UI shows in the plan and the next apply undoes it. The schedule is " +
-	"checked at plan time with the server's rules.\n\n" +
+	"Create sends the job once. Update sends the whole job as the configuration describes it, in place. Each refresh " +
+	"reads every attribute, so a change made in OpenSpecimen's UI shows in the plan and the next apply undoes it. The " +
+	"schedule is checked at plan time with the server's rules.\n\n" +
+	"**A create, update or delete cut short** (no answer, Ctrl-C, a timeout) is settled before the apply ends: the " +
+	"provider looks the job up and the state records what OpenSpecimen has. A create whose job is not found then is " +
+	"recorded without an `id`, with a warning, since the server may still be working on it: the next plan or apply " +
+	"finds it and keeps it, or creates it. No job is left on the server outside the state, and none is made twice.\n\n" +
 	"**Destroy is OpenSpecimen's soft delete**: the job is disabled and renamed `<name>_<digits>`, and stays on the " +
-	"server with its runs and their files (readable by id, left out of job lists). Its name is free again. A job " +
-	"found deleted or gone at refresh is removed from the state with a warning.\n\n" +
+	"server with its runs and their files (readable by id; like every disabled job, left out of job lists). Its name " +
+	"is free again, so that a replacement (`-replace`, taint, `replace_triggered_by`) keeps its name. A job found " +
+	"deleted or gone at refresh is removed from the state with a warning.\n\n" +
 	"Runs of the job are `openspecimen_job_run` resources with `job_id = openspecimen_scheduled_job.NAME.id`, which work " +
 	"in the same apply; `replace_triggered_by` runs the job again after each change of it."
 
@@ -158,10 +164,13 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				MarkdownDescription: jobDocs["name"] + " Unique among the server's jobs, which OpenSpecimen compares " +
-					"ignoring case: a name another job has, in any case, is an error before anything changes. A rename " +
-					"that changes only case (`Nightly` to `NIGHTLY`) may be refused by the server, which finds the job " +
-					"itself: rename it through another name first.",
+				MarkdownDescription: jobDocs["name"] + " Unique among the server's jobs that are not disabled, which " +
+					"OpenSpecimen compares ignoring case. A name another job has, in any case, is a warning at plan time: " +
+					"the apply waits up to " + client.NameWait.String() + " for that job to give it up (deleted or renamed by the same apply, as " +
+					"an item leaving the middle of a `count` list renames the items after it), then fails, having " +
+					"changed nothing. Key a list of jobs by name with `for_each`. A rename that changes only case " +
+					"(`Nightly` to `NIGHTLY`) may be refused by the server, which finds the job itself: rename it through " +
+					"another name first.",
 				Required:   true,
 				Validators: nonEmpty,
 			},
@@ -193,8 +202,8 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 				Required:   true,
 				Validators: []validator.String{stringvalidator.OneOf(slices.Sorted(maps.Keys(scheduleKinds))...)},
 			},
-			"minutely_interval": intervalAttribute("MINUTELY", "minutes"),
-			"hourly_interval":   intervalAttribute("HOURLY", "hours"),
+			"minutely_interval": intervalAttribute("MINUTELY", "minutes", 0, " (0, which the server keeps, runs it every minute as 1 does)"),
+			"hourly_interval":   intervalAttribute("HOURLY", "hours", 1, ""),
 			"hour": schema.Int64Attribute{
 				MarkdownDescription: "Hour of the day the job runs, 0-23: `DAILY`, `WEEKLY` and `MONTHLY` schedules.",
 				Optional:            true,
@@ -291,14 +300,15 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 }
 
 // intervalAttribute is minutely_interval or hourly_interval: used by one repeat schedule,
-// where the server's default is 1.
-func intervalAttribute(kind, unit string) schema.Int64Attribute {
+// where the server's default is 1; least is the smallest the server keeps and runs, note
+// what it does.
+func intervalAttribute(kind, unit string, least int64, note string) schema.Int64Attribute {
 	return schema.Int64Attribute{
-		MarkdownDescription: fmt.Sprintf("A `%s` job runs every this many %s, at least 1. Defaults to 1 for a `%s` "+
-			"schedule; absent for the others.", kind, unit, kind),
+		MarkdownDescription: fmt.Sprintf("A `%s` job runs every this many %s, at least %d%s. Defaults to 1 for a `%s` "+
+			"schedule; absent for the others.", kind, unit, least, note, kind),
 		Optional:      true,
 		Computed:      true,
-		Validators:    []validator.Int64{int64validator.AtLeast(1)},
+		Validators:    []validator.Int64{int64validator.AtLeast(least)},
 		PlanModifiers: []planmodifier.Int64{intervalDefault{kind: kind}},
 	}
 }
@@ -416,7 +426,13 @@ func parseDate(v types.String) (time.Time, bool) {
 	return t, err == nil
 }
 
-// ModifyPlan refuses at plan time a name another job has, when the job is created or renamed.
+// ModifyPlan looks at plan time for a job that holds the name of a job created or renamed,
+// and warns of it: whether that job leaves the name in the same apply (a replacement, an
+// item leaving a count list) only the apply can tell, which waits a while for it (see
+// client.CreateJob). A replacement (-replace, taint, replace_triggered_by) plans its create
+// without the prior state: the job it replaces, found in the private state that the first
+// plan of -replace and replace_triggered_by leaves, is not a holder (a tainted job's plan
+// has no such state: the warning names the replaced resource among the cases).
 func (r *scheduledJobResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return
@@ -426,14 +442,15 @@ func (r *scheduledJobResource) ModifyPlan(ctx context.Context, req resource.Modi
 	if resp.Diagnostics.HasError() || plan.Name.IsUnknown() {
 		return
 	}
-	var self int64
+	self := replacedJobID(ctx, req.Private)
 	if !req.State.Raw.IsNull() {
 		var state scheduledJobModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		self = state.ID.ValueInt64()
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateJobID, []byte(strconv.FormatInt(self, 10)))...)
 		if resp.Diagnostics.HasError() || state.Name.Equal(plan.Name) {
 			return
 		}
-		self = state.ID.ValueInt64()
 	}
 	jobs, err := r.data.client.JobsNamed(ctx, plan.Name.ValueString())
 	if err != nil {
@@ -442,24 +459,68 @@ func (r *scheduledJobResource) ModifyPlan(ctx context.Context, req resource.Modi
 			plan.Name.ValueString(), errText(err)))
 		return
 	}
-	for _, j := range jobs {
+	for i, j := range jobs {
 		if j.ID != self {
-			resp.Diagnostics.Append(nameTakenDiagnostic(&client.JobNameTakenError{Name: plan.Name.ValueString(), Existing: j}))
+			resp.Diagnostics.AddAttributeWarning(path.Root("name"), "Job name taken", nameHolder(plan.Name.ValueString(), &jobs[i])+
+				" "+nameAdvice(j.ID, "If it does, the apply waits a while for the name to be free; if it does not, the apply fails."))
 			return
 		}
 	}
 }
 
-func nameTakenDiagnostic(e *client.JobNameTakenError) diag.Diagnostic {
-	named := fmt.Sprintf("Job %d is already named %q.", e.Existing.ID, e.Existing.Name)
-	if e.Existing.Name != e.Name {
-		named = fmt.Sprintf("Job %d is already named %q, the same name as %q to OpenSpecimen, which ignores case.",
-			e.Existing.ID, e.Existing.Name, e.Name)
+// privateJobID is the private state key of the job's id, which ModifyPlan leaves for the
+// plan of a replacement's create.
+const privateJobID = "job_id"
+
+// replacedJobID answers the id of the job that a plan without prior state replaces: the one
+// the first plan of a replacement left in the private state; 0 when none.
+func replacedJobID(ctx context.Context, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+}) int64 {
+	if private == nil {
+		return 0
 	}
-	return diag.NewAttributeErrorDiagnostic(path.Root("name"), "Job name taken", fmt.Sprintf(
-		"%s To manage that job, import it (terraform import openspecimen_scheduled_job.NAME %d, "+
-			"or an import block with id = \"%d\"); otherwise choose another name. Nothing was changed.",
-		named, e.Existing.ID, e.Existing.ID))
+	b, _ := private.GetKey(ctx, privateJobID)
+	id, _ := strconv.ParseInt(string(b), 10, 64)
+	return id
+}
+
+// nameHolder says that the job holder has the name.
+func nameHolder(name string, holder *client.Job) string {
+	if holder.Name != name {
+		return fmt.Sprintf("Job %d is already named %q, the same name as %q to OpenSpecimen, which ignores case.",
+			holder.ID, holder.Name, name)
+	}
+	return fmt.Sprintf("Job %d is already named %q.", holder.ID, holder.Name)
+}
+
+// nameAdvice says what to do about job id holding a name, whether this configuration
+// manages it or not; then tells what the apply does, in its own words.
+func nameAdvice(id int64, apply string) string {
+	return fmt.Sprintf("Does this apply delete or rename job %d (a replaced resource, or an item removed from the "+
+		"middle of a count list, which renames the items after it)? %s For a list of jobs, key them by name with "+
+		"for_each rather than count, so that no job takes another's name. If no resource of this configuration "+
+		"manages job %d, import it (terraform import openspecimen_scheduled_job.NAME %d, or an import block with "+
+		"id = \"%d\") or choose another name.", id, apply, id, id, id)
+}
+
+// nameTakenDiagnostic reports a name refused at apply, by the server or before the POST.
+func nameTakenDiagnostic(op, job string, e *client.JobNameTakenError) diag.Diagnostic {
+	var detail string
+	switch {
+	case e.Self:
+		detail = fmt.Sprintf("OpenSpecimen refused to rename job %s, which it takes for a job of that name already "+
+			"(it compares names ignoring case): %s. Rename it through another name first (one apply each), or keep its name.",
+			job, errText(e.Err))
+	case e.Holder == nil:
+		detail = fmt.Sprintf("OpenSpecimen refused to %s job %s: another job has that name, one this user cannot see "+
+			"(names are compared ignoring case; %s). Choose another name, or ask an OpenSpecimen administrator for "+
+			"that job's id to import it.", op, job, errText(e.Err))
+	default:
+		detail = nameHolder(e.Name, e.Holder) + fmt.Sprintf(" Job %s was not %sd: the name stayed taken for %s. ",
+			job, op, e.Waited.Round(time.Second)) + nameAdvice(e.Holder.ID, "Then it did not do so in time: apply again.")
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root("name"), "Job name taken", detail)
 }
 
 func (r *scheduledJobResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -473,12 +534,49 @@ func (r *scheduledJobResource) Create(ctx context.Context, req resource.CreateRe
 		return
 	}
 	job, err := r.data.client.CreateJob(ctx, spec)
-	if err != nil {
-		resp.Diagnostics.Append(r.jobWriteDiagnostic(ctx, "create", plan.Name.ValueString(), 0, err))
+	var unknown *client.JobCreateUnknownError
+	switch {
+	case errors.As(err, &unknown):
+		recordPendingCreate(ctx, req, resp, unknown)
+		return
+	case err != nil:
+		resp.Diagnostics.Append(jobWriteDiagnostic("create", plan.Name.ValueString(), 0, err))
 		return
 	}
 	plan.readFrom(ctx, job, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// privatePendingCreate is the private state key of a create whose outcome is unknown: the
+// client.CreateAttempt that finds its job.
+const privatePendingCreate = "pending_create"
+
+// recordPendingCreate records a job whose POST got no answer, or was cut short (Ctrl-C, a
+// timeout), and that was not found afterwards: the server may still create it. The state
+// holds the plan without an id (unknown values null) and, in private, what Read needs to
+// find the job; the warning says so. An error would taint it, and a tainted job found later
+// would be replaced.
+func recordPendingCreate(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse, e *client.JobCreateUnknownError) {
+	attempt, err := json.Marshal(e.Attempt)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot record the job", fmt.Sprintf("Encoding %+v: %s. This is a bug in the provider: please report it.", e.Attempt, err))
+		return
+	}
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privatePendingCreate, attempt)...)
+	pending, err := tftypes.Transform(req.Plan.Raw, func(_ *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
+		if !v.IsKnown() {
+			return tftypes.NewValue(v.Type(), nil), nil
+		}
+		return v, nil
+	})
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot record the job", fmt.Sprintf("Recording job %q: %s. This is a bug in the provider: please report it.", e.Attempt.Name, err))
+		return
+	}
+	resp.State.Raw = pending
+	resp.Diagnostics.AddWarning("Job creation unsettled", fmt.Sprintf(
+		"%s. The state records job %q without an id: the next plan or apply looks for it and keeps it if OpenSpecimen "+
+			"created it, or creates it. Do not create it by hand in the meantime.", upperFirst(errText(e)), e.Attempt.Name))
 }
 
 func (r *scheduledJobResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -493,9 +591,17 @@ func (r *scheduledJobResource) Update(ctx context.Context, req resource.UpdateRe
 		return
 	}
 	id := state.ID.ValueInt64()
-	job, err := r.data.client.UpdateJob(ctx, id, spec)
-	if err != nil {
-		resp.Diagnostics.Append(r.jobWriteDiagnostic(ctx, "update", plan.Name.ValueString(), id, err))
+	job, err := r.data.client.UpdateJob(ctx, id, state.Name.ValueString(), spec)
+	var lost *client.JobWriteLostError
+	switch {
+	case errors.As(err, &lost) && lost.Job != nil:
+		state.readFrom(ctx, lost.Job, &resp.Diagnostics)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		resp.Diagnostics.AddError("Job update unsettled", fmt.Sprintf(
+			"%s. The state records job %d as OpenSpecimen has it now; apply again to finish the change.", upperFirst(errText(err)), id))
+		return
+	case err != nil:
+		resp.Diagnostics.Append(jobWriteDiagnostic("update", plan.Name.ValueString(), id, err))
 		return
 	}
 	plan.readFrom(ctx, job, &resp.Diagnostics)
@@ -503,7 +609,7 @@ func (r *scheduledJobResource) Update(ctx context.Context, req resource.UpdateRe
 }
 
 // jobWriteDiagnostic reports a refused or failed create or update of the job named name.
-func (r *scheduledJobResource) jobWriteDiagnostic(ctx context.Context, op, name string, id int64, err error) diag.Diagnostic {
+func jobWriteDiagnostic(op, name string, id int64, err error) diag.Diagnostic {
 	job := strconv.Quote(name)
 	if id != 0 {
 		job = fmt.Sprintf("%d (%s)", id, job)
@@ -512,13 +618,11 @@ func (r *scheduledJobResource) jobWriteDiagnostic(ctx context.Context, op, name 
 	var deleted *client.JobDeletedError
 	switch {
 	case errors.As(err, &taken):
-		return nameTakenDiagnostic(taken)
+		return nameTakenDiagnostic(op, job, taken)
 	case errors.As(err, &deleted):
 		return diag.NewErrorDiagnostic("Job deleted", fmt.Sprintf(
 			"Job %s was deleted outside Terraform (it is Disabled and renamed %q), so it was not updated. Apply again: "+
 				"the refresh removes it from the state and the job is created anew; or import another job.", job, deleted.Job.Name))
-	case client.IsCode(err, client.CodeDupJobName):
-		return r.dupNameDiagnostic(ctx, op, job, name, id, err)
 	case client.IsNotFound(err):
 		return diag.NewErrorDiagnostic("Job not found", fmt.Sprintf(
 			"Job %s is no longer on the server, or this user cannot see it: %s. Refresh, then apply again to create it.", job, errText(err)))
@@ -527,35 +631,14 @@ func (r *scheduledJobResource) jobWriteDiagnostic(ctx context.Context, op, name 
 		"OpenSpecimen did not %s job %s: %s. Fix what the server names, then apply again.", op, job, errText(err)))
 }
 
-// dupNameDiagnostic reports the server's refusal of the name of job (named name, id 0 when
-// created): a job this user sees named so in any case, else one this user cannot see.
-func (r *scheduledJobResource) dupNameDiagnostic(ctx context.Context, op, job, name string, id int64, err error) diag.Diagnostic {
-	seen, lookErr := r.data.client.JobsNamed(ctx, name)
-	for _, j := range seen {
-		if j.ID != id {
-			return nameTakenDiagnostic(&client.JobNameTakenError{Name: name, Existing: j})
-		}
-	}
-	switch {
-	case lookErr != nil:
-		return diag.NewAttributeErrorDiagnostic(path.Root("name"), "Job name taken", fmt.Sprintf(
-			"OpenSpecimen refused to %s job %s: another job has that name, in some case (%s); looking it up failed: %s. "+
-				"Choose another name.", op, job, errText(err), errText(lookErr)))
-	case len(seen) > 0:
-		return diag.NewAttributeErrorDiagnostic(path.Root("name"), "Job name taken", fmt.Sprintf(
-			"OpenSpecimen refused to rename job %s, which it takes for a job of that name already (it compares names "+
-				"ignoring case): %s. Rename it through another name first (one apply each), or keep its name.", job, errText(err)))
-	}
-	return diag.NewAttributeErrorDiagnostic(path.Root("name"), "Job name taken", fmt.Sprintf(
-		"OpenSpecimen refused to %s job %s: another job has that name, one this user cannot see (names are compared "+
-			"ignoring case; %s). "+
-			"Choose another name, or ask an OpenSpecimen administrator for that job's id to import it.", op, job, errText(err)))
-}
-
 func (r *scheduledJobResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state scheduledJobModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	if state.ID.IsNull() {
+		r.readPendingCreate(ctx, req, resp, &state)
 		return
 	}
 	id := state.ID.ValueInt64()
@@ -572,18 +655,10 @@ func (r *scheduledJobResource) Read(ctx context.Context, req resource.ReadReques
 			"Reading job %d (%s) failed: %s. Check that the server is up and that this user may read the job, then plan again.",
 			id, state.Name.ValueString(), errText(err)))
 		return
-	}
-	deleted, err := r.data.client.JobDeleted(ctx, job)
-	switch {
-	case err != nil:
-		resp.Diagnostics.AddError("Cannot read scheduled job", fmt.Sprintf(
-			"Job %d (%s) is Disabled and named as OpenSpecimen renames a deleted job; %s. Check that the server is up, "+
-				"then plan again.", id, job.Name, errText(err)))
-		return
-	case deleted:
+	case job.DeletedSince(state.Name.ValueString()):
 		resp.Diagnostics.AddWarning("Scheduled job deleted", fmt.Sprintf(
-			"Job %d was deleted in OpenSpecimen (it is Disabled, renamed %q and left out of job lists). It is removed "+
-				"from the state; the next apply creates the job again, under a new id.", id, job.Name))
+			"Job %d was deleted in OpenSpecimen (it is Disabled and renamed %q). It is removed from the state; the "+
+				"next apply creates the job again, under a new id.", id, job.Name))
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -591,16 +666,46 @@ func (r *scheduledJobResource) Read(ctx context.Context, req resource.ReadReques
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
+// readPendingCreate settles a job recorded without an id (see recordPendingCreate): found, it
+// is the job in state; not found, it leaves the state, and the next apply creates it.
+func (r *scheduledJobResource) readPendingCreate(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse, state *scheduledJobModel) {
+	raw, diags := req.Private.GetKey(ctx, privatePendingCreate)
+	resp.Diagnostics.Append(diags...)
+	var attempt client.CreateAttempt
+	if err := json.Unmarshal(raw, &attempt); err != nil || attempt.Name == "" {
+		attempt = client.CreateAttempt{Name: state.Name.ValueString(), Disabled: !state.Enabled.ValueBool()}
+	}
+	job, err := r.data.client.FindCreatedJob(ctx, attempt)
+	switch {
+	case err != nil:
+		resp.Diagnostics.AddError("Cannot tell whether the job was created", fmt.Sprintf(
+			"Job %q is in the state without an id: a request that may have created it got no answer. Looking for it "+
+				"failed: %s. Check that the server is up, then plan again.", attempt.Name, errText(err)))
+		return
+	case job == nil:
+		resp.Diagnostics.AddWarning("Job not created", fmt.Sprintf(
+			"Job %q, in the state without an id since a request that may have created it got no answer, is not on "+
+				"the server. It is removed from the state; the next apply creates it.", attempt.Name))
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	tflog.Info(ctx, "the job whose creation was unsettled was created", map[string]any{"job_id": job.ID, "name": job.Name})
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privatePendingCreate, nil)...)
+	state.readFrom(ctx, job, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+}
+
 // Delete is OpenSpecimen's soft delete: the job is disabled and renamed, and stays on the
-// server with its runs.
+// server with its runs. A job recorded without an id (see recordPendingCreate) that Read
+// could not settle is only forgotten.
 func (r *scheduledJobResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state scheduledJobModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || state.ID.IsNull() {
 		return
 	}
 	id := state.ID.ValueInt64()
-	job, err := r.data.client.DeleteJob(ctx, id)
+	job, err := r.data.client.DeleteJob(ctx, id, state.Name.ValueString())
 	switch {
 	case client.IsNotFound(err):
 		tflog.Info(ctx, "scheduled job already gone", map[string]any{"job_id": id})

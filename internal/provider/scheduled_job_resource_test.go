@@ -1,11 +1,15 @@
 package provider
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -181,7 +185,7 @@ func TestAccScheduledJob_lifecycle(t *testing.T) {
 					spec := client.JobSpec{Name: "Nightly specimen export", Type: "QUERY", SavedQueryID: queryVisits,
 						RepeatSchedule: "WEEKLY", Disabled: true,
 						Schedule: client.Schedule{ScheduledHour: ptrTo(5), ScheduledMinute: ptrTo(0), ScheduledDayOfWeek: ptrTo("FRIDAY")}}
-					if _, err := adminClient(t, s).UpdateJob(context.Background(), jobID, spec); err != nil {
+					if _, err := adminClient(t, s).UpdateJob(context.Background(), jobID, "Nightly specimen export", spec); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -226,7 +230,7 @@ func TestAccScheduledJob_invalidSchedules(t *testing.T) {
 		{`repeat_schedule = "MONTHLY"` + "\n hour = 1\n minute = 0\n day_of_month = 0", `day_of_month value must be between 1 and 31`},
 		{`repeat_schedule = "DAILY"` + "\n hour = 24\n minute = 0", `hour value must be between 0 and 23`},
 		{`repeat_schedule = "DAILY"` + "\n hour = 1\n minute = 60", `minute value must be between 0 and 59`},
-		{`repeat_schedule = "MINUTELY"` + "\n minutely_interval = 0", `minutely_interval value must be at least 1`},
+		{`repeat_schedule = "MINUTELY"` + "\n minutely_interval = -1", `minutely_interval value must be at least 0`},
 		{`repeat_schedule = "MINUTELY"` + "\n hourly_interval = 2", `Unexpected hourly_interval`},
 		{`repeat_schedule = "HOURLY"` + "\n minute = 0\n hourly_interval = 0", `hourly_interval value must be at least 1`},
 		{`repeat_schedule = "ONDEMAND"` + "\n minute = 5", `Unexpected minute.*repeat_schedule ONDEMAND does not use minute`},
@@ -290,30 +294,34 @@ resource "openspecimen_scheduled_job" "x" {
 	}
 }
 
-// A name another job has is refused at plan time, naming the job to import; a rename too.
+// A name another job has is a warning at plan time, naming the job and what to do whether
+// this configuration manages it or not; the apply waits a while for the name to be free (as
+// a job that the same apply deletes would free it), then fails, having sent nothing. A
+// rename too: the server refuses it, once.
 func TestAccScheduledJob_duplicateName(t *testing.T) {
 	s := mocktest.New(t, scheduledJobMockConfig())
+	taken := `(?s)Job name taken.*Job 1 is already named "Taken export"%s.*was not %s: the name\s+stayed taken for 20s.*` +
+		`Does this apply delete or rename\s+job 1.*key them by name with for_each.*If no resource of this configuration manages\s+job 1, import it.*openspecimen_scheduled_job.NAME 1`
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      scheduledJobConfig(s, nightlyBody("Taken export", farStart)),
-				ExpectError: errRe(`(?s)Job name taken.*Job 1 is already named "Taken export".*import it.*openspecimen_scheduled_job.NAME 1`),
-			},
-			{
 				// OpenSpecimen's duplicate check ignores case.
 				Config:      scheduledJobConfig(s, nightlyBody("taken EXPORT", farStart)),
-				ExpectError: errRe(`(?s)Job name taken.*Job 1 is already named "Taken export", the same name as\s+"taken EXPORT"`),
+				ExpectError: errRe(fmt.Sprintf(taken, `, the same name as\s+"taken EXPORT"`, "created")),
 			},
 			{Config: scheduledJobConfig(s, nightlyBody("Mine", farStart))},
 			{
 				Config:      scheduledJobConfig(s, nightlyBody("Taken export", farStart)),
-				ExpectError: errRe(`(?s)Job name taken.*Job 1 is already named`),
+				ExpectError: errRe(fmt.Sprintf(taken, "", "updated")),
 			},
 		},
 	})
-	if n := s.RequestCount("PUT", "/scheduled-jobs/{jobId}"); n != 0 {
-		t.Fatalf("%d PUTs, want none: the rename was sent", n)
+	if n := s.RequestCount("POST", "/scheduled-jobs"); n != 1 {
+		t.Fatalf("%d POSTs, want 1: a job of a taken name was sent", n)
+	}
+	if n := s.RequestCount("PUT", "/scheduled-jobs/{jobId}"); n != 1 {
+		t.Fatalf("%d PUTs, want 1: the server's refusal of the rename, not sent again", n)
 	}
 }
 
@@ -371,7 +379,7 @@ func TestAccScheduledJob_deletedOutside(t *testing.T) {
 			{Config: cfg, Check: func(st *terraform.State) (err error) { first, err = stateJobID(st); return err }},
 			{
 				PreConfig: func() {
-					if _, err := adminClient(t, s).DeleteJob(context.Background(), first); err != nil {
+					if _, err := adminClient(t, s).DeleteJob(context.Background(), first, "Nightly export"); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -416,7 +424,7 @@ func TestAccScheduledJob_disabledNotDeleted(t *testing.T) {
 				PreConfig: func() {
 					spec := client.JobSpec{Name: "Nightly_2", Type: "QUERY", SavedQueryID: querySpecimens,
 						RepeatSchedule: "DAILY", Disabled: true, Schedule: client.Schedule{ScheduledHour: ptrTo(2), ScheduledMinute: ptrTo(30)}}
-					if _, err := adminClient(t, s).UpdateJob(context.Background(), jobID, spec); err != nil {
+					if _, err := adminClient(t, s).UpdateJob(context.Background(), jobID, "Nightly", spec); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -444,7 +452,7 @@ type deleteJobCheck struct {
 }
 
 func (d deleteJobCheck) CheckPlan(ctx context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	if _, err := adminClient(d.t, d.s).DeleteJob(ctx, *d.jobID); err != nil {
+	if _, err := adminClient(d.t, d.s).DeleteJob(ctx, *d.jobID, "Nightly"); err != nil {
 		resp.Error = err
 	}
 }
@@ -679,4 +687,453 @@ func TestSameDate(t *testing.T) {
 	if got := sameDate(types.StringValue("2026-01-01T00:00:00Z"), nil); !got.IsNull() {
 		t.Errorf("no date gave %s", got)
 	}
+}
+
+// scheduleKindJobs are jobs of each repeat schedule, as OpenSpecimen's UI may leave them
+// (a MINUTELY interval of 0, which the server keeps and runs every minute), each with the
+// configuration that describes it.
+var scheduleKindJobs = []struct {
+	job    mockserver.JobConfig
+	config string
+}{
+	{mockserver.JobConfig{ID: 11, Name: "Every minute", RepeatSchedule: "MINUTELY", MinutelyInterval: ptrTo(0)},
+		"repeat_schedule = \"MINUTELY\"\n  minutely_interval = 0"},
+	{mockserver.JobConfig{ID: 12, Name: "Every 3 hours", RepeatSchedule: "HOURLY", ScheduledMinute: ptrTo(15), HourlyInterval: ptrTo(3)},
+		"repeat_schedule = \"HOURLY\"\n  minute = 15\n  hourly_interval = 3"},
+	{mockserver.JobConfig{ID: 13, Name: "Nightly", RepeatSchedule: "DAILY", ScheduledHour: ptrTo(2), ScheduledMinute: ptrTo(30)},
+		"repeat_schedule = \"DAILY\"\n  hour = 2\n  minute = 30"},
+	{mockserver.JobConfig{ID: 14, Name: "Fridays", RepeatSchedule: "WEEKLY", ScheduledDayOfWeek: "FRIDAY", ScheduledHour: ptrTo(4), ScheduledMinute: ptrTo(0)},
+		"repeat_schedule = \"WEEKLY\"\n  day_of_week = \"FRIDAY\"\n  hour = 4\n  minute = 0"},
+	{mockserver.JobConfig{ID: 15, Name: "Month end", RepeatSchedule: "MONTHLY", ScheduledDayOfMonth: ptrTo(31), ScheduledHour: ptrTo(23), ScheduledMinute: ptrTo(59)},
+		"repeat_schedule = \"MONTHLY\"\n  day_of_month = 31\n  hour = 23\n  minute = 59"},
+	{mockserver.JobConfig{ID: 16, Name: "On demand", RepeatSchedule: "ONDEMAND", ActivityStatus: "Disabled"},
+		"repeat_schedule = \"ONDEMAND\"\n  enabled = false"},
+}
+
+// A job of each repeat schedule imports (import blocks) and plans clean, a MINUTELY interval
+// of 0 among them; a job created with minutely_interval = 0 plans clean too.
+func TestAccScheduledJob_importEachKind(t *testing.T) {
+	far := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC) // the mock never fires them during a test
+	mcfg := scheduledJobMockConfig()
+	var config strings.Builder
+	var noOps []plancheck.PlanCheck
+	for _, k := range scheduleKindJobs {
+		jc := k.job
+		jc.Type, jc.SavedQueryID, jc.StartDate = "QUERY", querySpecimens, &far
+		mcfg.Jobs = append(mcfg.Jobs, jc)
+		addr := fmt.Sprintf("openspecimen_scheduled_job.k%d", jc.ID)
+		fmt.Fprintf(&config, "\nimport {\n  to = %s\n  id = \"%d\"\n}\n\nresource \"openspecimen_scheduled_job\" \"k%d\" {\n"+
+			"  name = %q\n  type = \"QUERY\"\n  saved_query_id = %d\n  %s\n}\n", addr, jc.ID, jc.ID, jc.Name, querySpecimens, k.config)
+		noOps = append(noOps, plancheck.ExpectResourceAction(addr, plancheck.ResourceActionNoop))
+	}
+	s := mocktest.New(t, mcfg)
+	created := scheduledJobConfig(s, "  name = \"Created every minute\"\n  type = \"QUERY\"\n  saved_query_id = 21\n"+
+		"  repeat_schedule = \"MINUTELY\"\n  minutely_interval = 0\n"+farStart)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:           providerBlock(s) + config.String(),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: noOps},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("openspecimen_scheduled_job.k11", at("minutely_interval"), knownvalue.Int64Exact(0)),
+				},
+			},
+			{Config: providerBlock(s) + config.String(), PlanOnly: true},
+			{
+				Config: created,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("minutely_interval"), knownvalue.Int64Exact(0)),
+				},
+			},
+			{Config: created, PlanOnly: true},
+		},
+	})
+}
+
+// liveJobs answers the ids of the jobs named name exactly on the server that are not
+// deleted, and of those deleted since they had that name.
+func liveJobs(t *testing.T, s *mockserver.Server, name string) (live, deleted []int64) {
+	t.Helper()
+	c := adminClient(t, s)
+	for id, missed := int64(1), 0; missed < 10; id++ {
+		j, err := c.GetJob(context.Background(), id)
+		switch {
+		case client.IsNotFound(err):
+			missed++
+			continue
+		case err != nil:
+			t.Fatal(err)
+		}
+		missed = 0
+		switch {
+		case j.Name == name:
+			live = append(live, id)
+		case j.DeletedSince(name) && strings.HasPrefix(j.Name, name+"_"):
+			deleted = append(deleted, id)
+		}
+	}
+	return live, deleted
+}
+
+// expectOneLiveJob checks that the job in state at addr is the one live job named name on
+// the server, and answers its id.
+func expectOneLiveJob(t *testing.T, s *mockserver.Server, addr, name string, id *int64) resource.TestCheckFunc {
+	return func(st *terraform.State) error {
+		rs, ok := st.RootModule().Resources[addr]
+		if !ok {
+			return fmt.Errorf("%s is not in the state", addr)
+		}
+		got, err := strconv.ParseInt(rs.Primary.Attributes["id"], 10, 64)
+		if err != nil {
+			return err
+		}
+		if live, _ := liveJobs(t, s, name); len(live) != 1 || live[0] != got {
+			return fmt.Errorf("live jobs named %q: %v, want exactly the one in state, %d", name, live, got)
+		}
+		if id != nil {
+			*id = got
+		}
+		return nil
+	}
+}
+
+// A replacement (taint, replace_triggered_by) of a job keeps its name: the plan does not
+// count the job being replaced as taken, the apply deletes it (which frees the name) and
+// creates the new one, and exactly one live job of that name is left, the one in state.
+func TestAccScheduledJob_replaced(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	cfg := func(trigger string) string {
+		return providerBlock(s) + fmt.Sprintf(`
+resource "terraform_data" "trigger" {
+  input = %q
+}
+
+resource "openspecimen_scheduled_job" "x" {
+%s
+  lifecycle {
+    replace_triggered_by = [terraform_data.trigger]
+  }
+}
+`, trigger, nightlyBody("Nightly export", farStart))
+	}
+	var ids [3]int64
+	replaced := func(step int) resource.TestCheckFunc {
+		return resource.ComposeAggregateTestCheckFunc(
+			expectOneLiveJob(t, s, scheduledJobAddr, "Nightly export", &ids[step]),
+			func(*terraform.State) error {
+				if _, deleted := liveJobs(t, s, "Nightly export"); ids[step] == ids[step-1] || len(deleted) != step {
+					return fmt.Errorf("job %d after job %d; %d deleted (%v), want %d", ids[step], ids[step-1], len(deleted), deleted, step)
+				}
+				return nil
+			})
+	}
+	replace := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction(scheduledJobAddr, plancheck.ResourceActionDestroyBeforeCreate)}}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: cfg("1"), Check: expectOneLiveJob(t, s, scheduledJobAddr, "Nightly export", &ids[0])},
+			{Config: cfg("1"), Taint: []string{scheduledJobAddr}, ConfigPlanChecks: replace, Check: replaced(1)},
+			{Config: cfg("2"), ConfigPlanChecks: replace, Check: replaced(2)},
+		},
+	})
+}
+
+// An item leaving the middle of a count list renames the items after it to the names of
+// the next ones, the last of which this apply deletes: the rename waits for the name to be
+// free, the apply succeeds, and the next plan is empty. Terraform runs the rename and the
+// delete at once: the mock takes the rename first (refused, as the server would), and the
+// delete only then.
+func TestAccScheduledJob_countShift(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	renameFirst := func() {
+		refused := make(chan struct{})
+		var puts atomic.Int32
+		s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+			switch {
+			case req.Method == "PUT" && puts.Add(1) == 1:
+				defer close(refused)
+				return mockserver.ErrorReply(400, client.CodeDupJobName, "A job with the name already exists."), true
+			case req.Method == "DELETE":
+				<-refused
+			}
+			return mockserver.Reply{}, false
+		})
+	}
+	cfg := func(names ...string) string {
+		return providerBlock(s) + fmt.Sprintf(`
+locals {
+  names = %s
+}
+
+resource "openspecimen_scheduled_job" "x" {
+  count           = length(local.names)
+  name            = local.names[count.index]
+  type            = "QUERY"
+  saved_query_id  = %d
+  repeat_schedule = "ONDEMAND"
+}
+`, "[\""+strings.Join(names, "\", \"")+"\"]", querySpecimens)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: cfg("Shift a", "Shift b", "Shift c")},
+			{
+				PreConfig: renameFirst,
+				Config:    cfg("Shift a", "Shift c"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("openspecimen_scheduled_job.x[1]", plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction("openspecimen_scheduled_job.x[2]", plancheck.ResourceActionDestroy),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					expectOneLiveJob(t, s, "openspecimen_scheduled_job.x.0", "Shift a", nil), // the flat state's form of x[0]
+					expectOneLiveJob(t, s, "openspecimen_scheduled_job.x.1", "Shift c", nil),
+					func(*terraform.State) error {
+						if live, _ := liveJobs(t, s, "Shift b"); len(live) != 0 {
+							return fmt.Errorf("jobs still named Shift b: %v", live)
+						}
+						if n := s.RequestCount("PUT", "/scheduled-jobs/{jobId}"); n != 2 {
+							return fmt.Errorf("%d PUTs, want 2: the rename refused, then sent again once the name was free", n)
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}
+
+// nightlySpec is the job of nightlyBody(name, farStart), as the client sends it.
+func nightlySpec(name string) client.JobSpec {
+	start := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+	return client.JobSpec{Name: name, Type: "QUERY", SavedQueryID: querySpecimens, RepeatSchedule: "DAILY",
+		Schedule: client.Schedule{ScheduledHour: ptrTo(2), ScheduledMinute: ptrTo(30)}, StartDate: &start}
+}
+
+// A POST whose answer is lost, and whose job is not found afterwards, leaves the job in the
+// state without an id, with a warning (not an error, which would taint it): the server may
+// still create it. The next refresh looks again: a job created since is the one in state,
+// with no change and no second job; none, and the plan creates it.
+func TestAccScheduledJob_createAnswerLost(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	cfg := scheduledJobConfig(s, nightlyBody("Nightly export", farStart))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					var posts atomic.Int32
+					s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+						return mockserver.Reply{Drop: true}, req.Method == "POST" && req.Path == "/scheduled-jobs" && posts.Add(1) == 1
+					})
+				},
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("id"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("name"), knownvalue.StringExact("Nightly export")),
+				},
+				ExpectNonEmptyPlan: true, // its refresh finds no job, and plans to create it
+			},
+			{
+				PreConfig: func() { // the server created it after all, once the client had given up
+					s.SetResponseHook(nil)
+					if _, err := adminClient(t, s).CreateJob(context.Background(), nightlySpec("Nightly export")); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scheduledJobAddr, plancheck.ResourceActionNoop)},
+				},
+				Check: expectOneLiveJob(t, s, scheduledJobAddr, "Nightly export", nil),
+			},
+		},
+	})
+	if n := s.RequestCount("POST", "/scheduled-jobs"); n != 2 {
+		t.Fatalf("%d POSTs, want 2 (the lost one, and the server's late one): the lost one was sent again", n)
+	}
+}
+
+// The tests below drive the real CLI (see newCLITest): terraform-plugin-testing can neither
+// pass -replace nor interrupt an apply.
+
+// sweepJob is the job of the interrupt sweep, as configuration and as the client sends it:
+// on demand (the mock never fires it), enabled or not.
+func sweepJob(enabled bool) (body string, spec client.JobSpec) {
+	body = fmt.Sprintf("\nresource \"openspecimen_scheduled_job\" \"x\" {\n  name            = \"Sweep export\"\n"+
+		"  type            = \"QUERY\"\n  saved_query_id  = %d\n  repeat_schedule = \"ONDEMAND\"\n  enabled         = %v\n}\n",
+		querySpecimens, enabled)
+	return body, client.JobSpec{Name: "Sweep export", Type: "QUERY", SavedQueryID: querySpecimens, RepeatSchedule: "ONDEMAND", Disabled: !enabled}
+}
+
+// The moments of a job's create at which the sweep sends SIGINT, each at a request reaching
+// the mock, which is held there until the CLI has exited when the moment says so. A POST
+// that the mock holds is then finished as the server would: the job created (by another
+// client, as the server still working on it), or not, its answer lost with the client.
+var jobInterrupts = []string{
+	"plan",                     // at the plan's name look-up (answered at once: a plan's request is not cut short)
+	"before the POST",          // at the apply's name check
+	"POST held, created after", // the server creates the job once the CLI has exited
+	"POST held, never created", // the server fails it once the CLI has exited
+	"POST done, answer lost",   // the server created the job; the CLI exits before its answer
+	"POST answered",            // the server created the job and answers as the CLI is interrupted
+}
+
+// TestAccScheduledJob_interruptSweep sends SIGINT at each moment of a job's create, enabled
+// or not (a Disabled job, which name look-ups do not see, is found by id): after it there is
+// at most one job of that name on the server, and the state holds it, or holds it without an
+// id to find it (see recordPendingCreate), or is empty; one undisturbed apply then ends with
+// exactly one job, the one in state, and a plan with nothing to do.
+func TestAccScheduledJob_interruptSweep(t *testing.T) {
+	for _, enabled := range []bool{true, false} {
+		for _, at := range jobInterrupts {
+			t.Run(fmt.Sprintf("enabled %v, SIGINT at %s", enabled, at), func(t *testing.T) {
+				t.Parallel()
+				s := mocktest.New(t, scheduledJobMockConfig())
+				body, spec := sweepJob(enabled)
+				c := newCLITest(t, s, body)
+				ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+				defer cancel()
+				out := c.interruptJobCreate(ctx, s, at, spec)
+				c.checkJobOrNone(ctx, s, spec.Name, out)
+				if out, ok := c.apply(ctx); !ok {
+					t.Fatalf("the next apply failed:\n%s", out)
+				}
+				if live := c.checkJobOrNone(ctx, s, spec.Name, out); len(live) != 1 {
+					t.Fatalf("after the next apply the server has jobs %v named %q, want one", live, spec.Name)
+				}
+				c.checkPlanEmpty(ctx)
+			})
+		}
+	}
+}
+
+// interruptJobCreate runs an apply and sends it SIGINT at the moment at (see jobInterrupts);
+// spec is the job the apply creates. It answers the CLI's output.
+func (c *cliTest) interruptJobCreate(ctx context.Context, s *mockserver.Server, at string, spec client.JobSpec) string {
+	c.t.Helper()
+	apply := c.command(ctx, "apply", "-auto-approve", "-input=false", "-no-color")
+	var out mocktest.LockedBuffer
+	apply.Stdout, apply.Stderr = &out, &out
+	if err := apply.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	exited, hooked := make(chan struct{}), make(chan struct{})
+	go func() { _ = apply.Wait(); close(exited) }()
+	var lists atomic.Int32
+	var fired atomic.Bool
+	s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+		list := req.Method == "GET" && req.Pattern == "/scheduled-jobs"
+		n := 0
+		if list {
+			n = int(lists.Add(1))
+		}
+		post := req.Method == "POST" && req.Pattern == "/scheduled-jobs"
+		now := at == "plan" && n == 1 || at == "before the POST" && n == 2 || post && strings.HasPrefix(at, "POST")
+		if !now || fired.Swap(true) {
+			return mockserver.Reply{}, false
+		}
+		defer close(hooked)
+		return c.serveInterrupted(s, at, spec, func() { _ = apply.Process.Signal(os.Interrupt) }, exited)
+	})
+	<-exited
+	if !fired.Load() {
+		c.t.Fatalf("the apply ended before the moment %q:\n%s", at, out.String())
+	}
+	<-hooked
+	s.SetResponseHook(nil)
+	return out.String()
+}
+
+// serveInterrupted interrupts the CLI at the moment at, and answers the request held there.
+func (c *cliTest) serveInterrupted(s *mockserver.Server, at string, spec client.JobSpec, interrupt func(), exited <-chan struct{}) (mockserver.Reply, bool) {
+	create := func() *client.Job {
+		job, err := adminClient(c.t, s).CreateJob(context.Background(), spec)
+		if err != nil {
+			c.t.Errorf("creating the job as the server would: %v", err)
+		}
+		return job
+	}
+	switch at {
+	case "plan":
+		interrupt()
+		return mockserver.Reply{}, false
+	case "POST done, answer lost":
+		create()
+	case "POST answered":
+		body, err := json.Marshal(create())
+		if err != nil {
+			c.t.Error(err)
+		}
+		interrupt()
+		return mockserver.Reply{Body: body}, true
+	}
+	interrupt()
+	<-exited
+	switch at {
+	case "POST held, created after":
+		create()
+		return mockserver.Reply{Drop: true}, true
+	case "POST held, never created", "POST done, answer lost":
+		return mockserver.Reply{Drop: true}, true
+	}
+	return mockserver.Reply{}, false
+}
+
+// checkJobOrNone holds the promise of a job's create cut short: at most one job named name
+// on the server, none deleted; the state holds it (not tainted), holds the job without an
+// id, or is empty. It answers the live jobs' ids.
+func (c *cliTest) checkJobOrNone(ctx context.Context, s *mockserver.Server, name, said string) []int64 {
+	c.t.Helper()
+	live, deleted := liveJobs(c.t, s, name)
+	if len(live) > 1 || len(deleted) > 0 {
+		c.t.Fatalf("the server has jobs %v named %q and %v deleted, want at most one and none deleted; the CLI said:\n%s", live, name, deleted, said)
+	}
+	res := c.state(ctx)
+	if len(res) == 0 {
+		return live
+	}
+	id, recorded := res[0].Values["id"].(float64)
+	switch {
+	case len(res) != 1 || res[0].Address != scheduledJobAddr || res[0].Tainted:
+		c.t.Fatalf("the state holds %+v, want the job, not tainted; the CLI said:\n%s", res, said)
+	case recorded && (len(live) != 1 || int64(id) != live[0]):
+		c.t.Fatalf("the state holds job %v, the server has %v; the CLI said:\n%s", id, live, said)
+	}
+	return live
+}
+
+// checkPlanEmpty runs a plan and fails the test unless it has nothing to do.
+func (c *cliTest) checkPlanEmpty(ctx context.Context) {
+	c.t.Helper()
+	out, err := c.command(ctx, "plan", "-detailed-exitcode", "-input=false", "-no-color").CombinedOutput()
+	if err != nil {
+		c.t.Fatalf("the plan is not empty (%v):\n%s", err, out)
+	}
+}
+
+// terraform apply -replace of a job keeps its name: no warning of a taken name, the job
+// deleted and created anew, exactly one live job of that name, the one in state.
+func TestAccScheduledJob_replaceFlag(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	body, spec := sweepJob(true)
+	c := newCLITest(t, s, body)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	if out, ok := c.apply(ctx); !ok {
+		t.Fatalf("the first apply failed:\n%s", out)
+	}
+	first := c.checkJobOrNone(ctx, s, spec.Name, "")
+	out, err := c.command(ctx, "apply", "-auto-approve", "-input=false", "-no-color", "-replace="+scheduledJobAddr).CombinedOutput()
+	if err != nil || bytes.Contains(out, []byte("Job name taken")) || !bytes.Contains(out, []byte("1 added, 0 changed, 1 destroyed")) {
+		t.Fatalf("apply -replace (%v): want the job replaced, without a warning of its name:\n%s", err, out)
+	}
+	live, deleted := liveJobs(t, s, spec.Name)
+	res := c.state(ctx)
+	if len(live) != 1 || fmt.Sprint(deleted) != fmt.Sprint(first) || len(res) != 1 || res[0].Values["id"] != float64(live[0]) {
+		t.Fatalf("after -replace: live jobs %v, deleted %v, state %+v; want one new job, in state, and job %v deleted", live, deleted, res, first)
+	}
+	c.checkPlanEmpty(ctx)
 }

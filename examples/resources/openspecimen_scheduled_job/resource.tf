@@ -14,6 +14,24 @@ resource "openspecimen_scheduled_job" "nightly_export" {
   fixed_args           = "--cp CP-TB"
 }
 
+# Several jobs of one shape, keyed by name with for_each: removing one leaves the others as
+# they are. With count, removing an item from the middle renames the items after it to their
+# neighbours' names, which only one job at a time may hold.
+resource "openspecimen_scheduled_job" "weekly_exports" {
+  for_each = {
+    "Weekly CP-TB export"  = 31
+    "Weekly CP-HIV export" = 32
+  }
+
+  name            = each.key
+  type            = "QUERY"
+  saved_query_id  = each.value
+  repeat_schedule = "WEEKLY"
+  day_of_week     = "SUNDAY"
+  hour            = 3
+  minute          = 0
+}
+
 # Run the job once right away, and again after each change of it: replace_triggered_by
 # replaces the run, which triggers the job, whenever the job is updated.
 resource "openspecimen_job_run" "after_change" {
