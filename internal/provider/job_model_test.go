@@ -1,15 +1,24 @@
 package provider
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 )
 
 func TestJobModelObjectMatchesSchema(t *testing.T) {
 	next := client.EpochMillis{Time: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
-	obj := jobModelFromAPI(&client.Job{ID: 1, Name: "Export", NextRunOn: &next, CreatedBy: &client.User{LoginName: "admin"}}).object()
+	var diags diag.Diagnostics
+	m := jobModelFromAPI(t.Context(), &client.Job{ID: 1, Name: "Export", NextRunOn: &next, CreatedBy: &client.User{LoginName: "admin"}}, &diags)
+	obj := m.object(t.Context(), &diags)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
 	attrs := jobAttributes()
 	if len(obj.Attributes()) != len(attrs) {
 		t.Fatalf("object has %d attributes, schema %d", len(obj.Attributes()), len(attrs))
@@ -17,6 +26,38 @@ func TestJobModelObjectMatchesSchema(t *testing.T) {
 	for name, a := range attrs {
 		if v, ok := obj.Attributes()[name]; !ok || !v.Type(t.Context()).Equal(a.GetType()) {
 			t.Errorf("attribute %s: schema type %s, object value %v", name, a.GetType(), v)
+		}
+	}
+}
+
+// The job data sources show every attribute of the resource, under its name, with its type
+// and the meaning jobDocs gives it, which the resource's own description opens with; and
+// last_run_on, which only a read knows.
+func TestJobAttributesMatchResource(t *testing.T) {
+	var resp resource.SchemaResponse
+	NewScheduledJobResource().Schema(t.Context(), resource.SchemaRequest{}, &resp)
+	data := jobAttributes()
+	for name, a := range resp.Schema.Attributes {
+		d, ok := data[name]
+		switch {
+		case !ok:
+			t.Errorf("the data sources lack the resource's %s", name)
+		case !d.GetType().Equal(a.GetType()):
+			t.Errorf("%s: the data sources' type %s, the resource's %s", name, d.GetType(), a.GetType())
+		case jobDocs[name] == "" || d.GetMarkdownDescription() != jobDocs[name]:
+			t.Errorf("%s: the data sources' description %q is not jobDocs' %q", name, d.GetMarkdownDescription(), jobDocs[name])
+		case !strings.HasPrefix(a.GetMarkdownDescription(), jobDocs[name]):
+			t.Errorf("%s: the resource's description %q does not open with jobDocs' %q", name, a.GetMarkdownDescription(), jobDocs[name])
+		}
+	}
+	for name := range data {
+		if _, ok := resp.Schema.Attributes[name]; !ok && name != "last_run_on" {
+			t.Errorf("the data sources have %s, which the resource has not", name)
+		}
+	}
+	for name := range jobDocs {
+		if _, ok := data[name]; !ok {
+			t.Errorf("jobDocs describes %s, which no job attribute is", name)
 		}
 	}
 }

@@ -47,7 +47,8 @@ func (d *scheduledJobDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 	attrs["name"] = schema.StringAttribute{
 		MarkdownDescription: "Exact name of the job to read (case-sensitive), among the jobs this user sees: " +
 			"the way to refer to a job whose id differs between servers. No such job, or several, is an error " +
-			"that lists the jobs whose name contains it. Exactly one of `id` and `name` must be set.",
+			"that lists the jobs whose name contains it. A disabled job is not found by name (OpenSpecimen's job " +
+			"lists leave it out): read it by `id`. Exactly one of `id` and `name` must be set.",
 		Optional:   true,
 		Computed:   true,
 		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
@@ -55,7 +56,9 @@ func (d *scheduledJobDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads one scheduled job, by id or by exact name: for example to give " +
 			"`openspecimen_job_run` the `job_id` of the job named \"Nightly specimen export\" on whichever server " +
-			"the configuration runs against. A non-admin user sees the jobs it created or that are shared with it.",
+			"the configuration runs against. A non-admin user sees the jobs it created or that are shared with it. " +
+			"It has every attribute of the `openspecimen_scheduled_job` resource, under the same names, and " +
+			"`last_run_on`.",
 		Attributes: attrs,
 	}
 }
@@ -85,7 +88,8 @@ func (d *scheduledJobDataSource) Read(ctx context.Context, req datasource.ReadRe
 	if job == nil {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, jobModelFromAPI(job))...)
+	m := jobModelFromAPI(ctx, job, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
 func (d *scheduledJobDataSource) jobByName(ctx context.Context, name string, diags *diag.Diagnostics) *client.Job {

@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"testing"
 
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
@@ -77,7 +80,7 @@ data "openspecimen_scheduled_job" "orphan" {
 			ConfigStateChecks: append(expectJob(jobAddr, map[string]knownvalue.Check{
 				"name":            knownvalue.StringExact("CP export 100%"),
 				"type":            knownvalue.StringExact("INTERNAL"),
-				"activity_status": knownvalue.StringExact("Active"),
+				"enabled":         knownvalue.Bool(true),
 				"active":          knownvalue.Bool(true),
 				"repeat_schedule": knownvalue.StringExact("DAILY"),
 				"next_run_on":     knownvalue.NotNull(),
@@ -85,7 +88,8 @@ data "openspecimen_scheduled_job" "orphan" {
 				"accepts_args":    knownvalue.Bool(true),
 				"args_help_text":  knownvalue.StringExact("--cp <short title>"),
 				"created_by":      knownvalue.StringExact("admin"),
-				"run_as":          knownvalue.StringExact("alice"),
+				"run_as_user_id":  knownvalue.Int64Exact(2), // alice
+				"start_date":      knownvalue.StringExact("2100-01-01T00:00:00Z"),
 			}),
 				statecheck.ExpectKnownValue("data.openspecimen_scheduled_job.by_id", at("name"), knownvalue.StringExact("CP export")),
 				statecheck.ExpectKnownValue("data.openspecimen_scheduled_job.by_id", at("last_run_on"), knownvalue.StringExact("2022-02-21T06:15:00Z")),
@@ -137,5 +141,47 @@ data "openspecimen_scheduled_job" "x" {
 `,
 			ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(jobAddr, at("id"), knownvalue.Int64Exact(24))},
 		}},
+	})
+}
+
+// A job read by the data sources, by id, by name or in a list, has every attribute of the
+// resource that made it, with the same value: a job read on one server can feed a resource.
+func TestAccScheduledJobDataSource_sameAsResource(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	var sr fwresource.SchemaResponse
+	NewScheduledJobResource().Schema(t.Context(), fwresource.SchemaRequest{}, &sr)
+	job := nightlyBody("Nightly export", farStart,
+		`  end_date             = "2100-12-31T23:59:59.999Z"`,
+		fmt.Sprintf(`  run_as_user_id       = %d`, userAlice),
+		fmt.Sprintf(`  recipient_user_ids   = [%d, %d]`, userAlice, userBob),
+		fmt.Sprintf(`  shared_with_user_ids = [%d]`, userBob),
+		`  fixed_args           = "--cp 12"`,
+		`  accepts_args         = true`,
+		`  args_help_text       = "--site <site>"`)
+	config := scheduledJobConfig(s, job) + `
+data "openspecimen_scheduled_job" "by_id" {
+  id = openspecimen_scheduled_job.x.id
+}
+data "openspecimen_scheduled_job" "by_name" {
+  name = openspecimen_scheduled_job.x.name
+}
+data "openspecimen_scheduled_jobs" "x" {
+  name_contains = openspecimen_scheduled_job.x.name
+}
+`
+	var checks []statecheck.StateCheck
+	for name := range sr.Schema.Attributes {
+		for _, ds := range []string{"data.openspecimen_scheduled_job.by_id", "data.openspecimen_scheduled_job.by_name"} {
+			checks = append(checks, statecheck.CompareValuePairs(scheduledJobAddr, at(name), ds, at(name), compare.ValuesSame()))
+		}
+		checks = append(checks, statecheck.CompareValuePairs(scheduledJobAddr, at(name),
+			jobsAddr, tfjsonpath.New("jobs").AtSliceIndex(0).AtMapKey(name), compare.ValuesSame()))
+	}
+	checks = append(checks,
+		statecheck.ExpectKnownValue("data.openspecimen_scheduled_job.by_id", at("run_as_user_id"), knownvalue.Int64Exact(userAlice)),
+		statecheck.ExpectKnownValue("data.openspecimen_scheduled_job.by_id", at("last_run_on"), knownvalue.Null()))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    []resource.TestStep{{Config: config, ConfigStateChecks: checks}},
 	})
 }

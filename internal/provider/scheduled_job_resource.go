@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,34 +45,6 @@ var (
 // it, delete is OpenSpecimen's soft delete.
 type scheduledJobResource struct {
 	data *providerData
-}
-
-type scheduledJobModel struct {
-	ID                types.Int64  `tfsdk:"id"`
-	Name              types.String `tfsdk:"name"`
-	Type              types.String `tfsdk:"type"`
-	SavedQueryID      types.Int64  `tfsdk:"saved_query_id"`
-	TaskClass         types.String `tfsdk:"task_class"`
-	Command           types.String `tfsdk:"command"`
-	RepeatSchedule    types.String `tfsdk:"repeat_schedule"`
-	MinutelyInterval  types.Int64  `tfsdk:"minutely_interval"`
-	HourlyInterval    types.Int64  `tfsdk:"hourly_interval"`
-	Hour              types.Int64  `tfsdk:"hour"`
-	Minute            types.Int64  `tfsdk:"minute"`
-	DayOfWeek         types.String `tfsdk:"day_of_week"`
-	DayOfMonth        types.Int64  `tfsdk:"day_of_month"`
-	StartDate         types.String `tfsdk:"start_date"`
-	EndDate           types.String `tfsdk:"end_date"`
-	Enabled           types.Bool   `tfsdk:"enabled"`
-	RunAsUserID       types.Int64  `tfsdk:"run_as_user_id"`
-	RecipientUserIDs  types.Set    `tfsdk:"recipient_user_ids"`
-	SharedWithUserIDs types.Set    `tfsdk:"shared_with_user_ids"`
-	FixedArgs         types.String `tfsdk:"fixed_args"`
-	AcceptsArgs       types.Bool   `tfsdk:"accepts_args"`
-	ArgsHelpText      types.String `tfsdk:"args_help_text"`
-	CreatedBy         types.String `tfsdk:"created_by"`
-	NextRunOn         types.String `tfsdk:"next_run_on"`
-	Active            types.Bool   `tfsdk:"active"`
 }
 
 // NewScheduledJobResource is the factory the provider registers.
@@ -154,6 +127,9 @@ var daysOfWeek = []string{"SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY"
 
 func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	nonEmpty := []validator.String{stringvalidator.LengthAtLeast(1)}
+	// OpenSpecimen refuses a blank name, task class or command (StringUtils.isBlank).
+	notBlank := []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`\S`),
+		"must not be blank: OpenSpecimen refuses a value of spaces only")}
 	userIDs := []validator.Set{setvalidator.ValueInt64sAre(int64validator.AtLeast(1))}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: scheduledJobDescription,
@@ -169,10 +145,10 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 					"the apply waits up to " + client.NameWait.String() + " for that job to give it up (deleted or renamed by the same apply, as " +
 					"an item leaving the middle of a `count` list renames the items after it), then fails, having " +
 					"changed nothing. Key a list of jobs by name with `for_each`. A rename that changes only case " +
-					"(`Nightly` to `NIGHTLY`) may be refused by the server, which finds the job itself: rename it through " +
-					"another name first.",
+					"(`Nightly` to `NIGHTLY`) is refused at plan time, as the server, which finds the job itself under " +
+					"that name, would refuse it: rename it through another name first.",
 				Required:   true,
-				Validators: nonEmpty,
+				Validators: notBlank,
 			},
 			"type": schema.StringAttribute{
 				MarkdownDescription: jobDocs["type"] + " `QUERY` needs `saved_query_id`, `INTERNAL` `task_class`, " +
@@ -181,20 +157,20 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 				Validators: []validator.String{stringvalidator.OneOf("QUERY", "INTERNAL", "EXTERNAL")},
 			},
 			"saved_query_id": schema.Int64Attribute{
-				MarkdownDescription: "Id of the saved query the job exports. Required for `QUERY` jobs, absent otherwise.",
+				MarkdownDescription: jobDocs["saved_query_id"] + " Required for `QUERY` jobs, absent otherwise.",
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.AtLeast(1)},
 			},
 			"task_class": schema.StringAttribute{
-				MarkdownDescription: "Fully qualified Java class of the task an `INTERNAL` job runs (its `taskImplFqn`), " +
-					"present on the server. Required for `INTERNAL` jobs, absent otherwise.",
+				MarkdownDescription: jobDocs["task_class"] + " A class present on the server. Required for `INTERNAL` " +
+					"jobs, absent otherwise.",
 				Optional:   true,
-				Validators: nonEmpty,
+				Validators: notBlank,
 			},
 			"command": schema.StringAttribute{
-				MarkdownDescription: "Command line an `EXTERNAL` job runs. Required for `EXTERNAL` jobs, absent otherwise.",
+				MarkdownDescription: jobDocs["command"] + " Required for `EXTERNAL` jobs, absent otherwise.",
 				Optional:            true,
-				Validators:          nonEmpty,
+				Validators:          notBlank,
 			},
 			"repeat_schedule": schema.StringAttribute{
 				MarkdownDescription: jobDocs["repeat_schedule"] + " Each kind needs its schedule attributes and refuses " +
@@ -202,56 +178,56 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 				Required:   true,
 				Validators: []validator.String{stringvalidator.OneOf(slices.Sorted(maps.Keys(scheduleKinds))...)},
 			},
-			"minutely_interval": intervalAttribute("MINUTELY", "minutes", 0, " (0, which the server keeps, runs it every minute as 1 does)"),
-			"hourly_interval":   intervalAttribute("HOURLY", "hours", 1, ""),
+			"minutely_interval": intervalAttribute("minutely_interval", "MINUTELY", 0),
+			"hourly_interval":   intervalAttribute("hourly_interval", "HOURLY", 1),
 			"hour": schema.Int64Attribute{
-				MarkdownDescription: "Hour of the day the job runs, 0-23: `DAILY`, `WEEKLY` and `MONTHLY` schedules.",
+				MarkdownDescription: jobDocs["hour"],
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.Between(0, 23)},
 			},
 			"minute": schema.Int64Attribute{
-				MarkdownDescription: "Minute of the hour the job runs, 0-59: `HOURLY`, `DAILY`, `WEEKLY` and `MONTHLY` schedules.",
+				MarkdownDescription: jobDocs["minute"],
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.Between(0, 59)},
 			},
 			"day_of_week": schema.StringAttribute{
-				MarkdownDescription: "Day a `WEEKLY` job runs: `SUNDAY` to `SATURDAY`.",
+				MarkdownDescription: jobDocs["day_of_week"],
 				Optional:            true,
 				Validators:          []validator.String{stringvalidator.OneOf(daysOfWeek...)},
 			},
 			"day_of_month": schema.Int64Attribute{
-				MarkdownDescription: "Day of the month a `MONTHLY` job runs, 1-31.",
+				MarkdownDescription: jobDocs["day_of_month"],
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.Between(1, 31)},
 			},
 			"start_date": schema.StringAttribute{
-				MarkdownDescription: "When the schedule starts, RFC 3339 (for example `2025-01-01T00:00:00Z`). " +
-					"Unset, the server starts it at creation, and that date is kept. The server's dates are read to the " +
-					"millisecond (`2025-01-01T23:59:59.999Z`).",
+				MarkdownDescription: jobDocs["start_date"] + " Unset, the server starts the schedule at creation, and " +
+					"that date is kept.",
 				Optional:      true,
 				Computed:      true,
-				Validators:    []validator.String{rfc3339Validator{}},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				CustomType:    dateType{},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), sameDateAsState{}},
 			},
 			"end_date": schema.StringAttribute{
-				MarkdownDescription: "When the schedule ends, RFC 3339, not before `start_date`; unset, it never ends.",
-				Optional:            true,
-				Validators:          []validator.String{rfc3339Validator{}},
+				MarkdownDescription: jobDocs["end_date"] + " Not before `start_date`, nor, without `start_date`, before " +
+					"the job is created (OpenSpecimen starts it then).",
+				Optional:      true,
+				CustomType:    dateType{},
+				PlanModifiers: []planmodifier.String{sameDateAsState{}},
 			},
 			"enabled": schema.BoolAttribute{
-				MarkdownDescription: "Whether the job is `Active` (`true`, the default) or `Disabled`. A disabled job " +
-					"neither runs on its schedule nor on a trigger.",
-				Optional: true,
-				Computed: true,
-				Default:  booldefault.StaticBool(true),
+				MarkdownDescription: jobDocs["enabled"] + " Defaults to `true`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(true),
 			},
 			"run_as_user_id": schema.Int64Attribute{
-				MarkdownDescription: "Id of the user the job's scheduled runs run as; unset, the server's default.",
+				MarkdownDescription: jobDocs["run_as_user_id"],
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.AtLeast(1)},
 			},
 			"recipient_user_ids": schema.SetAttribute{
-				MarkdownDescription: "Ids of the users who receive the job's result files (and may download them). Defaults to none.",
+				MarkdownDescription: jobDocs["recipient_user_ids"] + " Defaults to none.",
 				Optional:            true,
 				Computed:            true,
 				ElementType:         types.Int64Type,
@@ -259,7 +235,7 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 				Validators:          userIDs,
 			},
 			"shared_with_user_ids": schema.SetAttribute{
-				MarkdownDescription: "Ids of the users the job is shared with: they see, read and run it. Defaults to none.",
+				MarkdownDescription: jobDocs["shared_with_user_ids"] + " Defaults to none.",
 				Optional:            true,
 				Computed:            true,
 				ElementType:         types.Int64Type,
@@ -267,7 +243,7 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 				Validators:          userIDs,
 			},
 			"fixed_args": schema.StringAttribute{
-				MarkdownDescription: "Arguments given to every run, before a run's own `args`.",
+				MarkdownDescription: jobDocs["fixed_args"],
 				Optional:            true,
 				Validators:          nonEmpty,
 			},
@@ -278,7 +254,7 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 				Default:             booldefault.StaticBool(false),
 			},
 			"args_help_text": schema.StringAttribute{
-				MarkdownDescription: "Help text for the job's run-time arguments, shown in OpenSpecimen.",
+				MarkdownDescription: jobDocs["args_help_text"] + " OpenSpecimen shows it to whoever runs the job.",
 				Optional:            true,
 				Validators:          nonEmpty,
 			},
@@ -300,12 +276,11 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 }
 
 // intervalAttribute is minutely_interval or hourly_interval: used by one repeat schedule,
-// where the server's default is 1; least is the smallest the server keeps and runs, note
-// what it does.
-func intervalAttribute(kind, unit string, least int64, note string) schema.Int64Attribute {
+// where the server's default is 1; least is the smallest the server keeps and runs.
+func intervalAttribute(name, kind string, least int64) schema.Int64Attribute {
 	return schema.Int64Attribute{
-		MarkdownDescription: fmt.Sprintf("A `%s` job runs every this many %s, at least %d%s. Defaults to 1 for a `%s` "+
-			"schedule; absent for the others.", kind, unit, least, note, kind),
+		MarkdownDescription: fmt.Sprintf("%s At least %d. Defaults to 1 for a `%s` schedule; absent for the others.",
+			jobDocs[name], least, kind),
 		Optional:      true,
 		Computed:      true,
 		Validators:    []validator.Int64{int64validator.AtLeast(least)},
@@ -339,8 +314,8 @@ func (m *scheduledJobModel) checkRules(diags *diag.Diagnostics) {
 	if k := m.RepeatSchedule; !k.IsNull() && !k.IsUnknown() {
 		checkSchedule(k.ValueString(), given, diags)
 	}
-	start, okStart := parseDate(m.StartDate)
-	end, okEnd := parseDate(m.EndDate)
+	start, okStart := m.StartDate.time()
+	end, okEnd := m.EndDate.time()
 	if okStart && okEnd && end.Before(start) {
 		diags.AddAttributeError(path.Root("end_date"), "End date before start date", fmt.Sprintf(
 			"end_date %s is before start_date %s: OpenSpecimen refuses such a job. Move end_date after start_date, or remove it.",
@@ -416,36 +391,82 @@ func checkSchedule(kind string, given map[string]presence, diags *diag.Diagnosti
 	}
 }
 
-// parseDate reads a known RFC 3339 value; ok is false for null, unknown or invalid ones
-// (the validator reports these).
-func parseDate(v types.String) (time.Time, bool) {
-	if v.IsNull() || v.IsUnknown() {
-		return time.Time{}, false
+// ModifyPlan keeps a plan that changes nothing empty (keepUnchanged), applies the server's
+// rules that need the prior state or the clock (checkPlan), and warns of a job that holds
+// the name of a job created or renamed (warnNameTaken).
+func (r *scheduledJobResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
 	}
-	t, err := time.Parse(time.RFC3339, v.ValueString())
-	return t, err == nil
+	keepUnchanged(ctx, req, resp)
+	var plan, config scheduledJobModel
+	resp.Diagnostics.Append(resp.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	var state *scheduledJobModel
+	if !req.State.Raw.IsNull() {
+		state = new(scheduledJobModel)
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	checkPlan(&plan, &config, state, time.Now(), &resp.Diagnostics)
+	if resp.Diagnostics.HasError() || r.data == nil || plan.Name.IsUnknown() {
+		return
+	}
+	r.warnNameTaken(ctx, req, resp, &plan, state)
 }
 
-// ModifyPlan looks at plan time for a job that holds the name of a job created or renamed,
-// and warns of it: whether that job leaves the name in the same apply (a replacement, an
-// item leaving a count list) only the apply can tell, which waits a while for it (see
-// client.CreateJob). A replacement (-replace, taint, replace_triggered_by) plans its create
-// without the prior state: the job it replaces, found in the private state that the first
-// plan of -replace and replace_triggered_by leaves, is not a holder (a tainted job's plan
-// has no such state: the warning names the replaced resource among the cases).
-func (r *scheduledJobResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
+// keepUnchanged plans the state itself when the plan differs from it only in next_run_on and
+// active: the framework marks them unknown whenever the configuration differs from the state,
+// as a date in another notation does (sameDateAsState then plans the date in state).
+func keepUnchanged(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() {
 		return
 	}
-	var plan scheduledJobModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || plan.Name.IsUnknown() {
-		return
+	kept := resp.Plan
+	for _, name := range []string{"next_run_on", "active"} {
+		var v attr.Value
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root(name), &v)...)
+		resp.Diagnostics.Append(kept.SetAttribute(ctx, path.Root(name), v)...)
 	}
+	if !resp.Diagnostics.HasError() && kept.Raw.Equal(req.State.Raw) {
+		resp.Plan = kept
+	}
+}
+
+// checkPlan reports at plan time what OpenSpecimen would refuse at apply and only the plan
+// can tell: a rename that changes only case (the server's name check ignores case and finds
+// the job itself), and an end date already past for a job created without a start date
+// (the server starts it when it creates it).
+func checkPlan(plan, config, state *scheduledJobModel, now time.Time, diags *diag.Diagnostics) {
+	if state != nil && !state.ID.IsNull() && !plan.Name.IsUnknown() && plan.Name.ValueString() != state.Name.ValueString() &&
+		strings.EqualFold(plan.Name.ValueString(), state.Name.ValueString()) {
+		diags.AddAttributeError(path.Root("name"), "Rename changes only case", fmt.Sprintf(
+			"OpenSpecimen refuses to rename job %d from %q to %q: it compares job names ignoring case, and finds the job "+
+				"itself under that name. Rename it through another name first (one apply each), or keep its name.",
+			state.ID.ValueInt64(), state.Name.ValueString(), plan.Name.ValueString()))
+	}
+	end, ok := plan.EndDate.time()
+	if ok && config.StartDate.IsNull() && plan.StartDate.IsUnknown() && end.Before(now) {
+		diags.AddAttributeError(path.Root("end_date"), "End date in the past", fmt.Sprintf(
+			"end_date %s is before now, and without start_date OpenSpecimen starts the job's schedule when it creates "+
+				"the job: it refuses an end before the start. Move end_date into the future, set start_date before it, "+
+				"or remove end_date.", plan.EndDate.ValueString()))
+	}
+}
+
+// warnNameTaken looks for a job that holds the name of a job created or renamed, and warns
+// of it: whether that job leaves the name in the same apply (a replacement, an item leaving a
+// count list) only the apply can tell, which waits a while for it (see client.CreateJob). A
+// replacement (-replace, taint, replace_triggered_by) plans its create without the prior
+// state: the job it replaces, found in the private state that the first plan of -replace and
+// replace_triggered_by leaves, is not a holder (a tainted job's plan has no such state: the
+// warning names the replaced resource among the cases).
+func (r *scheduledJobResource) warnNameTaken(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse,
+	plan, state *scheduledJobModel) {
 	self := replacedJobID(ctx, req.Private)
-	if !req.State.Raw.IsNull() {
-		var state scheduledJobModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if state != nil {
 		self = state.ID.ValueInt64()
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateJobID, []byte(strconv.FormatInt(self, 10)))...)
 		if resp.Diagnostics.HasError() || state.Name.Equal(plan.Name) {
@@ -745,10 +766,10 @@ func (m *scheduledJobModel) spec(ctx context.Context, diags *diag.Diagnostics) c
 		Disabled: !m.Enabled.ValueBool(), RunAsUserID: m.RunAsUserID.ValueInt64(), FixedArgs: m.FixedArgs.ValueString(),
 		AcceptsArgs: m.AcceptsArgs.ValueBool(), ArgsHelpText: m.ArgsHelpText.ValueString(),
 	}
-	if t, ok := parseDate(m.StartDate); ok {
+	if t, ok := m.StartDate.time(); ok {
 		s.StartDate = &t
 	}
-	if t, ok := parseDate(m.EndDate); ok {
+	if t, ok := m.EndDate.time(); ok {
 		s.EndDate = &t
 	}
 	diags.Append(m.RecipientUserIDs.ElementsAs(ctx, &s.RecipientIDs, false)...)
@@ -764,87 +785,8 @@ func intOf(v types.Int64) *int {
 	return &i
 }
 
-// readFrom sets every attribute from the job as the server answers it. Of the type's and the
-// schedule's attributes, only those the job's type and repeat schedule use are read; a date
-// at the same millisecond as the one in m keeps m's form.
-func (m *scheduledJobModel) readFrom(ctx context.Context, j *client.Job, diags *diag.Diagnostics) {
-	kind := j.RepeatSchedule
-	m.ID = types.Int64Value(j.ID)
-	m.Name = types.StringValue(j.Name)
-	m.Type = types.StringValue(j.Type)
-	m.RepeatSchedule = types.StringValue(kind)
-	m.SavedQueryID = types.Int64Null()
-	if j.Type == "QUERY" && j.SavedQuery != nil {
-		m.SavedQueryID = types.Int64Value(j.SavedQuery.ID)
-	}
-	m.TaskClass = usedString(j.Type == "INTERNAL", j.TaskImplFqn)
-	m.Command = usedString(j.Type == "EXTERNAL", j.Command)
-	m.MinutelyInterval = usedInt(usesSchedule(kind, "minutely_interval"), j.MinutelyInterval)
-	m.HourlyInterval = usedInt(usesSchedule(kind, "hourly_interval"), j.HourlyInterval)
-	m.Hour = usedInt(usesSchedule(kind, "hour"), j.ScheduledHour)
-	m.Minute = usedInt(usesSchedule(kind, "minute"), j.ScheduledMinute)
-	m.DayOfWeek = usedString(usesSchedule(kind, "day_of_week"), j.ScheduledDayOfWeek)
-	m.DayOfMonth = usedInt(usesSchedule(kind, "day_of_month"), j.ScheduledDayOfMonth)
-	m.StartDate = sameDate(m.StartDate, j.StartDate)
-	m.EndDate = sameDate(m.EndDate, j.EndDate)
-	m.Enabled = types.BoolValue(!strings.EqualFold(j.ActivityStatus, "Disabled"))
-	m.RunAsUserID = types.Int64Null()
-	if j.RunAs != nil && j.RunAs.ID != 0 {
-		m.RunAsUserID = types.Int64Value(j.RunAs.ID)
-	}
-	m.RecipientUserIDs = userIDSet(ctx, j.Recipients, diags)
-	m.SharedWithUserIDs = userIDSet(ctx, j.SharedWith, diags)
-	m.FixedArgs = usedString(true, j.FixedArgs)
-	m.AcceptsArgs = types.BoolValue(j.AcceptsArgs())
-	m.ArgsHelpText = optionalString(j.ArgsHelpText())
-	m.CreatedBy = optionalString(j.CreatedBy.Login())
-	m.NextRunOn = optionalTime(j.NextRunOn)
-	m.Active = types.BoolValue(j.Active())
-}
-
 // errText is err's text without a final period, to be followed by another sentence.
 func errText(err error) string { return strings.TrimSuffix(err.Error(), ".") }
-
-// usedString is s when the job uses the attribute and s is not empty, else null.
-func usedString(used bool, s *string) types.String {
-	if !used || s == nil {
-		return types.StringNull()
-	}
-	return optionalString(*s)
-}
-
-func usedInt(used bool, i *int) types.Int64 {
-	if !used || i == nil {
-		return types.Int64Null()
-	}
-	return types.Int64Value(int64(*i))
-}
-
-// sameDate is the server's date, as prior's text when that names the same millisecond (the
-// configuration's form is kept), else jobDate's form.
-func sameDate(prior types.String, t *client.EpochMillis) types.String {
-	if t == nil {
-		return types.StringNull()
-	}
-	if p, ok := parseDate(prior); ok && p.UnixMilli() == t.UnixMilli() {
-		return prior
-	}
-	return types.StringValue(jobDate(t.Time))
-}
-
-// jobDate is a job's start or end date as RFC 3339 in UTC, with its milliseconds when it has
-// any, so that the date sent back by an update is the server's to the millisecond.
-func jobDate(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.999Z07:00") }
-
-func userIDSet(ctx context.Context, users []client.User, diags *diag.Diagnostics) types.Set {
-	ids := []int64{}
-	for _, u := range users {
-		ids = append(ids, u.ID)
-	}
-	set, d := types.SetValueFrom(ctx, types.Int64Type, ids)
-	diags.Append(d...)
-	return set
-}
 
 // intervalDefault plans the server's default interval, 1, for an interval left unset under
 // the repeat schedule that uses it, and null under the others.
@@ -869,25 +811,5 @@ func (d intervalDefault) PlanModifyInt64(ctx context.Context, req planmodifier.I
 		resp.PlanValue = types.Int64Value(1)
 	default:
 		resp.PlanValue = types.Int64Null()
-	}
-}
-
-// rfc3339Validator accepts RFC 3339 dates, such as 2025-01-01T00:00:00Z.
-type rfc3339Validator struct{}
-
-func (rfc3339Validator) Description(context.Context) string {
-	return "must be an RFC 3339 date and time, such as 2025-01-01T00:00:00Z"
-}
-
-func (v rfc3339Validator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (rfc3339Validator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := time.Parse(time.RFC3339, req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid date", fmt.Sprintf(
-			"%s %q is not an RFC 3339 date and time. Write it as 2025-01-01T00:00:00Z, or with an offset such as "+
-				"2025-01-01T02:00:00+02:00.", req.Path, req.ConfigValue.ValueString()))
 	}
 }

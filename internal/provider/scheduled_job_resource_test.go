@@ -14,7 +14,6 @@ import (
 	"time"
 
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -325,8 +324,9 @@ func TestAccScheduledJob_duplicateName(t *testing.T) {
 	}
 }
 
-// A rename that changes only case passes the client's check (the job itself is the only
-// one so named); the real server, whose check ignores case, may refuse it, and is said to.
+// A rename that changes only case is refused at plan time, before any request: the server,
+// whose name check ignores case, finds the job itself under that name. Through another name,
+// one apply each, it passes.
 func TestAccScheduledJob_renameCaseOnly(t *testing.T) {
 	s := mocktest.New(t, scheduledJobMockConfig())
 	resource.ParallelTest(t, resource.TestCase{
@@ -334,23 +334,50 @@ func TestAccScheduledJob_renameCaseOnly(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: scheduledJobConfig(s, nightlyBody("Nightly", farStart))},
 			{
-				PreConfig: func() {
-					s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
-						if req.Method != "PUT" {
-							return mockserver.Reply{}, false
-						}
-						return mockserver.ErrorReply(400, client.CodeDupJobName, "Job with name NIGHTLY already exists."), true
-					})
-				},
 				Config:      scheduledJobConfig(s, nightlyBody("NIGHTLY", farStart)),
-				ExpectError: errRe(`(?s)Job name taken.*OpenSpecimen refused to rename job \d+ \("NIGHTLY"\).*ignoring case.*Rename it through another name first`),
+				PlanOnly:    true,
+				ExpectError: errRe(`(?s)Rename changes only case.*OpenSpecimen refuses to rename job \d+ from "Nightly" to\s+"NIGHTLY".*Rename it through another name first`),
 			},
 			{
-				PreConfig: func() { s.SetResponseHook(nil) },
-				Config:    scheduledJobConfig(s, nightlyBody("Nightly", farStart)),
+				PreConfig: func() {
+					if n := s.RequestCount("PUT", "/scheduled-jobs/{jobId}"); n != 0 {
+						t.Fatalf("%d PUTs: the rename was sent", n)
+					}
+				},
+				Config: scheduledJobConfig(s, nightlyBody("Nightly (renaming)", farStart)),
+			},
+			{Config: scheduledJobConfig(s, nightlyBody("NIGHTLY", farStart))},
+		},
+	})
+}
+
+// A blank name, and an end date already past for a job created without a start date (the
+// server starts it when it creates it), are refused at plan time; a past end date after an
+// explicit earlier start date is not.
+func TestAccScheduledJob_planTimeRefusals(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      scheduledJobConfig(s, nightlyBody("   ", farStart)),
+				ExpectError: errRe(`(?s)name must not be blank: OpenSpecimen refuses a value of spaces only`),
+			},
+			{
+				Config:      scheduledJobConfig(s, nightlyBody("Ended", `  end_date = "2020-01-01T00:00:00Z"`)),
+				ExpectError: errRe(`(?s)End date in the past.*end_date 2020-01-01T00:00:00Z is before now, and without\s+start_date`),
+			},
+			{
+				Config: scheduledJobConfig(s, nightlyBody("Ended", `  start_date = "2019-01-01T00:00:00Z"`, `  end_date = "2020-01-01T00:00:00Z"`)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("end_date"), knownvalue.StringExact("2020-01-01T00:00:00Z")),
+				},
 			},
 		},
 	})
+	if n := s.RequestCount("POST", "/scheduled-jobs"); n != 1 {
+		t.Fatalf("%d POSTs, want 1: a job refused at plan time was sent", n)
+	}
 }
 
 // A name that only a job this user cannot see has is the server's refusal, named as such.
@@ -669,23 +696,6 @@ func TestScheduleKindsDoc(t *testing.T) {
 		if !strings.Contains(doc, want) {
 			t.Errorf("the repeat_schedule doc %q lacks %q", doc, want)
 		}
-	}
-}
-
-func TestSameDate(t *testing.T) {
-	at := &client.EpochMillis{Time: time.Date(2025, 12, 31, 23, 0, 0, 0, time.UTC)}
-	if got := sameDate(types.StringValue("2026-01-01T00:00:00+01:00"), at); got.ValueString() != "2026-01-01T00:00:00+01:00" {
-		t.Errorf("the same instant in another form became %s", got)
-	}
-	if got := sameDate(types.StringValue("2026-01-02T00:00:00Z"), at); got.ValueString() != "2025-12-31T23:00:00Z" {
-		t.Errorf("another instant gave %s, want the server's in UTC", got)
-	}
-	millis := &client.EpochMillis{Time: time.Date(2100, 1, 1, 23, 59, 59, 999e6, time.UTC)}
-	if got := sameDate(types.StringNull(), millis); got.ValueString() != "2100-01-01T23:59:59.999Z" {
-		t.Errorf("a date with milliseconds gave %s", got)
-	}
-	if got := sameDate(types.StringValue("2026-01-01T00:00:00Z"), nil); !got.IsNull() {
-		t.Errorf("no date gave %s", got)
 	}
 }
 
@@ -1136,4 +1146,75 @@ func TestAccScheduledJob_replaceFlag(t *testing.T) {
 		t.Fatalf("after -replace: live jobs %v, deleted %v, state %+v; want one new job, in state, and job %v deleted", live, deleted, res, first)
 	}
 	c.checkPlanEmpty(ctx)
+}
+
+// A start or end date rewritten in another notation, naming the same millisecond, plans no
+// change: the job is not updated and a run that replace_triggered_by ties to it does not run
+// again. An imported job's date, in the server's UTC form, matches the configuration's form
+// of it. A date a millisecond apart is a change.
+func TestAccScheduledJob_sameInstant(t *testing.T) {
+	const jobImported = 5
+	mcfg := scheduledJobMockConfig()
+	mcfg.Jobs = append(mcfg.Jobs, mockserver.JobConfig{ID: jobImported, Name: "Imported", Type: "QUERY", SavedQueryID: querySpecimens,
+		RepeatSchedule: "ONDEMAND", StartDate: mocktest.Time(t, "2100-01-01T23:59:59.999Z"), EndDate: mocktest.Time(t, "2100-07-01T00:00:00Z")})
+	s := mocktest.New(t, mcfg)
+	cfg := func(start, end string) string {
+		return scheduledJobConfig(s, nightlyBody("Nightly export", fmt.Sprintf("  start_date = %q\n  end_date = %q", start, end))) + fmt.Sprintf(`
+resource "openspecimen_job_run" "after_change" {
+  job_id = openspecimen_scheduled_job.x.id
+  lifecycle {
+    replace_triggered_by = [openspecimen_scheduled_job.x]
+  }
+}
+
+import {
+  to = openspecimen_scheduled_job.imported
+  id = "%d"
+}
+
+resource "openspecimen_scheduled_job" "imported" {
+  name            = "Imported"
+  type            = "QUERY"
+  saved_query_id  = %d
+  repeat_schedule = "ONDEMAND"
+  start_date      = "2100-01-02T00:59:59.999+01:00"
+  end_date        = "2100-06-30T19:00:00-05:00"
+}
+`, jobImported, querySpecimens)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg("2100-01-01T00:00:00Z", "2100-07-01T00:00:00Z"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("openspecimen_scheduled_job.imported", plancheck.ResourceActionNoop),
+				}},
+			},
+			{
+				Config:           cfg("2100-01-01T01:00:00+01:00", "2100-06-30T19:00:00.000-05:00"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scheduledJobAddr, at("start_date"), knownvalue.StringExact("2100-01-01T00:00:00Z")),
+				},
+			},
+			{
+				Config: cfg("2100-01-01T01:00:00+01:00", "2100-07-01T00:00:00.001Z"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(scheduledJobAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction("openspecimen_job_run.after_change", plancheck.ResourceActionReplace),
+				}},
+				Check: serverJob(t, s, func(j *client.Job) error {
+					if j.EndDate == nil || j.EndDate.UnixMilli() != mocktest.Time(t, "2100-07-01T00:00:00.001Z").UnixMilli() {
+						return fmt.Errorf("job %d ends %v, want 2100-07-01T00:00:00.001Z", j.ID, j.EndDate)
+					}
+					return nil
+				}),
+			},
+			{Config: cfg("2100-01-01T01:00:00+01:00", "2100-07-01T00:00:00.001Z"), PlanOnly: true},
+		},
+	})
+	if n := s.RequestCount("PUT", "/scheduled-jobs/{jobId}"); n != 1 {
+		t.Errorf("%d PUTs, want 1: the end date a millisecond later, and no other", n)
+	}
 }

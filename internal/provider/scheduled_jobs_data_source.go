@@ -42,7 +42,7 @@ func (d *scheduledJobsDataSource) Schema(_ context.Context, _ datasource.SchemaR
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists the scheduled jobs this user sees, newest first, by name and type: for example " +
 			"every export job, for `for_each`. A non-admin user sees the jobs it created or that are shared with it; " +
-			"deleted jobs are left out.",
+			"disabled jobs, deleted ones among them, are left out (OpenSpecimen's job list does not show them).",
 		Attributes: map[string]schema.Attribute{
 			"name_contains": schema.StringAttribute{
 				MarkdownDescription: "Only jobs whose name contains this text, in any case (`%` and `_` are plain " +
@@ -55,9 +55,10 @@ func (d *scheduledJobsDataSource) Schema(_ context.Context, _ datasource.SchemaR
 				Validators:          []validator.String{stringvalidator.OneOf("QUERY", "INTERNAL", "EXTERNAL")},
 			},
 			"jobs": schema.ListNestedAttribute{
-				MarkdownDescription: "The jobs, newest first.",
-				Computed:            true,
-				NestedObject:        schema.NestedAttributeObject{Attributes: jobAttributes()},
+				MarkdownDescription: "The jobs, newest first, each with the attributes of the `openspecimen_scheduled_job` " +
+					"data source.",
+				Computed:     true,
+				NestedObject: schema.NestedAttributeObject{Attributes: jobAttributes()},
 			},
 			"ids": schema.ListAttribute{
 				MarkdownDescription: "The jobs' ids, in the same order as `jobs`.",
@@ -85,7 +86,10 @@ func (d *scheduledJobsDataSource) Read(ctx context.Context, req datasource.ReadR
 		return
 	}
 	cfg.Jobs, cfg.IDs = listsOf(jobs, jobObjectType,
-		func(j *client.Job) types.Object { return jobModelFromAPI(j).object() },
+		func(j *client.Job) types.Object {
+			m := jobModelFromAPI(ctx, j, &resp.Diagnostics)
+			return m.object(ctx, &resp.Diagnostics)
+		},
 		func(j *client.Job) int64 { return j.ID })
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }
