@@ -467,9 +467,9 @@ func (e *JobNameError) Error() string {
 	case len(exact) > 1:
 		return fmt.Sprintf("%d jobs are named %q: %s; use job_id", len(exact), e.Name, strings.Join(names, ", "))
 	case len(names) == 0:
-		return fmt.Sprintf("no job named %q, nor any whose name contains it, is visible to this user (a non-admin sees the jobs it created or that are shared with it)", e.Name)
+		return fmt.Sprintf("no job named %q, nor any whose name contains it, is visible to this user (a non-admin sees the jobs it created or that are shared with it; a disabled job, which job lists leave out, is found by its id only)", e.Name)
 	default:
-		return fmt.Sprintf("no job is named exactly %q; jobs whose name contains it: %s", e.Name, strings.Join(names, ", "))
+		return fmt.Sprintf("no job is named exactly %q; jobs whose name contains it: %s (a disabled job, which job lists leave out, is found by its id only)", e.Name, strings.Join(names, ", "))
 	}
 }
 
