@@ -76,6 +76,9 @@ data "openspecimen_scheduled_job" "by_id" {
 data "openspecimen_scheduled_job" "orphan" {
   id = 27
 }
+data "openspecimen_scheduled_job" "retired" {
+  id = 3
+}
 `,
 			ConfigStateChecks: append(expectJob(jobAddr, map[string]knownvalue.Check{
 				"name":            knownvalue.StringExact("CP export 100%"),
@@ -95,6 +98,7 @@ data "openspecimen_scheduled_job" "orphan" {
 				statecheck.ExpectKnownValue("data.openspecimen_scheduled_job.by_id", at("last_run_on"), knownvalue.StringExact("2022-02-21T06:15:00Z")),
 				statecheck.ExpectKnownValue("data.openspecimen_scheduled_job.by_id", at("next_run_on"), knownvalue.Null()),
 				statecheck.ExpectKnownValue("data.openspecimen_scheduled_job.orphan", at("active"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue("data.openspecimen_scheduled_job.retired", at("enabled"), knownvalue.Bool(false)),
 			),
 		}},
 	})
@@ -114,6 +118,7 @@ func TestAccScheduledJobDataSource_refused(t *testing.T) {
 		"ambiguous":           {`name = "Twin"`, `2 jobs are named "Twin": "Twin" \(id 25\), "Twin" \(id 24\); use job_id`},
 		"no exact match":      {`name = "CP EXPORT"`, `(?s)No job is named exactly "CP EXPORT"; jobs whose name contains.*"CP export" \(id 20\)`},
 		"unknown":             {`name = "Nothing"`, `No job named "Nothing"`},
+		"disabled":            {`name = "Retired export"`, `(?s)No job named "Retired export".*a disabled job, which job lists leave out,\s+is\s+found by its id only`},
 		"neither id nor name": {``, `(?s)Missing Attribute Configuration.*Exactly one of these attributes must be configured: \[id,name\]`},
 		"both":                {"id = 20\nname = \"CP export\"", `(?s)Invalid Attribute Combination.*Exactly one of these attributes must be configured: \[id,name\]`},
 		"unknown id":          {"id = 99", "Scheduled job 99 does not exist"},
