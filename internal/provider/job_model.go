@@ -2,12 +2,16 @@ package provider
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	resourceschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
@@ -178,6 +182,16 @@ var jobDocs = map[string]string{
 	"last_run_on": "When the job's newest run started, RFC 3339 in UTC; null when it never ran. Read by `id`, it " +
 		"is the newest run this user can see (on the newest server line, a non-admin sees only its own runs).",
 }
+
+// jobFilterDocs describes the filters of a job list, for the data source and the list
+// resource.
+var jobFilterDocs = map[string]string{
+	"name_contains": "Only jobs whose name contains this text, in any case (`%` and `_` are plain characters here).",
+	"type":          "Only jobs of this type: `QUERY`, `INTERNAL` or `EXTERNAL`.",
+}
+
+// jobTypeValidators accept the job types OpenSpecimen knows.
+var jobTypeValidators = []validator.String{stringvalidator.OneOf(slices.Sorted(maps.Keys(jobTypes))...)}
 
 // jobAttributes describes jobModel for data sources: each attribute of the resource, computed,
 // with its type, and last_run_on.

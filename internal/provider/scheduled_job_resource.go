@@ -37,6 +37,7 @@ var (
 	_ resource.Resource                   = (*scheduledJobResource)(nil)
 	_ resource.ResourceWithConfigure      = (*scheduledJobResource)(nil)
 	_ resource.ResourceWithImportState    = (*scheduledJobResource)(nil)
+	_ resource.ResourceWithIdentity       = (*scheduledJobResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*scheduledJobResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*scheduledJobResource)(nil)
 )
@@ -54,6 +55,15 @@ func NewScheduledJobResource() resource.Resource {
 
 func (r *scheduledJobResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_scheduled_job"
+	// The identity of a job recorded without an id changes once, when a refresh finds it
+	// (see scheduled_job_identity.go).
+	resp.ResourceBehavior.MutableIdentity = true
+}
+
+// IdentitySchema names a job by its id: import by identity (Terraform 1.12 and later), and
+// the results of terraform query.
+func (r *scheduledJobResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = jobIdentitySchema()
 }
 
 // scheduledJobDescription opens docs/resources/scheduled_job.md.
@@ -154,7 +164,7 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 				MarkdownDescription: jobDocs["type"] + " `QUERY` needs `saved_query_id`, `INTERNAL` `task_class`, " +
 					"`EXTERNAL` `command` (the newest OpenSpecimen line refuses `EXTERNAL` jobs).",
 				Required:   true,
-				Validators: []validator.String{stringvalidator.OneOf("QUERY", "INTERNAL", "EXTERNAL")},
+				Validators: jobTypeValidators,
 			},
 			"saved_query_id": schema.Int64Attribute{
 				MarkdownDescription: jobDocs["saved_query_id"] + " Required for `QUERY` jobs, absent otherwise.",
@@ -566,6 +576,7 @@ func (r *scheduledJobResource) Create(ctx context.Context, req resource.CreateRe
 	}
 	plan.readFrom(ctx, job, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setJobIdentity(ctx, resp.Identity, plan.ID)...)
 }
 
 // privatePendingCreate is the private state key of a create whose outcome is unknown: the
@@ -595,6 +606,7 @@ func recordPendingCreate(ctx context.Context, req resource.CreateRequest, resp *
 		return
 	}
 	resp.State.Raw = pending
+	resp.Diagnostics.Append(setJobIdentity(ctx, resp.Identity, types.Int64Null())...)
 	resp.Diagnostics.AddWarning("Job creation unsettled", fmt.Sprintf(
 		"%s. The state records job %q without an id: the next plan or apply looks for it and keeps it if OpenSpecimen "+
 			"created it, or creates it. Do not create it by hand in the meantime.", upperFirst(errText(e)), e.Attempt.Name))
@@ -618,6 +630,7 @@ func (r *scheduledJobResource) Update(ctx context.Context, req resource.UpdateRe
 	case errors.As(err, &lost) && lost.Job != nil:
 		state.readFrom(ctx, lost.Job, &resp.Diagnostics)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		resp.Diagnostics.Append(setJobIdentity(ctx, resp.Identity, state.ID)...)
 		resp.Diagnostics.AddError("Job update unsettled", fmt.Sprintf(
 			"%s. The state records job %d as OpenSpecimen has it now; apply again to finish the change.", upperFirst(errText(err)), id))
 		return
@@ -627,6 +640,7 @@ func (r *scheduledJobResource) Update(ctx context.Context, req resource.UpdateRe
 	}
 	plan.readFrom(ctx, job, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setJobIdentity(ctx, resp.Identity, plan.ID)...)
 }
 
 // jobWriteDiagnostic reports a refused or failed create or update of the job named name.
@@ -685,6 +699,7 @@ func (r *scheduledJobResource) Read(ctx context.Context, req resource.ReadReques
 	}
 	state.readFrom(ctx, job, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setJobIdentity(ctx, resp.Identity, state.ID)...)
 }
 
 // readPendingCreate settles a job recorded without an id (see recordPendingCreate): found, it
@@ -714,6 +729,7 @@ func (r *scheduledJobResource) readPendingCreate(ctx context.Context, req resour
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privatePendingCreate, nil)...)
 	state.readFrom(ctx, job, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.Append(setJobIdentity(ctx, resp.Identity, state.ID)...)
 }
 
 // Delete is OpenSpecimen's soft delete: the job is disabled and renamed, and stays on the
@@ -741,15 +757,14 @@ func (r *scheduledJobResource) Delete(ctx context.Context, req resource.DeleteRe
 	}
 }
 
-// ImportState takes the job's id; Read fills in the rest.
+// ImportState takes the job's id, or its identity; Read fills in the rest.
 func (r *scheduledJobResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id, err := strconv.ParseInt(strings.TrimSpace(req.ID), 10, 64)
-	if err != nil || id < 1 {
-		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf(
-			"The import id %q is not a job id: give the job's id, a positive number such as 42 (the Jobs view shows it).", req.ID))
+	id, ok := importedJobID(ctx, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	resp.Diagnostics.Append(setJobIdentity(ctx, resp.Identity, types.Int64Value(id))...)
 }
 
 // spec is the job the configuration describes, as the client sends it. The server's rules

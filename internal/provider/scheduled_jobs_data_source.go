@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
@@ -44,16 +42,8 @@ func (d *scheduledJobsDataSource) Schema(_ context.Context, _ datasource.SchemaR
 			"every export job, for `for_each`. A non-admin user sees the jobs it created or that are shared with it; " +
 			"disabled jobs, deleted ones among them, are left out (OpenSpecimen's job list does not show them).",
 		Attributes: map[string]schema.Attribute{
-			"name_contains": schema.StringAttribute{
-				MarkdownDescription: "Only jobs whose name contains this text, in any case (`%` and `_` are plain " +
-					"characters here).",
-				Optional: true,
-			},
-			"type": schema.StringAttribute{
-				MarkdownDescription: "Only jobs of this type: `QUERY`, `INTERNAL` or `EXTERNAL`.",
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf("QUERY", "INTERNAL", "EXTERNAL")},
-			},
+			"name_contains": schema.StringAttribute{MarkdownDescription: jobFilterDocs["name_contains"], Optional: true},
+			"type":          schema.StringAttribute{MarkdownDescription: jobFilterDocs["type"], Optional: true, Validators: jobTypeValidators},
 			"jobs": schema.ListNestedAttribute{
 				MarkdownDescription: "The jobs, newest first, each with the attributes of the `openspecimen_scheduled_job` " +
 					"data source.",
