@@ -358,6 +358,7 @@ func (p *openSpecimenProvider) Actions(context.Context) []func() action.Action {
 func (p *openSpecimenProvider) ListResources(context.Context) []func() list.ListResource {
 	return []func() list.ListResource{
 		NewJobRunListResource,
+		NewScheduledJobListResource,
 	}
 }
 
