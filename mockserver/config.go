@@ -73,9 +73,13 @@ type UserConfig struct {
 	// ResetPassword makes login answer only {"resetPasswordToken": "..."} and no token,
 	// as the real server does for a user who must change a password; Basic auth fails.
 	ResetPassword bool `json:"resetPassword"`
-	// NoJobRights takes the SCHEDULED_JOB read right away: every job call answers 400
-	// RBAC_ACCESS_DENIED.
+	// NoJobRights takes every right on Scheduled Job away (see JobRights).
 	NoJobRights bool `json:"noJobRights"`
+	// JobRights are the operations the user's role grants on Scheduled Job: OpRead (read,
+	// trigger, list runs), OpCreate, OpUpdate, OpDelete. nil grants all four; an admin holds
+	// them all whatever this says. A call whose right is missing answers 400
+	// RBAC_ACCESS_DENIED; the result file needs no right.
+	JobRights []string `json:"jobRights"`
 }
 
 // JobConfig is one scheduled job.
@@ -393,33 +397,44 @@ func normalizeUsers(in []UserConfig, bad *problems) (out []UserConfig, users map
 	users = map[string]bool{}
 	for i := range out {
 		u := &out[i]
-		switch {
-		case u.LoginName == "":
-			bad.add("users[%d]: loginName is empty", i)
-		case users[u.LoginName]:
-			bad.add("users[%d]: duplicate loginName %q", i, u.LoginName)
-		}
-		if u.Password == "" {
-			bad.add("users[%d] (%s): password is empty", i, u.LoginName)
-		}
+		u.normalize(i, users, bad)
 		users[u.LoginName] = true
 		if u.Admin && firstAdmin == "" {
 			firstAdmin = u.LoginName
-		}
-		if u.FirstName == "" && u.LoginName != "" {
-			u.FirstName = strings.ToUpper(u.LoginName[:1]) + u.LoginName[1:]
-		}
-		if u.LastName == "" {
-			u.LastName = "User"
-		}
-		if u.Email == "" {
-			u.Email = u.LoginName + "@example.org"
 		}
 	}
 	if firstAdmin == "" && len(out) > 0 {
 		firstAdmin = out[0].LoginName
 	}
 	return out, users, firstAdmin
+}
+
+// normalize applies a user's defaults and checks its fields; seen holds the login names of
+// the users before it.
+func (u *UserConfig) normalize(i int, seen map[string]bool, bad *problems) {
+	switch {
+	case u.LoginName == "":
+		bad.add("users[%d]: loginName is empty", i)
+	case seen[u.LoginName]:
+		bad.add("users[%d]: duplicate loginName %q", i, u.LoginName)
+	}
+	if u.Password == "" {
+		bad.add("users[%d] (%s): password is empty", i, u.LoginName)
+	}
+	for _, op := range u.JobRights {
+		if !oneOf(op, jobOps) {
+			bad.add("users[%d] (%s): jobRights %q is not one of %s", i, u.LoginName, op, strings.Join(jobOps, ", "))
+		}
+	}
+	if u.FirstName == "" && u.LoginName != "" {
+		u.FirstName = strings.ToUpper(u.LoginName[:1]) + u.LoginName[1:]
+	}
+	if u.LastName == "" {
+		u.LastName = "User"
+	}
+	if u.Email == "" {
+		u.Email = u.LoginName + "@example.org"
+	}
 }
 
 // normalizeJobs answers a copy of the jobs with defaults applied, and the jobs by id.

@@ -48,6 +48,10 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, u *user) {
 	if !readBody(w, r, &in) {
 		return
 	}
+	if denied := jobRight(u, OpCreate); denied != nil {
+		writeError(w, http.StatusBadRequest, denied.Code, denied.Message)
+		return
+	}
 	s.mu.Lock()
 	now := s.clock.Now()
 	jc, errs := s.jobFromInputLocked(in, 0, now) // without startDate, the job starts now
@@ -80,7 +84,7 @@ func (s *Server) updateJob(w http.ResponseWriter, r *http.Request, u *user) {
 	}
 	s.mu.Lock()
 	now := s.clock.Now()
-	j, errs := s.managedJobLocked(jobID, u)
+	j, errs := s.managedJobLocked(jobID, u, OpUpdate)
 	var jc JobConfig
 	if len(errs) == 0 {
 		jc, errs = s.jobFromInputLocked(in, jobID, startOr(j.cfg.StartDate, now))
@@ -108,7 +112,7 @@ func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request, u *user) {
 	}
 	s.mu.Lock()
 	now := s.clock.Now()
-	j, errs := s.managedJobLocked(jobID, u)
+	j, errs := s.managedJobLocked(jobID, u, OpDelete)
 	var out jobJSON
 	if len(errs) == 0 {
 		j.cfg.Name = fmt.Sprintf("%s_%d", j.cfg.Name, now.UnixMilli())
@@ -129,14 +133,14 @@ func writeJobAnswer(w http.ResponseWriter, out jobJSON, errs []apiError) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// managedJobLocked answers the job u may replace or delete, or the error to write. s.mu
-// must be held.
-func (s *Server) managedJobLocked(jobID int64, u *user) (*job, []apiError) {
+// managedJobLocked answers the job u may replace (op OpUpdate) or delete (OpDelete), or the
+// error to write: an unknown job is not found before any right is checked. s.mu must be held.
+func (s *Server) managedJobLocked(jobID int64, u *user, op string) (*job, []apiError) {
 	j := s.jobs[jobID]
 	if j == nil {
 		return nil, []apiError{*jobNotFound()}
 	}
-	if denied := jobManageAccess(u, j); denied != nil {
+	if denied := jobManageAccess(u, j, op); denied != nil {
 		return nil, []apiError{*denied}
 	}
 	return j, nil

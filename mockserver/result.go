@@ -121,7 +121,7 @@ type servedFile struct {
 func (s *Server) fileToServe(r *http.Request, u *user) (servedFile, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	run, apiErr := s.findRunLocked(r, u, true)
+	run, apiErr := s.findRunLocked(r, u, fileAccess)
 	if apiErr != nil {
 		return servedFile{}, apiErr
 	}

@@ -448,7 +448,7 @@ func TestStartRunAs(t *testing.T) {
 }
 
 func TestGetRun(t *testing.T) {
-	s := newTestServer(t, testConfig())
+	s := newTestServer(t, sharedWith(testConfig(), "alice")) // a run needs read access to its job (TestAccessControl)
 	admin := login(t, s, "admin", "Admin@123")
 	alice := login(t, s, "alice", "Alice@123")
 	cases := []struct {
