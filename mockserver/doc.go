@@ -14,10 +14,14 @@
 //     replaced one never becomes a run. A trigger that gets its thread while its job has an
 //     IN_PROGRESS run, or is not active (isActiveJob false), is dropped: answered 200, and no
 //     run record is ever created for it.
-//   - Reading a job, triggering it and listing its runs need the SCHEDULED_JOB read right
-//     (else RBAC_ACCESS_DENIED, on every job call) and being an admin, the job's creator or
-//     a user it is shared with (else SCHEDULED_JOB_OP_NOT_ALLOWED); a run is for an admin
-//     or its runBy, its result file for the job's recipients too.
+//   - A call naming a job or a run looks it up first (unknown: not found, whoever asks),
+//     then checks the caller's right on Scheduled Job (else RBAC_ACCESS_DENIED): Read to
+//     read or trigger a job and to list jobs or runs, Create, Update and Delete to POST, PUT
+//     and DELETE one. Reading and triggering a job are for an admin, its creator or a user
+//     it is shared with (else SCHEDULED_JOB_OP_NOT_ALLOWED). The run list checks nothing
+//     about its job ([] or the caller's own runs, never an error); a run needs read access
+//     to its job and being an admin or its runBy; its result file needs no right, only
+//     being an admin, its runBy or a recipient of its job.
 //   - User errors, not-found and forbidden included, are 400 with a JSON array
 //     [{"code", "message"}]; a bad, missing or idle-expired token is 401 with an HTML body
 //     (plus WWW-Authenticate: Basic when no credentials were sent).
