@@ -36,6 +36,11 @@ type Config struct {
 	TokenIdleTimeout Duration `json:"tokenIdleTimeout"`
 	// Users who may log in. Default: [{admin, Admin@123, admin: true}].
 	Users []UserConfig `json:"users"`
+	// SystemUser names the server's system user, $system, who runs the scheduled runs of a
+	// job without runAs (ScheduledTaskManagerImpl.schedule); it cannot log in. Its
+	// loginName is always SystemLoginName; firstName defaults to "System", lastName to
+	// "Administrator", email to none. Its id is the one after the configured users'.
+	SystemUser UserConfig `json:"systemUser"`
 	// Jobs known to the server.
 	Jobs []JobConfig `json:"jobs"`
 	// SavedQueries are the saved queries a QUERY job may export (savedQuery.id).
@@ -55,6 +60,9 @@ type Config struct {
 	// Injected latency is real time whatever the clock.
 	Clock Clock `json:"-"`
 }
+
+// SystemLoginName is the login name of the server's system user (User.SYS_USER).
+const SystemLoginName = "$system"
 
 // The server lines of Config.Line.
 const (
@@ -108,7 +116,8 @@ type JobConfig struct {
 	Recipients []string `json:"recipients"`
 	// SharedWith are login names of users the job is shared with: they see and run it.
 	SharedWith []string `json:"sharedWith"`
-	// RunAs is the login name the job's scheduled runs run as; "": none set.
+	// RunAs is the login name the job's scheduled runs run as; "": none set, and they run
+	// as the system user (SystemLoginName).
 	RunAs string `json:"runAs"`
 	// SavedQueryDeleted makes a QUERY job's saved query deleted: the job is then not active
 	// (isActiveJob false) and its triggers are dropped.
@@ -328,6 +337,7 @@ func (c Config) normalize() (Config, error) {
 	var users map[string]bool
 	var firstAdmin string
 	c.Users, users, firstAdmin = normalizeUsers(c.Users, &bad)
+	c.SystemUser = normalizeSystemUser(c.SystemUser)
 	var jobs map[int64]*JobConfig
 	var queries map[int64]bool
 	c.SavedQueries, queries = normalizeSavedQueries(c.SavedQueries, &bad)
@@ -409,6 +419,18 @@ func normalizeUsers(in []UserConfig, bad *problems) (out []UserConfig, users map
 	return out, users, firstAdmin
 }
 
+// normalizeSystemUser answers the system user with its login name and defaults.
+func normalizeSystemUser(u UserConfig) UserConfig {
+	u.LoginName, u.Password, u.Admin = SystemLoginName, "", true
+	if u.FirstName == "" {
+		u.FirstName = "System"
+	}
+	if u.LastName == "" {
+		u.LastName = "Administrator"
+	}
+	return u
+}
+
 // normalize applies a user's defaults and checks its fields; seen holds the login names of
 // the users before it.
 func (u *UserConfig) normalize(i int, seen map[string]bool, bad *problems) {
@@ -417,6 +439,8 @@ func (u *UserConfig) normalize(i int, seen map[string]bool, bad *problems) {
 		bad.add("users[%d]: loginName is empty", i)
 	case seen[u.LoginName]:
 		bad.add("users[%d]: duplicate loginName %q", i, u.LoginName)
+	case u.LoginName == SystemLoginName:
+		bad.add("users[%d]: loginName %q is the system user's (see systemUser)", i, u.LoginName)
 	}
 	if u.Password == "" {
 		bad.add("users[%d] (%s): password is empty", i, u.LoginName)

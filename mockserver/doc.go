@@ -48,7 +48,7 @@
 // SCHEDULED_JOB_INVALID_SCHEDULED_TIME, SCHEDULED_JOB_QUERY_REQ, USER_ONE_OR_MORE_NOT_FOUND,
 // ...; README.md lists them and when each is answered). nextRunOn is computed from the
 // schedule in Config.Timezone on the clock, and when it comes the job is triggered through
-// the queue as its runAs user (else its creator), as the server's scheduler does. DAILY,
+// the queue as its runAs user (else the system user $system), as the server's scheduler does. DAILY,
 // WEEKLY and MONTHLY follow the server's Calendar arithmetic (a MONTHLY day the month
 // lacks rolls over into the next month). MINUTELY and HOURLY differ: the server counts
 // from the time it (re)schedules the job (now plus the interval; at the scheduled minute

@@ -265,9 +265,10 @@ func (s *Server) scheduleLocked(j *job) {
 }
 
 // fireSchedule triggers the job as the server's scheduler does when its nextRunOn comes,
-// unless another schedule has replaced this one (gen): through the queue, as its runAs
-// user or else its creator, without args. Then it sets the next trigger. It answers the
-// hook calls to make.
+// unless another schedule has replaced this one (gen): through the queue, without args, as
+// its runAs user or else the system user, never its creator (ScheduledTaskManagerImpl
+// schedules as getSystemUser(), which only runAs replaces). Then it sets the next trigger.
+// It answers the hook calls to make.
 func (s *Server) fireSchedule(j *job, gen int) func() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -276,7 +277,7 @@ func (s *Server) fireSchedule(j *job, gen int) func() {
 	}
 	u := j.runAs
 	if u == nil {
-		u = j.createdBy
+		u = s.system
 	}
 	ev := s.enqueueLocked(u, j, nil)
 	ev = append(ev, s.dispatchLocked()...)

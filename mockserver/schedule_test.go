@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -106,7 +107,7 @@ func TestNextRunOnJSON(t *testing.T) {
 }
 
 // A scheduled job is triggered when its nextRunOn comes on the clock, as its runAs user
-// (or its creator), without args, and nextRunOn moves on; a replace re-schedules it.
+// (or the system user), without args, and nextRunOn moves on; a replace re-schedules it.
 func TestScheduleFires(t *testing.T) {
 	for _, line := range []string{LineNewest, LineOlder} {
 		t.Run(line, func(t *testing.T) {
@@ -124,13 +125,13 @@ func TestScheduleFires(t *testing.T) {
 			if n := decodeJob(t, call(t, "GET", s.URL()+"/scheduled-jobs/5", admin, "")).NextRunOn; n == nil || *n != clockStart.Add(10*time.Minute).UnixMilli() {
 				t.Errorf("nextRunOn after the run: %v", n)
 			}
-			clock.Advance(25 * time.Minute) // 10:30: job 5 at 10:10 ... 10:30, job 6 at 10:30 as alice
+			clock.Advance(25 * time.Minute) // 10:30: job 5 at 10:10 ... 10:30, job 6 at 10:30 as the system user
 			var jobs []int64
 			for len(jobs) < 5 {
 				r := within(t, "the scheduled runs", starts)
 				jobs = append(jobs, r.JobID)
-				if r.JobID == 6 && r.RunBy != "alice" {
-					t.Errorf("job 6 ran as %s, want its creator alice", r.RunBy)
+				if r.JobID == 6 && r.RunBy != SystemLoginName {
+					t.Errorf("job 6 ran as %s, want the system user (it has no runAs)", r.RunBy)
 				}
 			}
 			if fmt.Sprint(jobs) != "[5 5 5 5 6]" {
@@ -174,5 +175,53 @@ func TestScheduleStopsReplacedTimers(t *testing.T) {
 	decodeJob(t, call(t, "DELETE", url, admin, ""))
 	if server, onClock := pending(); server != 0 || onClock != 0 {
 		t.Errorf("after the DELETE: %d timers, %d on the clock, want none", server, onClock)
+	}
+}
+
+// A scheduled run of a job without runAs runs as the system user ($system), not the job's
+// creator (ScheduledTaskManagerImpl.schedule): a non-admin creator cannot read the run nor
+// see it in its run list, a recipient of the job downloads its file, and the export's
+// "Exported By" is the system user's name. With runAs, the run is runAs's.
+func TestScheduledRunAsSystemUser(t *testing.T) {
+	cfg := Config{
+		Users: []UserConfig{
+			{LoginName: "admin", Password: "Admin@123", Admin: true},
+			{LoginName: "alice", Password: "Alice@123"},
+			{LoginName: "bob", Password: "Bob@123"},
+		},
+		SystemUser: UserConfig{FirstName: "OpenSpecimen", LastName: "System"},
+		Jobs: []JobConfig{{ID: 1, Name: "Alice's nightly", CreatedBy: "alice", Recipients: []string{"bob"},
+			RepeatSchedule: "DAILY", ScheduledHour: ip(10), ScheduledMinute: ip(5), Result: &ResultConfig{Export: true, Content: "a\n1\n"}}},
+	}
+	s, clock := newManualServer(t, cfg)
+	starts := runStarts(s)
+	clock.Advance(5 * time.Minute)
+	r := within(t, "the scheduled run", starts)
+	if r.RunBy != SystemLoginName {
+		t.Fatalf("the scheduled run ran as %q, want %q", r.RunBy, SystemLoginName)
+	}
+	alice, bob, admin := "basic:alice:Alice@123", "basic:bob:Bob@123", "basic:admin:Admin@123"
+	var run runOut
+	call(t, "GET", fmt.Sprintf("%s/scheduled-jobs/1/runs/%d", s.URL(), r.ID), admin, "").decode(t, &run)
+	if run.RunBy.LoginName != SystemLoginName || run.RunBy.ID != 4 {
+		t.Errorf("runBy: %+v, want %s with the id after the 3 users", run.RunBy, SystemLoginName)
+	}
+	if got := call(t, "GET", fmt.Sprintf("%s/scheduled-jobs/1/runs/%d", s.URL(), r.ID), alice, ""); got.apiCode() != codeOpNotAllowed {
+		t.Errorf("the creator read the system user's run: %d %s", got.status, got.body)
+	}
+	var listed []runOut
+	call(t, "GET", s.URL()+"/scheduled-jobs/1/runs", alice, "").decode(t, &listed)
+	if len(listed) != 0 {
+		t.Errorf("the creator's run list: %v, want none", ids(listed))
+	}
+	file := call(t, "GET", fmt.Sprintf("%s/scheduled-jobs/1/runs/%d/result-file", s.URL(), r.ID), bob, "")
+	if file.status != 200 || !strings.Contains(unzipOne(t, file.body, fmt.Sprintf("scheduled_query_1_%d.csv", r.ID)), `"OpenSpecimen System"`) {
+		t.Errorf("the recipient's download: %d %q", file.status, file.body)
+	}
+	if got := call(t, "GET", fmt.Sprintf("%s/scheduled-jobs/1/runs/%d/result-file", s.URL(), r.ID), alice, ""); got.apiCode() != codeOpNotAllowed {
+		t.Errorf("the creator downloaded the system user's file: %d %s", got.status, got.body)
+	}
+	if _, err := New(Config{Users: []UserConfig{{LoginName: SystemLoginName, Password: "x"}}}); err == nil {
+		t.Error("a configured user took the system user's login name")
 	}
 }

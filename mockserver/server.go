@@ -34,6 +34,7 @@ type Server struct {
 
 	users     map[string]*user // by login name; immutable after New
 	usersList []*user
+	system    *user // the system user, who runs scheduled runs of jobs without runAs; not in users
 	jobs      map[int64]*job // every job, deleted ones too; POST, PUT and DELETE change it and its jobs
 
 	savedQueries map[int64]SavedQueryConfig // by id; immutable after New
@@ -296,7 +297,7 @@ func newServer(cfg Config) (*Server, error) {
 		queue:     triggerQueue{threads: cfg.PoolSize, byJob: map[int64]*trigger{}},
 	}
 	s.setFaultsLocked(cfg.Faults)
-	s.addUsers(cfg.Users)
+	s.addUsers(cfg.Users, cfg.SystemUser)
 	s.savedQueries = map[int64]SavedQueryConfig{}
 	for _, q := range cfg.SavedQueries {
 		s.savedQueries[q.ID] = q
@@ -309,13 +310,15 @@ func newServer(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// addUsers adds the configured users, with ids 1, 2, ... in their order.
-func (s *Server) addUsers(users []UserConfig) {
+// addUsers adds the configured users, with ids 1, 2, ... in their order, and the system
+// user with the id after theirs (it cannot log in: it is in neither users nor usersList).
+func (s *Server) addUsers(users []UserConfig, system UserConfig) {
 	for i, uc := range users {
 		u := &user{id: int64(i + 1), cfg: uc}
 		s.users[uc.LoginName] = u
 		s.usersList = append(s.usersList, u)
 	}
+	s.system = &user{id: int64(len(users) + 1), cfg: system}
 }
 
 // addJobs adds the configured jobs and sets their schedules on the clock; their users
