@@ -34,7 +34,7 @@ type Server struct {
 
 	users     map[string]*user // by login name; immutable after New
 	usersList []*user
-	system    *user // the system user, who runs scheduled runs of jobs without runAs; not in users
+	system    *user          // the system user, who runs scheduled runs of jobs without runAs; not in users
 	jobs      map[int64]*job // every job, deleted ones too; POST, PUT and DELETE change it and its jobs
 
 	savedQueries map[int64]SavedQueryConfig // by id; immutable after New
