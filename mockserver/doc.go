@@ -46,9 +46,12 @@
 // the job's creator. The body is the job's JSON, checked in the server's order with the
 // server's codes, read in its source (SCHEDULED_JOB_NAME_REQUIRED,
 // SCHEDULED_JOB_INVALID_SCHEDULED_TIME, SCHEDULED_JOB_QUERY_REQ, USER_ONE_OR_MORE_NOT_FOUND,
-// ...; README.md lists them and when each is answered). nextRunOn is computed from the
-// schedule in Config.Timezone on the clock, and when it comes the job is triggered through
-// the queue as its runAs user (else the system user $system), as the server's scheduler does. DAILY,
+// ...; README.md lists them and when each is answered). A job's JSON answers nextRunOn as
+// the server computes it at the read (the next occurrence from now, with now's seconds,
+// whatever the job's status and dates; null for ONDEMAND). The mock fires an enabled job's
+// schedule in Config.Timezone on the clock (on the older line only within its start and
+// end dates), through the queue as its runAs user (else the system user $system), as the
+// server's scheduler does. DAILY,
 // WEEKLY and MONTHLY follow the server's Calendar arithmetic (a MONTHLY day the month
 // lacks rolls over into the next month). MINUTELY and HOURLY differ: the server counts
 // from the time it (re)schedules the job (now plus the interval; at the scheduled minute

@@ -86,7 +86,7 @@ func (s *Server) jobJSON(j *job, now time.Time) jobJSON {
 	out.ScheduledHour, out.ScheduledMinute = j.cfg.ScheduledHour, j.cfg.ScheduledMinute
 	out.ScheduledDayOfWeek, out.ScheduledDayOfMonth = orNull(j.cfg.ScheduledDayOfWeek), j.cfg.ScheduledDayOfMonth
 	out.HourlyInterval, out.MinutelyInterval = j.cfg.HourlyInterval, j.cfg.MinutelyInterval
-	if next, ok := s.nextRunLocked(j, now); ok {
+	if next, ok := j.cfg.schedule().nextRunOn(now, s.loc); ok {
 		ms := next.UnixMilli()
 		out.NextRunOn = &ms
 	}

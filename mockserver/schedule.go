@@ -234,17 +234,55 @@ func indexOf(values []string, v string) int {
 	return -1
 }
 
-// nextRunLocked answers the job's nextRunOn at now: none for a job that is not Active,
-// and none after its endDate. s.mu must be held.
-func (s *Server) nextRunLocked(j *job, now time.Time) (time.Time, bool) {
-	if j.cfg.ActivityStatus != "Active" {
+// nextFireLocked answers when the mock next triggers the job on its own: never for a job
+// the server does not schedule (not Active, or a QUERY job whose saved query is deleted:
+// runJob's isActiveJob); on the older line not before its startDate nor after its endDate,
+// on the newest line whatever its dates (isActiveJob has no date check there). s.mu must be
+// held.
+func (s *Server) nextFireLocked(j *job, now time.Time) (time.Time, bool) {
+	if !j.enabled() {
 		return time.Time{}, false
 	}
-	next, ok := j.cfg.schedule().next(j.anchor, j.cfg.StartDate, now, s.loc)
-	if !ok || (j.cfg.EndDate != nil && next.After(*j.cfg.EndDate)) {
+	var start *time.Time
+	if s.line == LineOlder {
+		start = j.cfg.StartDate
+	}
+	next, ok := j.cfg.schedule().next(j.anchor, start, now, s.loc)
+	if !ok || (s.line == LineOlder && j.cfg.EndDate != nil && next.After(*j.cfg.EndDate)) {
 		return time.Time{}, false
 	}
 	return next, true
+}
+
+// nextRunOn answers the job's nextRunOn as the server's JSON has it at now
+// (ScheduledJob.getNextRunOn, called by ScheduledJobDetail.from): the next occurrence from
+// now, whatever the job's status and dates, in loc, keeping now's seconds and milliseconds
+// (a java.util.Calendar of now whose hour and minute are set); none for ONDEMAND. MINUTELY
+// is now plus the interval (0 as 1); HOURLY this hour's scheduledMinute, plus the interval
+// when that minute has come. It is not when the mock fires the job (nextFireLocked), whose
+// instants are whole minutes.
+func (sc schedule) nextRunOn(now time.Time, loc *time.Location) (time.Time, bool) {
+	if _, invalid := sc.check(); invalid != "" {
+		return time.Time{}, false
+	}
+	t := now.In(loc).Truncate(time.Millisecond)
+	keepSeconds := func(at time.Time) time.Time {
+		return time.Date(at.Year(), at.Month(), at.Day(), at.Hour(), at.Minute(), t.Second(), t.Nanosecond(), loc)
+	}
+	switch sc.repeat {
+	case "MINUTELY":
+		return t.Add(time.Duration(max(*sc.minutelyInterval, 1)) * time.Minute), true
+	case "HOURLY":
+		hour := t.Hour()
+		if t.Minute() >= *sc.minute {
+			hour += *sc.hourlyInterval
+		}
+		return time.Date(t.Year(), t.Month(), t.Day(), hour, *sc.minute, t.Second(), t.Nanosecond(), loc), true
+	case "ONDEMAND":
+		return time.Time{}, false
+	}
+	at, ok := sc.next(now, nil, now, loc) // DAILY, WEEKLY, MONTHLY: the same day and minute
+	return keepSeconds(at), ok
 }
 
 // scheduleLocked sets the job's next scheduled trigger on the clock, in place of the one
@@ -257,7 +295,7 @@ func (s *Server) scheduleLocked(j *job) {
 	j.scheduled++
 	gen := j.scheduled
 	now := s.clock.Now()
-	next, ok := s.nextRunLocked(j, now)
+	next, ok := s.nextFireLocked(j, now)
 	if !ok {
 		return
 	}

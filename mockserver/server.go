@@ -148,14 +148,16 @@ type job struct {
 	created bool
 }
 
-// active is the server's isActiveJob at now: the job is Active, a QUERY job's saved query
-// exists, and, on the older line, a scheduled job (not ONDEMAND) is within its start and
-// end dates. A trigger of a job that is not active is dropped.
+// active is the server's isActiveJob at now: the job is enabled, and, on the older line, a
+// scheduled job (not ONDEMAND) is within its start and end dates (the newest line's
+// isActiveJob has no date check). A trigger of a job that is not active is dropped.
 func (j *job) active(line string, now time.Time) bool {
-	if j.cfg.ActivityStatus != "Active" || (j.cfg.Type == "QUERY" && j.cfg.SavedQueryDeleted) {
-		return false
-	}
-	return line != LineOlder || j.cfg.RepeatSchedule == "ONDEMAND" || j.withinDates(now)
+	return j.enabled() && (line != LineOlder || j.cfg.RepeatSchedule == "ONDEMAND" || j.withinDates(now))
+}
+
+// enabled says whether the job is Active and, for a QUERY job, its saved query exists.
+func (j *job) enabled() bool {
+	return j.cfg.ActivityStatus == "Active" && (j.cfg.Type != "QUERY" || !j.cfg.SavedQueryDeleted)
 }
 
 // visibleTo says whether u may see and run the job: an admin, its creator, or a user it is
