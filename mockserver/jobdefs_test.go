@@ -95,9 +95,9 @@ func TestCreateJob(t *testing.T) {
 	alice := login(t, s, "alice", "Alice@123")
 	j := decodeJob(t, call(t, "POST", s.URL()+"/scheduled-jobs", alice, nightlyBody(t, nil)))
 	// The next id above every job's; the caller is its creator; the schedule keeps only the
-	// fields DAILY reads; users by id or login name.
+	// fields DAILY reads (the intervals it does not read are 1); users by id or login name.
 	if j.ID != 3 || j.Name != "Nightly export" || j.CreatedBy.LoginName != "alice" || j.ActivityStatus != "Active" ||
-		j.RepeatSchedule != "DAILY" || *j.ScheduledHour != 2 || *j.ScheduledMin != 30 || j.HourlyInterval != nil ||
+		j.RepeatSchedule != "DAILY" || *j.ScheduledHour != 2 || *j.ScheduledMin != 30 || *j.HourlyInterval != 1 ||
 		j.FixedArgs == nil || *j.FixedArgs != "--cp CP-TB" || !j.RtArgsProvided || j.StartDate != clockStart.UnixMilli() ||
 		j.RunAs == nil || j.RunAs.LoginName != "bob" || len(j.Recipients) != 1 || j.Recipients[0].LoginName != "bob" ||
 		len(j.SharedWith) != 1 || j.SharedWith[0].ID != 1 || j.SavedQuery == nil || j.SavedQuery.ID != 7 || j.SavedQuery.Title != "Specimens" {
@@ -377,5 +377,71 @@ func TestUpdateJobLikeTheServer(t *testing.T) {
 	call(t, "GET", s.URL()+"/scheduled-jobs", admin, "").decode(t, &listed)
 	if fmt.Sprint(listJobIDs(listed)) != fmt.Sprintf("[%d 2 1]", created.ID) {
 		t.Errorf("jobs after the deleted job's replace: %v", listJobIDs(listed))
+	}
+}
+
+// The job's JSON as ScheduledJobDetail.from and the factory write it: a scheduled job's
+// intervals it does not use are 1, MINUTELY answers scheduledMinute 0 (and no hour), HOURLY
+// no hour, ONDEMAND no schedule field at all; a QUERY job's taskImplFqn is the server's
+// ScheduledQueryTask whatever was sent, and only an EXTERNAL job (older line) has a command.
+func TestJobJSONLikeTheServer(t *testing.T) {
+	s, _ := newManualServer(t, jobDefsConfig(LineOlder))
+	admin := login(t, s, "admin", "Admin@123")
+	type fields struct {
+		Hour, Minute, Hourly, Minutely *int
+		TaskImplFqn, Command           *string
+	}
+	get := func(name string, change func(m map[string]any)) fields {
+		t.Helper()
+		body := nightlyBody(t, func(m map[string]any) {
+			m["name"], m["runAs"], m["command"], m["taskImplFqn"], m["minutelyInterval"] = name, nil, "echo hi", "com.example.Task", 5
+			change(m)
+		})
+		var f fields
+		r := call(t, "POST", s.URL()+"/scheduled-jobs", admin, body)
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", name, r.status, r.body)
+		}
+		var raw struct {
+			Hour        *int    `json:"scheduledHour"`
+			Minute      *int    `json:"scheduledMinute"`
+			Hourly      *int    `json:"hourlyInterval"`
+			Minutely    *int    `json:"minutelyInterval"`
+			TaskImplFqn *string `json:"taskImplFqn"`
+			Command     *string `json:"command"`
+		}
+		r.decode(t, &raw)
+		f = fields(raw)
+		return f
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return "null"
+		}
+		return *p
+	}
+	num := func(p *int) string {
+		if p == nil {
+			return "null"
+		}
+		return fmt.Sprint(*p)
+	}
+	for _, c := range []struct {
+		name   string
+		change func(m map[string]any)
+		want   string // hour minute hourly minutely taskImplFqn command
+	}{
+		{"daily", func(map[string]any) {}, "2 30 1 1 " + QueryTaskClass + " null"},
+		{"minutely", func(m map[string]any) { m["repeatSchedule"] = "MINUTELY" }, "null 0 1 5 " + QueryTaskClass + " null"},
+		{"hourly", func(m map[string]any) { m["repeatSchedule"] = "HOURLY" }, "null 30 4 1 " + QueryTaskClass + " null"},
+		{"on demand", func(m map[string]any) { m["repeatSchedule"] = "ONDEMAND" }, "null null null null " + QueryTaskClass + " null"},
+		{"internal", func(m map[string]any) { m["type"], m["taskImplFqn"] = "INTERNAL", DefaultTaskClasses[0] }, "2 30 1 1 " + DefaultTaskClasses[0] + " null"},
+		{"external", func(m map[string]any) { m["type"] = "EXTERNAL" }, "2 30 1 1 com.example.Task echo hi"},
+	} {
+		f := get(c.name, c.change)
+		got := strings.Join([]string{num(f.Hour), num(f.Minute), num(f.Hourly), num(f.Minutely), str(f.TaskImplFqn), str(f.Command)}, " ")
+		if got != c.want {
+			t.Errorf("%s job: %s\nwant %s", c.name, got, c.want)
+		}
 	}
 }
