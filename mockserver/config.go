@@ -119,8 +119,9 @@ type JobConfig struct {
 	// RunAs is the login name the job's scheduled runs run as; "": none set, and they run
 	// as the system user (SystemLoginName).
 	RunAs string `json:"runAs"`
-	// SavedQueryDeleted makes a QUERY job's saved query deleted: the job is then not active
-	// (isActiveJob false) and its triggers are dropped.
+	// SavedQueryDeleted makes a QUERY job's saved query deleted, which soft-deletes the job
+	// as the server does (QueryServiceImpl.deleteQuery): Disabled, renamed, left out of
+	// lists, its savedQuery still shown, not active; its triggers are dropped.
 	SavedQueryDeleted bool `json:"savedQueryDeleted"`
 	// Deleted makes the job soft-deleted, as DELETE /scheduled-jobs/{id} leaves it: Disabled,
 	// renamed <name>_<epochMillis>, left out of job lists, still readable by id.
@@ -559,11 +560,14 @@ func (j *JobConfig) applyDefaults() {
 	if j.Name == "" {
 		j.Name = fmt.Sprintf("Job %d", j.ID)
 	}
-	if j.Deleted {
-		j.ActivityStatus = "Disabled"
-	}
 	if j.Type == "" {
 		j.Type = "QUERY"
+	}
+	if j.SavedQueryDeleted && j.Type == "QUERY" {
+		j.Deleted = true
+	}
+	if j.Deleted {
+		j.ActivityStatus = "Disabled"
 	}
 	if j.Outcome == "" {
 		j.Outcome = StatusSucceeded

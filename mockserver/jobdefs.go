@@ -115,13 +115,19 @@ func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request, u *user) {
 	j, errs := s.managedJobLocked(jobID, u, OpDelete)
 	var out jobJSON
 	if len(errs) == 0 {
-		j.cfg.Name = fmt.Sprintf("%s_%d", j.cfg.Name, now.UnixMilli())
-		j.cfg.ActivityStatus, j.cfg.Deleted = "Disabled", true
-		s.scheduleLocked(j) // a Disabled job has no next run: this ends its schedule
+		s.softDeleteLocked(j, now)
 		out = s.jobJSON(j, now)
 	}
 	s.mu.Unlock()
 	writeJobAnswer(w, out, errs)
+}
+
+// softDeleteLocked deletes j as ScheduledJob.delete does: Disabled, renamed
+// <name>_<epochMillis>; its schedule ends. s.mu must be held.
+func (s *Server) softDeleteLocked(j *job, now time.Time) {
+	j.cfg.Name = fmt.Sprintf("%s_%d", j.cfg.Name, now.UnixMilli())
+	j.cfg.ActivityStatus, j.cfg.Deleted = "Disabled", true
+	s.scheduleLocked(j) // a Disabled job has no next run: this ends its schedule
 }
 
 // writeJobAnswer answers the job, or 400 with errs when there are any.
@@ -254,7 +260,7 @@ func (s *Server) checkType(in jobInputJSON, bad func(code, format string, args .
 			bad(codeJobQueryRequired, "A QUERY job needs savedQuery.id.")
 			return 0
 		}
-		if _, ok := s.savedQueries[*in.SavedQuery.ID]; !ok {
+		if _, ok := s.savedQueries[*in.SavedQuery.ID]; !ok || s.deletedQueries[*in.SavedQuery.ID] {
 			bad(codeSavedQueryNotFound, "Saved query %d does not exist.", *in.SavedQuery.ID)
 		}
 		return *in.SavedQuery.ID

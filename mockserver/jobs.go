@@ -77,7 +77,8 @@ func (s *Server) jobJSON(j *job, now time.Time) jobJSON {
 		ra := j.runAs.json()
 		out.RunAs = &ra
 	}
-	if j.cfg.Type == "QUERY" && !j.cfg.SavedQueryDeleted {
+	if j.cfg.Type == "QUERY" { // a deleted saved query is still shown
+
 		out.SavedQuery = &savedQueryJSON{ID: j.cfg.queryID(), Title: j.cfg.Name}
 		if q, ok := s.savedQueries[j.cfg.SavedQueryID]; ok {
 			out.SavedQuery.Title = q.Title

@@ -37,8 +37,9 @@ type Server struct {
 	system    *user          // the system user, who runs scheduled runs of jobs without runAs; not in users
 	jobs      map[int64]*job // every job, deleted ones too; POST, PUT and DELETE change it and its jobs
 
-	savedQueries map[int64]SavedQueryConfig // by id; immutable after New
-	taskClasses  []string                   // the INTERNAL task classes; immutable after New
+	savedQueries   map[int64]SavedQueryConfig // by id; immutable after New
+	deletedQueries map[int64]bool             // the saved queries deleted (DeleteSavedQuery)
+	taskClasses    []string                   // the INTERNAL task classes; immutable after New
 
 	runs      []*run // all runs, ascending id
 	runByID   map[int64]*run
@@ -158,6 +159,32 @@ func (j *job) active(line string, now time.Time) bool {
 // enabled says whether the job is Active and, for a QUERY job, its saved query exists.
 func (j *job) enabled() bool {
 	return j.cfg.ActivityStatus == "Active" && (j.cfg.Type != "QUERY" || !j.cfg.SavedQueryDeleted)
+}
+
+// DeleteSavedQuery deletes a saved query as the server's DELETE /saved-queries/{id} does
+// (QueryServiceImpl.deleteQuery), which the mock does not serve: every QUERY job exporting
+// it is soft-deleted (Disabled and renamed, as DELETE /scheduled-jobs/{id} does, its
+// schedule ended but its queued trigger left to be dropped), and a new job can no longer
+// name it. It fails when neither a saved query nor a job's own query has that id.
+func (s *Server) DeleteSavedQuery(id int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, known := s.savedQueries[id]
+	now := s.clock.Now()
+	for _, j := range s.jobs {
+		if j.cfg.Type == "QUERY" && j.cfg.queryID() == id && !j.cfg.SavedQueryDeleted {
+			known = true
+			j.cfg.SavedQueryDeleted = true
+			if !j.cfg.Deleted {
+				s.softDeleteLocked(j, now)
+			}
+		}
+	}
+	if !known {
+		return fmt.Errorf("mockserver: no saved query %d", id)
+	}
+	s.deletedQueries[id] = true
+	return nil
 }
 
 // visibleTo says whether u may see and run the job: an admin, its creator, or a user it is
@@ -300,7 +327,7 @@ func newServer(cfg Config) (*Server, error) {
 	}
 	s.setFaultsLocked(cfg.Faults)
 	s.addUsers(cfg.Users, cfg.SystemUser)
-	s.savedQueries = map[int64]SavedQueryConfig{}
+	s.savedQueries, s.deletedQueries = map[int64]SavedQueryConfig{}, map[int64]bool{}
 	for _, q := range cfg.SavedQueries {
 		s.savedQueries[q.ID] = q
 	}
