@@ -79,7 +79,9 @@
 //   - isActiveJob: on the older line, a scheduled job (not ONDEMAND) is not active before
 //     its startDate or after its endDate.
 //   - A run left IN_PROGRESS by RestartProcess blocks its job on the older line only (below).
-//   - POST /scheduled-jobs refuses an EXTERNAL job on the newest line only.
+//   - EXTERNAL jobs: the newest line refuses them in POST and PUT /scheduled-jobs, and every
+//     run of an existing one FAILS at once, its message saying why; the older line runs
+//     them, and refuses one without a command (SCHEDULED_JOB_EXTERNAL_COMMAND_REQUIRED).
 //
 // A run's status is computed from the clock on every read, under the server's one mutex:
 // a run started at T by a job of duration D is IN_PROGRESS until T+D, then SUCCEEDED or

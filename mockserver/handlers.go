@@ -46,6 +46,7 @@ const (
 	codeJobTaskImplRequired  = "SCHEDULED_JOB_TASK_IMPL_FQN_REQUIRED"
 	codeJobInvalidTaskImpl   = "SCHEDULED_JOB_INVALID_TASK_IMPL_FQN"
 	codeJobExternalForbidden = "SCHEDULED_JOB_EXT_TASK_FORBIDDEN"
+	codeJobCommandRequired   = "SCHEDULED_JOB_EXTERNAL_COMMAND_REQUIRED" // older line
 	codeSavedQueryNotFound   = "QUERY_NOT_FOUND"
 	codeUserNotFound         = "USER_NOT_FOUND"             // runAs
 	codeUsersNotFound        = "USER_ONE_OR_MORE_NOT_FOUND" // recipients, sharedWith

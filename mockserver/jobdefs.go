@@ -250,9 +250,14 @@ func (s *Server) checkUniqueName(name string, selfID int64, bad func(code, forma
 	}
 }
 
+// externalForbidden is the mock's words for SCHEDULED_JOB_EXT_TASK_FORBIDDEN, the refusal of
+// an EXTERNAL job on the newest line (also the message of each of its runs there).
+const externalForbidden = "External jobs are not allowed: OpenSpecimen does not run commands of its own process; use an INTERNAL or QUERY job."
+
 // checkType reports a type the server does not take with what the job says: a QUERY job's
 // saved query, an INTERNAL job's task class (required, and one the server has), an
-// EXTERNAL job on the newest line. It answers a QUERY job's saved query id.
+// EXTERNAL job on the newest line, or without a command on the older line. It answers a
+// QUERY job's saved query id.
 func (s *Server) checkType(in jobInputJSON, bad func(code, format string, args ...any)) int64 {
 	switch in.Type {
 	case "QUERY":
@@ -272,8 +277,11 @@ func (s *Server) checkType(in jobInputJSON, bad func(code, format string, args .
 			bad(codeJobInvalidTaskImpl, "Task class %q does not exist on the server.", fqn)
 		}
 	case "EXTERNAL":
-		if s.line == LineNewest {
-			bad(codeJobExternalForbidden, "External jobs are not allowed: use an INTERNAL or QUERY job.")
+		switch {
+		case s.line == LineNewest:
+			bad(codeJobExternalForbidden, externalForbidden)
+		case strings.TrimSpace(deref(in.Command)) == "":
+			bad(codeJobCommandRequired, "An EXTERNAL job needs command, the command to run.")
 		}
 	default:
 		bad(codeJobInvalidType, "Job type %q is not one of %s.", in.Type, strings.Join(jobTypes, ", "))

@@ -211,7 +211,8 @@ func TestCreateJobValidation(t *testing.T) {
 	}
 }
 
-// EXTERNAL jobs are refused on the newest line only.
+// EXTERNAL jobs are refused on the newest line (SCHEDULED_JOB_EXT_TASK_FORBIDDEN); the older
+// line takes them, with a command (SCHEDULED_JOB_EXTERNAL_COMMAND_REQUIRED without).
 func TestCreateExternalJob(t *testing.T) {
 	for _, c := range []struct {
 		line string
@@ -225,6 +226,40 @@ func TestCreateExternalJob(t *testing.T) {
 		r := call(t, "POST", s.URL()+"/scheduled-jobs", login(t, s, "admin", "Admin@123"), body)
 		if r.apiCode() != c.code || (c.code == "" && r.status != 200) {
 			t.Errorf("%s line: %d %s, want %q", c.line, r.status, r.body, c.code)
+		}
+	}
+	s, _ := newManualServer(t, jobDefsConfig(LineOlder))
+	for _, command := range []any{nil, "", "  "} {
+		body := nightlyBody(t, func(m map[string]any) {
+			m["type"], m["command"] = "EXTERNAL", command
+			delete(m, "savedQuery")
+		})
+		if r := call(t, "POST", s.URL()+"/scheduled-jobs", "basic:admin:Admin@123", body); r.status != 400 || r.apiCode() != codeJobCommandRequired {
+			t.Errorf("older line, command %q: %d %s", command, r.status, r.body)
+		}
+	}
+}
+
+// On the newest line every run of an existing EXTERNAL job fails, once its run record
+// exists (ScheduledJob.newTask throws SCHEDULED_JOB_EXT_TASK_FORBIDDEN): FAILED at once,
+// its message saying why, no file. The older line runs it.
+func TestExternalJobRuns(t *testing.T) {
+	for _, c := range []struct{ line, status string }{{LineNewest, StatusFailed}, {LineOlder, StatusSucceeded}} {
+		s, clock := newManualServer(t, Config{Line: c.line, Jobs: []JobConfig{{ID: 1, Type: "EXTERNAL", Command: "/opt/export.sh",
+			Duration: Duration(time.Minute), Result: &ResultConfig{Filename: "out.csv", Content: "x\n"}}}})
+		starts := runStarts(s)
+		if r := call(t, "POST", s.URL()+"/scheduled-jobs/1/runs", "basic:admin:Admin@123", `{}`); r.status != 200 {
+			t.Fatalf("%s line: trigger %d %s", c.line, r.status, r.body)
+		}
+		within(t, "the run", starts)
+		clock.Advance(time.Minute)
+		runs := s.Runs(1)
+		if len(runs) != 1 || runs[0].Status != c.status {
+			t.Fatalf("%s line: runs %+v, want one %s", c.line, runs, c.status)
+		}
+		if c.status == StatusFailed && (runs[0].Message == nil || !strings.Contains(*runs[0].Message, "External jobs are not allowed") ||
+			runs[0].LogFilePath != nil || !runs[0].FinishedAt.Equal(runs[0].StartedAt)) {
+			t.Errorf("%s line: the failed run %+v", c.line, runs[0])
 		}
 	}
 }

@@ -751,6 +751,10 @@ func (s *Server) startRunLocked(u *user, jobID int64, args *string) (*run, error
 	if j.cfg.Outcome == StatusFailed { // a successful run's message is always null
 		r.message = j.cfg.Message
 	}
+	if j.cfg.Type == "EXTERNAL" && s.line == LineNewest {
+		// ScheduledJob.newTask throws once the run record exists: it fails at once.
+		r.duration, r.outcome, r.message, r.result = 0, StatusFailed, externalForbidden, nil
+	}
 	s.nextRunID++
 	s.runs = append(s.runs, r)
 	s.runByID[r.id] = r
