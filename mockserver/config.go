@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Config describes the mock server's users, jobs, seeded run history and faults. The zero
@@ -34,6 +36,9 @@ type Config struct {
 	MaxLoginSessions int `json:"maxLoginSessions"`
 	// TokenIdleTimeout is how long a session token lives without use. Default 60m.
 	TokenIdleTimeout Duration `json:"tokenIdleTimeout"`
+	// Settings are the server's configuration settings: GET /config-settings and its
+	// locale and app-props routes answer them, and the exports are written with them.
+	Settings SettingsConfig `json:"settings"`
 	// Users who may log in. Default: [{admin, Admin@123, admin: true}].
 	Users []UserConfig `json:"users"`
 	// SystemUser names the server's system user, $system, who runs the scheduled runs of a
@@ -70,6 +75,72 @@ const (
 	LineOlder  = "older"  // javax, Spring 5
 )
 
+// SettingsConfig holds the server's settings that the mock serves (ConfigurationServiceImpl)
+// and writes its exports with (DefaultQueryExportProcessor, CsvFileWriter).
+type SettingsConfig struct {
+	// FieldSeparator is common.field_separator, the one character between the values of an
+	// export, its preamble included. Default ",".
+	FieldSeparator string `json:"fieldSeparator"`
+	// DateFormat and TimeFormat are common.date_format and common.time_format, Java
+	// SimpleDateFormat patterns; "" leaves the setting unset, and the server then uses its
+	// messages' formats, "dd MMM yyyy" and "HH:mm". An export's "Exported On" is written
+	// with both, a space between.
+	DateFormat string `json:"dateFormat"`
+	TimeFormat string `json:"timeFormat"`
+	// Locale is common.locale, as Java writes a Locale. Default "en_US".
+	Locale string `json:"locale"`
+	// BuildVersion is the build_version GET /config-settings/app-props answers (the git tag
+	// or branch the server was built from). Default: "v13.0" on the newest line, "v12.2" on
+	// the older, the mock's choice.
+	BuildVersion string `json:"buildVersion"`
+	// ExportLabels are the localised labels of an export's preamble (the messages
+	// query_exported_by, query_exported_on, query_cp, query_cp_group); each defaults to the
+	// English one.
+	ExportLabels ExportLabels `json:"exportLabels"`
+}
+
+// ExportLabels are the names of an export's preamble lines.
+type ExportLabels struct {
+	ExportedBy              string `json:"exportedBy"`              // default "Exported By"
+	ExportedOn              string `json:"exportedOn"`              // default "Exported On"
+	CollectionProtocol      string `json:"collectionProtocol"`      // default "Collection Protocol"
+	CollectionProtocolGroup string `json:"collectionProtocolGroup"` // default "Collection Protocol Group"
+}
+
+// The messages' formats that stand in for unset date and time settings.
+const (
+	defaultDateFormat = "dd MMM yyyy"
+	defaultTimeFormat = "HH:mm"
+)
+
+// dateTimeFormat is the pattern of a date and time as the server writes one in an export.
+func (st SettingsConfig) dateTimeFormat() string {
+	return cmp.Or(st.DateFormat, defaultDateFormat) + " " + cmp.Or(st.TimeFormat, defaultTimeFormat)
+}
+
+// separator is the field separator, as a rune.
+func (st SettingsConfig) separator() rune {
+	r, _ := utf8.DecodeRuneInString(st.FieldSeparator) // normalize checked it is one
+	return r
+}
+
+// normalize applies the settings' defaults for line and checks the separator.
+func (st *SettingsConfig) normalize(line string, bad *problems) {
+	st.FieldSeparator = cmp.Or(st.FieldSeparator, ",")
+	if r, size := utf8.DecodeRuneInString(st.FieldSeparator); size != len(st.FieldSeparator) || strings.ContainsRune("\"\r\n", r) {
+		bad.add("settings: fieldSeparator %q is not one character other than a quote or a line break", st.FieldSeparator)
+	}
+	st.Locale = cmp.Or(st.Locale, "en_US")
+	if st.BuildVersion == "" {
+		st.BuildVersion = map[string]string{LineNewest: "v13.0", LineOlder: "v12.2"}[line]
+	}
+	l := &st.ExportLabels
+	l.ExportedBy = cmp.Or(l.ExportedBy, "Exported By")
+	l.ExportedOn = cmp.Or(l.ExportedOn, "Exported On")
+	l.CollectionProtocol = cmp.Or(l.CollectionProtocol, "Collection Protocol")
+	l.CollectionProtocolGroup = cmp.Or(l.CollectionProtocolGroup, "Collection Protocol Group")
+}
+
 // UserConfig is one user account.
 type UserConfig struct {
 	LoginName string `json:"loginName"`
@@ -78,6 +149,9 @@ type UserConfig struct {
 	FirstName string `json:"firstName"` // default: the login name, capitalised
 	LastName  string `json:"lastName"`  // default: "User"
 	Email     string `json:"email"`     // default: <loginName>@example.org
+	// TimeZone is the user's IANA time zone, in which an export the user runs writes its
+	// "Exported On"; "" is the server's.
+	TimeZone string `json:"timeZone"`
 	// ResetPassword makes login answer only {"resetPasswordToken": "..."} and no token,
 	// as the real server does for a user who must change a password; Basic auth fails.
 	ResetPassword bool `json:"resetPassword"`
@@ -185,6 +259,9 @@ type ResultConfig struct {
 	// scheduled_query_<queryId>_<runId>.csv(.zip), the query id being the job's.
 	Export             bool   `json:"export"`
 	CollectionProtocol string `json:"collectionProtocol"` // with Export: the preamble's "Collection Protocol"
+	// CollectionProtocolGroup, with Export, is the preamble's "Collection Protocol Group", the
+	// line a query of a group of protocols writes instead of CollectionProtocol's.
+	CollectionProtocolGroup string `json:"collectionProtocolGroup"`
 	// Content of the file; ${run_id} and ${args} are substituted per run.
 	Content string `json:"content"`
 	// ContentBase64 is binary content, served as is (no substitution).
@@ -352,6 +429,7 @@ func (c Config) normalize() (Config, error) {
 		}
 	}
 	c.Runs = normalizeRuns(c.Runs, jobs, users, &bad)
+	c.Settings.normalize(c.Line, &bad)
 	c.Faults.check(&bad)
 	if len(bad) > 0 {
 		return Config{}, fmt.Errorf("mockserver config: %w", errors.Join(bad...))
@@ -445,6 +523,9 @@ func (u *UserConfig) normalize(i int, seen map[string]bool, bad *problems) {
 	}
 	if u.Password == "" {
 		bad.add("users[%d] (%s): password is empty", i, u.LoginName)
+	}
+	if _, err := time.LoadLocation(u.TimeZone); err != nil {
+		bad.add("users[%d] (%s): timeZone %q is not an IANA time zone: %v", i, u.LoginName, u.TimeZone, err)
 	}
 	for _, op := range u.JobRights {
 		if !oneOf(op, jobOps) {
@@ -550,6 +631,9 @@ func normalizeSavedQueries(in []SavedQueryConfig, bad *problems) ([]SavedQueryCo
 		}
 		if q.Content == "" {
 			q.Content = "Run ID,Arguments\n${run_id},${args}\n"
+		}
+		if err := checkExportContent(q.Content); err != nil {
+			bad.add("savedQueries[%d] (id %d): %v", i, q.ID, err)
 		}
 	}
 	return out, ids
@@ -701,6 +785,11 @@ func (r *ResultConfig) validate() error {
 	if r.GenerateBytes > 0 {
 		set++
 	}
+	if r.Export && r.Content != "" {
+		if err := checkExportContent(r.Content); err != nil {
+			return err
+		}
+	}
 	if set > 1 {
 		return errors.New("set only one of content, contentBase64 and generateBytes")
 	}
@@ -712,8 +801,10 @@ func (r *ResultConfig) checkName() error {
 	switch {
 	case r.Export && r.Filename != "":
 		return fmt.Errorf("an export is named scheduled_query_<queryId>_<runId>.csv.zip: remove filename %q", r.Filename)
-	case !r.Export && r.CollectionProtocol != "":
-		return errors.New("collectionProtocol is part of an export's preamble: set export too")
+	case !r.Export && (r.CollectionProtocol != "" || r.CollectionProtocolGroup != ""):
+		return errors.New("collectionProtocol and collectionProtocolGroup are part of an export's preamble: set export too")
+	case r.CollectionProtocol != "" && r.CollectionProtocolGroup != "":
+		return errors.New("an export names a collection protocol or a group of them, not both: set collectionProtocol or collectionProtocolGroup")
 	case !r.Export && r.Filename == "":
 		return errors.New("filename is empty")
 	case strings.ContainsAny(r.Filename, "/\\\"\r\n"):

@@ -157,6 +157,9 @@ func (s *Server) routes() *http.ServeMux {
 	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}", true, s.getRun)
 	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}/result-file", true, s.resultFile)
 	route("GET", "/users/current-user", true, s.currentUser)
+	route("GET", "/config-settings", true, s.configSettings)
+	route("GET", "/config-settings/locale", true, s.localeSettings)
+	route("GET", "/config-settings/app-props", true, s.appProps)
 	return mux
 }
 

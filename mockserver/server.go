@@ -28,9 +28,10 @@ type Server struct {
 	logger    *log.Logger
 	clock     Clock
 	startTime time.Time
-	line      string        // LineNewest or LineOlder; immutable after New
-	retention time.Duration // how long a run's result file is kept after the run ends
-	maxLogins int           // newest line: the most sessions a user keeps (0: no limit)
+	line      string         // LineNewest or LineOlder; immutable after New
+	retention time.Duration  // how long a run's result file is kept after the run ends
+	maxLogins int            // newest line: the most sessions a user keeps (0: no limit)
+	settings  SettingsConfig // the server's settings; immutable after New
 
 	users     map[string]*user // by login name; immutable after New
 	usersList []*user
@@ -316,6 +317,7 @@ func newServer(cfg Config) (*Server, error) {
 		line:      cfg.Line,
 		retention: time.Duration(cfg.FileRetention),
 		maxLogins: cfg.MaxLoginSessions,
+		settings:  cfg.Settings,
 		users:     map[string]*user{},
 		jobs:      map[int64]*job{},
 		runByID:   map[int64]*run{},
