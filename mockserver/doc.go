@@ -10,8 +10,8 @@
 //     waits in a queue, after the job's StartDelay, for one of Config.PoolSize threads (5)
 //     shared by all jobs, first come first; its run record appears when it gets one, and
 //     the run holds the thread until it ends.
-//   - A new trigger replaces the job's trigger still queued, even another user's: the
-//     replaced one never becomes a run. A trigger that gets its thread while its job has an
+//   - A new trigger replaces the job's trigger still queued, even another user's, and a PUT
+//     or DELETE of the job cancels it: the replaced or cancelled one never becomes a run. A trigger that gets its thread while its job has an
 //     IN_PROGRESS run, or is not active (isActiveJob false), is dropped: answered 200, and no
 //     run record is ever created for it.
 //   - A call naming a job or a run looks it up first (unknown: not found, whoever asks),

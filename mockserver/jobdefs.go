@@ -86,6 +86,7 @@ func (s *Server) updateJob(w http.ResponseWriter, r *http.Request, u *user) {
 	now := s.clock.Now()
 	j, errs := s.managedJobLocked(jobID, u, OpUpdate)
 	var jc JobConfig
+	var ev events
 	if len(errs) == 0 {
 		jc, errs = s.jobFromInputLocked(in, jobID, startOr(j.cfg.StartDate, now))
 	}
@@ -97,9 +98,11 @@ func (s *Server) updateJob(w http.ResponseWriter, r *http.Request, u *user) {
 		jc.Result = old.Result.forJob(jc.queryID())
 		j.anchor = now
 		s.replaceJobLocked(j, jc)
+		ev = s.cancelQueuedLocked(j) // taskMgr.schedule cancels the job's queued future
 		out = s.jobJSON(j, now)
 	}
 	s.mu.Unlock()
+	ev.call()
 	writeJobAnswer(w, out, errs)
 }
 
@@ -114,11 +117,14 @@ func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request, u *user) {
 	now := s.clock.Now()
 	j, errs := s.managedJobLocked(jobID, u, OpDelete)
 	var out jobJSON
+	var ev events
 	if len(errs) == 0 {
+		ev = s.cancelQueuedLocked(j) // taskMgr.cancel
 		s.softDeleteLocked(j, now)
 		out = s.jobJSON(j, now)
 	}
 	s.mu.Unlock()
+	ev.call()
 	writeJobAnswer(w, out, errs)
 }
 
