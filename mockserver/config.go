@@ -607,8 +607,8 @@ func (j *JobConfig) normalizeSchedule(where string, bad *problems) {
 	}
 	sc := j.schedule()
 	sc.applyDefaults()
-	if _, invalid := sc.check(); invalid != "" {
-		bad.add("%s: %s", where, invalid)
+	for _, e := range sc.check() {
+		bad.add("%s: %s", where, e.Message)
 	}
 	j.setSchedule(sc)
 }

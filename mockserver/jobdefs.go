@@ -3,8 +3,11 @@ package mockserver
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // userRefJSON names a user in a job's JSON: by id, or by loginName when id is null.
@@ -131,9 +134,26 @@ func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request, u *user) {
 // softDeleteLocked deletes j as ScheduledJob.delete does: Disabled, renamed
 // <name>_<epochMillis>; its schedule ends. s.mu must be held.
 func (s *Server) softDeleteLocked(j *job, now time.Time) {
-	j.cfg.Name = fmt.Sprintf("%s_%d", j.cfg.Name, now.UnixMilli())
+	j.cfg.Name = disabledName(j.cfg.Name, now)
 	j.cfg.ActivityStatus, j.cfg.Deleted = "Disabled", true
 	s.scheduleLocked(j) // a Disabled job has no next run: this ends its schedule
+}
+
+// maxJobName is the length of the job name's column: the longest name a deleted job keeps.
+const maxJobName = 255
+
+// disabledName is Utility.getDisabledValue(name, 255): the name, cut to 255 - 14 characters
+// (Java's, UTF-16 units, a character never split) so that the suffix fits, then
+// "_<epochMillis>" of now.
+func disabledName(name string, now time.Time) string {
+	keep, units := 0, 0
+	for i, r := range name {
+		if units += utf16.RuneLen(r); units > maxJobName-14 {
+			break
+		}
+		keep = i + utf8.RuneLen(r)
+	}
+	return fmt.Sprintf("%s_%d", name[:keep], now.UnixMilli())
 }
 
 // writeJobAnswer answers the job, or 400 with errs when there are any.
@@ -208,9 +228,7 @@ func (s *Server) jobFromInputLocked(in jobInputJSON, selfID int64, defaultStart 
 		dayOfMonth: in.ScheduledDayOfMonth, hourlyInterval: in.HourlyInterval, minutelyInterval: in.MinutelyInterval}
 	sc.keepUsed()
 	sc.defaultIntervals()
-	if code, invalid := sc.check(); invalid != "" {
-		bad(code, "Invalid schedule: %s.", invalid)
-	}
+	errs = append(errs, sc.check()...)
 	jc.setSchedule(sc)
 	setDates(in, &jc, defaultStart, bad)
 	if st := deref(in.ActivityStatus); st != "" {
@@ -310,15 +328,17 @@ func (s *Server) resolveUsers(in jobInputJSON, jc *JobConfig, bad func(code, for
 	jc.SharedWith = s.resolveUserList("sharedWith", in.SharedWith, bad)
 }
 
-// resolveUserList answers the login names of a list of user references, reporting in one
-// error those that name no user.
+// resolveUserList answers the login names of a list of user references, each user once (the
+// server keeps a set: a user named twice is answered once), reporting in one error those that
+// name no user.
 func (s *Server) resolveUserList(role string, refs []userRefJSON, bad func(code, format string, args ...any)) []string {
 	var logins, missing []string
 	for _, ref := range refs {
-		if u := s.userByRef(ref); u != nil {
-			logins = append(logins, u.cfg.LoginName)
-		} else {
+		switch u := s.userByRef(ref); {
+		case u == nil:
 			missing = append(missing, ref.String())
+		case !slices.Contains(logins, u.cfg.LoginName):
+			logins = append(logins, u.cfg.LoginName)
 		}
 	}
 	if len(missing) > 0 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // jobDefsConfig: users admin (1), alice (2), bob (3), dave (4, without job rights); saved
@@ -478,5 +479,61 @@ func TestJobJSONLikeTheServer(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%s job: %s\nwant %s", c.name, got, c.want)
 		}
+	}
+}
+
+// Several wrong schedule fields are answered together, one SCHEDULED_JOB_INVALID_SCHEDULED_TIME
+// each, in the factory's order, with the job's other errors (OpenSpecimenException collects
+// them all).
+func TestScheduleErrorsTogether(t *testing.T) {
+	s, _ := newManualServer(t, jobDefsConfig(LineNewest))
+	body := nightlyBody(t, func(m map[string]any) {
+		m["repeatSchedule"], m["scheduledHour"], m["scheduledMinute"], m["scheduledDayOfMonth"] = "MONTHLY", 24, 60, 0
+		m["name"] = " "
+	})
+	r := call(t, "POST", s.URL()+"/scheduled-jobs", "basic:admin:Admin@123", body)
+	var errs []apiError
+	r.decode(t, &errs)
+	var codes []string
+	for _, e := range errs {
+		codes = append(codes, e.Code)
+	}
+	want := []string{codeJobNameRequired, codeJobInvalidTime, codeJobInvalidTime, codeJobInvalidTime}
+	if r.status != 400 || fmt.Sprint(codes) != fmt.Sprint(want) ||
+		!strings.Contains(errs[1].Message, "scheduledMinute") || !strings.Contains(errs[2].Message, "scheduledHour") ||
+		!strings.Contains(errs[3].Message, "scheduledDayOfMonth") {
+		t.Errorf("%d %s, want %v (minute, hour, day of month)", r.status, r.body, want)
+	}
+}
+
+// Recipients and users shared with are sets: a user named twice, by id and by login name,
+// is answered once.
+func TestJobUsersAnsweredOnce(t *testing.T) {
+	s, _ := newManualServer(t, jobDefsConfig(LineNewest))
+	body := nightlyBody(t, func(m map[string]any) {
+		m["recipients"] = []any{map[string]any{"id": 3}, map[string]any{"loginName": "bob"}, map[string]any{"id": 2}}
+		m["sharedWith"] = []any{map[string]any{"id": 1}, map[string]any{"id": 1}}
+	})
+	j := decodeJob(t, call(t, "POST", s.URL()+"/scheduled-jobs", "basic:admin:Admin@123", body))
+	if len(j.Recipients) != 2 || j.Recipients[0].LoginName != "bob" || j.Recipients[1].LoginName != "alice" || len(j.SharedWith) != 1 {
+		t.Errorf("recipients %+v, sharedWith %+v: want bob and alice once, admin once", j.Recipients, j.SharedWith)
+	}
+}
+
+// A deleted job is renamed as Utility.getDisabledValue(name, 255) does: a name longer than
+// 241 characters (Java's UTF-16 units) is cut so that "_<epochMillis>" fits in 255.
+func TestDeletedLongNameIsCut(t *testing.T) {
+	s, clock := newManualServer(t, jobDefsConfig(LineNewest))
+	long := strings.Repeat("é", 200) + strings.Repeat("😀", 27) // 200 + 54 units: 254, within the column
+	j := decodeJob(t, call(t, "POST", s.URL()+"/scheduled-jobs", "basic:admin:Admin@123", nightlyBody(t, func(m map[string]any) { m["name"] = long })))
+	clock.Advance(time.Minute)
+	deleted := decodeJob(t, call(t, "DELETE", fmt.Sprintf("%s/scheduled-jobs/%d", s.URL(), j.ID), "basic:admin:Admin@123", ""))
+	want := strings.Repeat("é", 200) + strings.Repeat("😀", 20) + fmt.Sprintf("_%d", clockStart.Add(time.Minute).UnixMilli()) // 240 units: a pair not split
+	if deleted.Name != want {
+		t.Errorf("deleted name %q (%d runes), want %q", deleted.Name, utf8.RuneCountInString(deleted.Name), want)
+	}
+	short := decodeJob(t, call(t, "POST", s.URL()+"/scheduled-jobs", "basic:admin:Admin@123", nightlyBody(t, func(m map[string]any) { m["name"] = "Short" })))
+	if got := decodeJob(t, call(t, "DELETE", fmt.Sprintf("%s/scheduled-jobs/%d", s.URL(), short.ID), "basic:admin:Admin@123", "")); got.Name != fmt.Sprintf("Short_%d", clockStart.Add(time.Minute).UnixMilli()) {
+		t.Errorf("a short name: %q", got.Name)
 	}
 }

@@ -92,41 +92,57 @@ func (sc *schedule) applyDefaults() {
 	sc.keepUsed()
 }
 
-// check answers what makes the schedule invalid and the server's code for it: a missing
-// repeatSchedule, one the server does not know, a field it reads missing or out of range
-// (codeJobInvalidTime). It answers "", "" for a valid schedule.
-func (sc schedule) check() (code, problem string) {
+// check answers what makes the schedule invalid, as ScheduledJobFactoryImpl.setRepeatSchedule
+// finds it: a missing repeatSchedule, one the server does not know, or else each field the
+// schedule reads that is missing or out of range, in the server's order (scheduledMinute,
+// scheduledHour, scheduledDayOfWeek, scheduledDayOfMonth, hourlyInterval,
+// minutelyInterval), one SCHEDULED_JOB_INVALID_SCHEDULED_TIME each: several are answered
+// together. It answers nothing for a valid schedule.
+func (sc schedule) check() []apiError {
 	if sc.repeat == "" {
-		return codeJobRepeatRequired, "repeatSchedule is required"
+		return []apiError{{codeJobRepeatRequired, "repeatSchedule is required."}}
 	}
 	if !oneOf(sc.repeat, repeatSchedules) {
-		return codeJobInvalidRepeat, fmt.Sprintf("repeatSchedule %q is not one of %s", sc.repeat, strings.Join(repeatSchedules, ", "))
+		return []apiError{{codeJobInvalidRepeat, fmt.Sprintf("repeatSchedule %q is not one of %s.", sc.repeat, strings.Join(repeatSchedules, ", "))}}
 	}
 	hour, minute, dow, dom, hourly, minutely := sc.uses()
-	for _, f := range []struct {
-		use      bool
-		name     string
-		v        *int
-		min, max int
+	var errs []apiError
+	for _, c := range []struct {
+		use     bool
+		problem func() string
 	}{
-		{minutely, "minutelyInterval", sc.minutelyInterval, 0, 1 << 30}, // 0: every minute, as 1
-		{hourly, "hourlyInterval", sc.hourlyInterval, 1, 1 << 30},
-		{hour, "scheduledHour", sc.hour, 0, 23},
-		{minute, "scheduledMinute", sc.minute, 0, 59},
-		{dom, "scheduledDayOfMonth", sc.dayOfMonth, 1, 31},
+		{minute, func() string { return sc.rangeProblem("scheduledMinute", sc.minute, 0, 59) }},
+		{hour, func() string { return sc.rangeProblem("scheduledHour", sc.hour, 0, 23) }},
+		{dow, func() string {
+			if oneOf(sc.dayOfWeek, daysOfWeek) {
+				return ""
+			}
+			return fmt.Sprintf("a WEEKLY schedule needs scheduledDayOfWeek SUNDAY..SATURDAY, not %q", sc.dayOfWeek)
+		}},
+		{dom, func() string { return sc.rangeProblem("scheduledDayOfMonth", sc.dayOfMonth, 1, 31) }},
+		{hourly, func() string { return sc.rangeProblem("hourlyInterval", sc.hourlyInterval, 1, 1<<30) }},
+		{minutely, func() string { return sc.rangeProblem("minutelyInterval", sc.minutelyInterval, 0, 1<<30) }}, // 0: every minute, as 1
 	} {
-		switch {
-		case !f.use:
-		case f.v == nil:
-			return codeJobInvalidTime, fmt.Sprintf("a %s schedule needs %s", sc.repeat, f.name)
-		case *f.v < f.min || *f.v > f.max:
-			return codeJobInvalidTime, fmt.Sprintf("%s %d is out of range for a %s schedule", f.name, *f.v, sc.repeat)
+		if !c.use {
+			continue
+		}
+		if problem := c.problem(); problem != "" {
+			errs = append(errs, apiError{codeJobInvalidTime, "Invalid schedule: " + problem + "."})
 		}
 	}
-	if dow && !oneOf(sc.dayOfWeek, daysOfWeek) {
-		return codeJobInvalidTime, fmt.Sprintf("a WEEKLY schedule needs scheduledDayOfWeek SUNDAY..SATURDAY, not %q", sc.dayOfWeek)
+	return errs
+}
+
+// rangeProblem says what is wrong with the schedule's field name, v, that must be within
+// min..max: missing, or out of range; "" when nothing is.
+func (sc schedule) rangeProblem(name string, v *int, low, high int) string {
+	switch {
+	case v == nil:
+		return fmt.Sprintf("a %s schedule needs %s", sc.repeat, name)
+	case *v < low || *v > high:
+		return fmt.Sprintf("%s %d is out of range for a %s schedule", name, *v, sc.repeat)
 	}
-	return "", ""
+	return ""
 }
 
 // schedule answers the job's schedule.
@@ -148,7 +164,7 @@ func (j *JobConfig) setSchedule(sc schedule) {
 // loc. The interval schedules (MINUTELY, HOURLY) count from anchor (when the job was
 // created or last replaced) or start when later. ONDEMAND and an invalid schedule have none.
 func (sc schedule) next(anchor time.Time, start *time.Time, now time.Time, loc *time.Location) (time.Time, bool) {
-	if _, invalid := sc.check(); invalid != "" {
+	if len(sc.check()) > 0 {
 		return time.Time{}, false
 	}
 	after := now
@@ -262,7 +278,7 @@ func (s *Server) nextFireLocked(j *job, now time.Time) (time.Time, bool) {
 // when that minute has come. It is not when the mock fires the job (nextFireLocked), whose
 // instants are whole minutes.
 func (sc schedule) nextRunOn(now time.Time, loc *time.Location) (time.Time, bool) {
-	if _, invalid := sc.check(); invalid != "" {
+	if len(sc.check()) > 0 {
 		return time.Time{}, false
 	}
 	t := now.In(loc).Truncate(time.Millisecond)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -361,22 +362,27 @@ func (s *Server) addJobs(jobs []JobConfig) {
 		j := &job{cfg: jc, createdBy: s.users[jc.CreatedBy], lengths: newRunLengths(jc), anchor: s.startTime}
 		j.setUsers(s.users, jc)
 		if jc.Deleted {
-			j.cfg.Name = fmt.Sprintf("%s_%d", jc.Name, s.startTime.UnixMilli())
+			j.cfg.Name = disabledName(jc.Name, s.startTime)
 		}
 		s.jobs[jc.ID] = j
 		s.scheduleLocked(j)
 	}
 }
 
-// setUsers sets the job's run-as user, recipients and shared-with users from jc's login names.
+// setUsers sets the job's run-as user, recipients and shared-with users from jc's login
+// names, each user once.
 func (j *job) setUsers(users map[string]*user, jc JobConfig) {
 	j.runAs = users[jc.RunAs]
 	j.recipients, j.sharedWith = nil, nil
 	for _, r := range jc.Recipients {
-		j.recipients = append(j.recipients, users[r])
+		if !slices.Contains(j.recipients, users[r]) {
+			j.recipients = append(j.recipients, users[r])
+		}
 	}
 	for _, u := range jc.SharedWith {
-		j.sharedWith = append(j.sharedWith, users[u])
+		if !slices.Contains(j.sharedWith, users[u]) {
+			j.sharedWith = append(j.sharedWith, users[u])
+		}
 	}
 }
 
