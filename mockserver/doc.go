@@ -75,7 +75,8 @@
 //     container's HTML page on the older (and outside the REST root on both). A server
 //     error's code is INTERNAL_ERROR on the newest, internal_error on the older.
 //   - Config.MaxLoginSessions (auth.max_login_sessions), on the newest line only: each
-//     login ends the user's oldest sessions beyond it, whose tokens then get 401.
+//     login ends the user's oldest sessions beyond it, whose tokens then get 401; a
+//     Basic-auth call is a login too, which takes one of the places.
 //   - isActiveJob: on the older line, a scheduled job (not ONDEMAND) is not active before
 //     its startDate or after its endDate.
 //   - A run left IN_PROGRESS by RestartProcess blocks its job on the older line only (below).

@@ -412,6 +412,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*user, bo
 			unauthorized(w, false)
 			return nil, false
 		}
+		s.mu.Lock()
+		s.endOldestSessionsLocked(u, 1) // a Basic call is a login, holding a session slot while it lasts
+		s.mu.Unlock()
 		return u, true
 	}
 	unauthorized(w, r.Header.Get("Authorization") == "")
@@ -555,7 +558,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *user) {
 	s.mu.Lock()
 	s.logins++
 	s.sessions[token] = &session{user: u, lastUsed: s.clock.Now(), login: s.logins}
-	s.endOldestSessionsLocked(u)
+	s.endOldestSessionsLocked(u, 0)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"id":             u.id,
@@ -571,10 +574,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *user) {
 	})
 }
 
-// endOldestSessionsLocked ends u's oldest sessions so that at most maxLogins remain, as
-// auth.max_login_sessions does at each login on the newest line; their tokens then get 401.
-// The older line, or maxLogins 0, has no limit. s.mu must be held.
-func (s *Server) endOldestSessionsLocked(u *user) {
+// endOldestSessionsLocked ends u's oldest sessions so that, with taken more logins that hold
+// no token (a Basic-auth call), at most maxLogins remain, as auth.max_login_sessions does at
+// each login on the newest line; their tokens then get 401. The older line, or maxLogins 0,
+// has no limit. s.mu must be held.
+func (s *Server) endOldestSessionsLocked(u *user, taken int) {
 	if s.line == LineOlder || s.maxLogins == 0 {
 		return
 	}
@@ -584,11 +588,12 @@ func (s *Server) endOldestSessionsLocked(u *user) {
 			tokens = append(tokens, tok)
 		}
 	}
-	if len(tokens) <= s.maxLogins {
+	keep := max(s.maxLogins-taken, 0)
+	if len(tokens) <= keep {
 		return
 	}
 	slices.SortFunc(tokens, func(a, b string) int { return s.sessions[a].login - s.sessions[b].login })
-	for _, tok := range tokens[:len(tokens)-s.maxLogins] {
+	for _, tok := range tokens[:len(tokens)-keep] {
 		delete(s.sessions, tok)
 	}
 }

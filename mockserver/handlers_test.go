@@ -376,6 +376,29 @@ func TestMaxLoginSessions(t *testing.T) {
 	}
 }
 
+// A Basic-auth call is a login too: on the newest line with maxLoginSessions it counts
+// against the limit, ending the user's oldest token sessions so that, with it, at most the
+// limit remain; the older line ends none.
+func TestBasicAuthCountsAgainstMaxLoginSessions(t *testing.T) {
+	for _, c := range []struct {
+		line  string
+		alive []int // the statuses of the two token sessions after a Basic call
+	}{{LineNewest, []int{401, 200}}, {LineOlder, []int{200, 200}}} {
+		cfg := testConfig()
+		cfg.Line, cfg.MaxLoginSessions = c.line, 2
+		s := newTestServer(t, cfg)
+		toks := []string{login(t, s, "alice", "Alice@123"), login(t, s, "alice", "Alice@123")}
+		if r := call(t, "GET", s.URL()+"/users/current-user", "basic:alice:Alice@123", ""); r.status != 200 {
+			t.Fatalf("%s line, Basic: %d", c.line, r.status)
+		}
+		for i, tok := range toks {
+			if r := call(t, "GET", s.URL()+"/users/current-user", tok, ""); r.status != c.alive[i] {
+				t.Errorf("%s line, session %d after a Basic call: %d, want %d", c.line, i+1, r.status, c.alive[i])
+			}
+		}
+	}
+}
+
 // GET /config-settings answers the server's settings (ConfigurationController,
 // ConfigurationServiceImpl) to any user: one setting in a list for a module and a property
 // ([{"secured":false}] for an unknown one), a module's, or all; /locale the locale, the
