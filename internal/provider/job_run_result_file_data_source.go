@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -345,55 +346,94 @@ func listOf(elem attr.Type, values []attr.Value, diags *diag.Diagnostics) types.
 // resultFileDiagnostic is what the user sees of an error of resultfile.Fetch, from the data
 // source and the ephemeral resource alike (ephemeral), which differ only in the advice for a
 // file too large. login is the provider's user. Every diagnostic is an error but that of a
-// purged file, a warning.
+// purged file, a warning. resultfile states what went wrong; the attribute to change, and
+// how, is said here.
 func resultFileDiagnostic(err error, req resultfile.Request, login string, ephemeral bool) diag.Diagnostic {
 	job, run := req.JobID, req.RunID
 	switch e := err.(type) {
 	case *resultfile.RunError:
 		return runReadDiagnostic(path.Root("run_id"), job, run, "Check job_id and run_id.", e.Err)
-	case *resultfile.RunNotSucceededError:
-		return runNotSucceededDiagnostic(e, job, run)
 	case *resultfile.NoFileError:
 		return noFileDiagnostic(e, req)
-	case *resultfile.NotAllowedError:
-		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Not allowed to read the result file", fmt.Sprintf(
-			"OpenSpecimen lets %s neither read run %d of job %d nor download its result file (%s): only an admin, the "+
-				"user who ran it and the job's recipients may download it. Add this user to the job's recipients in "+
-				"OpenSpecimen, or configure the provider with such a user.", orUnknownUser(login), run, job, e.Err))
 	case *resultfile.DownloadError:
-		if e.Midway {
-			return diag.NewErrorDiagnostic("Cannot download result file", fmt.Sprintf(
-				"Reading the result file of run %d of job %d failed: %s", run, job, e.Err))
-		}
-		return diag.NewErrorDiagnostic("Cannot download result file", fmt.Sprintf(
-			"Downloading the result file of run %d of job %d failed: %s", run, job, e.Err))
+		return downloadDiagnostic(e, job, run, login)
 	case *resultfile.UnzipError:
-		return diag.NewAttributeErrorDiagnostic(path.Root("entry"), "Cannot unzip result file", fmt.Sprintf(
-			"The result file %s of run %d of job %d: %s", e.Filename, run, job, e.Err))
-	case *resultfile.EntryNeedsZipError:
-		return diag.NewAttributeErrorDiagnostic(path.Root("entry"), "entry needs a zip", fmt.Sprintf(
-			"entry is set, but the result file %s of run %d of job %d is not a zip read with unzip = true. Remove entry.",
-			e.Filename, run, job))
-	case *resultfile.OutputNotAFileError:
-		return outputNotAFileDiagnostic(e, job, run)
+		return unzipDiagnostic(e, job, run)
 	case *resultfile.WriteError:
-		return diag.NewAttributeErrorDiagnostic(path.Root("output_path"), "Cannot write result file", fmt.Sprintf(
-			"Writing the result file of run %d of job %d to %s failed: %s. Choose a path in a writable folder.",
-			run, job, e.Path, e.Err))
+		return writeDiagnostic(e, job, run)
 	case *resultfile.TooLargeError:
 		return tooLargeDiagnostic(e, job, run, ephemeral)
 	case *resultfile.DecodeError:
-		return diag.NewAttributeErrorDiagnostic(path.Root("decode"), "Result file is not the CSV expected", fmt.Sprintf(
-			"Run %d of job %d: %s. decode = \"csv\" reads a CSV file (a saved-query export, with or without its preamble); "+
-				"remove decode to read the file's bytes in content or content_base64.", run, job, e))
+		return decodeDiagnostic(e, job, run)
 	default:
 		return diag.NewErrorDiagnostic("Cannot download result file", fmt.Sprintf(
 			"Reading the result file of run %d of job %d failed: %s", run, job, err))
 	}
 }
 
+// downloadDiagnostic is a download that failed: refused to a user who may neither read the
+// run nor download its file (on run_id), or lost.
+func downloadDiagnostic(e *resultfile.DownloadError, job, run int64, login string) diag.Diagnostic {
+	switch {
+	case client.IsCode(e.Err, client.CodeOpNotAllowed):
+		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Not allowed to read the result file", fmt.Sprintf(
+			"OpenSpecimen lets %s neither read run %d of job %d nor download its result file (%s): only an admin, the "+
+				"user who ran it and the job's recipients may download it. Add this user to the job's recipients in "+
+				"OpenSpecimen, or configure the provider with such a user.", orUnknownUser(login), run, job, e.Err))
+	case e.Midway:
+		return diag.NewErrorDiagnostic("Cannot download result file", fmt.Sprintf(
+			"Reading the result file of run %d of job %d failed: %s", run, job, e.Err))
+	}
+	return diag.NewErrorDiagnostic("Cannot download result file", fmt.Sprintf(
+		"Downloading the result file of run %d of job %d failed: %s", run, job, e.Err))
+}
+
+// unzipDiagnostic is a file from which the one asked for cannot be read, on the attribute
+// to change: unzip for a file that is no zip or an empty one, entry otherwise.
+func unzipDiagnostic(e *resultfile.UnzipError, job, run int64) diag.Diagnostic {
+	what := fmt.Sprintf("The result file %s of run %d of job %d: %s.", e.Filename, run, job, e.Err)
+	switch {
+	case errors.Is(e, resultfile.ErrEntryWithoutZip):
+		return diag.NewAttributeErrorDiagnostic(path.Root("entry"), "entry needs a zip", fmt.Sprintf(
+			"entry is set, but the result file %s of run %d of job %d is not a zip read with unzip = true. Remove entry.",
+			e.Filename, run, job))
+	case errors.Is(e, resultfile.ErrNotZip), errors.Is(e, resultfile.ErrZipEmpty):
+		return diag.NewAttributeErrorDiagnostic(path.Root("unzip"), "Cannot unzip result file", what+
+			" Set unzip = false to read the file itself.")
+	case errors.Is(e, resultfile.ErrZipHoldsSeveral), errors.Is(e, resultfile.ErrNoSuchEntry):
+		return diag.NewAttributeErrorDiagnostic(path.Root("entry"), "Cannot unzip result file", what+
+			" Set entry to the one to read.")
+	}
+	return diag.NewErrorDiagnostic("Cannot unzip result file", what)
+}
+
+// writeDiagnostic is a failure to write the file to output_path: a folder, a device or a
+// pipe named, or a write that failed.
+func writeDiagnostic(e *resultfile.WriteError, job, run int64) diag.Diagnostic {
+	switch {
+	case errors.Is(e, resultfile.ErrOutputFolder):
+		return diag.NewAttributeErrorDiagnostic(path.Root("output_path"), "output_path is a folder", fmt.Sprintf(
+			"output_path %s. Set it to the file to write the result file of run %d of job %d to, such as a file in that folder.",
+			e.Err, run, job))
+	case errors.Is(e, resultfile.ErrOutputNotRegular):
+		return diag.NewAttributeErrorDiagnostic(path.Root("output_path"), "output_path is not a regular file", fmt.Sprintf(
+			"output_path %s. The result file of run %d of job %d is written to a temporary file renamed over output_path, "+
+				"which a device or a pipe cannot be: set it to a regular file's path.", e.Err, run, job))
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root("output_path"), "Cannot write result file", fmt.Sprintf(
+		"Writing the result file of run %d of job %d to %s failed: %s. Choose a path in a writable folder.",
+		run, job, e.Path, e.Err))
+}
+
+// decodeDiagnostic is a file that does not decode as the CSV asked for.
+func decodeDiagnostic(e *resultfile.DecodeError, job, run int64) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root("decode"), "Result file is not the CSV expected", fmt.Sprintf(
+		"Run %d of job %d: %s. decode = \"csv\" reads a CSV file (a saved-query export, with or without its preamble); "+
+			"remove decode to read the file's bytes in content or content_base64.", run, job, e))
+}
+
 // runNotSucceededDiagnostic is a run in progress or failed: it has no file to read yet.
-func runNotSucceededDiagnostic(e *resultfile.RunNotSucceededError, job, run int64) diag.Diagnostic {
+func runNotSucceededDiagnostic(e *resultfile.NoFileError, job, run int64) diag.Diagnostic {
 	if e.Status == client.StatusInProgress {
 		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run still in progress", fmt.Sprintf(
 			"Run %d of job %d is still IN_PROGRESS and has no result file yet. Take run_id from the openspecimen_job_run "+
@@ -406,12 +446,16 @@ func runNotSucceededDiagnostic(e *resultfile.RunNotSucceededError, job, run int6
 		run, job, messageOr(e.Message, "no message")))
 }
 
-// noFileDiagnostic is a run without a file on the server. A file purged is a warning, so
-// that a configuration reading an old run's file keeps planning; output_path is then not
-// written. A run this user may not read (Status "") may also be in progress or failed.
+// noFileDiagnostic is a run without a file: in progress or failed (the run said so), or
+// none on the server. A file purged is a warning, so that a configuration reading an old
+// run's file keeps planning; output_path is then not written. A run this user may not read
+// (Status "") may also be in progress or failed.
 func noFileDiagnostic(e *resultfile.NoFileError, req resultfile.Request) diag.Diagnostic {
 	job, run := req.JobID, req.RunID
-	if e.Purged {
+	switch {
+	case e.Err == nil:
+		return runNotSucceededDiagnostic(e, job, run)
+	case e.Purged:
 		kept := ""
 		if req.OutputPath != "" {
 			kept = fmt.Sprintf(" output_path %s was not written: a file there keeps what it held.", req.OutputPath)
@@ -421,8 +465,7 @@ func noFileDiagnostic(e *resultfile.NoFileError, req resultfile.Request) diag.Di
 				"30 days after the run (the run still lists its file). The file's attributes are null.%s To read the data "+
 				"again, run the job again (for a run of an openspecimen_job_run resource: terraform apply "+
 				"-replace=openspecimen_job_run.<name>) or read a newer run of the job.", run, job, kept))
-	}
-	if e.Status == "" {
+	case e.Status == "":
 		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "No result file", fmt.Sprintf(
 			"Run %d of job %d has no result file on the server: the run is still in progress, it failed, or the job "+
 				"writes none (this user may download the job's files but not read the run, so the provider cannot tell "+
@@ -439,18 +482,6 @@ func orUnknownUser(login string) string {
 		return "this user"
 	}
 	return "user " + login
-}
-
-// outputNotAFileDiagnostic is an output_path that names a folder, or a device or pipe.
-func outputNotAFileDiagnostic(e *resultfile.OutputNotAFileError, job, run int64) diag.Diagnostic {
-	if e.Folder {
-		return diag.NewAttributeErrorDiagnostic(path.Root("output_path"), "output_path is a folder", fmt.Sprintf(
-			"output_path %s. Set it to the file to write the result file of run %d of job %d to, such as a file in that folder.",
-			e, run, job))
-	}
-	return diag.NewAttributeErrorDiagnostic(path.Root("output_path"), "output_path is not a regular file", fmt.Sprintf(
-		"output_path %s. The result file of run %d of job %d is written to a temporary file renamed over output_path, "+
-			"which a device or a pipe cannot be: set it to a regular file's path.", e, run, job))
 }
 
 // tooLargeDiagnostic is a file larger than max_content_bytes: the data source's advice is to
