@@ -141,12 +141,15 @@ func (e *TooLargeError) Error() string {
 }
 
 // DecodeError is a file that does not decode as the CSV asked for: not CSV, not text, a
-// ragged row, a header without unique names, a preamble without its blank line. Line is the
-// 1-based line of the file (after unzipping, its preamble included) where it goes wrong, 0
-// for an empty file; Column, when not 0, the 1-based byte in that line.
+// ragged row, a header without unique names, a preamble without a header after it. Line is
+// the 1-based line of the file (after unzipping, its preamble included) where it goes wrong,
+// 0 for an empty file; Column, when not 0, the 1-based byte in that line. Separator, when not
+// 0, is the separator the file looks written with: its header, decoded with the one asked
+// for, is one column holding this one.
 type DecodeError struct {
 	Filename     string
 	Line, Column int
+	Separator    rune
 	Err          error
 }
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"path/filepath"
+	"unicode/utf8"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 )
@@ -45,6 +46,24 @@ type Request struct {
 	// StripPreamble, with DecodeCSV and OutputPath, writes the file from its header on,
 	// without the export preamble; Size and SHA256 are then those of the file written.
 	StripPreamble bool
+	// Separator, with DecodeCSV, is the character between the file's values: the server's
+	// common.field_separator for an export. 0 is a comma. It must be a valid separator
+	// (ValidSeparator).
+	Separator rune
+}
+
+// separator is the separator the file is decoded with.
+func (req Request) separator() rune {
+	if req.Separator == 0 {
+		return ','
+	}
+	return req.Separator
+}
+
+// ValidSeparator says whether r can separate a CSV file's values: not a quote, a line break,
+// a carriage return or a replacement character, and a valid character.
+func ValidSeparator(r rune) bool {
+	return r != 0 && r != '"' && r != '\r' && r != '\n' && r != utf8.RuneError && utf8.ValidRune(r)
 }
 
 // contentLimit is the largest file req keeps in memory.
