@@ -1,10 +1,12 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -47,6 +49,7 @@ type resultFileModel struct {
 	Content       types.String `tfsdk:"content"`
 	ContentBase64 types.String `tfsdk:"content_base64"`
 	Decode        types.String `tfsdk:"decode"`
+	Separator     types.String `tfsdk:"separator"`
 	Metadata      types.Map    `tfsdk:"export_metadata"`
 	Columns       types.List   `tfsdk:"columns"`
 	Rows          types.List   `tfsdk:"rows"`
@@ -59,7 +62,9 @@ type jobRunResultFileDataSourceModel struct {
 }
 
 // request is the file the model asks for, kept in memory; the data source adds its output.
-func (m *resultFileModel) request() resultfile.Request {
+// A CSV is decoded with separator, else the server's common.field_separator, else a comma.
+func (m *resultFileModel) request(server client.Settings) resultfile.Request {
+	sep, _ := utf8.DecodeRuneInString(m.Separator.ValueString()) // null: 0
 	return resultfile.Request{
 		JobID:           m.JobID.ValueInt64(),
 		RunID:           m.RunID.ValueInt64(),
@@ -67,6 +72,7 @@ func (m *resultFileModel) request() resultfile.Request {
 		Entry:           m.Entry.ValueString(),
 		MaxContentBytes: m.MaxContent.ValueInt64(), // null: 0, the default
 		DecodeCSV:       m.Decode.ValueString() == decodeCSV,
+		Separator:       cmp.Or(sep, server.FieldSeparator),
 	}
 }
 
@@ -113,13 +119,18 @@ const (
 	decodeDoc = "Set to `\"csv\"` to decode the file as CSV into `export_metadata`, `columns` and `rows`, instead of " +
 		"holding its bytes in `content` or `content_base64`, which then stay null. A saved-query export starts with a " +
 		"preamble before its header: `\"Exported By\",\"<full name>\"`, `\"Exported On\",\"<date time>\"`, maybe " +
-		"`\"Collection Protocol\",\"<short title>\"`, then a blank line `\"\",\"\"`. It is recognised when the first line " +
-		"has two fields, the first `Exported By` (as the server writes it in English), and it runs in `\"name\",\"value\"` " +
-		"lines to the first blank line (all its fields empty, or an empty line); the next line is the header. A CSV " +
-		"without a preamble decodes too. Every row must have as many fields as the header, and every column a name of " +
+		"`\"Collection Protocol\",\"<short title>\"`, then a blank line `\"\",\"\"`, its words in the server's language " +
+		"and its values separated as the rows are (see `separator`). It is recognised by that shape, in any language: " +
+		"two to four `\"name\",\"value\"` lines, then a line whose fields are all empty; the next line is the header. A " +
+		"CSV without a preamble decodes too (one of two columns whose second to fifth line is empty has that shape and is " +
+		"taken for an export). Every row must have as many fields as the header, and every column a name of " +
 		"its own. A file that is not UTF-8 CSV text, a ragged row or such a header is an error naming the line, counted " +
 		"in the file as served (after unzipping, its preamble included). The whole file is read and checked, also with " +
 		"`output_path`, which then keeps what it held before when the file does not decode."
+	separatorDoc = "With `decode`, the one character between the file's values, such as `\";\"` or `\"\\t\"`. Defaults to " +
+		"the server's setting `common.field_separator` (read when the provider configures), which its exports are written " +
+		"with, else `\",\"`. A file whose header, decoded so, is one column holding another usual separator (`,` `;` tab " +
+		"`|`), or does not parse with it, is an error that names the separator to set: it is never decoded into one wrong column."
 	metadataDoc = "With `decode`, the pairs of the export's preamble, such as `Exported By` (the full name of the user " +
 		"the run ran as), `Exported On` (the server's date and time, in its own format and time zone) and " +
 		"`Collection Protocol`; empty for a CSV without a preamble; null without `decode`."
@@ -238,6 +249,9 @@ var resultFileAttrs = []resultFileAttr{
 	{name: "content", doc: contentDoc, computed: true, sensitive: true},
 	{name: "content_base64", doc: contentBase64Doc, computed: true, sensitive: true},
 	{name: "decode", doc: decodeDoc, optional: true, strings: []validator.String{stringvalidator.OneOf(decodeCSV)}},
+	{name: "separator", doc: separatorDoc, optional: true, strings: []validator.String{
+		stringvalidator.UTF8LengthBetween(1, 1), stringvalidator.NoneOf(`"`, "\r", "\n"),
+		stringvalidator.AlsoRequires(path.MatchRoot("decode"))}},
 	{name: "export_metadata", doc: metadataDoc, kind: kindStringMap, computed: true, sensitive: true},
 	{name: "columns", doc: columnsDoc, kind: kindStringList, computed: true, sensitive: true},
 	{name: "rows", doc: rowsDoc, kind: kindRows, computed: true, sensitive: true},
@@ -272,7 +286,7 @@ func (d *jobRunResultFileDataSource) Read(ctx context.Context, req datasource.Re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	fr := m.request()
+	fr := m.request(d.data.client.Settings())
 	fr.OutputPath, fr.StripPreamble = m.OutputPath.ValueString(), m.StripPreamble.ValueBool()
 	m.fetch(ctx, d.data.client, fr, false, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -425,8 +439,13 @@ func writeDiagnostic(e *resultfile.WriteError, job, run int64) diag.Diagnostic {
 		run, job, e.Path, e.Err))
 }
 
-// decodeDiagnostic is a file that does not decode as the CSV asked for.
+// decodeDiagnostic is a file that does not decode as the CSV asked for: on separator when
+// it looks written with another separator, else on decode.
 func decodeDiagnostic(e *resultfile.DecodeError, job, run int64) diag.Diagnostic {
+	if e.Separator != 0 {
+		return diag.NewAttributeErrorDiagnostic(path.Root("separator"), "Result file has another separator", fmt.Sprintf(
+			"Run %d of job %d: %s. Set separator = %s to decode it.", run, job, e, strconv.Quote(string(e.Separator))))
+	}
 	return diag.NewAttributeErrorDiagnostic(path.Root("decode"), "Result file is not the CSV expected", fmt.Sprintf(
 		"Run %d of job %d: %s. decode = \"csv\" reads a CSV file (a saved-query export, with or without its preamble); "+
 			"remove decode to read the file's bytes in content or content_base64.", run, job, e))

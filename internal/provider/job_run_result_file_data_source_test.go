@@ -430,6 +430,9 @@ func TestResultFileDiagnostic(t *testing.T) {
 				path.Root("output_path"), "output_path is not a regular file", "output_path /out/r.csv links to /dev/null, which "+
 					"is not a regular file. The result file of run 21 of job 4 is written to a temporary file renamed over "+
 					"output_path, which a device or a pipe cannot be: set it to a regular file's path.")},
+		{&resultfile.DecodeError{Filename: "r.csv", Line: 1, Separator: '\t', Err: errors.New("the header is one column holding '\\t'")},
+			diag.NewAttributeErrorDiagnostic(path.Root("separator"), "Result file has another separator", "Run 21 of job 4: "+
+				`decoding r.csv as CSV: line 1: the header is one column holding '\t'. Set separator = "\t" to decode it.`)},
 		{&resultfile.TooLargeError{Filename: "r.csv", Limit: 4 << 20}, diag.NewAttributeErrorDiagnostic(
 			path.Root("max_content_bytes"), "Result file too large for state", "The result file r.csv of run 21 of job 4 is "+
 				"larger than max_content_bytes (4 MiB). Set output_path to write it to disk instead, or read it with the "+
@@ -476,7 +479,7 @@ func decodeMockConfig(t *testing.T) mockserver.Config {
 }
 
 // exportPreamble is the preamble of run 40's export: run by admin, ended at 06:16 UTC.
-const exportPreamble = "\"Exported By\",\"Admin User\"\n\"Exported On\",\"01-15-2024 06:16\"\n\"Collection Protocol\",\"CP-TB\"\n\"\",\"\"\n"
+const exportPreamble = "\"Exported By\",\"Admin User\"\n\"Exported On\",\"15 Jan 2024 06:15\"\n\"Collection Protocol\",\"CP-TB\"\n\"\",\"\"\n"
 
 func TestAccJobRunResultFile_decode(t *testing.T) {
 	s := mocktest.New(t, decodeMockConfig(t))
@@ -489,7 +492,7 @@ func TestAccJobRunResultFile_decode(t *testing.T) {
 			statecheck.ExpectKnownValue(fileAddr, at("filename"), knownvalue.StringExact("scheduled_query_1_40.csv")),
 			statecheck.ExpectKnownValue(fileAddr, at("export_metadata"), knownvalue.MapExact(map[string]knownvalue.Check{
 				"Exported By":         knownvalue.StringExact("Admin User"),
-				"Exported On":         knownvalue.StringExact("01-15-2024 06:16"),
+				"Exported On":         knownvalue.StringExact("15 Jan 2024 06:15"), // the export's start, in the messages' formats
 				"Collection Protocol": knownvalue.StringExact("CP-TB"),
 			})),
 			statecheck.ExpectKnownValue(fileAddr, at("columns"), knownvalue.ListExact([]knownvalue.Check{
@@ -520,6 +523,44 @@ func TestAccJobRunResultFile_decode(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps:                    []resource.TestStep{{Config: fileConfig(s, tc.body), ConfigStateChecks: tc.checks}},
+			})
+		})
+	}
+}
+
+// A CSV is decoded with the server's common.field_separator, read when the provider
+// configures, or with separator; a file that looks written with another separator is an
+// error on separator naming it, never one wrong column.
+func TestAccJobRunResultFile_separator(t *testing.T) {
+	cfg := decodeMockConfig(t)
+	cfg.Settings.FieldSeparator = ";"
+	cfg.Settings.ExportLabels = mockserver.ExportLabels{ExportedBy: "Exporté par", ExportedOn: "Exporté le", CollectionProtocol: "Protocole"}
+	s := mocktest.New(t, cfg)
+	rows := knownvalue.ListExact([]knownvalue.Check{
+		knownvalue.MapExact(map[string]knownvalue.Check{"Label": knownvalue.StringExact("SP-1"), "Type": knownvalue.StringExact("Whole Blood")}),
+		knownvalue.MapExact(map[string]knownvalue.Check{"Label": knownvalue.StringExact("SP-2"), "Type": knownvalue.StringExact("")}),
+	})
+	for name, step := range map[string]resource.TestStep{
+		"the server's": {Config: fileConfig(s, "job_id = 1\nrun_id = 40\ndecode = \"csv\""), ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(fileAddr, at("rows"), rows),
+			statecheck.ExpectKnownValue(fileAddr, at("export_metadata").AtMapKey("Protocole"), knownvalue.StringExact("CP-TB")),
+		}},
+		"set": {Config: fileConfig(s, "job_id = 1\nrun_id = 40\ndecode = \"csv\"\nseparator = \";\""), ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(fileAddr, at("rows"), rows),
+		}},
+		"set to another": {Config: fileConfig(s, "job_id = 1\nrun_id = 40\ndecode = \"csv\"\nseparator = \",\""),
+			ExpectError: errRe(`(?s)Result file has another separator.*look separated by ';', not ','.*Set separator = ";"`)},
+		"without decode": {Config: fileConfig(s, "job_id = 1\nrun_id = 40\nseparator = \";\""),
+			ExpectError: errRe(`(?s)Attribute "decode" must be specified when "separator" is\s+specified`)},
+		"two characters": {Config: fileConfig(s, "job_id = 1\nrun_id = 40\ndecode = \"csv\"\nseparator = \";;\""),
+			ExpectError: errRe(`(?s)separator string length must be exactly 1`)},
+		"a quote": {Config: fileConfig(s, "job_id = 1\nrun_id = 40\ndecode = \"csv\"\nseparator = \"\\\"\""),
+			ExpectError: errRe(`(?s)separator value must be none of`)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps:                    []resource.TestStep{step},
 			})
 		})
 	}
