@@ -38,6 +38,12 @@
 //   - Tokens expire after a period without use; HTTP Basic works when no token is sent.
 //   - GET /users/current-user answers the caller's summary: how a client holding only a
 //     token learns who it is.
+//   - GET /config-settings (module, property), /config-settings/locale (utcOffset: the
+//     zone's standard offset in milliseconds, negated) and /config-settings/app-props
+//     (build_version) answer Config.Settings, with which saved-query exports are written
+//     (separator, localised labels, date and time formats, values escaped as the server's
+//     CsvFileWriter does).
+//   - A scheduled run of a job without runAs runs as the system user $system.
 //
 // Jobs are managed as on the server: POST /scheduled-jobs creates one (its creator is the
 // caller, its id the next above every job's), PUT /scheduled-jobs/{jobId} replaces it
