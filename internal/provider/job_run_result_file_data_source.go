@@ -64,7 +64,10 @@ type jobRunResultFileDataSourceModel struct {
 // request is the file the model asks for, kept in memory; the data source adds its output.
 // A CSV is decoded with separator, else the server's common.field_separator, else a comma.
 func (m *resultFileModel) request(server client.Settings) resultfile.Request {
-	sep, _ := utf8.DecodeRuneInString(m.Separator.ValueString()) // null: 0
+	var sep rune // null: the server's
+	if v := m.Separator.ValueString(); v != "" {
+		sep, _ = utf8.DecodeRuneInString(v)
+	}
 	return resultfile.Request{
 		JobID:           m.JobID.ValueInt64(),
 		RunID:           m.RunID.ValueInt64(),

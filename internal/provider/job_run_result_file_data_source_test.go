@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -553,7 +554,7 @@ func TestAccJobRunResultFile_separator(t *testing.T) {
 		"without decode": {Config: fileConfig(s, "job_id = 1\nrun_id = 40\nseparator = \";\""),
 			ExpectError: errRe(`(?s)Attribute "decode" must be specified when "separator" is\s+specified`)},
 		"two characters": {Config: fileConfig(s, "job_id = 1\nrun_id = 40\ndecode = \"csv\"\nseparator = \";;\""),
-			ExpectError: errRe(`(?s)separator string length must be exactly 1`)},
+			ExpectError: errRe(`(?s)separator UTF-8 character count must be between 1 and 1, got: 2`)},
 		"a quote": {Config: fileConfig(s, "job_id = 1\nrun_id = 40\ndecode = \"csv\"\nseparator = \"\\\"\""),
 			ExpectError: errRe(`(?s)separator value must be none of`)},
 	} {
@@ -810,5 +811,25 @@ data "openspecimen_job_run_result_file" "x" {
 				})
 			}
 		})
+	}
+}
+
+// A CSV is decoded with separator when set, else the server's common.field_separator, else
+// a comma (resultfile's default).
+func TestResultFileRequestSeparator(t *testing.T) {
+	for _, tc := range []struct {
+		attr   types.String
+		server rune
+		want   rune
+	}{
+		{types.StringNull(), 0, 0},
+		{types.StringNull(), ';', ';'},
+		{types.StringValue("\t"), ';', '\t'},
+		{types.StringValue("|"), 0, '|'},
+	} {
+		m := resultFileModel{Separator: tc.attr, Decode: types.StringValue(decodeCSV)}
+		if got := m.request(client.Settings{FieldSeparator: tc.server}).Separator; got != tc.want {
+			t.Errorf("separator %s, server's %q: %q, want %q", tc.attr, tc.server, got, tc.want)
+		}
 	}
 }
