@@ -1,12 +1,14 @@
 package mockserver
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
 
 // accessConfig: job 1 is admin's, shared with alice, its files sent to bob; job 2 is
-// carol's; dave has no SCHEDULED_JOB read right. Run 10 of job 1 is alice's, with a file.
+// carol's; dave has no right on Scheduled Job, erin only Read. Run 10 of job 1 is alice's,
+// with a file; run 11 of job 2 is alice's too (carol's job, which alice cannot read).
 func accessConfig(line string) Config {
 	return Config{
 		Line: line,
@@ -16,19 +18,25 @@ func accessConfig(line string) Config {
 			{LoginName: "bob", Password: "Bob@123"},
 			{LoginName: "carol", Password: "Carol@123"},
 			{LoginName: "dave", Password: "Dave@123", NoJobRights: true},
+			{LoginName: "erin", Password: "Erin@123", JobRights: []string{OpRead}},
 		},
 		Jobs: []JobConfig{
 			{ID: 1, Name: "Shared export", Duration: Duration(time.Minute), SharedWith: []string{"alice"}, Recipients: []string{"bob"}},
 			{ID: 2, Name: "Carol's export", Duration: Duration(time.Minute), CreatedBy: "carol"},
 		},
-		Runs: []RunConfig{{ID: 10, JobID: 1, Status: StatusSucceeded, StartedAt: mustTime("2024-01-15T09:00:00Z"),
-			FinishedAt: mustTime("2024-01-15T09:01:00Z"), RunBy: "alice", Result: &ResultConfig{Filename: "r.csv", Content: "x\n"}}},
+		Runs: []RunConfig{
+			{ID: 10, JobID: 1, Status: StatusSucceeded, StartedAt: mustTime("2024-01-15T09:00:00Z"),
+				FinishedAt: mustTime("2024-01-15T09:01:00Z"), RunBy: "alice", Result: &ResultConfig{Filename: "r.csv", Content: "x\n"}},
+			{ID: 11, JobID: 2, Status: StatusSucceeded, StartedAt: mustTime("2024-01-15T10:00:00Z"),
+				FinishedAt: mustTime("2024-01-15T10:01:00Z"), RunBy: "alice", Result: &ResultConfig{Filename: "r.csv", Content: "y\n"}},
+		},
 	}
 }
 
-// Reading a job, triggering it and listing its runs need the read right and being an
-// admin, its creator or a user it is shared with; a run is for an admin or its runBy, its
-// file for the job's recipients too; the read right is checked on every job call.
+// Reading and triggering a job need the Read right and being an admin, its creator or a
+// user it is shared with; the run list needs the Read right only (it checks nothing about
+// the job); a run needs read access to its job and being an admin or its runBy; its file
+// needs no right, only being an admin, its runBy or a recipient of its job.
 func TestAccessControl(t *testing.T) {
 	const (
 		ok        = ""
@@ -52,22 +60,28 @@ func TestAccessControl(t *testing.T) {
 				{"alice", "POST", "/scheduled-jobs/2/runs", forbidden},
 				{"bob", "POST", "/scheduled-jobs/1/runs", forbidden},
 				{"alice", "GET", "/scheduled-jobs/1/runs", ok},
-				{"alice", "GET", "/scheduled-jobs/2/runs", forbidden},
-				{"alice", "GET", "/scheduled-jobs/99/runs", ok},   // an unknown job: []
-				{"alice", "GET", "/scheduled-jobs/1/runs/10", ok}, // her run
+				{"alice", "GET", "/scheduled-jobs/2/runs", ok},           // no check of the job: her runs of it, or all on the older line
+				{"alice", "GET", "/scheduled-jobs/99/runs", ok},          // an unknown job: []
+				{"alice", "GET", "/scheduled-jobs/1/runs/10", ok},        // her run
+				{"alice", "GET", "/scheduled-jobs/2/runs/11", forbidden}, // her run, of a job she cannot read
 				{"bob", "GET", "/scheduled-jobs/1/runs/10", forbidden},
 				{"carol", "GET", "/scheduled-jobs/1/runs/10", forbidden},
-				{"bob", "GET", "/scheduled-jobs/1/runs/10/result-file", ok}, // a recipient
+				{"bob", "GET", "/scheduled-jobs/1/runs/10/result-file", ok},   // a recipient
+				{"alice", "GET", "/scheduled-jobs/2/runs/11/result-file", ok}, // her run's file, job or not
 				{"carol", "GET", "/scheduled-jobs/1/runs/10/result-file", forbidden},
 				{"alice", "GET", "/scheduled-jobs", ok},
 				{"dave", "GET", "/scheduled-jobs", denied},
 				{"dave", "GET", "/scheduled-jobs/count", denied},
 				{"dave", "GET", "/scheduled-jobs/1", denied},
+				{"dave", "GET", "/scheduled-jobs/99", codeJobNotFound}, // looked up before any right
 				{"dave", "POST", "/scheduled-jobs/1/runs", denied},
+				{"dave", "POST", "/scheduled-jobs/99/runs", codeJobNotFound},
 				{"dave", "GET", "/scheduled-jobs/1/runs", denied},
-				{"dave", "GET", "/scheduled-jobs/99/runs", denied},
+				{"dave", "GET", "/scheduled-jobs/99/runs", denied}, // no job named: the right first
 				{"dave", "GET", "/scheduled-jobs/1/runs/10", denied},
-				{"dave", "GET", "/scheduled-jobs/1/runs/10/result-file", denied},
+				{"dave", "GET", "/scheduled-jobs/1/runs/99", codeRunNotFound},
+				{"dave", "GET", "/scheduled-jobs/1/runs/10/result-file", forbidden}, // no right needed, but not his
+				{"erin", "GET", "/scheduled-jobs", ok},
 			} {
 				body := ""
 				if c.method == "POST" {
@@ -85,7 +99,8 @@ func TestAccessControl(t *testing.T) {
 	}
 }
 
-var accessPasswords = map[string]string{"admin": "Admin@123", "alice": "Alice@123", "bob": "Bob@123", "carol": "Carol@123", "dave": "Dave@123"}
+var accessPasswords = map[string]string{"admin": "Admin@123", "alice": "Alice@123", "bob": "Bob@123", "carol": "Carol@123",
+	"dave": "Dave@123", "erin": "Erin@123"}
 
 // A refused trigger is not queued and never becomes a run.
 func TestRefusedTriggerIsNotQueued(t *testing.T) {
@@ -95,7 +110,73 @@ func TestRefusedTriggerIsNotQueued(t *testing.T) {
 	if r := postDirect(t, s, "/scheduled-jobs/2/runs", "basic:alice:Alice@123", `{}`); r.status != 400 {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
-	if called || len(s.QueuedTriggers()) != 0 || len(s.Runs(2)) != 0 {
+	if called || len(s.QueuedTriggers()) != 0 || len(s.Runs(2)) != 1 { // its seeded run 11 only
 		t.Fatalf("a refused trigger went on: hook %v, queue %+v, runs %+v", called, s.QueuedTriggers(), s.Runs(2))
+	}
+}
+
+// Creating a job needs the Create right, replacing it Update and deleting it Delete
+// (AccessCtrlMgr.ensureCreate/Update/DeleteScheduledJobRights); Read alone reads and
+// triggers. A PUT or DELETE of an unknown job is not found whatever the caller's rights.
+func TestRightsPerOperation(t *testing.T) {
+	cfg := accessConfig(LineNewest)
+	cfg.Users = append(cfg.Users,
+		UserConfig{LoginName: "frank", Password: "Frank@123", JobRights: []string{OpRead, OpCreate}},
+		UserConfig{LoginName: "gina", Password: "Gina@123", JobRights: []string{OpRead, OpUpdate, OpDelete}})
+	cfg.Jobs = append(cfg.Jobs,
+		JobConfig{ID: 3, Name: "Erin's", CreatedBy: "erin"},
+		JobConfig{ID: 4, Name: "Frank's", CreatedBy: "frank"},
+		JobConfig{ID: 5, Name: "Gina's", CreatedBy: "gina"})
+	s, _ := newManualServer(t, cfg)
+	pw := map[string]string{"erin": "Erin@123", "frank": "Frank@123", "gina": "Gina@123"}
+	const newJob = `{"name":"%s","type":"INTERNAL","taskImplFqn":"` + "com.krishagni.catissueplus.core.common.services.impl.ExportedFilesCleanerTask" + `","repeatSchedule":"ONDEMAND"}`
+	for _, c := range []struct {
+		user, method, path, body, want string
+	}{
+		{"erin", "POST", "/scheduled-jobs", fmt.Sprintf(newJob, "by erin"), codeAccessDenied},
+		{"erin", "PUT", "/scheduled-jobs/3", fmt.Sprintf(newJob, "Erin's"), codeAccessDenied},
+		{"erin", "DELETE", "/scheduled-jobs/3", "", codeAccessDenied},
+		{"erin", "POST", "/scheduled-jobs/3/runs", `{}`, ""},
+		{"frank", "POST", "/scheduled-jobs", fmt.Sprintf(newJob, "by frank"), ""},
+		{"frank", "PUT", "/scheduled-jobs/4", fmt.Sprintf(newJob, "Frank's"), codeAccessDenied},
+		{"frank", "DELETE", "/scheduled-jobs/4", "", codeAccessDenied},
+		{"gina", "POST", "/scheduled-jobs", fmt.Sprintf(newJob, "by gina"), codeAccessDenied},
+		{"gina", "PUT", "/scheduled-jobs/5", fmt.Sprintf(newJob, "Gina's job"), ""},
+		{"gina", "DELETE", "/scheduled-jobs/5", "", ""},
+		{"erin", "PUT", "/scheduled-jobs/99", fmt.Sprintf(newJob, "x"), codeJobNotFound},
+		{"erin", "DELETE", "/scheduled-jobs/99", "", codeJobNotFound},
+	} {
+		r := call(t, c.method, s.URL()+c.path, "basic:"+c.user+":"+pw[c.user], c.body)
+		switch {
+		case c.want == "" && r.status != 200:
+			t.Errorf("%s %s as %s: %d %s, want 200", c.method, c.path, c.user, r.status, r.body)
+		case c.want != "" && (r.status != 400 || r.apiCode() != c.want):
+			t.Errorf("%s %s as %s: %d %s, want 400 %s", c.method, c.path, c.user, r.status, r.body, c.want)
+		}
+	}
+}
+
+// The run list checks nothing about its job: a user who may read none of a job's runs gets
+// [], never an error; on the newest line a non-admin sees only its own runs of the jobs it
+// may read, on the older line every run of the job.
+func TestRunListChecksNoJob(t *testing.T) {
+	for _, c := range []struct {
+		line, user string
+		job        int64
+		want       []int64
+	}{
+		{LineNewest, "carol", 1, []int64{}},   // neither shared with her nor hers
+		{LineNewest, "alice", 2, []int64{}},   // her run 11, of a job she cannot read
+		{LineNewest, "alice", 1, []int64{10}}, // her run of a job shared with her
+		{LineOlder, "carol", 1, []int64{10}},
+		{LineOlder, "alice", 2, []int64{11}},
+	} {
+		s, _ := newManualServer(t, accessConfig(c.line))
+		r := call(t, "GET", fmt.Sprintf("%s/scheduled-jobs/%d/runs", s.URL(), c.job), "basic:"+c.user+":"+accessPasswords[c.user], "")
+		var runs []runOut
+		r.decode(t, &runs)
+		if r.status != 200 || fmt.Sprint(ids(runs)) != fmt.Sprint(c.want) {
+			t.Errorf("%s line, %s lists job %d: %d %v, want %v", c.line, c.user, c.job, r.status, ids(runs), c.want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Config describes the mock server's users, jobs, seeded run history and faults. The zero
@@ -34,8 +36,16 @@ type Config struct {
 	MaxLoginSessions int `json:"maxLoginSessions"`
 	// TokenIdleTimeout is how long a session token lives without use. Default 60m.
 	TokenIdleTimeout Duration `json:"tokenIdleTimeout"`
+	// Settings are the server's configuration settings: GET /config-settings and its
+	// locale and app-props routes answer them, and the exports are written with them.
+	Settings SettingsConfig `json:"settings"`
 	// Users who may log in. Default: [{admin, Admin@123, admin: true}].
 	Users []UserConfig `json:"users"`
+	// SystemUser names the server's system user, $system, who runs the scheduled runs of a
+	// job without runAs (ScheduledTaskManagerImpl.schedule); it cannot log in. Its
+	// loginName is always SystemLoginName; firstName defaults to "System", lastName to
+	// "Administrator", email to none. Its id is the one after the configured users'.
+	SystemUser UserConfig `json:"systemUser"`
 	// Jobs known to the server.
 	Jobs []JobConfig `json:"jobs"`
 	// SavedQueries are the saved queries a QUERY job may export (savedQuery.id).
@@ -56,11 +66,80 @@ type Config struct {
 	Clock Clock `json:"-"`
 }
 
+// SystemLoginName is the login name of the server's system user (User.SYS_USER).
+const SystemLoginName = "$system"
+
 // The server lines of Config.Line.
 const (
 	LineNewest = "newest" // jakarta, Spring 6
 	LineOlder  = "older"  // javax, Spring 5
 )
+
+// SettingsConfig holds the server's settings that the mock serves (ConfigurationServiceImpl)
+// and writes its exports with (DefaultQueryExportProcessor, CsvFileWriter).
+type SettingsConfig struct {
+	// FieldSeparator is common.field_separator, the one character between the values of an
+	// export, its preamble included. Default ",".
+	FieldSeparator string `json:"fieldSeparator"`
+	// DateFormat and TimeFormat are common.date_format and common.time_format, Java
+	// SimpleDateFormat patterns; "" leaves the setting unset, and the server then uses its
+	// messages' formats, "dd MMM yyyy" and "HH:mm". An export's "Exported On" is written
+	// with both, a space between.
+	DateFormat string `json:"dateFormat"`
+	TimeFormat string `json:"timeFormat"`
+	// Locale is common.locale, as Java writes a Locale. Default "en_US".
+	Locale string `json:"locale"`
+	// BuildVersion is the build_version GET /config-settings/app-props answers (the git tag
+	// or branch the server was built from). Default: "v13.0" on the newest line, "v12.2" on
+	// the older, the mock's choice.
+	BuildVersion string `json:"buildVersion"`
+	// ExportLabels are the localised labels of an export's preamble (the messages
+	// query_exported_by, query_exported_on, query_cp, query_cp_group); each defaults to the
+	// English one.
+	ExportLabels ExportLabels `json:"exportLabels"`
+}
+
+// ExportLabels are the names of an export's preamble lines.
+type ExportLabels struct {
+	ExportedBy              string `json:"exportedBy"`              // default "Exported By"
+	ExportedOn              string `json:"exportedOn"`              // default "Exported On"
+	CollectionProtocol      string `json:"collectionProtocol"`      // default "Collection Protocol"
+	CollectionProtocolGroup string `json:"collectionProtocolGroup"` // default "Collection Protocol Group"
+}
+
+// The messages' formats that stand in for unset date and time settings.
+const (
+	defaultDateFormat = "dd MMM yyyy"
+	defaultTimeFormat = "HH:mm"
+)
+
+// dateTimeFormat is the pattern of a date and time as the server writes one in an export.
+func (st SettingsConfig) dateTimeFormat() string {
+	return cmp.Or(st.DateFormat, defaultDateFormat) + " " + cmp.Or(st.TimeFormat, defaultTimeFormat)
+}
+
+// separator is the field separator, as a rune.
+func (st SettingsConfig) separator() rune {
+	r, _ := utf8.DecodeRuneInString(st.FieldSeparator) // normalize checked it is one
+	return r
+}
+
+// normalize applies the settings' defaults for line and checks the separator.
+func (st *SettingsConfig) normalize(line string, bad *problems) {
+	st.FieldSeparator = cmp.Or(st.FieldSeparator, ",")
+	if r, size := utf8.DecodeRuneInString(st.FieldSeparator); size != len(st.FieldSeparator) || strings.ContainsRune("\"\r\n", r) {
+		bad.add("settings: fieldSeparator %q is not one character other than a quote or a line break", st.FieldSeparator)
+	}
+	st.Locale = cmp.Or(st.Locale, "en_US")
+	if st.BuildVersion == "" {
+		st.BuildVersion = map[string]string{LineNewest: "v13.0", LineOlder: "v12.2"}[line]
+	}
+	l := &st.ExportLabels
+	l.ExportedBy = cmp.Or(l.ExportedBy, "Exported By")
+	l.ExportedOn = cmp.Or(l.ExportedOn, "Exported On")
+	l.CollectionProtocol = cmp.Or(l.CollectionProtocol, "Collection Protocol")
+	l.CollectionProtocolGroup = cmp.Or(l.CollectionProtocolGroup, "Collection Protocol Group")
+}
 
 // UserConfig is one user account.
 type UserConfig struct {
@@ -70,11 +149,13 @@ type UserConfig struct {
 	FirstName string `json:"firstName"` // default: the login name, capitalised
 	LastName  string `json:"lastName"`  // default: "User"
 	Email     string `json:"email"`     // default: <loginName>@example.org
+	// TimeZone is the user's IANA time zone, in which an export the user runs writes its
+	// "Exported On"; "" is the server's.
+	TimeZone string `json:"timeZone"`
 	// ResetPassword makes login answer only {"resetPasswordToken": "..."} and no token,
 	// as the real server does for a user who must change a password; Basic auth fails.
 	ResetPassword bool `json:"resetPassword"`
-	// NoJobRights takes the SCHEDULED_JOB read right away: every job call answers 400
-	// RBAC_ACCESS_DENIED.
+	// NoJobRights takes every right on Scheduled Job away (see JobRights).
 	NoJobRights bool `json:"noJobRights"`
 	// ID is the user's id; default: its position in Users, 1, 2, ... Ids differ between
 	// servers: set them to stand for a test server and production.
@@ -88,6 +169,11 @@ type UserConfig struct {
 	// NoQueryRights takes the Query read right away from a non-admin: the /saved-queries
 	// calls answer 400 RBAC_ACCESS_DENIED.
 	NoQueryRights bool `json:"noQueryRights"`
+	// JobRights are the operations the user's role grants on Scheduled Job: OpRead (read,
+	// trigger, list runs), OpCreate, OpUpdate, OpDelete. nil grants all four; an admin holds
+	// them all whatever this says. A call whose right is missing answers 400
+	// RBAC_ACCESS_DENIED; the result file needs no right.
+	JobRights []string `json:"jobRights"`
 }
 
 // JobConfig is one scheduled job.
@@ -116,10 +202,12 @@ type JobConfig struct {
 	Recipients []string `json:"recipients"`
 	// SharedWith are login names of users the job is shared with: they see and run it.
 	SharedWith []string `json:"sharedWith"`
-	// RunAs is the login name the job's scheduled runs run as; "": none set.
+	// RunAs is the login name the job's scheduled runs run as; "": none set, and they run
+	// as the system user (SystemLoginName).
 	RunAs string `json:"runAs"`
-	// SavedQueryDeleted makes a QUERY job's saved query deleted: the job is then not active
-	// (isActiveJob false) and its triggers are dropped.
+	// SavedQueryDeleted makes a QUERY job's saved query deleted, which soft-deletes the job
+	// as the server does (QueryServiceImpl.deleteQuery): Disabled, renamed, left out of
+	// lists, its savedQuery still shown, not active; its triggers are dropped.
 	SavedQueryDeleted bool `json:"savedQueryDeleted"`
 	// Deleted makes the job soft-deleted, as DELETE /scheduled-jobs/{id} leaves it: Disabled,
 	// renamed <name>_<epochMillis>, left out of job lists, still readable by id.
@@ -194,6 +282,9 @@ type ResultConfig struct {
 	// scheduled_query_<queryId>_<runId>.csv(.zip), the query id being the job's.
 	Export             bool   `json:"export"`
 	CollectionProtocol string `json:"collectionProtocol"` // with Export: the preamble's "Collection Protocol"
+	// CollectionProtocolGroup, with Export, is the preamble's "Collection Protocol Group", the
+	// line a query of a group of protocols writes instead of CollectionProtocol's.
+	CollectionProtocolGroup string `json:"collectionProtocolGroup"`
 	// Content of the file; ${run_id} and ${args} are substituted per run.
 	Content string `json:"content"`
 	// ContentBase64 is binary content, served as is (no substitution).
@@ -347,6 +438,7 @@ func (c Config) normalize() (Config, error) {
 	var users map[string]bool
 	var firstAdmin string
 	c.Users, users, firstAdmin = normalizeUsers(c.Users, &bad)
+	c.SystemUser = normalizeSystemUser(c.SystemUser)
 	var jobs map[int64]*JobConfig
 	var queries map[int64]bool
 	c.SavedQueries, queries = normalizeSavedQueries(c.SavedQueries, &bad)
@@ -361,6 +453,7 @@ func (c Config) normalize() (Config, error) {
 		}
 	}
 	c.Runs = normalizeRuns(c.Runs, jobs, users, &bad)
+	c.Settings.normalize(c.Line, &bad)
 	c.Faults.check(&bad)
 	if len(bad) > 0 {
 		return Config{}, fmt.Errorf("mockserver config: %w", errors.Join(bad...))
@@ -417,27 +510,10 @@ func normalizeUsers(in []UserConfig, bad *problems) (out []UserConfig, users map
 	users = map[string]bool{}
 	for i := range out {
 		u := &out[i]
-		switch {
-		case u.LoginName == "":
-			bad.add("users[%d]: loginName is empty", i)
-		case users[u.LoginName]:
-			bad.add("users[%d]: duplicate loginName %q", i, u.LoginName)
-		}
-		if u.Password == "" {
-			bad.add("users[%d] (%s): password is empty", i, u.LoginName)
-		}
+		u.normalize(i, users, bad)
 		users[u.LoginName] = true
 		if u.Admin && firstAdmin == "" {
 			firstAdmin = u.LoginName
-		}
-		if u.FirstName == "" && u.LoginName != "" {
-			u.FirstName = strings.ToUpper(u.LoginName[:1]) + u.LoginName[1:]
-		}
-		if u.LastName == "" {
-			u.LastName = "User"
-		}
-		if u.Email == "" {
-			u.Email = u.LoginName + "@example.org"
 		}
 		u.applyDirectoryDefaults(i, bad)
 	}
@@ -446,6 +522,52 @@ func normalizeUsers(in []UserConfig, bad *problems) (out []UserConfig, users map
 		firstAdmin = out[0].LoginName
 	}
 	return out, users, firstAdmin
+}
+
+// normalizeSystemUser answers the system user with its login name and defaults.
+func normalizeSystemUser(u UserConfig) UserConfig {
+	u.LoginName, u.Password, u.Admin = SystemLoginName, "", true
+	u.Domain = cmp.Or(u.Domain, defaultDomain)
+	if u.FirstName == "" {
+		u.FirstName = "System"
+	}
+	if u.LastName == "" {
+		u.LastName = "Administrator"
+	}
+	return u
+}
+
+// normalize applies a user's defaults and checks its fields; seen holds the login names of
+// the users before it.
+func (u *UserConfig) normalize(i int, seen map[string]bool, bad *problems) {
+	switch {
+	case u.LoginName == "":
+		bad.add("users[%d]: loginName is empty", i)
+	case seen[u.LoginName]:
+		bad.add("users[%d]: duplicate loginName %q", i, u.LoginName)
+	case u.LoginName == SystemLoginName:
+		bad.add("users[%d]: loginName %q is the system user's (see systemUser)", i, u.LoginName)
+	}
+	if u.Password == "" {
+		bad.add("users[%d] (%s): password is empty", i, u.LoginName)
+	}
+	if _, err := time.LoadLocation(u.TimeZone); err != nil {
+		bad.add("users[%d] (%s): timeZone %q is not an IANA time zone: %v", i, u.LoginName, u.TimeZone, err)
+	}
+	for _, op := range u.JobRights {
+		if !oneOf(op, jobOps) {
+			bad.add("users[%d] (%s): jobRights %q is not one of %s", i, u.LoginName, op, strings.Join(jobOps, ", "))
+		}
+	}
+	if u.FirstName == "" && u.LoginName != "" {
+		u.FirstName = strings.ToUpper(u.LoginName[:1]) + u.LoginName[1:]
+	}
+	if u.LastName == "" {
+		u.LastName = "User"
+	}
+	if u.Email == "" {
+		u.Email = u.LoginName + "@example.org"
+	}
 }
 
 // normalizeJobs answers a copy of the jobs with defaults applied, and the jobs by id.
@@ -512,8 +634,8 @@ func (j *JobConfig) normalizeSchedule(where string, bad *problems) {
 	}
 	sc := j.schedule()
 	sc.applyDefaults()
-	if _, invalid := sc.check(); invalid != "" {
-		bad.add("%s: %s", where, invalid)
+	for _, e := range sc.check() {
+		bad.add("%s: %s", where, e.Message)
 	}
 	j.setSchedule(sc)
 }
@@ -537,6 +659,9 @@ func normalizeSavedQueries(in []SavedQueryConfig, bad *problems) ([]SavedQueryCo
 		if q.Content == "" {
 			q.Content = "Run ID,Arguments\n${run_id},${args}\n"
 		}
+		if err := checkExportContent(q.Content); err != nil {
+			bad.add("savedQueries[%d] (id %d): %v", i, q.ID, err)
+		}
 	}
 	return out, ids
 }
@@ -546,11 +671,14 @@ func (j *JobConfig) applyDefaults() {
 	if j.Name == "" {
 		j.Name = fmt.Sprintf("Job %d", j.ID)
 	}
-	if j.Deleted {
-		j.ActivityStatus = "Disabled"
-	}
 	if j.Type == "" {
 		j.Type = "QUERY"
+	}
+	if j.SavedQueryDeleted && j.Type == "QUERY" {
+		j.Deleted = true
+	}
+	if j.Deleted {
+		j.ActivityStatus = "Disabled"
 	}
 	if j.Outcome == "" {
 		j.Outcome = StatusSucceeded
@@ -684,6 +812,11 @@ func (r *ResultConfig) validate() error {
 	if r.GenerateBytes > 0 {
 		set++
 	}
+	if r.Export && r.Content != "" {
+		if err := checkExportContent(r.Content); err != nil {
+			return err
+		}
+	}
 	if set > 1 {
 		return errors.New("set only one of content, contentBase64 and generateBytes")
 	}
@@ -695,8 +828,10 @@ func (r *ResultConfig) checkName() error {
 	switch {
 	case r.Export && r.Filename != "":
 		return fmt.Errorf("an export is named scheduled_query_<queryId>_<runId>.csv.zip: remove filename %q", r.Filename)
-	case !r.Export && r.CollectionProtocol != "":
-		return errors.New("collectionProtocol is part of an export's preamble: set export too")
+	case !r.Export && (r.CollectionProtocol != "" || r.CollectionProtocolGroup != ""):
+		return errors.New("collectionProtocol and collectionProtocolGroup are part of an export's preamble: set export too")
+	case r.CollectionProtocol != "" && r.CollectionProtocolGroup != "":
+		return errors.New("an export names a collection protocol or a group of them, not both: set collectionProtocol or collectionProtocolGroup")
 	case !r.Export && r.Filename == "":
 		return errors.New("filename is empty")
 	case strings.ContainsAny(r.Filename, "/\\\"\r\n"):

@@ -187,7 +187,7 @@ func TestDemoConfig(t *testing.T) {
 	cfg.Clock = NewManualClock(time.Date(2024, 1, 17, 9, 0, 0, 0, time.UTC))
 	s = newTestServer(t, cfg)
 	r := call(t, "GET", s.URL()+"/scheduled-jobs/1/runs/2/result-file", "basic:alice:Alice@123", "")
-	if got := unzipOne(t, r.body, "scheduled_query_1_2.csv"); !strings.Contains(got, ",2,--cp CP-HEART\n") {
+	if got := unzipOne(t, r.body, "scheduled_query_1_2.csv"); !strings.Contains(got, `,"2","'--cp CP-HEART"`+"\n") {
 		t.Errorf("demo result: %q", got)
 	}
 }

@@ -10,14 +10,18 @@
 //     waits in a queue, after the job's StartDelay, for one of Config.PoolSize threads (5)
 //     shared by all jobs, first come first; its run record appears when it gets one, and
 //     the run holds the thread until it ends.
-//   - A new trigger replaces the job's trigger still queued, even another user's: the
-//     replaced one never becomes a run. A trigger that gets its thread while its job has an
+//   - A new trigger replaces the job's trigger still queued, even another user's, and a PUT
+//     or DELETE of the job cancels it: the replaced or cancelled one never becomes a run. A trigger that gets its thread while its job has an
 //     IN_PROGRESS run, or is not active (isActiveJob false), is dropped: answered 200, and no
 //     run record is ever created for it.
-//   - Reading a job, triggering it and listing its runs need the SCHEDULED_JOB read right
-//     (else RBAC_ACCESS_DENIED, on every job call) and being an admin, the job's creator or
-//     a user it is shared with (else SCHEDULED_JOB_OP_NOT_ALLOWED); a run is for an admin
-//     or its runBy, its result file for the job's recipients too.
+//   - A call naming a job or a run looks it up first (unknown: not found, whoever asks),
+//     then checks the caller's right on Scheduled Job (else RBAC_ACCESS_DENIED): Read to
+//     read or trigger a job and to list jobs or runs, Create, Update and Delete to POST, PUT
+//     and DELETE one. Reading and triggering a job are for an admin, its creator or a user
+//     it is shared with (else SCHEDULED_JOB_OP_NOT_ALLOWED). The run list checks nothing
+//     about its job ([] or the caller's own runs, never an error); a run needs read access
+//     to its job and being an admin or its runBy; its result file needs no right, only
+//     being an admin, its runBy or a recipient of its job.
 //   - User errors, not-found and forbidden included, are 400 with a JSON array
 //     [{"code", "message"}]; a bad, missing or idle-expired token is 401 with an HTML body
 //     (plus WWW-Authenticate: Basic when no credentials were sent).
@@ -34,6 +38,12 @@
 //   - Tokens expire after a period without use; HTTP Basic works when no token is sent.
 //   - GET /users/current-user answers the caller's summary: how a client holding only a
 //     token learns who it is.
+//   - GET /config-settings (module, property), /config-settings/locale (utcOffset: the
+//     zone's standard offset in milliseconds, negated) and /config-settings/app-props
+//     (build_version) answer Config.Settings, with which saved-query exports are written
+//     (separator, localised labels, date and time formats, values escaped as the server's
+//     CsvFileWriter does).
+//   - A scheduled run of a job without runAs runs as the system user $system.
 //
 // Jobs are managed as on the server: POST /scheduled-jobs creates one (its creator is the
 // caller, its id the next above every job's), PUT /scheduled-jobs/{jobId} replaces it
@@ -42,9 +52,12 @@
 // the job's creator. The body is the job's JSON, checked in the server's order with the
 // server's codes, read in its source (SCHEDULED_JOB_NAME_REQUIRED,
 // SCHEDULED_JOB_INVALID_SCHEDULED_TIME, SCHEDULED_JOB_QUERY_REQ, USER_ONE_OR_MORE_NOT_FOUND,
-// ...; README.md lists them and when each is answered). nextRunOn is computed from the
-// schedule in Config.Timezone on the clock, and when it comes the job is triggered through
-// the queue as its runAs user (else its creator), as the server's scheduler does. DAILY,
+// ...; README.md lists them and when each is answered). A job's JSON answers nextRunOn as
+// the server computes it at the read (the next occurrence from now, with now's seconds,
+// whatever the job's status and dates; null for ONDEMAND). The mock fires an enabled job's
+// schedule in Config.Timezone on the clock (on the older line only within its start and
+// end dates), through the queue as its runAs user (else the system user $system), as the
+// server's scheduler does. DAILY,
 // WEEKLY and MONTHLY follow the server's Calendar arithmetic (a MONTHLY day the month
 // lacks rolls over into the next month). MINUTELY and HOURLY differ: the server counts
 // from the time it (re)schedules the job (now plus the interval; at the scheduled minute
@@ -76,11 +89,14 @@
 //     container's HTML page on the older (and outside the REST root on both). A server
 //     error's code is INTERNAL_ERROR on the newest, internal_error on the older.
 //   - Config.MaxLoginSessions (auth.max_login_sessions), on the newest line only: each
-//     login ends the user's oldest sessions beyond it, whose tokens then get 401.
+//     login ends the user's oldest sessions beyond it, whose tokens then get 401; a
+//     Basic-auth call is a login too, which takes one of the places.
 //   - isActiveJob: on the older line, a scheduled job (not ONDEMAND) is not active before
 //     its startDate or after its endDate.
 //   - A run left IN_PROGRESS by RestartProcess blocks its job on the older line only (below).
-//   - POST /scheduled-jobs refuses an EXTERNAL job on the newest line only.
+//   - EXTERNAL jobs: the newest line refuses them in POST and PUT /scheduled-jobs, and every
+//     run of an existing one FAILS at once, its message saying why; the older line runs
+//     them, and refuses one without a command (SCHEDULED_JOB_EXTERNAL_COMMAND_REQUIRED).
 //
 // A run's status is computed from the clock on every read, under the server's one mutex:
 // a run started at T by a job of duration D is IN_PROGRESS until T+D, then SUCCEEDED or

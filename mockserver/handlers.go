@@ -46,6 +46,7 @@ const (
 	codeJobTaskImplRequired  = "SCHEDULED_JOB_TASK_IMPL_FQN_REQUIRED"
 	codeJobInvalidTaskImpl   = "SCHEDULED_JOB_INVALID_TASK_IMPL_FQN"
 	codeJobExternalForbidden = "SCHEDULED_JOB_EXT_TASK_FORBIDDEN"
+	codeJobCommandRequired   = "SCHEDULED_JOB_EXTERNAL_COMMAND_REQUIRED" // older line
 	codeSavedQueryNotFound   = "QUERY_NOT_FOUND"
 	codeUserNotFound         = "USER_NOT_FOUND"             // runAs
 	codeUsersNotFound        = "USER_ONE_OR_MORE_NOT_FOUND" // recipients, sharedWith
@@ -143,19 +144,24 @@ func (s *Server) routes() *http.ServeMux {
 	}
 	route("POST", "/sessions", false, s.login)
 	route("DELETE", "/sessions", true, s.logout)
-	route("GET", "/scheduled-jobs", true, withJobRights(s.listJobs))
-	route("GET", "/scheduled-jobs/count", true, withJobRights(s.countJobs))
-	route("GET", "/scheduled-jobs/{jobId}", true, withJobRights(s.getJob))
-	route("POST", "/scheduled-jobs", true, s.jsonBody(withJobRights(s.createJob)))
-	route("PUT", "/scheduled-jobs/{jobId}", true, s.jsonBody(withJobRights(s.updateJob)))
-	route("DELETE", "/scheduled-jobs/{jobId}", true, withJobRights(s.deleteJob))
-	route("POST", "/scheduled-jobs/{jobId}/runs", true, s.jsonBody(withJobRights(s.triggerRun)))
-	route("GET", "/scheduled-jobs/{jobId}/runs", true, withJobRights(s.listRuns))
-	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}", true, withJobRights(s.getRun))
-	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}/result-file", true, withJobRights(s.resultFile))
+	// The calls that name a job or a run look it up before any right is checked, as the
+	// server does: an unknown one is not found whoever asks (access.go).
+	route("GET", "/scheduled-jobs", true, withJobRight(OpRead, s.listJobs))
+	route("GET", "/scheduled-jobs/count", true, withJobRight(OpRead, s.countJobs))
+	route("GET", "/scheduled-jobs/{jobId}", true, s.getJob)
+	route("POST", "/scheduled-jobs", true, s.jsonBody(s.createJob))
+	route("PUT", "/scheduled-jobs/{jobId}", true, s.jsonBody(s.updateJob))
+	route("DELETE", "/scheduled-jobs/{jobId}", true, s.deleteJob)
+	route("POST", "/scheduled-jobs/{jobId}/runs", true, s.jsonBody(s.triggerRun))
+	route("GET", "/scheduled-jobs/{jobId}/runs", true, withJobRight(OpRead, s.listRuns))
+	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}", true, s.getRun)
+	route("GET", "/scheduled-jobs/{jobId}/runs/{runId}/result-file", true, s.resultFile)
 	route("GET", "/users/current-user", true, s.currentUser)
 	s.userRoutes(route)
 	s.savedQueryRoutes(route)
+	route("GET", "/config-settings", true, s.configSettings)
+	route("GET", "/config-settings/locale", true, s.localeSettings)
+	route("GET", "/config-settings/app-props", true, s.appProps)
 	return mux
 }
 
@@ -408,6 +414,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*user, bo
 			unauthorized(w, false)
 			return nil, false
 		}
+		s.mu.Lock()
+		s.endOldestSessionsLocked(u, 1) // a Basic call is a login, holding a session slot while it lasts
+		s.mu.Unlock()
 		return u, true
 	}
 	unauthorized(w, r.Header.Get("Authorization") == "")
@@ -551,7 +560,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *user) {
 	s.mu.Lock()
 	s.logins++
 	s.sessions[token] = &session{user: u, lastUsed: s.clock.Now(), login: s.logins}
-	s.endOldestSessionsLocked(u)
+	s.endOldestSessionsLocked(u, 0)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"id":             u.id,
@@ -567,10 +576,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *user) {
 	})
 }
 
-// endOldestSessionsLocked ends u's oldest sessions so that at most maxLogins remain, as
-// auth.max_login_sessions does at each login on the newest line; their tokens then get 401.
-// The older line, or maxLogins 0, has no limit. s.mu must be held.
-func (s *Server) endOldestSessionsLocked(u *user) {
+// endOldestSessionsLocked ends u's oldest sessions so that, with taken more logins that hold
+// no token (a Basic-auth call), at most maxLogins remain, as auth.max_login_sessions does at
+// each login on the newest line; their tokens then get 401. The older line, or maxLogins 0,
+// has no limit. s.mu must be held.
+func (s *Server) endOldestSessionsLocked(u *user, taken int) {
 	if s.line == LineOlder || s.maxLogins == 0 {
 		return
 	}
@@ -580,11 +590,12 @@ func (s *Server) endOldestSessionsLocked(u *user) {
 			tokens = append(tokens, tok)
 		}
 	}
-	if len(tokens) <= s.maxLogins {
+	keep := max(s.maxLogins-taken, 0)
+	if len(tokens) <= keep {
 		return
 	}
 	slices.SortFunc(tokens, func(a, b string) int { return s.sessions[a].login - s.sessions[b].login })
-	for _, tok := range tokens[:len(tokens)-s.maxLogins] {
+	for _, tok := range tokens[:len(tokens)-keep] {
 		delete(s.sessions, tok)
 	}
 }
@@ -715,6 +726,9 @@ func (s *Server) runJSON(r *run, now time.Time) runJSON {
 // after it; toDate keeps runs FINISHED at or before it, on both lines, as the server
 // compares it with finishedAt: a run in progress (no finishedAt) is never in an answer that
 // used toDate, nor a run that started before toDate and finished after it.
+//
+// It needs the Read right (withJobRight) and checks nothing about the job: an unknown job,
+// or one the caller may not read, answers the runs runListed shows it, often [].
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, u *user) {
 	jobID, ok := pathJobID(w, r)
 	if !ok {
@@ -726,13 +740,6 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, u *user) {
 		return
 	}
 	s.mu.Lock()
-	if j := s.jobs[jobID]; j != nil { // an unknown job answers []
-		if denied := jobAccess(u, j); denied != nil {
-			s.mu.Unlock()
-			writeError(w, http.StatusBadRequest, denied.Code, denied.Message)
-			return
-		}
-	}
 	now := s.clock.Now()
 	out := []runJSON{}
 	for i := len(s.runs) - 1; i >= 0 && len(out) < q.limit; i-- {
@@ -809,9 +816,9 @@ func (s *Server) runListed(run *run, u *user) bool {
 }
 
 // findRunLocked looks a run up by runId ALONE, as the real server does (jobId is only
-// checked to be a number), and checks the caller may see it. It answers the error to write
-// when not. s.mu must be held.
-func (s *Server) findRunLocked(r *http.Request, u *user, alsoRecipients bool) (*run, *apiError) {
+// checked to be a number), and then checks with access that the caller may see it. It
+// answers the error to write when not. s.mu must be held.
+func (s *Server) findRunLocked(r *http.Request, u *user, access func(*user, *run) *apiError) (*run, *apiError) {
 	for _, name := range []string{"jobId", "runId"} {
 		if _, err := parseID(r.PathValue(name)); err != nil {
 			return nil, &apiError{codeInvalidRequest, fmt.Sprintf("Invalid value %q for parameter %s.", r.PathValue(name), name)}
@@ -822,21 +829,15 @@ func (s *Server) findRunLocked(r *http.Request, u *user, alsoRecipients bool) (*
 	if run == nil {
 		return nil, &apiError{codeRunNotFound, "Job run does not exist."}
 	}
-	allowed := u.cfg.Admin || run.runBy == u
-	if alsoRecipients {
-		for _, rcp := range run.job.recipients {
-			allowed = allowed || rcp == u
-		}
-	}
-	if !allowed {
-		return nil, &apiError{codeOpNotAllowed, "You do not have rights to access this job run."}
+	if denied := access(u, run); denied != nil {
+		return nil, denied
 	}
 	return run, nil
 }
 
 func (s *Server) getRun(w http.ResponseWriter, r *http.Request, u *user) {
 	s.mu.Lock()
-	run, apiErr := s.findRunLocked(r, u, false)
+	run, apiErr := s.findRunLocked(r, u, runAccess)
 	var out runJSON
 	if apiErr == nil {
 		out = s.runJSON(run, s.clock.Now())

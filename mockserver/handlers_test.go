@@ -375,3 +375,74 @@ func TestMaxLoginSessions(t *testing.T) {
 		}
 	}
 }
+
+// A Basic-auth call is a login too: on the newest line with maxLoginSessions it counts
+// against the limit, ending the user's oldest token sessions so that, with it, at most the
+// limit remain; the older line ends none.
+func TestBasicAuthCountsAgainstMaxLoginSessions(t *testing.T) {
+	for _, c := range []struct {
+		line  string
+		alive []int // the statuses of the two token sessions after a Basic call
+	}{{LineNewest, []int{401, 200}}, {LineOlder, []int{200, 200}}} {
+		cfg := testConfig()
+		cfg.Line, cfg.MaxLoginSessions = c.line, 2
+		s := newTestServer(t, cfg)
+		toks := []string{login(t, s, "alice", "Alice@123"), login(t, s, "alice", "Alice@123")}
+		if r := call(t, "GET", s.URL()+"/users/current-user", "basic:alice:Alice@123", ""); r.status != 200 {
+			t.Fatalf("%s line, Basic: %d", c.line, r.status)
+		}
+		for i, tok := range toks {
+			if r := call(t, "GET", s.URL()+"/users/current-user", tok, ""); r.status != c.alive[i] {
+				t.Errorf("%s line, session %d after a Basic call: %d, want %d", c.line, i+1, r.status, c.alive[i])
+			}
+		}
+	}
+}
+
+// GET /config-settings answers the server's settings (ConfigurationController,
+// ConfigurationServiceImpl) to any user: one setting in a list for a module and a property
+// ([{"secured":false}] for an unknown one), a module's, or all; /locale the locale, the
+// date and time formats (the messages' when unset) and utcOffset (Utility.getTimezoneOffset:
+// milliseconds, negated, without daylight saving); /app-props build_version, by line.
+func TestConfigSettings(t *testing.T) {
+	for _, line := range []string{LineNewest, LineOlder} {
+		cfg := Config{Line: line, Timezone: "America/New_York", MaxLoginSessions: 2, Users: []UserConfig{
+			{LoginName: "admin", Password: "Admin@123", Admin: true}, {LoginName: "dave", Password: "Dave@123", NoJobRights: true}},
+			Settings: SettingsConfig{FieldSeparator: ";", TimeFormat: "HH:mm:ss"}}
+		s, clock := newManualServer(t, cfg)
+		clock.Set(time.Date(2024, 7, 1, 12, 0, 0, 0, time.UTC)) // daylight saving time in New York
+		dave := "basic:dave:Dave@123"
+		for query, want := range map[string]string{
+			"module=common&property=field_separator": `[{"module":"common","name":"field_separator","value":";","type":"STRING","allowedValues":[],"activationDate":1705312800000,"secured":false}]`,
+			"module=common&property=date_format":     `[{"module":"common","name":"date_format","type":"STRING","allowedValues":[],"activationDate":1705312800000,"secured":false}]`,
+			"module=common&property=nope":            `[{"secured":false}]`,
+			"module=nope":                            `[]`,
+		} {
+			if r := call(t, "GET", s.URL()+"/config-settings?"+query, dave, ""); r.status != 200 || string(r.body) != want {
+				t.Errorf("%s line, ?%s: %d %s\nwant %s", line, query, r.status, r.body, want)
+			}
+		}
+		var all []settingJSON
+		call(t, "GET", s.URL()+"/config-settings?module=auth", dave, "").decode(t, &all)
+		if len(all) != 3 || all[0].Name != "max_login_sessions" || *all[0].Value != "2" || *all[1].Value != "60" {
+			t.Errorf("%s line, auth settings: %+v", line, all)
+		}
+		call(t, "GET", s.URL()+"/config-settings", dave, "").decode(t, &all)
+		if len(all) != 7 || all[3].Module != "common" || all[3].Name != "date_format" {
+			t.Errorf("%s line, all settings: %+v", line, all)
+		}
+		var locale map[string]any
+		call(t, "GET", s.URL()+"/config-settings/locale", dave, "").decode(t, &locale)
+		if locale["locale"] != "en_US" || locale["dateFmt"] != "dd MMM yyyy" || locale["timeFmt"] != "HH:mm:ss" || locale["utcOffset"] != float64(5*3600*1000) {
+			t.Errorf("%s line, locale: %v", line, locale)
+		}
+		var props map[string]any
+		call(t, "GET", s.URL()+"/config-settings/app-props", dave, "").decode(t, &props)
+		if want := map[string]string{LineNewest: "v13.0", LineOlder: "v12.2"}[line]; props["build_version"] != want {
+			t.Errorf("%s line, build_version %v, want %s", line, props["build_version"], want)
+		}
+		if r := call(t, "GET", s.URL()+"/config-settings", "", ""); r.status != 401 {
+			t.Errorf("%s line, without credentials: %d", line, r.status)
+		}
+	}
+}

@@ -18,8 +18,10 @@ func mustTime(s string) *time.Time {
 	return &t
 }
 
-// testConfig: job 1 quick with a zipped result, 2 failing, 3 disabled, 4 slow, 5 daily from
-// 2100 (no test, on the real clock or a ManualClock, sees it fire); seeded runs 10..14 of job 1 (see historyRuns) and an unfinished seeded run 20 of job 6.
+// testConfig: job 1 quick with a zipped result, 2 failing, 3 disabled, 4 slow, 5 daily at
+// midnight UTC from 2100 (on the newest line it fires all the same: no test looks at its
+// runs); seeded runs 10..14 of job 1 (see historyRuns) and an unfinished seeded run 20 of
+// job 6.
 func testConfig() Config {
 	return Config{
 		Users: []UserConfig{

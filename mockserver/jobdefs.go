@@ -3,8 +3,11 @@ package mockserver
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // userRefJSON names a user in a job's JSON: by id, or by loginName when id is null.
@@ -48,6 +51,10 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, u *user) {
 	if !readBody(w, r, &in) {
 		return
 	}
+	if denied := jobRight(u, OpCreate); denied != nil {
+		writeError(w, http.StatusBadRequest, denied.Code, denied.Message)
+		return
+	}
 	s.mu.Lock()
 	now := s.clock.Now()
 	jc, errs := s.jobFromInputLocked(in, 0, now) // without startDate, the job starts now
@@ -80,8 +87,9 @@ func (s *Server) updateJob(w http.ResponseWriter, r *http.Request, u *user) {
 	}
 	s.mu.Lock()
 	now := s.clock.Now()
-	j, errs := s.managedJobLocked(jobID, u)
+	j, errs := s.managedJobLocked(jobID, u, OpUpdate)
 	var jc JobConfig
+	var ev events
 	if len(errs) == 0 {
 		jc, errs = s.jobFromInputLocked(in, jobID, startOr(j.cfg.StartDate, now))
 	}
@@ -93,9 +101,11 @@ func (s *Server) updateJob(w http.ResponseWriter, r *http.Request, u *user) {
 		jc.Result = old.Result.forJob(jc.queryID())
 		j.anchor = now
 		s.replaceJobLocked(j, jc)
+		ev = s.cancelQueuedLocked(j) // taskMgr.schedule cancels the job's queued future
 		out = s.jobJSON(j, now)
 	}
 	s.mu.Unlock()
+	ev.call()
 	writeJobAnswer(w, out, errs)
 }
 
@@ -108,16 +118,42 @@ func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request, u *user) {
 	}
 	s.mu.Lock()
 	now := s.clock.Now()
-	j, errs := s.managedJobLocked(jobID, u)
+	j, errs := s.managedJobLocked(jobID, u, OpDelete)
 	var out jobJSON
+	var ev events
 	if len(errs) == 0 {
-		j.cfg.Name = fmt.Sprintf("%s_%d", j.cfg.Name, now.UnixMilli())
-		j.cfg.ActivityStatus, j.cfg.Deleted = "Disabled", true
-		s.scheduleLocked(j) // a Disabled job has no next run: this ends its schedule
+		ev = s.cancelQueuedLocked(j) // taskMgr.cancel
+		s.softDeleteLocked(j, now)
 		out = s.jobJSON(j, now)
 	}
 	s.mu.Unlock()
+	ev.call()
 	writeJobAnswer(w, out, errs)
+}
+
+// softDeleteLocked deletes j as ScheduledJob.delete does: Disabled, renamed
+// <name>_<epochMillis>; its schedule ends. s.mu must be held.
+func (s *Server) softDeleteLocked(j *job, now time.Time) {
+	j.cfg.Name = disabledName(j.cfg.Name, now)
+	j.cfg.ActivityStatus, j.cfg.Deleted = "Disabled", true
+	s.scheduleLocked(j) // a Disabled job has no next run: this ends its schedule
+}
+
+// maxJobName is the length of the job name's column: the longest name a deleted job keeps.
+const maxJobName = 255
+
+// disabledName is Utility.getDisabledValue(name, 255): the name, cut to 255 - 14 characters
+// (Java's, UTF-16 units, a character never split) so that the suffix fits, then
+// "_<epochMillis>" of now.
+func disabledName(name string, now time.Time) string {
+	keep, units := 0, 0
+	for i, r := range name {
+		if units += utf16.RuneLen(r); units > maxJobName-14 {
+			break
+		}
+		keep = i + utf8.RuneLen(r)
+	}
+	return fmt.Sprintf("%s_%d", name[:keep], now.UnixMilli())
 }
 
 // writeJobAnswer answers the job, or 400 with errs when there are any.
@@ -129,14 +165,14 @@ func writeJobAnswer(w http.ResponseWriter, out jobJSON, errs []apiError) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// managedJobLocked answers the job u may replace or delete, or the error to write. s.mu
-// must be held.
-func (s *Server) managedJobLocked(jobID int64, u *user) (*job, []apiError) {
+// managedJobLocked answers the job u may replace (op OpUpdate) or delete (OpDelete), or the
+// error to write: an unknown job is not found before any right is checked. s.mu must be held.
+func (s *Server) managedJobLocked(jobID int64, u *user, op string) (*job, []apiError) {
 	j := s.jobs[jobID]
 	if j == nil {
 		return nil, []apiError{*jobNotFound()}
 	}
-	if denied := jobManageAccess(u, j); denied != nil {
+	if denied := jobManageAccess(u, j, op); denied != nil {
 		return nil, []apiError{*denied}
 	}
 	return j, nil
@@ -192,9 +228,7 @@ func (s *Server) jobFromInputLocked(in jobInputJSON, selfID int64, defaultStart 
 		dayOfMonth: in.ScheduledDayOfMonth, hourlyInterval: in.HourlyInterval, minutelyInterval: in.MinutelyInterval}
 	sc.keepUsed()
 	sc.defaultIntervals()
-	if code, invalid := sc.check(); invalid != "" {
-		bad(code, "Invalid schedule: %s.", invalid)
-	}
+	errs = append(errs, sc.check()...)
 	jc.setSchedule(sc)
 	setDates(in, &jc, defaultStart, bad)
 	if st := deref(in.ActivityStatus); st != "" {
@@ -240,9 +274,14 @@ func (s *Server) checkUniqueName(name string, selfID int64, bad func(code, forma
 	}
 }
 
+// externalForbidden is the mock's words for SCHEDULED_JOB_EXT_TASK_FORBIDDEN, the refusal of
+// an EXTERNAL job on the newest line (also the message of each of its runs there).
+const externalForbidden = "External jobs are not allowed: OpenSpecimen does not run commands of its own process; use an INTERNAL or QUERY job."
+
 // checkType reports a type the server does not take with what the job says: a QUERY job's
 // saved query, an INTERNAL job's task class (required, and one the server has), an
-// EXTERNAL job on the newest line. It answers a QUERY job's saved query id.
+// EXTERNAL job on the newest line, or without a command on the older line. It answers a
+// QUERY job's saved query id.
 func (s *Server) checkType(in jobInputJSON, bad func(code, format string, args ...any)) int64 {
 	switch in.Type {
 	case "QUERY":
@@ -250,7 +289,7 @@ func (s *Server) checkType(in jobInputJSON, bad func(code, format string, args .
 			bad(codeJobQueryRequired, "A QUERY job needs savedQuery.id.")
 			return 0
 		}
-		if _, ok := s.savedQueries[*in.SavedQuery.ID]; !ok {
+		if _, ok := s.savedQueries[*in.SavedQuery.ID]; !ok || s.deletedQueries[*in.SavedQuery.ID] {
 			bad(codeSavedQueryNotFound, "Saved query %d does not exist.", *in.SavedQuery.ID)
 		}
 		return *in.SavedQuery.ID
@@ -262,8 +301,11 @@ func (s *Server) checkType(in jobInputJSON, bad func(code, format string, args .
 			bad(codeJobInvalidTaskImpl, "Task class %q does not exist on the server.", fqn)
 		}
 	case "EXTERNAL":
-		if s.line == LineNewest {
-			bad(codeJobExternalForbidden, "External jobs are not allowed: use an INTERNAL or QUERY job.")
+		switch {
+		case s.line == LineNewest:
+			bad(codeJobExternalForbidden, externalForbidden)
+		case strings.TrimSpace(deref(in.Command)) == "":
+			bad(codeJobCommandRequired, "An EXTERNAL job needs command, the command to run.")
 		}
 	default:
 		bad(codeJobInvalidType, "Job type %q is not one of %s.", in.Type, strings.Join(jobTypes, ", "))
@@ -286,15 +328,17 @@ func (s *Server) resolveUsers(in jobInputJSON, jc *JobConfig, bad func(code, for
 	jc.SharedWith = s.resolveUserList("sharedWith", in.SharedWith, bad)
 }
 
-// resolveUserList answers the login names of a list of user references, reporting in one
-// error those that name no user.
+// resolveUserList answers the login names of a list of user references, each user once (the
+// server keeps a set: a user named twice is answered once), reporting in one error those that
+// name no user.
 func (s *Server) resolveUserList(role string, refs []userRefJSON, bad func(code, format string, args ...any)) []string {
 	var logins, missing []string
 	for _, ref := range refs {
-		if u := s.userByRef(ref); u != nil {
-			logins = append(logins, u.cfg.LoginName)
-		} else {
+		switch u := s.userByRef(ref); {
+		case u == nil:
 			missing = append(missing, ref.String())
+		case !slices.Contains(logins, u.cfg.LoginName):
+			logins = append(logins, u.cfg.LoginName)
 		}
 	}
 	if len(missing) > 0 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // jobDefsConfig: users admin (1), alice (2), bob (3), dave (4, without job rights); saved
@@ -95,9 +96,9 @@ func TestCreateJob(t *testing.T) {
 	alice := login(t, s, "alice", "Alice@123")
 	j := decodeJob(t, call(t, "POST", s.URL()+"/scheduled-jobs", alice, nightlyBody(t, nil)))
 	// The next id above every job's; the caller is its creator; the schedule keeps only the
-	// fields DAILY reads; users by id or login name.
+	// fields DAILY reads (the intervals it does not read are 1); users by id or login name.
 	if j.ID != 3 || j.Name != "Nightly export" || j.CreatedBy.LoginName != "alice" || j.ActivityStatus != "Active" ||
-		j.RepeatSchedule != "DAILY" || *j.ScheduledHour != 2 || *j.ScheduledMin != 30 || j.HourlyInterval != nil ||
+		j.RepeatSchedule != "DAILY" || *j.ScheduledHour != 2 || *j.ScheduledMin != 30 || *j.HourlyInterval != 1 ||
 		j.FixedArgs == nil || *j.FixedArgs != "--cp CP-TB" || !j.RtArgsProvided || j.StartDate != clockStart.UnixMilli() ||
 		j.RunAs == nil || j.RunAs.LoginName != "bob" || len(j.Recipients) != 1 || j.Recipients[0].LoginName != "bob" ||
 		len(j.SharedWith) != 1 || j.SharedWith[0].ID != 1 || j.SavedQuery == nil || j.SavedQuery.ID != 7 || j.SavedQuery.Title != "Specimens" {
@@ -211,7 +212,8 @@ func TestCreateJobValidation(t *testing.T) {
 	}
 }
 
-// EXTERNAL jobs are refused on the newest line only.
+// EXTERNAL jobs are refused on the newest line (SCHEDULED_JOB_EXT_TASK_FORBIDDEN); the older
+// line takes them, with a command (SCHEDULED_JOB_EXTERNAL_COMMAND_REQUIRED without).
 func TestCreateExternalJob(t *testing.T) {
 	for _, c := range []struct {
 		line string
@@ -225,6 +227,40 @@ func TestCreateExternalJob(t *testing.T) {
 		r := call(t, "POST", s.URL()+"/scheduled-jobs", login(t, s, "admin", "Admin@123"), body)
 		if r.apiCode() != c.code || (c.code == "" && r.status != 200) {
 			t.Errorf("%s line: %d %s, want %q", c.line, r.status, r.body, c.code)
+		}
+	}
+	s, _ := newManualServer(t, jobDefsConfig(LineOlder))
+	for _, command := range []any{nil, "", "  "} {
+		body := nightlyBody(t, func(m map[string]any) {
+			m["type"], m["command"] = "EXTERNAL", command
+			delete(m, "savedQuery")
+		})
+		if r := call(t, "POST", s.URL()+"/scheduled-jobs", "basic:admin:Admin@123", body); r.status != 400 || r.apiCode() != codeJobCommandRequired {
+			t.Errorf("older line, command %q: %d %s", command, r.status, r.body)
+		}
+	}
+}
+
+// On the newest line every run of an existing EXTERNAL job fails, once its run record
+// exists (ScheduledJob.newTask throws SCHEDULED_JOB_EXT_TASK_FORBIDDEN): FAILED at once,
+// its message saying why, no file. The older line runs it.
+func TestExternalJobRuns(t *testing.T) {
+	for _, c := range []struct{ line, status string }{{LineNewest, StatusFailed}, {LineOlder, StatusSucceeded}} {
+		s, clock := newManualServer(t, Config{Line: c.line, Jobs: []JobConfig{{ID: 1, Type: "EXTERNAL", Command: "/opt/export.sh",
+			Duration: Duration(time.Minute), Result: &ResultConfig{Filename: "out.csv", Content: "x\n"}}}})
+		starts := runStarts(s)
+		if r := call(t, "POST", s.URL()+"/scheduled-jobs/1/runs", "basic:admin:Admin@123", `{}`); r.status != 200 {
+			t.Fatalf("%s line: trigger %d %s", c.line, r.status, r.body)
+		}
+		within(t, "the run", starts)
+		clock.Advance(time.Minute)
+		runs := s.Runs(1)
+		if len(runs) != 1 || runs[0].Status != c.status {
+			t.Fatalf("%s line: runs %+v, want one %s", c.line, runs, c.status)
+		}
+		if c.status == StatusFailed && (runs[0].Message == nil || !strings.Contains(*runs[0].Message, "External jobs are not allowed") ||
+			runs[0].LogFilePath != nil || !runs[0].FinishedAt.Equal(runs[0].StartedAt)) {
+			t.Errorf("%s line: the failed run %+v", c.line, runs[0])
 		}
 	}
 }
@@ -287,8 +323,8 @@ func TestDeleteJob(t *testing.T) {
 	clock.Advance(time.Minute)
 	j := decodeJob(t, call(t, "DELETE", url, alice, ""))
 	wantName := fmt.Sprintf("Nightly export_%d", clockStart.Add(time.Minute).UnixMilli())
-	if j.Name != wantName || j.ActivityStatus != "Disabled" || j.NextRunOn != nil {
-		t.Errorf("deleted job: %+v, want name %s, Disabled, no nextRunOn", j, wantName)
+	if j.Name != wantName || j.ActivityStatus != "Disabled" || j.NextRunOn == nil {
+		t.Errorf("deleted job: %+v, want name %s, Disabled, its nextRunOn still computed", j, wantName)
 	}
 	if got := decodeJob(t, call(t, "GET", url, alice, "")); got.Name != wantName {
 		t.Errorf("deleted job read by id: %+v", got)
@@ -377,5 +413,127 @@ func TestUpdateJobLikeTheServer(t *testing.T) {
 	call(t, "GET", s.URL()+"/scheduled-jobs", admin, "").decode(t, &listed)
 	if fmt.Sprint(listJobIDs(listed)) != fmt.Sprintf("[%d 2 1]", created.ID) {
 		t.Errorf("jobs after the deleted job's replace: %v", listJobIDs(listed))
+	}
+}
+
+// The job's JSON as ScheduledJobDetail.from and the factory write it: a scheduled job's
+// intervals it does not use are 1, MINUTELY answers scheduledMinute 0 (and no hour), HOURLY
+// no hour, ONDEMAND no schedule field at all; a QUERY job's taskImplFqn is the server's
+// ScheduledQueryTask whatever was sent, and only an EXTERNAL job (older line) has a command.
+func TestJobJSONLikeTheServer(t *testing.T) {
+	s, _ := newManualServer(t, jobDefsConfig(LineOlder))
+	admin := login(t, s, "admin", "Admin@123")
+	type fields struct {
+		Hour, Minute, Hourly, Minutely *int
+		TaskImplFqn, Command           *string
+	}
+	get := func(name string, change func(m map[string]any)) fields {
+		t.Helper()
+		body := nightlyBody(t, func(m map[string]any) {
+			m["name"], m["runAs"], m["command"], m["taskImplFqn"], m["minutelyInterval"] = name, nil, "echo hi", "com.example.Task", 5
+			change(m)
+		})
+		var f fields
+		r := call(t, "POST", s.URL()+"/scheduled-jobs", admin, body)
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", name, r.status, r.body)
+		}
+		var raw struct {
+			Hour        *int    `json:"scheduledHour"`
+			Minute      *int    `json:"scheduledMinute"`
+			Hourly      *int    `json:"hourlyInterval"`
+			Minutely    *int    `json:"minutelyInterval"`
+			TaskImplFqn *string `json:"taskImplFqn"`
+			Command     *string `json:"command"`
+		}
+		r.decode(t, &raw)
+		f = fields(raw)
+		return f
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return "null"
+		}
+		return *p
+	}
+	num := func(p *int) string {
+		if p == nil {
+			return "null"
+		}
+		return fmt.Sprint(*p)
+	}
+	for _, c := range []struct {
+		name   string
+		change func(m map[string]any)
+		want   string // hour minute hourly minutely taskImplFqn command
+	}{
+		{"daily", func(map[string]any) {}, "2 30 1 1 " + QueryTaskClass + " null"},
+		{"minutely", func(m map[string]any) { m["repeatSchedule"] = "MINUTELY" }, "null 0 1 5 " + QueryTaskClass + " null"},
+		{"hourly", func(m map[string]any) { m["repeatSchedule"] = "HOURLY" }, "null 30 4 1 " + QueryTaskClass + " null"},
+		{"on demand", func(m map[string]any) { m["repeatSchedule"] = "ONDEMAND" }, "null null null null " + QueryTaskClass + " null"},
+		{"internal", func(m map[string]any) { m["type"], m["taskImplFqn"] = "INTERNAL", DefaultTaskClasses[0] }, "2 30 1 1 " + DefaultTaskClasses[0] + " null"},
+		{"external", func(m map[string]any) { m["type"] = "EXTERNAL" }, "2 30 1 1 com.example.Task echo hi"},
+	} {
+		f := get(c.name, c.change)
+		got := strings.Join([]string{num(f.Hour), num(f.Minute), num(f.Hourly), num(f.Minutely), str(f.TaskImplFqn), str(f.Command)}, " ")
+		if got != c.want {
+			t.Errorf("%s job: %s\nwant %s", c.name, got, c.want)
+		}
+	}
+}
+
+// Several wrong schedule fields are answered together, one SCHEDULED_JOB_INVALID_SCHEDULED_TIME
+// each, in the factory's order, with the job's other errors (OpenSpecimenException collects
+// them all).
+func TestScheduleErrorsTogether(t *testing.T) {
+	s, _ := newManualServer(t, jobDefsConfig(LineNewest))
+	body := nightlyBody(t, func(m map[string]any) {
+		m["repeatSchedule"], m["scheduledHour"], m["scheduledMinute"], m["scheduledDayOfMonth"] = "MONTHLY", 24, 60, 0
+		m["name"] = " "
+	})
+	r := call(t, "POST", s.URL()+"/scheduled-jobs", "basic:admin:Admin@123", body)
+	var errs []apiError
+	r.decode(t, &errs)
+	var codes []string
+	for _, e := range errs {
+		codes = append(codes, e.Code)
+	}
+	want := []string{codeJobNameRequired, codeJobInvalidTime, codeJobInvalidTime, codeJobInvalidTime}
+	if r.status != 400 || fmt.Sprint(codes) != fmt.Sprint(want) ||
+		!strings.Contains(errs[1].Message, "scheduledMinute") || !strings.Contains(errs[2].Message, "scheduledHour") ||
+		!strings.Contains(errs[3].Message, "scheduledDayOfMonth") {
+		t.Errorf("%d %s, want %v (minute, hour, day of month)", r.status, r.body, want)
+	}
+}
+
+// Recipients and users shared with are sets: a user named twice, by id and by login name,
+// is answered once.
+func TestJobUsersAnsweredOnce(t *testing.T) {
+	s, _ := newManualServer(t, jobDefsConfig(LineNewest))
+	body := nightlyBody(t, func(m map[string]any) {
+		m["recipients"] = []any{map[string]any{"id": 3}, map[string]any{"loginName": "bob"}, map[string]any{"id": 2}}
+		m["sharedWith"] = []any{map[string]any{"id": 1}, map[string]any{"id": 1}}
+	})
+	j := decodeJob(t, call(t, "POST", s.URL()+"/scheduled-jobs", "basic:admin:Admin@123", body))
+	if len(j.Recipients) != 2 || j.Recipients[0].LoginName != "bob" || j.Recipients[1].LoginName != "alice" || len(j.SharedWith) != 1 {
+		t.Errorf("recipients %+v, sharedWith %+v: want bob and alice once, admin once", j.Recipients, j.SharedWith)
+	}
+}
+
+// A deleted job is renamed as Utility.getDisabledValue(name, 255) does: a name longer than
+// 241 characters (Java's UTF-16 units) is cut so that "_<epochMillis>" fits in 255.
+func TestDeletedLongNameIsCut(t *testing.T) {
+	s, clock := newManualServer(t, jobDefsConfig(LineNewest))
+	long := strings.Repeat("é", 200) + strings.Repeat("😀", 27) // 200 + 54 units: 254, within the column
+	j := decodeJob(t, call(t, "POST", s.URL()+"/scheduled-jobs", "basic:admin:Admin@123", nightlyBody(t, func(m map[string]any) { m["name"] = long })))
+	clock.Advance(time.Minute)
+	deleted := decodeJob(t, call(t, "DELETE", fmt.Sprintf("%s/scheduled-jobs/%d", s.URL(), j.ID), "basic:admin:Admin@123", ""))
+	want := strings.Repeat("é", 200) + strings.Repeat("😀", 20) + fmt.Sprintf("_%d", clockStart.Add(time.Minute).UnixMilli()) // 240 units: a pair not split
+	if deleted.Name != want {
+		t.Errorf("deleted name %q (%d runes), want %q", deleted.Name, utf8.RuneCountInString(deleted.Name), want)
+	}
+	short := decodeJob(t, call(t, "POST", s.URL()+"/scheduled-jobs", "basic:admin:Admin@123", nightlyBody(t, func(m map[string]any) { m["name"] = "Short" })))
+	if got := decodeJob(t, call(t, "DELETE", fmt.Sprintf("%s/scheduled-jobs/%d", s.URL(), short.ID), "basic:admin:Admin@123", "")); got.Name != fmt.Sprintf("Short_%d", clockStart.Add(time.Minute).UnixMilli()) {
+		t.Errorf("a short name: %q", got.Name)
 	}
 }

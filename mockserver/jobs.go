@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -76,21 +77,54 @@ func (s *Server) jobJSON(j *job, now time.Time) jobJSON {
 		ra := j.runAs.json()
 		out.RunAs = &ra
 	}
-	if j.cfg.Type == "QUERY" && !j.cfg.SavedQueryDeleted {
+	if j.cfg.Type == "QUERY" { // a deleted saved query is still shown
+
 		out.SavedQuery = &savedQueryJSON{ID: j.cfg.queryID(), Title: j.cfg.Name}
 		if q, ok := s.savedQueries[j.cfg.SavedQueryID]; ok {
 			out.SavedQuery.Title = q.Title
 		}
 	}
-	out.TaskImplFqn, out.Command, out.FixedArgs = orNull(j.cfg.TaskImplFqn), orNull(j.cfg.Command), orNull(j.cfg.FixedArgs)
-	out.ScheduledHour, out.ScheduledMinute = j.cfg.ScheduledHour, j.cfg.ScheduledMinute
-	out.ScheduledDayOfWeek, out.ScheduledDayOfMonth = orNull(j.cfg.ScheduledDayOfWeek), j.cfg.ScheduledDayOfMonth
-	out.HourlyInterval, out.MinutelyInterval = j.cfg.HourlyInterval, j.cfg.MinutelyInterval
-	if next, ok := s.nextRunLocked(j, now); ok {
+	out.TaskImplFqn, out.Command = j.cfg.taskJSON()
+	out.FixedArgs = orNull(j.cfg.FixedArgs)
+	j.cfg.schedule().setJSON(&out)
+	if next, ok := j.cfg.schedule().nextRunOn(now, s.loc); ok {
 		ms := next.UnixMilli()
 		out.NextRunOn = &ms
 	}
 	return out
+}
+
+// QueryTaskClass is the taskImplFqn of every QUERY job, which the server sets itself
+// (ScheduledJobFactoryImpl.setTaskImplFqn).
+const QueryTaskClass = "com.krishagni.catissueplus.core.administrative.services.impl.ScheduledQueryTask"
+
+// taskJSON answers the job's taskImplFqn and command as the server's JSON has them: a QUERY
+// job's task class is always QueryTaskClass; only an EXTERNAL job has a command (the newest
+// line's factory never sets one, and refuses EXTERNAL jobs).
+func (j *JobConfig) taskJSON() (taskImplFqn, command *string) {
+	switch j.Type {
+	case "QUERY":
+		return orNull(QueryTaskClass), nil
+	case "EXTERNAL":
+		return orNull(j.TaskImplFqn), orNull(j.Command)
+	}
+	return orNull(j.TaskImplFqn), nil
+}
+
+// setJSON sets the schedule's fields of out as ScheduledJobDetail.from writes them: all null
+// for ONDEMAND; else those the schedule reads, the intervals it does not read as 1 (the
+// job's defaults), and a MINUTELY job's scheduledMinute as 0 (the factory sets it).
+func (sc schedule) setJSON(out *jobJSON) {
+	if sc.repeat == "ONDEMAND" {
+		return
+	}
+	one, zero := 1, 0
+	out.ScheduledHour, out.ScheduledMinute = sc.hour, sc.minute
+	out.ScheduledDayOfWeek, out.ScheduledDayOfMonth = orNull(sc.dayOfWeek), sc.dayOfMonth
+	out.HourlyInterval, out.MinutelyInterval = cmp.Or(sc.hourlyInterval, &one), cmp.Or(sc.minutelyInterval, &one)
+	if sc.repeat == "MINUTELY" {
+		out.ScheduledMinute = &zero
+	}
 }
 
 // orNull answers nil for "", else a pointer to a copy of v.

@@ -9,7 +9,8 @@ import (
 )
 
 // jobsConfig: names that share substrings, with % and _ in some; alice created job 12 and
-// job 13 is shared with her; job 14 is deleted, job 15's saved query is deleted.
+// job 13 is shared with her; job 14 is deleted, job 15's saved query is deleted (which
+// deletes the job).
 func jobsConfig() Config {
 	cfg := testConfig()
 	cfg.Jobs = append(cfg.Jobs,
@@ -62,7 +63,7 @@ func TestListJobs(t *testing.T) {
 		{admin, "query=cp_export", []int64{13, 12, 11, 10}},
 		{admin, "query=100%25", []int64{11}},
 		{admin, "query=export&type=INTERNAL", []int64{11}},
-		{admin, "query=export&maxResults=2&startAt=1", []int64{13, 12}},
+		{admin, "query=export&maxResults=2&startAt=1", []int64{12, 11}},
 		// A non-admin sees the jobs it created or that are shared with it.
 		{alice, "query=export", []int64{13, 12}},
 		{alice, "", []int64{13, 12}},
@@ -99,9 +100,10 @@ func TestJobJSON(t *testing.T) {
 	if j := get(13); !j.IsActiveJob || j.RunAs == nil || j.RunAs.LoginName != "bob" || len(j.SharedWith) != 1 || j.SavedQuery == nil {
 		t.Errorf("job 13: %+v", j)
 	}
-	// Not active: disabled, or its saved query deleted; a trigger of it is dropped.
-	if get(3).IsActiveJob || get(15).IsActiveJob || get(15).SavedQuery != nil {
-		t.Error("a disabled job or one without its saved query is active")
+	// Not active: disabled, or deleted with its saved query (which it still shows); a
+	// trigger of it is dropped.
+	if get(3).IsActiveJob || get(15).IsActiveJob || get(15).SavedQuery == nil || !strings.HasPrefix(get(15).Name, "Orphan export_") {
+		t.Errorf("a disabled job or one whose saved query is deleted: %+v, %+v", get(3), get(15))
 	}
 	if _, err := s.StartRunAs("admin", 15, ""); err == nil {
 		t.Error("a run of a job whose saved query is deleted started")
@@ -221,5 +223,46 @@ func TestDisabledJobsLeaveLists(t *testing.T) {
 				t.Errorf("a job named as the enabled one: %d %s, want %s", r.status, r.body, codeJobDupName)
 			}
 		})
+	}
+}
+
+// Deleting a saved query soft-deletes every job that exports it (QueryServiceImpl.deleteQuery):
+// Disabled, renamed, out of lists, not active, its savedQuery still shown, never fired
+// again; a new job can no longer name the query.
+func TestDeleteSavedQueryDeletesItsJobs(t *testing.T) {
+	s, clock := newManualServer(t, Config{
+		SavedQueries: []SavedQueryConfig{{ID: 7, Title: "Specimens"}},
+		Jobs: []JobConfig{
+			{ID: 1, Name: "Nightly", SavedQueryID: 7, RepeatSchedule: "DAILY", ScheduledHour: ip(11), ScheduledMinute: ip(0)},
+			{ID: 2, Name: "Weekly", SavedQueryID: 7},
+			{ID: 3, Name: "Other"},
+		},
+	})
+	admin := "basic:admin:Admin@123"
+	clock.Advance(time.Minute)
+	if err := s.DeleteSavedQuery(7); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("Nightly_%d", clockStart.Add(time.Minute).UnixMilli())
+	var j listedJob
+	call(t, "GET", s.URL()+"/scheduled-jobs/1", admin, "").decode(t, &j)
+	if j.Name != want || j.ActivityStatus != "Disabled" || j.IsActiveJob || j.SavedQuery == nil || j.SavedQuery.ID != 7 {
+		t.Errorf("job 1 after its query's delete: %+v, want %s, Disabled, its savedQuery shown", j, want)
+	}
+	var jobs []listedJob
+	call(t, "GET", s.URL()+"/scheduled-jobs", admin, "").decode(t, &jobs)
+	if fmt.Sprint(listJobIDs(jobs)) != "[3]" {
+		t.Errorf("jobs listed: %v, want [3]", listJobIDs(jobs))
+	}
+	clock.Advance(2 * time.Hour) // past 11:00
+	if runs := s.Runs(1); len(runs) != 0 {
+		t.Errorf("the deleted job fired: %+v", runs)
+	}
+	body := `{"name":"New","type":"QUERY","savedQuery":{"id":7},"repeatSchedule":"ONDEMAND"}`
+	if r := call(t, "POST", s.URL()+"/scheduled-jobs", admin, body); r.status != 400 || r.apiCode() != codeSavedQueryNotFound {
+		t.Errorf("a job of the deleted query: %d %s", r.status, r.body)
+	}
+	if err := s.DeleteSavedQuery(99); err == nil {
+		t.Error("an unknown saved query was deleted")
 	}
 }

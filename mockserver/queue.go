@@ -13,6 +13,7 @@ const (
 	DropRunning  = "running"  // the job had a run in progress when the trigger got a thread
 	DropInactive = "inactive" // the job was not active (isActiveJob false) when it got a thread
 	DropRestart  = "restart"  // it was still queued when the server's process restarted
+	DropCancel   = "cancel"   // a PUT or DELETE of its job cancelled it while it was queued
 )
 
 // triggerQueue is the server's executor: a pool of threads shared by all jobs and the
@@ -70,6 +71,18 @@ func (s *Server) enqueueLocked(u *user, j *job, args *string) events {
 	}
 	s.readyLocked(t)
 	return ev
+}
+
+// cancelQueuedLocked cancels j's trigger still queued, as a PUT or DELETE of the job does
+// (ScheduledTaskManagerImpl.cancel: the job's future, not yet running, is cancelled). It
+// answers the drop hook call to make, if any. s.mu must be held.
+func (s *Server) cancelQueuedLocked(j *job) events {
+	t := s.queue.byJob[j.cfg.ID]
+	if t == nil {
+		return nil
+	}
+	s.removeQueuedLocked(t)
+	return events{s.dropEventLocked(t, DropCancel)}
 }
 
 // triggerReady moves t to the ready list once its start delay has passed, and starts what
@@ -245,8 +258,9 @@ func (s *Server) BusyThreads() int {
 
 // SetTriggerDropHook sets a function called when a trigger is dropped without a run: with
 // the job id, the login name of the trigger's user, and the reason (DropReplaced,
-// DropRunning, DropInactive, DropRestart). It is called outside the server's lock, in the
-// goroutine that dropped it: a trigger's handler or TriggerAs (replaced), the clock's timer
+// DropCancel, DropRunning, DropInactive, DropRestart). It is called outside the server's
+// lock, in the goroutine that dropped it: a trigger's handler or TriggerAs (replaced), the
+// handler of a PUT or DELETE of the job (cancelled), the clock's timer
 // that freed a thread or ended a start delay (running, inactive), or RestartProcess. A
 // test waits there for a trigger to be replaced or dropped. nil removes it.
 func (s *Server) SetTriggerDropHook(f func(jobID int64, loginName, reason string)) {

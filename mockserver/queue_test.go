@@ -300,3 +300,40 @@ func TestQueueEndDatePassesWhileQueued(t *testing.T) {
 		})
 	}
 }
+
+// A PUT or DELETE of a job cancels its trigger still queued (ScheduledTaskManagerImpl: the
+// job's future, not yet running, is cancelled), which never becomes a run; a run already
+// going goes on.
+func TestPutAndDeleteCancelAQueuedTrigger(t *testing.T) {
+	const body = `{"name":"Short","type":"INTERNAL","taskImplFqn":"` +
+		"com.krishagni.catissueplus.core.administrative.services.impl.ExpiredSpecimenReservationsTask" + `","repeatSchedule":"ONDEMAND"}`
+	for _, method := range []string{"PUT", "DELETE"} {
+		t.Run(method, func(t *testing.T) {
+			s, clock := newManualServer(t, queueConfig(LineNewest))
+			started, drops := runStarts(s), triggerDrops(s)
+			mustTrigger(t, s, "admin", 1, "") // holds the only thread for an hour
+			nextEvent(t, "run of job 1", started)
+			mustTrigger(t, s, "alice", 2, "queued")
+			reqBody := body
+			if method == "DELETE" {
+				reqBody = ""
+			}
+			if r := call(t, method, s.URL()+"/scheduled-jobs/2", "basic:admin:Admin@123", reqBody); r.status != 200 {
+				t.Fatalf("%s: %d %s", method, r.status, r.body)
+			}
+			if d := nextEvent(t, "cancelled trigger", drops); d != (drop{2, "alice", DropCancel}) {
+				t.Fatalf("drop %+v", d)
+			}
+			if q := s.QueuedTriggers(); len(q) != 0 {
+				t.Fatalf("queue %+v", q)
+			}
+			clock.Advance(2 * time.Hour)
+			if runs := s.Runs(2); len(runs) != 0 {
+				t.Errorf("the cancelled trigger ran: %+v", runs)
+			}
+			if runs := s.Runs(1); len(runs) != 1 || runs[0].Status != StatusSucceeded {
+				t.Errorf("the run going on: %+v", runs)
+			}
+		})
+	}
+}

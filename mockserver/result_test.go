@@ -32,8 +32,9 @@ func exportConfig() Config {
 }
 
 // An export is served as the server writes it: zipped, named after its saved query and run,
-// its preamble naming the run's user, its end in the server's zone and the collection
-// protocol, then a blank line and the content; the run's logFilePath names the same file.
+// its preamble naming the run's user, its start in the user's zone (the server's here) in
+// the messages' formats dd MMM yyyy HH:mm, and the collection protocol, then a blank line
+// and the content, every value quoted; the run's logFilePath names the same file.
 func TestResultFile_export(t *testing.T) {
 	clock := NewManualClock(time.Date(2024, 3, 1, 23, 50, 0, 0, time.UTC))
 	cfg := exportConfig()
@@ -45,15 +46,16 @@ func TestResultFile_export(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock.Advance(time.Minute) // 2024-03-02 00:51 in Kolkata
+	clock.Advance(time.Minute) // started 2024-03-02 05:20 in Kolkata
 
 	for _, c := range []struct {
 		job, run int64
 		want     string
 	}{
-		{3, run.ID, "\"Exported By\",\"Alice User\"\n\"Exported On\",\"03-02-2024 05:21\"\n\"Collection Protocol\",\"CP \"\"TB\"\"\"\n" +
-			"\"\",\"\"\n\"Label\",\"Args\"\n\"SP-1\",\"--cp 7\"\n"},
-		{5, 7, "\"Exported By\",\"Super Admin\"\n\"Exported On\",\"01-15-2024 11:45\"\n\"Collection Protocol\",\"CP \"\"TB\"\"\"\n" +
+		{3, run.ID, "\"Exported By\",\"Alice User\"\n\"Exported On\",\"02 Mar 2024 05:20\"\n\"Collection Protocol\",\"CP \"\"TB\"\"\"\n" +
+			"\"\",\"\"\n\"Label\",\"Args\"\n\"SP-1\",\"'--cp 7\"\n"}, // a value starting with - that is no number gets a '
+
+		{5, 7, "\"Exported By\",\"Super Admin\"\n\"Exported On\",\"15 Jan 2024 11:45\"\n\"Collection Protocol\",\"CP \"\"TB\"\"\"\n" +
 			"\"\",\"\"\n\"Label\",\"Args\"\n\"SP-1\",\"\"\n"},
 	} {
 		r := call(t, "GET", fmt.Sprintf("%s/scheduled-jobs/%d/runs/%d/result-file", s.URL(), c.job, c.run), admin, "")
@@ -87,7 +89,7 @@ func TestResultFile_exportGenerated(t *testing.T) {
 	clock.Advance(time.Second)
 	r := call(t, "GET", fmt.Sprintf("%s/scheduled-jobs/4/runs/%d/result-file", s.URL(), run.ID), login(t, s, "admin", "Admin@123"), "")
 	got := unzipOne(t, r.body, fmt.Sprintf("scheduled_query_4_%d.csv", run.ID))
-	preamble := "\"Exported By\",\"Super Admin\"\n\"Exported On\",\"03-01-2024 05:30\"\n\"\",\"\"\n"
+	preamble := "\"Exported By\",\"Super Admin\"\n\"Exported On\",\"01 Mar 2024 05:30\"\n\"\",\"\"\n"
 	if !strings.HasPrefix(got, preamble+"row,run_id,value\n1,") || len(got) != len(preamble)+100 {
 		t.Errorf("generated export (%d bytes):\n%s", len(got), got)
 	}
@@ -99,7 +101,10 @@ func TestResultConfig_validate(t *testing.T) {
 		want string
 	}{
 		{ResultConfig{Export: true, Filename: "x.csv"}, `an export is named scheduled_query_<queryId>_<runId>.csv.zip: remove filename "x.csv"`},
-		{ResultConfig{Filename: "x.csv", CollectionProtocol: "CP"}, "collectionProtocol is part of an export's preamble: set export too"},
+		{ResultConfig{Filename: "x.csv", CollectionProtocol: "CP"}, "collectionProtocol and collectionProtocolGroup are part of an export's preamble: set export too"},
+		{ResultConfig{Export: true, CollectionProtocol: "CP", CollectionProtocolGroup: "G"},
+			"an export names a collection protocol or a group of them, not both: set collectionProtocol or collectionProtocolGroup"},
+		{ResultConfig{Export: true, Content: "a,\"b\n"}, `content is not CSV: parse error on line 1, column 6: extraneous or missing " in quoted-field`},
 		{ResultConfig{}, "filename is empty"},
 		{ResultConfig{Filename: "a/b"}, `filename "a/b" holds a slash, quote or newline`},
 	} {
@@ -323,6 +328,58 @@ func TestResultFile_purge(t *testing.T) {
 		call(t, "GET", fmt.Sprintf("%s/scheduled-jobs/1/runs/%d", s.URL(), run.ID), admin, "").decode(t, &got)
 		if got.LogFilePath == nil || !strings.HasSuffix(*got.LogFilePath, "/r.csv") {
 			t.Errorf("%s: a purged run's logFilePath = %v", name, got.LogFilePath)
+		}
+	}
+}
+
+// The export's form is the server's settings (DefaultQueryExportProcessor, CsvFileWriter):
+// the separator common.field_separator between every value, preamble included; localised
+// labels; "Exported On" as the export's start in the run user's zone, in common.date_format
+// and common.time_format; a group of protocols' line instead of the protocol's; every value
+// trimmed, quoted and, when a spreadsheet would take it for a formula, given a leading '.
+func TestResultFile_exportForm(t *testing.T) {
+	clock := NewManualClock(time.Date(2024, 3, 1, 23, 50, 7, 0, time.UTC))
+	cfg := Config{
+		Clock: clock,
+		Users: []UserConfig{{LoginName: "admin", Password: "Admin@123", Admin: true, FirstName: "=HYPERLINK(x)", LastName: "Admin",
+			TimeZone: "America/New_York"}},
+		Settings: SettingsConfig{FieldSeparator: ";", DateFormat: "yyyy-MM-dd", TimeFormat: "HH:mm:ss",
+			ExportLabels: ExportLabels{ExportedBy: "Geëxporteerd door", ExportedOn: "Geëxporteerd op", CollectionProtocolGroup: "CP-groep"}},
+		Jobs: []JobConfig{{ID: 3, Duration: Duration(time.Minute), Result: &ResultConfig{Export: true, CollectionProtocolGroup: "@group",
+			Content: "Label,Count,Note\n SP-1 ,-12,-x\nSP;2,+3.5e2,\"say \\\"\"hi\\\"\"\"\n"}}},
+	}
+	s := newTestServer(t, cfg)
+	run, err := s.StartRunAs("admin", 3, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	r := call(t, "GET", fmt.Sprintf("%s/scheduled-jobs/3/runs/%d/result-file", s.URL(), run.ID), "basic:admin:Admin@123", "")
+	want := `"Geëxporteerd door";"'=HYPERLINK(x) Admin"` + "\n" +
+		`"Geëxporteerd op";"2024-03-01 18:50:07"` + "\n" + // the run's start in New York
+		`"CP-groep";"'@group"` + "\n" +
+		`"";""` + "\n" +
+		`"Label";"Count";"Note"` + "\n" +
+		`"SP-1";"-12";"'-x"` + "\n" +
+		`"SP;2";"+3.5e2";"say \\""hi\\"""` + "\n"
+	if got := unzipOne(t, r.body, fmt.Sprintf("scheduled_query_3_%d.csv", run.ID)); got != want {
+		t.Errorf("export:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// SimpleDateFormat patterns, in English.
+func TestJavaDateFormat(t *testing.T) {
+	at := time.Date(2024, 3, 5, 14, 7, 9, 45e6, time.UTC)
+	for pattern, want := range map[string]string{
+		"dd MMM yyyy HH:mm":              "05 Mar 2024 14:07",
+		"MM-dd-yyyy HH:mm":               "03-05-2024 14:07",
+		"d/M/yy h:mm a":                  "5/3/24 2:07 PM",
+		"EEEE, MMMM d, yyyy 'at' ss.SSS": "Tuesday, March 5, 2024 at 09.045",
+		"yyyy-MM-dd'T'HH:mm:ssXXX":       "2024-03-05T14:07:09Z",
+		"''hh'' K k":                     "'02' 2 14",
+	} {
+		if got := javaDateFormat(at, pattern); got != want {
+			t.Errorf("%q: %q, want %q", pattern, got, want)
 		}
 	}
 }

@@ -92,41 +92,57 @@ func (sc *schedule) applyDefaults() {
 	sc.keepUsed()
 }
 
-// check answers what makes the schedule invalid and the server's code for it: a missing
-// repeatSchedule, one the server does not know, a field it reads missing or out of range
-// (codeJobInvalidTime). It answers "", "" for a valid schedule.
-func (sc schedule) check() (code, problem string) {
+// check answers what makes the schedule invalid, as ScheduledJobFactoryImpl.setRepeatSchedule
+// finds it: a missing repeatSchedule, one the server does not know, or else each field the
+// schedule reads that is missing or out of range, in the server's order (scheduledMinute,
+// scheduledHour, scheduledDayOfWeek, scheduledDayOfMonth, hourlyInterval,
+// minutelyInterval), one SCHEDULED_JOB_INVALID_SCHEDULED_TIME each: several are answered
+// together. It answers nothing for a valid schedule.
+func (sc schedule) check() []apiError {
 	if sc.repeat == "" {
-		return codeJobRepeatRequired, "repeatSchedule is required"
+		return []apiError{{codeJobRepeatRequired, "repeatSchedule is required."}}
 	}
 	if !oneOf(sc.repeat, repeatSchedules) {
-		return codeJobInvalidRepeat, fmt.Sprintf("repeatSchedule %q is not one of %s", sc.repeat, strings.Join(repeatSchedules, ", "))
+		return []apiError{{codeJobInvalidRepeat, fmt.Sprintf("repeatSchedule %q is not one of %s.", sc.repeat, strings.Join(repeatSchedules, ", "))}}
 	}
 	hour, minute, dow, dom, hourly, minutely := sc.uses()
-	for _, f := range []struct {
-		use      bool
-		name     string
-		v        *int
-		min, max int
+	var errs []apiError
+	for _, c := range []struct {
+		use     bool
+		problem func() string
 	}{
-		{minutely, "minutelyInterval", sc.minutelyInterval, 0, 1 << 30}, // 0: every minute, as 1
-		{hourly, "hourlyInterval", sc.hourlyInterval, 1, 1 << 30},
-		{hour, "scheduledHour", sc.hour, 0, 23},
-		{minute, "scheduledMinute", sc.minute, 0, 59},
-		{dom, "scheduledDayOfMonth", sc.dayOfMonth, 1, 31},
+		{minute, func() string { return sc.rangeProblem("scheduledMinute", sc.minute, 0, 59) }},
+		{hour, func() string { return sc.rangeProblem("scheduledHour", sc.hour, 0, 23) }},
+		{dow, func() string {
+			if oneOf(sc.dayOfWeek, daysOfWeek) {
+				return ""
+			}
+			return fmt.Sprintf("a WEEKLY schedule needs scheduledDayOfWeek SUNDAY..SATURDAY, not %q", sc.dayOfWeek)
+		}},
+		{dom, func() string { return sc.rangeProblem("scheduledDayOfMonth", sc.dayOfMonth, 1, 31) }},
+		{hourly, func() string { return sc.rangeProblem("hourlyInterval", sc.hourlyInterval, 1, 1<<30) }},
+		{minutely, func() string { return sc.rangeProblem("minutelyInterval", sc.minutelyInterval, 0, 1<<30) }}, // 0: every minute, as 1
 	} {
-		switch {
-		case !f.use:
-		case f.v == nil:
-			return codeJobInvalidTime, fmt.Sprintf("a %s schedule needs %s", sc.repeat, f.name)
-		case *f.v < f.min || *f.v > f.max:
-			return codeJobInvalidTime, fmt.Sprintf("%s %d is out of range for a %s schedule", f.name, *f.v, sc.repeat)
+		if !c.use {
+			continue
+		}
+		if problem := c.problem(); problem != "" {
+			errs = append(errs, apiError{codeJobInvalidTime, "Invalid schedule: " + problem + "."})
 		}
 	}
-	if dow && !oneOf(sc.dayOfWeek, daysOfWeek) {
-		return codeJobInvalidTime, fmt.Sprintf("a WEEKLY schedule needs scheduledDayOfWeek SUNDAY..SATURDAY, not %q", sc.dayOfWeek)
+	return errs
+}
+
+// rangeProblem says what is wrong with the schedule's field name, v, that must be within
+// min..max: missing, or out of range; "" when nothing is.
+func (sc schedule) rangeProblem(name string, v *int, low, high int) string {
+	switch {
+	case v == nil:
+		return fmt.Sprintf("a %s schedule needs %s", sc.repeat, name)
+	case *v < low || *v > high:
+		return fmt.Sprintf("%s %d is out of range for a %s schedule", name, *v, sc.repeat)
 	}
-	return "", ""
+	return ""
 }
 
 // schedule answers the job's schedule.
@@ -148,7 +164,7 @@ func (j *JobConfig) setSchedule(sc schedule) {
 // loc. The interval schedules (MINUTELY, HOURLY) count from anchor (when the job was
 // created or last replaced) or start when later. ONDEMAND and an invalid schedule have none.
 func (sc schedule) next(anchor time.Time, start *time.Time, now time.Time, loc *time.Location) (time.Time, bool) {
-	if _, invalid := sc.check(); invalid != "" {
+	if len(sc.check()) > 0 {
 		return time.Time{}, false
 	}
 	after := now
@@ -234,17 +250,55 @@ func indexOf(values []string, v string) int {
 	return -1
 }
 
-// nextRunLocked answers the job's nextRunOn at now: none for a job that is not Active,
-// and none after its endDate. s.mu must be held.
-func (s *Server) nextRunLocked(j *job, now time.Time) (time.Time, bool) {
-	if j.cfg.ActivityStatus != "Active" {
+// nextFireLocked answers when the mock next triggers the job on its own: never for a job
+// the server does not schedule (not Active, or a QUERY job whose saved query is deleted:
+// runJob's isActiveJob); on the older line not before its startDate nor after its endDate,
+// on the newest line whatever its dates (isActiveJob has no date check there). s.mu must be
+// held.
+func (s *Server) nextFireLocked(j *job, now time.Time) (time.Time, bool) {
+	if !j.enabled() {
 		return time.Time{}, false
 	}
-	next, ok := j.cfg.schedule().next(j.anchor, j.cfg.StartDate, now, s.loc)
-	if !ok || (j.cfg.EndDate != nil && next.After(*j.cfg.EndDate)) {
+	var start *time.Time
+	if s.line == LineOlder {
+		start = j.cfg.StartDate
+	}
+	next, ok := j.cfg.schedule().next(j.anchor, start, now, s.loc)
+	if !ok || (s.line == LineOlder && j.cfg.EndDate != nil && next.After(*j.cfg.EndDate)) {
 		return time.Time{}, false
 	}
 	return next, true
+}
+
+// nextRunOn answers the job's nextRunOn as the server's JSON has it at now
+// (ScheduledJob.getNextRunOn, called by ScheduledJobDetail.from): the next occurrence from
+// now, whatever the job's status and dates, in loc, keeping now's seconds and milliseconds
+// (a java.util.Calendar of now whose hour and minute are set); none for ONDEMAND. MINUTELY
+// is now plus the interval (0 as 1); HOURLY this hour's scheduledMinute, plus the interval
+// when that minute has come. It is not when the mock fires the job (nextFireLocked), whose
+// instants are whole minutes.
+func (sc schedule) nextRunOn(now time.Time, loc *time.Location) (time.Time, bool) {
+	if len(sc.check()) > 0 {
+		return time.Time{}, false
+	}
+	t := now.In(loc).Truncate(time.Millisecond)
+	keepSeconds := func(at time.Time) time.Time {
+		return time.Date(at.Year(), at.Month(), at.Day(), at.Hour(), at.Minute(), t.Second(), t.Nanosecond(), loc)
+	}
+	switch sc.repeat {
+	case "MINUTELY":
+		return t.Add(time.Duration(max(*sc.minutelyInterval, 1)) * time.Minute), true
+	case "HOURLY":
+		hour := t.Hour()
+		if t.Minute() >= *sc.minute {
+			hour += *sc.hourlyInterval
+		}
+		return time.Date(t.Year(), t.Month(), t.Day(), hour, *sc.minute, t.Second(), t.Nanosecond(), loc), true
+	case "ONDEMAND":
+		return time.Time{}, false
+	}
+	at, ok := sc.next(now, nil, now, loc) // DAILY, WEEKLY, MONTHLY: the same day and minute
+	return keepSeconds(at), ok
 }
 
 // scheduleLocked sets the job's next scheduled trigger on the clock, in place of the one
@@ -257,7 +311,7 @@ func (s *Server) scheduleLocked(j *job) {
 	j.scheduled++
 	gen := j.scheduled
 	now := s.clock.Now()
-	next, ok := s.nextRunLocked(j, now)
+	next, ok := s.nextFireLocked(j, now)
 	if !ok {
 		return
 	}
@@ -265,9 +319,10 @@ func (s *Server) scheduleLocked(j *job) {
 }
 
 // fireSchedule triggers the job as the server's scheduler does when its nextRunOn comes,
-// unless another schedule has replaced this one (gen): through the queue, as its runAs
-// user or else its creator, without args. Then it sets the next trigger. It answers the
-// hook calls to make.
+// unless another schedule has replaced this one (gen): through the queue, without args, as
+// its runAs user or else the system user, never its creator (ScheduledTaskManagerImpl
+// schedules as getSystemUser(), which only runAs replaces). Then it sets the next trigger.
+// It answers the hook calls to make.
 func (s *Server) fireSchedule(j *job, gen int) func() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -276,7 +331,7 @@ func (s *Server) fireSchedule(j *job, gen int) func() {
 	}
 	u := j.runAs
 	if u == nil {
-		u = j.createdBy
+		u = s.system
 	}
 	ev := s.enqueueLocked(u, j, nil)
 	ev = append(ev, s.dispatchLocked()...)

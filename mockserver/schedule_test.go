@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -76,37 +77,77 @@ func TestScheduleNext(t *testing.T) {
 	}
 }
 
-// nextRunOn in the job's JSON: in the server's zone, none after endDate, none when Disabled.
+// nextRunOn in the job's JSON is the server's ScheduledJob.getNextRunOn at the moment of the
+// read: the next occurrence from now in the server's zone, with now's seconds and
+// milliseconds, whatever the job's status or dates; null only for ONDEMAND.
 func TestNextRunOnJSON(t *testing.T) {
 	end := clockStart.Add(30 * time.Minute)
+	start := clockStart.Add(365 * 24 * time.Hour)
 	s, clock := newManualServer(t, Config{Timezone: "Asia/Kolkata", Jobs: []JobConfig{
 		{ID: 1, RepeatSchedule: "DAILY", ScheduledHour: ip(18), ScheduledMinute: ip(0)},
-		{ID: 2, RepeatSchedule: "HOURLY", ScheduledMinute: ip(45), EndDate: &end},
-		{ID: 3, RepeatSchedule: "DAILY", ActivityStatus: "Disabled"},
+		{ID: 2, RepeatSchedule: "HOURLY", ScheduledMinute: ip(45), HourlyInterval: ip(3), EndDate: &end},
+		{ID: 3, RepeatSchedule: "DAILY", ActivityStatus: "Disabled", StartDate: &start},
+		{ID: 4, RepeatSchedule: "MINUTELY", MinutelyInterval: ip(7)},
+		{ID: 5, RepeatSchedule: "ONDEMAND"},
 	}})
 	admin := login(t, s, "admin", "Admin@123")
 	next := func(id int64) *int64 {
 		return decodeJob(t, call(t, "GET", fmt.Sprintf("%s/scheduled-jobs/%d", s.URL(), id), admin, "")).NextRunOn
 	}
-	// 10:00 UTC is 15:30 in Kolkata: 18:00 there is 12:30 UTC today.
-	if n := next(1); n == nil || *n != clockStart.Add(150*time.Minute).UnixMilli() {
-		t.Errorf("daily 18:00 Kolkata: %v", n)
+	at := func(d time.Duration) int64 { return clockStart.Add(d).UnixMilli() }
+	clock.Advance(17*time.Second + 345678*time.Microsecond) // 10:00:17.345678 UTC, 15:30:17 in Kolkata
+	for _, c := range []struct {
+		job  int64
+		want int64
+	}{
+		{1, at(150*time.Minute + 17345*time.Millisecond)},              // 18:00:17.345 there, 12:30 UTC
+		{2, at(15*time.Minute + 17345*time.Millisecond)},               // minute 45 there is minute 15 here
+		{3, at(8*time.Hour + 30*time.Minute + 17345*time.Millisecond)}, // Disabled, not started: 00:00 there, 18:30 UTC
+		{4, at(7*time.Minute + 17345*time.Millisecond)},                // now plus the interval
+	} {
+		if n := next(c.job); n == nil || *n != c.want {
+			t.Errorf("job %d: nextRunOn %v, want %d", c.job, n, c.want)
+		}
 	}
-	// Kolkata is +05:30: minute 45 there is minute 15 in UTC.
-	if n := next(2); n == nil || *n != clockStart.Add(15*time.Minute).UnixMilli() {
-		t.Errorf("hourly at :45 Kolkata: %v", n)
+	if n := next(5); n != nil {
+		t.Errorf("an on-demand job's nextRunOn: %d", *n)
 	}
-	if next(3) != nil {
-		t.Error("a disabled job has a next run")
+	clock.Advance(20 * time.Minute)                                                            // 15:50 there: past minute 45, so 3 hours on; past endDate too
+	if n := next(2); n == nil || *n != at(3*time.Hour+15*time.Minute+17345*time.Millisecond) { // 18:45 there
+		t.Errorf("hourly after its minute and its endDate: %v", n)
 	}
-	clock.Advance(20 * time.Minute) // the next :45 there is after endDate
-	if n := next(2); n != nil {
-		t.Errorf("a job past its endDate's next run: %v", *n)
+}
+
+// On the newest line a job's startDate and endDate do not bound its scheduled runs
+// (isActiveJob has no date check): it fires before its start and after its end. On the
+// older line it fires only within them. Neither line fires a Disabled job.
+func TestScheduleFiresWhateverDates(t *testing.T) {
+	future, past := clockStart.Add(30*24*time.Hour), clockStart.Add(-time.Hour)
+	for _, c := range []struct {
+		line      string
+		job       JobConfig
+		wantFired bool
+	}{
+		{LineNewest, JobConfig{StartDate: &future}, true},
+		{LineNewest, JobConfig{EndDate: &past, StartDate: ptr(past.Add(-time.Hour))}, true},
+		{LineNewest, JobConfig{ActivityStatus: "Disabled"}, false},
+		{LineOlder, JobConfig{StartDate: &future}, false},
+		{LineOlder, JobConfig{EndDate: &past, StartDate: ptr(past.Add(-time.Hour))}, false},
+		{LineOlder, JobConfig{}, true},
+	} {
+		jc := c.job
+		jc.ID, jc.Type, jc.TaskImplFqn = 1, "INTERNAL", DefaultTaskClasses[0]
+		jc.RepeatSchedule, jc.ScheduledHour, jc.ScheduledMinute = "DAILY", ip(11), ip(0)
+		s, clock := newManualServer(t, Config{Line: c.line, Jobs: []JobConfig{jc}})
+		clock.Advance(time.Hour) // 11:00
+		if fired := len(s.Runs(1)) > 0; fired != c.wantFired {
+			t.Errorf("%s line, start %v, end %v, %s: fired %v, want %v", c.line, jc.StartDate, jc.EndDate, jc.ActivityStatus, fired, c.wantFired)
+		}
 	}
 }
 
 // A scheduled job is triggered when its nextRunOn comes on the clock, as its runAs user
-// (or its creator), without args, and nextRunOn moves on; a replace re-schedules it.
+// (or the system user), without args, and nextRunOn moves on; a replace re-schedules it.
 func TestScheduleFires(t *testing.T) {
 	for _, line := range []string{LineNewest, LineOlder} {
 		t.Run(line, func(t *testing.T) {
@@ -124,13 +165,13 @@ func TestScheduleFires(t *testing.T) {
 			if n := decodeJob(t, call(t, "GET", s.URL()+"/scheduled-jobs/5", admin, "")).NextRunOn; n == nil || *n != clockStart.Add(10*time.Minute).UnixMilli() {
 				t.Errorf("nextRunOn after the run: %v", n)
 			}
-			clock.Advance(25 * time.Minute) // 10:30: job 5 at 10:10 ... 10:30, job 6 at 10:30 as alice
+			clock.Advance(25 * time.Minute) // 10:30: job 5 at 10:10 ... 10:30, job 6 at 10:30 as the system user
 			var jobs []int64
 			for len(jobs) < 5 {
 				r := within(t, "the scheduled runs", starts)
 				jobs = append(jobs, r.JobID)
-				if r.JobID == 6 && r.RunBy != "alice" {
-					t.Errorf("job 6 ran as %s, want its creator alice", r.RunBy)
+				if r.JobID == 6 && r.RunBy != SystemLoginName {
+					t.Errorf("job 6 ran as %s, want the system user (it has no runAs)", r.RunBy)
 				}
 			}
 			if fmt.Sprint(jobs) != "[5 5 5 5 6]" {
@@ -174,5 +215,53 @@ func TestScheduleStopsReplacedTimers(t *testing.T) {
 	decodeJob(t, call(t, "DELETE", url, admin, ""))
 	if server, onClock := pending(); server != 0 || onClock != 0 {
 		t.Errorf("after the DELETE: %d timers, %d on the clock, want none", server, onClock)
+	}
+}
+
+// A scheduled run of a job without runAs runs as the system user ($system), not the job's
+// creator (ScheduledTaskManagerImpl.schedule): a non-admin creator cannot read the run nor
+// see it in its run list, a recipient of the job downloads its file, and the export's
+// "Exported By" is the system user's name. With runAs, the run is runAs's.
+func TestScheduledRunAsSystemUser(t *testing.T) {
+	cfg := Config{
+		Users: []UserConfig{
+			{LoginName: "admin", Password: "Admin@123", Admin: true},
+			{LoginName: "alice", Password: "Alice@123"},
+			{LoginName: "bob", Password: "Bob@123"},
+		},
+		SystemUser: UserConfig{FirstName: "OpenSpecimen", LastName: "System"},
+		Jobs: []JobConfig{{ID: 1, Name: "Alice's nightly", CreatedBy: "alice", Recipients: []string{"bob"},
+			RepeatSchedule: "DAILY", ScheduledHour: ip(10), ScheduledMinute: ip(5), Result: &ResultConfig{Export: true, Content: "a\n1\n"}}},
+	}
+	s, clock := newManualServer(t, cfg)
+	starts := runStarts(s)
+	clock.Advance(5 * time.Minute)
+	r := within(t, "the scheduled run", starts)
+	if r.RunBy != SystemLoginName {
+		t.Fatalf("the scheduled run ran as %q, want %q", r.RunBy, SystemLoginName)
+	}
+	alice, bob, admin := "basic:alice:Alice@123", "basic:bob:Bob@123", "basic:admin:Admin@123"
+	var run runOut
+	call(t, "GET", fmt.Sprintf("%s/scheduled-jobs/1/runs/%d", s.URL(), r.ID), admin, "").decode(t, &run)
+	if run.RunBy.LoginName != SystemLoginName || run.RunBy.ID != 4 {
+		t.Errorf("runBy: %+v, want %s with the id after the 3 users", run.RunBy, SystemLoginName)
+	}
+	if got := call(t, "GET", fmt.Sprintf("%s/scheduled-jobs/1/runs/%d", s.URL(), r.ID), alice, ""); got.apiCode() != codeOpNotAllowed {
+		t.Errorf("the creator read the system user's run: %d %s", got.status, got.body)
+	}
+	var listed []runOut
+	call(t, "GET", s.URL()+"/scheduled-jobs/1/runs", alice, "").decode(t, &listed)
+	if len(listed) != 0 {
+		t.Errorf("the creator's run list: %v, want none", ids(listed))
+	}
+	file := call(t, "GET", fmt.Sprintf("%s/scheduled-jobs/1/runs/%d/result-file", s.URL(), r.ID), bob, "")
+	if file.status != 200 || !strings.Contains(unzipOne(t, file.body, fmt.Sprintf("scheduled_query_1_%d.csv", r.ID)), `"OpenSpecimen System"`) {
+		t.Errorf("the recipient's download: %d %q", file.status, file.body)
+	}
+	if got := call(t, "GET", fmt.Sprintf("%s/scheduled-jobs/1/runs/%d/result-file", s.URL(), r.ID), alice, ""); got.apiCode() != codeOpNotAllowed {
+		t.Errorf("the creator downloaded the system user's file: %d %s", got.status, got.body)
+	}
+	if _, err := New(Config{Users: []UserConfig{{LoginName: SystemLoginName, Password: "x"}}}); err == nil {
+		t.Error("a configured user took the system user's login name")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -28,16 +29,19 @@ type Server struct {
 	logger    *log.Logger
 	clock     Clock
 	startTime time.Time
-	line      string        // LineNewest or LineOlder; immutable after New
-	retention time.Duration // how long a run's result file is kept after the run ends
-	maxLogins int           // newest line: the most sessions a user keeps (0: no limit)
+	line      string         // LineNewest or LineOlder; immutable after New
+	retention time.Duration  // how long a run's result file is kept after the run ends
+	maxLogins int            // newest line: the most sessions a user keeps (0: no limit)
+	settings  SettingsConfig // the server's settings; immutable after New
 
 	users     map[string]*user // by login name; immutable after New
 	usersList []*user
+	system    *user          // the system user, who runs scheduled runs of jobs without runAs; not in users
 	jobs      map[int64]*job // every job, deleted ones too; POST, PUT and DELETE change it and its jobs
 
-	savedQueries map[int64]SavedQueryConfig // by id; immutable after New
-	taskClasses  []string                   // the INTERNAL task classes; immutable after New
+	savedQueries   map[int64]SavedQueryConfig // by id; immutable after New
+	deletedQueries map[int64]bool             // the saved queries deleted (DeleteSavedQuery)
+	taskClasses    []string                   // the INTERNAL task classes; immutable after New
 
 	runs      []*run // all runs, ascending id
 	runByID   map[int64]*run
@@ -147,14 +151,42 @@ type job struct {
 	created bool
 }
 
-// active is the server's isActiveJob at now: the job is Active, a QUERY job's saved query
-// exists, and, on the older line, a scheduled job (not ONDEMAND) is within its start and
-// end dates. A trigger of a job that is not active is dropped.
+// active is the server's isActiveJob at now: the job is enabled, and, on the older line, a
+// scheduled job (not ONDEMAND) is within its start and end dates (the newest line's
+// isActiveJob has no date check). A trigger of a job that is not active is dropped.
 func (j *job) active(line string, now time.Time) bool {
-	if j.cfg.ActivityStatus != "Active" || (j.cfg.Type == "QUERY" && j.cfg.SavedQueryDeleted) {
-		return false
+	return j.enabled() && (line != LineOlder || j.cfg.RepeatSchedule == "ONDEMAND" || j.withinDates(now))
+}
+
+// enabled says whether the job is Active and, for a QUERY job, its saved query exists.
+func (j *job) enabled() bool {
+	return j.cfg.ActivityStatus == "Active" && (j.cfg.Type != "QUERY" || !j.cfg.SavedQueryDeleted)
+}
+
+// DeleteSavedQuery deletes a saved query as the server's DELETE /saved-queries/{id} does
+// (QueryServiceImpl.deleteQuery), which the mock does not serve: every QUERY job exporting
+// it is soft-deleted (Disabled and renamed, as DELETE /scheduled-jobs/{id} does, its
+// schedule ended but its queued trigger left to be dropped), and a new job can no longer
+// name it. It fails when neither a saved query nor a job's own query has that id.
+func (s *Server) DeleteSavedQuery(id int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, known := s.savedQueries[id]
+	now := s.clock.Now()
+	for _, j := range s.jobs {
+		if j.cfg.Type == "QUERY" && j.cfg.queryID() == id && !j.cfg.SavedQueryDeleted {
+			known = true
+			j.cfg.SavedQueryDeleted = true
+			if !j.cfg.Deleted {
+				s.softDeleteLocked(j, now)
+			}
+		}
 	}
-	return line != LineOlder || j.cfg.RepeatSchedule == "ONDEMAND" || j.withinDates(now)
+	if !known {
+		return fmt.Errorf("mockserver: no saved query %d", id)
+	}
+	s.deletedQueries[id] = true
+	return nil
 }
 
 // visibleTo says whether u may see and run the job: an admin, its creator, or a user it is
@@ -286,6 +318,7 @@ func newServer(cfg Config) (*Server, error) {
 		line:      cfg.Line,
 		retention: time.Duration(cfg.FileRetention),
 		maxLogins: cfg.MaxLoginSessions,
+		settings:  cfg.Settings,
 		users:     map[string]*user{},
 		jobs:      map[int64]*job{},
 		runByID:   map[int64]*run{},
@@ -296,8 +329,8 @@ func newServer(cfg Config) (*Server, error) {
 		queue:     triggerQueue{threads: cfg.PoolSize, byJob: map[int64]*trigger{}},
 	}
 	s.setFaultsLocked(cfg.Faults)
-	s.addUsers(cfg.Users)
-	s.savedQueries = map[int64]SavedQueryConfig{}
+	s.addUsers(cfg.Users, cfg.SystemUser)
+	s.savedQueries, s.deletedQueries = map[int64]SavedQueryConfig{}, map[int64]bool{}
 	for _, q := range cfg.SavedQueries {
 		s.savedQueries[q.ID] = q
 	}
@@ -309,13 +342,18 @@ func newServer(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// addUsers adds the configured users, with their ids (by default 1, 2, ... in their order).
-func (s *Server) addUsers(users []UserConfig) {
+// addUsers adds the configured users, with their ids (by default 1, 2, ... in their order),
+// and the system user with the id after the largest of theirs (it cannot log in: it is in
+// neither users nor usersList).
+func (s *Server) addUsers(users []UserConfig, system UserConfig) {
+	var maxID int64
 	for _, uc := range users {
 		u := &user{id: uc.ID, cfg: uc}
+		maxID = max(maxID, uc.ID)
 		s.users[uc.LoginName] = u
 		s.usersList = append(s.usersList, u)
 	}
+	s.system = &user{id: maxID + 1, cfg: system}
 }
 
 // addJobs adds the configured jobs and sets their schedules on the clock; their users
@@ -327,22 +365,27 @@ func (s *Server) addJobs(jobs []JobConfig) {
 		j := &job{cfg: jc, createdBy: s.users[jc.CreatedBy], lengths: newRunLengths(jc), anchor: s.startTime}
 		j.setUsers(s.users, jc)
 		if jc.Deleted {
-			j.cfg.Name = fmt.Sprintf("%s_%d", jc.Name, s.startTime.UnixMilli())
+			j.cfg.Name = disabledName(jc.Name, s.startTime)
 		}
 		s.jobs[jc.ID] = j
 		s.scheduleLocked(j)
 	}
 }
 
-// setUsers sets the job's run-as user, recipients and shared-with users from jc's login names.
+// setUsers sets the job's run-as user, recipients and shared-with users from jc's login
+// names, each user once.
 func (j *job) setUsers(users map[string]*user, jc JobConfig) {
 	j.runAs = users[jc.RunAs]
 	j.recipients, j.sharedWith = nil, nil
 	for _, r := range jc.Recipients {
-		j.recipients = append(j.recipients, users[r])
+		if !slices.Contains(j.recipients, users[r]) {
+			j.recipients = append(j.recipients, users[r])
+		}
 	}
 	for _, u := range jc.SharedWith {
-		j.sharedWith = append(j.sharedWith, users[u])
+		if !slices.Contains(j.sharedWith, users[u]) {
+			j.sharedWith = append(j.sharedWith, users[u])
+		}
 	}
 }
 
@@ -718,6 +761,10 @@ func (s *Server) startRunLocked(u *user, jobID int64, args *string) (*run, error
 	}
 	if j.cfg.Outcome == StatusFailed { // a successful run's message is always null
 		r.message = j.cfg.Message
+	}
+	if j.cfg.Type == "EXTERNAL" && s.line == LineNewest {
+		// ScheduledJob.newTask throws once the run record exists: it fails at once.
+		r.duration, r.outcome, r.message, r.result = 0, StatusFailed, externalForbidden, nil
 	}
 	s.nextRunID++
 	s.runs = append(s.runs, r)

@@ -107,6 +107,8 @@ type Client struct {
 	formMu   sync.Mutex   // guards fromForm
 	fromForm fromDateForm // the fromDate form the server last took; formInstant until one is known
 
+	settings serverSettings // what ReadSettings learned (settings.go)
+
 	histMu sync.Mutex         // guards hist
 	hist   map[int64]*history // by job: durations of recent finished runs
 

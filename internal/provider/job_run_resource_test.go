@@ -507,8 +507,8 @@ func TestAccJobRun_badJobs(t *testing.T) {
 		"unknown job":  {"  job_id = 999", `Scheduled job 999 does not exist`},
 		"huge job id":  {"  job_id = 9223372036854775807", `Scheduled job 9223372036854775807 does not exist`},
 		"disabled job": {"  job_id = 3", `(?s)Job not active.*Scheduled job 3 \(Retired export\) cannot run: it is\s+Disabled`},
-		// isActiveJob false: the server would drop the trigger though the job is Active.
-		"saved query deleted": {"  job_id = 30", `(?s)Job not active.*Scheduled job 30 \(Orphan export\) cannot run: the\s+server reports it not active: a saved-query job whose query was deleted`},
+		// Deleting its saved query deleted the job too (Disabled and renamed), as on the server.
+		"saved query deleted": {"  job_id = 30", `(?s)Job not active.*Scheduled job 30 \(Orphan export_\d+\) cannot run: it is\s+Disabled`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{

@@ -1,9 +1,12 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -46,6 +49,7 @@ type resultFileModel struct {
 	Content       types.String `tfsdk:"content"`
 	ContentBase64 types.String `tfsdk:"content_base64"`
 	Decode        types.String `tfsdk:"decode"`
+	Separator     types.String `tfsdk:"separator"`
 	Metadata      types.Map    `tfsdk:"export_metadata"`
 	Columns       types.List   `tfsdk:"columns"`
 	Rows          types.List   `tfsdk:"rows"`
@@ -58,7 +62,12 @@ type jobRunResultFileDataSourceModel struct {
 }
 
 // request is the file the model asks for, kept in memory; the data source adds its output.
-func (m *resultFileModel) request() resultfile.Request {
+// A CSV is decoded with separator, else the server's common.field_separator, else a comma.
+func (m *resultFileModel) request(server client.Settings) resultfile.Request {
+	var sep rune // null: the server's
+	if v := m.Separator.ValueString(); v != "" {
+		sep, _ = utf8.DecodeRuneInString(v)
+	}
 	return resultfile.Request{
 		JobID:           m.JobID.ValueInt64(),
 		RunID:           m.RunID.ValueInt64(),
@@ -66,6 +75,7 @@ func (m *resultFileModel) request() resultfile.Request {
 		Entry:           m.Entry.ValueString(),
 		MaxContentBytes: m.MaxContent.ValueInt64(), // null: 0, the default
 		DecodeCSV:       m.Decode.ValueString() == decodeCSV,
+		Separator:       cmp.Or(sep, server.FieldSeparator),
 	}
 }
 
@@ -112,13 +122,18 @@ const (
 	decodeDoc = "Set to `\"csv\"` to decode the file as CSV into `export_metadata`, `columns` and `rows`, instead of " +
 		"holding its bytes in `content` or `content_base64`, which then stay null. A saved-query export starts with a " +
 		"preamble before its header: `\"Exported By\",\"<full name>\"`, `\"Exported On\",\"<date time>\"`, maybe " +
-		"`\"Collection Protocol\",\"<short title>\"`, then a blank line `\"\",\"\"`. It is recognised when the first line " +
-		"has two fields, the first `Exported By` (as the server writes it in English), and it runs in `\"name\",\"value\"` " +
-		"lines to the first blank line (all its fields empty, or an empty line); the next line is the header. A CSV " +
-		"without a preamble decodes too. Every row must have as many fields as the header, and every column a name of " +
+		"`\"Collection Protocol\",\"<short title>\"`, then a blank line `\"\",\"\"`, its words in the server's language " +
+		"and its values separated as the rows are (see `separator`). It is recognised by that shape, in any language: " +
+		"two to four `\"name\",\"value\"` lines, then a line whose fields are all empty; the next line is the header. A " +
+		"CSV without a preamble decodes too (one of two columns whose second to fifth line is empty has that shape and is " +
+		"taken for an export). Every row must have as many fields as the header, and every column a name of " +
 		"its own. A file that is not UTF-8 CSV text, a ragged row or such a header is an error naming the line, counted " +
 		"in the file as served (after unzipping, its preamble included). The whole file is read and checked, also with " +
 		"`output_path`, which then keeps what it held before when the file does not decode."
+	separatorDoc = "With `decode`, the one character between the file's values, such as `\";\"` or `\"\\t\"`. Defaults to " +
+		"the server's setting `common.field_separator` (read when the provider configures), which its exports are written " +
+		"with, else `\",\"`. A file whose header, decoded so, is one column holding another usual separator (`,` `;` tab " +
+		"`|`), or does not parse with it, is an error that names the separator to set: it is never decoded into one wrong column."
 	metadataDoc = "With `decode`, the pairs of the export's preamble, such as `Exported By` (the full name of the user " +
 		"the run ran as), `Exported On` (the server's date and time, in its own format and time zone) and " +
 		"`Collection Protocol`; empty for a CSV without a preamble; null without `decode`."
@@ -237,6 +252,9 @@ var resultFileAttrs = []resultFileAttr{
 	{name: "content", doc: contentDoc, computed: true, sensitive: true},
 	{name: "content_base64", doc: contentBase64Doc, computed: true, sensitive: true},
 	{name: "decode", doc: decodeDoc, optional: true, strings: []validator.String{stringvalidator.OneOf(decodeCSV)}},
+	{name: "separator", doc: separatorDoc, optional: true, strings: []validator.String{
+		stringvalidator.UTF8LengthBetween(1, 1), stringvalidator.NoneOf(`"`, "\r", "\n"),
+		stringvalidator.AlsoRequires(path.MatchRoot("decode"))}},
 	{name: "export_metadata", doc: metadataDoc, kind: kindStringMap, computed: true, sensitive: true},
 	{name: "columns", doc: columnsDoc, kind: kindStringList, computed: true, sensitive: true},
 	{name: "rows", doc: rowsDoc, kind: kindRows, computed: true, sensitive: true},
@@ -271,7 +289,7 @@ func (d *jobRunResultFileDataSource) Read(ctx context.Context, req datasource.Re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	fr := m.request()
+	fr := m.request(d.data.client.Settings())
 	fr.OutputPath, fr.StripPreamble = m.OutputPath.ValueString(), m.StripPreamble.ValueBool()
 	m.fetch(ctx, d.data.client, fr, false, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -345,55 +363,99 @@ func listOf(elem attr.Type, values []attr.Value, diags *diag.Diagnostics) types.
 // resultFileDiagnostic is what the user sees of an error of resultfile.Fetch, from the data
 // source and the ephemeral resource alike (ephemeral), which differ only in the advice for a
 // file too large. login is the provider's user. Every diagnostic is an error but that of a
-// purged file, a warning.
+// purged file, a warning. resultfile states what went wrong; the attribute to change, and
+// how, is said here.
 func resultFileDiagnostic(err error, req resultfile.Request, login string, ephemeral bool) diag.Diagnostic {
 	job, run := req.JobID, req.RunID
 	switch e := err.(type) {
 	case *resultfile.RunError:
 		return runReadDiagnostic(path.Root("run_id"), job, run, "Check job_id and run_id.", e.Err)
-	case *resultfile.RunNotSucceededError:
-		return runNotSucceededDiagnostic(e, job, run)
 	case *resultfile.NoFileError:
 		return noFileDiagnostic(e, req)
-	case *resultfile.NotAllowedError:
-		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Not allowed to read the result file", fmt.Sprintf(
-			"OpenSpecimen lets %s neither read run %d of job %d nor download its result file (%s): only an admin, the "+
-				"user who ran it and the job's recipients may download it. Add this user to the job's recipients in "+
-				"OpenSpecimen, or configure the provider with such a user.", orUnknownUser(login), run, job, e.Err))
 	case *resultfile.DownloadError:
-		if e.Midway {
-			return diag.NewErrorDiagnostic("Cannot download result file", fmt.Sprintf(
-				"Reading the result file of run %d of job %d failed: %s", run, job, e.Err))
-		}
-		return diag.NewErrorDiagnostic("Cannot download result file", fmt.Sprintf(
-			"Downloading the result file of run %d of job %d failed: %s", run, job, e.Err))
+		return downloadDiagnostic(e, job, run, login)
 	case *resultfile.UnzipError:
-		return diag.NewAttributeErrorDiagnostic(path.Root("entry"), "Cannot unzip result file", fmt.Sprintf(
-			"The result file %s of run %d of job %d: %s", e.Filename, run, job, e.Err))
-	case *resultfile.EntryNeedsZipError:
-		return diag.NewAttributeErrorDiagnostic(path.Root("entry"), "entry needs a zip", fmt.Sprintf(
-			"entry is set, but the result file %s of run %d of job %d is not a zip read with unzip = true. Remove entry.",
-			e.Filename, run, job))
-	case *resultfile.OutputNotAFileError:
-		return outputNotAFileDiagnostic(e, job, run)
+		return unzipDiagnostic(e, job, run)
 	case *resultfile.WriteError:
-		return diag.NewAttributeErrorDiagnostic(path.Root("output_path"), "Cannot write result file", fmt.Sprintf(
-			"Writing the result file of run %d of job %d to %s failed: %s. Choose a path in a writable folder.",
-			run, job, e.Path, e.Err))
+		return writeDiagnostic(e, job, run)
 	case *resultfile.TooLargeError:
 		return tooLargeDiagnostic(e, job, run, ephemeral)
 	case *resultfile.DecodeError:
-		return diag.NewAttributeErrorDiagnostic(path.Root("decode"), "Result file is not the CSV expected", fmt.Sprintf(
-			"Run %d of job %d: %s. decode = \"csv\" reads a CSV file (a saved-query export, with or without its preamble); "+
-				"remove decode to read the file's bytes in content or content_base64.", run, job, e))
+		return decodeDiagnostic(e, job, run)
 	default:
 		return diag.NewErrorDiagnostic("Cannot download result file", fmt.Sprintf(
 			"Reading the result file of run %d of job %d failed: %s", run, job, err))
 	}
 }
 
+// downloadDiagnostic is a download that failed: refused to a user who may neither read the
+// run nor download its file (on run_id), or lost.
+func downloadDiagnostic(e *resultfile.DownloadError, job, run int64, login string) diag.Diagnostic {
+	switch {
+	case client.IsCode(e.Err, client.CodeOpNotAllowed):
+		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Not allowed to read the result file", fmt.Sprintf(
+			"OpenSpecimen lets %s neither read run %d of job %d nor download its result file (%s): only an admin, the "+
+				"user who ran it and the job's recipients may download it. Add this user to the job's recipients in "+
+				"OpenSpecimen, or configure the provider with such a user.", orUnknownUser(login), run, job, e.Err))
+	case e.Midway:
+		return diag.NewErrorDiagnostic("Cannot download result file", fmt.Sprintf(
+			"Reading the result file of run %d of job %d failed: %s", run, job, e.Err))
+	}
+	return diag.NewErrorDiagnostic("Cannot download result file", fmt.Sprintf(
+		"Downloading the result file of run %d of job %d failed: %s", run, job, e.Err))
+}
+
+// unzipDiagnostic is a file from which the one asked for cannot be read, on the attribute
+// to change: unzip for a file that is no zip or an empty one, entry otherwise.
+func unzipDiagnostic(e *resultfile.UnzipError, job, run int64) diag.Diagnostic {
+	what := fmt.Sprintf("The result file %s of run %d of job %d: %s.", e.Filename, run, job, e.Err)
+	switch {
+	case errors.Is(e, resultfile.ErrEntryWithoutZip):
+		return diag.NewAttributeErrorDiagnostic(path.Root("entry"), "entry needs a zip", fmt.Sprintf(
+			"entry is set, but the result file %s of run %d of job %d is not a zip read with unzip = true. Remove entry.",
+			e.Filename, run, job))
+	case errors.Is(e, resultfile.ErrNotZip), errors.Is(e, resultfile.ErrZipEmpty):
+		return diag.NewAttributeErrorDiagnostic(path.Root("unzip"), "Cannot unzip result file", what+
+			" Set unzip = false to read the file itself.")
+	case errors.Is(e, resultfile.ErrZipHoldsSeveral), errors.Is(e, resultfile.ErrNoSuchEntry):
+		return diag.NewAttributeErrorDiagnostic(path.Root("entry"), "Cannot unzip result file", what+
+			" Set entry to the one to read.")
+	}
+	return diag.NewErrorDiagnostic("Cannot unzip result file", what)
+}
+
+// writeDiagnostic is a failure to write the file to output_path: a folder, a device or a
+// pipe named, or a write that failed.
+func writeDiagnostic(e *resultfile.WriteError, job, run int64) diag.Diagnostic {
+	switch {
+	case errors.Is(e, resultfile.ErrOutputFolder):
+		return diag.NewAttributeErrorDiagnostic(path.Root("output_path"), "output_path is a folder", fmt.Sprintf(
+			"output_path %s. Set it to the file to write the result file of run %d of job %d to, such as a file in that folder.",
+			e.Err, run, job))
+	case errors.Is(e, resultfile.ErrOutputNotRegular):
+		return diag.NewAttributeErrorDiagnostic(path.Root("output_path"), "output_path is not a regular file", fmt.Sprintf(
+			"output_path %s. The result file of run %d of job %d is written to a temporary file renamed over output_path, "+
+				"which a device or a pipe cannot be: set it to a regular file's path.", e.Err, run, job))
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root("output_path"), "Cannot write result file", fmt.Sprintf(
+		"Writing the result file of run %d of job %d to %s failed: %s. Choose a path in a writable folder.",
+		run, job, e.Path, e.Err))
+}
+
+// decodeDiagnostic is a file that does not decode as the CSV asked for: on separator when
+// it looks written with another separator, else on decode.
+func decodeDiagnostic(e *resultfile.DecodeError, job, run int64) diag.Diagnostic {
+	if e.Separator != 0 {
+		return diag.NewAttributeErrorDiagnostic(path.Root("separator"), "Result file has another separator", fmt.Sprintf(
+			"Run %d of job %d: %s. Set separator = %s to decode it.", run, job, e, strconv.Quote(string(e.Separator))))
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root("decode"), "Result file is not the CSV expected", fmt.Sprintf(
+		"Run %d of job %d: %s. decode = \"csv\" reads a CSV file (a saved-query export, with or without its preamble); "+
+			"remove decode to read the file's bytes in content or content_base64.", run, job, e))
+}
+
 // runNotSucceededDiagnostic is a run in progress or failed: it has no file to read yet.
-func runNotSucceededDiagnostic(e *resultfile.RunNotSucceededError, job, run int64) diag.Diagnostic {
+func runNotSucceededDiagnostic(e *resultfile.NoFileError, job, run int64) diag.Diagnostic {
 	if e.Status == client.StatusInProgress {
 		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run still in progress", fmt.Sprintf(
 			"Run %d of job %d is still IN_PROGRESS and has no result file yet. Take run_id from the openspecimen_job_run "+
@@ -406,12 +468,16 @@ func runNotSucceededDiagnostic(e *resultfile.RunNotSucceededError, job, run int6
 		run, job, messageOr(e.Message, "no message")))
 }
 
-// noFileDiagnostic is a run without a file on the server. A file purged is a warning, so
-// that a configuration reading an old run's file keeps planning; output_path is then not
-// written. A run this user may not read (Status "") may also be in progress or failed.
+// noFileDiagnostic is a run without a file: in progress or failed (the run said so), or
+// none on the server. A file purged is a warning, so that a configuration reading an old
+// run's file keeps planning; output_path is then not written. A run this user may not read
+// (Status "") may also be in progress or failed.
 func noFileDiagnostic(e *resultfile.NoFileError, req resultfile.Request) diag.Diagnostic {
 	job, run := req.JobID, req.RunID
-	if e.Purged {
+	switch {
+	case e.Err == nil:
+		return runNotSucceededDiagnostic(e, job, run)
+	case e.Purged:
 		kept := ""
 		if req.OutputPath != "" {
 			kept = fmt.Sprintf(" output_path %s was not written: a file there keeps what it held.", req.OutputPath)
@@ -421,8 +487,7 @@ func noFileDiagnostic(e *resultfile.NoFileError, req resultfile.Request) diag.Di
 				"30 days after the run (the run still lists its file). The file's attributes are null.%s To read the data "+
 				"again, run the job again (for a run of an openspecimen_job_run resource: terraform apply "+
 				"-replace=openspecimen_job_run.<name>) or read a newer run of the job.", run, job, kept))
-	}
-	if e.Status == "" {
+	case e.Status == "":
 		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "No result file", fmt.Sprintf(
 			"Run %d of job %d has no result file on the server: the run is still in progress, it failed, or the job "+
 				"writes none (this user may download the job's files but not read the run, so the provider cannot tell "+
@@ -439,18 +504,6 @@ func orUnknownUser(login string) string {
 		return "this user"
 	}
 	return "user " + login
-}
-
-// outputNotAFileDiagnostic is an output_path that names a folder, or a device or pipe.
-func outputNotAFileDiagnostic(e *resultfile.OutputNotAFileError, job, run int64) diag.Diagnostic {
-	if e.Folder {
-		return diag.NewAttributeErrorDiagnostic(path.Root("output_path"), "output_path is a folder", fmt.Sprintf(
-			"output_path %s. Set it to the file to write the result file of run %d of job %d to, such as a file in that folder.",
-			e, run, job))
-	}
-	return diag.NewAttributeErrorDiagnostic(path.Root("output_path"), "output_path is not a regular file", fmt.Sprintf(
-		"output_path %s. The result file of run %d of job %d is written to a temporary file renamed over output_path, "+
-			"which a device or a pipe cannot be: set it to a regular file's path.", e, run, job))
 }
 
 // tooLargeDiagnostic is a file larger than max_content_bytes: the data source's advice is to

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -336,8 +337,8 @@ func TestAccJobRunResultFile_errors(t *testing.T) {
 		"no file":          {"job_id = 4\nrun_id = 21", `(?s)No result file.*Run 21 of job 4`},
 		"unknown run":      {"job_id = 1\nrun_id = 99999", `Run 99999 of job 1 does not exist`},
 		"run of other job": {"job_id = 4\nrun_id = 10", `Run 10 of job 4 does not exist`},
-		"several entries":  {"job_id = 1\nrun_id = 20", `(?s)the zip holds 2 files \("a.csv", "b.csv"\); set entry`},
-		"missing entry":    {"job_id = 1\nrun_id = 20\nentry = \"c.csv\"", `(?s)no entry "c.csv"`},
+		"several entries":  {"job_id = 1\nrun_id = 20", `(?s)the zip holds several files: 2 \("a.csv", "b.csv"\)\.\s+Set\s+entry`},
+		"missing entry":    {"job_id = 1\nrun_id = 20\nentry = \"c.csv\"", `(?s)no such entry "c.csv".*Set\s+entry`},
 		"entry, no zip":    {"job_id = 1\nrun_id = 10\nentry = \"x.csv\"", `(?s)is not a zip`},
 		"bad run id":       {"job_id = 1\nrun_id = 0", `run_id value must be at least 1`},
 		"output_path is a folder": {fmt.Sprintf("job_id = 1\nrun_id = 10\noutput_path = %q", filepath.Dir(notAFolder)),
@@ -363,6 +364,7 @@ func TestResultFileDiagnostic(t *testing.T) {
 	req := resultfile.Request{JobID: 4, RunID: 21, OutputPath: "/out/r.csv"}
 	cause := errors.New("connection reset")
 	notFound := &client.APIError{StatusCode: 400, Code: client.CodeRunNotFound, Message: "no run"}
+	refused := &client.APIError{StatusCode: 400, Code: client.CodeOpNotAllowed, Message: "not yours"}
 	for _, tc := range []struct {
 		err  error
 		want diag.Diagnostic
@@ -371,12 +373,12 @@ func TestResultFileDiagnostic(t *testing.T) {
 			"Run 21 of job 4 does not exist in OpenSpecimen, or this user cannot see it. Check job_id and run_id.")},
 		{&resultfile.RunError{Err: cause}, diag.NewErrorDiagnostic("Cannot read job run",
 			"Reading run 21 of job 4 failed: connection reset")},
-		{&resultfile.RunNotSucceededError{Status: client.StatusInProgress}, diag.NewAttributeErrorDiagnostic(path.Root("run_id"),
+		{&resultfile.NoFileError{Status: client.StatusInProgress}, diag.NewAttributeErrorDiagnostic(path.Root("run_id"),
 			"Job run still in progress", "Run 21 of job 4 is still IN_PROGRESS and has no result file yet. Take run_id from "+
 				"the openspecimen_job_run resource that starts the run (openspecimen_job_run.<name>.run_id), so that the file "+
 				"is read after it, and keep wait_for_completion = true on that resource: with false, it is done as soon as the "+
 				"run has started, before the run has written its file.")},
-		{&resultfile.RunNotSucceededError{Status: client.StatusFailed}, diag.NewAttributeErrorDiagnostic(path.Root("run_id"),
+		{&resultfile.NoFileError{Status: client.StatusFailed}, diag.NewAttributeErrorDiagnostic(path.Root("run_id"),
 			"Job run failed", "Run 21 of job 4 ended FAILED (no message) and has no result file to read. Fix the job in "+
 				"OpenSpecimen and run it again.")},
 		{&resultfile.NoFileError{Status: client.StatusSucceeded, Err: cause}, diag.NewAttributeErrorDiagnostic(path.Root("run_id"),
@@ -395,29 +397,43 @@ func TestResultFileDiagnostic(t *testing.T) {
 			"Run 21 of job 4 has no result file on the server: the run is still in progress, it failed, or the job writes "+
 				"none (this user may download the job's files but not read the run, so the provider cannot tell which). Read "+
 				"the file once the run has succeeded.")},
-		{&resultfile.NotAllowedError{Err: cause}, diag.NewAttributeErrorDiagnostic(path.Root("run_id"),
+		{&resultfile.DownloadError{Err: refused}, diag.NewAttributeErrorDiagnostic(path.Root("run_id"),
 			"Not allowed to read the result file", "OpenSpecimen lets user carol neither read run 21 of job 4 nor download "+
-				"its result file (connection reset): only an admin, the user who ran it and the job's recipients may download "+
-				"it. Add this user to the job's recipients in OpenSpecimen, or configure the provider with such a user.")},
+				"its result file (400 SCHEDULED_JOB_OP_NOT_ALLOWED: not yours): only an admin, the user who ran it and the job's "+
+				"recipients may download it. Add this user to the job's recipients in OpenSpecimen, or configure the provider "+
+				"with such a user.")},
 		{&resultfile.DownloadError{Err: cause}, diag.NewErrorDiagnostic("Cannot download result file",
 			"Downloading the result file of run 21 of job 4 failed: connection reset")},
 		{&resultfile.DownloadError{Midway: true, Err: cause}, diag.NewErrorDiagnostic("Cannot download result file",
 			"Reading the result file of run 21 of job 4 failed: connection reset")},
-		{&resultfile.UnzipError{Filename: "r.zip", Err: cause}, diag.NewAttributeErrorDiagnostic(path.Root("entry"),
-			"Cannot unzip result file", "The result file r.zip of run 21 of job 4: connection reset")},
-		{&resultfile.EntryNeedsZipError{Filename: "r.csv"}, diag.NewAttributeErrorDiagnostic(path.Root("entry"),
+		{&resultfile.UnzipError{Filename: "r.zip", Err: cause}, diag.NewErrorDiagnostic(
+			"Cannot unzip result file", "The result file r.zip of run 21 of job 4: connection reset.")},
+		{&resultfile.UnzipError{Filename: "r.zip", Err: fmt.Errorf("%w (zip: not a valid zip file)", resultfile.ErrNotZip)},
+			diag.NewAttributeErrorDiagnostic(path.Root("unzip"), "Cannot unzip result file", "The result file r.zip of run 21 "+
+				"of job 4: it is not a valid zip (zip: not a valid zip file). Set unzip = false to read the file itself.")},
+		{&resultfile.UnzipError{Filename: "r.zip", Err: resultfile.ErrZipEmpty}, diag.NewAttributeErrorDiagnostic(path.Root("unzip"),
+			"Cannot unzip result file", "The result file r.zip of run 21 of job 4: the zip holds no file. Set unzip = false "+
+				"to read the file itself.")},
+		{&resultfile.UnzipError{Filename: "r.zip", Entries: []string{"a.csv", "b.csv"}, Err: fmt.Errorf(`%w: 2 ("a.csv", "b.csv")`,
+			resultfile.ErrZipHoldsSeveral)}, diag.NewAttributeErrorDiagnostic(path.Root("entry"), "Cannot unzip result file",
+			`The result file r.zip of run 21 of job 4: the zip holds several files: 2 ("a.csv", "b.csv"). Set entry to the one to read.`)},
+		{&resultfile.UnzipError{Filename: "r.csv", Err: resultfile.ErrEntryWithoutZip}, diag.NewAttributeErrorDiagnostic(path.Root("entry"),
 			"entry needs a zip", "entry is set, but the result file r.csv of run 21 of job 4 is not a zip read with unzip = true. "+
 				"Remove entry.")},
 		{&resultfile.WriteError{Path: "/out/r.csv", Err: cause}, diag.NewAttributeErrorDiagnostic(path.Root("output_path"),
 			"Cannot write result file", "Writing the result file of run 21 of job 4 to /out/r.csv failed: connection reset. "+
 				"Choose a path in a writable folder.")},
-		{&resultfile.OutputNotAFileError{Path: "/out", Target: "/out", Folder: true}, diag.NewAttributeErrorDiagnostic(
+		{&resultfile.WriteError{Path: "/out", Err: fmt.Errorf("/out %w", resultfile.ErrOutputFolder)}, diag.NewAttributeErrorDiagnostic(
 			path.Root("output_path"), "output_path is a folder", "output_path /out is a folder. Set it to the file to write "+
 				"the result file of run 21 of job 4 to, such as a file in that folder.")},
-		{&resultfile.OutputNotAFileError{Path: "/out/r.csv", Target: "/dev/null"}, diag.NewAttributeErrorDiagnostic(
-			path.Root("output_path"), "output_path is not a regular file", "output_path /out/r.csv links to /dev/null, which "+
-				"is not a regular file. The result file of run 21 of job 4 is written to a temporary file renamed over "+
-				"output_path, which a device or a pipe cannot be: set it to a regular file's path.")},
+		{&resultfile.WriteError{Path: "/out/r.csv", Err: fmt.Errorf("/out/r.csv links to /dev/null, which %w", resultfile.ErrOutputNotRegular)},
+			diag.NewAttributeErrorDiagnostic(
+				path.Root("output_path"), "output_path is not a regular file", "output_path /out/r.csv links to /dev/null, which "+
+					"is not a regular file. The result file of run 21 of job 4 is written to a temporary file renamed over "+
+					"output_path, which a device or a pipe cannot be: set it to a regular file's path.")},
+		{&resultfile.DecodeError{Filename: "r.csv", Line: 1, Separator: '\t', Err: errors.New("the header is one column holding '\\t'")},
+			diag.NewAttributeErrorDiagnostic(path.Root("separator"), "Result file has another separator", "Run 21 of job 4: "+
+				`decoding r.csv as CSV: line 1: the header is one column holding '\t'. Set separator = "\t" to decode it.`)},
 		{&resultfile.TooLargeError{Filename: "r.csv", Limit: 4 << 20}, diag.NewAttributeErrorDiagnostic(
 			path.Root("max_content_bytes"), "Result file too large for state", "The result file r.csv of run 21 of job 4 is "+
 				"larger than max_content_bytes (4 MiB). Set output_path to write it to disk instead, or read it with the "+
@@ -464,7 +480,7 @@ func decodeMockConfig(t *testing.T) mockserver.Config {
 }
 
 // exportPreamble is the preamble of run 40's export: run by admin, ended at 06:16 UTC.
-const exportPreamble = "\"Exported By\",\"Admin User\"\n\"Exported On\",\"01-15-2024 06:16\"\n\"Collection Protocol\",\"CP-TB\"\n\"\",\"\"\n"
+const exportPreamble = "\"Exported By\",\"Admin User\"\n\"Exported On\",\"15 Jan 2024 06:15\"\n\"Collection Protocol\",\"CP-TB\"\n\"\",\"\"\n"
 
 func TestAccJobRunResultFile_decode(t *testing.T) {
 	s := mocktest.New(t, decodeMockConfig(t))
@@ -477,7 +493,7 @@ func TestAccJobRunResultFile_decode(t *testing.T) {
 			statecheck.ExpectKnownValue(fileAddr, at("filename"), knownvalue.StringExact("scheduled_query_1_40.csv")),
 			statecheck.ExpectKnownValue(fileAddr, at("export_metadata"), knownvalue.MapExact(map[string]knownvalue.Check{
 				"Exported By":         knownvalue.StringExact("Admin User"),
-				"Exported On":         knownvalue.StringExact("01-15-2024 06:16"),
+				"Exported On":         knownvalue.StringExact("15 Jan 2024 06:15"), // the export's start, in the messages' formats
 				"Collection Protocol": knownvalue.StringExact("CP-TB"),
 			})),
 			statecheck.ExpectKnownValue(fileAddr, at("columns"), knownvalue.ListExact([]knownvalue.Check{
@@ -508,6 +524,44 @@ func TestAccJobRunResultFile_decode(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps:                    []resource.TestStep{{Config: fileConfig(s, tc.body), ConfigStateChecks: tc.checks}},
+			})
+		})
+	}
+}
+
+// A CSV is decoded with the server's common.field_separator, read when the provider
+// configures, or with separator; a file that looks written with another separator is an
+// error on separator naming it, never one wrong column.
+func TestAccJobRunResultFile_separator(t *testing.T) {
+	cfg := decodeMockConfig(t)
+	cfg.Settings.FieldSeparator = ";"
+	cfg.Settings.ExportLabels = mockserver.ExportLabels{ExportedBy: "Exporté par", ExportedOn: "Exporté le", CollectionProtocol: "Protocole"}
+	s := mocktest.New(t, cfg)
+	rows := knownvalue.ListExact([]knownvalue.Check{
+		knownvalue.MapExact(map[string]knownvalue.Check{"Label": knownvalue.StringExact("SP-1"), "Type": knownvalue.StringExact("Whole Blood")}),
+		knownvalue.MapExact(map[string]knownvalue.Check{"Label": knownvalue.StringExact("SP-2"), "Type": knownvalue.StringExact("")}),
+	})
+	for name, step := range map[string]resource.TestStep{
+		"the server's": {Config: fileConfig(s, "job_id = 1\nrun_id = 40\ndecode = \"csv\""), ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(fileAddr, at("rows"), rows),
+			statecheck.ExpectKnownValue(fileAddr, at("export_metadata").AtMapKey("Protocole"), knownvalue.StringExact("CP-TB")),
+		}},
+		"set": {Config: fileConfig(s, "job_id = 1\nrun_id = 40\ndecode = \"csv\"\nseparator = \";\""), ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(fileAddr, at("rows"), rows),
+		}},
+		"set to another": {Config: fileConfig(s, "job_id = 1\nrun_id = 40\ndecode = \"csv\"\nseparator = \",\""),
+			ExpectError: errRe(`(?s)Result file has another separator.*look separated by ';', not ','.*Set separator = ";"`)},
+		"without decode": {Config: fileConfig(s, "job_id = 1\nrun_id = 40\nseparator = \";\""),
+			ExpectError: errRe(`(?s)Attribute "decode" must be specified when "separator" is\s+specified`)},
+		"two characters": {Config: fileConfig(s, "job_id = 1\nrun_id = 40\ndecode = \"csv\"\nseparator = \";;\""),
+			ExpectError: errRe(`(?s)separator UTF-8 character count must be between 1 and 1, got: 2`)},
+		"a quote": {Config: fileConfig(s, "job_id = 1\nrun_id = 40\ndecode = \"csv\"\nseparator = \"\\\"\""),
+			ExpectError: errRe(`(?s)separator value must be none of`)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps:                    []resource.TestStep{step},
 			})
 		})
 	}
@@ -757,5 +811,25 @@ data "openspecimen_job_run_result_file" "x" {
 				})
 			}
 		})
+	}
+}
+
+// A CSV is decoded with separator when set, else the server's common.field_separator, else
+// a comma (resultfile's default).
+func TestResultFileRequestSeparator(t *testing.T) {
+	for _, tc := range []struct {
+		attr   types.String
+		server rune
+		want   rune
+	}{
+		{types.StringNull(), 0, 0},
+		{types.StringNull(), ';', ';'},
+		{types.StringValue("\t"), ';', '\t'},
+		{types.StringValue("|"), 0, '|'},
+	} {
+		m := resultFileModel{Separator: tc.attr, Decode: types.StringValue(decodeCSV)}
+		if got := m.request(client.Settings{FieldSeparator: tc.server}).Separator; got != tc.want {
+			t.Errorf("separator %s, server's %q: %q, want %q", tc.attr, tc.server, got, tc.want)
+		}
 	}
 }

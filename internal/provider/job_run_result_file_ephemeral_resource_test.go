@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -143,12 +144,13 @@ resource "echo" "consumer" {}
 // its line.
 func TestAccJobRunResultFileEphemeral_decode(t *testing.T) {
 	s := mocktest.New(t, decodeMockConfig(t))
-	consumer := func(run int) string {
+	consumer := func(run int, extra ...string) string {
 		return providerBlock(s) + fmt.Sprintf(`
 ephemeral "openspecimen_job_run_result_file" "x" {
   job_id = 1
   run_id = %d
   decode = "csv"
+  %s
 }
 provider "echo" {
   data = {
@@ -159,7 +161,7 @@ provider "echo" {
   }
 }
 resource "echo" "consumer" {}
-`, run)
+`, run, strings.Join(extra, "\n"))
 	}
 	steps := map[string]resource.TestStep{
 		"export": {
@@ -176,6 +178,10 @@ resource "echo" "consumer" {}
 		"ragged": {
 			Config:      consumer(42),
 			ExpectError: errRe(`(?s)Result file is not the CSV expected.*line 6: this line has 1 fields`),
+		},
+		"another separator set": {
+			Config:      consumer(40, `separator = "|"`),
+			ExpectError: errRe(`(?s)Result file has another separator.*Set separator = ","`),
 		},
 	}
 	for name, step := range steps {

@@ -173,6 +173,13 @@ func (p *openSpecimenProvider) Configure(ctx context.Context, req provider.Confi
 		resp.Diagnostics.Append(loginDiagnostic(ctx, err))
 		return
 	}
+	// What the server says of itself: its line, its zone, its exports' separator. A server
+	// that answers none of it works as without it; only an interruption stops here.
+	if _, err := c.ReadSettings(ctx); err != nil {
+		resp.Diagnostics.AddError("Cannot read OpenSpecimen's settings", "Interrupted while reading the server's "+
+			"settings: nothing was run.")
+		return
+	}
 	if clientCfg.InsecureSkipVerify {
 		resp.Diagnostics.AddAttributeWarning(path.Root("insecure_skip_verify"), "TLS verification is off",
 			"insecure_skip_verify is true: the server's certificate is not checked, so anyone on the network path "+

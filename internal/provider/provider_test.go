@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -647,6 +648,60 @@ func TestProviderConfigure_handsClientToNewestKinds(t *testing.T) {
 	if resp.ResourceData == nil || resp.ActionData != resp.ResourceData || resp.ListResourceData != resp.ResourceData {
 		t.Errorf("Configure handed resources %v, actions %v, list resources %v: want the same client for all",
 			resp.ResourceData, resp.ActionData, resp.ListResourceData)
+	}
+}
+
+// Configure reads what the server says of itself: its build_version tells its line, so that
+// the run list's fromDate goes in that line's form from the first request, and its zone's
+// offset bounds the older line's fromDate within hours; a server that answers none of it
+// configures all the same, and the client then learns the form from a refusal.
+func TestProviderConfigure_readsSettings(t *testing.T) {
+	from := time.Date(2024, 1, 15, 10, 0, 30, 0, time.UTC)
+	for _, c := range []struct {
+		name     string
+		answer   bool // the server answers its settings
+		wantFrom []string
+	}{
+		{"settings answered", true, []string{"2024-01-15 14:30"}}, // Kolkata's wall time, an hour earlier
+		{"no settings", false, []string{"2024-01-15T10:00:30.000Z", "2024-01-14 20:00"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := testMockConfig()
+			cfg.Line, cfg.Timezone = mockserver.LineOlder, "Asia/Kolkata"
+			s := mocktest.New(t, cfg)
+			var mu sync.Mutex // guards sent
+			var sent []string
+			s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+				switch {
+				case strings.HasPrefix(req.Pattern, "/config-settings") && !c.answer:
+					return mockserver.HTMLReply(http.StatusNotFound), true
+				case req.Pattern == "/scheduled-jobs/{jobId}/runs" && req.Method == "GET":
+					mu.Lock()
+					sent = append(sent, req.Query.Get("fromDate"))
+					mu.Unlock()
+				}
+				return mockserver.Reply{}, false
+			})
+			resp := configureAsAdmin(t, New("test")(), s, nil)
+			if resp.Diagnostics.HasError() {
+				t.Fatalf("Configure: %v", resp.Diagnostics)
+			}
+			data, ok := resp.DataSourceData.(*providerData)
+			if !ok {
+				t.Fatalf("provider data %T", resp.DataSourceData)
+			}
+			if got := data.client.Settings().BuildVersion; (got == "v12.2") != c.answer {
+				t.Errorf("build_version %q", got)
+			}
+			if _, err := data.client.ListRuns(t.Context(), 1, client.RunFilter{From: &from}); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if fmt.Sprint(sent) != fmt.Sprint(c.wantFrom) {
+				t.Errorf("fromDates sent %q, want %q", sent, c.wantFrom)
+			}
+		})
 	}
 }
 

@@ -2,6 +2,7 @@ package resultfile
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -24,10 +25,21 @@ type Table struct {
 	Rows [][]string
 }
 
-// preambleFirstKey is the first name of the preamble a saved-query export writes before its
-// header: "Exported By","<full name>", then "Exported On", maybe "Collection Protocol", then
-// a blank line ("","").
-const preambleFirstKey = "Exported By"
+// A saved-query export starts with a preamble before its header, in the server's language:
+// "Exported By","<full name>", "Exported On","<date time>", maybe "Collection Protocol" (or
+// "Collection Protocol Group"),"<title>", then a blank line "","". It is recognised by that
+// shape, whatever its words: from minPreambleLines to maxPreambleLines records of two fields,
+// a name and a value, then a blank record (its fields all empty), then the header. A plain
+// CSV of two columns whose second to fifth record is blank has that shape too: it is taken
+// for an export.
+const (
+	minPreambleLines = 2
+	maxPreambleLines = 4
+)
+
+// usualSeparators are the separators a CSV file is usually written with; common.field_separator
+// is one of them on most servers.
+const usualSeparators = ",;\t|"
 
 // byteOrderMark may start a UTF-8 file.
 const byteOrderMark = "\ufeff"
@@ -66,16 +78,28 @@ type csvDecoder struct {
 	limit    int64
 	keepRows bool
 	table    Table
-	held     int64 // bytes of metadata, column names and rows kept
-	lastLine int   // the line the last record read ends on (1-based)
-	gap      bool  // empty lines precede the last record read
+	held     int64    // bytes of metadata, column names and rows kept
+	lastLine int      // the line the last record read ends on (1-based)
+	gap      bool     // empty lines precede the last record read
+	pending  []record // rows read ahead of the header, to tell a preamble from data
+	guess    rune     // the usual separator the first line looks written with, when not sep; else 0
 }
 
-// decodeCSV decodes the CSV file read from src. bodyStarts is told, once, the byte offset
-// where the file's header starts: after the export preamble and its blank line, else 0.
-// Errors: *DecodeError (not CSV, ragged, a bad header), *TooLargeError (over limit),
+// record is one CSV record and the line it starts on.
+type record struct {
+	fields []string
+	line   int
+}
+
+// decodeCSV decodes the CSV file read from src, its values separated by sep. bodyStarts is
+// told, once, the byte offset where the file's header starts: after the export preamble and
+// its blank line, else 0. Errors: *DecodeError (not CSV, ragged, a bad header, a header of
+// one column that looks separated by another usual separator), *TooLargeError (over limit),
 // *DownloadError (src or bodyStarts failed).
-func decodeCSV(src io.Reader, filename string, limit int64, keepRows bool, bodyStarts func(int64) error) (*Table, error) {
+func decodeCSV(src io.Reader, filename string, sep rune, limit int64, keepRows bool, bodyStarts func(int64) error) (*Table, error) {
+	if !ValidSeparator(sep) {
+		return nil, &DecodeError{Filename: filename, Err: fmt.Errorf("%q cannot separate CSV values", sep)}
+	}
 	in := &recordBound{r: src, limit: limit}
 	buf := bufio.NewReaderSize(in, csvReadAhead) // encoding/csv reads through it as it is
 	bom := 0
@@ -83,8 +107,9 @@ func decodeCSV(src io.Reader, filename string, limit int64, keepRows bool, bodyS
 		bom, _ = buf.Discard(len(byteOrderMark)) // no part of the first name
 	}
 	r := csv.NewReader(buf)
+	r.Comma = sep
 	r.FieldsPerRecord = -1 // a ragged row is reported with its line, below
-	d := &csvDecoder{in: in, r: r, filename: filename, limit: limit, keepRows: keepRows}
+	d := &csvDecoder{in: in, r: r, filename: filename, limit: limit, keepRows: keepRows, guess: guessSeparator(buf, sep)}
 	afterBOM := func(offset int64) error { // a file without a preamble keeps its mark
 		if offset == 0 {
 			return bodyStarts(0)
@@ -95,63 +120,73 @@ func decodeCSV(src io.Reader, filename string, limit int64, keepRows bool, bodyS
 	if keepRows {
 		d.table.Rows = [][]string{}
 	}
-	header, line, err := d.readHead(afterBOM)
+	header, err := d.readHead(afterBOM)
 	if err != nil {
 		return nil, err
 	}
-	if err := d.setColumns(header, line); err != nil {
+	if err := d.setColumns(header, sep); err != nil {
 		return nil, err
 	}
-	if err := d.readRows(line); err != nil {
+	if err := d.readRows(header.line); err != nil {
 		return nil, err
 	}
 	return &d.table, nil
 }
 
-// readHead reads the export preamble, when the file starts with one, and answers the header
-// and its line. The preamble starts with a two-field line whose first field is "Exported By"
-// and runs, in "name","value" lines, up to a blank line: one whose fields are all empty
-// (the server writes "",""), or an empty line.
-func (d *csvDecoder) readHead(bodyStarts func(int64) error) ([]string, int, error) {
-	rec, line, err := d.next()
+// readHead reads the export preamble, when the file starts with one, and answers the header.
+// The records of the shape of a preamble are read ahead until a blank record ends them (then
+// they were the preamble) or they cannot be one (then they were the header and the first
+// rows, which readRows takes from pending).
+func (d *csvDecoder) readHead(bodyStarts func(int64) error) (record, error) {
+	first, err := d.next()
 	if err == io.EOF {
-		return nil, 0, d.fail(0, errors.New("the file is empty; a CSV file starts with its header"))
+		return record{}, d.fail(0, errors.New("the file is empty; a CSV file starts with its header"))
 	} else if err != nil {
-		return nil, 0, err
+		return record{}, err
 	}
-	if len(rec) != 2 || rec[0] != preambleFirstKey {
-		return rec, line, d.startBody(bodyStarts, 0)
-	}
-	from := line
-	for {
-		if err := d.addMetadata(rec, line, from); err != nil {
-			return nil, 0, err
-		}
-		end := d.r.InputOffset()
-		if rec, line, err = d.next(); err == io.EOF {
-			return nil, 0, d.fail(d.lastLine, fmt.Errorf("the export preamble from line %d is not followed by a blank line and the header", from))
-		} else if err != nil {
-			return nil, 0, err
-		}
+	head := []record{first}
+	for nameValue(head[len(head)-1]) && len(head) <= maxPreambleLines {
+		rec, err := d.next()
 		switch {
-		case blank(rec):
-			return d.headerAfter(bodyStarts, from)
-		case d.gap: // an empty line ended the preamble: rec is the header
-			return rec, line, d.startBody(bodyStarts, end)
+		case err == io.EOF:
+			return d.noPreamble(bodyStarts, head)
+		case err != nil:
+			return record{}, err
+		case len(head) >= minPreambleLines && blank(rec.fields):
+			return d.preamble(bodyStarts, head)
 		}
+		head = append(head, rec)
 	}
+	return d.noPreamble(bodyStarts, head)
 }
 
-// headerAfter reads the header that follows the preamble's blank line.
-func (d *csvDecoder) headerAfter(bodyStarts func(int64) error, from int) ([]string, int, error) {
+// nameValue says whether rec may be a line of a preamble: a name and a value.
+func nameValue(rec record) bool {
+	return len(rec.fields) == 2 && rec.fields[0] != ""
+}
+
+// noPreamble answers head's first record as the header, the others pending as rows.
+func (d *csvDecoder) noPreamble(bodyStarts func(int64) error, head []record) (record, error) {
+	d.pending = head[1:]
+	return head[0], d.startBody(bodyStarts, 0)
+}
+
+// preamble keeps the preamble's lines as metadata, its blank line just read, and answers
+// the header, the record after it.
+func (d *csvDecoder) preamble(bodyStarts func(int64) error, lines []record) (record, error) {
+	for _, rec := range lines {
+		if err := d.addMetadata(rec); err != nil {
+			return record{}, err
+		}
+	}
 	if err := d.startBody(bodyStarts, d.r.InputOffset()); err != nil {
-		return nil, 0, err
+		return record{}, err
 	}
-	rec, line, err := d.next()
+	rec, err := d.next()
 	if err == io.EOF {
-		return nil, 0, d.fail(d.lastLine, fmt.Errorf("no header follows the export preamble from line %d", from))
+		return record{}, d.fail(d.lastLine, fmt.Errorf("no header follows the export preamble from line %d", lines[0].line))
 	}
-	return rec, line, err
+	return rec, err
 }
 
 func (d *csvDecoder) startBody(bodyStarts func(int64) error, offset int64) error {
@@ -161,23 +196,27 @@ func (d *csvDecoder) startBody(bodyStarts func(int64) error, offset int64) error
 	return nil
 }
 
-// addMetadata keeps one "name","value" line of the preamble that starts on line from.
-func (d *csvDecoder) addMetadata(rec []string, line, from int) error {
-	if len(rec) != 2 {
-		return d.fail(line, fmt.Errorf("the export preamble from line %d holds \"name\",\"value\" lines up to a blank line, "+
-			"but this line has %d fields", from, len(rec)))
+// addMetadata keeps one "name","value" line of the preamble.
+func (d *csvDecoder) addMetadata(rec record) error {
+	name, value := rec.fields[0], rec.fields[1]
+	if _, dup := d.table.Metadata[name]; dup {
+		return d.fail(rec.line, fmt.Errorf("the export preamble names %q twice", name))
 	}
-	if _, dup := d.table.Metadata[rec[0]]; dup {
-		return d.fail(line, fmt.Errorf("the export preamble names %q twice", rec[0]))
-	}
-	d.table.Metadata[rec[0]] = rec[1]
-	return d.hold(len(rec[0]) + len(rec[1]))
+	d.table.Metadata[name] = value
+	return d.hold(len(name) + len(value))
 }
 
 // setColumns checks and keeps the header: every column has a name, none twice, since the
 // names are the keys of each row. Names are compared as Terraform will keep them, in NFC:
-// two spellings of one name would be one key of a row.
-func (d *csvDecoder) setColumns(header []string, line int) error {
+// two spellings of one name would be one key of a row. A header of one column that holds
+// another usual separator than sep is a file separated by that one: decoded with sep, it
+// would be one wrong column.
+func (d *csvDecoder) setColumns(rec record, sep rune) error {
+	header, line := rec.fields, rec.line
+	if len(header) == 1 && d.guess != 0 {
+		return &DecodeError{Filename: d.filename, Line: line, Separator: d.guess, Err: fmt.Errorf(
+			"the header is one column holding %q: the file's values look separated by %q, not %q", d.guess, d.guess, sep)}
+	}
 	seen := map[string]bool{}
 	var unnamed, twice []string
 	for i, name := range header {
@@ -205,6 +244,33 @@ func (d *csvDecoder) setColumns(header []string, line int) error {
 	return d.hold(size(header))
 }
 
+// guessSeparator answers the usual separator the file's first line looks written with when
+// it is not sep: the one found most often outside quotes in a line that holds no sep outside
+// quotes; else 0. It peeks at the first line, leaving it in buf.
+func guessSeparator(buf *bufio.Reader, sep rune) rune {
+	first, _ := buf.Peek(csvReadAhead)
+	if i := bytes.IndexByte(first, '\n'); i >= 0 {
+		first = first[:i]
+	}
+	counts := map[rune]int{}
+	quoted := false
+	for _, c := range string(first) {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case !quoted && (c == sep || strings.ContainsRune(usualSeparators, c)):
+			counts[c]++
+		}
+	}
+	guess := rune(0)
+	for _, c := range usualSeparators {
+		if counts[sep] == 0 && counts[c] > counts[guess] {
+			guess = c
+		}
+	}
+	return guess
+}
+
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
@@ -214,47 +280,58 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// readRows reads the records after the header on headerLine, each with one field a column.
+// readRows reads the records after the header on headerLine (those read ahead first), each
+// with one field a column.
 func (d *csvDecoder) readRows(headerLine int) error {
 	names := size(d.table.Columns) // each row is kept under the column names
 	for {
-		rec, line, err := d.next()
+		rec, err := d.nextRow()
 		switch {
 		case err == io.EOF:
 			return nil
 		case err != nil:
 			return err
-		case len(rec) != len(d.table.Columns):
-			return d.fail(line, fmt.Errorf("this line has %d fields, but the header (line %d) has %d",
-				len(rec), headerLine, len(d.table.Columns)))
+		case len(rec.fields) != len(d.table.Columns):
+			return d.fail(rec.line, fmt.Errorf("this line has %d fields, but the header (line %d) has %d",
+				len(rec.fields), headerLine, len(d.table.Columns)))
 		case !d.keepRows:
 			continue
 		}
-		if err := d.hold(names + size(rec)); err != nil {
+		if err := d.hold(names + size(rec.fields)); err != nil {
 			return err
 		}
-		d.table.Rows = append(d.table.Rows, rec)
+		d.table.Rows = append(d.table.Rows, rec.fields)
 	}
 }
 
-// next reads a record, checks that it is text, and answers the line it starts on.
-func (d *csvDecoder) next() ([]string, int, error) {
+// nextRow answers the next row: one read ahead, else the next record.
+func (d *csvDecoder) nextRow() (record, error) {
+	if len(d.pending) > 0 {
+		rec := d.pending[0]
+		d.pending = d.pending[1:]
+		return rec, nil
+	}
+	return d.next()
+}
+
+// next reads a record, checks that it is text, and answers it with the line it starts on.
+func (d *csvDecoder) next() (record, error) {
 	rec, err := d.r.Read()
 	if err != nil {
-		return nil, 0, d.readError(err)
+		return record{}, d.readError(err)
 	}
 	line, _ := d.r.FieldPos(0)
 	for i, field := range rec {
 		if !utf8.ValidString(field) || strings.IndexByte(field, 0) >= 0 {
 			at, _ := d.r.FieldPos(i)
-			return nil, 0, d.fail(at, errors.New("this line is not text (not UTF-8, or holding a NUL byte)"))
+			return record{}, d.fail(at, errors.New("this line is not text (not UTF-8, or holding a NUL byte)"))
 		}
 	}
 	d.gap = line > d.lastLine+1 && d.lastLine > 0
 	last, _ := d.r.FieldPos(len(rec) - 1)
 	d.lastLine = last + strings.Count(rec[len(rec)-1], "\n")
 	d.in.mark = d.r.InputOffset()
-	return rec, line, nil
+	return record{fields: rec, line: line}, nil
 }
 
 // readError is what a failed read of a record means: the file's end (io.EOF, as is), no CSV,
@@ -264,6 +341,9 @@ func (d *csvDecoder) readError(err error) error {
 	switch {
 	case err == io.EOF:
 		return io.EOF
+	case errors.As(err, &pe) && pe.StartLine == 1 && d.guess != 0: // the header does not parse with sep
+		return &DecodeError{Filename: d.filename, Line: 1, Separator: d.guess, Err: fmt.Errorf(
+			"the header does not parse (%v): the file's values look separated by %q, not %q", pe.Err, d.guess, d.r.Comma)}
 	case errors.As(err, &pe):
 		return &DecodeError{Filename: d.filename, Line: pe.Line, Column: pe.Column, Err: pe.Err}
 	case errors.Is(err, errRecordTooLong):

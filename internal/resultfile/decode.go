@@ -15,7 +15,7 @@ func decode(f *File, src io.Reader, req Request, dest destination) error {
 	h := sha256.New()
 	if req.OutputPath == "" {
 		in := &sizeCounter{r: io.TeeReader(src, h)}
-		t, err := decodeCSV(in, f.Filename, req.contentLimit(), true, func(int64) error { return nil })
+		t, err := decodeCSV(in, f.Filename, req.separator(), req.contentLimit(), true, func(int64) error { return nil })
 		if err != nil {
 			return err
 		}
@@ -23,7 +23,7 @@ func decode(f *File, src io.Reader, req Request, dest destination) error {
 	} else {
 		err := writeWith(dest, func(w io.Writer) error {
 			body := newBodyWriter(io.MultiWriter(w, h), req.StripPreamble)
-			t, err := decodeCSV(io.TeeReader(src, body), f.Filename, req.contentLimit(), false, body.startAt)
+			t, err := decodeCSV(io.TeeReader(src, body), f.Filename, req.separator(), req.contentLimit(), false, body.startAt)
 			f.Table, f.Size = t, body.written
 			return err
 		})

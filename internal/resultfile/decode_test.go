@@ -48,11 +48,11 @@ func TestFetch_decodeToPath(t *testing.T) {
 		strip bool
 		want  string
 	}{
-		"as served":             {exportCSV, false, exportCSV},
-		"preamble stripped":     {exportCSV, true, body},
-		"CRLF, stripped":        {strings.ReplaceAll(exportCSV, "\n", "\r\n"), true, strings.ReplaceAll(body, "\n", "\r\n")},
-		"empty lines, stripped": {strings.Replace(exportCSV, `"",""`, "\n", 1), true, body},
-		"plain, stripped":       {body, true, body},
+		"as served":         {exportCSV, false, exportCSV},
+		"preamble stripped": {exportCSV, true, body},
+		"CRLF, stripped":    {strings.ReplaceAll(exportCSV, "\n", "\r\n"), true, strings.ReplaceAll(body, "\n", "\r\n")},
+		"empty lines after the blank line, stripped": {strings.Replace(exportCSV, `"",""`+"\n", `"",""`+"\n\n\n", 1), true, body},
+		"plain, stripped": {body, true, body},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dest := filepath.Join(t.TempDir(), "out.csv")

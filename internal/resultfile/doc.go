@@ -11,7 +11,13 @@
 // spooled to a temporary file first, because reading its directory needs random access.
 //
 // A CSV file can be decoded instead (Request.DecodeCSV, csv.go): streamed through
-// encoding/csv into its export metadata (the preamble OpenSpecimen writes before the header
-// of a saved-query export), its columns and its rows, without holding its bytes; what is
-// kept is bounded by the same limit.
+// encoding/csv, its values separated by Request.Separator (the server's
+// common.field_separator), into its export metadata (the preamble OpenSpecimen writes before
+// the header of a saved-query export, recognised by its shape in any language), its columns
+// and its rows, without holding its bytes; what is kept is bounded by the same limit. A file
+// that looks written with another separator is an error naming it (DecodeError.Separator),
+// never one wrong column.
+//
+// Errors state what is wrong with the run, the download or the file, in the words of the
+// server and of files; which attribute of the provider to change is the provider's to say.
 package resultfile

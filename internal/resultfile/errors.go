@@ -1,6 +1,7 @@
 package resultfile
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
@@ -17,34 +18,26 @@ func (e *RunError) Error() string { return "reading the run: " + e.Err.Error() }
 // Unwrap returns the client's error.
 func (e *RunError) Unwrap() error { return e.Err }
 
-// RunNotSucceededError is a run that is still IN_PROGRESS or ended FAILED: it has no
-// result file to read. Message is the run's message, "" when it has none.
-type RunNotSucceededError struct {
-	Status  client.RunStatus
-	Message string
-}
-
-func (e *RunNotSucceededError) Error() string {
-	if e.Message == "" {
-		return fmt.Sprintf("the run is %s", e.Status)
-	}
-	return fmt.Sprintf("the run is %s (%s)", e.Status, e.Message)
-}
-
-// NoFileError is a run without a file on the server: the job wrote none, or, with Purged,
-// it wrote one that the server has removed since (OpenSpecimen purges result files 30 days
-// after the run). Status and Message are the run's; Status is "" when this user may not read
-// the run (a recipient of the job's files), and the run may then also be in progress or
-// failed.
+// NoFileError is a run without a file to read: still IN_PROGRESS or ended FAILED (Status,
+// and Message, the run's message, "" when it has none; Err nil: nothing was downloaded);
+// or the server has none (Err is its answer): the job wrote none, or, with Purged, it wrote
+// one that the server has removed since (OpenSpecimen purges result files 30 days after the
+// run). Status is "" when this user may not read the run (a recipient of the job's files),
+// and the run may then also be in progress or failed.
 type NoFileError struct {
 	Status  client.RunStatus
 	Message string
 	Purged  bool
-	Err     error // the server's answer
+	Err     error // the server's answer, nil when the run's status says it
 }
 
 func (e *NoFileError) Error() string {
-	if e.Purged {
+	switch {
+	case e.Err == nil && e.Message != "":
+		return fmt.Sprintf("the run is %s (%s)", e.Status, e.Message)
+	case e.Err == nil:
+		return fmt.Sprintf("the run is %s", e.Status)
+	case e.Purged:
 		return "the run's result file was removed from the server: " + e.Err.Error()
 	}
 	return "the run has no result file: " + e.Err.Error()
@@ -53,22 +46,10 @@ func (e *NoFileError) Error() string {
 // Unwrap returns the server's answer.
 func (e *NoFileError) Unwrap() error { return e.Err }
 
-// NotAllowedError is a user that the server lets neither read the run nor download its
-// file: only an admin, the user who ran it and (for the file) the job's recipients may.
-// Err is the download's refusal.
-type NotAllowedError struct {
-	Err error
-}
-
-func (e *NotAllowedError) Error() string {
-	return "this user may neither read the run nor download its result file: " + e.Err.Error()
-}
-
-// Unwrap returns the download's refusal.
-func (e *NotAllowedError) Unwrap() error { return e.Err }
-
 // DownloadError is a download that failed: refused or lost before any byte arrived, or,
-// with Midway, broken while the file was read into memory.
+// with Midway, broken while the file was read into memory. A refusal with
+// client.CodeOpNotAllowed means this user may neither read the run nor download its file
+// (only an admin, the user who ran it and the job's recipients may download it).
 type DownloadError struct {
 	Midway bool
 	Err    error
@@ -84,10 +65,22 @@ func (e *DownloadError) Error() string {
 // Unwrap returns the cause.
 func (e *DownloadError) Unwrap() error { return e.Err }
 
-// UnzipError is a zip from which the file asked for cannot be read. Filename is the zip's;
-// Err says why, and what to change in the request (unzip, entry).
+// Why a zip does not yield the file asked for: the UnzipError's Err wraps one of these.
+var (
+	ErrNotZip          = errors.New("it is not a valid zip")
+	ErrZipEmpty        = errors.New("the zip holds no file")
+	ErrZipHoldsSeveral = errors.New("the zip holds several files")
+	ErrNoSuchEntry     = errors.New("the zip has no such entry")
+	ErrEntryWithoutZip = errors.New("an entry is asked for, but the file is not a zip that is unzipped")
+)
+
+// UnzipError is a file from which the one asked for cannot be read: Err wraps ErrNotZip,
+// ErrZipEmpty, ErrZipHoldsSeveral, ErrNoSuchEntry or ErrEntryWithoutZip (or says why the
+// zip could not be read). Filename is the downloaded file's; Entries are the zip's files,
+// sorted, when it has any.
 type UnzipError struct {
 	Filename string
+	Entries  []string
 	Err      error
 }
 
@@ -96,46 +89,31 @@ func (e *UnzipError) Error() string { return fmt.Sprintf("unzipping %s: %v", e.F
 // Unwrap returns the cause.
 func (e *UnzipError) Unwrap() error { return e.Err }
 
-// EntryNeedsZipError is a request naming an entry for a file that is not a zip read with
-// unzip. Filename is the file's.
-type EntryNeedsZipError struct {
-	Filename string
-}
-
-func (e *EntryNeedsZipError) Error() string {
-	return fmt.Sprintf("an entry is asked for, but %s is not a zip read with unzip", e.Filename)
-}
+// What an output path is, when it is not a file that can be replaced: the WriteError's Err
+// wraps one of these.
+var (
+	ErrOutputFolder     = errors.New("is a folder")
+	ErrOutputNotRegular = errors.New("is not a regular file")
+)
 
 // WriteError is a failure to write the file to Path, including a download that broke
-// midway: Path then holds what it held before.
+// midway: Path then holds what it held before. An output path that names a folder or a
+// device, pipe or socket (Err wraps ErrOutputFolder or ErrOutputNotRegular, and names the
+// path its symlinks lead to) is refused before anything is downloaded.
 type WriteError struct {
 	Path string
 	Err  error
 }
 
-func (e *WriteError) Error() string { return fmt.Sprintf("writing %s: %v", e.Path, e.Err) }
+func (e *WriteError) Error() string {
+	if errors.Is(e.Err, ErrOutputFolder) || errors.Is(e.Err, ErrOutputNotRegular) {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("writing %s: %v", e.Path, e.Err)
+}
 
 // Unwrap returns the cause.
 func (e *WriteError) Unwrap() error { return e.Err }
-
-// OutputNotAFileError is an output path that names a folder (Folder), or a device, pipe or
-// socket, rather than a file: nothing was downloaded. Target is the path once its symlinks
-// are followed; it is Path when Path is no symlink.
-type OutputNotAFileError struct {
-	Path, Target string
-	Folder       bool
-}
-
-func (e *OutputNotAFileError) Error() string {
-	what := "is not a regular file"
-	if e.Folder {
-		what = "is a folder"
-	}
-	if e.Target != e.Path {
-		return fmt.Sprintf("%s links to %s, which %s", e.Path, e.Target, what)
-	}
-	return fmt.Sprintf("%s %s", e.Path, what)
-}
 
 // TooLargeError is a file kept in memory that is larger than Limit bytes. Filename is the
 // file's (after unzipping). Size is the file's size when it was known before reading it
@@ -163,12 +141,15 @@ func (e *TooLargeError) Error() string {
 }
 
 // DecodeError is a file that does not decode as the CSV asked for: not CSV, not text, a
-// ragged row, a header without unique names, a preamble without its blank line. Line is the
-// 1-based line of the file (after unzipping, its preamble included) where it goes wrong, 0
-// for an empty file; Column, when not 0, the 1-based byte in that line.
+// ragged row, a header without unique names, a preamble without a header after it. Line is
+// the 1-based line of the file (after unzipping, its preamble included) where it goes wrong,
+// 0 for an empty file; Column, when not 0, the 1-based byte in that line. Separator, when not
+// 0, is the separator the file looks written with: its header, decoded with the one asked
+// for, is one column holding this one.
 type DecodeError struct {
 	Filename     string
 	Line, Column int
+	Separator    rune
 	Err          error
 }
 

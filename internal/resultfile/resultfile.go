@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"path/filepath"
+	"unicode/utf8"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 )
@@ -45,6 +46,24 @@ type Request struct {
 	// StripPreamble, with DecodeCSV and OutputPath, writes the file from its header on,
 	// without the export preamble; Size and SHA256 are then those of the file written.
 	StripPreamble bool
+	// Separator, with DecodeCSV, is the character between the file's values: the server's
+	// common.field_separator for an export. 0 is a comma. It must be a valid separator
+	// (ValidSeparator).
+	Separator rune
+}
+
+// separator is the separator the file is decoded with.
+func (req Request) separator() rune {
+	if req.Separator == 0 {
+		return ','
+	}
+	return req.Separator
+}
+
+// ValidSeparator says whether r can separate a CSV file's values: not a quote, a line break,
+// a carriage return or a replacement character, and a valid character.
+func ValidSeparator(r rune) bool {
+	return r != 0 && r != '"' && r != '\r' && r != '\n' && r != utf8.RuneError && utf8.ValidRune(r)
 }
 
 // contentLimit is the largest file req keeps in memory.
@@ -66,9 +85,8 @@ type File struct {
 }
 
 // Fetch reads the result file of a run that succeeded, as req asks. Its error is always
-// one of *RunError, *RunNotSucceededError, *NoFileError, *NotAllowedError, *DownloadError,
-// *UnzipError, *EntryNeedsZipError, *OutputNotAFileError, *WriteError, *TooLargeError and
-// *DecodeError, returned as is, not wrapped. An output path is checked before anything is
+// one of *RunError, *NoFileError, *DownloadError, *UnzipError, *WriteError, *TooLargeError
+// and *DecodeError, returned as is, not wrapped. An output path is checked before anything is
 // asked of the server, and is written only once the download has started.
 //
 // The run is read first, to tell a run in progress or failed from one without a file. A
@@ -105,13 +123,13 @@ func readRun(ctx context.Context, src Source, req Request) (*client.Run, error) 
 	case err != nil:
 		return nil, &RunError{Err: err}
 	case run.Status == client.StatusInProgress || run.Status == client.StatusFailed:
-		return nil, &RunNotSucceededError{Status: run.Status, Message: run.MessageText()}
+		return nil, &NoFileError{Status: run.Status, Message: run.MessageText()}
 	}
 	return run, nil
 }
 
 // downloadError is the error of a download the server refused; run is nil when this user
-// may not read the run.
+// may not read the run (a refusal of the download then means neither is allowed).
 func downloadError(err error, run *client.Run) error {
 	purged := client.IsCode(err, client.CodeFileNotFound)
 	switch {
@@ -121,8 +139,6 @@ func downloadError(err error, run *client.Run) error {
 			nf.Status, nf.Message = run.Status, run.MessageText()
 		}
 		return nf
-	case run == nil && client.IsCode(err, client.CodeOpNotAllowed):
-		return &NotAllowedError{Err: err}
 	}
 	return &DownloadError{Err: err}
 }
@@ -138,14 +154,14 @@ func read(rf *client.ResultFile, req Request, dest destination) (*File, error) {
 	case req.Unzip && isZip(rf.Filename, body):
 		entry, err := openEntry(body, req.Entry)
 		if err != nil {
-			return nil, &UnzipError{Filename: rf.Filename, Err: err}
+			return nil, unzipError(rf.Filename, err)
 		}
 		defer entry.Close()
 		src, size = entry, entry.size
 		f.Filename = filepath.Base(entry.name)
 		f.ContentType = typeByName(f.Filename)
 	case req.Entry != "":
-		return nil, &EntryNeedsZipError{Filename: rf.Filename}
+		return nil, &UnzipError{Filename: rf.Filename, Err: ErrEntryWithoutZip}
 	}
 
 	if req.DecodeCSV {

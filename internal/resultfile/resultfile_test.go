@@ -150,8 +150,8 @@ func TestFetch_outputIsFolder(t *testing.T) {
 	dir := t.TempDir()
 	src := &fakeSource{runErr: errors.New("the server was asked")}
 	err := errorOf(t, src, Request{JobID: 1, RunID: 12, OutputPath: dir})
-	if e, ok := err.(*OutputNotAFileError); !ok || !e.Folder || e.Path != dir {
-		t.Errorf("Fetch: %#v (%v), want an *OutputNotAFileError naming the folder", err, err)
+	if e, ok := err.(*WriteError); !ok || !errors.Is(err, ErrOutputFolder) || e.Path != dir {
+		t.Errorf("Fetch: %#v (%v), want a *WriteError: a folder", err, err)
 	}
 }
 
@@ -175,8 +175,8 @@ func TestFetch_runErrors(t *testing.T) {
 	for _, st := range []client.RunStatus{client.StatusInProgress, client.StatusFailed} {
 		msg := "Query failed"
 		err := errorOf(t, &fakeSource{run: client.Run{Status: st, Message: &msg}}, Request{JobID: 1, RunID: 9})
-		if ns, ok := err.(*RunNotSucceededError); !ok || ns.Status != st || ns.Message != msg {
-			t.Errorf("%s run: %#v, want a *RunNotSucceededError", st, err)
+		if ns, ok := err.(*NoFileError); !ok || ns.Status != st || ns.Message != msg || ns.Err != nil {
+			t.Errorf("%s run: %#v, want a *NoFileError of the run's status, nothing downloaded", st, err)
 		}
 	}
 
@@ -221,8 +221,8 @@ func TestFetch_runNotAllowed(t *testing.T) {
 	}
 	refused := &client.APIError{StatusCode: 400, Code: "SCHEDULED_JOB_OP_NOT_ALLOWED", Message: "no rights to the file"}
 	err := errorOf(t, &fakeSource{runErr: notAllowed, fileErr: refused}, Request{JobID: 1, RunID: 9})
-	if na, ok := err.(*NotAllowedError); !ok || na.Err != refused {
-		t.Errorf("both refused: %#v, want a *NotAllowedError holding the download's refusal", err)
+	if na, ok := err.(*DownloadError); !ok || na.Err != refused || !client.IsCode(err, client.CodeOpNotAllowed) {
+		t.Errorf("both refused: %#v, want a *DownloadError holding the download's refusal", err)
 	}
 	// A user who reads the run but may not download its file is a plain refused download.
 	err = errorOf(t, &fakeSource{fileErr: refused}, Request{JobID: 1, RunID: 9})
@@ -254,21 +254,21 @@ func TestFetch_fileErrors(t *testing.T) {
 		check    func(error) bool
 	}{
 		"several entries, no entry": {"multi.zip", bytes.NewReader(zipOf(t, "b.csv", "B", "a.csv", "A")), Request{Unzip: true},
-			unzipErr("multi.zip", `the zip holds 2 files ("a.csv", "b.csv"); set entry to the one to read`)},
+			unzipErr("multi.zip", `the zip holds several files: 2 ("a.csv", "b.csv")`, ErrZipHoldsSeveral, "a.csv", "b.csv")},
 		"empty zip": {"e.zip", bytes.NewReader(zipOf(t, "folder/", "")), Request{Unzip: true},
-			unzipErr("e.zip", "the zip is empty; set unzip = false to read the zip itself")},
+			unzipErr("e.zip", "the zip holds no file", ErrZipEmpty)},
 		"invalid zip": {"bad.zip", strings.NewReader("not a zip"), Request{Unzip: true},
-			unzipErr("bad.zip", "it is not a valid zip (zip: not a valid zip file); set unzip = false to read it as it is")},
+			unzipErr("bad.zip", "it is not a valid zip (zip: not a valid zip file)", ErrNotZip)},
 		"missing entry": {"multi.zip", bytes.NewReader(zipOf(t, "a.csv", "A")), Request{Unzip: true, Entry: "c.csv"},
-			unzipErr("multi.zip", `the zip has no entry "c.csv"; its entries are "a.csv"`)},
+			unzipErr("multi.zip", `the zip has no such entry "c.csv": its entries are "a.csv"`, ErrNoSuchEntry, "a.csv")},
 		"entry, not a zip": {"old.csv", strings.NewReader("x\n"), Request{Unzip: true, Entry: "x.csv"},
-			func(err error) bool { e, ok := err.(*EntryNeedsZipError); return ok && e.Filename == "old.csv" }},
+			unzipErr("old.csv", ErrEntryWithoutZip.Error(), ErrEntryWithoutZip)},
 		"entry, unzip false": {"k.zip", bytes.NewReader(zipOf(t, "a.csv", "A")), Request{Entry: "a.csv"},
-			func(err error) bool { e, ok := err.(*EntryNeedsZipError); return ok && e.Filename == "k.zip" }},
+			unzipErr("k.zip", ErrEntryWithoutZip.Error(), ErrEntryWithoutZip)},
 		"broken in memory": {"r.csv", &failingReader{n: 1000}, Request{},
 			func(err error) bool { e, ok := err.(*DownloadError); return ok && e.Midway }},
 		"broken while spooling a zip": {"r.zip", &failingReader{n: 1000}, Request{Unzip: true},
-			unzipErr("r.zip", "download failed: connection reset")},
+			unzipErr("r.zip", "download failed: connection reset", nil)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := errorOf(t, &fakeSource{filename: tc.filename, body: tc.body}, tc.req); !tc.check(err) {
@@ -342,10 +342,13 @@ func (zeroReader) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func unzipErr(filename, msg string) func(error) bool {
+// unzipErr checks an *UnzipError of filename whose cause says msg, wraps why (nil: none of
+// the sentinels) and lists entries.
+func unzipErr(filename, msg string, why error, entries ...string) func(error) bool {
 	return func(err error) bool {
 		e, ok := err.(*UnzipError)
-		return ok && e.Filename == filename && e.Err.Error() == msg
+		return ok && e.Filename == filename && e.Err.Error() == msg && (why == nil || errors.Is(err, why)) &&
+			fmt.Sprint(e.Entries) == fmt.Sprint(entries)
 	}
 }
 
@@ -396,8 +399,8 @@ func TestFetch_mockServer(t *testing.T) {
 	}
 	req := Request{JobID: 1, RunID: run.ID, Unzip: true}
 
-	if e, ok := errorOf(t, c, req).(*RunNotSucceededError); !ok || e.Status != client.StatusInProgress {
-		t.Fatalf("run in progress: %#v, want a *RunNotSucceededError IN_PROGRESS", e)
+	if e, ok := errorOf(t, c, req).(*NoFileError); !ok || e.Status != client.StatusInProgress {
+		t.Fatalf("run in progress: %#v, want a *NoFileError IN_PROGRESS", e)
 	}
 	clock.Advance(time.Minute)
 	f, err := Fetch(t.Context(), c, req)
@@ -457,8 +460,8 @@ func TestFetch_mockServerRecipient(t *testing.T) {
 			if f, err := Fetch(t.Context(), carol, req); err != nil || string(f.Content) != fmt.Sprintf("id\n%d\n", run.ID) {
 				t.Errorf("carol, run ended: %+v, %v; want its file", f, err)
 			}
-			if e, ok := errorOf(t, dave, req).(*NotAllowedError); !ok {
-				t.Errorf("dave: %#v, want a *NotAllowedError", e)
+			if e, ok := errorOf(t, dave, req).(*DownloadError); !ok || !client.IsCode(e, client.CodeOpNotAllowed) {
+				t.Errorf("dave: %#v, want a refused *DownloadError", e)
 			}
 			clock.Advance(time.Hour + time.Second) // past the run's end and the hour of retention
 			if e, ok := errorOf(t, carol, req).(*NoFileError); !ok || !e.Purged {

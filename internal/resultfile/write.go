@@ -21,8 +21,8 @@ type destination struct {
 
 // destinationOf checks an output path before anything is downloaded. A symlink is followed,
 // as open(2) does: its target is replaced and the link stays. A folder, or any other file that
-// is not a regular file, is refused with an *OutputNotAFileError; a path that cannot be
-// examined, with a *WriteError.
+// is not a regular file, is refused with a *WriteError wrapping ErrOutputFolder or
+// ErrOutputNotRegular; a path that cannot be examined, with a *WriteError too.
 func destinationOf(outputPath string) (destination, error) {
 	target, err := followLinks(outputPath)
 	if err != nil {
@@ -36,10 +36,23 @@ func destinationOf(outputPath string) (destination, error) {
 	case err != nil:
 		return destination{}, &WriteError{Path: outputPath, Err: err}
 	case !fi.Mode().IsRegular():
-		return destination{}, &OutputNotAFileError{Path: outputPath, Target: target, Folder: fi.IsDir()}
+		return destination{}, &WriteError{Path: outputPath, Err: notAFile(outputPath, target, fi.IsDir())}
 	}
 	d.perm, d.replacing = fi.Mode().Perm(), true
 	return d, nil
+}
+
+// notAFile says what an output path that is no regular file is: "<path> is a folder", or
+// "<path> links to <target>, which is not a regular file".
+func notAFile(path, target string, folder bool) error {
+	what := ErrOutputNotRegular
+	if folder {
+		what = ErrOutputFolder
+	}
+	if target != path {
+		return fmt.Errorf("%s links to %s, which %w", path, target, what)
+	}
+	return fmt.Errorf("%s %w", path, what)
 }
 
 // maxLinks bounds the symlinks followed, as the kernel's ELOOP does.

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"hash"
 	"io"
 	"os"
@@ -130,16 +131,16 @@ func TestDestinationOf_notAFile(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		path string
-		want OutputNotAFileError
+		want error
 		msg  string
 	}{
-		{dir, OutputNotAFileError{Path: dir, Target: dir, Folder: true}, dir + " is a folder"},
-		{link, OutputNotAFileError{Path: link, Target: dir, Folder: true}, link + " links to " + dir + ", which is a folder"},
-		{os.DevNull, OutputNotAFileError{Path: os.DevNull, Target: os.DevNull}, os.DevNull + " is not a regular file"},
+		{dir, ErrOutputFolder, dir + " is a folder"},
+		{link, ErrOutputFolder, link + " links to " + dir + ", which is a folder"},
+		{os.DevNull, ErrOutputNotRegular, os.DevNull + " is not a regular file"},
 	} {
 		_, err := destinationOf(tc.path)
-		if e, ok := err.(*OutputNotAFileError); !ok || *e != tc.want || e.Error() != tc.msg {
-			t.Errorf("destinationOf(%s) = %#v, want %#v: %s", tc.path, err, tc.want, tc.msg)
+		if e, ok := err.(*WriteError); !ok || e.Path != tc.path || !errors.Is(err, tc.want) || e.Error() != tc.msg {
+			t.Errorf("destinationOf(%s) = %#v (%v), want a *WriteError: %s", tc.path, err, err, tc.msg)
 		}
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {

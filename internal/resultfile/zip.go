@@ -45,7 +45,7 @@ func openEntry(r io.Reader, name string) (*zipEntry, error) {
 	zr, err := zip.NewReader(tmp, size)
 	if err != nil {
 		removeSpool(tmp)
-		return nil, fmt.Errorf("it is not a valid zip (%v); set unzip = false to read it as it is", err)
+		return nil, fmt.Errorf("%w (%v)", ErrNotZip, err)
 	}
 	pick, err := pickEntry(zr.File, name)
 	if err != nil {
@@ -101,16 +101,35 @@ func pickEntry(entries []*zip.File, name string) (*zip.File, error) {
 			}
 		}
 		if pick == nil {
-			return nil, fmt.Errorf("the zip has no entry %q; its entries are %s", name, quoteList(names))
+			return nil, &entriesError{names, fmt.Errorf("%w %q: its entries are %s", ErrNoSuchEntry, name, quoteList(names))}
 		}
 		return pick, nil
 	case len(files) == 1:
 		return files[0], nil
 	case len(files) == 0:
-		return nil, errors.New("the zip is empty; set unzip = false to read the zip itself")
+		return nil, ErrZipEmpty
 	default:
-		return nil, fmt.Errorf("the zip holds %d files (%s); set entry to the one to read", len(files), quoteList(names))
+		return nil, &entriesError{names, fmt.Errorf("%w: %d (%s)", ErrZipHoldsSeveral, len(files), quoteList(names))}
 	}
+}
+
+// entriesError is a zip that does not hold the one file asked for, with its files' names.
+type entriesError struct {
+	names []string
+	err   error
+}
+
+func (e *entriesError) Error() string { return e.err.Error() }
+func (e *entriesError) Unwrap() error { return e.err }
+
+// unzipError is the *UnzipError of the zip filename that openEntry could not open with err.
+func unzipError(filename string, err error) *UnzipError {
+	ue := &UnzipError{Filename: filename, Err: err}
+	var ee *entriesError
+	if errors.As(err, &ee) {
+		ue.Entries = ee.names
+	}
+	return ue
 }
 
 func quoteList(names []string) string {

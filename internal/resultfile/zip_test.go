@@ -80,13 +80,13 @@ func TestOpenEntry_errors(t *testing.T) {
 		want  string
 	}{
 		"several entries": {bytes.NewReader(zipOf(t, "b.csv", "B", "a.csv", "A", "c/", "")), "",
-			`the zip holds 2 files ("a.csv", "b.csv"); set entry to the one to read`},
+			`the zip holds several files: 2 ("a.csv", "b.csv")`},
 		"missing entry": {bytes.NewReader(zipOf(t, "b.csv", "B", "a.csv", "A")), "c.csv",
-			`the zip has no entry "c.csv"; its entries are "a.csv", "b.csv"`},
-		"empty":     {bytes.NewReader(zipOf(t)), "", "the zip is empty; set unzip = false to read the zip itself"},
-		"only dirs": {bytes.NewReader(zipOf(t, "d/", "")), "", "the zip is empty; set unzip = false to read the zip itself"},
+			`the zip has no such entry "c.csv": its entries are "a.csv", "b.csv"`},
+		"empty":     {bytes.NewReader(zipOf(t)), "", "the zip holds no file"},
+		"only dirs": {bytes.NewReader(zipOf(t, "d/", "")), "", "the zip holds no file"},
 		"invalid": {strings.NewReader("PK\x03\x04 but no more"), "",
-			"it is not a valid zip (zip: not a valid zip file); set unzip = false to read it as it is"},
+			"it is not a valid zip (zip: not a valid zip file)"},
 		"broken download": {&failingReader{n: 10}, "", "download failed: connection reset"},
 	} {
 		t.Run(name, func(t *testing.T) {

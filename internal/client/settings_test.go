@@ -1,0 +1,146 @@
+package client
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
+)
+
+// ReadSettings reads the server's build, export separator, date formats, locale and zone
+// offset, on each line, and keeps them.
+func TestReadSettings(t *testing.T) {
+	for _, line := range serverLines {
+		sc := serverConfig()
+		sc.Line, sc.Timezone = line, "Asia/Kolkata"
+		sc.Settings = mockserver.SettingsConfig{FieldSeparator: ";", DateFormat: "yyyy-MM-dd", BuildVersion: "v12.4"}
+		e := newEnvOn(t, sc, nil)
+		s, err := e.c.ReadSettings(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.BuildVersion != "v12.4" || s.FieldSeparator != ';' || s.DateFormat != "yyyy-MM-dd" || s.TimeFormat != "HH:mm" ||
+			s.Locale != "en_US" || s.ZoneOffset == nil || *s.ZoneOffset != 5*time.Hour+30*time.Minute {
+			t.Errorf("%s line: %+v", line, s)
+		}
+		if got := e.c.Settings(); got.BuildVersion != s.BuildVersion || got.FieldSeparator != ';' {
+			t.Errorf("%s line: kept %+v", line, got)
+		}
+	}
+}
+
+// The build_version tells the line: the run list's fromDate is sent in that line's form from
+// the first request, and on the older line in the server's zone, an hour before, instead of
+// 14 hours before (every zone's). Without settings the client learns the form from a refusal.
+func TestSettingsTellTheLine(t *testing.T) {
+	from := time.Date(2024, 1, 15, 10, 0, 30, 0, time.UTC)
+	for _, c := range []struct {
+		line, version, zone string
+		read                bool
+		want                []string // the fromDate of each run list sent
+	}{
+		{mockserver.LineOlder, "", "Asia/Kolkata", true, []string{"2024-01-15 14:30"}}, // 15:30 there, less an hour
+		{mockserver.LineOlder, "", "America/New_York", true, []string{"2024-01-15 04:00"}},
+		{mockserver.LineNewest, "", "Asia/Kolkata", true, []string{"2024-01-15T10:00:30.000Z"}},
+		{mockserver.LineOlder, "", "Asia/Kolkata", false, []string{"2024-01-15T10:00:30.000Z", "2024-01-14 20:00"}},
+		// A branch names no line: the probe, in the zone learned.
+		{mockserver.LineOlder, "master", "Asia/Kolkata", true, []string{"2024-01-15T10:00:30.000Z", "2024-01-15 14:30"}},
+		// A build taken for the wrong line: the other form is tried and remembered.
+		// (the older form is sent again an hour earlier, as for a wall time its zone skips)
+		{mockserver.LineNewest, "v12.0", "UTC", true, []string{"2024-01-15 09:00", "2024-01-15 08:00", "2024-01-15T10:00:30.000Z"}},
+	} {
+		sc := serverConfig()
+		sc.Line, sc.Timezone, sc.Settings.BuildVersion = c.line, c.zone, c.version
+		e := newEnvOn(t, sc, nil)
+		if c.read {
+			if _, err := e.c.ReadSettings(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sent := fromDates(e.s)
+		if _, err := e.c.ListRuns(t.Context(), 7, RunFilter{From: &from}); err != nil {
+			t.Fatalf("%s line, %q, %s: %v", c.line, c.version, c.zone, err)
+		}
+		if got := sent(); len(got) != len(c.want) || !equal(got, c.want) {
+			t.Errorf("%s line, build %q, zone %s, settings read %v: fromDates %q, want %q", c.line, c.version, c.zone, c.read, got, c.want)
+		}
+	}
+}
+
+// fromDates records the fromDate of every run list s answers from now on.
+func fromDates(s *mockserver.Server) func() []string {
+	var mu sync.Mutex // guards got
+	var got []string
+	s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+		if req.Method == "GET" && req.Pattern == routeRuns {
+			mu.Lock()
+			got = append(got, req.Query.Get("fromDate"))
+			mu.Unlock()
+		}
+		return mockserver.Reply{}, false
+	})
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), got...)
+	}
+}
+
+func equal(a, b []string) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}
+
+// A setting the server does not answer stays unknown, and the client does without it: an
+// older server without the routes, an error, an answer out of range.
+func TestReadSettingsUnknown(t *testing.T) {
+	e := newEnv(t, nil)
+	e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+		switch req.Pattern {
+		case "/config-settings/app-props":
+			return mockserver.HTMLReply(404), true
+		case "/config-settings/locale":
+			return mockserver.Reply{Status: 200, Body: []byte(`{"locale":"en_US","utcOffset":99999999999}`)}, true
+		case "/config-settings":
+			return mockserver.ErrorReply(500, "INTERNAL_ERROR", "boom"), true
+		}
+		return mockserver.Reply{}, false
+	})
+	s, err := e.c.ReadSettings(t.Context())
+	if err != nil || s.BuildVersion != "" || s.FieldSeparator != 0 || s.ZoneOffset != nil || s.Locale != "en_US" {
+		t.Errorf("%+v, %v", s, err)
+	}
+	if s.wallOffset() != -maxZoneOffset || e.c.knownFromForm() != formInstant {
+		t.Errorf("without settings: wall offset %v, form %v", s.wallOffset(), e.c.knownFromForm())
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := e.c.ReadSettings(ctx); err == nil {
+		t.Error("ReadSettings with its context ended: no error")
+	}
+}
+
+func TestLineFormOf(t *testing.T) {
+	for version, want := range map[string]string{
+		"v13.0": "newest", "13.1.RC2": "newest", "v14.0": "newest", "V12.2": "older", "v9.1": "older", "12.0": "older",
+		"master": "", "": "", "v13": "", "release-13.0": "",
+	} {
+		form, ok := lineFormOf(version)
+		got := ""
+		switch {
+		case ok && form == formInstant:
+			got = "newest"
+		case ok:
+			got = "older"
+		}
+		if got != want {
+			t.Errorf("lineFormOf(%q) = %q, want %q", version, got, want)
+		}
+	}
+}
