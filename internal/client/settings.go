@@ -56,6 +56,14 @@ const newestLineMajor = 13
 // buildMajor reads the major version of a build_version such as "v12.2" or "13.0.RC1".
 var buildMajor = regexp.MustCompile(`^[vV]?(\d+)\.\d+`)
 
+// NewestLine reports whether the server is of OpenSpecimen's newest line (jakarta, Spring 6)
+// as its build_version tells; known is false when it tells no line (a branch name, or no
+// build_version read).
+func (s Settings) NewestLine() (newest, known bool) {
+	form, known := lineFormOf(s.BuildVersion)
+	return known && form == formInstant, known
+}
+
 // lineFormOf answers the run list's fromDate form of the line a build_version names, and
 // false when it names none (a branch such as "master").
 func lineFormOf(buildVersion string) (fromDateForm, bool) {

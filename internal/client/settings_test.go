@@ -144,3 +144,14 @@ func TestLineFormOf(t *testing.T) {
 		}
 	}
 }
+
+// The line is the newest from 13.0 on, the older below, unknown for a branch or nothing.
+func TestSettingsNewestLine(t *testing.T) {
+	for build, want := range map[string][2]bool{"v13.0": {true, true}, "13.1.RC2": {true, true}, "v12.2": {false, true},
+		"master": {false, false}, "": {false, false}} {
+		newest, known := Settings{BuildVersion: build}.NewestLine()
+		if newest != want[0] || known != want[1] {
+			t.Errorf("build_version %q: newest %t, known %t; want %t, %t", build, newest, known, want[0], want[1])
+		}
+	}
+}
