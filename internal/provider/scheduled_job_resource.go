@@ -162,7 +162,8 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 			},
 			"type": schema.StringAttribute{
 				MarkdownDescription: jobDocs["type"] + " `QUERY` needs `saved_query_id`, `INTERNAL` `task_class`, " +
-					"`EXTERNAL` `command` (the newest OpenSpecimen line refuses `EXTERNAL` jobs).",
+					"`EXTERNAL` `command`. The newest OpenSpecimen line refuses to create or update `EXTERNAL` jobs: when " +
+					"the server's build version tells its line, the plan fails instead of the apply.",
 				Required:   true,
 				Validators: jobTypeValidators,
 			},
@@ -402,7 +403,7 @@ func checkSchedule(kind string, given map[string]presence, diags *diag.Diagnosti
 }
 
 // ModifyPlan keeps a plan that changes nothing empty (keepUnchanged), applies the server's
-// rules that need the prior state or the clock (checkPlan), and warns of a job that holds
+// rules that need the prior state, the clock or the server's line, and warns of a job that holds
 // the name of a job created or renamed (warnNameTaken).
 func (r *scheduledJobResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
@@ -420,7 +421,11 @@ func (r *scheduledJobResource) ModifyPlan(ctx context.Context, req resource.Modi
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	checkPlan(&plan, &config, state, time.Now(), &resp.Diagnostics)
+	checkRename(&plan, state, &resp.Diagnostics)
+	checkEndDate(&plan, &config, time.Now(), &resp.Diagnostics)
+	if r.data != nil && !resp.Plan.Raw.Equal(req.State.Raw) {
+		checkExternal(&plan, r.data.client.Settings(), &resp.Diagnostics)
+	}
 	if resp.Diagnostics.HasError() || r.data == nil || plan.Name.IsUnknown() {
 		return
 	}
@@ -445,24 +450,41 @@ func keepUnchanged(ctx context.Context, req resource.ModifyPlanRequest, resp *re
 	}
 }
 
-// checkPlan reports at plan time what OpenSpecimen would refuse at apply and only the plan
-// can tell: a rename that changes only case (the server's name check ignores case and finds
-// the job itself), and an end date already past for a job created without a start date
-// (the server starts it when it creates it).
-func checkPlan(plan, config, state *scheduledJobModel, now time.Time, diags *diag.Diagnostics) {
-	if state != nil && !state.ID.IsNull() && !plan.Name.IsUnknown() && plan.Name.ValueString() != state.Name.ValueString() &&
-		strings.EqualFold(plan.Name.ValueString(), state.Name.ValueString()) {
+// checkRename reports a rename that changes only case, which OpenSpecimen refuses: its name
+// check ignores case, and finds the job itself.
+func checkRename(plan, state *scheduledJobModel, diags *diag.Diagnostics) {
+	if state == nil || state.ID.IsNull() || plan.Name.IsUnknown() {
+		return
+	}
+	from, to := state.Name.ValueString(), plan.Name.ValueString()
+	if from != to && strings.EqualFold(from, to) {
 		diags.AddAttributeError(path.Root("name"), "Rename changes only case", fmt.Sprintf(
 			"OpenSpecimen refuses to rename job %d from %q to %q: it compares job names ignoring case, and finds the job "+
 				"itself under that name. Rename it through another name first (one apply each), or keep its name.",
-			state.ID.ValueInt64(), state.Name.ValueString(), plan.Name.ValueString()))
+			state.ID.ValueInt64(), from, to))
 	}
+}
+
+// checkEndDate reports an end date already past for a job created without a start date:
+// OpenSpecimen starts the schedule when it creates the job, and refuses an end before it.
+func checkEndDate(plan, config *scheduledJobModel, now time.Time, diags *diag.Diagnostics) {
 	end, ok := plan.EndDate.time()
 	if ok && config.StartDate.IsNull() && plan.StartDate.IsUnknown() && end.Before(now) {
 		diags.AddAttributeError(path.Root("end_date"), "End date in the past", fmt.Sprintf(
 			"end_date %s is before now, and without start_date OpenSpecimen starts the job's schedule when it creates "+
 				"the job: it refuses an end before the start. Move end_date into the future, set start_date before it, "+
 				"or remove end_date.", plan.EndDate.ValueString()))
+	}
+}
+
+// checkExternal reports an EXTERNAL job that the plan would create or update on a server of
+// the newest line, which refuses EXTERNAL jobs (its build_version, read when the provider
+// was configured, tells the line).
+func checkExternal(plan *scheduledJobModel, server client.Settings, diags *diag.Diagnostics) {
+	if newest, _ := server.NewestLine(); newest && plan.Type.ValueString() == "EXTERNAL" {
+		diags.AddAttributeError(path.Root("type"), "EXTERNAL jobs refused by this server", fmt.Sprintf(
+			"This OpenSpecimen server (build %s) is of the newest line, which refuses to create or update EXTERNAL "+
+				"jobs: it runs no commands of its own. Use an INTERNAL job (task_class) or a QUERY job instead.", server.BuildVersion))
 	}
 }
 

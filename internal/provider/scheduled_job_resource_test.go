@@ -663,26 +663,43 @@ func TestAccScheduledJob_scheduleFires(t *testing.T) {
 	})
 }
 
-// EXTERNAL jobs: created on the older line, refused by the newest with the server's words.
+// EXTERNAL jobs: created on the older line; on the newest, which refuses them, refused at
+// plan time when the server's build_version tells its line (nothing sent), else by the
+// server at apply. An EXTERNAL job already on a newest-line server imports and plans clean.
 func TestAccScheduledJob_externalByLine(t *testing.T) {
 	body := "  name = \"Cleanup\"\n  type = \"EXTERNAL\"\n  command = \"/opt/cleanup.sh\"\n  repeat_schedule = \"ONDEMAND\""
-	for _, line := range []string{mockserver.LineNewest, mockserver.LineOlder} {
-		t.Run(line, func(t *testing.T) {
+	for name, tc := range map[string]struct{ line, build, err string }{
+		"older":                {line: mockserver.LineOlder},
+		"newest":               {line: mockserver.LineNewest, err: `(?s)EXTERNAL jobs refused by this server.*build v13.0.*newest line`},
+		"newest, line untold":  {line: mockserver.LineNewest, build: "master", err: `(?s)Cannot create job.*External jobs are not allowed`},
+		"newest, existing job": {line: mockserver.LineNewest},
+	} {
+		t.Run(name, func(t *testing.T) {
 			cfg := scheduledJobMockConfig()
-			cfg.Line = line
+			cfg.Line, cfg.Settings.BuildVersion = tc.line, tc.build
+			if name == "newest, existing job" {
+				cfg.Jobs = append(cfg.Jobs, mockserver.JobConfig{ID: 5, Name: "Cleanup", Type: "EXTERNAL", Command: "/opt/cleanup.sh"})
+			}
 			s := mocktest.New(t, cfg)
+			config := scheduledJobConfig(s, body)
+			if name == "newest, existing job" {
+				config += "\nimport {\n  to = " + scheduledJobAddr + "\n  id = \"5\"\n}\n"
+			}
 			step := resource.TestStep{
-				Config: scheduledJobConfig(s, body),
+				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(scheduledJobAddr, at("command"), knownvalue.StringExact("/opt/cleanup.sh")),
 					statecheck.ExpectKnownValue(scheduledJobAddr, at("task_class"), knownvalue.Null()),
 				},
 			}
-			if line == mockserver.LineNewest {
-				step = resource.TestStep{Config: step.Config,
-					ExpectError: errRe(`(?s)Cannot create job.*OpenSpecimen did not create job "Cleanup".*External jobs are not allowed`)}
+			if tc.err != "" {
+				step = resource.TestStep{Config: config, ExpectError: errRe(tc.err)}
 			}
 			resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: []resource.TestStep{step}})
+			want := map[string]int{"older": 1, "newest, line untold": 1}[name]
+			if n := s.RequestCount("POST", "/scheduled-jobs"); n != want {
+				t.Errorf("%d POSTs, want %d", n, want)
+			}
 		})
 	}
 }
