@@ -279,6 +279,10 @@ func (a resultFileAttr) dataSource() schema.Attribute {
 		Computed: a.computed, Sensitive: a.sensitive, Validators: a.strings}
 }
 
+func (d *jobRunResultFileDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{unzipDecodeConflict{}}
+}
+
 func (d *jobRunResultFileDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }

@@ -62,6 +62,10 @@ func (a resultFileAttr) ephemeral() schema.Attribute {
 		Computed: a.computed, Sensitive: a.sensitive, Validators: a.strings}
 }
 
+func (e *jobRunResultFileEphemeralResource) ConfigValidators(context.Context) []ephemeral.ConfigValidator {
+	return []ephemeral.ConfigValidator{unzipDecodeConflict{}}
+}
+
 func (e *jobRunResultFileEphemeralResource) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
 	e.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
