@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -1236,4 +1238,107 @@ resource "openspecimen_scheduled_job" "imported" {
 	if n := s.RequestCount("PUT", "/scheduled-jobs/{jobId}"); n != 1 {
 		t.Errorf("%d PUTs, want 1: the end date a millisecond later, and no other", n)
 	}
+}
+
+// promotionMockConfig is a server of the promotion example: its users, saved queries and
+// the job made in its UI, with ids of its own from base on.
+func promotionMockConfig(base int64) mockserver.Config {
+	return mockserver.Config{
+		Users: []mockserver.UserConfig{
+			{LoginName: "export-bot", Password: "Export-bot@123", Admin: true, ID: base + 1},
+			{LoginName: "pipeline", Password: "x", ID: base + 2},
+			{LoginName: "anna", Password: "x", ID: base + 3},
+			{LoginName: "ben", Password: "x", ID: base + 4},
+			{LoginName: "admin", Password: "Admin@123", Admin: true, ID: base + 8}, // adminClient's
+		},
+		SavedQueries: []mockserver.SavedQueryConfig{
+			{ID: base + 5, Title: "Specimens by collection protocol"}, {ID: base + 6, Title: "Consents"},
+		},
+		Jobs: []mockserver.JobConfig{{ID: base + 7, Name: "Nightly consent export", Type: "QUERY", SavedQueryID: base + 6,
+			RepeatSchedule: "ONDEMAND", RunAs: "pipeline"}},
+	}
+}
+
+// jobAsNamed describes a job by names only (its users' login names, its saved query's
+// title): what a promotion keeps from one server to the next.
+func jobAsNamed(t *testing.T, s *mockserver.Server, name string) string {
+	t.Helper()
+	c := adminClient(t, s)
+	j, err := c.JobByName(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logins := func(users []client.User) string {
+		var out []string
+		for _, u := range users {
+			out = append(out, u.Login())
+		}
+		sort.Strings(out)
+		return strings.Join(out, " ")
+	}
+	q, err := c.GetSavedQuery(context.Background(), j.SavedQuery.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sched []string
+	for _, v := range []any{j.ScheduledHour, j.ScheduledMinute, j.ScheduledDayOfWeek, j.FixedArgs} {
+		sched = append(sched, fmt.Sprint(valueOrDash(v)))
+	}
+	return fmt.Sprintf("%s: %s of %q, %s %s, run as %s, to %s, shared with %s",
+		j.Name, j.Type, q.Title, j.RepeatSchedule, strings.Join(sched, " "), j.RunAs.Login(), logins(j.Recipients), logins(j.SharedWith))
+}
+
+// valueOrDash is *v for the pointers jobAsNamed shows, "-" for nil.
+func valueOrDash(v any) any {
+	switch p := v.(type) {
+	case *int:
+		if p != nil {
+			return *p
+		}
+	case *string:
+		if p != nil {
+			return *p
+		}
+	}
+	return "-"
+}
+
+// The promotion example (examples/promotion), applied as written through the real CLI to a
+// test server and to production, whose ids of users, saved queries and jobs differ, makes the
+// same jobs on both, each with its own server's ids; the next plan of each is empty.
+func TestAccScheduledJob_promotion(t *testing.T) {
+	example, err := os.ReadFile(filepath.Join("..", "..", "examples", "promotion", "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := map[int64][]string{}
+	ids := map[int64]string{}
+	for _, base := range []int64{100, 500} {
+		s := mocktest.New(t, promotionMockConfig(base))
+		c := newCLITest(t, s, "")
+		writeFile(t, filepath.Join(c.dir, "main.tf"), string(example))
+		c.env = append(c.env, "OPENSPECIMEN_URL="+s.URL(), "OPENSPECIMEN_USERNAME=export-bot", "OPENSPECIMEN_PASSWORD=Export-bot@123")
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+		if out, ok := c.apply(ctx); !ok {
+			cancel()
+			t.Fatalf("the apply to the server of ids from %d failed:\n%s", base, out)
+		}
+		c.checkPlanEmpty(ctx)
+		out, err := c.command(ctx, "output", "-json", "job_ids").Output()
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[base] = string(out)
+		for _, name := range []string{"Nightly specimen export", "Weekly consent export"} {
+			jobs[base] = append(jobs[base], jobAsNamed(t, s, name))
+		}
+	}
+	if got, want := strings.Join(jobs[500], "\n"), strings.Join(jobs[100], "\n"); got != want {
+		t.Errorf("production's jobs:\n%s\nthe test server's:\n%s", got, want)
+	}
+	if ids[100] == ids[500] {
+		t.Errorf("both servers' jobs have ids %s: the ids should be each server's", ids[100])
+	}
+	t.Logf("on both servers:\n%s\nids: %s and %s", strings.Join(jobs[100], "\n"), ids[100], ids[500])
 }
