@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -103,8 +104,18 @@ func (m *scheduledJobModel) readFrom(ctx context.Context, j *client.Job, diags *
 	m.AcceptsArgs = types.BoolValue(j.AcceptsArgs())
 	m.ArgsHelpText = optionalString(j.ArgsHelpText())
 	m.CreatedBy = optionalString(j.CreatedBy.Login())
-	m.NextRunOn = optionalTime(j.NextRunOn)
+	m.NextRunOn = optionalTime(nextRunMinute(j.NextRunOn))
 	m.Active = types.BoolValue(j.Active())
+}
+
+// nextRunMinute is the minute a job's schedule runs it next. OpenSpecimen answers nextRunOn
+// with the seconds and milliseconds of the moment it was read (ScheduledJobDetail.from),
+// which schedules, firing at whole minutes, do not have: kept, every refresh would change it.
+func nextRunMinute(t *client.EpochMillis) *client.EpochMillis {
+	if t == nil {
+		return nil
+	}
+	return &client.EpochMillis{Time: t.Truncate(time.Minute)}
 }
 
 // usedString is s when the job uses the attribute and s is not empty, else null.
@@ -176,7 +187,9 @@ var jobDocs = map[string]string{
 	"accepts_args":         "Whether the job takes run-time arguments (`args` of `openspecimen_job_run`).",
 	"args_help_text":       "The job's help text for its run-time arguments; null when none.",
 	"created_by":           "Login name of the job's creator.",
-	"next_run_on":          "When the schedule runs the job next, RFC 3339 in UTC; null for an on-demand or disabled job.",
+	"next_run_on": "When the schedule runs the job next, to the minute, RFC 3339 in UTC; null for an on-demand job. " +
+		"OpenSpecimen computes it whatever the job's status and dates: a disabled job, or one past its end date, has " +
+		"one too.",
 	"active": "Whether the server would run a trigger of the job now (its `isActiveJob`): `Active`, and for a " +
 		"`QUERY` job its saved query still exists. A trigger of a job that is not active is dropped by the server.",
 	"last_run_on": "When the job's newest run started, RFC 3339 in UTC; null when it never ran. Read by `id`, it " +

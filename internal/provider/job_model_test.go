@@ -61,3 +61,15 @@ func TestJobAttributesMatchResource(t *testing.T) {
 		}
 	}
 }
+
+// next_run_on is the minute the schedule runs the job, without the seconds and milliseconds
+// of the moment the server was read.
+func TestNextRunMinute(t *testing.T) {
+	read := client.EpochMillis{Time: time.Date(2026, 3, 1, 2, 30, 41, 123e6, time.UTC)}
+	if got := nextRunMinute(&read); !got.Equal(time.Date(2026, 3, 1, 2, 30, 0, 0, time.UTC)) {
+		t.Errorf("nextRunMinute(%s) = %s", read, got)
+	}
+	if nextRunMinute(nil) != nil {
+		t.Error("no next run gave one")
+	}
+}
