@@ -2,10 +2,13 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -172,5 +175,42 @@ func TestAccScheduledJobList_generateConfigAndImport(t *testing.T) {
 		if n := s.RequestCount(method, "/scheduled-jobs") + s.RequestCount(method, "/scheduled-jobs/{jobId}"); n != 0 {
 			t.Errorf("%d %s requests: an import changes nothing", n, method)
 		}
+	}
+}
+
+// terraform providers schema -json (Terraform 1.14+) shows the user and saved-query data
+// sources, the scheduled job's identity and its list resource.
+func TestAccScheduledJob_schemaExported(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	c := newCLITest(t, s, "")
+	requireCLIVersion(t, c, 14)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	out, err := c.command(ctx, "providers", "schema", "-json").Output()
+	if err != nil {
+		t.Fatalf("terraform providers schema -json: %v", err)
+	}
+	var schemas struct {
+		ProviderSchemas map[string]struct {
+			DataSources map[string]json.RawMessage `json:"data_source_schemas"`
+			Identities  map[string]struct {
+				Attributes map[string]json.RawMessage `json:"attributes"`
+			} `json:"resource_identity_schemas"`
+			ListResources map[string]json.RawMessage `json:"list_resource_schemas"`
+		} `json:"provider_schemas"`
+	}
+	if err := json.Unmarshal(out, &schemas); err != nil {
+		t.Fatalf("terraform providers schema -json: %v\n%s", err, out)
+	}
+	p, ok := schemas.ProviderSchemas["registry.terraform.io/openspecimen-iac/openspecimen"]
+	switch {
+	case !ok:
+		t.Fatalf("no schema of the provider in:\n%s", out)
+	case p.DataSources["openspecimen_user"] == nil || p.DataSources["openspecimen_saved_query"] == nil:
+		t.Errorf("the data sources openspecimen_user and openspecimen_saved_query are not all in %v", slices.Sorted(maps.Keys(p.DataSources)))
+	case p.Identities["openspecimen_scheduled_job"].Attributes["id"] == nil:
+		t.Errorf("openspecimen_scheduled_job has no identity { id }: %v", p.Identities)
+	case p.ListResources["openspecimen_scheduled_job"] == nil:
+		t.Errorf("no list resource openspecimen_scheduled_job in %v", slices.Sorted(maps.Keys(p.ListResources)))
 	}
 }
