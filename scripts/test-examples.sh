@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test-examples.sh applies every example of examples/ as written against the mock server
-# started with examples/mock.json, whose ids are those the examples use (job 7, saved query 21,
-# users 12 to 15, run 42, job 42, ...), and runs the commands their comments show (import,
+# started with examples/mock.json, whose ids are those the examples use (job 7, saved queries 21,
+# 31 and 32, users 12 to 15, run 42, job 42, ...), and runs the commands their comments show (import,
 # terraform query, apply -invoke). Each case gets a fresh work folder and a fresh mock, with
 # the provider loaded from bin/ through dev_overrides, and runs on every CLI of the matrix that
 # has the example's features: ephemeral resources need Terraform 1.10 or OpenTofu 1.11, import
@@ -89,16 +89,31 @@ run_job_run() {
 run_scheduled_job() {
   local d=$ex/resources/openspecimen_scheduled_job
   setup scheduled_job "$d/resource.tf"
-  apply && grep -q '^Specimen Label,' "$work/out/specimens.csv" && tf destroy -auto-approve -input=false || return 1
+  apply && grep -q '^"Specimen Label",' "$work/out/specimens.csv" && tf destroy -auto-approve -input=false || return 1
 
   setup scheduled_job_import_sh "$d/resource.tf"
   import_sh "$d/import.sh" && apply && expect_empty_plan || return 1
+
+  setup scheduled_job_import_id "$d/resource.tf" "$d/import-by-string-id.tf"
+  apply && expect_empty_plan || return 1
+
+  if [[ $cli == "$newest" ]]; then # import by identity: Terraform 1.12
+    setup scheduled_job_import_identity "$d/resource.tf" "$d/import-by-identity.tf"
+    apply && expect_empty_plan || return 1
+  fi
+}
+
+# The promotion example names the server and its user in the environment, as a pipeline does.
+run_promotion() {
+  setup promotion "$ex/promotion/main.tf"
+  OPENSPECIMEN_USERNAME=export-bot OPENSPECIMEN_PASSWORD=$TF_VAR_openspecimen_password apply &&
+    OPENSPECIMEN_USERNAME=export-bot OPENSPECIMEN_PASSWORD=$TF_VAR_openspecimen_password expect_empty_plan || return 1
 }
 
 run_data_sources() {
   local d=$ex/data-sources
   setup job_run_result_file "$d/openspecimen_job_run_result_file/data-source.tf"
-  apply && grep -q '^Specimen Label,' "$work/out/specimens.csv" || return 1
+  apply && grep -q '^"Specimen Label",' "$work/out/specimens.csv" || return 1
 
   setup job_runs "$d/openspecimen_job_runs/data-source.tf"
   apply && expect_output newest_successful_run 41 || return 1
@@ -108,6 +123,12 @@ run_data_sources() {
 
   setup scheduled_jobs "$d/openspecimen_scheduled_jobs/data-source.tf"
   apply && tf output -json newest_runs | grep -q '"Nightly visit export": *43' || return 1
+
+  setup user "$d/openspecimen_user/data-source.tf"
+  apply && expect_empty_plan || return 1
+
+  setup saved_query "$d/openspecimen_saved_query/data-source.tf"
+  apply && expect_output query_owner export-bot || return 1
 }
 
 # The ephemeral resource (Terraform 1.10+, OpenTofu 1.11+) hands the rows to a loader that the
@@ -132,6 +153,11 @@ run_list_resource() {
   setup list_resource "$ex"/list-resources/openspecimen_job_run/*.tfquery.hcl
   tf query && tf query -generate-config-out=runs.tf && grep -q 'run_id *= *42' "$work/runs.tf" &&
     apply | tee "$work/apply.log" && grep -q '1 imported' "$work/apply.log" || return 1
+
+  # Every saved-query export of the mock (jobs 7, 8, 9 and 42), imported; nothing changes.
+  setup list_resource_jobs "$ex"/list-resources/openspecimen_scheduled_job/*.tfquery.hcl
+  tf query -generate-config-out=jobs.tf && apply | tee "$work/apply.log" &&
+    grep -q '4 imported, 0 added, 0 changed, 0 destroyed' "$work/apply.log" && expect_empty_plan || return 1
 }
 
 # run_cli CLI runs every case on CLI, its log in $tmp/<cli>.log.
@@ -142,7 +168,7 @@ run_cli() {
   cli_name=$("$cli" version | sed -n 1p) # all of it read: no SIGPIPE
   trap stop_mock EXIT
   local c
-  for c in run_job_run run_scheduled_job run_data_sources run_ephemeral run_actions run_list_resource; do
+  for c in run_job_run run_scheduled_job run_promotion run_data_sources run_ephemeral run_actions run_list_resource; do
     if ! "$c"; then
       echo "FAILED: ${c#run_} on $cli_name (in $(basename "$work"))"
       return 1
