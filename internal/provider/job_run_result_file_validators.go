@@ -25,7 +25,9 @@ func (unzipDecodeConflict) Description(context.Context) string {
 	return `unzip = false conflicts with decode = "csv"`
 }
 
-func (v unzipDecodeConflict) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v unzipDecodeConflict) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (v unzipDecodeConflict) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
 	resp.Diagnostics.Append(v.validate(ctx, req.Config)...)
