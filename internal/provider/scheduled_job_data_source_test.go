@@ -155,14 +155,7 @@ func TestAccScheduledJobDataSource_sameAsResource(t *testing.T) {
 	s := mocktest.New(t, scheduledJobMockConfig())
 	var sr fwresource.SchemaResponse
 	NewScheduledJobResource().Schema(t.Context(), fwresource.SchemaRequest{}, &sr)
-	job := nightlyBody("Nightly export", farStart,
-		`  end_date             = "2100-12-31T23:59:59.999Z"`,
-		fmt.Sprintf(`  run_as_user_id       = %d`, userAlice),
-		fmt.Sprintf(`  recipient_user_ids   = [%d, %d]`, userAlice, userBob),
-		fmt.Sprintf(`  shared_with_user_ids = [%d]`, userBob),
-		`  fixed_args           = "--cp 12"`,
-		`  accepts_args         = true`,
-		`  args_help_text       = "--site <site>"`)
+	job := nightlyBody("Nightly export", append([]string{farStart, `  end_date = "2100-12-31T23:59:59.999Z"`}, fullJobLines...)...)
 	config := scheduledJobConfig(s, job) + `
 data "openspecimen_scheduled_job" "by_id" {
   id = openspecimen_scheduled_job.x.id

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -16,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
-	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
@@ -99,13 +97,8 @@ func TestAccScheduledJob_pendingCreateIdentity(t *testing.T) {
 		TerraformVersionChecks:   needsIdentity,
 		Steps: []acc.TestStep{
 			{
-				PreConfig: func() {
-					var posts atomic.Int32
-					s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
-						return mockserver.Reply{Drop: true}, req.Method == "POST" && req.Path == "/scheduled-jobs" && posts.Add(1) == 1
-					})
-				},
-				Config: cfg,
+				PreConfig: loseFirstJobPost(s),
+				Config:    cfg,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(scheduledJobAddr, at("id"), knownvalue.Null()),
 					statecheck.ExpectIdentity(scheduledJobAddr, map[string]knownvalue.Check{"id": knownvalue.Int64Exact(pendingJobID)}),

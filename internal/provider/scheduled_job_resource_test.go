@@ -72,6 +72,16 @@ func nightlyBody(name string, extra ...string) string {
 `, name, querySpecimens) + strings.Join(extra, "\n")
 }
 
+// fullJobLines set every optional attribute of a nightly export but its dates.
+var fullJobLines = []string{
+	fmt.Sprintf(`  run_as_user_id       = %d`, userAlice),
+	fmt.Sprintf(`  recipient_user_ids   = [%d, %d]`, userAlice, userBob),
+	fmt.Sprintf(`  shared_with_user_ids = [%d]`, userBob),
+	`  fixed_args           = "--cp 12"`,
+	`  accepts_args         = true`,
+	`  args_help_text       = "--site <site>"`,
+}
+
 // adminClient is a client of the mock as admin, to act in OpenSpecimen's UI's place.
 func adminClient(t *testing.T, s *mockserver.Server) *client.Client {
 	t.Helper()
@@ -110,14 +120,7 @@ func TestAccScheduledJob_lifecycle(t *testing.T) {
 	s := mocktest.New(t, scheduledJobMockConfig())
 	id := statecheck.CompareValue(compare.ValuesSame())
 	var jobID int64
-	created := nightlyBody("Nightly export",
-		farStart,
-		fmt.Sprintf(`  run_as_user_id       = %d`, userAlice),
-		fmt.Sprintf(`  recipient_user_ids   = [%d, %d]`, userAlice, userBob),
-		fmt.Sprintf(`  shared_with_user_ids = [%d]`, userBob),
-		`  fixed_args           = "--cp 12"`,
-		`  accepts_args         = true`,
-		`  args_help_text       = "--site <site>"`)
+	created := nightlyBody("Nightly export", append([]string{farStart}, fullJobLines...)...)
 	updated := strings.Replace(created, `"Nightly export"`, `"Nightly specimen export"`, 1)
 	updated = strings.Replace(updated, "hour            = 2", "hour            = 3", 1)
 	resource.ParallelTest(t, resource.TestCase{
@@ -941,6 +944,16 @@ func nightlySpec(name string) client.JobSpec {
 		Schedule: client.Schedule{ScheduledHour: ptrTo(2), ScheduledMinute: ptrTo(30)}, StartDate: &start}
 }
 
+// loseFirstJobPost makes the mock create the job of the first POST and lose its answer.
+func loseFirstJobPost(s *mockserver.Server) func() {
+	return func() {
+		var posts atomic.Int32
+		s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+			return mockserver.Reply{Drop: true}, req.Method == "POST" && req.Path == "/scheduled-jobs" && posts.Add(1) == 1
+		})
+	}
+}
+
 // A POST whose answer is lost, and whose job is not found afterwards, leaves the job in the
 // state without an id, with a warning (not an error, which would taint it): the server may
 // still create it. The next refresh looks again: a job created since is the one in state,
@@ -952,13 +965,8 @@ func TestAccScheduledJob_createAnswerLost(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				PreConfig: func() {
-					var posts atomic.Int32
-					s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
-						return mockserver.Reply{Drop: true}, req.Method == "POST" && req.Path == "/scheduled-jobs" && posts.Add(1) == 1
-					})
-				},
-				Config: cfg,
+				PreConfig: loseFirstJobPost(s),
+				Config:    cfg,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(scheduledJobAddr, at("id"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(scheduledJobAddr, at("name"), knownvalue.StringExact("Nightly export")),
