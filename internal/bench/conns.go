@@ -111,10 +111,10 @@ func oneResource(ctx context.Context, cl *client.Client, job int64, i int) error
 	if _, err := cl.Job(ctx, job); err != nil {
 		return err
 	}
-	run, err := cl.StartRun(ctx, job, fmt.Sprintf("--resource %d", i), client.StartOptions{})
+	st, err := cl.StartRun(ctx, job, fmt.Sprintf("--resource %d", i), client.StartOptions{})
 	if err != nil {
 		return err
 	}
-	_, err = cl.WaitForRun(ctx, job, run.ID)
+	_, err = cl.WaitForRun(ctx, job, st.Run.ID)
 	return err
 }

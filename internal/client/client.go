@@ -95,14 +95,10 @@ type Client struct {
 	starting map[int64]chan struct{} // per job: held by the StartRun identifying its run
 	started  map[runKey]bool         // runs this client started or adopted
 
-	// Timing knobs, replaced in tests.
+	// The clock, which tests replace.
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
 
-	appearPollMin, appearPollMax time.Duration // StartRun: run list polling
-	waitPollMin, waitPollMax     time.Duration // WaitForRun: backoff
-	waitPollDense                time.Duration // WaitForRun: around the predicted end
-	retryAfterMax                time.Duration // cap of a server's Retry-After
 
 	formMu   sync.Mutex   // guards fromForm
 	fromForm fromDateForm // the fromDate form the server last took; formInstant until one is known
@@ -137,14 +133,8 @@ func New(cfg Config) (*Client, error) {
 		domain:        cmp.Or(cfg.Domain, DefaultDomain),
 		userAgent:     cfg.UserAgent,
 		jobs:          map[int64]Job{},
-		now:           time.Now,
-		sleep:         sleepCtx,
-		appearPollMin: 50 * time.Millisecond,
-		appearPollMax: 500 * time.Millisecond,
-		waitPollMin:   100 * time.Millisecond,
-		waitPollMax:   5 * time.Second,
-		waitPollDense: 50 * time.Millisecond,
-		retryAfterMax: 30 * time.Second,
+		now:   time.Now,
+		sleep: sleepCtx,
 	}
 	handler := slog.DiscardHandler
 	if cfg.Logger != nil {

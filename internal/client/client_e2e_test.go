@@ -39,10 +39,11 @@ func TestEndToEndAgainstMockServer(t *testing.T) {
 		t.Fatalf("GetJob(99) error = %v, want not found", err)
 	}
 
-	run, err := c.StartRun(ctx, 1, "--cp 12", client.StartOptions{})
+	st, err := c.StartRun(ctx, 1, "--cp 12", client.StartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	run := st.Run
 	if run.RunByLogin() != "admin" || run.Args() != "--cp 12" {
 		t.Fatalf("StartRun = %+v", run)
 	}
@@ -93,9 +94,9 @@ func TestEndToEndAgainstMockServer(t *testing.T) {
 }
 
 // Concurrent StartRuns of one job through one client do not trip over each other: each
-// would otherwise trigger while another's run is in progress, be dropped by the server, and
-// cost an appear timeout and a trigger of its budget. Each start notes the newest run only
-// after the previous start of the job has found its run, and waits for it.
+// would otherwise trigger while another's run is in progress, or replace another's trigger
+// in the server's queue. Each start notes the newest run only after the previous start of
+// the job has found its run, and waits for it.
 func TestConcurrentStartsOfOneJob(t *testing.T) {
 	s := mocktest.New(t, mockserver.Config{
 		Jobs: []mockserver.JobConfig{{ID: 1, Duration: mockserver.Duration(50 * time.Millisecond)}},
@@ -109,16 +110,16 @@ func TestConcurrentStartsOfOneJob(t *testing.T) {
 	errs := make(chan error, n)
 	for i := 0; i < n; i++ {
 		go func() {
-			run, err := c.StartRun(t.Context(), 1, "part-"+strconv.Itoa(i), client.StartOptions{AppearTimeout: time.Minute})
+			st, err := c.StartRun(t.Context(), 1, "part-"+strconv.Itoa(i), client.StartOptions{})
 			if err != nil {
 				errs <- err
 				return
 			}
-			if _, err := c.WaitForRun(t.Context(), 1, run.ID); err != nil {
+			if _, err := c.WaitForRun(t.Context(), 1, st.Run.ID); err != nil {
 				errs <- err
 				return
 			}
-			ids <- run.ID
+			ids <- st.Run.ID
 		}()
 	}
 	seen := map[int64]bool{}

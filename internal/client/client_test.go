@@ -333,7 +333,7 @@ func TestReloginOn401(t *testing.T) {
 	}
 	// The trigger is repeated after a 401 too: the server did not act on it.
 	e.s.ExpireTokens()
-	if _, err := e.c.TriggerRun(ctx, 7, ""); err != nil {
+	if err := e.c.triggerRun(ctx, 7, ""); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(time.Duration(startDelay))
@@ -692,7 +692,7 @@ func TestTriggerNeverRetried(t *testing.T) {
 	} {
 		e := newEnv(t, withToken)
 		replyTo(e.s, "POST", routeRuns, always(rep))
-		if _, err := e.c.TriggerRun(t.Context(), 7, "a"); err == nil {
+		if err := e.c.triggerRun(t.Context(), 7, "a"); err == nil {
 			t.Fatalf("%s: no error", name)
 		}
 		if n := e.triggers(); n != 1 || len(e.s.Runs(7)) != 0 {
@@ -714,11 +714,11 @@ func TestTriggerBody(t *testing.T) {
 		}
 		return mockserver.Reply{}, false
 	})
-	j, err := e.c.TriggerRun(t.Context(), 7, "a b")
+	err := e.c.triggerRun(t.Context(), 7, "a b")
 	mu.Lock()
 	defer mu.Unlock()
-	if err != nil || j.ID != 7 || string(body) != `{"args":"a b"}` || ctype != "application/json" {
-		t.Fatalf("job %v err %v body %s ctype %s", j, err, body, ctype)
+	if err != nil || string(body) != `{"args":"a b"}` || ctype != "application/json" {
+		t.Fatalf("err %v body %s ctype %s", err, body, ctype)
 	}
 	e.clock.Advance(time.Duration(startDelay))
 	if runs := e.s.Runs(7); len(runs) != 1 || runs[0].RtArgs == nil || *runs[0].RtArgs != "a b" {
@@ -928,7 +928,7 @@ func TestSleepAndBackoff(t *testing.T) {
 		t.Fatalf("Retry-After: %s", d)
 	}
 	resp.Header.Set("Retry-After", "3600")
-	if d := c.backoff(defaultRetryWaitMin, defaultRetryWaitMax, 0, resp); d != c.retryAfterMax {
+	if d := c.backoff(defaultRetryWaitMin, defaultRetryWaitMax, 0, resp); d != retryAfterMax {
 		t.Fatalf("Retry-After capped: %s", d)
 	}
 	if d := c.backoff(0, 0, 3, nil); d != 0 {

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -26,12 +27,12 @@ func TestUsualDuration(t *testing.T) {
 		t.Fatalf("UsualDuration = %s, %d, %v; want 20s from 3 runs", usual, runs, err)
 	}
 
-	run, err := e.c.StartRun(ctx, 7, "", StartOptions{})
+	st, err := e.c.StartRun(ctx, 7, "", StartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	lists := e.lists()
-	usual, runs, err = e.c.UsualDuration(ctx, 7, run.ID)
+	usual, runs, err = e.c.UsualDuration(ctx, 7, st.Run.ID)
 	if err != nil || usual != 20*time.Second || runs != 3 {
 		t.Fatalf("after StartRun, UsualDuration = %s, %d, %v; want 20s from 3 runs", usual, runs, err)
 	}
@@ -49,20 +50,28 @@ func TestUsualDuration_noHistory(t *testing.T) {
 	}
 }
 
-// longestRun answers the longest of the job's known finished runs (the bound past which a
-// run in progress may be stale), and nothing for a job of unknown history.
-func TestLongestRun(t *testing.T) {
-	e := newEnv(t, nil)
-	if d, n := e.c.longestRun(7); d != 0 || n != 0 {
-		t.Fatalf("unknown history: %s from %d runs", d, n)
-	}
+// A history holds the newest finished runs of a list but one; a run in progress longer than
+// any of them may be stale, and the hint says so; without history, nothing is said.
+func TestHistoryStaleHint(t *testing.T) {
 	runs := []Run{
-		{ID: 3, Status: StatusInProgress, StartedAt: &EpochMillis{envStart}},
+		{ID: 4, Status: StatusInProgress, StartedAt: &EpochMillis{envStart}},
+		{ID: 3, Status: StatusSucceeded, StartedAt: &EpochMillis{envStart}, FinishedAt: &EpochMillis{envStart.Add(time.Hour)}},
 		{ID: 2, Status: StatusFailed, StartedAt: &EpochMillis{envStart}, FinishedAt: &EpochMillis{envStart.Add(90 * time.Second)}},
 		{ID: 1, Status: StatusSucceeded, StartedAt: &EpochMillis{envStart}, FinishedAt: &EpochMillis{envStart.Add(time.Minute)}},
 	}
-	e.c.noteHistory(7, runs)
-	if d, n := e.c.longestRun(7); d != 90*time.Second || n != 2 {
-		t.Fatalf("longest %s from %d runs; want 1m30s from 2", d, n)
+	h := historyOf(runs, 3)
+	if usual, n := h.Usual(); usual != 75*time.Second || n != 2 {
+		t.Fatalf("usual %s from %d runs; want 1m15s from 2 (run 3 left out)", usual, n)
+	}
+	running := &runs[0]
+	if hint := h.staleHint(running, envStart.Add(90*time.Second)); hint != "" {
+		t.Fatalf("hint at the longest run's length: %q", hint)
+	}
+	if hint := h.staleHint(running, envStart.Add(2*time.Minute)); !strings.Contains(hint, "run 4 has been in progress for 2m0s, "+
+		"longer than any of the job's last 2 finished runs took (at most 1m30s)") {
+		t.Fatalf("hint %q", hint)
+	}
+	if hint := historyOf(nil, 0).staleHint(running, envStart.Add(time.Hour)); hint != "" {
+		t.Fatalf("hint without history: %q", hint)
 	}
 }

@@ -97,21 +97,17 @@ func (c *Client) Job(ctx context.Context, jobID int64) (*Job, error) {
 	}
 }
 
-// TriggerRun queues a run of the job: the raw POST /scheduled-jobs/{id}/runs. The server
+// triggerRun queues a run of the job: the raw POST /scheduled-jobs/{id}/runs. The server
 // answers the job, not the run, and the trigger waits for a thread of its pool (shared by all
 // jobs). A newer trigger of the same job, anyone's, replaces it while it waits; when it gets
 // a thread, the server silently drops it if the job has a run in progress or is not active
-// (Job.InactiveReason: disabled, its saved query deleted, or on the older line outside its
-// start and end dates). Use StartRun, which checks the job first and learns which run a
-// trigger created. The request is not idempotent and is never retried by the transport (a
-// 401 leads to a new login and one repeat: the server did not act on it).
-func (c *Client) TriggerRun(ctx context.Context, jobID int64, args string) (*Job, error) {
+// (Job.InactiveReason). Only StartRun calls it, which learns which run a trigger created.
+// The request is not idempotent and is never retried by the transport (a 401 leads to a new
+// login and one repeat: the server did not act on it).
+func (c *Client) triggerRun(ctx context.Context, jobID int64, args string) error {
 	o := reqOpts{method: http.MethodPost, path: jobPath(jobID) + "/runs", body: map[string]string{"args": args}}
 	var job Job
-	if err := c.doJSON(ctx, o, &job); err != nil {
-		return nil, err
-	}
-	return &job, nil
+	return c.doJSON(ctx, o, &job)
 }
 
 // maxListedRuns bounds the runs one ListRuns asks the server for in one request.

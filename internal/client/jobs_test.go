@@ -88,11 +88,12 @@ func TestTypes(t *testing.T) {
 	if string(b) != "42" {
 		t.Fatal(string(b))
 	}
-	if (&JobRunningError{JobID: 1, Run: Run{ID: 2}}).Error() != "job 1 already has run 2 in progress (started by an unknown user)" {
-		t.Fatal("JobRunningError")
+	if got := (&JobRunningError{JobID: 1, Run: Run{ID: 2}}).Error(); got != "job 1 already has run 2 in progress (started at an unknown time by an unknown user)" {
+		t.Fatal(got)
 	}
-	if !strings.Contains((&RunNotIdentifiedError{JobID: 1, Triggers: 3}).Error(), "3 time(s)") {
-		t.Fatal("RunNotIdentifiedError")
+	if got := (&RunPendingError{Trigger: Trigger{JobID: 1, AfterRunID: 5}}).Error(); !strings.Contains(got, "may still be queued") ||
+		!strings.Contains(got, "the first of job 1 by an unknown user with no args after run 5") {
+		t.Fatal(got)
 	}
 }
 

@@ -289,6 +289,13 @@ func retryRead(ctx context.Context, resp *http.Response, err error) (bool, error
 	return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 }
 
+// notSent reports whether a request failed before it reached the server: the connection was
+// never made.
+func notSent(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial" && !untrustedCertificate(err)
+}
+
 // retryLogin retries a login on a 429 or 5xx answer (the server refused to work; a session
 // it may have opened is harmless) and on a connection that could not be made, but not after
 // a lost answer: the server may have counted a wrong password toward the account's lock-out.
@@ -297,8 +304,7 @@ func retryLogin(ctx context.Context, resp *http.Response, err error) (bool, erro
 		return false, ctx.Err()
 	}
 	if err != nil {
-		var oe *net.OpError
-		return errors.As(err, &oe) && oe.Op == "dial" && !untrustedCertificate(err), nil
+		return notSent(err), nil
 	}
 	return resp.StatusCode == http.StatusTooManyRequests ||
 		resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented, nil
@@ -309,12 +315,15 @@ func retryNever(ctx context.Context, _ *http.Response, _ error) (bool, error) {
 	return false, ctx.Err()
 }
 
+// retryAfterMax caps the pause that a server's Retry-After asks for.
+const retryAfterMax = 30 * time.Second
+
 // backoff is exponential with jitter between min and max; a 429 or 503 with Retry-After
 // waits that long, up to retryAfterMax.
 func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if s, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && s >= 0 {
-			return min(time.Duration(s)*time.Second, c.retryAfterMax)
+			return min(time.Duration(s)*time.Second, retryAfterMax)
 		}
 	}
 	d := minWait

@@ -60,6 +60,9 @@ type SavedQuery struct {
 	Title string `json:"title"`
 }
 
+// label names the job in messages: its id and name.
+func (j *Job) label() string { return jobLabel(j.ID, j.Name) }
+
 // Active reports whether the server would run a trigger of the job now; see InactiveReason.
 func (j *Job) Active() bool { return j.InactiveReason() == "" }
 

@@ -24,6 +24,9 @@ import (
 // ends there is seen at least as soon as without history, and within waitPollMax past its
 // predicted end, whatever outliers the history holds.
 const (
+	waitPollMin    = 100 * time.Millisecond
+	waitPollMax    = 5 * time.Second
+	waitPollDense  = 50 * time.Millisecond // the grid around the predicted end
 	waitPollGrowth = 0.2
 	earlyGrowth    = 0.5              // before the window: gaps of at most half the run's age
 	lateGrowth     = 0.5              // past the window: gaps of half the delay
@@ -182,14 +185,14 @@ func newWaitPlan(origin time.Time, durs []time.Duration, minGap, maxGap, dense t
 // planWait makes the plan for run, read in progress at now.
 func (c *Client) planWait(ctx context.Context, jobID int64, run *Run, now time.Time) *waitPlan {
 	if run.StartedAt == nil {
-		return newWaitPlan(now, nil, c.waitPollMin, c.waitPollMax, c.waitPollDense)
+		return newWaitPlan(now, nil, waitPollMin, waitPollMax, waitPollDense)
 	}
 	ds, err := c.durations(ctx, jobID, run.ID)
 	if err != nil {
 		c.logger.DebugContext(ctx, "cannot read past runs to predict the end of the run", "job_id", jobID, "error", err.Error())
 		ds = nil
 	}
-	p := newWaitPlan(run.StartedAt.Time, ds, c.waitPollMin, c.waitPollMax, c.waitPollDense)
+	p := newWaitPlan(run.StartedAt.Time, ds, waitPollMin, waitPollMax, waitPollDense)
 	if p.pred {
 		c.logger.DebugContext(ctx, "predicted end of the run", "job_id", jobID, "run_id", run.ID, "runs", len(ds),
 			"predicted_end", p.end.Format(time.RFC3339Nano),
@@ -371,7 +374,7 @@ func (c *Client) pollRun(ctx context.Context, jobID, runID int64, call *waitCall
 		default:
 			return last, err
 		}
-		d := c.waitPollMin
+		d := waitPollMin
 		if plan != nil {
 			d = plan.next(now)
 		}

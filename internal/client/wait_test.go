@@ -132,10 +132,11 @@ func TestWaitForRunUsesHistoryOfStartRun(t *testing.T) {
 		sc.Runs = append(sc.Runs, pastRun(int64(i+1), 7, "bob", "", mockserver.StatusSucceeded, 10*time.Second))
 	}
 	e := newEnvOn(t, sc, nil)
-	run, err := e.c.StartRun(t.Context(), 7, "--x", StartOptions{})
+	st, err := e.c.StartRun(t.Context(), 7, "--x", StartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	run := st.Run
 	lists := e.lists()
 	if _, err := e.c.WaitForRun(t.Context(), 7, run.ID); err != nil {
 		t.Fatal(err)
@@ -197,10 +198,11 @@ func TestWaitForRunReadsOnManualClock(t *testing.T) {
 	const reads = "/scheduled-jobs/{jobId}/runs/{runId}"
 	var readsPerRun []int
 	for i := range 4 {
-		run, err := c.StartRun(t.Context(), 1, "--n "+strconv.Itoa(i), StartOptions{})
+		st, err := c.StartRun(t.Context(), 1, "--n "+strconv.Itoa(i), StartOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
+		run := st.Run
 		r0 := s.RequestCount("GET", reads)
 		if _, err := c.WaitForRun(t.Context(), 1, run.ID); err != nil {
 			t.Fatal(err)
@@ -387,11 +389,11 @@ func TestWaitForRunUnevenHistoryOnManualClock(t *testing.T) {
 		clock.Advance(d)
 		return ctx.Err()
 	}
-	run, err := c.StartRun(t.Context(), 1, "", StartOptions{})
+	st, err := c.StartRun(t.Context(), 1, "", StartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	done, err := c.WaitForRun(t.Context(), 1, run.ID)
+	done, err := c.WaitForRun(t.Context(), 1, st.Run.ID)
 	if err != nil || done.FinishedAt == nil {
 		t.Fatal(done, err)
 	}

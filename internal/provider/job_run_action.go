@@ -214,11 +214,12 @@ func (inv *jobRunInvocation) start(ctx context.Context, args string, ifRunning c
 	}
 	inv.job = fmt.Sprintf("%d (%s)", inv.jobID, job.Name)
 	inv.say("Starting a run of job %s with %s.", inv.job, argsText(args))
-	run, err := inv.c.StartRun(ctx, inv.jobID, args, client.StartOptions{IfRunning: ifRunning})
+	st, err := inv.c.StartRun(ctx, inv.jobID, args, client.StartOptions{IfRunning: ifRunning})
 	if err != nil {
 		inv.diags.Append(actionStartDiagnostic(inv.jobID, job.Name, inv.timeout, err))
 		return nil
 	}
+	run := st.Run
 	usual, n, err := inv.c.UsualDuration(ctx, inv.jobID, run.ID)
 	if err != nil {
 		tflog.Debug(ctx, "cannot tell how long the job's runs usually take", map[string]any{"job_id": inv.jobID, "error": err.Error()})
@@ -304,25 +305,11 @@ func (inv *jobRunInvocation) waitDiagnostic(ctx context.Context, runID int64, er
 	}
 }
 
-// actionStartDiagnostic reports a run that could not be started. A run not identified, or
-// a start cut short by the timeout, is told in the action's words; the rest as the resource
-// tells it.
+// actionStartDiagnostic reports a run that could not be started. A start cut short by the
+// timeout is told in the action's words; the rest as the resource tells it.
 func actionStartDiagnostic(jobID int64, jobName string, timeout time.Duration, err error) diag.Diagnostic {
 	job := fmt.Sprintf("%d (%s)", jobID, jobName)
-	var notIdentified *client.RunNotIdentifiedError
-	switch {
-	case errors.As(err, &notIdentified):
-		cause := notIdentifiedCause(notIdentified)
-		if errors.Is(notIdentified.Err, context.DeadlineExceeded) {
-			cause = "the invoke timeout expired"
-		}
-		return diag.NewErrorDiagnostic("Job run not identified", fmt.Sprintf(
-			"Job %s was triggered %d time(s), first at %s, by %s with args %q, but its run could not be identified: %s. "+
-				"Before invoking the action again, which would trigger the job once more, look in OpenSpecimen's Jobs view "+
-				"for a run of this job by that user with these args started after that time.",
-			job, notIdentified.Triggers, notIdentified.FirstTrigger.UTC().Format(time.RFC3339),
-			messageOr(notIdentified.LoginName, "this user"), notIdentified.Args, cause))
-	case errors.Is(err, context.DeadlineExceeded):
+	if errors.Is(err, context.DeadlineExceeded) && !errors.As(err, new(*client.RunPendingError)) {
 		return diag.NewErrorDiagnostic("Timed out starting job run", fmt.Sprintf(
 			"Job %s could not be started within the invoke timeout of %s: %s. If another run was in progress, "+
 				"raise timeouts.invoke or use if_running = \"fail\".", job, timeout, err))

@@ -253,13 +253,14 @@ func (r *jobRunResource) Create(ctx context.Context, req resource.CreateRequest,
 	if job == nil {
 		return
 	}
-	run, err := c.StartRun(ctx, jobID, plan.Args.ValueString(), client.StartOptions{
+	st, err := c.StartRun(ctx, jobID, plan.Args.ValueString(), client.StartOptions{
 		IfRunning: client.IfRunning(plan.IfRunning.ValueString()),
 	})
 	if err != nil {
 		resp.Diagnostics.Append(startRunDiagnostic(jobID, job.Name, err))
 		return
 	}
+	run := st.Run
 	plan.setRun(run)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, jobID, run.ID)...)
@@ -464,26 +465,16 @@ func startRunDiagnostic(jobID int64, jobName string, err error) diag.Diagnostic 
 		job += " (" + jobName + ")"
 	}
 	var running *client.JobRunningError
-	var notIdentified *client.RunNotIdentifiedError
+	var pending *client.RunPendingError
 	var inactive *client.JobInactiveError
-	var dropped *client.TriggerDroppedError
 	switch {
 	case errors.As(err, &inactive):
 		return diag.NewAttributeErrorDiagnostic(path.Root("job_id"), "Job not active", upperFirst(inactive.Error())+".")
-	case errors.As(err, &dropped):
-		return diag.NewErrorDiagnostic("Trigger dropped", upperFirst(dropped.Error())+".")
 	case errors.As(err, &running):
-		return diag.NewErrorDiagnostic("Job already running", fmt.Sprintf(
-			"Job %s already has run %d in progress, started by %s, and if_running = \"fail\". "+
-				"Wait for it to finish, or set if_running = \"wait\".", job, running.Run.ID, running.Run.RunByLogin()))
-	case errors.As(err, &notIdentified):
-		return diag.NewErrorDiagnostic("Job run not identified", fmt.Sprintf(
-			"Job %s was triggered %d time(s), first at %s, by %s with args %q, but its run could not be identified: %s. "+
-				"Nothing was recorded in state. In OpenSpecimen's Jobs view, look for a run of this job by that user with these args "+
-				"started after that time: if there is one, import it (import id %d/RUN_ID) instead of applying again, "+
-				"which would trigger the job once more.",
-			job, notIdentified.Triggers, notIdentified.FirstTrigger.UTC().Format(time.RFC3339),
-			messageOr(notIdentified.LoginName, "this user"), notIdentified.Args, notIdentifiedCause(notIdentified), jobID))
+		return diag.NewErrorDiagnostic("Job already running", upperFirst(running.Error())+
+			", and if_running = \"fail\". Wait for it to finish, or set if_running = \"wait\".")
+	case errors.As(err, &pending):
+		return diag.NewErrorDiagnostic("Job run not identified", upperFirst(pending.Error())+".")
 	case errors.Is(err, context.DeadlineExceeded):
 		return diag.NewErrorDiagnostic("Timed out starting job run", fmt.Sprintf(
 			"Job %s could not be started before the create timeout: %s. If another run was in progress, "+
@@ -491,25 +482,6 @@ func startRunDiagnostic(jobID int64, jobName string, err error) diag.Diagnostic 
 	default:
 		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %s failed: %s", job, err))
 	}
-}
-
-// waitDiagnostic reports a wait that ended before the run did. It is a warning: the run is
-// in state, and the next apply waits for it again (see ModifyPlan).
-// notIdentifiedCause says why no run was found, in words for the diagnostic.
-func notIdentifiedCause(e *client.RunNotIdentifiedError) string {
-	switch {
-	case errors.Is(e.Err, context.Canceled):
-		return "the apply was interrupted"
-	case errors.Is(e.Err, context.DeadlineExceeded):
-		return "the create timeout expired"
-	case e.Err != nil:
-		return e.Err.Error()
-	}
-	cause := "no run of it appeared (OpenSpecimen drops triggers of busy or disabled jobs silently)"
-	if note := e.IgnoredNote(); note != "" {
-		cause += "; " + note
-	}
-	return cause
 }
 
 func waitDiagnostic(ctx context.Context, jobID, runID int64, timeout time.Duration, op string, err error) diag.Diagnostic {
