@@ -99,7 +99,6 @@ type Client struct {
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
 
-
 	formMu   sync.Mutex   // guards fromForm
 	fromForm fromDateForm // the fromDate form the server last took; formInstant until one is known
 
@@ -125,16 +124,16 @@ func New(cfg Config) (*Client, error) {
 	}
 	u, _ := url.Parse(strings.TrimSpace(cfg.URL)) // checked
 	c := &Client{
-		root:          strings.TrimRight(u.String(), "/"),
-		rootPath:      strings.TrimRight(u.Path, "/"),
-		token:         cfg.Token,
-		username:      cfg.Username,
-		password:      cfg.Password,
-		domain:        cmp.Or(cfg.Domain, DefaultDomain),
-		userAgent:     cfg.UserAgent,
-		jobs:          map[int64]Job{},
-		now:   time.Now,
-		sleep: sleepCtx,
+		root:      strings.TrimRight(u.String(), "/"),
+		rootPath:  strings.TrimRight(u.Path, "/"),
+		token:     cfg.Token,
+		username:  cfg.Username,
+		password:  cfg.Password,
+		domain:    cmp.Or(cfg.Domain, DefaultDomain),
+		userAgent: cfg.UserAgent,
+		jobs:      map[int64]Job{},
+		now:       time.Now,
+		sleep:     sleepCtx,
 	}
 	handler := slog.DiscardHandler
 	if cfg.Logger != nil {
