@@ -65,7 +65,13 @@ func (a *jobRunAction) Schema(ctx context.Context, _ action.SchemaRequest, resp 
 			"Its run is identified as the resource identifies its own: the job is checked (it exists, it is active), " +
 			"triggered once, and the run found is the oldest newer one by this user with these args. While it waits, the " +
 			"action reports the run's id, its status, and how long it has run against how long the job's recent runs took. " +
-			"A FAILED run fails the action with the run's message.",
+			"A FAILED run fails the action with the run's message.\n\n" +
+			"On a busy server, the trigger waits in OpenSpecimen's queue until one of its 5 threads frees, and the action " +
+			"looks for its run until the timeout, never triggering again because the run has not appeared yet; only a run " +
+			"of the job that took it after the trigger (OpenSpecimen then dropped the trigger) leads to another trigger. " +
+			"When the timeout comes first, the action fails: the trigger may still be queued, and the error says when the " +
+			"job was triggered, as whom and with which args, and how to find its run (the `openspecimen_job_runs` data " +
+			"source, or OpenSpecimen's Jobs view). Invoking the action again would trigger the job once more.",
 		Attributes: map[string]schema.Attribute{
 			"job_id": schema.Int64Attribute{
 				MarkdownDescription: jobIDDoc,
@@ -305,14 +311,20 @@ func (inv *jobRunInvocation) waitDiagnostic(ctx context.Context, runID int64, er
 	}
 }
 
-// actionStartDiagnostic reports a run that could not be started. A start cut short by the
-// timeout is told in the action's words; the rest as the resource tells it.
+// actionStartDiagnostic reports a run that could not be started. A trigger whose run is not
+// identified, or a start cut short by the timeout, is told in the action's words; the rest
+// as the resource tells it.
 func actionStartDiagnostic(jobID int64, jobName string, timeout time.Duration, err error) diag.Diagnostic {
-	job := fmt.Sprintf("%d (%s)", jobID, jobName)
-	if errors.Is(err, context.DeadlineExceeded) && !errors.As(err, new(*client.RunPendingError)) {
+	var pending *client.RunPendingError
+	switch {
+	case errors.As(err, &pending):
+		return diag.NewErrorDiagnostic("Job run not identified", pendingSummary(pending, "invoke", timeout)+fmt.Sprintf(
+			" The trigger may still be queued: invoking the action again would trigger the job once more. Look for its run "+
+				"with the openspecimen_job_runs data source (job_id = %d) or in OpenSpecimen's Jobs view.", jobID))
+	case errors.Is(err, context.DeadlineExceeded):
 		return diag.NewErrorDiagnostic("Timed out starting job run", fmt.Sprintf(
 			"Job %s could not be started within the invoke timeout of %s: %s. If another run was in progress, "+
-				"raise timeouts.invoke or use if_running = \"fail\".", job, timeout, err))
+				"raise timeouts.invoke or use if_running = \"fail\".", jobText(jobID, jobName), timeout, err))
 	}
 	return startRunDiagnostic(jobID, jobName, err)
 }

@@ -133,7 +133,7 @@ func listMaxResults(maxResults types.Int64, limit int64) int {
 func listedRun(ctx context.Context, req list.ListRequest, jobID int64, run *client.Run) list.ListResult {
 	result := req.NewListResult(ctx)
 	result.DisplayName = runDisplayName(jobID, run)
-	result.Diagnostics.Append(setRunIdentity(ctx, result.Identity, jobID, run.ID)...)
+	result.Diagnostics.Append(setRunIdentity(ctx, result.Identity, jobID, types.Int64Value(run.ID))...)
 	if !req.IncludeResource {
 		return result
 	}

@@ -1,6 +1,9 @@
 package provider
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -76,7 +79,76 @@ func (m *jobRunResourceModel) setRun(run *client.Run) {
 func (m *jobRunResourceModel) copyRunFrom(o *jobRunResourceModel) {
 	m.ID, m.RunID, m.Status, m.JobName = o.ID, o.RunID, o.Status, o.JobName
 	m.StartedAt, m.FinishedAt, m.Message, m.RunBy = o.StartedAt, o.FinishedAt, o.Message, o.RunBy
-	m.ResultFileAvailable = o.ResultFileAvailable
+	m.ResultFileAvailable, m.TriggeredAt = o.ResultFileAvailable, o.TriggeredAt
+}
+
+// setPending records a trigger whose run is not identified yet: what the state shows of it
+// (the job's name, the user, the time it was sent); the run's attributes are null.
+func (m *jobRunResourceModel) setPending(t *client.Trigger) {
+	m.ID, m.RunID, m.Status = types.StringNull(), types.Int64Null(), types.StringNull()
+	m.StartedAt, m.FinishedAt, m.Message = types.StringNull(), types.StringNull(), types.StringNull()
+	m.ResultFileAvailable = types.BoolNull()
+	m.JobName, m.RunBy = optionalString(t.JobName), optionalString(t.LoginName)
+	m.TriggeredAt = types.StringValue(t.SentAt.UTC().Format(time.RFC3339))
+}
+
+// pendingKey is the key of the private state that holds a trigger whose run is not
+// identified yet (pendingTrigger).
+const pendingKey = "pending_trigger"
+
+// pendingTrigger is what the private state keeps of a trigger whose run is not identified
+// yet, beside the job, args and user that the state holds: what finds its run
+// (client.Trigger), and, when the last refresh showed that the server dropped it, why.
+type pendingTrigger struct {
+	SentAt         time.Time `json:"sent_at"`
+	Sent           int       `json:"sent"`
+	AfterRunID     int64     `json:"after_run_id"`
+	LastAfterRunID int64     `json:"last_after_run_id"`
+	Dropped        string    `json:"dropped,omitempty"`
+}
+
+// writePending saves trigger t in private state, with why the server dropped it ("" while
+// it may be queued).
+func writePending(ctx context.Context, private privateData, t *client.Trigger, dropped string) diag.Diagnostics {
+	b, err := json.Marshal(pendingTrigger{SentAt: t.SentAt, Sent: t.Sent, AfterRunID: t.AfterRunID, LastAfterRunID: t.LastAfterRunID, Dropped: dropped})
+	if err != nil {
+		return diag.Diagnostics{diag.NewErrorDiagnostic("Cannot save the pending trigger", err.Error())}
+	}
+	return private.SetKey(ctx, pendingKey, b)
+}
+
+// pendingOf reads the pending trigger of private state; its zero value when there is none.
+func pendingOf(ctx context.Context, private privateData, diags *diag.Diagnostics) pendingTrigger {
+	var p pendingTrigger
+	b, d := private.GetKey(ctx, pendingKey)
+	diags.Append(d...)
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &p); err != nil {
+			diags.AddError("Cannot read the pending trigger", "The private state of the resource is not the provider's: "+err.Error())
+		}
+	}
+	return p
+}
+
+// readTrigger answers the trigger of a state whose run is not identified yet (run_id null),
+// from the state and its private state; nil after reporting that the private state holds
+// none (a state not written by this provider).
+func readTrigger(ctx context.Context, state *jobRunResourceModel, private privateData, diags *diag.Diagnostics) *client.Trigger {
+	p := pendingOf(ctx, private, diags)
+	if diags.HasError() {
+		return nil
+	}
+	if p.Sent == 0 {
+		diags.AddError("Job run unknown", fmt.Sprintf("The state records no run of job %d (run_id is null) and no trigger of one. "+
+			"Run terraform state rm on this resource, then import the run (JOB_ID/RUN_ID) or apply to trigger the job.",
+			state.JobID.ValueInt64()))
+		return nil
+	}
+	return &client.Trigger{
+		JobID: state.JobID.ValueInt64(), JobName: state.JobName.ValueString(), Args: state.Args.ValueString(),
+		LoginName: state.RunBy.ValueString(), SentAt: p.SentAt, Sent: p.Sent,
+		AfterRunID: p.AfterRunID, LastAfterRunID: p.LastAfterRunID,
+	}
 }
 
 // optionalTime is t as RFC 3339 in UTC, or null.
@@ -199,8 +271,10 @@ const (
 		"one else runs this job with these args as this user. `ignore` triggers anyway, for a run left " +
 		"`IN_PROGRESS` by a server restart (stale; a wait for it names it and says when it may be stale): the newest " +
 		"OpenSpecimen line then starts the run, while a live run, or a stale one on the older line (which blocks the " +
-		"job until an administrator ends it), makes the server drop the trigger, and the apply fails naming that run. " +
-		"A run this provider started earlier in the same apply is always waited for. Defaults to `wait`."
+		"job until an administrator ends it), makes the server drop the trigger, which nothing shows: the run is not " +
+		"identified, and the warning or error names the ignored run. A run that starts after the trigger is waited " +
+		"for, whatever the policy but `fail`. A run this provider started earlier in the same apply is always waited " +
+		"for. Defaults to `wait`."
 )
 
 var (
@@ -209,3 +283,43 @@ var (
 	ifRunningValidators = []validator.String{stringvalidator.OneOf(
 		string(client.IfRunningWait), string(client.IfRunningFail), string(client.IfRunningAdopt), string(client.IfRunningIgnore))}
 )
+
+// jobText names a job in diagnostics: its id, and its name when known.
+func jobText(id int64, name string) string {
+	if name == "" {
+		return strconv.FormatInt(id, 10)
+	}
+	return fmt.Sprintf("%d (%s)", id, name)
+}
+
+// pendingSummary says which trigger's run is not identified yet, why (the timeout of op, an
+// interrupt, or reads that failed), and how its run is known once it appears.
+func pendingSummary(e *client.RunPendingError, op string, timeout time.Duration) string {
+	t := &e.Trigger
+	why := "the " + op + " was interrupted"
+	switch {
+	case errors.Is(e.Err, context.DeadlineExceeded):
+		why = fmt.Sprintf("the %s timeout of %s ended first", op, timeout)
+	case !errors.Is(e.Err, context.Canceled) && e.Err != nil:
+		why = e.Err.Error()
+	}
+	msg := fmt.Sprintf("Job %s was triggered at %s by %s with %s, and its run is not identified yet: %s. "+
+		"OpenSpecimen runs 5 jobs at once and keeps a trigger in its queue, with no run and nothing that shows it, "+
+		"until a thread is free; its run will be the first of job %d by %s with %s after run %d.",
+		jobText(t.JobID, t.JobName), t.SentAt.UTC().Format(time.RFC3339), messageOr(t.LoginName, "this user"), argsText(t.Args),
+		why, t.JobID, messageOr(t.LoginName, "this user"), argsText(t.Args), t.AfterRunID)
+	if r := e.Ignored; r != nil {
+		msg += fmt.Sprintf(" Run %d in progress was ignored (if_running = \"ignore\"): if it is live, or stale on the older "+
+			"OpenSpecimen line, the server drops the trigger.", r.ID)
+	}
+	return msg
+}
+
+// pendingDiagnostic is the resource's warning for a trigger whose run is not identified
+// when op (create or update) ends: the trigger is kept in state, and the next plan looks for
+// its run.
+func pendingDiagnostic(e *client.RunPendingError, op string, timeout time.Duration) diag.Diagnostic {
+	return diag.NewWarningDiagnostic("Job run not identified yet", pendingSummary(e, op, timeout)+
+		" The trigger is kept in state, with run_id null: the next plan looks for its run and the next apply waits "+
+		"for it, without triggering the job again unless OpenSpecimen shows that the trigger was dropped.")
+}
