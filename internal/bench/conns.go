@@ -115,6 +115,6 @@ func oneResource(ctx context.Context, cl *client.Client, job int64, i int) error
 	if err != nil {
 		return err
 	}
-	_, err = cl.WaitForRun(ctx, job, st.Run.ID)
+	_, err = cl.WaitForRun(ctx, job, st.Run.ID, &st.History)
 	return err
 }

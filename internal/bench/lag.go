@@ -218,7 +218,7 @@ func runJob(ctx context.Context, srv *mockserver.Server, c LagCase, job int64, r
 		if c.Mode == ModeFixed {
 			done, err = fixedPoll(ctx, cl, job, st.Run.ID)
 		} else {
-			done, err = cl.WaitForRun(ctx, job, st.Run.ID)
+			done, err = cl.WaitForRun(ctx, job, st.Run.ID, &st.History)
 		}
 		returned := time.Now()
 		if err != nil {

@@ -47,7 +47,7 @@ func MeasureMany(ctx context.Context, runs, jobs int, length time.Duration) (Man
 			job := int64(i%jobs + 1)
 			st, err := cl.StartRun(ctx, job, fmt.Sprintf("--resource %d", i), client.StartOptions{})
 			if err == nil {
-				_, err = cl.WaitForRun(ctx, job, st.Run.ID)
+				_, err = cl.WaitForRun(ctx, job, st.Run.ID, &st.History)
 			}
 			errs[i] = err
 		}()

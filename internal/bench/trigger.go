@@ -67,7 +67,7 @@ func MeasureTrigger(ctx context.Context, latency, startDelay time.Duration, n in
 		}
 		ds = append(ds, time.Since(t))
 		reqs += srv.RequestCount("GET", "/scheduled-jobs/{jobId}/runs") + srv.RequestCount("POST", "/scheduled-jobs/{jobId}/runs") - before
-		if _, err := cl.WaitForRun(ctx, 1, st.Run.ID); err != nil {
+		if _, err := cl.WaitForRun(ctx, 1, st.Run.ID, &st.History); err != nil {
 			return res, err
 		}
 	}

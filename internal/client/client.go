@@ -102,11 +102,6 @@ type Client struct {
 	formMu   sync.Mutex   // guards fromForm
 	fromForm fromDateForm // the fromDate form the server last took; formInstant until one is known
 
-	histMu sync.Mutex         // guards hist
-	hist   map[int64]*history // by job: durations of recent finished runs
-
-	waitMu sync.Mutex           // guards waits and each waitCall's last and waiters
-	waits  map[runKey]*waitCall // the shared poll loops of WaitForRun
 }
 
 // runKey names one run of one job.
@@ -139,7 +134,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Logger != nil {
 		handler = cfg.Logger.Handler()
 	}
-	c.logger = slog.New(waiterLogs{next: handler, mu: &c.waitMu})
+	c.logger = slog.New(handler)
 	timeout := cmp.Or(cfg.RequestTimeout, DefaultRequestTimeout)
 	maxRetries := cfg.MaxRetries
 	if maxRetries < 0 {

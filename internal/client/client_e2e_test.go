@@ -47,7 +47,7 @@ func TestEndToEndAgainstMockServer(t *testing.T) {
 	if run.RunByLogin() != "admin" || run.Args() != "--cp 12" {
 		t.Fatalf("StartRun = %+v", run)
 	}
-	done, err := c.WaitForRun(ctx, 1, run.ID)
+	done, err := c.WaitForRun(ctx, 1, run.ID, &st.History)
 	if err != nil || done.Status != client.StatusSucceeded || done.FinishedAt == nil {
 		t.Fatalf("WaitForRun = %+v, %v", done, err)
 	}
@@ -115,7 +115,7 @@ func TestConcurrentStartsOfOneJob(t *testing.T) {
 				errs <- err
 				return
 			}
-			if _, err := c.WaitForRun(t.Context(), 1, st.Run.ID); err != nil {
+			if _, err := c.WaitForRun(t.Context(), 1, st.Run.ID, &st.History); err != nil {
 				errs <- err
 				return
 			}

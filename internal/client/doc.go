@@ -12,8 +12,8 @@
 // job is dropped without a word: DESIGN.md tells how the run is identified, why a trigger is
 // never repeated blindly, and what happens when the caller gives up. WaitForRun reads the run
 // until it has finished: at gaps of a fifth of its age, sparser before the job's usual span
-// of durations and densely around the predicted end; concurrent waits of one run share one
-// poll loop. Every wait ends with its context, has a
+// of durations and densely around the predicted end, from the history that StartRun hands
+// it (Started.History) or one run list it reads itself. Every wait ends with its context, has a
 // bound and caps consecutive read errors; statuses are a closed set.
 //
 // Errors are typed: *APIError (IsNotFound, IsCode) for an answer of the server,

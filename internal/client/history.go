@@ -1,26 +1,10 @@
 package client
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"time"
 )
-
-// UsualDuration answers how long the job's runs usually take: the median duration of its
-// recent finished runs other than runID, which is the end WaitForRun predicts, and how many
-// runs that is made from. It answers 0 and 0 when there is no such run, or when runID is
-// itself among them (it has finished). The run list is read only when the client's history
-// of the job is older than a few minutes: right after StartRun, which has just read it, no
-// request is sent.
-func (c *Client) UsualDuration(ctx context.Context, jobID, runID int64) (usual time.Duration, runs int, err error) {
-	durs, err := c.durations(ctx, jobID, runID)
-	if err != nil || len(durs) == 0 {
-		return 0, 0, err
-	}
-	p := newWaitPlan(time.Time{}, durs, waitPollMin, waitPollMax, waitPollDense)
-	return p.end.Sub(p.origin), len(durs), nil
-}
 
 // History is the durations of a job's recent finished runs, newest first: what WaitForRun
 // predicts the end of a run from, and what tells that a run in progress may be stale.
@@ -46,7 +30,7 @@ func (h History) Usual() (usual time.Duration, runs int) {
 	if len(h.durs) == 0 {
 		return 0, 0
 	}
-	p := newWaitPlan(time.Time{}, h.durs, waitPollMin, waitPollMax, waitPollDense)
+	p := newWaitPlan(time.Time{}, h.durs)
 	return p.end.Sub(p.origin), len(h.durs)
 }
 

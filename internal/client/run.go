@@ -59,7 +59,7 @@ type Trigger struct {
 type Started struct {
 	Run     *Run
 	Trigger *Trigger // the trigger that started Run; nil for a run adopted (IfRunningAdopt)
-	History History  // the job's recent finished runs, for WaitForRun and UsualDuration
+	History History  // the job's recent finished runs, for WaitForRun
 }
 
 // recentRuns is how many of the job's newest runs StartRun reads at least.
@@ -199,7 +199,6 @@ func (c *Client) baseline(ctx context.Context, s *runStart) (after int64, found 
 			return 0, nil, fmt.Errorf("listing the runs of job %s before triggering it: %w", s.job.label(), err)
 		}
 		s.hist = historyOf(runs, 0)
-		c.noteHistory(s.job.ID, runs)
 		if s.trig != nil {
 			if late := findOurs(runs, s.trig.AfterRunID, s.me, s.args); late != nil {
 				c.logger.InfoContext(ctx, "the run of an earlier trigger appeared late", "job_id", s.job.ID, "run_id", late.ID)
@@ -267,7 +266,7 @@ func (c *Client) waitRunning(ctx context.Context, s *runStart, run Run) error {
 	} else {
 		c.logger.InfoContext(ctx, "job already running: waiting for that run before triggering", fields...)
 	}
-	if _, err := c.WaitForRun(ctx, s.job.ID, run.ID); err != nil {
+	if _, err := c.WaitForRun(ctx, s.job.ID, run.ID, &s.hist); err != nil {
 		msg := fmt.Sprintf("waiting for run %d of job %s (%s) to finish before triggering", run.ID, s.job.label(), runOrigin(&run))
 		if s.trig != nil {
 			msg = fmt.Sprintf("the server dropped the trigger sent at %s, and %s", s.trig.SentAt.UTC().Format(time.RFC3339), msg)

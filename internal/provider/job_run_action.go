@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 )
@@ -197,10 +196,11 @@ func unconfiguredDiagnostic(kind string) diag.Diagnostic {
 type jobRunInvocation struct {
 	c        *client.Client
 	jobID    int64
-	job      string        // the job for messages: id and name
-	timeout  time.Duration // the invoke timeout
-	usual    time.Duration // median duration of the job's recent runs; 0 when unknown
-	usualOf  int           // how many runs usual is made from
+	job      string         // the job for messages: id and name
+	timeout  time.Duration  // the invoke timeout
+	hist     client.History // the job's recent finished runs, as StartRun read them
+	usual    time.Duration  // how long its runs usually take (the wait's predicted end); 0 when unknown
+	usualOf  int            // how many runs usual is made from
 	progress func(action.InvokeProgressEvent)
 	diags    *diag.Diagnostics
 }
@@ -226,11 +226,8 @@ func (inv *jobRunInvocation) start(ctx context.Context, args string, ifRunning c
 		return nil
 	}
 	run := st.Run
-	usual, n, err := inv.c.UsualDuration(ctx, inv.jobID, run.ID)
-	if err != nil {
-		tflog.Debug(ctx, "cannot tell how long the job's runs usually take", map[string]any{"job_id": inv.jobID, "error": err.Error()})
-	}
-	inv.usual, inv.usualOf = usual, n
+	inv.hist = st.History
+	inv.usual, inv.usualOf = st.History.Usual()
 	inv.say("Run %d of job %s started at %s by %s; %s.", run.ID, inv.job, startedText(run),
 		messageOr(run.RunByLogin(), "an unknown user"), inv.usualText())
 	return run
@@ -247,7 +244,7 @@ func (inv *jobRunInvocation) wait(ctx context.Context, run *client.Run, every ti
 	}
 	done := make(chan waited, 1)
 	go func() {
-		seen, err := inv.c.WaitForRun(ctx, inv.jobID, run.ID)
+		seen, err := inv.c.WaitForRun(ctx, inv.jobID, run.ID, &inv.hist)
 		done <- waited{seen, err}
 	}()
 	tick := time.NewTicker(every)

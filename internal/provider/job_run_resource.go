@@ -291,7 +291,7 @@ func (r *jobRunResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 	if plan.WaitForCompletion.ValueBool() {
-		r.waitInState(ctx, &plan, &resp.State, &resp.Diagnostics, createTimeout, "create")
+		r.waitInState(ctx, &plan, &rec, &st.History, createTimeout, "create")
 	}
 }
 
@@ -334,15 +334,17 @@ func (rec *runRecord) save(ctx context.Context, m *jobRunResourceModel, st *clie
 	return pending == nil && !rec.diags.HasError()
 }
 
-// waitInState waits for the run of m, saves what it saw in state and reports how the wait
-// ended: a FAILED run (without ignore_failure) is an error; a wait cut short is a warning,
-// since the run stays in state and the next apply waits for it again.
-func (r *jobRunResource) waitInState(ctx context.Context, m *jobRunResourceModel, state *tfsdk.State, diags *diag.Diagnostics, timeout time.Duration, op string) {
+// waitInState waits for the run of m (with the job's history hist, nil when unknown), saves
+// what it saw in state and reports how the wait ended: a FAILED run (without
+// ignore_failure) is an error; a wait cut short is a warning, since the run stays in state
+// and the next apply waits for it again.
+func (r *jobRunResource) waitInState(ctx context.Context, m *jobRunResourceModel, rec *runRecord, hist *client.History, timeout time.Duration, op string) {
 	jobID, runID := m.JobID.ValueInt64(), m.RunID.ValueInt64()
-	done, err := r.data.client.WaitForRun(ctx, jobID, runID)
+	diags := rec.diags
+	done, err := r.data.client.WaitForRun(ctx, jobID, runID, hist)
 	if done != nil {
 		m.setRun(done)
-		diags.Append(state.Set(ctx, m)...)
+		diags.Append(rec.state.Set(ctx, m)...)
 	}
 	if err != nil {
 		diags.Append(waitDiagnostic(ctx, jobID, runID, timeout, op, err))
@@ -525,7 +527,7 @@ func (r *jobRunResource) Update(ctx context.Context, req resource.UpdateRequest,
 	}
 	plan.copyRunFrom(&state)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	r.waitInState(ctx, &plan, &resp.State, &resp.Diagnostics, timeout, "update")
+	r.waitInState(ctx, &plan, &runRecord{state: &resp.State, diags: &resp.Diagnostics}, nil, timeout, "update")
 }
 
 // updatePending identifies the run of a pending trigger, until the update timeout: it looks
@@ -565,7 +567,7 @@ func (r *jobRunResource) updatePending(ctx context.Context, plan, state *jobRunR
 		return
 	}
 	if plan.WaitForCompletion.ValueBool() {
-		r.waitInState(ctx, plan, &resp.State, &resp.Diagnostics, timeout, "update")
+		r.waitInState(ctx, plan, &rec, &st.History, timeout, "update")
 	}
 }
 
