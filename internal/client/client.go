@@ -87,10 +87,6 @@ type Client struct {
 	loginErr    error              // permanent login failure (a *LoginError), not tried again
 	loginFlight singleflight.Group // shares one login, or check of the token, among concurrent callers
 
-	jobsMu    sync.Mutex         // guards jobs
-	jobs      map[int64]Job      // the jobs read by Job, by id
-	jobFlight singleflight.Group // shares one read of a job among concurrent callers of Job
-
 	startMu  sync.Mutex              // guards starting and started
 	starting map[int64]chan struct{} // per job: held by the StartRun identifying its run
 	started  map[runKey]bool         // runs this client started or adopted
@@ -126,7 +122,6 @@ func New(cfg Config) (*Client, error) {
 		password:  cfg.Password,
 		domain:    cmp.Or(cfg.Domain, DefaultDomain),
 		userAgent: cfg.UserAgent,
-		jobs:      map[int64]Job{},
 		now:       time.Now,
 		sleep:     sleepCtx,
 	}

@@ -235,7 +235,6 @@ func (c *Client) UpdateJob(ctx context.Context, jobID int64, spec JobSpec) (*Job
 			return nil, err
 		}
 	}
-	defer c.forgetJob(jobID)
 	o := reqOpts{method: http.MethodPut, path: jobPath(jobID), body: spec.body(jobID), idempotent: true}
 	return c.sendJob(ctx, o)
 }
@@ -246,7 +245,6 @@ func (c *Client) UpdateJob(ctx context.Context, jobID int64, spec JobSpec) (*Job
 // it is never repeated blindly: when its answer is lost, the job is read and answered if it
 // is deleted; else the error says it is not.
 func (c *Client) DeleteJob(ctx context.Context, jobID int64) (*Job, error) {
-	defer c.forgetJob(jobID)
 	job, err := c.sendJob(ctx, reqOpts{method: http.MethodDelete, path: jobPath(jobID)})
 	if err == nil || classify(err) == classRefused {
 		return job, err
@@ -279,11 +277,4 @@ func (c *Client) sendJob(ctx context.Context, o reqOpts) (*Job, error) {
 			Err: errors.New("the answer has no job id")}
 	}
 	return &job, nil
-}
-
-// forgetJob drops the job that Job read once, after a change of it.
-func (c *Client) forgetJob(jobID int64) {
-	c.jobsMu.Lock()
-	defer c.jobsMu.Unlock()
-	delete(c.jobs, jobID)
 }

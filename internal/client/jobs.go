@@ -57,46 +57,6 @@ func (c *Client) GetJob(ctx context.Context, jobID int64) (*Job, error) {
 	return &job, nil
 }
 
-// Job answers the job as GetJob reads it, read once per client: concurrent callers share
-// one read, which one caller giving up does not end, and later callers get its answer. A
-// failed read is not remembered. It serves the checks for which one read per process is
-// enough (the job exists, is active, its name); GetJob reads afresh.
-func (c *Client) Job(ctx context.Context, jobID int64) (*Job, error) {
-	known := func() (Job, bool) {
-		c.jobsMu.Lock()
-		defer c.jobsMu.Unlock()
-		j, ok := c.jobs[jobID]
-		return j, ok
-	}
-	if j, ok := known(); ok {
-		return &j, nil
-	}
-	detached := context.WithoutCancel(ctx)
-	flight := c.jobFlight.DoChan(strconv.FormatInt(jobID, 10), func() (any, error) {
-		if j, ok := known(); ok { // a flight that ended since the check above
-			return j, nil
-		}
-		j, err := c.GetJob(detached, jobID)
-		if err != nil {
-			return nil, err
-		}
-		c.jobsMu.Lock()
-		defer c.jobsMu.Unlock()
-		c.jobs[jobID] = *j
-		return *j, nil
-	})
-	select {
-	case r := <-flight:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		j := r.Val.(Job) //nolint:forcetypeassert // the flight answers a Job or an error
-		return &j, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("reading job %d: %w", jobID, ctx.Err())
-	}
-}
-
 // triggerRun queues a run of the job: the raw POST /scheduled-jobs/{id}/runs. The server
 // answers the job, not the run, and the trigger waits for a thread of its pool (shared by all
 // jobs). A newer trigger of the same job, anyone's, replaces it while it waits; when it gets

@@ -211,21 +211,17 @@ func (inv *jobRunInvocation) say(format string, args ...any) {
 	}
 }
 
-// start checks the job and starts one run (client.StartRun), answering nil after reporting
-// why it could not.
+// start starts one run (client.StartRun, which checks the job), answering nil after
+// reporting why it could not.
 func (inv *jobRunInvocation) start(ctx context.Context, args string, ifRunning client.IfRunning) *client.Run {
-	job := checkJob(ctx, inv.c, inv.jobID, inv.diags)
-	if job == nil {
-		return nil
-	}
-	inv.job = fmt.Sprintf("%d (%s)", inv.jobID, job.Name)
-	inv.say("Starting a run of job %s with %s.", inv.job, argsText(args))
+	inv.say("Starting a run of job %d with %s.", inv.jobID, argsText(args))
 	st, err := inv.c.StartRun(ctx, inv.jobID, args, client.StartOptions{IfRunning: ifRunning})
 	if err != nil {
-		inv.diags.Append(actionStartDiagnostic(inv.jobID, job.Name, inv.timeout, err))
+		inv.diags.Append(actionStartDiagnostic(inv.jobID, inv.timeout, err))
 		return nil
 	}
 	run := st.Run
+	inv.job = jobText(inv.jobID, run.JobName)
 	inv.hist = st.History
 	inv.usual, inv.usualOf = st.History.Usual()
 	inv.say("Run %d of job %s started at %s by %s; %s.", run.ID, inv.job, startedText(run),
@@ -308,22 +304,16 @@ func (inv *jobRunInvocation) waitDiagnostic(ctx context.Context, runID int64, er
 	}
 }
 
-// actionStartDiagnostic reports a run that could not be started. A trigger whose run is not
-// identified, or a start cut short by the timeout, is told in the action's words; the rest
-// as the resource tells it.
-func actionStartDiagnostic(jobID int64, jobName string, timeout time.Duration, err error) diag.Diagnostic {
+// actionStartDiagnostic reports a run that could not be started: a trigger whose run is not
+// identified is an error, which says how to find its run; the rest as the resource says it.
+func actionStartDiagnostic(jobID int64, timeout time.Duration, err error) diag.Diagnostic {
 	var pending *client.RunPendingError
-	switch {
-	case errors.As(err, &pending):
+	if errors.As(err, &pending) {
 		return diag.NewErrorDiagnostic("Job run not identified", pendingSummary(pending, "invoke", timeout)+fmt.Sprintf(
 			" The trigger may still be queued: invoking the action again would trigger the job once more. Look for its run "+
 				"with the openspecimen_job_runs data source (job_id = %d) or in OpenSpecimen's Jobs view.", jobID))
-	case errors.Is(err, context.DeadlineExceeded):
-		return diag.NewErrorDiagnostic("Timed out starting job run", fmt.Sprintf(
-			"Job %s could not be started within the invoke timeout of %s: %s. If another run was in progress, "+
-				"raise timeouts.invoke or use if_running = \"fail\".", jobText(jobID, jobName), timeout, err))
 	}
-	return startRunDiagnostic(jobID, jobName, err)
+	return startDiagnostic(jobID, "invoke", timeout, err)
 }
 
 // ranFor answers how long the run ran: until it finished, or until now; from when it

@@ -268,7 +268,7 @@ func TestJobRunAction_progress(t *testing.T) {
 	runID := s.Runs(jobSlow)[0].ID
 	usual := "its runs usually take 20s (median of the last 3)"
 	want := []string{
-		"Starting a run of job 4 (Nightly export) with no args.",
+		"Starting a run of job 4 with no args.",
 		fmt.Sprintf("Run %d of job 4 (Nightly export) started at %s by admin; %s.", runID, now.UTC().Format(time.RFC3339), usual),
 		fmt.Sprintf("Run %d of job 4 (Nightly export): IN_PROGRESS for ", runID),
 		fmt.Sprintf("Run %d of job 4 (Nightly export) SUCCEEDED after 20s.", runID),

@@ -274,19 +274,14 @@ func (r *jobRunResource) Create(ctx context.Context, req resource.CreateRequest,
 	ctx, cancel := context.WithTimeout(ctx, createTimeout)
 	defer cancel()
 
-	c := r.data.client
 	jobID := plan.JobID.ValueInt64()
-	job := checkJob(ctx, c, jobID, &resp.Diagnostics)
-	if job == nil {
-		return
-	}
-	st, err := c.StartRun(ctx, jobID, plan.Args.ValueString(), client.StartOptions{
+	st, err := r.data.client.StartRun(ctx, jobID, plan.Args.ValueString(), client.StartOptions{
 		IfRunning: client.IfRunning(plan.IfRunning.ValueString()),
 	})
 	rec := runRecord{state: &resp.State, private: resp.Private, identity: resp.Identity, diags: &resp.Diagnostics}
 	if !rec.save(ctx, &plan, st, err, "create", createTimeout) {
 		if err != nil && !errors.As(err, new(*client.RunPendingError)) {
-			resp.Diagnostics.Append(startRunDiagnostic(jobID, job.Name, err))
+			resp.Diagnostics.Append(startDiagnostic(jobID, "create", createTimeout, err))
 		}
 		return
 	}
@@ -356,13 +351,6 @@ func (r *jobRunResource) waitInState(ctx context.Context, m *jobRunResourceModel
 				"(or set ignore_failure = true to record failures).",
 			done.ID, jobID, messageOr(done.MessageText(), "no message")))
 	}
-}
-
-// checkJob reads the job before any trigger, for its name in what follows; StartRun itself
-// refuses a job the server would not run (*client.JobInactiveError). It answers nil after
-// reporting why the job cannot be read.
-func checkJob(ctx context.Context, c *client.Client, jobID int64, diags *diag.Diagnostics) *client.Job {
-	return readJob(ctx, c, jobID, diags)
 }
 
 // Read refreshes the run; for a trigger still pending, it looks once for its run (see
@@ -562,7 +550,7 @@ func (r *jobRunResource) updatePending(ctx context.Context, plan, state *jobRunR
 	}
 	if !rec.save(ctx, plan, st, err, "update", timeout) {
 		if err != nil && !errors.As(err, new(*client.RunPendingError)) {
-			resp.Diagnostics.Append(startRunDiagnostic(trig.JobID, trig.JobName, err))
+			resp.Diagnostics.Append(startDiagnostic(trig.JobID, "update", timeout, err))
 		}
 		return
 	}
@@ -604,12 +592,10 @@ func (r *jobRunResource) ImportState(ctx context.Context, req resource.ImportSta
 // readJob reads the job, reporting an unknown one on job_id: OpenSpecimen answers the run
 // list of an unknown job with an empty list, not an error, so only this read can tell.
 func readJob(ctx context.Context, c *client.Client, jobID int64, diags *diag.Diagnostics) *client.Job {
-	job, err := c.Job(ctx, jobID)
+	job, err := c.GetJob(ctx, jobID)
 	if err != nil {
 		if client.IsNotFound(err) {
-			diags.AddAttributeError(path.Root("job_id"), "Job not found",
-				fmt.Sprintf("Scheduled job %d does not exist in OpenSpecimen, or this user cannot see it. "+
-					"Check job_id against the Jobs view.", jobID))
+			diags.Append(jobNotFoundDiagnostic(jobID))
 		} else {
 			diags.AddError("Cannot read job", fmt.Sprintf("Reading scheduled job %d failed: %s", jobID, err))
 		}
@@ -642,11 +628,17 @@ func parseImportID(id string) (jobID, runID int64, err error) {
 	return jobID, runID, nil
 }
 
-func startRunDiagnostic(jobID int64, jobName string, err error) diag.Diagnostic {
-	job := strconv.FormatInt(jobID, 10) // the name is unknown when StartRun failed before the job was read
-	if jobName != "" {
-		job += " (" + jobName + ")"
-	}
+// jobNotFoundDiagnostic reports, on job_id, a job that the server does not show this user.
+func jobNotFoundDiagnostic(jobID int64) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root("job_id"), "Job not found", fmt.Sprintf(
+		"Scheduled job %d does not exist in OpenSpecimen, or this user cannot see it. Check job_id against the Jobs view.", jobID))
+}
+
+// startDiagnostic reports a start of a run that failed, for the resource and the action: op
+// names the timeout that bounded it (create, update, invoke). A trigger whose run is not
+// identified is not reported here: the resource keeps it (pendingDiagnostic), the action
+// fails naming it.
+func startDiagnostic(jobID int64, op string, timeout time.Duration, err error) diag.Diagnostic {
 	var running *client.JobRunningError
 	var inactive *client.JobInactiveError
 	switch {
@@ -655,12 +647,17 @@ func startRunDiagnostic(jobID int64, jobName string, err error) diag.Diagnostic 
 	case errors.As(err, &running):
 		return diag.NewErrorDiagnostic("Job already running", upperFirst(running.Error())+
 			", and if_running = \"fail\". Wait for it to finish, or set if_running = \"wait\".")
+	case client.IsNotFound(err):
+		return jobNotFoundDiagnostic(jobID)
 	case errors.Is(err, context.DeadlineExceeded):
 		return diag.NewErrorDiagnostic("Timed out starting job run", fmt.Sprintf(
-			"Job %s could not be started before the create timeout: %s. If another run was in progress, "+
-				"raise timeouts.create or use if_running = \"fail\".", job, err))
+			"A run of job %d could not be started within the %s timeout of %s: %s. If another run was in progress, "+
+				"raise timeouts.%s or use if_running = \"fail\".", jobID, op, timeout, err, op))
+	case errors.Is(err, context.Canceled):
+		return diag.NewErrorDiagnostic("Interrupted while starting job run", fmt.Sprintf(
+			"Starting a run of job %d was interrupted, and no run of it was started: %s", jobID, err))
 	default:
-		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %s failed: %s", job, err))
+		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %d failed: %s", jobID, err))
 	}
 }
 

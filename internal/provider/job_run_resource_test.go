@@ -76,6 +76,12 @@ func TestAccJobRun_createAndWait(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					expectRuns(s, jobQuick, 1),
 					resource.TestCheckResourceAttrPair(jobRunAddr, "id", jobRunAddr, "run_id"),
+					func(*terraform.State) error {
+						if n := s.RequestCount("GET", "/scheduled-jobs/{jobId}"); n != 1 {
+							return fmt.Errorf("the job was read %d times, want once: by the start of its run", n)
+						}
+						return nil
+					},
 				),
 			},
 			{
