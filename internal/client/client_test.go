@@ -114,7 +114,7 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.GetJob(ctx, 7); err == nil || !strings.Contains(err.Error(), "certificate") {
+	if _, err := c.GetJob(ctx, 7); !IsUntrustedCertificate(err) || !strings.Contains(err.Error(), "certificate is not trusted") {
 		t.Fatalf("want a certificate error, got %v", err)
 	}
 	for _, cfg := range []Config{

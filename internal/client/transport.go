@@ -65,10 +65,24 @@ func (e *transportError) Error() string {
 	}
 	msg := fmt.Sprintf("%s %s: no answer from OpenSpecimen: %v", e.Method, e.Path, unwrapURLError(e.Err))
 	if untrustedCertificate(e.Err) {
-		msg += ". The server's TLS certificate is not trusted: if it is signed by an internal CA, " +
-			"set ca_cert_file to that CA's PEM certificate (and check that it has not expired)"
+		msg += ". The server's TLS certificate is not trusted: it is signed by a CA that this machine does not trust " +
+			"(an internal CA?), or it has expired, or it names another host"
 	}
 	return msg
+}
+
+// IsUntrustedCertificate reports whether err is a request that failed because the server's
+// TLS certificate is not trusted (unknown authority, expired, wrong host name).
+func IsUntrustedCertificate(err error) bool {
+	var te *transportError
+	return errors.As(err, &te) && untrustedCertificate(te.Err)
+}
+
+// IsRequestTimeout reports whether err is a request that got no answer within the request
+// timeout (Config.RequestTimeout).
+func IsRequestTimeout(err error) bool {
+	var te *timeoutError
+	return errors.As(err, &te)
 }
 
 // untrustedCertificate reports whether err is a failed verification of the server's
@@ -88,8 +102,8 @@ func (e *transportError) Unwrap() error { return e.Err }
 type timeoutError struct{ d time.Duration }
 
 func (e *timeoutError) Error() string {
-	return fmt.Sprintf("OpenSpecimen did not answer within the request timeout of %s (setting %s): "+
-		"check that the server is up, or raise %s if it is only slow", e.d, FieldRequestTimeout, FieldRequestTimeout)
+	return fmt.Sprintf("OpenSpecimen did not answer within the request timeout of %s: "+
+		"check that the server is up, or raise the request timeout if it is only slow", e.d)
 }
 func (e *timeoutError) Timeout() bool { return true }
 

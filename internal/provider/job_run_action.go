@@ -300,7 +300,7 @@ func (inv *jobRunInvocation) waitDiagnostic(ctx context.Context, runID int64, er
 			"Waiting for run %d of job %s was interrupted. %s", runID, inv.job, goesOn))
 	default:
 		return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf(
-			"Waiting for run %d of job %s failed: %s. %s", runID, inv.job, err, goesOn))
+			"Waiting for run %d of job %s failed: %s. %s", runID, inv.job, withAdvice(err), goesOn))
 	}
 }
 

@@ -378,7 +378,7 @@ func (r *jobRunResource) Read(ctx context.Context, req resource.ReadRequest, res
 			return
 		}
 		resp.Diagnostics.AddError("Cannot read job run",
-			fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, err))
+			fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, withAdvice(err)))
 		return
 	}
 	state.setRun(run)
@@ -408,7 +408,8 @@ func (r *jobRunResource) readPending(ctx context.Context, state *jobRunResourceM
 		resp.Diagnostics.Append(writePending(ctx, resp.Private, trig, "")...)
 	default:
 		resp.Diagnostics.AddError("Cannot look for the job run", fmt.Sprintf(
-			"Looking for the run of the trigger of job %d sent at %s failed: %s", trig.JobID, trig.SentAt.UTC().Format(time.RFC3339), err))
+			"Looking for the run of the trigger of job %d sent at %s failed: %s", trig.JobID,
+			trig.SentAt.UTC().Format(time.RFC3339), withAdvice(err)))
 		return
 	}
 	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, state.JobID.ValueInt64(), state.RunID)...)
@@ -597,7 +598,7 @@ func readJob(ctx context.Context, c *client.Client, jobID int64, diags *diag.Dia
 		if client.IsNotFound(err) {
 			diags.Append(jobNotFoundDiagnostic(jobID))
 		} else {
-			diags.AddError("Cannot read job", fmt.Sprintf("Reading scheduled job %d failed: %s", jobID, err))
+			diags.AddError("Cannot read job", fmt.Sprintf("Reading scheduled job %d failed: %s", jobID, withAdvice(err)))
 		}
 		return nil
 	}
@@ -657,7 +658,7 @@ func startDiagnostic(jobID int64, op string, timeout time.Duration, err error) d
 		return diag.NewErrorDiagnostic("Interrupted while starting job run", fmt.Sprintf(
 			"Starting a run of job %d was interrupted, and no run of it was started: %s", jobID, err))
 	default:
-		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %d failed: %s", jobID, err))
+		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %d failed: %s", jobID, withAdvice(err)))
 	}
 }
 
@@ -674,7 +675,7 @@ func waitDiagnostic(ctx context.Context, jobID, runID int64, timeout time.Durati
 			"Waiting for run %d of job %d was interrupted. %s", runID, jobID, next))
 	default:
 		return diag.NewWarningDiagnostic("Cannot read job run", fmt.Sprintf(
-			"Waiting for run %d of job %d failed: %s. %s", runID, jobID, err, next))
+			"Waiting for run %d of job %d failed: %s. %s", runID, jobID, withAdvice(err), next))
 	}
 }
 

@@ -1,12 +1,14 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -56,7 +58,7 @@ func runModelFromAPI(run *client.Run) runModel {
 		FinishedAt:          optionalTime(run.FinishedAt),
 		RunBy:               types.StringValue(run.RunByLogin()),
 		Message:             optionalString(run.MessageText()),
-		ResultFileAvailable: types.BoolValue(run.Status.Finished() && run.LogFilePath != nil && *run.LogFilePath != ""),
+		ResultFileAvailable: types.BoolValue(run.HasResultFile()),
 	}
 	return m
 }
@@ -233,7 +235,7 @@ func runReadDiagnostic(attr path.Path, jobID, runID int64, check string, err err
 		return diag.NewAttributeErrorDiagnostic(attr, "Job run not found", fmt.Sprintf(
 			"Run %d of job %d does not exist in OpenSpecimen, or this user cannot see it. %s", runID, jobID, check))
 	}
-	return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, err))
+	return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, withAdvice(err)))
 }
 
 // importedRunState is the state of openspecimen_job_run that an import of the run holds:
@@ -322,4 +324,134 @@ func pendingDiagnostic(e *client.RunPendingError, op string, timeout time.Durati
 	return diag.NewWarningDiagnostic("Job run not identified yet", pendingSummary(e, op, timeout)+
 		" The trigger is kept in state, with run_id null: the next plan looks for its run and the next apply waits "+
 		"for it, without triggering the job again unless OpenSpecimen shows that the trigger was dropped.")
+}
+
+// runFilterModel is the filters of a job's runs: those of the openspecimen_job_runs data
+// source and of the job run list resource (runFilterDocs describes them).
+type runFilterModel struct {
+	JobID      types.Int64  `tfsdk:"job_id"`
+	FromDate   types.String `tfsdk:"from_date"`
+	ToDate     types.String `tfsdk:"to_date"`
+	Status     types.String `tfsdk:"status"`
+	MaxResults types.Int64  `tfsdk:"max_results"`
+}
+
+// filter answers the client's filter of m, the dates read in loc: to_date's whole day for a
+// date alone. A bad date, or from_date after to_date, is reported on its attribute, and ok
+// is false. Without max_results, defaultMaxResults runs are asked for.
+func (m *runFilterModel) filter(loc *time.Location, diags *diag.Diagnostics) (f client.RunFilter, ok bool) {
+	from, _, fromOK := dateAttr(m.FromDate, "from_date", loc, diags)
+	to, toDay, toOK := dateAttr(m.ToDate, "to_date", loc, diags)
+	if to != nil && toDay {
+		end := to.AddDate(0, 0, 1).Add(-time.Nanosecond) // the next midnight: a day of 23 or 25 hours counts whole
+		to = &end
+	}
+	if !fromOK || !toOK {
+		return f, false
+	}
+	if from != nil && to != nil && from.After(*to) {
+		diags.AddAttributeError(path.Root("from_date"), "from_date after to_date",
+			fmt.Sprintf("from_date %s is after to_date %s, so no run could match. Swap them or widen the window.",
+				m.FromDate.ValueString(), m.ToDate.ValueString()))
+		return f, false
+	}
+	f = client.RunFilter{From: from, To: to, Status: client.RunStatus(m.Status.ValueString()), MaxResults: defaultMaxResults}
+	if !m.MaxResults.IsNull() && !m.MaxResults.IsUnknown() {
+		f.MaxResults = int(m.MaxResults.ValueInt64())
+	}
+	return f, true
+}
+
+// dateAttr parses the date of the attribute named name, when it is set; a bad one is
+// reported on it.
+func dateAttr(v types.String, name string, loc *time.Location, diags *diag.Diagnostics) (t *time.Time, dateOnly, ok bool) {
+	if v.IsNull() || v.IsUnknown() {
+		return nil, false, true
+	}
+	parsed, dateOnly, err := parseFilterDate(v.ValueString(), loc)
+	if err != nil {
+		diags.AddAttributeError(path.Root(name), "Invalid "+name, err.Error())
+		return nil, false, false
+	}
+	return &parsed, dateOnly, true
+}
+
+const (
+	layoutDate     = "20060102"
+	layoutDateTime = "20060102T150405"
+)
+
+// parseFilterDate reads a date as a user writes it in a run filter (the provider's forms: the
+// server takes none of them, and the client sends it what its line takes). Accepted forms:
+//
+//   - a date: 2022-02-21, or 20220221 (midnight in loc; dateOnly is true)
+//   - a date and time without a zone, in loc: 2022-02-21T06:15:00, 2022-02-21T06:15,
+//     2022-02-21 06:15:00, 2022-02-21 06:15, or 20220221T061500
+//   - RFC 3339, with a zone: 2022-02-21T06:15:00Z, 2022-02-21T06:15:00+05:30
+//
+// The T may be lower case or a space. loc is the zone of the zone-less forms; nil means UTC.
+func parseFilterDate(s string, loc *time.Location) (t time.Time, dateOnly bool, err error) {
+	loc = cmp.Or(loc, time.UTC)
+	v := normalizeDate(s)
+	layout, dateOnly, zoned := dateLayout(v)
+	if layout != "" {
+		if zoned {
+			t, err = time.Parse(layout, v)
+		} else {
+			t, err = time.ParseInLocation(layout, v, loc)
+		}
+		if err == nil {
+			return t, dateOnly, nil
+		}
+	}
+	why := ""
+	if err != nil {
+		why = " (" + err.Error() + ")"
+	}
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:60]) + "…"
+	}
+	return time.Time{}, false, fmt.Errorf("invalid date %q%s: the accepted forms are a date, 2022-02-21 or 20220221; "+
+		"a date and time in %s, 2022-02-21T06:15:00, 2022-02-21 06:15 or 20220221T061500; "+
+		"or RFC 3339 with a zone, 2022-02-21T06:15:00Z or 2022-02-21T06:15:00+05:30", s, why, loc)
+}
+
+// normalizeDate trims v and writes the separator of date and time as T, and a zone Z in
+// upper case.
+func normalizeDate(s string) string {
+	v := strings.ToUpper(strings.TrimSpace(s))
+	if len(v) > 10 && v[4] == '-' && v[10] == ' ' {
+		v = v[:10] + "T" + v[11:]
+	}
+	return v
+}
+
+// dateLayout answers the layout of the form v has the shape of ("" for none), whether it is
+// a date alone, and whether it carries its own zone.
+func dateLayout(v string) (layout string, dateOnly, zoned bool) {
+	n := len(v)
+	switch {
+	case n == len(layoutDate) && allDigits(v):
+		return layoutDate, true, false
+	case n == len(layoutDateTime) && v[8] == 'T' && allDigits(v[:8]) && allDigits(v[9:]):
+		return layoutDateTime, false, false
+	case n == len("2006-01-02"):
+		return "2006-01-02", true, false
+	case n == len("2006-01-02T15:04"):
+		return "2006-01-02T15:04", false, false
+	case n > len("2006-01-02T15:04:05") && (v[n-1] == 'Z' || v[n-6] == '+' || v[n-6] == '-'):
+		return time.RFC3339Nano, false, true
+	case n >= len("2006-01-02T15:04:05"):
+		return "2006-01-02T15:04:05", false, false // a fraction of a second is accepted too
+	}
+	return "", false, false
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
