@@ -249,7 +249,7 @@ func (inv *jobRunInvocation) wait(ctx context.Context, run *client.Run, every ti
 		select {
 		case w := <-done:
 			if w.err != nil {
-				inv.diags.Append(inv.waitDiagnostic(ctx, run.ID, w.err))
+				inv.diags.Append(waitDiagnostic(ctx, inv.job, run.ID, "invoke", inv.timeout, w.err))
 				return nil
 			}
 			return w.run
@@ -282,26 +282,6 @@ func (inv *jobRunInvocation) usualText() string {
 		return "no finished run of this job tells how long it usually takes"
 	}
 	return fmt.Sprintf("its runs usually take %s (median of the last %d)", roundSeconds(inv.usual), inv.usualOf)
-}
-
-// waitDiagnostic reports a wait that ended before the run did. Unlike the resource's, it is
-// an error: nothing is in state to wait for next time, and whoever relies on the action
-// must not take the run for done.
-func (inv *jobRunInvocation) waitDiagnostic(ctx context.Context, runID int64, err error) diag.Diagnostic {
-	const goesOn = "The run goes on on the server; its end is shown in OpenSpecimen's Jobs view. Invoking the action " +
-		"again starts another run once this one has finished (if_running = \"wait\")."
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return diag.NewErrorDiagnostic("Job run still in progress at the timeout", fmt.Sprintf(
-			"Run %d of job %s did not finish within the invoke timeout of %s. %s Raise timeouts.invoke, or set "+
-				"wait_for_completion = false.", runID, inv.job, inv.timeout, goesOn))
-	case ctx.Err() != nil:
-		return diag.NewErrorDiagnostic("Interrupted while waiting for job run", fmt.Sprintf(
-			"Waiting for run %d of job %s was interrupted. %s", runID, inv.job, goesOn))
-	default:
-		return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf(
-			"Waiting for run %d of job %s failed: %s. %s", runID, inv.job, withAdvice(err), goesOn))
-	}
 }
 
 // actionStartDiagnostic reports a run that could not be started: a trigger whose run is not

@@ -7,7 +7,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -115,9 +114,7 @@ func listedRun(ctx context.Context, req list.ListRequest, jobID int64, run *clie
 	if !req.IncludeResource {
 		return result
 	}
-	for attr, v := range importedRunState(jobID, run) {
-		result.Diagnostics.Append(result.Resource.SetAttribute(ctx, path.Root(attr), v)...)
-	}
+	result.Diagnostics.Append(result.Resource.Set(ctx, importedRun(jobID, run))...)
 	return result
 }
 

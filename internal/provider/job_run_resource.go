@@ -342,7 +342,7 @@ func (r *jobRunResource) waitInState(ctx context.Context, m *jobRunResourceModel
 		diags.Append(rec.state.Set(ctx, m)...)
 	}
 	if err != nil {
-		diags.Append(waitDiagnostic(ctx, jobID, runID, timeout, op, err))
+		diags.Append(waitDiagnostic(ctx, jobText(jobID, m.JobName.ValueString()), runID, op, timeout, err))
 		return
 	}
 	if done.Status == client.StatusFailed && !m.IgnoreFailure.ValueBool() {
@@ -583,11 +583,7 @@ func (r *jobRunResource) ImportState(ctx context.Context, req resource.ImportSta
 		return
 	}
 	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, jobID, types.Int64Value(runID))...)
-	// Attributes are set one by one: the timeouts block stays null, as it would be for a
-	// configuration without one.
-	for attr, v := range importedRunState(jobID, run) {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attr), v)...)
-	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, importedRun(jobID, run))...)
 }
 
 // readJob reads the job, reporting an unknown one on job_id: OpenSpecimen answers the run
@@ -659,23 +655,6 @@ func startDiagnostic(jobID int64, op string, timeout time.Duration, err error) d
 			"Starting a run of job %d was interrupted, and no run of it was started: %s", jobID, err))
 	default:
 		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %d failed: %s", jobID, withAdvice(err)))
-	}
-}
-
-func waitDiagnostic(ctx context.Context, jobID, runID int64, timeout time.Duration, op string, err error) diag.Diagnostic {
-	const next = "The run is recorded in state and goes on on the server; the next apply waits for it " +
-		"(and runs the job again only if it FAILED)."
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return diag.NewWarningDiagnostic("Job run still in progress at the timeout", fmt.Sprintf(
-			"Run %d of job %d did not finish within the %s timeout of %s. %s Raise timeouts.%s, or set wait_for_completion = false.",
-			runID, jobID, op, timeout, next, op))
-	case ctx.Err() != nil:
-		return diag.NewWarningDiagnostic("Interrupted while waiting for job run", fmt.Sprintf(
-			"Waiting for run %d of job %d was interrupted. %s", runID, jobID, next))
-	default:
-		return diag.NewWarningDiagnostic("Cannot read job run", fmt.Sprintf(
-			"Waiting for run %d of job %d failed: %s. %s", runID, jobID, withAdvice(err), next))
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -120,8 +121,14 @@ func (d *jobRunsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 
-	cfg.Runs, cfg.IDs = listsOf(runs, runObjectType,
-		func(r *client.Run) types.Object { return runModelFromAPI(r).object() },
-		func(r *client.Run) int64 { return r.ID })
+	models, ids := make([]runModel, len(runs)), make([]int64, len(runs))
+	for i := range runs {
+		models[i], ids[i] = runModelFromAPI(&runs[i]), runs[i].ID
+	}
+	var diags diag.Diagnostics
+	cfg.Runs, diags = types.ListValueFrom(ctx, runObjectType, models)
+	resp.Diagnostics.Append(diags...)
+	cfg.IDs, diags = types.ListValueFrom(ctx, types.Int64Type, ids)
+	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -35,16 +36,6 @@ type runModel struct {
 	RunBy               types.String `tfsdk:"run_by"`
 	Message             types.String `tfsdk:"message"`
 	ResultFileAvailable types.Bool   `tfsdk:"result_file_available"`
-}
-
-// object is the run as an object value, built directly rather than through the framework's
-// reflection over struct tags (TestRunModelObjectMatchesSchema holds it to the schema).
-func (m runModel) object() types.Object {
-	return types.ObjectValueMust(runObjectType.AttrTypes, map[string]attr.Value{
-		"id": m.ID, "job_id": m.JobID, "job_name": m.JobName, "status": m.Status, "args": m.Args,
-		"started_at": m.StartedAt, "finished_at": m.FinishedAt, "run_by": m.RunBy, "message": m.Message,
-		"result_file_available": m.ResultFileAvailable,
-	})
 }
 
 func runModelFromAPI(run *client.Run) runModel {
@@ -238,28 +229,24 @@ func runReadDiagnostic(attr path.Path, jobID, runID int64, check string, err err
 	return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, withAdvice(err)))
 }
 
-// importedRunState is the state of openspecimen_job_run that an import of the run holds:
-// the run, and the defaults of the arguments that steer the provider. Attributes not named
-// (triggers, timeouts) stay null, as for a configuration without them.
-func importedRunState(jobID int64, run *client.Run) map[string]any {
-	var m jobRunResourceModel
-	m.setRun(run)
-	return map[string]any{
-		"job_id":                types.Int64Value(jobID),
-		"args":                  optionalString(run.Args()),
-		"wait_for_completion":   types.BoolValue(true),
-		"ignore_failure":        types.BoolValue(false),
-		"if_running":            types.StringValue(string(client.IfRunningWait)),
-		"id":                    m.ID,
-		"run_id":                m.RunID,
-		"status":                m.Status,
-		"job_name":              m.JobName,
-		"started_at":            m.StartedAt,
-		"finished_at":           m.FinishedAt,
-		"message":               m.Message,
-		"run_by":                m.RunBy,
-		"result_file_available": m.ResultFileAvailable,
+// importedRun is the openspecimen_job_run that an import of the run holds: the run, and the
+// defaults of the arguments that steer the provider; triggers and timeouts are null, as for a
+// configuration without them, and triggered_at, which only the trigger knew.
+func importedRun(jobID int64, run *client.Run) *jobRunResourceModel {
+	m := &jobRunResourceModel{
+		JobID:             types.Int64Value(jobID),
+		Args:              optionalString(run.Args()),
+		Triggers:          types.MapNull(types.StringType),
+		WaitForCompletion: types.BoolValue(true),
+		IgnoreFailure:     types.BoolValue(false),
+		IfRunning:         types.StringValue(string(client.IfRunningWait)),
+		TriggeredAt:       types.StringNull(),
+		Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
+			"create": types.StringType, "update": types.StringType,
+		})},
 	}
+	m.setRun(run)
+	return m
 }
 
 // The settings of a run start, described and checked once for the resource and the action.
@@ -454,4 +441,32 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// waitDiagnostic reports a wait for a run of job that ended before the run did, for the
+// resource (op create or update) and the action (op invoke). For the resource it is a
+// warning: the run is in state, not tainted, and the next apply waits for it again. For the
+// action it is an error: nothing is kept to wait for next time, and whoever relies on the
+// action must not take the run for done.
+func waitDiagnostic(ctx context.Context, job string, runID int64, op string, timeout time.Duration, err error) diag.Diagnostic {
+	next := "The run is recorded in state and goes on on the server; the next apply waits for it " +
+		"(and runs the job again only if it FAILED)."
+	newDiagnostic := func(summary, detail string) diag.Diagnostic { return diag.NewWarningDiagnostic(summary, detail) }
+	if op == "invoke" {
+		next = "The run goes on on the server; its end is shown in OpenSpecimen's Jobs view. Invoking the action " +
+			"again starts another run once this one has finished (if_running = \"wait\")."
+		newDiagnostic = func(summary, detail string) diag.Diagnostic { return diag.NewErrorDiagnostic(summary, detail) }
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return newDiagnostic("Job run still in progress at the timeout", fmt.Sprintf(
+			"Run %d of job %s did not finish within the %s timeout of %s. %s Raise timeouts.%s, or set "+
+				"wait_for_completion = false.", runID, job, op, timeout, next, op))
+	case ctx.Err() != nil:
+		return newDiagnostic("Interrupted while waiting for job run", fmt.Sprintf(
+			"Waiting for run %d of job %s was interrupted. %s", runID, job, next))
+	default:
+		return newDiagnostic("Cannot read job run", fmt.Sprintf(
+			"Waiting for run %d of job %s failed: %s. %s", runID, job, withAdvice(err), next))
+	}
 }
