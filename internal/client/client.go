@@ -45,7 +45,7 @@ type Config struct {
 	// RequestTimeout bounds each HTTP attempt (headers and body; for a result file, each
 	// pause in the stream). 0 means 30s.
 	RequestTimeout time.Duration
-	// MaxRetries is how many times an idempotent request (GET, DELETE /sessions) is retried
+	// MaxRetries is how many times an idempotent request (a GET, the PUT of a job) is retried
 	// after a connection error, a 429 or a 5xx. A negative value means the default, 4; 0 turns
 	// retries off. A trigger (POST) is never retried by the transport.
 	MaxRetries int
@@ -56,8 +56,7 @@ type Config struct {
 	// the decisions of StartRun and WaitForRun. They never hold a password, a token or file
 	// contents. nil is silent.
 	Logger *slog.Logger
-	// HTTPClient is an optional base client. Its Transport (read at each request, so a test may
-	// activate httpmock on it before or after New) carries the requests; its Timeout and
+	// HTTPClient is an optional base client. Its Transport carries the requests; its Timeout and
 	// CheckRedirect are not used: redirects are never followed, so that the token is not
 	// sent elsewhere. CACertPEM and InsecureSkipVerify apply only when its Transport is nil or
 	// an *http.Transport at New.
@@ -149,34 +148,27 @@ func New(cfg Config) (*Client, error) {
 }
 
 // baseTransport answers the transport under every request: net/http's default with the TLS
-// settings of cfg; or cfg.HTTPClient's, read at each request (so that a test may activate
-// httpmock on it after New), given those settings when it is an *http.Transport and cfg has any.
-func baseTransport(cfg Config) (func() http.RoundTripper, error) {
+// settings of cfg; or cfg.HTTPClient's (nil: net/http's default), given those settings when
+// it is an *http.Transport and cfg has any.
+func baseTransport(cfg Config) (http.RoundTripper, error) {
 	tlsCfg, err := tlsConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
-	hc := cfg.HTTPClient
-	if hc != nil {
+	if hc := cfg.HTTPClient; hc != nil {
 		t, isHTTP := hc.Transport.(*http.Transport)
-		wantTLS := len(cfg.CACertPEM) > 0 || cfg.InsecureSkipVerify
-		if !wantTLS || hc.Transport != nil && !isHTTP {
-			return func() http.RoundTripper {
-				if hc.Transport != nil {
-					return hc.Transport
-				}
-				return http.DefaultTransport
-			}, nil
-		}
-		if t != nil {
+		switch {
+		case len(cfg.CACertPEM) == 0 && !cfg.InsecureSkipVerify || hc.Transport != nil && !isHTTP:
+			return cmp.Or[http.RoundTripper](hc.Transport, http.DefaultTransport), nil
+		case t != nil:
 			tr := t.Clone()
 			tr.TLSClientConfig = tlsCfg
-			return func() http.RoundTripper { return tr }, nil
+			return tr, nil
 		}
 	}
 	tr := defaultTransport()
 	tr.TLSClientConfig = tlsCfg
-	return func() http.RoundTripper { return tr }, nil
+	return tr, nil
 }
 
 // tlsConfig answers the TLS settings of cfg: its CA bundle beside the system's roots, and
@@ -367,28 +359,6 @@ func (c *Client) checkToken(ctx context.Context) error {
 	})
 }
 
-// Close ends the session opened by a login (DELETE /sessions). It does nothing with a token.
-// The client may be used again after Close: it logs in again.
-func (c *Client) Close(ctx context.Context) error {
-	c.mu.Lock()
-	session := c.session
-	c.session = ""
-	c.mu.Unlock()
-	if c.token != "" || session == "" {
-		return nil
-	}
-	o := reqOpts{method: http.MethodDelete, path: "/sessions", idempotent: true}
-	resp, err := c.send(ctx, o, session)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode/100 == 2 {
-		return nil // a 401 means the session had already expired
-	}
-	return c.apiError(o, resp)
-}
-
 // sessionToken returns the session token, logging in if there is none.
 func (c *Client) sessionToken(ctx context.Context) (string, error) {
 	c.mu.Lock()
@@ -402,9 +372,6 @@ func (c *Client) sessionToken(ctx context.Context) (string, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.session == "" { // closed concurrently
-		return "", errors.New("the OpenSpecimen session was closed")
-	}
 	return c.session, nil
 }
 

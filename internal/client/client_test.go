@@ -71,9 +71,6 @@ func TestNewValidation(t *testing.T) {
 		c.once.RetryMax != 0 || c.LoginName() != "" {
 		t.Fatalf("retries %d (trigger %d) login %q", c.reads.RetryMax, c.once.RetryMax, c.LoginName())
 	}
-	if err := c.Close(t.Context()); err != nil { // nothing to close with a token
-		t.Fatal(err)
-	}
 }
 
 // The transport keeps enough idle connections for Terraform's parallelism, and does not
@@ -88,7 +85,7 @@ func TestTransportKeepsConnections(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, h := range []*retryablehttp.Client{c.reads, c.streams, c.logins, c.once} {
-			tr, ok := h.HTTPClient.Transport.(*timeoutTransport).base().(*http.Transport)
+			tr, ok := h.HTTPClient.Transport.(*timeoutTransport).base.(*http.Transport)
 			if !ok || tr.MaxIdleConnsPerHost < 64 || tr.MaxIdleConns < tr.MaxIdleConnsPerHost || tr.MaxConnsPerHost != 0 ||
 				tr.DisableKeepAlives || tr.TLSClientConfig.InsecureSkipVerify != cfg.InsecureSkipVerify {
 				t.Fatalf("transport %+v", tr)
@@ -588,46 +585,6 @@ func TestLoginBadAnswers(t *testing.T) {
 	replyTo(e.s, "POST", routeSessions, always(mockserver.Reply{Body: []byte(`{"token":"alice-token"}`)}))
 	if err := e.c.Login(t.Context()); err != nil || e.c.LoginName() != "alice" {
 		t.Fatalf("err %v login %q", err, e.c.LoginName())
-	}
-}
-
-func TestClose(t *testing.T) {
-	e := newEnv(t, nil)
-	ctx := t.Context()
-	deletes := func() int { return e.s.RequestCount("DELETE", routeSessions) }
-	if err := e.c.Close(ctx); err != nil || deletes() != 0 {
-		t.Fatalf("Close before login: %v, %d deletes", err, deletes())
-	}
-	if err := e.c.Login(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.c.Close(ctx); err != nil || deletes() != 1 || e.s.ExpireTokens() != 0 {
-		t.Fatalf("Close: %v, %d deletes (or a session is left)", err, deletes())
-	}
-	// An expired session: 401 is fine.
-	_ = e.c.Login(ctx)
-	e.s.ExpireTokens()
-	if err := e.c.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	// A 5xx is retried (idempotent), then reported.
-	_ = e.c.Login(ctx)
-	replyTo(e.s, "DELETE", routeSessions, always(mockserver.Reply{Status: 503,
-		Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte("busy")}))
-	before := deletes()
-	var ae *APIError
-	if err := e.c.Close(ctx); !errors.As(err, &ae) || ae.StatusCode != 503 {
-		t.Fatalf("err = %v", err)
-	}
-	if n := deletes() - before; n != DefaultMaxRetries+1 {
-		t.Fatalf("DELETE calls = %d", n)
-	}
-	// The server is gone.
-	e.s.SetResponseHook(nil)
-	_ = e.c.Login(ctx)
-	e.s.Stop()
-	if err := e.c.Close(ctx); err == nil {
-		t.Fatal("want an error")
 	}
 }
 

@@ -355,7 +355,7 @@ func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http
 // timeoutTransport bounds each HTTP attempt by a timeout: the whole exchange, body included,
 // or with idle (streamed bodies) each pause between reads.
 type timeoutTransport struct {
-	base    func() http.RoundTripper
+	base    http.RoundTripper
 	timeout time.Duration
 	idle    bool
 }
@@ -365,7 +365,7 @@ var errAttemptTimeout = errors.New("request timeout")
 func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx, cancel := context.WithCancelCause(req.Context())
 	timer := time.AfterFunc(t.timeout, func() { cancel(errAttemptTimeout) })
-	resp, err := t.base().RoundTrip(req.WithContext(ctx))
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		timer.Stop()
 		timedOut := context.Cause(ctx) == errAttemptTimeout && req.Context().Err() == nil
