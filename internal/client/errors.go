@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,15 +61,8 @@ func (e *APIError) Error() string {
 
 // hasCode reports whether the error carries the code, in any entry of the array.
 func (e *APIError) hasCode(code string) bool {
-	if strings.EqualFold(e.Code, code) {
-		return true
-	}
-	for _, c := range e.codes {
-		if strings.EqualFold(c, code) {
-			return true
-		}
-	}
-	return false
+	same := func(c string) bool { return strings.EqualFold(c, code) }
+	return same(e.Code) || slices.ContainsFunc(e.codes, same)
 }
 
 // IsNotFound reports whether err says that the job or the run does not exist (for this user):

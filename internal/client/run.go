@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -411,9 +412,5 @@ func isOurs(r *Run, me, args string) bool {
 	return strings.EqualFold(r.RunByLogin(), me) && r.Args() == args
 }
 
-func orUnknown(s string) string {
-	if s == "" {
-		return "an unknown user"
-	}
-	return s
-}
+// orUnknown names a user in messages: its login name, when known.
+func orUnknown(s string) string { return cmp.Or(s, "an unknown user") }

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -225,7 +226,7 @@ func (inv *jobRunInvocation) start(ctx context.Context, args string, ifRunning c
 	inv.hist = st.History
 	inv.usual, inv.usualOf = st.History.Usual()
 	inv.say("Run %d of job %s started at %s by %s; %s.", run.ID, inv.job, startedText(run),
-		messageOr(run.RunByLogin(), "an unknown user"), inv.usualText())
+		cmp.Or(run.RunByLogin(), "an unknown user"), inv.usualText())
 	return run
 }
 
@@ -266,7 +267,7 @@ func (inv *jobRunInvocation) finished(run *client.Run, ignoreFailure bool) {
 		inv.say("Run %d of job %s %s after %s.", run.ID, inv.job, run.Status, took)
 		return
 	}
-	msg := messageOr(run.MessageText(), "no message")
+	msg := cmp.Or(run.MessageText(), "no message")
 	if ignoreFailure {
 		inv.say("Run %d of job %s FAILED after %s (ignore_failure = true): %s.", run.ID, inv.job, took, msg)
 		return

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -126,5 +127,5 @@ func runDisplayName(jobID int64, run *client.Run) string {
 		started = "started " + startedText(run)
 	}
 	return fmt.Sprintf("run %d of job %d: %s, %s by %s, %s", run.ID, jobID, run.Status, started,
-		messageOr(run.RunByLogin(), "an unknown user"), argsText(run.Args()))
+		cmp.Or(run.RunByLogin(), "an unknown user"), argsText(run.Args()))
 }

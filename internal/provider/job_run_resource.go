@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -349,7 +350,7 @@ func (r *jobRunResource) waitInState(ctx context.Context, m *jobRunResourceModel
 		diags.AddError("Job run failed", fmt.Sprintf(
 			"Run %d of job %d ended FAILED: %s. Fix the job in OpenSpecimen: the next apply runs it again "+
 				"(or set ignore_failure = true to record failures).",
-			done.ID, jobID, messageOr(done.MessageText(), "no message")))
+			done.ID, jobID, cmp.Or(done.MessageText(), "no message")))
 	}
 }
 
@@ -469,7 +470,7 @@ func planPending(ctx context.Context, state *jobRunResourceModel, private privat
 		"The trigger of job %s sent at %s by %s with %s has no run yet: it may still be queued on the OpenSpecimen server. "+
 			"This apply looks for its run (the first of that user with these args after run %d) and waits for it, "+
 			"without triggering the job again.", jobText(trig.JobID, trig.JobName), trig.SentAt.UTC().Format(time.RFC3339),
-		messageOr(trig.LoginName, "this user"), argsText(trig.Args), trig.AfterRunID))
+		cmp.Or(trig.LoginName, "this user"), argsText(trig.Args), trig.AfterRunID))
 }
 
 // planUnknown plans the computed attributes named as unknown: the apply learns them.
@@ -656,13 +657,6 @@ func startDiagnostic(jobID int64, op string, timeout time.Duration, err error) d
 	default:
 		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %d failed: %s", jobID, withAdvice(err)))
 	}
-}
-
-func messageOr(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }
 
 // noControlCharacters rejects newlines and other control characters in args: OpenSpecimen

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -403,7 +404,7 @@ func runNotSucceededDiagnostic(e *resultfile.RunNotSucceededError, job, run int6
 	}
 	return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run failed", fmt.Sprintf(
 		"Run %d of job %d ended FAILED (%s) and has no result file to read. Fix the job in OpenSpecimen and run it again.",
-		run, job, messageOr(e.Message, "no message")))
+		run, job, cmp.Or(e.Message, "no message")))
 }
 
 // noFileDiagnostic is a run without a file on the server. A file purged is a warning, so
@@ -430,7 +431,7 @@ func noFileDiagnostic(e *resultfile.NoFileError, req resultfile.Request) diag.Di
 	}
 	return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "No result file", fmt.Sprintf(
 		"Run %d of job %d (%s) has no result file on the server: %s. Only jobs that write output, such as "+
-			"saved-query exports, have one.", run, job, e.Status, messageOr(e.Message, "the job wrote none")))
+			"saved-query exports, have one.", run, job, e.Status, cmp.Or(e.Message, "the job wrote none")))
 }
 
 // orUnknownUser names the provider's user, or says it is not known yet.

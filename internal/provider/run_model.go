@@ -295,8 +295,8 @@ func pendingSummary(e *client.RunPendingError, op string, timeout time.Duration)
 	msg := fmt.Sprintf("Job %s was triggered at %s by %s with %s, and its run is not identified yet: %s. "+
 		"OpenSpecimen runs 5 jobs at once and keeps a trigger in its queue, with no run and nothing that shows it, "+
 		"until a thread is free; its run will be the first of job %d by %s with %s after run %d.",
-		jobText(t.JobID, t.JobName), t.SentAt.UTC().Format(time.RFC3339), messageOr(t.LoginName, "this user"), argsText(t.Args),
-		why, t.JobID, messageOr(t.LoginName, "this user"), argsText(t.Args), t.AfterRunID)
+		jobText(t.JobID, t.JobName), t.SentAt.UTC().Format(time.RFC3339), cmp.Or(t.LoginName, "this user"), argsText(t.Args),
+		why, t.JobID, cmp.Or(t.LoginName, "this user"), argsText(t.Args), t.AfterRunID)
 	if r := e.Ignored; r != nil {
 		msg += fmt.Sprintf(" Run %d in progress was ignored (if_running = \"ignore\"): if it is live, or stale on the older "+
 			"OpenSpecimen line, the server drops the trigger.", r.ID)
