@@ -20,91 +20,12 @@ import (
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
-func FuzzParseAPIError(f *testing.F) {
-	for _, s := range []string{`[{"code":"A","message":"m"}]`, `{"code":"C"}`, "<html><title>t</title></html>", "", "[", "\xff\xfe", `[{"code":1}]`} {
-		f.Add(400, []byte(s))
-	}
-	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		e := parseAPIError(status, "GET", "/p", body)
-		if e == nil || e.StatusCode != status {
-			t.Fatal("no error")
-		}
-		msg := e.Error()
-		if !strings.HasPrefix(msg, "GET /p: ") || !utf8Valid(msg) {
-			t.Fatalf("bad message %q", msg)
-		}
-		if len([]rune(e.Message)) > 1001 || len([]rune(e.Code)) > 101 {
-			t.Fatalf("unbounded message of %d runes", len([]rune(e.Message)))
-		}
-	})
-}
-
-func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "") == s }
-
-func TestTypes(t *testing.T) {
-	if !(&Job{}).Active() || !(&Job{ActivityStatus: "ACTIVE"}).Active() || (&Job{ActivityStatus: "Disabled"}).Active() {
-		t.Fatal("Active")
-	}
-	yes, no := true, false
-	if (&Job{ActivityStatus: "Active", IsActiveJob: &yes}).InactiveReason() != "" ||
-		!strings.Contains((&Job{ActivityStatus: "Active", IsActiveJob: &no}).InactiveReason(), "saved-query job whose query was deleted") ||
-		(&Job{ActivityStatus: "Disabled", IsActiveJob: &no}).InactiveReason() != "it is Disabled" {
-		t.Fatal("InactiveReason: isActiveJob false makes a job inactive, a disabled one is named so")
-	}
-	if !StatusFailed.Finished() || StatusInProgress.Finished() || RunStatus("X").Finished() {
-		t.Fatal("Finished")
-	}
-	if s, err := ParseRunStatus(" succeeded"); err != nil || s != StatusSucceeded {
-		t.Fatal(s, err)
-	}
-	if _, err := ParseRunStatus("STOPPED"); err == nil {
-		t.Fatal("STOPPED accepted")
-	}
-	var r Run
-	if err := json.Unmarshal([]byte(`{"id":1,"jobId":2,"status":"FAILED","startedAt":1700000000123,"finishedAt":null,
-		"rtArgs":null,"message":"boom","runBy":{"loginName":"bob"},"extra":{"x":1}}`), &r); err != nil {
-		t.Fatal(err)
-	}
-	if r.Args() != "" || r.MessageText() != "boom" || r.RunByLogin() != "bob" || r.FinishedAt != nil ||
-		r.StartedAt.UnixMilli() != 1700000000123 || r.StartedAt.Location() != time.UTC {
-		t.Fatalf("%+v", r)
-	}
-	if (&Run{}).RunByLogin() != "" {
-		t.Fatal("RunByLogin")
-	}
-	var em EpochMillis
-	for in, want := range map[string]int64{`"1700000000000"`: 1700000000000, `1.7e12`: 1700000000000, `null`: 0} {
-		em = EpochMillis{}
-		if err := json.Unmarshal([]byte(in), &em); err != nil || (want != 0 && em.UnixMilli() != want) {
-			t.Fatalf("%s: %v %v", in, em, err)
-		}
-	}
-	for _, in := range []string{`"x"`, `true`, `1e300`, `"`} {
-		if err := em.UnmarshalJSON([]byte(in)); err == nil {
-			t.Fatalf("%s accepted", in)
-		}
-	}
-	b, _ := json.Marshal(EpochMillis{time.UnixMilli(42)})
-	if string(b) != "42" {
-		t.Fatal(string(b))
-	}
-	if got := (&JobRunningError{JobID: 1, Run: Run{ID: 2}}).Error(); got != "job 1 already has run 2 in progress (started at an unknown time by an unknown user)" {
-		t.Fatal(got)
-	}
-	if got := (&RunPendingError{Trigger: Trigger{JobID: 1, AfterRunID: 5}}).Error(); !strings.Contains(got, "may still be queued") ||
-		!strings.Contains(got, "the first of job 1 by an unknown user with no args after run 5") {
-		t.Fatal(got)
-	}
-}
-
 // ListRuns keeps the documented meaning on both lines (From <= startedAt <= To, a date's
 // whole day, runs in progress kept): it sends the status and a fromDate in the form the
 // server takes (the older line refuses the newest's, and is sent its own, widened by 14 h,
 // which the client remembers), never toDate, and filters the answer on its own side.
 func TestListRunsFilter(t *testing.T) {
-	for _, line := range serverLines {
-		t.Run(line, func(t *testing.T) { testListRunsFilter(t, line) })
-	}
+	onEachLine(t, testListRunsFilter)
 }
 
 func testListRunsFilter(t *testing.T, line string) {
@@ -214,43 +135,41 @@ func recordQueries(s *mockserver.Server) func() []string {
 func TestListRunsMaxResultsExact(t *testing.T) {
 	// day(29, h) is 2022-03-01 at h, day(30, h) 2022-03-02.
 	day := func(d, h int) *time.Time { tm := time.Date(2022, 2, d, h, 0, 0, 0, time.UTC); return &tm }
-	for _, line := range serverLines {
-		t.Run(line, func(t *testing.T) {
-			sc := serverConfig()
-			sc.Line = line
-			sc.Runs = []mockserver.RunConfig{
-				seededRun(101, mockserver.StatusSucceeded, day(27, 6)),
-				seededRun(102, mockserver.StatusSucceeded, day(28, 6)),
-				seededRun(103, mockserver.StatusFailed, day(29, 8)),
-				seededRun(104, mockserver.StatusSucceeded, day(29, 10)),
-				seededRun(105, mockserver.StatusSucceeded, day(30, 6)),
-				seededRun(106, mockserver.StatusInProgress, day(29, 8)),
+	onEachLine(t, func(t *testing.T, line string) {
+		sc := serverConfig()
+		sc.Line = line
+		sc.Runs = []mockserver.RunConfig{
+			seededRun(101, mockserver.StatusSucceeded, day(27, 6)),
+			seededRun(102, mockserver.StatusSucceeded, day(28, 6)),
+			seededRun(103, mockserver.StatusFailed, day(29, 8)),
+			seededRun(104, mockserver.StatusSucceeded, day(29, 10)),
+			seededRun(105, mockserver.StatusSucceeded, day(30, 6)),
+			seededRun(106, mockserver.StatusInProgress, day(29, 8)),
+		}
+		long := seededRun(107, mockserver.StatusFailed, day(29, 8)) // ends after To
+		long.FinishedAt = day(29, 11)
+		sc.Runs = append(sc.Runs, long)
+		e := newEnvOn(t, sc, nil)
+		to := time.Date(2022, 3, 1, 9, 0, 0, 0, time.UTC)
+		ctx := t.Context()
+		for _, tc := range []struct {
+			f    RunFilter
+			want string
+		}{
+			{RunFilter{To: &to, Status: StatusSucceeded, MaxResults: 1}, "102"},
+			{RunFilter{To: &to, Status: StatusSucceeded, MaxResults: 2}, "102 101"},
+			{RunFilter{To: &to, Status: StatusInProgress, MaxResults: 1}, "106"},
+			{RunFilter{To: &to, Status: StatusFailed, MaxResults: 1}, "107"},
+			{RunFilter{To: &to, MaxResults: 10}, "107 106 103 102 101"},
+			{RunFilter{From: day(28, 0), To: &to, MaxResults: 3}, "107 106 103"},
+			{RunFilter{From: day(28, 7), MaxResults: 2}, "107 106"},
+		} {
+			runs, err := e.c.ListRuns(ctx, 7, tc.f)
+			if got := ids(runs); err != nil || got != tc.want {
+				t.Errorf("%+v: runs %s, %v; want %s", tc.f, got, err, tc.want)
 			}
-			long := seededRun(107, mockserver.StatusFailed, day(29, 8)) // ends after To
-			long.FinishedAt = day(29, 11)
-			sc.Runs = append(sc.Runs, long)
-			e := newEnvOn(t, sc, nil)
-			to := time.Date(2022, 3, 1, 9, 0, 0, 0, time.UTC)
-			ctx := t.Context()
-			for _, tc := range []struct {
-				f    RunFilter
-				want string
-			}{
-				{RunFilter{To: &to, Status: StatusSucceeded, MaxResults: 1}, "102"},
-				{RunFilter{To: &to, Status: StatusSucceeded, MaxResults: 2}, "102 101"},
-				{RunFilter{To: &to, Status: StatusInProgress, MaxResults: 1}, "106"},
-				{RunFilter{To: &to, Status: StatusFailed, MaxResults: 1}, "107"},
-				{RunFilter{To: &to, MaxResults: 10}, "107 106 103 102 101"},
-				{RunFilter{From: day(28, 0), To: &to, MaxResults: 3}, "107 106 103"},
-				{RunFilter{From: day(28, 7), MaxResults: 2}, "107 106"},
-			} {
-				runs, err := e.c.ListRuns(ctx, 7, tc.f)
-				if got := ids(runs); err != nil || got != tc.want {
-					t.Errorf("%+v: runs %s, %v; want %s", tc.f, got, err, tc.want)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // A server that refuses both date forms gets an error naming both tries: the newest form,
@@ -276,51 +195,49 @@ func TestListRunsBothFormsRefused(t *testing.T) {
 // an hour earlier) and when it knows it (older form, an hour earlier); the newest line takes
 // its one form at once.
 func TestListRunsFromInDSTGap(t *testing.T) {
-	for _, line := range serverLines {
-		t.Run(line, func(t *testing.T) {
-			sc := serverConfig()
-			sc.Line = line
-			sc.Timezone = "America/New_York"
-			at := func(s string) *time.Time { v, _ := time.Parse(time.RFC3339, s); return &v }
-			for i, started := range []string{"2024-03-10T06:00:00Z", "2024-03-10T16:00:00Z", "2024-03-10T17:00:00Z"} {
-				end := at(started).Add(time.Minute)
-				sc.Runs = append(sc.Runs, mockserver.RunConfig{ID: int64(i + 1), JobID: 7, Status: mockserver.StatusSucceeded,
-					StartedAt: at(started), FinishedAt: &end, RunBy: "alice"})
-			}
-			e := newEnvOn(t, sc, nil)
-			e.clock.Advance(80 * 24 * time.Hour)
-			var mu sync.Mutex // guards sent
-			var sent []string
-			e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
-				if req.Pattern == routeRuns {
-					mu.Lock()
-					sent = append(sent, req.Query.Get("fromDate"))
-					mu.Unlock()
-				}
-				return mockserver.Reply{}, false
-			})
-			from := at("2024-03-10T16:30:00Z") // less 14 h: 2024-03-10 02:30, in New York's gap
-			want := map[string][]string{
-				mockserver.LineNewest: {"2024-03-10T16:30:00.000Z"},
-				mockserver.LineOlder:  {"2024-03-10T16:30:00.000Z", "2024-03-10 02:30", "2024-03-10 01:30"},
-			}[line]
-			for try := range 2 {
+	onEachLine(t, func(t *testing.T, line string) {
+		sc := serverConfig()
+		sc.Line = line
+		sc.Timezone = "America/New_York"
+		at := func(s string) *time.Time { v, _ := time.Parse(time.RFC3339, s); return &v }
+		for i, started := range []string{"2024-03-10T06:00:00Z", "2024-03-10T16:00:00Z", "2024-03-10T17:00:00Z"} {
+			end := at(started).Add(time.Minute)
+			sc.Runs = append(sc.Runs, mockserver.RunConfig{ID: int64(i + 1), JobID: 7, Status: mockserver.StatusSucceeded,
+				StartedAt: at(started), FinishedAt: &end, RunBy: "alice"})
+		}
+		e := newEnvOn(t, sc, nil)
+		e.clock.Advance(80 * 24 * time.Hour)
+		var mu sync.Mutex // guards sent
+		var sent []string
+		e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+			if req.Pattern == routeRuns {
 				mu.Lock()
-				sent = nil
+				sent = append(sent, req.Query.Get("fromDate"))
 				mu.Unlock()
-				runs, err := e.c.ListRuns(t.Context(), 7, RunFilter{From: from})
-				mu.Lock()
-				got := strings.Join(sent, ", ")
-				mu.Unlock()
-				if err != nil || ids(runs) != "3" || got != strings.Join(want, ", ") {
-					t.Fatalf("try %d: runs %s, err %v; fromDate sent: %s", try, ids(runs), err, got)
-				}
-				if line == mockserver.LineOlder {
-					want = want[1:] // the form is known now
-				}
 			}
+			return mockserver.Reply{}, false
 		})
-	}
+		from := at("2024-03-10T16:30:00Z") // less 14 h: 2024-03-10 02:30, in New York's gap
+		want := map[string][]string{
+			mockserver.LineNewest: {"2024-03-10T16:30:00.000Z"},
+			mockserver.LineOlder:  {"2024-03-10T16:30:00.000Z", "2024-03-10 02:30", "2024-03-10 01:30"},
+		}[line]
+		for try := range 2 {
+			mu.Lock()
+			sent = nil
+			mu.Unlock()
+			runs, err := e.c.ListRuns(t.Context(), 7, RunFilter{From: from})
+			mu.Lock()
+			got := strings.Join(sent, ", ")
+			mu.Unlock()
+			if err != nil || ids(runs) != "3" || got != strings.Join(want, ", ") {
+				t.Fatalf("try %d: runs %s, err %v; fromDate sent: %s", try, ids(runs), err, got)
+			}
+			if line == mockserver.LineOlder {
+				want = want[1:] // the form is known now
+			}
+		}
+	})
 }
 
 // When ever more runs newer than To fill the answers, ListRuns asks for more up to its bound,
@@ -772,5 +689,30 @@ func TestListRunsFromFormConcurrent(t *testing.T) {
 	lists := e.lists()
 	if _, err := e.c.ListRuns(t.Context(), 7, RunFilter{From: &from}); err != nil || e.lists() != lists+1 || e.c.knownFromForm() != formMinute {
 		t.Fatalf("err %v, %d requests", err, e.lists()-lists)
+	}
+}
+
+func TestTriggerBody(t *testing.T) {
+	e := newEnv(t, withToken)
+	var mu sync.Mutex // guards body and ctype
+	var body []byte
+	var ctype string
+	e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if req.Method == "POST" && req.Pattern == routeRuns {
+			body, ctype = req.Body, req.Header.Get("Content-Type")
+		}
+		return mockserver.Reply{}, false
+	})
+	err := e.c.triggerRun(t.Context(), 7, "a b")
+	mu.Lock()
+	defer mu.Unlock()
+	if err != nil || string(body) != `{"args":"a b"}` || ctype != "application/json" {
+		t.Fatalf("err %v body %s ctype %s", err, body, ctype)
+	}
+	e.clock.Advance(time.Duration(startDelay))
+	if runs := e.s.Runs(7); len(runs) != 1 || runs[0].RtArgs == nil || *runs[0].RtArgs != "a b" {
+		t.Fatalf("runs %+v", runs)
 	}
 }

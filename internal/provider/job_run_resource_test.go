@@ -1255,72 +1255,70 @@ func queueMockConfig(line string, clock *mockserver.ManualClock) mockserver.Conf
 // only after the replacement, a minute at each read of job 1's runs: the blocker ends, bob's
 // run starts and ends, then ours.
 func TestAccJobRun_queuedTriggerReplacedByAnotherUsers(t *testing.T) {
-	for _, line := range []string{mockserver.LineNewest, mockserver.LineOlder} {
-		t.Run(line, func(t *testing.T) {
-			clock := mockserver.NewManualClock(time.Now())
-			s := mocktest.New(t, queueMockConfig(line, clock))
-			if err := s.TriggerAs("admin", 2, ""); err != nil {
-				t.Fatal(err)
-			}
-			var mu sync.Mutex // guards posted, replaced and drops
-			var posted, replaced bool
-			var drops []string
-			s.SetTriggerHook(func(jobID int64, login string) {
-				mu.Lock()
-				defer mu.Unlock()
-				posted = posted || (jobID == 1 && login == "admin")
-			})
-			s.SetTriggerDropHook(func(jobID int64, login, reason string) {
-				mu.Lock()
-				defer mu.Unlock()
-				drops = append(drops, fmt.Sprintf("%d:%s:%s", jobID, login, reason))
-			})
-			s.SetRequestHook(func(method, p string) {
-				if method != "GET" || !strings.HasPrefix(p, "/scheduled-jobs/1/runs") {
-					return
-				}
-				mu.Lock()
-				replace, advance := posted && !replaced, replaced
-				replaced = replaced || replace
-				mu.Unlock()
-				switch {
-				case replace: // our trigger is queued: its answer came before this read
-					if err := s.TriggerAs("bob", 1, "bob's"); err != nil {
-						t.Errorf("bob's trigger: %v", err)
-					}
-				case advance:
-					clock.Advance(time.Minute)
-				}
-			})
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config: jobRunConfig(s, "  job_id = 1\n  args = \"ours\""),
-					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(jobRunAddr, at("run_by"), knownvalue.StringExact("admin")),
-						statecheck.ExpectKnownValue(jobRunAddr, at("status"), knownvalue.StringExact("SUCCEEDED")),
-					},
-					Check: func(st *terraform.State) error {
-						mu.Lock()
-						defer mu.Unlock()
-						if !replaced || len(drops) == 0 || drops[0] != "1:admin:replaced" {
-							return fmt.Errorf("our queued trigger was not replaced by bob's: drops %v", drops)
-						}
-						t.Logf("drops %v; %d triggers reached the server", drops, s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"))
-						got := st.RootModule().Resources[jobRunAddr].Primary.Attributes["run_id"]
-						byUser := map[string][]string{}
-						for _, r := range s.Runs(1) {
-							byUser[r.RunBy] = append(byUser[r.RunBy], strconv.FormatInt(r.ID, 10))
-						}
-						if fmt.Sprint(byUser["admin"]) != "["+got+"]" || len(byUser["bob"]) != 1 {
-							return fmt.Errorf("job 1 has runs %v (by user), want exactly ours (%s) and bob's", byUser, got)
-						}
-						return nil
-					},
-				}},
-			})
+	onEachLine(t, func(t *testing.T, line string) {
+		clock := mockserver.NewManualClock(time.Now())
+		s := mocktest.New(t, queueMockConfig(line, clock))
+		if err := s.TriggerAs("admin", 2, ""); err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex // guards posted, replaced and drops
+		var posted, replaced bool
+		var drops []string
+		s.SetTriggerHook(func(jobID int64, login string) {
+			mu.Lock()
+			defer mu.Unlock()
+			posted = posted || (jobID == 1 && login == "admin")
 		})
-	}
+		s.SetTriggerDropHook(func(jobID int64, login, reason string) {
+			mu.Lock()
+			defer mu.Unlock()
+			drops = append(drops, fmt.Sprintf("%d:%s:%s", jobID, login, reason))
+		})
+		s.SetRequestHook(func(method, p string) {
+			if method != "GET" || !strings.HasPrefix(p, "/scheduled-jobs/1/runs") {
+				return
+			}
+			mu.Lock()
+			replace, advance := posted && !replaced, replaced
+			replaced = replaced || replace
+			mu.Unlock()
+			switch {
+			case replace: // our trigger is queued: its answer came before this read
+				if err := s.TriggerAs("bob", 1, "bob's"); err != nil {
+					t.Errorf("bob's trigger: %v", err)
+				}
+			case advance:
+				clock.Advance(time.Minute)
+			}
+		})
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config: jobRunConfig(s, "  job_id = 1\n  args = \"ours\""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(jobRunAddr, at("run_by"), knownvalue.StringExact("admin")),
+					statecheck.ExpectKnownValue(jobRunAddr, at("status"), knownvalue.StringExact("SUCCEEDED")),
+				},
+				Check: func(st *terraform.State) error {
+					mu.Lock()
+					defer mu.Unlock()
+					if !replaced || len(drops) == 0 || drops[0] != "1:admin:replaced" {
+						return fmt.Errorf("our queued trigger was not replaced by bob's: drops %v", drops)
+					}
+					t.Logf("drops %v; %d triggers reached the server", drops, s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"))
+					got := st.RootModule().Resources[jobRunAddr].Primary.Attributes["run_id"]
+					byUser := map[string][]string{}
+					for _, r := range s.Runs(1) {
+						byUser[r.RunBy] = append(byUser[r.RunBy], strconv.FormatInt(r.ID, 10))
+					}
+					if fmt.Sprint(byUser["admin"]) != "["+got+"]" || len(byUser["bob"]) != 1 {
+						return fmt.Errorf("job 1 has runs %v (by user), want exactly ours (%s) and bob's", byUser, got)
+					}
+					return nil
+				},
+			}},
+		})
+	})
 }
 
 // The busy server of issue 23: OpenSpecimen's pool of 5 threads, held by five hour-long runs
@@ -1596,4 +1594,55 @@ func TestAccJobRun_busyServerTenJobs(t *testing.T) {
 			),
 		}},
 	})
+}
+
+func TestParseImportID(t *testing.T) {
+	for _, tc := range []struct {
+		in         string
+		job, run   int64
+		wantErrMsg bool
+	}{
+		{in: "1/42", job: 1, run: 42},
+		{in: "1", wantErrMsg: true},
+		{in: "a/b", wantErrMsg: true},
+		{in: "0/1", wantErrMsg: true},
+		{in: "1/-4", wantErrMsg: true},
+		{in: "1/2/3", wantErrMsg: true},
+		{in: "99999999999999999999/1", wantErrMsg: true},
+	} {
+		job, run, err := parseImportID(tc.in)
+		if tc.wantErrMsg {
+			if err == nil {
+				t.Errorf("parseImportID(%q): no error", tc.in)
+			}
+			continue
+		}
+		if err != nil || job != tc.job || run != tc.run {
+			t.Errorf("parseImportID(%q) = %d, %d, %v; want %d, %d", tc.in, job, run, err, tc.job, tc.run)
+		}
+	}
+}
+
+// requireCLIVersion skips the test unless the CLI of c is Terraform 1.minor or later
+// (OpenTofu, whose versions are numbered apart, is skipped too).
+func requireCLIVersion(t *testing.T, c *cliTest, minor int) {
+	t.Helper()
+	out, err := c.command(t.Context(), "version").Output()
+	if err != nil {
+		t.Fatalf("%s version: %v", c.tfPath, err)
+	}
+	var got int
+	if _, err := fmt.Sscanf(string(out), "Terraform v1.%d.", &got); err != nil || got < minor {
+		t.Skipf("needs Terraform 1.%d or later; the CLI is %s", minor, strings.SplitN(string(out), "\n", 2)[0])
+	}
+}
+
+// run runs the CLI to its end and answers its output, failing the test when it fails.
+func (c *cliTest) run(ctx context.Context, args ...string) string {
+	c.t.Helper()
+	out, err := c.command(ctx, args...).CombinedOutput()
+	if err != nil {
+		c.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
 }
