@@ -60,7 +60,19 @@ func TestEndToEndAgainstMockServer(t *testing.T) {
 		t.Fatalf("the server has %d runs, want exactly 1", len(got))
 	}
 
-	f, err := c.OpenResultFile(ctx, 1, run.ID)
+	if csv := zippedResult(t, c, run.ID); csv != "id\n"+strconv.FormatInt(run.ID, 10)+",--cp 12\n" {
+		t.Fatalf("CSV = %q", csv)
+	}
+	if s.LoginCount() != 1 {
+		t.Fatalf("%d logins, want 1", s.LoginCount())
+	}
+}
+
+// zippedResult downloads the result file of run runID of job 1, specimens.csv.zip, and
+// answers the one file it holds.
+func zippedResult(t *testing.T, c *client.Client, runID int64) string {
+	t.Helper()
+	f, err := c.OpenResultFile(t.Context(), 1, runID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,13 +90,7 @@ func TestEndToEndAgainstMockServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	csv, _ := io.ReadAll(rc)
-	if want := "id\n" + strconv.FormatInt(run.ID, 10) + ",--cp 12\n"; string(csv) != want {
-		t.Fatalf("CSV = %q, want %q", csv, want)
-	}
-
-	if s.LoginCount() != 1 {
-		t.Fatalf("%d logins, want 1", s.LoginCount())
-	}
+	return string(csv)
 }
 
 // Concurrent StartRuns of one job through one client do not trip over each other: each

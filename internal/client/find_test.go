@@ -8,12 +8,12 @@ import (
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 )
 
-// pendingStart leaves a start of job 7 with args pending: the pool's one thread is held for
-// busy, so the trigger waits in the queue past the start's minute. It answers the trigger.
-func pendingStart(t *testing.T, e *testEnv, args string) Trigger {
+// pendingStart leaves a start of job 7 with args "a" pending: the pool's one thread is held,
+// so the trigger waits in the queue past the start's minute. It answers the trigger.
+func pendingStart(t *testing.T, e *testEnv) Trigger {
 	t.Helper()
 	holdPool(t, e)
-	_, err := e.c.StartRun(e.timeout(t, time.Minute), 7, args, StartOptions{})
+	_, err := e.c.StartRun(e.timeout(t, time.Minute), 7, "a", StartOptions{})
 	e.sleeps.reset(nil)
 	return pendingOf(t, err).Trigger
 }
@@ -25,7 +25,7 @@ func pendingStart(t *testing.T, e *testEnv, args string) Trigger {
 func TestFindRun(t *testing.T) {
 	onEachLine(t, func(t *testing.T, line string) {
 		e := newEnvOn(t, queueConfig(line, time.Hour), nil)
-		trig := pendingStart(t, e, "a")
+		trig := pendingStart(t, e)
 		if _, err := e.c.FindRun(t.Context(), trig); !errors.As(err, new(*RunPendingError)) {
 			t.Fatalf("err %v, want pending", err)
 		}
@@ -51,7 +51,7 @@ func TestFindRunDropped(t *testing.T) {
 		for name, other := range map[string][2]string{"other user": {"bob", "a"}, "other args": {"alice", "b"}} {
 			t.Run(name, func(t *testing.T) {
 				e := newEnvOn(t, queueConfig(line, time.Hour), nil)
-				trig := pendingStart(t, e, "a")
+				trig := pendingStart(t, e)
 				took := startAs(t, e.s, other[0], 7, other[1]) // it replaced ours, or ours will meet it in progress
 				_, err := e.c.FindRun(t.Context(), trig)
 				var de *TriggerDroppedError
@@ -61,7 +61,7 @@ func TestFindRunDropped(t *testing.T) {
 			})
 		}
 		e := newEnvOn(t, queueConfig(line, time.Hour), nil)
-		trig := pendingStart(t, e, "a")
+		trig := pendingStart(t, e)
 		replyTo(e.s, "GET", routeJob, always(mockserver.Reply{Body: []byte(`{"id":7,"name":"Export","activityStatus":"Disabled"}`)}))
 		_, err := e.c.FindRun(t.Context(), trig)
 		var ie *JobInactiveError
@@ -78,7 +78,7 @@ func TestAwaitRun(t *testing.T) {
 	sc := queueConfig(mockserver.LineNewest, time.Hour)
 	sc.Runs = []mockserver.RunConfig{pastRun(1, 7, "bob", "", mockserver.StatusSucceeded, 90*time.Second)}
 	e := newEnvOn(t, sc, nil)
-	trig := pendingStart(t, e, "a")
+	trig := pendingStart(t, e)
 	if _, err := e.c.AwaitRun(e.timeout(t, 10*time.Minute), trig); !errors.As(err, new(*RunPendingError)) {
 		t.Fatalf("err %v, want pending", err)
 	}
@@ -92,7 +92,7 @@ func TestAwaitRun(t *testing.T) {
 	}
 
 	e = newEnvOn(t, queueConfig(mockserver.LineNewest, time.Hour), nil)
-	trig = pendingStart(t, e, "a")
+	trig = pendingStart(t, e)
 	e.sleeps.reset(func(n int, _ time.Duration) {
 		if n == 3 {
 			startAs(t, e.s, "bob", 7, "")

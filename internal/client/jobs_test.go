@@ -71,8 +71,16 @@ func testListRunsFilter(t *testing.T, line string) {
 	if got := queries(); !slices.Equal(got, want) {
 		t.Fatalf("queries %q, want %q", got, want)
 	}
-	// The form the server took is sent first from then on.
-	runs, err = e.c.ListRuns(ctx, 7, RunFilter{From: &from})
+	listRunsOtherFilters(t, e, from, to2)
+}
+
+// listRunsOtherFilters goes on with testListRunsFilter's server and its from and to: the form
+// of fromDate the server took is sent first from then on; a status alone, no filter, a bad
+// status, From after To and an unknown job.
+func listRunsOtherFilters(t *testing.T, e *testEnv, from, to time.Time) {
+	ctx := t.Context()
+	queries := recordQueries(e.s)
+	runs, err := e.c.ListRuns(ctx, 7, RunFilter{From: &from})
 	if got := ids(runs); err != nil || got != "8 7 6 5 4 3" || len(queries()) != 1 {
 		t.Fatalf("runs %s, %v", got, err)
 	}
@@ -87,7 +95,7 @@ func testListRunsFilter(t *testing.T, line string) {
 	if _, err := e.c.ListRuns(ctx, 7, RunFilter{Status: "DONE"}); err == nil {
 		t.Fatal("bad status accepted")
 	}
-	if _, err := e.c.ListRuns(ctx, 7, RunFilter{From: &to2, To: &from}); err == nil || !strings.Contains(err.Error(), "after") {
+	if _, err := e.c.ListRuns(ctx, 7, RunFilter{From: &to, To: &from}); err == nil || !strings.Contains(err.Error(), "after") {
 		t.Fatalf("err = %v", err)
 	}
 	// Unknown job: [] (as the server), not an error.

@@ -50,6 +50,14 @@ func (e *testEnv) start(t *testing.T, ctx context.Context, args string, policy I
 	return st
 }
 
+// expectPending fails the test unless err is a *RunPendingError.
+func expectPending(t *testing.T, err error) {
+	t.Helper()
+	if !errors.As(err, new(*RunPendingError)) {
+		t.Fatalf("err %v, want a *RunPendingError", err)
+	}
+}
+
 // pendingOf answers the *RunPendingError of err, failing the test when it is none.
 func pendingOf(t *testing.T, err error) *RunPendingError {
 	t.Helper()
@@ -148,7 +156,7 @@ func TestStartRunInterruptedAfterTrigger(t *testing.T) {
 			case delay > 0 && !errors.Is(err, context.Canceled):
 				t.Fatalf("err %v", err)
 			case delay > 0:
-				pendingOf(t, err)
+				expectPending(t, err)
 			}
 		})
 	}
@@ -288,7 +296,7 @@ func TestStartRunBusyPool(t *testing.T) {
 		}
 		e.clock.Advance(time.Duration(startDelay))
 		_, err := e.c.StartRun(e.timeout(t, 10*time.Minute), 7, "", StartOptions{})
-		pendingOf(t, err)
+		expectPending(t, err)
 		if q := e.s.QueuedTriggers(); len(q) != 1 || q[0].LoginName != "alice" || e.triggers() != 1 {
 			t.Fatalf("queue %+v, %d triggers: want our one trigger queued", q, e.triggers())
 		}
@@ -392,7 +400,7 @@ func TestStartRunTriggerMayBeQueued(t *testing.T) {
 	e = newEnv(t, nil)
 	replyTo(e.s, "POST", routeRuns, always(mockserver.ErrorReply(500, "INTERNAL_ERROR", "oops")))
 	_, err := e.c.StartRun(e.timeout(t, time.Minute), 7, "a", StartOptions{})
-	if pendingOf(t, err); e.triggers() != 1 {
+	if expectPending(t, err); e.triggers() != 1 {
 		t.Fatalf("%d triggers, want 1", e.triggers())
 	}
 }
@@ -451,7 +459,7 @@ func TestStartRunLookUpFails(t *testing.T) {
 		case failures == 6 && !strings.Contains(err.Error(), "looking for the run: GET /scheduled-jobs/7/runs"):
 			t.Fatalf("%d failures: run %+v err %v", failures, st, err)
 		case failures == 6:
-			pendingOf(t, err)
+			expectPending(t, err)
 		}
 	}
 }
@@ -716,7 +724,7 @@ func TestStartRunIgnoreStaleRunPoolBusy(t *testing.T) {
 			}
 			return
 		}
-		if pendingOf(t, err); len(runsBy(e.s, "alice")) != 0 {
+		if expectPending(t, err); len(runsBy(e.s, "alice")) != 0 {
 			t.Fatalf("alice's runs %v, want none", runsBy(e.s, "alice"))
 		}
 	})

@@ -1254,6 +1254,19 @@ func queueMockConfig(line string, clock *mockserver.ManualClock) mockserver.Conf
 // ends with exactly one run of its own, beside bob's, on both server lines. The clock moves
 // only after the replacement, a minute at each read of job 1's runs: the blocker ends, bob's
 // run starts and ends, then ours.
+// expectOursAndBobs checks that job 1 has two runs: the one in state, admin's, and bob's.
+func expectOursAndBobs(s *mockserver.Server, st *terraform.State) error {
+	got := st.RootModule().Resources[jobRunAddr].Primary.Attributes["run_id"]
+	byUser := map[string][]string{}
+	for _, r := range s.Runs(1) {
+		byUser[r.RunBy] = append(byUser[r.RunBy], strconv.FormatInt(r.ID, 10))
+	}
+	if fmt.Sprint(byUser["admin"]) != "["+got+"]" || len(byUser["bob"]) != 1 {
+		return fmt.Errorf("job 1 has runs %v (by user), want exactly ours (%s) and bob's", byUser, got)
+	}
+	return nil
+}
+
 func TestAccJobRun_queuedTriggerReplacedByAnotherUsers(t *testing.T) {
 	onEachLine(t, func(t *testing.T, line string) {
 		clock := mockserver.NewManualClock(time.Now())
@@ -1305,16 +1318,7 @@ func TestAccJobRun_queuedTriggerReplacedByAnotherUsers(t *testing.T) {
 					if !replaced || len(drops) == 0 || drops[0] != "1:admin:replaced" {
 						return fmt.Errorf("our queued trigger was not replaced by bob's: drops %v", drops)
 					}
-					t.Logf("drops %v; %d triggers reached the server", drops, s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"))
-					got := st.RootModule().Resources[jobRunAddr].Primary.Attributes["run_id"]
-					byUser := map[string][]string{}
-					for _, r := range s.Runs(1) {
-						byUser[r.RunBy] = append(byUser[r.RunBy], strconv.FormatInt(r.ID, 10))
-					}
-					if fmt.Sprint(byUser["admin"]) != "["+got+"]" || len(byUser["bob"]) != 1 {
-						return fmt.Errorf("job 1 has runs %v (by user), want exactly ours (%s) and bob's", byUser, got)
-					}
-					return nil
+					return expectOursAndBobs(s, st)
 				},
 			}},
 		})
