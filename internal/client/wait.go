@@ -35,82 +35,6 @@ const (
 	trimShare      = 10 // the window leaves out the shortest and longest 1/trimShare of them
 )
 
-// waitPlan decides when to read a run next.
-type waitPlan struct {
-	origin time.Time // the run's start
-	pred   bool      // whether an end is predicted
-	// Predicted end, and the window of dense reads around it with its grid.
-	end, winStart, winEnd time.Time
-	grid, preGap          time.Duration
-}
-
-// next answers how long to sleep at now before the next read.
-func (p *waitPlan) next(now time.Time) time.Duration {
-	elapsed := now.Sub(p.origin)
-	plain := clampDur(time.Duration(float64(elapsed)*waitPollGrowth), waitPollMin, waitPollMax)
-	switch {
-	case !p.pred:
-		return plain
-	case now.Before(p.winStart):
-		// Sparse reads for an early end, within half the run's age; wake at the window's start.
-		early := max(waitPollMin, min(p.preGap, time.Duration(float64(elapsed)*earlyGrowth)))
-		return min(early, p.winStart.Sub(now))
-	case now.Before(p.winEnd):
-		if at := p.gridAfter(now); at.Before(p.winEnd) {
-			return min(at.Sub(now), plain)
-		}
-		fallthrough
-	default:
-		// Late: gaps growing with the delay, never longer than without a prediction.
-		late := now.Sub(p.winEnd)
-		return clampDur(time.Duration(float64(late)*lateGrowth), waitPollDense, plain)
-	}
-}
-
-// gridAfter answers the first grid point strictly after t.
-func (p *waitPlan) gridAfter(t time.Time) time.Time {
-	base := p.end.Add(gridOffset)
-	since := t.Sub(base)
-	at := base.Add(since - since%p.grid) // a whole number of grid steps from base, next to t
-	for !at.After(t) {
-		at = at.Add(p.grid)
-	}
-	for at.Add(-p.grid).After(t) {
-		at = at.Add(-p.grid)
-	}
-	return at
-}
-
-func clampDur(d, lo, hi time.Duration) time.Duration {
-	return max(lo, min(d, hi))
-}
-
-// newWaitPlan plans the reads of a run started at origin, from the durations of the job's
-// recent finished runs (none: no prediction). The predicted end is their median; the window
-// spans them but for the shortest and longest tenth, so that one outlier does not spread it.
-func newWaitPlan(origin time.Time, durs []time.Duration) *waitPlan {
-	p := &waitPlan{origin: origin}
-	if len(durs) == 0 {
-		return p
-	}
-	ds := append([]time.Duration(nil), durs...)
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	median := ds[len(ds)/2]
-	if len(ds)%2 == 0 {
-		median = (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
-	}
-	trim := len(ds) / trimShare
-	lo, hi := ds[trim], ds[len(ds)-1-trim]
-	margin := max(waitPollDense, (hi-lo)/4)
-	p.pred = true
-	p.end = origin.Add(median)
-	p.grid = max(waitPollDense, (hi-lo+2*margin)/8)
-	p.winEnd = origin.Add(hi + margin)
-	p.winStart = p.gridAfter(origin.Add(lo - margin)).Add(-p.grid) // on the grid
-	p.preGap = clampDur(median/preWindowParts, waitPollMin, preWindowMax)
-	return p
-}
-
 // WaitForRun reads the run until it has finished (SUCCEEDED or FAILED) or ctx ends, and
 // answers it. On cancellation it answers the last run seen with the context's error. Up to
 // maxTransientFailures consecutive read errors that may pass (isTransient: a busy server, no
@@ -184,4 +108,80 @@ func (c *Client) planWait(ctx context.Context, run *Run, hist *History, now time
 			"window_start", p.winStart.Format(time.RFC3339Nano), "window_end", p.winEnd.Format(time.RFC3339Nano))
 	}
 	return p
+}
+
+// waitPlan decides when to read a run next.
+type waitPlan struct {
+	origin time.Time // the run's start
+	pred   bool      // whether an end is predicted
+	// Predicted end, and the window of dense reads around it with its grid.
+	end, winStart, winEnd time.Time
+	grid, preGap          time.Duration
+}
+
+// newWaitPlan plans the reads of a run started at origin, from the durations of the job's
+// recent finished runs (none: no prediction). The predicted end is their median; the window
+// spans them but for the shortest and longest tenth, so that one outlier does not spread it.
+func newWaitPlan(origin time.Time, durs []time.Duration) *waitPlan {
+	p := &waitPlan{origin: origin}
+	if len(durs) == 0 {
+		return p
+	}
+	ds := append([]time.Duration(nil), durs...)
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	median := ds[len(ds)/2]
+	if len(ds)%2 == 0 {
+		median = (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
+	}
+	trim := len(ds) / trimShare
+	lo, hi := ds[trim], ds[len(ds)-1-trim]
+	margin := max(waitPollDense, (hi-lo)/4)
+	p.pred = true
+	p.end = origin.Add(median)
+	p.grid = max(waitPollDense, (hi-lo+2*margin)/8)
+	p.winEnd = origin.Add(hi + margin)
+	p.winStart = p.gridAfter(origin.Add(lo - margin)).Add(-p.grid) // on the grid
+	p.preGap = clampDur(median/preWindowParts, waitPollMin, preWindowMax)
+	return p
+}
+
+// next answers how long to sleep at now before the next read.
+func (p *waitPlan) next(now time.Time) time.Duration {
+	elapsed := now.Sub(p.origin)
+	plain := clampDur(time.Duration(float64(elapsed)*waitPollGrowth), waitPollMin, waitPollMax)
+	switch {
+	case !p.pred:
+		return plain
+	case now.Before(p.winStart):
+		// Sparse reads for an early end, within half the run's age; wake at the window's start.
+		early := max(waitPollMin, min(p.preGap, time.Duration(float64(elapsed)*earlyGrowth)))
+		return min(early, p.winStart.Sub(now))
+	case now.Before(p.winEnd):
+		if at := p.gridAfter(now); at.Before(p.winEnd) {
+			return min(at.Sub(now), plain)
+		}
+		fallthrough
+	default:
+		// Late: gaps growing with the delay, never longer than without a prediction.
+		late := now.Sub(p.winEnd)
+		return clampDur(time.Duration(float64(late)*lateGrowth), waitPollDense, plain)
+	}
+}
+
+// gridAfter answers the first grid point strictly after t.
+func (p *waitPlan) gridAfter(t time.Time) time.Time {
+	base := p.end.Add(gridOffset)
+	since := t.Sub(base)
+	at := base.Add(since - since%p.grid) // a whole number of grid steps from base, next to t
+	for !at.After(t) {
+		at = at.Add(p.grid)
+	}
+	for at.Add(-p.grid).After(t) {
+		at = at.Add(-p.grid)
+	}
+	return at
+}
+
+func clampDur(d, lo, hi time.Duration) time.Duration {
+	return max(lo, min(d, hi))
 }
