@@ -123,6 +123,11 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 	}
 	for {
 		after, found, err := c.baseline(ctx, s)
+		if err != nil && s.trig != nil && !errors.As(err, new(*JobRunningError)) {
+			// The server showed an earlier trigger dropped, but what ended the start came before
+			// the look for a late run of it: it is kept, pending, for a later look.
+			err = s.pending(&RunPendingError{Trigger: *s.trig, Err: err})
+		}
 		if err != nil || found != nil {
 			return s.started(found), err
 		}
@@ -270,7 +275,7 @@ func (c *Client) waitRunning(ctx context.Context, s *runStart, run Run) error {
 	if _, err := c.WaitForRun(ctx, s.job.ID, run.ID, &s.hist); err != nil {
 		msg := fmt.Sprintf("waiting for run %d of job %s (%s) to finish before triggering", run.ID, s.job.label(), runOrigin(&run))
 		if s.trig != nil {
-			msg = fmt.Sprintf("the server dropped the trigger sent at %s, and %s", s.trig.SentAt.UTC().Format(time.RFC3339), msg)
+			msg = fmt.Sprintf("after the trigger sent at %s, %s again", s.trig.SentAt.UTC().Format(time.RFC3339), msg)
 		}
 		if !ours {
 			msg += s.hist.staleAdvice(&run, c.now())

@@ -209,6 +209,19 @@ func TestStartRunOtherRunTookTheJob(t *testing.T) {
 	}
 }
 
+// A run that took the job after the trigger, and that has not ended when ctx does: the
+// start ends while it waits for that run, before it could look for a late run of its own
+// trigger (which may still wait in the queue behind a busy pool), so the trigger is pending.
+func TestStartRunContextEndsAfterProof(t *testing.T) {
+	e := newEnv(t, nil) // job 7's runs last ten minutes
+	onTrigger(e.s, func(_ int, jobID int64) { startAs(t, e.s, "bob", jobID, "") })
+	_, err := e.c.StartRun(e.timeout(t, time.Minute), 7, "", StartOptions{})
+	if pe := pendingOf(t, err); pe.Trigger.Sent != 1 || e.triggers() != 1 || !errors.Is(err, context.Canceled) ||
+		!strings.Contains(err.Error(), "after the trigger sent at 2024-01-01T00:00:00Z, waiting for run") {
+		t.Fatalf("err %v, %d triggers", err, e.triggers())
+	}
+}
+
 // With IfRunningFail, a run that took the job after the trigger fails the start, naming it
 // and the trigger it made the server drop.
 func TestStartRunOtherRunTookTheJobFail(t *testing.T) {
