@@ -121,6 +121,12 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 		resumed := *t
 		s.trig = &resumed
 	}
+	return c.start(ctx, s)
+}
+
+// start is StartRun once the job is read: baseline, trigger and look-up, again after each
+// proof that the server dropped the trigger.
+func (c *Client) start(ctx context.Context, s *runStart) (*Started, error) {
 	for {
 		after, found, err := c.baseline(ctx, s)
 		if err != nil && s.trig != nil && !errors.As(err, new(*JobRunningError)) {
@@ -145,8 +151,8 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 			return nil, s.pending(err)
 		}
 		s.hist = historyOf(runs, run.ID)
-		c.logger.InfoContext(ctx, "job run started", "job_id", jobID, "run_id", run.ID, "triggers", s.trig.Sent)
-		c.noteStarted(jobID, run.ID)
+		c.logger.InfoContext(ctx, "job run started", "job_id", s.job.ID, "run_id", run.ID, "triggers", s.trig.Sent)
+		c.noteStarted(s.job.ID, run.ID)
 		return s.started(run), nil
 	}
 }
