@@ -107,7 +107,7 @@ func expectJob(addr string, attrs map[string]knownvalue.Check) []statecheck.Stat
 func TestAccScheduledJobDataSource_refused(t *testing.T) {
 	s := mocktest.New(t, namedJobsMockConfig(t))
 	for name, tc := range map[string]struct{ body, err string }{
-		"ambiguous":           {`name = "Twin"`, `2 jobs are named "Twin": "Twin" \(id 25\), "Twin" \(id 24\); use job_id`},
+		"ambiguous":           {`name = "Twin"`, `2 jobs are named "Twin": "Twin" \(id 25\), "Twin" \(id 24\)\. Use job_id`},
 		"no exact match":      {`name = "CP EXPORT"`, `(?s)No job is named exactly "CP EXPORT"; jobs whose name contains.*"CP export" \(id 20\)`},
 		"unknown":             {`name = "Nothing"`, `No job named "Nothing"`},
 		"neither id nor name": {``, `(?s)Missing Attribute Configuration.*Exactly one of these attributes must be configured: \[id,name\]`},
