@@ -48,7 +48,7 @@ func (l *countingListener) Accept() (net.Conn, error) {
 }
 
 // MeasureConns runs resources resources through one client, parallelism at a time as
-// Terraform does, each as the provider's job_run resource: check its job (Job), StartRun, WaitForRun
+// Terraform does, each as the provider's job_run resource: StartRun (which reads the job), WaitForRun
 // of a 100 ms run (one job per worker, with history). The client has its own transport, or
 // with transport TransportDefault a clone of net/http's default one.
 func MeasureConns(ctx context.Context, transport string, parallelism, resources int) (ConnsResult, error) {
@@ -108,13 +108,10 @@ func runResources(ctx context.Context, cl *client.Client, parallelism, resources
 }
 
 func oneResource(ctx context.Context, cl *client.Client, job int64, i int) error {
-	if _, err := cl.Job(ctx, job); err != nil {
-		return err
-	}
-	run, err := cl.StartRun(ctx, job, fmt.Sprintf("--resource %d", i), client.StartOptions{})
+	st, err := cl.StartRun(ctx, job, fmt.Sprintf("--resource %d", i), client.StartOptions{})
 	if err != nil {
 		return err
 	}
-	_, err = cl.WaitForRun(ctx, job, run.ID)
+	_, err = cl.WaitForRun(ctx, job, st.Run.ID, &st.History)
 	return err
 }

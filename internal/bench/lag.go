@@ -209,33 +209,33 @@ func runJob(ctx context.Context, srv *mockserver.Server, c LagCase, job int64, r
 		return err
 	}
 	for r := 0; r < c.Runs; r++ {
-		run, err := cl.StartRun(ctx, job, fmt.Sprintf("--run %d", r), client.StartOptions{})
+		st, err := cl.StartRun(ctx, job, fmt.Sprintf("--run %d", r), client.StartOptions{})
 		if err != nil {
 			return err
 		}
 		g0, l0 := cnt.reads(job)
 		var done *client.Run
 		if c.Mode == ModeFixed {
-			done, err = fixedPoll(ctx, cl, job, run.ID)
+			done, err = fixedPoll(ctx, cl, job, st.Run.ID)
 		} else {
-			done, err = cl.WaitForRun(ctx, job, run.ID)
+			done, err = cl.WaitForRun(ctx, job, st.Run.ID, &st.History)
 		}
 		returned := time.Now()
 		if err != nil {
 			return err
 		}
 		if !done.Status.Finished() {
-			return fmt.Errorf("run %d: %s", run.ID, done.Status)
+			return fmt.Errorf("run %d: %s", st.Run.ID, done.Status)
 		}
 		g1, l1 := cnt.reads(job)
 		var fin time.Time
 		for _, sr := range srv.Runs(job) {
-			if sr.ID == run.ID && sr.FinishedAt != nil {
+			if sr.ID == st.Run.ID && sr.FinishedAt != nil {
 				fin = *sr.FinishedAt
 			}
 		}
 		if fin.IsZero() {
-			return fmt.Errorf("run %d has no finishedAt on the server", run.ID)
+			return fmt.Errorf("run %d has no finishedAt on the server", st.Run.ID)
 		}
 		record(returned.Sub(fin), g1-g0, l1-l0)
 	}

@@ -45,9 +45,9 @@ func MeasureMany(ctx context.Context, runs, jobs int, length time.Duration) (Man
 		go func() {
 			defer wg.Done()
 			job := int64(i%jobs + 1)
-			run, err := cl.StartRun(ctx, job, fmt.Sprintf("--resource %d", i), client.StartOptions{})
+			st, err := cl.StartRun(ctx, job, fmt.Sprintf("--resource %d", i), client.StartOptions{})
 			if err == nil {
-				_, err = cl.WaitForRun(ctx, job, run.ID)
+				_, err = cl.WaitForRun(ctx, job, st.Run.ID, &st.History)
 			}
 			errs[i] = err
 		}()

@@ -61,13 +61,13 @@ func MeasureTrigger(ctx context.Context, latency, startDelay time.Duration, n in
 	for i := 0; i < n; i++ {
 		before := srv.RequestCount("GET", "/scheduled-jobs/{jobId}/runs") + srv.RequestCount("POST", "/scheduled-jobs/{jobId}/runs")
 		t := time.Now()
-		run, err := cl.StartRun(ctx, 1, fmt.Sprintf("--n %d", i), client.StartOptions{})
+		st, err := cl.StartRun(ctx, 1, fmt.Sprintf("--n %d", i), client.StartOptions{})
 		if err != nil {
 			return res, err
 		}
 		ds = append(ds, time.Since(t))
 		reqs += srv.RequestCount("GET", "/scheduled-jobs/{jobId}/runs") + srv.RequestCount("POST", "/scheduled-jobs/{jobId}/runs") - before
-		if _, err := cl.WaitForRun(ctx, 1, run.ID); err != nil {
+		if _, err := cl.WaitForRun(ctx, 1, st.Run.ID, &st.History); err != nil {
 			return res, err
 		}
 	}

@@ -45,7 +45,7 @@ type Config struct {
 	// RequestTimeout bounds each HTTP attempt (headers and body; for a result file, each
 	// pause in the stream). 0 means 30s.
 	RequestTimeout time.Duration
-	// MaxRetries is how many times an idempotent request (GET, DELETE /sessions) is retried
+	// MaxRetries is how many times an idempotent request (a GET, the PUT of a job) is retried
 	// after a connection error, a 429 or a 5xx. A negative value means the default, 4; 0 turns
 	// retries off. A trigger (POST) is never retried by the transport.
 	MaxRetries int
@@ -56,8 +56,7 @@ type Config struct {
 	// the decisions of StartRun and WaitForRun. They never hold a password, a token or file
 	// contents. nil is silent.
 	Logger *slog.Logger
-	// HTTPClient is an optional base client. Its Transport (read at each request, so a test may
-	// activate httpmock on it before or after New) carries the requests; its Timeout and
+	// HTTPClient is an optional base client. Its Transport carries the requests; its Timeout and
 	// CheckRedirect are not used: redirects are never followed, so that the token is not
 	// sent elsewhere. CACertPEM and InsecureSkipVerify apply only when its Transport is nil or
 	// an *http.Transport at New.
@@ -87,33 +86,18 @@ type Client struct {
 	loginErr    error              // permanent login failure (a *LoginError), not tried again
 	loginFlight singleflight.Group // shares one login, or check of the token, among concurrent callers
 
-	jobsMu    sync.Mutex         // guards jobs
-	jobs      map[int64]Job      // the jobs read by Job, by id
-	jobFlight singleflight.Group // shares one read of a job among concurrent callers of Job
-
 	startMu  sync.Mutex              // guards starting and started
 	starting map[int64]chan struct{} // per job: held by the StartRun identifying its run
 	started  map[runKey]bool         // runs this client started or adopted
 
-	// Timing knobs, replaced in tests.
+	// The clock, which tests replace.
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
-
-	appearPollMin, appearPollMax time.Duration // StartRun: run list polling
-	waitPollMin, waitPollMax     time.Duration // WaitForRun: backoff
-	waitPollDense                time.Duration // WaitForRun: around the predicted end
-	retryAfterMax                time.Duration // cap of a server's Retry-After
 
 	formMu   sync.Mutex   // guards fromForm
 	fromForm fromDateForm // the fromDate form the server last took; formInstant until one is known
 
 	settings serverSettings // what ReadSettings learned (settings.go)
-
-	histMu sync.Mutex         // guards hist
-	hist   map[int64]*history // by job: durations of recent finished runs
-
-	waitMu sync.Mutex           // guards waits and each waitCall's last and waiters
-	waits  map[runKey]*waitCall // the shared poll loops of WaitForRun
 }
 
 // runKey names one run of one job.
@@ -131,28 +115,21 @@ func New(cfg Config) (*Client, error) {
 	}
 	u, _ := url.Parse(strings.TrimSpace(cfg.URL)) // checked
 	c := &Client{
-		root:          strings.TrimRight(u.String(), "/"),
-		rootPath:      strings.TrimRight(u.Path, "/"),
-		token:         cfg.Token,
-		username:      cfg.Username,
-		password:      cfg.Password,
-		domain:        cmp.Or(cfg.Domain, DefaultDomain),
-		userAgent:     cfg.UserAgent,
-		jobs:          map[int64]Job{},
-		now:           time.Now,
-		sleep:         sleepCtx,
-		appearPollMin: 50 * time.Millisecond,
-		appearPollMax: 500 * time.Millisecond,
-		waitPollMin:   100 * time.Millisecond,
-		waitPollMax:   5 * time.Second,
-		waitPollDense: 50 * time.Millisecond,
-		retryAfterMax: 30 * time.Second,
+		root:      strings.TrimRight(u.String(), "/"),
+		rootPath:  strings.TrimRight(u.Path, "/"),
+		token:     cfg.Token,
+		username:  cfg.Username,
+		password:  cfg.Password,
+		domain:    cmp.Or(cfg.Domain, DefaultDomain),
+		userAgent: cfg.UserAgent,
+		now:       time.Now,
+		sleep:     sleepCtx,
 	}
 	handler := slog.DiscardHandler
 	if cfg.Logger != nil {
 		handler = cfg.Logger.Handler()
 	}
-	c.logger = slog.New(waiterLogs{next: handler, mu: &c.waitMu})
+	c.logger = slog.New(handler)
 	timeout := cmp.Or(cfg.RequestTimeout, DefaultRequestTimeout)
 	maxRetries := cfg.MaxRetries
 	if maxRetries < 0 {
@@ -172,34 +149,27 @@ func New(cfg Config) (*Client, error) {
 }
 
 // baseTransport answers the transport under every request: net/http's default with the TLS
-// settings of cfg; or cfg.HTTPClient's, read at each request (so that a test may activate
-// httpmock on it after New), given those settings when it is an *http.Transport and cfg has any.
-func baseTransport(cfg Config) (func() http.RoundTripper, error) {
+// settings of cfg; or cfg.HTTPClient's (nil: net/http's default), given those settings when
+// it is an *http.Transport and cfg has any.
+func baseTransport(cfg Config) (http.RoundTripper, error) {
 	tlsCfg, err := tlsConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
-	hc := cfg.HTTPClient
-	if hc != nil {
+	if hc := cfg.HTTPClient; hc != nil {
 		t, isHTTP := hc.Transport.(*http.Transport)
-		wantTLS := len(cfg.CACertPEM) > 0 || cfg.InsecureSkipVerify
-		if !wantTLS || hc.Transport != nil && !isHTTP {
-			return func() http.RoundTripper {
-				if hc.Transport != nil {
-					return hc.Transport
-				}
-				return http.DefaultTransport
-			}, nil
-		}
-		if t != nil {
+		switch {
+		case len(cfg.CACertPEM) == 0 && !cfg.InsecureSkipVerify || hc.Transport != nil && !isHTTP:
+			return cmp.Or[http.RoundTripper](hc.Transport, http.DefaultTransport), nil
+		case t != nil:
 			tr := t.Clone()
 			tr.TLSClientConfig = tlsCfg
-			return func() http.RoundTripper { return tr }, nil
+			return tr, nil
 		}
 	}
 	tr := defaultTransport()
 	tr.TLSClientConfig = tlsCfg
-	return func() http.RoundTripper { return tr }, nil
+	return tr, nil
 }
 
 // tlsConfig answers the TLS settings of cfg: its CA bundle beside the system's roots, and
@@ -390,28 +360,6 @@ func (c *Client) checkToken(ctx context.Context) error {
 	})
 }
 
-// Close ends the session opened by a login (DELETE /sessions). It does nothing with a token.
-// The client may be used again after Close: it logs in again.
-func (c *Client) Close(ctx context.Context) error {
-	c.mu.Lock()
-	session := c.session
-	c.session = ""
-	c.mu.Unlock()
-	if c.token != "" || session == "" {
-		return nil
-	}
-	o := reqOpts{method: http.MethodDelete, path: "/sessions", idempotent: true}
-	resp, err := c.send(ctx, o, session)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode/100 == 2 {
-		return nil // a 401 means the session had already expired
-	}
-	return c.apiError(o, resp)
-}
-
 // sessionToken returns the session token, logging in if there is none.
 func (c *Client) sessionToken(ctx context.Context) (string, error) {
 	c.mu.Lock()
@@ -425,9 +373,6 @@ func (c *Client) sessionToken(ctx context.Context) (string, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.session == "" { // closed concurrently
-		return "", errors.New("the OpenSpecimen session was closed")
-	}
 	return c.session, nil
 }
 

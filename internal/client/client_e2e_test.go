@@ -15,7 +15,7 @@ import (
 )
 
 // TestEndToEndAgainstMockServer walks the provider's whole path through the real HTTP
-// stack: login, job check, trigger and identification, wait, list, result file, logout.
+// stack: login, job check, trigger and identification, wait, list, result file.
 func TestEndToEndAgainstMockServer(t *testing.T) {
 	s := mocktest.New(t, mockserver.Config{
 		Users: []mockserver.UserConfig{{LoginName: "admin", Password: "Admin@123", Admin: true}},
@@ -39,14 +39,15 @@ func TestEndToEndAgainstMockServer(t *testing.T) {
 		t.Fatalf("GetJob(99) error = %v, want not found", err)
 	}
 
-	run, err := c.StartRun(ctx, 1, "--cp 12", client.StartOptions{})
+	st, err := c.StartRun(ctx, 1, "--cp 12", client.StartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	run := st.Run
 	if run.RunByLogin() != "admin" || run.Args() != "--cp 12" {
 		t.Fatalf("StartRun = %+v", run)
 	}
-	done, err := c.WaitForRun(ctx, 1, run.ID)
+	done, err := c.WaitForRun(ctx, 1, run.ID, &st.History)
 	if err != nil || done.Status != client.StatusSucceeded || done.FinishedAt == nil {
 		t.Fatalf("WaitForRun = %+v, %v", done, err)
 	}
@@ -59,7 +60,19 @@ func TestEndToEndAgainstMockServer(t *testing.T) {
 		t.Fatalf("the server has %d runs, want exactly 1", len(got))
 	}
 
-	f, err := c.OpenResultFile(ctx, 1, run.ID)
+	if csv := zippedResult(t, c, run.ID); csv != "id\n"+strconv.FormatInt(run.ID, 10)+",--cp 12\n" {
+		t.Fatalf("CSV = %q", csv)
+	}
+	if s.LoginCount() != 1 {
+		t.Fatalf("%d logins, want 1", s.LoginCount())
+	}
+}
+
+// zippedResult downloads the result file of run runID of job 1, specimens.csv.zip, and
+// answers the one file it holds.
+func zippedResult(t *testing.T, c *client.Client, runID int64) string {
+	t.Helper()
+	f, err := c.OpenResultFile(t.Context(), 1, runID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,25 +90,13 @@ func TestEndToEndAgainstMockServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	csv, _ := io.ReadAll(rc)
-	if want := "id\n" + strconv.FormatInt(run.ID, 10) + ",--cp 12\n"; string(csv) != want {
-		t.Fatalf("CSV = %q, want %q", csv, want)
-	}
-
-	if err := c.Close(ctx); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	if s.LoginCount() != 1 {
-		t.Fatalf("%d logins, want 1", s.LoginCount())
-	}
-	if n := s.RequestCount("DELETE", "/sessions"); n != 1 {
-		t.Fatalf("Close sent %d DELETE /sessions, want 1", n)
-	}
+	return string(csv)
 }
 
 // Concurrent StartRuns of one job through one client do not trip over each other: each
-// would otherwise trigger while another's run is in progress, be dropped by the server, and
-// cost an appear timeout and a trigger of its budget. Each start notes the newest run only
-// after the previous start of the job has found its run, and waits for it.
+// would otherwise trigger while another's run is in progress, or replace another's trigger
+// in the server's queue. Each start notes the newest run only after the previous start of
+// the job has found its run, and waits for it.
 func TestConcurrentStartsOfOneJob(t *testing.T) {
 	s := mocktest.New(t, mockserver.Config{
 		Jobs: []mockserver.JobConfig{{ID: 1, Duration: mockserver.Duration(50 * time.Millisecond)}},
@@ -109,16 +110,16 @@ func TestConcurrentStartsOfOneJob(t *testing.T) {
 	errs := make(chan error, n)
 	for i := 0; i < n; i++ {
 		go func() {
-			run, err := c.StartRun(t.Context(), 1, "part-"+strconv.Itoa(i), client.StartOptions{AppearTimeout: time.Minute})
+			st, err := c.StartRun(t.Context(), 1, "part-"+strconv.Itoa(i), client.StartOptions{})
 			if err != nil {
 				errs <- err
 				return
 			}
-			if _, err := c.WaitForRun(t.Context(), 1, run.ID); err != nil {
+			if _, err := c.WaitForRun(t.Context(), 1, st.Run.ID, &st.History); err != nil {
 				errs <- err
 				return
 			}
-			ids <- run.ID
+			ids <- st.Run.ID
 		}()
 	}
 	seen := map[int64]bool{}

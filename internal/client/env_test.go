@@ -286,3 +286,25 @@ func newRawClient(t *testing.T, mod func(*Config)) (*Client, *httpmock.MockTrans
 	fastRetries(c)
 	return c, mt
 }
+
+// onEachLine runs test as a subtest on each OpenSpecimen line the mock serves.
+func onEachLine(t *testing.T, test func(t *testing.T, line string)) {
+	t.Helper()
+	for _, line := range serverLines {
+		t.Run(line, func(t *testing.T) { test(t, line) })
+	}
+}
+
+// timeout answers a context that ends once the manual clock has moved d, as a timeout of d
+// would: the client's sleeps move the clock (see sleeper). It replaces the sleeper's hook.
+func (e *testEnv) timeout(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithCancel(t.Context())
+	t.Cleanup(cancel)
+	end := e.clock.Now().Add(d)
+	e.sleeps.reset(func(int, time.Duration) {
+		if !e.clock.Now().Before(end) {
+			cancel()
+		}
+	})
+	return ctx
+}

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -59,15 +61,8 @@ func (e *APIError) Error() string {
 
 // hasCode reports whether the error carries the code, in any entry of the array.
 func (e *APIError) hasCode(code string) bool {
-	if strings.EqualFold(e.Code, code) {
-		return true
-	}
-	for _, c := range e.codes {
-		if strings.EqualFold(c, code) {
-			return true
-		}
-	}
-	return false
+	same := func(c string) bool { return strings.EqualFold(c, code) }
+	return same(e.Code) || slices.ContainsFunc(e.codes, same)
 }
 
 // IsNotFound reports whether err says that the job or the run does not exist (for this user):
@@ -105,36 +100,82 @@ type ConfigError struct {
 func (e *ConfigError) Error() string { return e.Problem }
 
 // JobRunningError is returned by StartRun with IfRunningFail when the job has a run in
-// progress (a trigger now would be dropped by the server).
+// progress (a trigger now would be dropped by the server). Dropped is the trigger that the
+// run made the server drop, when it started after one.
 type JobRunningError struct {
-	JobID int64
-	Run   Run
+	JobID   int64
+	JobName string
+	Run     Run
+	Dropped *Trigger
 }
 
 func (e *JobRunningError) Error() string {
-	by := e.Run.RunByLogin()
-	if by == "" {
-		by = "an unknown user"
+	msg := fmt.Sprintf("job %s already has run %d in progress (%s)", jobLabel(e.JobID, e.JobName), e.Run.ID, runOrigin(&e.Run))
+	if e.Dropped != nil {
+		msg += fmt.Sprintf(", which started after the trigger sent at %s, and the server dropped that trigger",
+			e.Dropped.SentAt.UTC().Format(time.RFC3339))
 	}
-	return fmt.Sprintf("job %d already has run %d in progress (started by %s)", e.JobID, e.Run.ID, by)
+	return msg
 }
 
-// TriggerDroppedError is returned by StartRun with IfRunningIgnore when, after its trigger,
-// another run of the job started (a run newer than the one it triggered past) and no run of
-// its own appeared: that run took the job, and the server dropped the trigger, or will when
-// the trigger gets a thread. The run that IfRunningIgnore triggered past is never such a
-// proof: with only that one in progress, StartRun goes on as for any run that did not
-// appear, and ends with a *RunNotIdentifiedError naming it (Ignored).
+// TriggerDroppedError says that the server dropped a trigger that StartRun sent: a run that
+// is not the trigger's started after it and took the job (Run), or the job is not active
+// (Inactive). No run of the trigger will ever appear.
 type TriggerDroppedError struct {
-	JobID int64
-	Run   Run // the run in progress that started after the trigger's baseline
+	Trigger  Trigger
+	Run      *Run
+	Inactive *JobInactiveError
 }
 
 func (e *TriggerDroppedError) Error() string {
-	return fmt.Sprintf("job %d has run %d in progress (%s), which started after the trigger sent anyway "+
-		"(if_running policy %q), and the server dropped that trigger: wait for the run to finish (policy %q)",
-		e.JobID, e.Run.ID, runOrigin(&e.Run), IfRunningIgnore, IfRunningWait)
+	t := &e.Trigger
+	msg := fmt.Sprintf("OpenSpecimen dropped the trigger of job %s sent at %s by %s with %s: ", jobLabel(t.JobID, t.JobName),
+		t.SentAt.UTC().Format(time.RFC3339), orUnknown(t.LoginName), argsText(t.Args))
+	if e.Inactive != nil {
+		return msg + e.Inactive.Error()
+	}
+	return msg + fmt.Sprintf("run %d (%s) started after it and took the job", e.Run.ID, runOrigin(e.Run))
 }
+
+// Unwrap answers the job's inactivity, if that is the proof.
+func (e *TriggerDroppedError) Unwrap() error {
+	if e.Inactive == nil {
+		return nil
+	}
+	return e.Inactive
+}
+
+// RunPendingError says that a trigger may have queued a run that was not found: the server
+// creates a run when one of the threads of its pool (shared by all jobs) takes the trigger,
+// and nothing it shows tells a trigger still queued from one that it dropped. Trigger holds
+// what finds the run later (FindRun, AwaitRun). Err is why the look-up ended: the caller's
+// context, or reads that failed. Ignored is the run in progress that IfRunningIgnore
+// triggered past, if any.
+type RunPendingError struct {
+	Trigger Trigger
+	Ignored *Run
+	Err     error
+}
+
+func (e *RunPendingError) Error() string {
+	t := &e.Trigger
+	msg := fmt.Sprintf("the run of the trigger of job %s sent at %s by %s with %s is not identified yet, and the "+
+		"trigger may still be queued: its run will be the first of job %d by %s with %s after run %d",
+		jobLabel(t.JobID, t.JobName), t.SentAt.UTC().Format(time.RFC3339), orUnknown(t.LoginName), argsText(t.Args),
+		t.JobID, orUnknown(t.LoginName), argsText(t.Args), t.AfterRunID)
+	if r := e.Ignored; r != nil {
+		msg += fmt.Sprintf(" (run %d in progress, %s, was ignored: if it is live, or stale on the older OpenSpecimen line, "+
+			"the server drops every trigger until it ends, which a stale run does only when an OpenSpecimen administrator "+
+			"ends it)", r.ID, runOrigin(r))
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap answers why the look-up ended.
+func (e *RunPendingError) Unwrap() error { return e.Err }
 
 // runOrigin says who started the run and when, for error messages.
 func runOrigin(r *Run) string {
@@ -143,6 +184,22 @@ func runOrigin(r *Run) string {
 		since = "at " + r.StartedAt.UTC().Format(time.RFC3339)
 	}
 	return "started " + since + " by " + orUnknown(r.RunByLogin())
+}
+
+// jobLabel names a job in messages: its id, and its name when known.
+func jobLabel(id int64, name string) string {
+	if name == "" {
+		return strconv.FormatInt(id, 10)
+	}
+	return fmt.Sprintf("%d (%s)", id, name)
+}
+
+// argsText writes a run's args for messages.
+func argsText(args string) string {
+	if args == "" {
+		return "no args"
+	}
+	return "args " + strconv.Quote(args)
 }
 
 // JobInactiveError is returned by StartRun, before any trigger, for a job that OpenSpecimen
@@ -174,52 +231,6 @@ func (e *LoginError) Error() string { return e.Reason }
 // Unwrap returns the underlying error, if any.
 func (e *LoginError) Unwrap() error { return e.Err }
 
-// RunNotIdentifiedError is returned by StartRun when no run of this user with these args
-// appeared after its triggers: the server dropped them (job busy or not active), the last
-// one still waits for a thread of the server's pool (each trigger replaced the one before
-// in the queue, so at most that one may start a run later), or the look-up failed (Err). It
-// says what a user needs to find the run by hand, and names the run in progress that
-// IfRunningIgnore triggered past (Ignored), if any.
-type RunNotIdentifiedError struct {
-	JobID        int64
-	Triggers     int       // triggers sent
-	FirstTrigger time.Time // when the first one was sent
-	Args         string
-	LoginName    string
-	Ignored      *Run  // the run in progress that the triggers were sent past (IfRunningIgnore), if any
-	Err          error // what went wrong last (the look-up, the last trigger), if anything
-}
-
-func (e *RunNotIdentifiedError) Error() string {
-	msg := fmt.Sprintf("job %d was triggered %d time(s), first at %s, by %s with args %q, but no run of it "+
-		"by this user with these args could be identified", e.JobID, e.Triggers,
-		e.FirstTrigger.UTC().Format(time.RFC3339), orUnknown(e.LoginName), e.Args)
-	if note := e.IgnoredNote(); note != "" {
-		msg += " (" + note + ")"
-	}
-	if e.Err != nil {
-		return msg + ": " + e.Err.Error()
-	}
-	return msg + ": OpenSpecimen silently drops a trigger of a job that is running (a non-admin does not see " +
-		"other users' runs on the newest line) or not active, and a trigger still waiting for a free thread of the " +
-		"server's pool (shared by all jobs) may start a run later: look for it before triggering again"
-}
-
-// IgnoredNote answers, when the triggers were sent past a run in progress (Ignored), a
-// sentence naming that run and how it blocks the job; "" otherwise.
-func (e *RunNotIdentifiedError) IgnoredNote() string {
-	r := e.Ignored
-	if r == nil {
-		return ""
-	}
-	return fmt.Sprintf("run %d in progress (%s) was ignored, if_running policy %q: if it is live, or stale on the "+
-		"older OpenSpecimen line, the server drops every trigger until it ends, which a stale run does only when an "+
-		"OpenSpecimen administrator ends it", r.ID, runOrigin(r), IfRunningIgnore)
-}
-
-// Unwrap returns what went wrong last, if anything.
-func (e *RunNotIdentifiedError) Unwrap() error { return e.Err }
-
 // errClass is what a failed request says of the server and of a retry.
 type errClass int
 
@@ -250,6 +261,17 @@ func classify(err error) errClass {
 		return classTransient
 	}
 	return classRefused
+}
+
+// Consecutive transient read errors that the waits and look-ups tolerate.
+const maxTransientFailures = 5
+
+// isTransient reports whether a read failed in a way that may pass: the server was busy, no
+// answer came, or another login ended the session right after ours began (sessionLostError).
+func isTransient(err error) bool {
+	var lost *sessionLostError
+	c := classify(err)
+	return c == classBusy || c == classTransient || errors.As(err, &lost)
 }
 
 // sessionLostError is a 401 to a request repeated right after a new login: another login as

@@ -524,7 +524,6 @@ func (c *Client) UpdateJob(ctx context.Context, jobID int64, last string, spec J
 	if current.DeletedSince(last) {
 		return nil, &JobDeletedError{Job: *current}
 	}
-	defer c.forgetJob(jobID)
 	var job *Job
 	err = c.whenNameFree(ctx, jobID, func() error {
 		job, err = c.sendJob(ctx, reqOpts{method: http.MethodPut, path: jobPath(jobID), body: spec.body(jobID), idempotent: true})
@@ -550,7 +549,6 @@ func (c *Client) UpdateJob(ctx context.Context, jobID int64, last string, spec J
 // deleted (see DeletedSince); gone, the error is the read's (IsNotFound); else a
 // *JobWriteLostError.
 func (c *Client) DeleteJob(ctx context.Context, jobID int64, last string) (*Job, error) {
-	defer c.forgetJob(jobID)
 	job, err := c.sendJob(ctx, reqOpts{method: http.MethodDelete, path: jobPath(jobID)})
 	if err == nil || !answerLost(ctx, err) {
 		return job, err
@@ -577,11 +575,4 @@ func (c *Client) sendJob(ctx context.Context, o reqOpts) (*Job, error) {
 			Err: errors.New("the answer has no job id")}
 	}
 	return &job, nil
-}
-
-// forgetJob drops the job that Job read once, after a change of it.
-func (c *Client) forgetJob(jobID int64) {
-	c.jobsMu.Lock()
-	defer c.jobsMu.Unlock()
-	delete(c.jobs, jobID)
 }

@@ -19,28 +19,13 @@ import (
 type RunFilter struct {
 	// From keeps runs started at or after it.
 	From *time.Time
-	// To keeps runs started at or before it; see ToIsDate and LastStart.
+	// To keeps runs started at or before it.
 	To *time.Time
-	// ToIsDate says that To is a date alone, midnight in To's zone: its whole day is kept.
-	ToIsDate bool
 	// Status keeps runs of this status; "" keeps all.
 	Status RunStatus
 	// MaxResults is how many runs ListRuns answers at most: the newest that match, and never
 	// fewer than match. 0 or less means 100, the server's default.
 	MaxResults int
-}
-
-// LastStart answers the last instant a run may have started at to be kept under To: for a
-// date alone, the end of its day (the next midnight in To's zone, less a nanosecond, so that
-// a day of 23 or 25 hours counts whole); To itself otherwise. ok is false without To.
-func (f *RunFilter) LastStart() (last time.Time, ok bool) {
-	switch {
-	case f.To == nil:
-		return time.Time{}, false
-	case f.ToIsDate:
-		return f.To.AddDate(0, 0, 1).Add(-time.Nanosecond), true
-	}
-	return *f.To, true
 }
 
 // GetJob reads a scheduled job. A missing job is an error for which IsNotFound is true.
@@ -57,61 +42,17 @@ func (c *Client) GetJob(ctx context.Context, jobID int64) (*Job, error) {
 	return &job, nil
 }
 
-// Job answers the job as GetJob reads it, read once per client: concurrent callers share
-// one read, which one caller giving up does not end, and later callers get its answer. A
-// failed read is not remembered. It serves the checks for which one read per process is
-// enough (the job exists, is active, its name); GetJob reads afresh.
-func (c *Client) Job(ctx context.Context, jobID int64) (*Job, error) {
-	known := func() (Job, bool) {
-		c.jobsMu.Lock()
-		defer c.jobsMu.Unlock()
-		j, ok := c.jobs[jobID]
-		return j, ok
-	}
-	if j, ok := known(); ok {
-		return &j, nil
-	}
-	detached := context.WithoutCancel(ctx)
-	flight := c.jobFlight.DoChan(strconv.FormatInt(jobID, 10), func() (any, error) {
-		if j, ok := known(); ok { // a flight that ended since the check above
-			return j, nil
-		}
-		j, err := c.GetJob(detached, jobID)
-		if err != nil {
-			return nil, err
-		}
-		c.jobsMu.Lock()
-		defer c.jobsMu.Unlock()
-		c.jobs[jobID] = *j
-		return *j, nil
-	})
-	select {
-	case r := <-flight:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		j := r.Val.(Job) //nolint:forcetypeassert // the flight answers a Job or an error
-		return &j, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("reading job %d: %w", jobID, ctx.Err())
-	}
-}
-
-// TriggerRun queues a run of the job: the raw POST /scheduled-jobs/{id}/runs. The server
+// triggerRun queues a run of the job: the raw POST /scheduled-jobs/{id}/runs. The server
 // answers the job, not the run, and the trigger waits for a thread of its pool (shared by all
 // jobs). A newer trigger of the same job, anyone's, replaces it while it waits; when it gets
 // a thread, the server silently drops it if the job has a run in progress or is not active
-// (Job.InactiveReason: disabled, its saved query deleted, or on the older line outside its
-// start and end dates). Use StartRun, which checks the job first and learns which run a
-// trigger created. The request is not idempotent and is never retried by the transport (a
-// 401 leads to a new login and one repeat: the server did not act on it).
-func (c *Client) TriggerRun(ctx context.Context, jobID int64, args string) (*Job, error) {
+// (Job.InactiveReason). Only StartRun calls it, which learns which run a trigger created.
+// The request is not idempotent and is never retried by the transport (a 401 leads to a new
+// login and one repeat: the server did not act on it).
+func (c *Client) triggerRun(ctx context.Context, jobID int64, args string) error {
 	o := reqOpts{method: http.MethodPost, path: jobPath(jobID) + "/runs", body: map[string]string{"args": args}}
 	var job Job
-	if err := c.doJSON(ctx, o, &job); err != nil {
-		return nil, err
-	}
-	return &job, nil
+	return c.doJSON(ctx, o, &job)
 }
 
 // maxListedRuns bounds the runs one ListRuns asks the server for in one request.
@@ -168,10 +109,10 @@ func (c *Client) ListRuns(ctx context.Context, jobID int64, f RunFilter) ([]Run,
 func outOfReach(jobID int64, f *RunFilter, answer []Run, matched, want int) error {
 	msg := fmt.Sprintf("listing the runs of job %d: the newest %d runs that OpenSpecimen lists hold %d that match, "+
 		"fewer than the %d asked for, and older runs may match too", jobID, len(answer), matched, want)
-	if last, ok := f.LastStart(); ok {
+	if f.To != nil {
 		after := 0
 		for _, r := range answer {
-			if r.StartedAt != nil && r.StartedAt.After(last) {
+			if r.StartedAt != nil && r.StartedAt.After(*f.To) {
 				after++
 			}
 		}
@@ -194,7 +135,7 @@ func (f *RunFilter) check() error {
 		}
 		f.Status = st
 	}
-	if last, ok := f.LastStart(); ok && f.From != nil && f.From.After(last) {
+	if f.To != nil && f.From != nil && f.From.After(*f.To) {
 		return fmt.Errorf("from date %s is after to date %s", f.From.Format(time.RFC3339), f.To.Format(time.RFC3339))
 	}
 	return nil
@@ -279,7 +220,7 @@ const serverMaxResults = 100
 // what to do when an answer exceeds it.
 func answerBound(n int) (int64, string) {
 	return maxJSONBody + int64(n)*maxRunJSON, fmt.Sprintf(
-		"the bound for a list of %d runs (64 KiB a run, beside 1 MiB): ask for fewer runs (a smaller max_results)", n)
+		"the bound for a list of %d runs (64 KiB a run, beside 1 MiB): ask for fewer runs", n)
 }
 
 // keep answers the runs of answer that f keeps, newest first, after checking every status.
@@ -300,20 +241,19 @@ func (f *RunFilter) keep(jobID int64, answer []Run) ([]Run, error) {
 }
 
 // keeps reports whether the run matches f, with the documented meaning: From <= startedAt
-// <= LastStart, runs in progress included. A run without startedAt is in no window.
+// <= To, runs in progress included. A run without startedAt is in no window.
 func (f *RunFilter) keeps(r *Run) bool {
 	if f.Status != "" && r.Status != f.Status {
 		return false
 	}
-	last, hasTo := f.LastStart()
-	if f.From == nil && !hasTo {
+	if f.From == nil && f.To == nil {
 		return true
 	}
 	if r.StartedAt == nil {
 		return false
 	}
 	s := r.StartedAt.Time
-	return (f.From == nil || !s.Before(*f.From)) && (!hasTo || !s.After(last))
+	return (f.From == nil || !s.Before(*f.From)) && (f.To == nil || !s.After(*f.To))
 }
 
 // GetRun reads one run. The server finds a run by its id alone, so the answer's jobId is
@@ -465,13 +405,16 @@ func (e *JobNameError) Error() string {
 	}
 	switch exact := e.exact(); {
 	case len(exact) > 1:
-		return fmt.Sprintf("%d jobs are named %q: %s; use job_id", len(exact), e.Name, strings.Join(names, ", "))
+		return fmt.Sprintf("%d jobs are named %q: %s", len(exact), e.Name, strings.Join(names, ", "))
 	case len(names) == 0:
 		return fmt.Sprintf("no job named %q, nor any whose name contains it, is visible to this user (a non-admin sees the jobs it created or that are shared with it; a disabled job, which job lists leave out, is found by its id only)", e.Name)
 	default:
 		return fmt.Sprintf("no job is named exactly %q; jobs whose name contains it: %s (a disabled job, which job lists leave out, is found by its id only)", e.Name, strings.Join(names, ", "))
 	}
 }
+
+// Several reports whether several jobs have the name: only their ids tell them apart.
+func (e *JobNameError) Several() bool { return len(e.exact()) > 1 }
 
 func (e *JobNameError) exact() []Job {
 	var out []Job

@@ -20,90 +20,12 @@ import (
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
-func FuzzParseAPIError(f *testing.F) {
-	for _, s := range []string{`[{"code":"A","message":"m"}]`, `{"code":"C"}`, "<html><title>t</title></html>", "", "[", "\xff\xfe", `[{"code":1}]`} {
-		f.Add(400, []byte(s))
-	}
-	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		e := parseAPIError(status, "GET", "/p", body)
-		if e == nil || e.StatusCode != status {
-			t.Fatal("no error")
-		}
-		msg := e.Error()
-		if !strings.HasPrefix(msg, "GET /p: ") || !utf8Valid(msg) {
-			t.Fatalf("bad message %q", msg)
-		}
-		if len([]rune(e.Message)) > 1001 || len([]rune(e.Code)) > 101 {
-			t.Fatalf("unbounded message of %d runes", len([]rune(e.Message)))
-		}
-	})
-}
-
-func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "") == s }
-
-func TestTypes(t *testing.T) {
-	if !(&Job{}).Active() || !(&Job{ActivityStatus: "ACTIVE"}).Active() || (&Job{ActivityStatus: "Disabled"}).Active() {
-		t.Fatal("Active")
-	}
-	yes, no := true, false
-	if (&Job{ActivityStatus: "Active", IsActiveJob: &yes}).InactiveReason() != "" ||
-		!strings.Contains((&Job{ActivityStatus: "Active", IsActiveJob: &no}).InactiveReason(), "saved-query job whose query was deleted") ||
-		(&Job{ActivityStatus: "Disabled", IsActiveJob: &no}).InactiveReason() != "it is Disabled" {
-		t.Fatal("InactiveReason: isActiveJob false makes a job inactive, a disabled one is named so")
-	}
-	if !StatusFailed.Finished() || StatusInProgress.Finished() || RunStatus("X").Finished() {
-		t.Fatal("Finished")
-	}
-	if s, err := ParseRunStatus(" succeeded"); err != nil || s != StatusSucceeded {
-		t.Fatal(s, err)
-	}
-	if _, err := ParseRunStatus("STOPPED"); err == nil {
-		t.Fatal("STOPPED accepted")
-	}
-	var r Run
-	if err := json.Unmarshal([]byte(`{"id":1,"jobId":2,"status":"FAILED","startedAt":1700000000123,"finishedAt":null,
-		"rtArgs":null,"message":"boom","runBy":{"loginName":"bob"},"extra":{"x":1}}`), &r); err != nil {
-		t.Fatal(err)
-	}
-	if r.Args() != "" || r.MessageText() != "boom" || r.RunByLogin() != "bob" || r.FinishedAt != nil ||
-		r.StartedAt.UnixMilli() != 1700000000123 || r.StartedAt.Location() != time.UTC {
-		t.Fatalf("%+v", r)
-	}
-	if (&Run{}).RunByLogin() != "" {
-		t.Fatal("RunByLogin")
-	}
-	var em EpochMillis
-	for in, want := range map[string]int64{`"1700000000000"`: 1700000000000, `1.7e12`: 1700000000000, `null`: 0} {
-		em = EpochMillis{}
-		if err := json.Unmarshal([]byte(in), &em); err != nil || (want != 0 && em.UnixMilli() != want) {
-			t.Fatalf("%s: %v %v", in, em, err)
-		}
-	}
-	for _, in := range []string{`"x"`, `true`, `1e300`, `"`} {
-		if err := em.UnmarshalJSON([]byte(in)); err == nil {
-			t.Fatalf("%s accepted", in)
-		}
-	}
-	b, _ := json.Marshal(EpochMillis{time.UnixMilli(42)})
-	if string(b) != "42" {
-		t.Fatal(string(b))
-	}
-	if (&JobRunningError{JobID: 1, Run: Run{ID: 2}}).Error() != "job 1 already has run 2 in progress (started by an unknown user)" {
-		t.Fatal("JobRunningError")
-	}
-	if !strings.Contains((&RunNotIdentifiedError{JobID: 1, Triggers: 3}).Error(), "3 time(s)") {
-		t.Fatal("RunNotIdentifiedError")
-	}
-}
-
 // ListRuns keeps the documented meaning on both lines (From <= startedAt <= To, a date's
 // whole day, runs in progress kept): it sends the status and a fromDate in the form the
 // server takes (the older line refuses the newest's, and is sent its own, widened by 14 h,
 // which the client remembers), never toDate, and filters the answer on its own side.
 func TestListRunsFilter(t *testing.T) {
-	for _, line := range serverLines {
-		t.Run(line, func(t *testing.T) { testListRunsFilter(t, line) })
-	}
+	onEachLine(t, testListRunsFilter)
 }
 
 func testListRunsFilter(t *testing.T, line string) {
@@ -125,9 +47,9 @@ func testListRunsFilter(t *testing.T, line string) {
 	e := newEnvOn(t, sc, nil)
 	queries := recordQueries(e.s)
 	ctx := t.Context()
-	from, _, _ := ParseDate("20220220T120000", loc)
-	to, dateOnly, _ := ParseDate("20220221", loc)
-	runs, err := e.c.ListRuns(ctx, 7, RunFilter{From: &from, To: &to, ToIsDate: dateOnly})
+	from := time.Date(2022, 2, 20, 12, 0, 0, 0, loc)
+	to := time.Date(2022, 2, 22, 0, 0, 0, 0, loc).Add(-time.Nanosecond) // the whole of February 21st
+	runs, err := e.c.ListRuns(ctx, 7, RunFilter{From: &from, To: &to})
 	if got := ids(runs); err != nil || got != "6 5 4 3" {
 		t.Fatalf("runs %s, %v", got, err)
 	}
@@ -140,7 +62,7 @@ func testListRunsFilter(t *testing.T, line string) {
 	}
 	// A date-time To is inclusive, and max results counts the runs that match: the server's
 	// 3 newest SUCCEEDED runs are 8 7 4, of which 4 matches, so the client asks for 6.
-	to2, _, _ := ParseDate("2022-02-21T00:00:00+05:30", nil)
+	to2 := time.Date(2022, 2, 21, 0, 0, 0, 0, time.FixedZone("IST", 5*3600+1800))
 	runs, err = e.c.ListRuns(ctx, 7, RunFilter{To: &to2, Status: "succeeded", MaxResults: 3})
 	if got := ids(runs); err != nil || got != "4 3 2" {
 		t.Fatalf("runs %s, %v", got, err)
@@ -149,8 +71,16 @@ func testListRunsFilter(t *testing.T, line string) {
 	if got := queries(); !slices.Equal(got, want) {
 		t.Fatalf("queries %q, want %q", got, want)
 	}
-	// The form the server took is sent first from then on.
-	runs, err = e.c.ListRuns(ctx, 7, RunFilter{From: &from})
+	listRunsOtherFilters(t, e, from, to2)
+}
+
+// listRunsOtherFilters goes on with testListRunsFilter's server and its from and to: the form
+// of fromDate the server took is sent first from then on; a status alone, no filter, a bad
+// status, From after To and an unknown job.
+func listRunsOtherFilters(t *testing.T, e *testEnv, from, to time.Time) {
+	ctx := t.Context()
+	queries := recordQueries(e.s)
+	runs, err := e.c.ListRuns(ctx, 7, RunFilter{From: &from})
 	if got := ids(runs); err != nil || got != "8 7 6 5 4 3" || len(queries()) != 1 {
 		t.Fatalf("runs %s, %v", got, err)
 	}
@@ -165,7 +95,7 @@ func testListRunsFilter(t *testing.T, line string) {
 	if _, err := e.c.ListRuns(ctx, 7, RunFilter{Status: "DONE"}); err == nil {
 		t.Fatal("bad status accepted")
 	}
-	if _, err := e.c.ListRuns(ctx, 7, RunFilter{From: &to2, To: &from}); err == nil || !strings.Contains(err.Error(), "after") {
+	if _, err := e.c.ListRuns(ctx, 7, RunFilter{From: &to, To: &from}); err == nil || !strings.Contains(err.Error(), "after") {
 		t.Fatalf("err = %v", err)
 	}
 	// Unknown job: [] (as the server), not an error.
@@ -213,43 +143,41 @@ func recordQueries(s *mockserver.Server) func() []string {
 func TestListRunsMaxResultsExact(t *testing.T) {
 	// day(29, h) is 2022-03-01 at h, day(30, h) 2022-03-02.
 	day := func(d, h int) *time.Time { tm := time.Date(2022, 2, d, h, 0, 0, 0, time.UTC); return &tm }
-	for _, line := range serverLines {
-		t.Run(line, func(t *testing.T) {
-			sc := serverConfig()
-			sc.Line = line
-			sc.Runs = []mockserver.RunConfig{
-				seededRun(101, mockserver.StatusSucceeded, day(27, 6)),
-				seededRun(102, mockserver.StatusSucceeded, day(28, 6)),
-				seededRun(103, mockserver.StatusFailed, day(29, 8)),
-				seededRun(104, mockserver.StatusSucceeded, day(29, 10)),
-				seededRun(105, mockserver.StatusSucceeded, day(30, 6)),
-				seededRun(106, mockserver.StatusInProgress, day(29, 8)),
+	onEachLine(t, func(t *testing.T, line string) {
+		sc := serverConfig()
+		sc.Line = line
+		sc.Runs = []mockserver.RunConfig{
+			seededRun(101, mockserver.StatusSucceeded, day(27, 6)),
+			seededRun(102, mockserver.StatusSucceeded, day(28, 6)),
+			seededRun(103, mockserver.StatusFailed, day(29, 8)),
+			seededRun(104, mockserver.StatusSucceeded, day(29, 10)),
+			seededRun(105, mockserver.StatusSucceeded, day(30, 6)),
+			seededRun(106, mockserver.StatusInProgress, day(29, 8)),
+		}
+		long := seededRun(107, mockserver.StatusFailed, day(29, 8)) // ends after To
+		long.FinishedAt = day(29, 11)
+		sc.Runs = append(sc.Runs, long)
+		e := newEnvOn(t, sc, nil)
+		to := time.Date(2022, 3, 1, 9, 0, 0, 0, time.UTC)
+		ctx := t.Context()
+		for _, tc := range []struct {
+			f    RunFilter
+			want string
+		}{
+			{RunFilter{To: &to, Status: StatusSucceeded, MaxResults: 1}, "102"},
+			{RunFilter{To: &to, Status: StatusSucceeded, MaxResults: 2}, "102 101"},
+			{RunFilter{To: &to, Status: StatusInProgress, MaxResults: 1}, "106"},
+			{RunFilter{To: &to, Status: StatusFailed, MaxResults: 1}, "107"},
+			{RunFilter{To: &to, MaxResults: 10}, "107 106 103 102 101"},
+			{RunFilter{From: day(28, 0), To: &to, MaxResults: 3}, "107 106 103"},
+			{RunFilter{From: day(28, 7), MaxResults: 2}, "107 106"},
+		} {
+			runs, err := e.c.ListRuns(ctx, 7, tc.f)
+			if got := ids(runs); err != nil || got != tc.want {
+				t.Errorf("%+v: runs %s, %v; want %s", tc.f, got, err, tc.want)
 			}
-			long := seededRun(107, mockserver.StatusFailed, day(29, 8)) // ends after To
-			long.FinishedAt = day(29, 11)
-			sc.Runs = append(sc.Runs, long)
-			e := newEnvOn(t, sc, nil)
-			to, _, _ := ParseDate("2022-03-01T09:00:00Z", nil)
-			ctx := t.Context()
-			for _, tc := range []struct {
-				f    RunFilter
-				want string
-			}{
-				{RunFilter{To: &to, Status: StatusSucceeded, MaxResults: 1}, "102"},
-				{RunFilter{To: &to, Status: StatusSucceeded, MaxResults: 2}, "102 101"},
-				{RunFilter{To: &to, Status: StatusInProgress, MaxResults: 1}, "106"},
-				{RunFilter{To: &to, Status: StatusFailed, MaxResults: 1}, "107"},
-				{RunFilter{To: &to, MaxResults: 10}, "107 106 103 102 101"},
-				{RunFilter{From: day(28, 0), To: &to, MaxResults: 3}, "107 106 103"},
-				{RunFilter{From: day(28, 7), MaxResults: 2}, "107 106"},
-			} {
-				runs, err := e.c.ListRuns(ctx, 7, tc.f)
-				if got := ids(runs); err != nil || got != tc.want {
-					t.Errorf("%+v: runs %s, %v; want %s", tc.f, got, err, tc.want)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // A server that refuses both date forms gets an error naming both tries: the newest form,
@@ -275,51 +203,49 @@ func TestListRunsBothFormsRefused(t *testing.T) {
 // an hour earlier) and when it knows it (older form, an hour earlier); the newest line takes
 // its one form at once.
 func TestListRunsFromInDSTGap(t *testing.T) {
-	for _, line := range serverLines {
-		t.Run(line, func(t *testing.T) {
-			sc := serverConfig()
-			sc.Line = line
-			sc.Timezone = "America/New_York"
-			at := func(s string) *time.Time { v, _ := time.Parse(time.RFC3339, s); return &v }
-			for i, started := range []string{"2024-03-10T06:00:00Z", "2024-03-10T16:00:00Z", "2024-03-10T17:00:00Z"} {
-				end := at(started).Add(time.Minute)
-				sc.Runs = append(sc.Runs, mockserver.RunConfig{ID: int64(i + 1), JobID: 7, Status: mockserver.StatusSucceeded,
-					StartedAt: at(started), FinishedAt: &end, RunBy: "alice"})
-			}
-			e := newEnvOn(t, sc, nil)
-			e.clock.Advance(80 * 24 * time.Hour)
-			var mu sync.Mutex // guards sent
-			var sent []string
-			e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
-				if req.Pattern == routeRuns {
-					mu.Lock()
-					sent = append(sent, req.Query.Get("fromDate"))
-					mu.Unlock()
-				}
-				return mockserver.Reply{}, false
-			})
-			from := at("2024-03-10T16:30:00Z") // less 14 h: 2024-03-10 02:30, in New York's gap
-			want := map[string][]string{
-				mockserver.LineNewest: {"2024-03-10T16:30:00.000Z"},
-				mockserver.LineOlder:  {"2024-03-10T16:30:00.000Z", "2024-03-10 02:30", "2024-03-10 01:30"},
-			}[line]
-			for try := range 2 {
+	onEachLine(t, func(t *testing.T, line string) {
+		sc := serverConfig()
+		sc.Line = line
+		sc.Timezone = "America/New_York"
+		at := func(s string) *time.Time { v, _ := time.Parse(time.RFC3339, s); return &v }
+		for i, started := range []string{"2024-03-10T06:00:00Z", "2024-03-10T16:00:00Z", "2024-03-10T17:00:00Z"} {
+			end := at(started).Add(time.Minute)
+			sc.Runs = append(sc.Runs, mockserver.RunConfig{ID: int64(i + 1), JobID: 7, Status: mockserver.StatusSucceeded,
+				StartedAt: at(started), FinishedAt: &end, RunBy: "alice"})
+		}
+		e := newEnvOn(t, sc, nil)
+		e.clock.Advance(80 * 24 * time.Hour)
+		var mu sync.Mutex // guards sent
+		var sent []string
+		e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+			if req.Pattern == routeRuns {
 				mu.Lock()
-				sent = nil
+				sent = append(sent, req.Query.Get("fromDate"))
 				mu.Unlock()
-				runs, err := e.c.ListRuns(t.Context(), 7, RunFilter{From: from})
-				mu.Lock()
-				got := strings.Join(sent, ", ")
-				mu.Unlock()
-				if err != nil || ids(runs) != "3" || got != strings.Join(want, ", ") {
-					t.Fatalf("try %d: runs %s, err %v; fromDate sent: %s", try, ids(runs), err, got)
-				}
-				if line == mockserver.LineOlder {
-					want = want[1:] // the form is known now
-				}
 			}
+			return mockserver.Reply{}, false
 		})
-	}
+		from := at("2024-03-10T16:30:00Z") // less 14 h: 2024-03-10 02:30, in New York's gap
+		want := map[string][]string{
+			mockserver.LineNewest: {"2024-03-10T16:30:00.000Z"},
+			mockserver.LineOlder:  {"2024-03-10T16:30:00.000Z", "2024-03-10 02:30", "2024-03-10 01:30"},
+		}[line]
+		for try := range 2 {
+			mu.Lock()
+			sent = nil
+			mu.Unlock()
+			runs, err := e.c.ListRuns(t.Context(), 7, RunFilter{From: from})
+			mu.Lock()
+			got := strings.Join(sent, ", ")
+			mu.Unlock()
+			if err != nil || ids(runs) != "3" || got != strings.Join(want, ", ") {
+				t.Fatalf("try %d: runs %s, err %v; fromDate sent: %s", try, ids(runs), err, got)
+			}
+			if line == mockserver.LineOlder {
+				want = want[1:] // the form is known now
+			}
+		}
+	})
 }
 
 // When ever more runs newer than To fill the answers, ListRuns asks for more up to its bound,
@@ -425,7 +351,7 @@ func TestListRunsLargeAnswer(t *testing.T) {
 	lists := e.lists()
 	_, err = e.c.ListRuns(t.Context(), 7, RunFilter{MaxResults: 1})
 	want := "GET /scheduled-jobs/7/runs: the answer is larger than 1114112 bytes (1.1 MiB), the bound for a list of 1 runs " +
-		"(64 KiB a run, beside 1 MiB): ask for fewer runs (a smaller max_results)"
+		"(64 KiB a run, beside 1 MiB): ask for fewer runs"
 	if err == nil || err.Error() != want || classify(err) != classRefused || e.lists() != lists+1 {
 		t.Fatalf("err = %v (%d requests)", err, e.lists()-lists)
 	}
@@ -446,96 +372,6 @@ func TestGetJobNotFound(t *testing.T) {
 	_, err := e.c.GetJob(t.Context(), 99)
 	if !IsNotFound(err) || err.Error() != "GET /scheduled-jobs/99: 400 SCHEDULED_JOB_NOT_FOUND: Job does not exist." {
 		t.Fatalf("err = %v", err)
-	}
-}
-
-// Job reads a job once per client, for concurrent and later callers alike; a failed read is
-// not remembered, and GetJob reads afresh.
-func TestJobReadOnce(t *testing.T) {
-	e := newEnv(t, withToken)
-	ctx := t.Context()
-	gate := make(chan struct{})
-	e.s.SetRequestHook(func(method, path string) {
-		if method == "GET" && path == "/scheduled-jobs/7" {
-			<-gate
-		}
-	})
-	var wg sync.WaitGroup
-	errs := make([]error, 20)
-	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			j, err := e.c.Job(ctx, 7)
-			if err == nil && (j.ID != 7 || j.Name != "Export") {
-				err = errors.New("job " + j.Name)
-			}
-			errs[i] = err
-		}()
-	}
-	close(gate)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
-	}
-	j, err := e.c.Job(ctx, 7)
-	if err != nil || e.s.RequestCount("GET", routeJob) != 1 {
-		t.Fatalf("Job = %v; %d reads, want 1", err, e.s.RequestCount("GET", routeJob))
-	}
-	j.Name = "changed by a caller"
-	if j, _ := e.c.Job(ctx, 7); j.Name != "Export" {
-		t.Fatalf("the remembered job was changed: %q", j.Name)
-	}
-	if _, err := e.c.GetJob(ctx, 7); err != nil || e.s.RequestCount("GET", routeJob) != 2 {
-		t.Fatalf("GetJob = %v; %d reads, want 2", err, e.s.RequestCount("GET", routeJob))
-	}
-
-	// Failures are read again: a missing job, and a server error.
-	e = newEnv(t, withToken)
-	for range 2 {
-		if _, err := e.c.Job(ctx, 99); !IsNotFound(err) {
-			t.Fatalf("err = %v", err)
-		}
-	}
-	replyTo(e.s, "GET", routeJob, firstN(DefaultMaxRetries+1, mockserver.ErrorReply(500, "INTERNAL_ERROR", "boom")))
-	if _, err := e.c.Job(ctx, 8); !IsCode(err, "INTERNAL_ERROR") {
-		t.Fatalf("err = %v", err)
-	}
-	for range 2 {
-		if j, err := e.c.Job(ctx, 8); err != nil || j.ID != 8 {
-			t.Fatalf("Job = %v, %v", j, err)
-		}
-	}
-	if n := e.s.RequestCount("GET", routeJob); n != 2+DefaultMaxRetries+2 {
-		t.Fatalf("%d reads, want %d", n, 2+DefaultMaxRetries+2)
-	}
-}
-
-// A caller of Job that gives up does not end the read that others wait for.
-func TestJobCallerGivesUp(t *testing.T) {
-	e := newEnv(t, withToken)
-	gate := make(chan struct{})
-	reached := make(chan struct{})
-	e.s.SetRequestHook(func(method, path string) {
-		if method == "GET" && path == "/scheduled-jobs/7" {
-			close(reached)
-			<-gate
-		}
-	})
-	ctx, cancel := context.WithCancel(t.Context())
-	first := make(chan error)
-	go func() {
-		_, err := e.c.Job(ctx, 7)
-		first <- err
-	}()
-	mocktest.Within(t, "the read of the job", reached)
-	cancel()
-	if err := mocktest.Within(t, "the first caller", first); !errors.Is(err, context.Canceled) {
-		t.Fatalf("err = %v", err)
-	}
-	close(gate)
-	if j, err := e.c.Job(t.Context(), 7); err != nil || j.ID != 7 || e.s.RequestCount("GET", routeJob) != 1 {
-		t.Fatalf("Job = %v, %v; %d reads", j, err, e.s.RequestCount("GET", routeJob))
 	}
 }
 
@@ -861,5 +697,30 @@ func TestListRunsFromFormConcurrent(t *testing.T) {
 	lists := e.lists()
 	if _, err := e.c.ListRuns(t.Context(), 7, RunFilter{From: &from}); err != nil || e.lists() != lists+1 || e.c.knownFromForm() != formMinute {
 		t.Fatalf("err %v, %d requests", err, e.lists()-lists)
+	}
+}
+
+func TestTriggerBody(t *testing.T) {
+	e := newEnv(t, withToken)
+	var mu sync.Mutex // guards body and ctype
+	var body []byte
+	var ctype string
+	e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if req.Method == "POST" && req.Pattern == routeRuns {
+			body, ctype = req.Body, req.Header.Get("Content-Type")
+		}
+		return mockserver.Reply{}, false
+	})
+	err := e.c.triggerRun(t.Context(), 7, "a b")
+	mu.Lock()
+	defer mu.Unlock()
+	if err != nil || string(body) != `{"args":"a b"}` || ctype != "application/json" {
+		t.Fatalf("err %v body %s ctype %s", err, body, ctype)
+	}
+	e.clock.Advance(time.Duration(startDelay))
+	if runs := e.s.Runs(7); len(runs) != 1 || runs[0].RtArgs == nil || *runs[0].RtArgs != "a b" {
+		t.Fatalf("runs %+v", runs)
 	}
 }

@@ -1,9 +1,11 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -17,13 +19,12 @@ const (
 	IfRunningWait  IfRunning = "wait"  // wait for that run to finish, then trigger
 	IfRunningFail  IfRunning = "fail"  // return a *JobRunningError naming that run
 	IfRunningAdopt IfRunning = "adopt" // take that run when it is this user's with the same args and not started here; else wait
-	// IfRunningIgnore triggers anyway, for a run in progress that is stale (left IN_PROGRESS
-	// by a server restart): on the newest line such a run does not block, and the trigger
-	// starts a run. A run that started after the trigger and took the job is a
-	// *TriggerDroppedError naming it; when no run of ours appears and only the ignored run is
-	// in progress (it is live, stale on the older line, or our trigger still waits for a
-	// thread), StartRun triggers again within its budget and ends with a
-	// *RunNotIdentifiedError naming the ignored run.
+	// IfRunningIgnore triggers past the runs in progress when StartRun begins, for a run that
+	// is stale (left IN_PROGRESS by a restart of the server): on the newest line such a run
+	// does not block, and the trigger starts a run; on the older line, or past a live run,
+	// the server drops the trigger, which nothing on the server shows, and StartRun ends with
+	// a *RunPendingError naming the ignored run. A run that starts after the trigger is
+	// waited for, as with IfRunningWait.
 	IfRunningIgnore IfRunning = "ignore"
 )
 
@@ -32,69 +33,71 @@ type StartOptions struct {
 	// IfRunning is the policy when the job is busy; "" means IfRunningWait. A run in progress
 	// that this client started is always waited for, whatever the policy.
 	IfRunning IfRunning
-	// AppearTimeout is how long the run record of a trigger may take to appear (the server
-	// creates it when a worker starts it); default 10s.
-	AppearTimeout time.Duration
-	// MaxTriggers bounds the triggers sent; default 3. Triggers that the server refused as
-	// busy (429, 5xx) and after which no run appeared are not counted, up to MaxTriggers more.
-	MaxTriggers int
+	// Resume is a trigger sent earlier of the same job and args, which FindRun or AwaitRun
+	// showed dropped (a *TriggerDroppedError): StartRun takes a late run of it, if one has
+	// appeared since, instead of triggering again, and counts its triggers on.
+	Resume *Trigger
 }
 
-// Number of newest runs read to find the run of a trigger.
+// Trigger is a trigger of a job that StartRun sent and that may have queued a run: its run
+// is the oldest run of the job by LoginName with Args newer than AfterRunID.
+type Trigger struct {
+	JobID     int64
+	JobName   string
+	Args      string
+	LoginName string
+	// SentAt is when the first trigger was sent, on this machine's clock. Sent counts the
+	// triggers: each one after the server had shown that the one before was dropped.
+	SentAt time.Time
+	Sent   int
+	// AfterRunID is the newest run of the job before the first trigger, LastAfterRunID before
+	// the last one: a run newer than LastAfterRunID that is not the trigger's took the job
+	// after it, so the server dropped it (see TriggerDroppedError).
+	AfterRunID, LastAfterRunID int64
+}
+
+// Started is a run that StartRun started (or adopted), with the history of the job it read.
+type Started struct {
+	Run     *Run
+	Trigger *Trigger // the trigger that started Run; nil for a run adopted (IfRunningAdopt)
+	History History  // the job's recent finished runs, for WaitForRun
+}
+
+// recentRuns is how many of the job's newest runs StartRun reads at least.
 const recentRuns = 25
 
-// Defaults of StartOptions.
-const (
-	defaultAppearTimeout = 10 * time.Second
-	defaultMaxTriggers   = 3
-)
-
-// runStart is one StartRun: what it looks for and the triggers it has spent.
+// runStart is one StartRun: what it looks for, and what it has learnt.
 type runStart struct {
-	jobID     int64
-	args      string
-	loginName string // the user whose runs are ours
-	opts      StartOptions
-	budget    triggerBudget
-	sentAt    []time.Time // when each trigger was sent
-	lastErr   error       // the error of the last trigger, if it failed
-	// ignored is the run in progress that IfRunningIgnore last triggered past, if any.
-	ignored *Run
-	// firstBaseline is the newest run id before the first trigger: a run of ours newer than
-	// it is that trigger's or a later one's, however late it appears.
-	firstBaseline int64
+	job     *Job
+	args    string
+	me      string // the user whose runs are ours
+	policy  IfRunning
+	trig    *Trigger // the trigger sent, once one may have been queued
+	ignored *Run     // the run in progress that IfRunningIgnore triggered past, if any
+	hist    History  // from the last run list read
 }
 
-// triggerBudget bounds the triggers of one StartRun whose runs did not appear: each counts
-// toward max, except that as many as max that the server refused as busy are free.
-type triggerBudget struct {
-	max     int // StartOptions.MaxTriggers
-	counted int // triggers counted toward max
-	free    int // busy refusals not counted
-}
-
-// spend books a trigger whose run did not appear and reports whether another may be sent.
-func (b *triggerBudget) spend(o triggerOutcome) bool {
-	if o == outcomeBusy && b.free < b.max {
-		b.free++
-	} else {
-		b.counted++
-	}
-	return b.counted < b.max
-}
-
-// StartRun triggers a run of the job with args and returns the run that this trigger created.
+// StartRun triggers a run of the job with args and answers the run that this trigger
+// created, in the order of what happens:
 //
-// It reads the job first: a job the server would not run (Job.InactiveReason) is a
-// *JobInactiveError, before any trigger. It reads the job's runs (the baseline), applies opts.IfRunning to a run in progress,
-// triggers once, then looks for the run: the oldest one newer than the baseline, run by this
-// user, with these args. Once a trigger may have reached the server, the look-up goes on
-// after ctx ends (bounded by opts.AppearTimeout), so that a run that exists is returned, not
-// orphaned. When no run appears, it triggers again only while ctx is live and the budget
-// allows; otherwise it returns a *RunNotIdentifiedError that says when it triggered.
-// DESIGN.md explains why a trigger is never repeated blindly.
-func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts StartOptions) (*Run, error) {
-	opts, err := opts.withDefaults()
+//  1. it reads the job: a job the server would not run (Job.InactiveReason) is a
+//     *JobInactiveError, and a missing one an error for which IsNotFound is true;
+//  2. it reads the job's newest runs (the baseline) and applies opts.IfRunning to a run in
+//     progress, whose end it waits for by default;
+//  3. it triggers once; an answer that says the server did not take the trigger (429, 502,
+//     503, 504, or a connection that was never made) is followed by another trigger, a few
+//     times; any other failure may have queued it;
+//  4. it reads the job's runs until the trigger's run appears (the oldest run newer than the
+//     baseline by this user with these args), however long the server's queue holds it,
+//     until ctx ends. Only a proof that the server dropped the trigger (a run that is not
+//     ours started after it and took the job) leads back to step 2, which first looks for a
+//     late run of ours. When ctx ends first, or the runs cannot be read, the answer is a
+//     *RunPendingError holding the Trigger, whose run FindRun and AwaitRun find later.
+//
+// Starts of one job through this client take turns (DESIGN.md tells why a trigger is never
+// repeated blindly).
+func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts StartOptions) (*Started, error) {
+	policy, err := opts.IfRunning.orDefault()
 	if err != nil {
 		return nil, err
 	}
@@ -103,83 +106,128 @@ func (c *Client) StartRun(ctx context.Context, jobID int64, args string, opts St
 		return nil, err
 	}
 	// One start of a job at a time through this client: concurrent ones would trigger while
-	// another's run is in progress and be dropped by the server.
+	// another's run is in progress, or replace another's trigger in the server's queue.
 	release, err := c.lockJobStart(ctx, jobID)
 	if err != nil {
-		return nil, fmt.Errorf("waiting for another start of job %d through this provider: %w", jobID, err)
+		return nil, fmt.Errorf("waiting for another start of job %d through this client: %w", jobID, err)
 	}
 	defer release()
-	if err := c.checkActive(ctx, jobID); err != nil {
+	job, err := c.runnableJob(ctx, jobID)
+	if err != nil {
 		return nil, err
 	}
-	s := &runStart{jobID: jobID, args: args, loginName: me, opts: opts, budget: triggerBudget{max: opts.MaxTriggers}}
+	s := &runStart{job: job, args: args, me: me, policy: policy}
+	if t := opts.Resume; t != nil {
+		resumed := *t
+		s.trig = &resumed
+	}
+	return c.start(ctx, s)
+}
+
+// start is StartRun once the job is read: baseline, trigger and look-up, again after each
+// proof that the server dropped the trigger.
+func (c *Client) start(ctx context.Context, s *runStart) (*Started, error) {
 	for {
-		baselineRunID, adopted, err := c.baseline(ctx, s)
-		if err != nil || adopted != nil {
-			return adopted, err
+		after, found, err := c.baseline(ctx, s)
+		if err != nil && s.trig != nil && !errors.As(err, new(*JobRunningError)) {
+			// The server showed an earlier trigger dropped, but what ended the start came before
+			// the look for a late run of it: it is kept, pending, for a later look.
+			err = s.pending(&RunPendingError{Trigger: *s.trig, Err: err})
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("starting a run of job %d: %w", jobID, err)
+		if err != nil || found != nil {
+			return s.started(found), err
 		}
-		if len(s.sentAt) == 0 {
-			s.firstBaseline = baselineRunID
-		}
-		o, run, err := c.triggerOnce(ctx, s, baselineRunID)
-		if o == outcomeFound || err != nil {
-			return run, err
-		}
-		if err := c.afterMiss(ctx, s, o, run); err != nil {
+		if err := c.trigger(ctx, s, after); err != nil {
 			return nil, err
 		}
+		run, runs, err := c.await(ctx, s.trig)
+		var dropped *TriggerDroppedError
+		switch {
+		case errors.As(err, &dropped) && dropped.Run != nil:
+			c.logger.InfoContext(ctx, "another run of the job started after the trigger: the server dropped the trigger",
+				runFields(s.job, dropped.Run, c.now())...)
+			continue // the baseline applies the policy to that run, and looks for a late run of ours
+		case err != nil:
+			return nil, s.pending(err)
+		}
+		s.hist = historyOf(runs, run.ID)
+		c.logger.InfoContext(ctx, "job run started", "job_id", s.job.ID, "run_id", run.ID, "triggers", s.trig.Sent)
+		c.noteStarted(s.job.ID, run.ID)
+		return s.started(run), nil
 	}
 }
 
-func (o StartOptions) withDefaults() (StartOptions, error) {
-	switch o.IfRunning {
+func (p IfRunning) orDefault() (IfRunning, error) {
+	switch p {
 	case "":
-		o.IfRunning = IfRunningWait
+		return IfRunningWait, nil
 	case IfRunningWait, IfRunningFail, IfRunningAdopt, IfRunningIgnore:
-	default:
-		return o, fmt.Errorf("unknown if_running policy %q: expected %q, %q, %q or %q",
-			o.IfRunning, IfRunningWait, IfRunningFail, IfRunningAdopt, IfRunningIgnore)
+		return p, nil
 	}
-	if o.AppearTimeout <= 0 {
-		o.AppearTimeout = defaultAppearTimeout
-	}
-	if o.MaxTriggers <= 0 {
-		o.MaxTriggers = defaultMaxTriggers
-	}
-	return o, nil
+	return "", fmt.Errorf("unknown policy %q for a job already running: expected %q, %q, %q or %q",
+		p, IfRunningWait, IfRunningFail, IfRunningAdopt, IfRunningIgnore)
 }
 
-// baseline reads the job's newest runs until none is in progress, applying the IfRunning
-// policy to each run in progress, and answers the newest run id. With IfRunningAdopt, a run
-// in progress that is this user's with the same args, and that this client did not start
-// (that one is another caller's), is answered as adopted instead.
-func (c *Client) baseline(ctx context.Context, s *runStart) (baselineRunID int64, adopted *Run, err error) {
+// runnableJob reads the job afresh and answers a *JobInactiveError when the server would
+// drop its triggers.
+func (c *Client) runnableJob(ctx context.Context, jobID int64) (*Job, error) {
+	job, err := c.GetJob(ctx, jobID)
+	if err != nil {
+		return nil, fmt.Errorf("reading job %d before triggering it: %w", jobID, err)
+	}
+	if why := job.InactiveReason(); why != "" {
+		return nil, &JobInactiveError{JobID: jobID, Name: job.Name, Reason: why}
+	}
+	return job, nil
+}
+
+// started is the answer of a StartRun that found run (nil: none).
+func (s *runStart) started(run *Run) *Started {
+	if run == nil {
+		return nil
+	}
+	return &Started{Run: run, Trigger: s.trig, History: s.hist}
+}
+
+// pending is the error of a StartRun whose trigger may have been queued and whose run was
+// not found: a *RunPendingError, unless err is one of the job's (inactive, dropped).
+func (s *runStart) pending(err error) error {
+	var pe *RunPendingError
+	if errors.As(err, &pe) {
+		pe.Ignored = s.ignored
+	}
+	return err
+}
+
+// baseline reads the job's newest runs until none is in progress, applying the policy to each
+// run in progress, and answers the newest run id. It answers a run instead when it finds
+// one of ours: a late run of an earlier trigger (newer than the first baseline), or with
+// IfRunningAdopt a run in progress of this user with the same args that this client did not
+// start (that one is another caller's).
+func (c *Client) baseline(ctx context.Context, s *runStart) (after int64, found *Run, err error) {
 	for {
-		runs, err := c.ListRuns(ctx, s.jobID, RunFilter{MaxResults: recentRuns})
+		runs, err := c.recentRuns(ctx, s.job.ID, s.afterRunID())
 		if err != nil {
-			return 0, nil, fmt.Errorf("listing the runs of job %d before triggering it: %w", s.jobID, err)
+			return 0, nil, fmt.Errorf("listing the runs of job %s before triggering it: %w", s.job.label(), err)
 		}
-		c.noteHistory(s.jobID, runs)
-		if late := findOurs(runs, s.firstBaseline, s.loginName, s.args); late != nil && len(s.sentAt) > 0 {
-			// An earlier trigger's run appeared after its look-up gave up: it is ours.
-			c.logger.InfoContext(ctx, "the run of an earlier trigger appeared late", "job_id", s.jobID, "run_id", late.ID)
-			c.noteStarted(s.jobID, late.ID)
-			return 0, late, nil
+		s.hist = historyOf(runs, 0)
+		if s.trig != nil {
+			if late := findOurs(runs, s.trig.AfterRunID, s.me, s.args); late != nil {
+				c.logger.InfoContext(ctx, "the run of an earlier trigger appeared late", "job_id", s.job.ID, "run_id", late.ID)
+				c.noteStarted(s.job.ID, late.ID)
+				return 0, late, nil
+			}
 		}
-		running := inProgress(runs, 0)
-		if running == nil {
+		running := inProgress(runs)
+		switch {
+		case running == nil:
 			return newestID(runs), nil, nil
-		}
-		if s.opts.IfRunning == IfRunningAdopt && isOurs(running, s.loginName, s.args) && !c.startedHere(s.jobID, running.ID) {
-			c.logger.InfoContext(ctx, "adopting the run in progress of this user with the same args", "job_id", s.jobID, "run_id", running.ID)
-			c.noteStarted(s.jobID, running.ID)
+		case s.policy == IfRunningAdopt && isOurs(running, s.me, s.args) && !c.startedHere(s.job.ID, running.ID):
+			c.logger.InfoContext(ctx, "adopting the run in progress of this user with the same args", "job_id", s.job.ID, "run_id", running.ID)
+			c.noteStarted(s.job.ID, running.ID)
 			return 0, running, nil
-		}
-		if s.opts.IfRunning == IfRunningIgnore && !c.startedHere(s.jobID, running.ID) {
-			c.logger.WarnContext(ctx, "job already running: triggering anyway (if_running ignore)", runFields(s.jobID, running, c.now())...)
+		case s.ignores(running) && !c.startedHere(s.job.ID, running.ID):
+			c.logger.WarnContext(ctx, "job already running: triggering anyway (policy ignore)", runFields(s.job, running, c.now())...)
 			s.ignored = running
 			return newestID(runs), nil, nil
 		}
@@ -189,10 +237,25 @@ func (c *Client) baseline(ctx context.Context, s *runStart) (baselineRunID int64
 	}
 }
 
+// afterRunID is the run id past which every run must be read: the first baseline once a
+// trigger was sent (a late run of ours is newer than it), else none.
+func (s *runStart) afterRunID() int64 {
+	if s.trig == nil {
+		return -1
+	}
+	return s.trig.AfterRunID
+}
+
+// ignores reports whether IfRunningIgnore triggers past the run in progress: one that was in
+// progress before the first trigger, never one that started after it.
+func (s *runStart) ignores(running *Run) bool {
+	return s.policy == IfRunningIgnore && (s.trig == nil || running.ID <= s.trig.AfterRunID)
+}
+
 // runFields are the log fields of a run in progress of the job at now: which, by whom,
 // since when.
-func runFields(jobID int64, r *Run, now time.Time) []any {
-	f := []any{"job_id", jobID, "running_run_id", r.ID, "run_by", orUnknown(r.RunByLogin())}
+func runFields(job *Job, r *Run, now time.Time) []any {
+	f := []any{"job_id", job.ID, "running_run_id", r.ID, "run_by", orUnknown(r.RunByLogin())}
 	if r.StartedAt != nil {
 		f = append(f, "started_at", r.StartedAt.UTC().Format(time.RFC3339),
 			"in_progress_for", now.Sub(r.StartedAt.Time).Round(time.Second).String())
@@ -200,201 +263,103 @@ func runFields(jobID int64, r *Run, now time.Time) []any {
 	return f
 }
 
-// triggerOutcome is what one trigger led to.
-type triggerOutcome int
-
-const (
-	outcomeFound   triggerOutcome = iota // the trigger's run was found
-	outcomeRefused                       // the server refused it clearly: no run was started
-	outcomeBusy                          // the server answered busy (429, 5xx) and no run appeared
-	outcomeLost                          // no run of ours, but another run in progress newer than the baseline: ours was dropped
-	outcomeDropped                       // answered, and no run appeared: the server dropped it
-	outcomeUnclear                       // no clear answer, and no run appeared
-)
-
-// triggerOnce sends one trigger and looks for its run. From the moment the trigger is sent,
-// both run on a context that ctx's end does not cancel: a trigger that may have reached the
-// server is always followed by the look-up for its run. It answers the run when found, and
-// for outcomeLost the run in progress that won.
-func (c *Client) triggerOnce(ctx context.Context, s *runStart, baselineRunID int64) (triggerOutcome, *Run, error) {
-	detached := context.WithoutCancel(ctx)
-	s.sentAt = append(s.sentAt, c.now())
-	c.logger.DebugContext(ctx, "triggering job run", "job_id", s.jobID, "baseline_run_id", baselineRunID, "login_name", s.loginName)
-	_, terr := c.TriggerRun(detached, s.jobID, s.args)
-	s.lastErr = terr
-	class := classify(terr)
-	if class == classRefused {
-		return outcomeRefused, nil, fmt.Errorf("triggering job %d: %w", s.jobID, terr)
-	}
-	if terr != nil {
-		c.logger.WarnContext(ctx, "job trigger got no clear answer: looking for the run it may have created", "job_id", s.jobID, "error", terr.Error())
-	}
-	mine, foreign, err := c.awaitRun(detached, s, baselineRunID)
-	switch {
-	case err != nil:
-		return outcomeUnclear, nil, s.notIdentified(fmt.Errorf("looking for the run: %w", err))
-	case mine != nil:
-		c.logger.InfoContext(ctx, "job run started", "job_id", s.jobID, "run_id", mine.ID, "trigger", len(s.sentAt))
-		c.noteStarted(s.jobID, mine.ID)
-		return outcomeFound, mine, nil
-	case foreign != nil:
-		return outcomeLost, foreign, nil
-	case class == classBusy:
-		return outcomeBusy, nil, nil
-	case class == classTransient:
-		return outcomeUnclear, nil, nil
-	}
-	return outcomeDropped, nil, nil
-}
-
-// checkActive reads the job afresh and answers a *JobInactiveError when the server would
-// drop its triggers.
-func (c *Client) checkActive(ctx context.Context, jobID int64) error {
-	job, err := c.GetJob(ctx, jobID)
-	if err != nil {
-		return fmt.Errorf("reading job %d before triggering it: %w", jobID, err)
-	}
-	if why := job.InactiveReason(); why != "" {
-		return &JobInactiveError{JobID: jobID, Name: job.Name, Reason: why}
-	}
-	return nil
-}
-
-// afterMiss decides, after a trigger whose run did not appear, whether StartRun may trigger
-// again: only while ctx is live and the budget allows. A run in progress that won the race
-// is handled by the IfRunning policy first.
-func (c *Client) afterMiss(ctx context.Context, s *runStart, o triggerOutcome, foreign *Run) error {
-	again := s.budget.spend(o)
-	if err := ctx.Err(); err != nil {
-		return s.notIdentified(err)
-	}
-	if o == outcomeDropped { // the job may have become inactive since StartRun read it
-		var inactive *JobInactiveError
-		if err := c.checkActive(ctx, s.jobID); errors.As(err, &inactive) {
-			return err
-		}
-	}
-	if !again {
-		return s.notIdentified(nil)
-	}
-	if o == outcomeBusy {
-		c.logger.WarnContext(ctx, "the server refused the trigger as busy and no run appeared: triggering again", "job_id", s.jobID)
-	}
-	if o == outcomeLost {
-		c.logger.InfoContext(ctx, "another run of the job started first: the trigger was dropped", runFields(s.jobID, foreign, c.now())...)
-		if s.opts.IfRunning == IfRunningIgnore {
-			return &TriggerDroppedError{JobID: s.jobID, Run: *foreign}
-		}
-		return c.waitRunning(ctx, s, *foreign)
-	}
-	c.logger.WarnContext(ctx, "no run appeared after the trigger: triggering again", "job_id", s.jobID, "appear_timeout", s.opts.AppearTimeout.String())
-	return nil
-}
-
-// notIdentified is the error of a StartRun whose triggers led to no run it could find.
-func (s *runStart) notIdentified(cause error) error {
-	if cause == nil && s.lastErr != nil {
-		cause = fmt.Errorf("the last trigger failed: %w", s.lastErr)
-	}
-	return &RunNotIdentifiedError{JobID: s.jobID, Triggers: len(s.sentAt), FirstTrigger: s.sentAt[0],
-		Args: s.args, LoginName: s.loginName, Ignored: s.ignored, Err: cause}
-}
-
-// waitRunning applies the IfRunning policy to a run in progress that is not this start's: a
-// run this client started is waited for; another one fails the start under IfRunningFail,
-// and is waited for otherwise, saying which run, by whom and since when, whether it may be
-// stale (staleHint), and at the wait's end what to do.
+// waitRunning applies the policy to a run in progress that is not this start's: a run this
+// client started is waited for; another one fails the start under IfRunningFail, and is
+// waited for otherwise, saying which run, by whom and since when, whether it may be stale
+// (staleHint), and at the wait's end what to do.
 func (c *Client) waitRunning(ctx context.Context, s *runStart, run Run) error {
-	ours := c.startedHere(s.jobID, run.ID)
-	if s.opts.IfRunning == IfRunningFail && !ours {
-		return &JobRunningError{JobID: s.jobID, Run: run}
+	ours := c.startedHere(s.job.ID, run.ID)
+	if s.policy == IfRunningFail && !ours {
+		return &JobRunningError{JobID: s.job.ID, JobName: s.job.Name, Run: run, Dropped: s.trig}
 	}
-	fields := runFields(s.jobID, &run, c.now())
-	if hint := c.staleHint(s.jobID, &run); hint != "" && !ours {
+	fields := runFields(s.job, &run, c.now())
+	if hint := s.hist.staleHint(&run, c.now()); hint != "" && !ours {
 		c.logger.WarnContext(ctx, "job already running: waiting for that run before triggering; "+hint, fields...)
 	} else {
 		c.logger.InfoContext(ctx, "job already running: waiting for that run before triggering", fields...)
 	}
-	if _, err := c.WaitForRun(ctx, s.jobID, run.ID); err != nil {
-		msg := fmt.Sprintf("waiting for run %d of job %d (%s) to finish before triggering", run.ID, s.jobID, runOrigin(&run))
+	if _, err := c.WaitForRun(ctx, s.job.ID, run.ID, &s.hist); err != nil {
+		msg := fmt.Sprintf("waiting for run %d of job %s (%s) to finish before triggering", run.ID, s.job.label(), runOrigin(&run))
+		if s.trig != nil {
+			msg = fmt.Sprintf("after the trigger sent at %s, %s again", s.trig.SentAt.UTC().Format(time.RFC3339), msg)
+		}
 		if !ours {
-			msg += c.staleAdvice(s.jobID, &run)
+			msg += s.hist.staleAdvice(&run, c.now())
 		}
 		return fmt.Errorf("%s: %w", msg, err)
 	}
 	return nil
 }
 
-// staleHint answers, for a run in progress, a sentence saying that it may be stale when it
-// has been in progress longer than any of the job's known recent finished runs took; ""
-// otherwise, or when none is known.
-func (c *Client) staleHint(jobID int64, run *Run) string {
-	longest, n := c.longestRun(jobID)
-	if run.StartedAt == nil || n == 0 {
-		return ""
-	}
-	age := c.now().Sub(run.StartedAt.Time)
-	if age <= longest {
-		return ""
-	}
-	return fmt.Sprintf("run %d has been in progress for %s, longer than any of the job's last %d finished runs took "+
-		"(at most %s): it may be stale, left IN_PROGRESS by a restart of the server",
-		run.ID, age.Round(time.Second), n, longest.Round(time.Second))
-}
+// Triggers that the server refused as busy, in a row, after which StartRun gives up, and the
+// first pause between them (doubled each time, up to maxRefusedPause).
+const (
+	maxRefusedTriggers = 10
+	firstRefusedPause  = 500 * time.Millisecond
+	maxRefusedPause    = 10 * time.Second
+)
 
-// staleAdvice is what the error of a wait for another's run that did not end adds: whether
-// the run may be stale, and what to do.
-func (c *Client) staleAdvice(jobID int64, run *Run) string {
-	why := c.staleHint(jobID, run)
-	if why == "" {
-		why = "if it is stale (left IN_PROGRESS by a restart of the server)"
-	} else {
-		why += "; if it is"
-	}
-	return fmt.Sprintf(" (%s, trigger anyway with the if_running policy %q: the newest OpenSpecimen line then starts "+
-		"the run, while on the older line a stale run blocks the job until an OpenSpecimen administrator ends it)", why, IfRunningIgnore)
-}
-
-// awaitRun polls the run list for up to the appear timeout for the oldest run newer than
-// baselineRunID that is ours. When none appears, foreign is a run in progress newer than
-// baselineRunID, if any: one that started after the baseline and so took the job from our
-// trigger. A run in progress at the baseline (one that IfRunningIgnore triggered past) is no
-// such proof: our trigger may still wait for a thread of the server's pool. "None
-// appeared" needs a list read at or after the deadline: reads that fail past it go on, up
-// to maxTransientFailures in a row, and then the error is answered.
-func (c *Client) awaitRun(ctx context.Context, s *runStart, baselineRunID int64) (mine, foreign *Run, err error) {
-	deadline := c.now().Add(s.opts.AppearTimeout)
-	delay := c.appearPollMin
-	failures := 0
-	for {
-		runs, err := c.ListRuns(ctx, s.jobID, RunFilter{MaxResults: recentRuns})
-		readAt := c.now()
+// trigger sends a trigger of the job, after is the baseline's newest run id. The transport
+// never repeats it: only an answer that says the server did not take it (triggerRefused) is
+// followed by another, after a pause, up to maxRefusedTriggers in a row. Any other failure
+// but a clear refusal may have queued the trigger, which is then noted as sent.
+func (c *Client) trigger(ctx context.Context, s *runStart, after int64) error {
+	pause := firstRefusedPause
+	for refusals := 1; ; refusals++ {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("starting a run of job %s: %w", s.job.label(), err)
+		}
+		sentAt := c.now()
+		c.logger.DebugContext(ctx, "triggering job run", "job_id", s.job.ID, "baseline_run_id", after, "login_name", s.me)
+		// Once sent, the trigger's answer is awaited whatever ctx does: an answer cut short
+		// would leave unknown whether the server queued it.
+		err := c.triggerRun(context.WithoutCancel(ctx), s.job.ID, s.args)
+		busy := triggerRefused(err)
 		switch {
-		case err == nil:
-			failures = 0
-			if r := findOurs(runs, baselineRunID, s.loginName, s.args); r != nil {
-				return r, nil, nil
+		case err == nil || !busy && classify(err) != classRefused:
+			if err != nil {
+				c.logger.WarnContext(ctx, "the trigger got no clear answer: it may be queued, looking for its run",
+					"job_id", s.job.ID, "error", err.Error())
 			}
-			foreign = inProgress(runs, baselineRunID)
-		case !isTransient(err):
-			return nil, nil, err
-		default:
-			if failures++; failures > maxTransientFailures {
-				return nil, nil, err
-			}
+			s.noteTrigger(sentAt, after)
+			return nil
+		case !busy:
+			return fmt.Errorf("triggering job %s: %w", s.job.label(), err)
+		case refusals == maxRefusedTriggers:
+			return fmt.Errorf("triggering job %s: the server refused %d triggers in a row, none of which was queued: %w",
+				s.job.label(), refusals, err)
 		}
-		if err == nil && !readAt.Before(deadline) {
-			return nil, foreign, nil
+		c.logger.WarnContext(ctx, "the server refused the trigger as busy, so none was queued: triggering again",
+			"job_id", s.job.ID, "pause", pause.String(), "error", err.Error())
+		if err := c.sleep(ctx, pause); err != nil {
+			return fmt.Errorf("triggering job %s: %w", s.job.label(), err)
 		}
-		wait := delay
-		if left := deadline.Sub(c.now()); left > 0 {
-			wait = min(delay, left)
-		}
-		if err := c.sleep(ctx, wait); err != nil {
-			return nil, nil, err
-		}
-		delay = min(delay*3/2, c.appearPollMax)
+		pause = min(2*pause, maxRefusedPause)
 	}
+}
+
+// triggerRefused reports whether a trigger's failure says that the server did not take it:
+// 429 or 503 (it is busy), 502 or 504 (a proxy in front of it got no answer from it), or a
+// connection that was never made. A 500 or a lost answer may have queued it.
+func triggerRefused(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		switch ae.StatusCode {
+		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return true
+		}
+		return false
+	}
+	return notSent(err)
+}
+
+// noteTrigger records a trigger that may have been queued.
+func (s *runStart) noteTrigger(sentAt time.Time, after int64) {
+	if s.trig == nil {
+		s.trig = &Trigger{JobID: s.job.ID, JobName: s.job.Name, Args: s.args, LoginName: s.me, SentAt: sentAt, AfterRunID: after}
+	}
+	s.trig.Sent++
+	s.trig.LastAfterRunID = after
 }
 
 // lockJobStart takes the job's start lock, or fails when ctx ends first.
@@ -434,26 +399,10 @@ func (c *Client) startedHere(jobID, runID int64) bool {
 	return c.started[runKey{jobID, runID}]
 }
 
-// findOurs answers the oldest run newer than baselineRunID that our trigger could have created.
-func findOurs(runs []Run, baselineRunID int64, me, args string) *Run {
-	// Newest first: the last match is the oldest run newer than the baseline.
-	for i := len(runs) - 1; i >= 0; i-- {
-		if r := runs[i]; r.ID > baselineRunID && isOurs(&r, me, args) {
-			return &r
-		}
-	}
-	return nil
-}
-
-// isOurs reports whether run is one that our trigger could have created.
-func isOurs(r *Run, me, args string) bool {
-	return strings.EqualFold(r.RunByLogin(), me) && r.Args() == args
-}
-
-// inProgress answers the newest run in progress whose id is above after, if any.
-func inProgress(runs []Run, after int64) *Run {
+// inProgress answers the newest run in progress, if any.
+func inProgress(runs []Run) *Run {
 	for i := range runs {
-		if runs[i].Status == StatusInProgress && runs[i].ID > after {
+		if runs[i].Status == StatusInProgress {
 			r := runs[i]
 			return &r
 		}
@@ -469,20 +418,10 @@ func newestID(runs []Run) int64 {
 	return id
 }
 
-func orUnknown(s string) string {
-	if s == "" {
-		return "an unknown user"
-	}
-	return s
+// isOurs reports whether run is one that our trigger could have created.
+func isOurs(r *Run, me, args string) bool {
+	return strings.EqualFold(r.RunByLogin(), me) && r.Args() == args
 }
 
-// Consecutive transient read errors that WaitForRun and StartRun tolerate.
-const maxTransientFailures = 5
-
-// isTransient reports whether a read failed in a way that may pass: the server was busy, no
-// answer came, or another login ended the session right after ours began (sessionLostError).
-func isTransient(err error) bool {
-	var lost *sessionLostError
-	c := classify(err)
-	return c == classBusy || c == classTransient || errors.As(err, &lost)
-}
+// orUnknown names a user in messages: its login name, when known.
+func orUnknown(s string) string { return cmp.Or(s, "an unknown user") }

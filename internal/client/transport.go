@@ -65,10 +65,24 @@ func (e *transportError) Error() string {
 	}
 	msg := fmt.Sprintf("%s %s: no answer from OpenSpecimen: %v", e.Method, e.Path, unwrapURLError(e.Err))
 	if untrustedCertificate(e.Err) {
-		msg += ". The server's TLS certificate is not trusted: if it is signed by an internal CA, " +
-			"set ca_cert_file to that CA's PEM certificate (and check that it has not expired)"
+		msg += ". The server's TLS certificate is not trusted: it is signed by a CA that this machine does not trust " +
+			"(an internal CA?), or it has expired, or it names another host"
 	}
 	return msg
+}
+
+// IsUntrustedCertificate reports whether err is a request that failed because the server's
+// TLS certificate is not trusted (unknown authority, expired, wrong host name).
+func IsUntrustedCertificate(err error) bool {
+	var te *transportError
+	return errors.As(err, &te) && untrustedCertificate(te.Err)
+}
+
+// IsRequestTimeout reports whether err is a request that got no answer within the request
+// timeout (Config.RequestTimeout).
+func IsRequestTimeout(err error) bool {
+	var te *timeoutError
+	return errors.As(err, &te)
 }
 
 // untrustedCertificate reports whether err is a failed verification of the server's
@@ -88,8 +102,8 @@ func (e *transportError) Unwrap() error { return e.Err }
 type timeoutError struct{ d time.Duration }
 
 func (e *timeoutError) Error() string {
-	return fmt.Sprintf("OpenSpecimen did not answer within the request timeout of %s (setting %s): "+
-		"check that the server is up, or raise %s if it is only slow", e.d, FieldRequestTimeout, FieldRequestTimeout)
+	return fmt.Sprintf("OpenSpecimen did not answer within the request timeout of %s: "+
+		"check that the server is up, or raise the request timeout if it is only slow", e.d)
 }
 func (e *timeoutError) Timeout() bool { return true }
 
@@ -289,6 +303,13 @@ func retryRead(ctx context.Context, resp *http.Response, err error) (bool, error
 	return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 }
 
+// notSent reports whether a request failed before it reached the server: the connection was
+// never made.
+func notSent(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial" && !untrustedCertificate(err)
+}
+
 // retryLogin retries a login on a 429 or 5xx answer (the server refused to work; a session
 // it may have opened is harmless) and on a connection that could not be made, but not after
 // a lost answer: the server may have counted a wrong password toward the account's lock-out.
@@ -297,8 +318,7 @@ func retryLogin(ctx context.Context, resp *http.Response, err error) (bool, erro
 		return false, ctx.Err()
 	}
 	if err != nil {
-		var oe *net.OpError
-		return errors.As(err, &oe) && oe.Op == "dial" && !untrustedCertificate(err), nil
+		return notSent(err), nil
 	}
 	return resp.StatusCode == http.StatusTooManyRequests ||
 		resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented, nil
@@ -309,12 +329,15 @@ func retryNever(ctx context.Context, _ *http.Response, _ error) (bool, error) {
 	return false, ctx.Err()
 }
 
+// retryAfterMax caps the pause that a server's Retry-After asks for.
+const retryAfterMax = 30 * time.Second
+
 // backoff is exponential with jitter between min and max; a 429 or 503 with Retry-After
 // waits that long, up to retryAfterMax.
 func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if s, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && s >= 0 {
-			return min(time.Duration(s)*time.Second, c.retryAfterMax)
+			return min(time.Duration(s)*time.Second, retryAfterMax)
 		}
 	}
 	d := minWait
@@ -332,7 +355,7 @@ func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http
 // timeoutTransport bounds each HTTP attempt by a timeout: the whole exchange, body included,
 // or with idle (streamed bodies) each pause between reads.
 type timeoutTransport struct {
-	base    func() http.RoundTripper
+	base    http.RoundTripper
 	timeout time.Duration
 	idle    bool
 }
@@ -342,7 +365,7 @@ var errAttemptTimeout = errors.New("request timeout")
 func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx, cancel := context.WithCancelCause(req.Context())
 	timer := time.AfterFunc(t.timeout, func() { cancel(errAttemptTimeout) })
-	resp, err := t.base().RoundTrip(req.WithContext(ctx))
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		timer.Stop()
 		timedOut := context.Cause(ctx) == errAttemptTimeout && req.Context().Err() == nil

@@ -60,6 +60,13 @@ type SavedQuery struct {
 	Title string `json:"title"`
 }
 
+// label names the job in messages: its id and name.
+func (j *Job) label() string { return jobLabel(j.ID, j.Name) }
+
+// Disabled reports whether the job's activityStatus is Disabled (in any case): disabled in
+// OpenSpecimen's Jobs view, or deleted.
+func (j *Job) Disabled() bool { return strings.EqualFold(j.ActivityStatus, "Disabled") }
+
 // Active reports whether the server would run a trigger of the job now; see InactiveReason.
 func (j *Job) Active() bool { return j.InactiveReason() == "" }
 
@@ -170,6 +177,12 @@ type Run struct {
 
 // Args returns the run's runtime arguments, "" when null.
 func (r *Run) Args() string { return deref(r.RtArgs) }
+
+// HasResultFile reports whether the run has finished with an output file (logFilePath),
+// which the server may still have purged since.
+func (r *Run) HasResultFile() bool {
+	return r.Status.Finished() && r.LogFilePath != nil && *r.LogFilePath != ""
+}
 
 // MessageText returns the run's message (the error of a FAILED run), "" when null.
 func (r *Run) MessageText() string { return deref(r.Message) }

@@ -2,14 +2,13 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,149 +16,28 @@ import (
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
-// waitersOf answers how many callers share the poll loop of a run (0 when there is none).
-func (c *Client) waitersOf(r mockserver.Run) int {
-	c.waitMu.Lock()
-	defer c.waitMu.Unlock()
-	n := 0
-	if w := c.waits[runKey{r.JobID, r.ID}]; w != nil {
-		for _, k := range w.waiters {
-			n += k
-		}
-	}
-	return n
-}
-
-// awaitWaiters returns once the shared wait of run r has n waiters, as its log says when a
-// waiter comes or goes.
-func awaitWaiters(t *testing.T, e *testEnv, r mockserver.Run, n int) {
-	t.Helper()
-	reached := make(chan struct{}, 1)
-	want := fmt.Sprintf("waiters:%d", n)
-	e.log.setOnRecord(func(line string) {
-		if strings.Contains(line, "waiting for the run") && strings.Contains(line, want) {
-			select {
-			case reached <- struct{}{}:
-			default:
-			}
-		}
-	})
-	defer e.log.setOnRecord(nil)
-	if e.c.waitersOf(r) == n {
-		return
-	}
-	mocktest.Within(t, want, reached)
-}
-
-// holdFirstRead makes s hold the first read of the run until the channel answered is closed.
-func holdFirstRead(s *mockserver.Server, run mockserver.Run) (gate chan struct{}) {
-	gate = make(chan struct{})
-	path := "/scheduled-jobs/" + strconv.FormatInt(run.JobID, 10) + "/runs/" + strconv.FormatInt(run.ID, 10)
-	var reads atomic.Int32
-	s.SetRequestHook(func(method, p string) {
-		if method == "GET" && p == path && reads.Add(1) == 1 {
-			<-gate
-		}
-	})
-	return gate
-}
-
-func TestWaitForRunSharesOnePollLoop(t *testing.T) {
-	e := newEnvOn(t, withJob7(250*time.Millisecond), nil) // read at +0, +100ms, +200ms, +300ms
-	r := e.startRun(t, "alice", "")
-	gate := holdFirstRead(e.s, r)
-	type result struct {
-		run *Run
-		err error
-	}
-	results := make(chan result, 3)
-	wait := func(ctx context.Context) {
-		run, err := e.c.WaitForRun(ctx, 7, r.ID)
-		results <- result{run, err}
-	}
-	go wait(t.Context())
-	awaitWaiters(t, e, r, 1)
-	go wait(t.Context())
-	ctx, cancel := context.WithCancel(t.Context())
-	go wait(ctx)
-	awaitWaiters(t, e, r, 3)
-	// One waiter gives up: it gets its context's error, the others wait on.
-	cancel()
-	res := mocktest.Within(t, "the cancelled waiter", results)
-	if !errors.Is(res.err, context.Canceled) {
-		t.Fatalf("cancelled waiter: %v, %v", res.run, res.err)
-	}
-	awaitWaiters(t, e, r, 2)
-	close(gate)
-	for i := 0; i < 2; i++ {
-		res := mocktest.Within(t, "a waiter", results)
-		if res.err != nil || res.run.Status != StatusSucceeded {
-			t.Fatalf("waiter %d: %v, %v", i, res.run, res.err)
-		}
-		res.run.Status = "CHANGED" // each caller has its own copy
-	}
-	if n := e.runReads(); n != 4 {
-		t.Fatalf("%d reads of the run for three waiters, want 4 (one loop)", n)
-	}
-	if e.c.waitersOf(r) != 0 {
-		t.Fatal("poll loop left behind")
-	}
-}
-
-func TestWaitForRunAllWaitersGone(t *testing.T) {
-	e := newEnv(t, nil)
-	r := e.startRun(t, "alice", "")
-	ctx, cancel := context.WithCancel(t.Context())
-	var once sync.Once
-	e.sleeps.reset(func(n int, _ time.Duration) {
-		if n == 2 {
-			once.Do(cancel)
-		}
-	})
-	run, err := e.c.WaitForRun(ctx, 7, r.ID)
-	if !errors.Is(err, context.Canceled) || run == nil || run.Status != StatusInProgress {
-		t.Fatalf("run %v err %v", run, err)
-	}
-	// The loop stopped with its last waiter, before WaitForRun returned.
-	if e.c.waitersOf(r) != 0 {
-		t.Fatal("poll loop left behind")
-	}
-}
-
-func TestWaitForRunUsesHistoryOfStartRun(t *testing.T) {
+// WaitForRun predicts the end from the history handed to it, and reads no run list then;
+// without one it reads one list itself, leaving out the run it waits for.
+func TestWaitForRunHistory(t *testing.T) {
 	sc := withJob7(10 * time.Second)
 	for i := range 3 {
 		sc.Runs = append(sc.Runs, pastRun(int64(i+1), 7, "bob", "", mockserver.StatusSucceeded, 10*time.Second))
 	}
 	e := newEnvOn(t, sc, nil)
-	run, err := e.c.StartRun(t.Context(), 7, "--x", StartOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := e.start(t, t.Context(), "--x", "")
 	lists := e.lists()
-	if _, err := e.c.WaitForRun(t.Context(), 7, run.ID); err != nil {
+	if _, err := e.c.WaitForRun(t.Context(), 7, st.Run.ID, &st.History); err != nil {
 		t.Fatal(err)
 	}
-	if n := e.lists(); n != lists {
-		t.Fatalf("WaitForRun listed runs %d times after StartRun had", n-lists)
+	if n := e.lists(); n != lists || !strings.Contains(e.log.all(), "runs:3") {
+		t.Fatalf("WaitForRun listed runs %d times after StartRun had; log:\n%s", n-lists, e.log.all())
 	}
-	if !strings.Contains(e.log.all(), "predicted end") {
-		t.Fatal("no prediction from StartRun's list")
+	r := e.startRun(t, "alice", "")
+	if _, err := e.c.WaitForRun(t.Context(), 7, r.ID, nil); err != nil {
+		t.Fatal(err)
 	}
-	// The finished run joins the history; a finished run needs no prediction.
-	e.c.histMu.Lock()
-	h := e.c.hist[7]
-	e.c.histMu.Unlock()
-	if !h.runID[run.ID] || len(h.durs) != 4 {
-		t.Fatalf("history %+v", h)
-	}
-	if ds, err := e.c.durations(t.Context(), 7, run.ID); err != nil || ds != nil {
-		t.Fatal(ds, err)
-	}
-	// Stale history is listed again.
-	e.clock.Advance(historyTTL + time.Second)
-	if _, err := e.c.durations(t.Context(), 7, 12345); err != nil || e.lists() != lists+1 {
-		t.Fatalf("%v; lists %d", err, e.lists()-lists)
+	if n := e.lists(); n != lists+1 || !strings.Contains(e.log.all(), "runs:4") {
+		t.Fatalf("WaitForRun without history listed runs %d times, want 1; log:\n%s", n-lists, e.log.all())
 	}
 }
 
@@ -197,12 +75,13 @@ func TestWaitForRunReadsOnManualClock(t *testing.T) {
 	const reads = "/scheduled-jobs/{jobId}/runs/{runId}"
 	var readsPerRun []int
 	for i := range 4 {
-		run, err := c.StartRun(t.Context(), 1, "--n "+strconv.Itoa(i), StartOptions{})
+		st, err := c.StartRun(t.Context(), 1, "--n "+strconv.Itoa(i), StartOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
+		run := st.Run
 		r0 := s.RequestCount("GET", reads)
-		if _, err := c.WaitForRun(t.Context(), 1, run.ID); err != nil {
+		if _, err := c.WaitForRun(t.Context(), 1, run.ID, &st.History); err != nil {
 			t.Fatal(err)
 		}
 		readsPerRun = append(readsPerRun, s.RequestCount("GET", reads)-r0)
@@ -216,60 +95,221 @@ func TestWaitForRunReadsOnManualClock(t *testing.T) {
 	}
 }
 
-// ctxLogs records, per record, the "waiter" value of the context it was handled with, and
-// passes the record on to next.
-type ctxLogs struct {
-	next    slog.Handler
-	mu      sync.Mutex     // guards waiters
-	waiters map[string]int // waiter value: records
-}
-
-func (h *ctxLogs) Enabled(context.Context, slog.Level) bool { return true }
-func (h *ctxLogs) Handle(ctx context.Context, r slog.Record) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	w, _ := ctx.Value(waiterName{}).(string)
-	h.waiters[w]++
-	return h.next.Handle(ctx, r)
-}
-func (h *ctxLogs) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h *ctxLogs) WithGroup(string) slog.Handler      { return h }
-
-type waiterName struct{}
-
-// The lines of a poll loop shared by two waiters are logged with each waiter's context, so
-// that each resource's log holds its own wait.
-func TestWaitForRunLogsWithEachWaitersContext(t *testing.T) {
-	logs := &ctxLogs{waiters: map[string]int{}}
-	e := newEnvOn(t, withJob7(150*time.Millisecond), func(c *Config) { // 3 reads
-		logs.next = c.Logger.Handler()
-		c.Logger = slog.New(logs)
-	})
+func TestWaitForRun(t *testing.T) {
+	// The run ends after the 10th gap and before the 11th ends (at +1.244s and +1.493s).
+	e := newEnvOn(t, withJob7(1400*time.Millisecond), nil)
 	r := e.startRun(t, "alice", "")
-	gate := holdFirstRead(e.s, r) // both waiters join the loop during its first read
-	// The login's lines are no waiter's.
-	if err := e.c.Login(t.Context()); err != nil {
+	run, err := e.c.WaitForRun(t.Context(), 7, r.ID, nil)
+	if err != nil || run.Status != StatusSucceeded || run.FinishedAt == nil {
+		t.Fatal(run, err)
+	}
+	// No past runs: each gap is a fifth of the time the run has run, from 100ms up.
+	s := e.sleeps.all()
+	if len(s) != 11 {
+		t.Fatalf("sleeps %v", s)
+	}
+	elapsed := time.Duration(0)
+	for i, d := range s {
+		want := max(100*time.Millisecond, elapsed/5)
+		if d != want {
+			t.Fatalf("sleep %d: %s at +%s, want %s (sleeps %v)", i, d, elapsed, want, s)
+		}
+		elapsed += d
+	}
+	// Already finished: no sleep.
+	e.sleeps.reset(nil)
+	if run, err := e.c.WaitForRun(t.Context(), 7, r.ID, nil); err != nil || !run.Status.Finished() || len(e.sleeps.all()) != 0 {
+		t.Fatal(run, err)
+	}
+}
+
+func TestWaitForRunBackoffCap(t *testing.T) {
+	e := newEnvOn(t, withJob7(time.Minute), nil)
+	r := e.startRun(t, "alice", "")
+	if _, err := e.c.WaitForRun(t.Context(), 7, r.ID, nil); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 2)
-	for _, name := range []string{"first", "second"} {
-		ctx := context.WithValue(t.Context(), waiterName{}, name)
-		go func() {
-			_, err := e.c.WaitForRun(ctx, 7, r.ID)
-			done <- err
-		}()
+	s := e.sleeps.all()
+	if s[len(s)-1] != 5*time.Second {
+		t.Fatalf("sleeps %v", s)
 	}
-	awaitWaiters(t, e, r, 2)
-	close(gate)
-	for range 2 {
-		if err := mocktest.Within(t, "a waiter", done); err != nil {
-			t.Fatal(err)
+	for _, d := range s {
+		if d > 5*time.Second {
+			t.Fatalf("sleep %s above the cap", d)
 		}
 	}
-	logs.mu.Lock()
-	defer logs.mu.Unlock()
-	if logs.waiters["first"] == 0 || logs.waiters["second"] == 0 || logs.waiters["first"] != logs.waiters["second"] {
-		t.Fatalf("records per waiter %v: want the same lines for both", logs.waiters)
+}
+
+// predictEnv has three past runs of job 7 lasting durs (10s each when nil) and a run in
+// progress started now that ends (FAILED) at +end.
+func predictEnv(t *testing.T, durs []time.Duration, end time.Duration) (e *testEnv, r mockserver.Run, start, finishAt time.Time) {
+	sc := withJob7(end)
+	sc.Jobs[0].Outcome = mockserver.StatusFailed
+	for i := range 3 {
+		d := 10 * time.Second
+		if durs != nil {
+			d = durs[i]
+		}
+		sc.Runs = append(sc.Runs, pastRun(int64(i+1), 7, "bob", "", mockserver.StatusSucceeded, d))
+	}
+	e = newEnvOn(t, sc, nil)
+	r = e.startRun(t, "alice", "")
+	return e, r, r.StartedAt, r.StartedAt.Add(end)
+}
+
+func TestWaitForRunPredictsEnd(t *testing.T) {
+	e, r, start, finishAt := predictEnv(t, nil, 10*time.Second)
+	run, err := e.c.WaitForRun(t.Context(), 7, r.ID, nil)
+	if err != nil || run.Status != StatusFailed {
+		t.Fatal(run, err)
+	}
+	// Past runs all took 10s: reads at gaps of half the run's age, at most 2s (a fifth of the
+	// prediction), then on a 50ms grid aligned 5ms past the predicted end, in a window of
+	// +/-50ms (its start on the grid); the end is seen 5ms after it.
+	winStart := start.Add(10*time.Second - 45*time.Millisecond)
+	at := start
+	for i, d := range e.sleeps.all() {
+		if at.Before(winStart) && (d > 2*time.Second || d > max(100*time.Millisecond, at.Sub(start)/2)) {
+			t.Fatalf("sleep %d of %s at +%s: longer than a fifth of the prediction or half the run's age", i, d, at.Sub(start))
+		}
+		if at.Before(winStart) && at.Add(d).After(winStart.Add(50*time.Millisecond)) {
+			t.Fatalf("sleep %d of %s at +%s jumps over the window", i, d, at.Sub(start))
+		}
+		if !at.Before(winStart) && d != 50*time.Millisecond {
+			t.Fatalf("sleep %d of %s at +%s, inside the window", i, d, at.Sub(start))
+		}
+		at = at.Add(d)
+	}
+	if at.Sub(finishAt) != 5*time.Millisecond {
+		t.Fatalf("ended at +%s", at.Sub(start))
+	}
+	// Fewer reads than the 22 a wait without history costs.
+	if n := len(e.sleeps.all()); n > 16 {
+		t.Fatalf("%d sleeps for a 10s run (%v)", n, e.sleeps.all())
+	}
+	if !strings.Contains(e.log.all(), "predicted end") {
+		t.Fatal("prediction not logged")
+	}
+}
+
+func TestWaitForRunPredictionMissed(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		durs     []time.Duration
+		end      time.Duration
+		lag      time.Duration // the end is seen at most this late
+		maxReads int
+	}{
+		// Before the window, gaps of at most half the run's age: an early end is seen within
+		// half its age, at the cost of more reads early on than one every fifth of the prediction.
+		{"early failure", nil, 3 * time.Second, 1500 * time.Millisecond, 10},
+		{"late by 700ms", nil, 10*time.Second + 700*time.Millisecond, 350 * time.Millisecond, 24},
+		{"late by a minute", nil, 70 * time.Second, 5 * time.Second, 45},
+		// Spread history 9s..12s: window 8.25s..12.75s, grid of 562.5ms.
+		{"spread history", []time.Duration{9 * time.Second, 10 * time.Second, 12 * time.Second}, 11 * time.Second, 563 * time.Millisecond, 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, r, start, finishAt := predictEnv(t, tc.durs, tc.end)
+			run, err := e.c.WaitForRun(t.Context(), 7, r.ID, nil)
+			if err != nil || run.Status != StatusFailed {
+				t.Fatal(run, err)
+			}
+			end := start
+			for _, d := range e.sleeps.all() {
+				end = end.Add(d)
+			}
+			if lag := end.Sub(finishAt); lag < 0 || lag > tc.lag {
+				t.Fatalf("seen %s after the end (sleeps %v)", lag, e.sleeps.all())
+			}
+			if n := len(e.sleeps.all()) + 1; n > tc.maxReads {
+				t.Fatalf("%d reads (sleeps %v)", n, e.sleeps.all())
+			}
+		})
+	}
+}
+
+func TestWaitForRunCancelled(t *testing.T) {
+	e := newEnv(t, nil)
+	r := e.startRun(t, "alice", "")
+	ctx, cancel := context.WithCancel(t.Context())
+	e.sleeps.reset(func(n int, _ time.Duration) {
+		if n == 3 {
+			cancel()
+		}
+	})
+	run, err := e.c.WaitForRun(ctx, 7, r.ID, nil)
+	if !errors.Is(err, context.Canceled) || run == nil || run.ID != r.ID || run.Status != StatusInProgress {
+		t.Fatalf("run %v err %v", run, err)
+	}
+	// Cancelled during a request, which then gets no answer.
+	reqCtx, reqCancel := context.WithCancel(t.Context())
+	e.sleeps.reset(nil)
+	replyTo(e.s, "GET", routeRun, func(int) (mockserver.Reply, bool) {
+		reqCancel()
+		return mockserver.Reply{Drop: true}, true
+	})
+	if _, err := e.c.WaitForRun(reqCtx, 7, r.ID, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v", err)
+	}
+	// A deadline.
+	dlCtx, dlCancel := context.WithTimeout(t.Context(), time.Hour)
+	defer dlCancel()
+	e.s.SetResponseHook(nil)
+	e.sleeps.reset(func(int, time.Duration) { dlCancel() })
+	if _, err := e.c.WaitForRun(dlCtx, 7, r.ID, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestWaitForRunTransientErrors(t *testing.T) {
+	for _, tc := range []struct {
+		failures int
+		ok       bool
+	}{{5, true}, {6, false}} {
+		e := newEnv(t, func(c *Config) { c.MaxRetries = 0 })
+		r := e.startRun(t, "alice", "")
+		replyTo(e.s, "GET", routeRun, func(n int) (mockserver.Reply, bool) {
+			switch {
+			case n >= 2 && n <= 1+tc.failures:
+				if n%2 == 0 {
+					return mockserver.Reply{Drop: true}, true // connection reset
+				}
+				return mockserver.Reply{Status: 503, Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte("<html>busy</html>")}, true
+			case n == 2+tc.failures: // the run ends now
+				e.clock.Advance(r.StartedAt.Add(10 * time.Minute).Sub(e.clock.Now()))
+			}
+			return mockserver.Reply{}, false
+		})
+		run, err := e.c.WaitForRun(t.Context(), 7, r.ID, nil)
+		if tc.ok && (err != nil || run.Status != StatusSucceeded) {
+			t.Fatalf("%d failures: run %v err %v", tc.failures, run, err)
+		}
+		if !tc.ok && (err == nil || run == nil || run.Status != StatusInProgress || !strings.Contains(err.Error(), "in a row")) {
+			t.Fatalf("%d failures: run %v err %v", tc.failures, run, err)
+		}
+	}
+}
+
+func TestWaitForRunUnknownStatusAndErrors(t *testing.T) {
+	e := newEnv(t, nil)
+	r := e.startRun(t, "alice", "")
+	cancelled, err := json.Marshal(Run{ID: r.ID, JobID: 7, Status: "CANCELLED", StartedAt: &EpochMillis{r.StartedAt}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	replyTo(e.s, "GET", routeRun, func(n int) (mockserver.Reply, bool) { // a newer server's status
+		return mockserver.Reply{Body: cancelled}, n == 2
+	})
+	run, err := e.c.WaitForRun(t.Context(), 7, r.ID, nil)
+	if err == nil || !strings.Contains(err.Error(), "CANCELLED") || run == nil || run.Status != StatusInProgress {
+		t.Fatalf("run %v err %v", run, err)
+	}
+	// A run of another job, or a missing run: at once.
+	if _, err := e.c.WaitForRun(t.Context(), 8, r.ID, nil); !IsNotFound(err) {
+		t.Fatalf("err %v", err)
+	}
+	if _, err := e.c.WaitForRun(t.Context(), 7, 424242, nil); !IsNotFound(err) {
+		t.Fatalf("err %v", err)
 	}
 }
 
@@ -310,9 +350,9 @@ func TestWaitPlanUnevenHistories(t *testing.T) {
 		{"40 min job, history 5 s ×10", secs(5, 5, 5, 5, 5, 5, 5, 5, 5, 5), 40 * time.Minute},
 	}
 	for _, c := range cases {
-		p := newWaitPlan(origin, c.history, 100*time.Millisecond, 5*time.Second, 50*time.Millisecond)
+		p := newWaitPlan(origin, c.history)
 		lag, reads := simulateWait(p, c.length)
-		bound := clampDur(time.Duration(float64(c.length+lag)*waitPollGrowth), p.min, p.max)
+		bound := clampDur(time.Duration(float64(c.length+lag)*waitPollGrowth), waitPollMin, waitPollMax)
 		t.Logf("%s: seen %s late, %d reads", c.name, lag, reads)
 		if lag > bound {
 			t.Errorf("%s: seen %s after its end, later than the %s a wait without history allows", c.name, lag, bound)
@@ -341,20 +381,20 @@ func TestWaitPlanBounds(t *testing.T) {
 		if rng.IntN(10) == 0 {
 			length = time.Duration(rng.Int64N(int64(2 * time.Hour)))
 		}
-		p := newWaitPlan(origin, hist, 100*time.Millisecond, 5*time.Second, 50*time.Millisecond)
+		p := newWaitPlan(origin, hist)
 		lag, _ := simulateWait(p, length)
-		if early := max(p.min, time.Duration(float64(length)*earlyGrowth)); lag > early {
+		if early := max(waitPollMin, time.Duration(float64(length)*earlyGrowth)); lag > early {
 			t.Fatalf("case %d: history %v, run of %s seen %s late: more than half its age", i, hist, length, lag)
 		}
-		plain := clampDur(time.Duration(float64(length+lag)*waitPollGrowth), p.min, p.max)
+		plain := clampDur(time.Duration(float64(length+lag)*waitPollGrowth), waitPollMin, waitPollMax)
 		if !p.origin.Add(length).Before(p.winStart) && lag > plain {
 			t.Fatalf("case %d: history %v, run of %s seen %s late: later than the %s without history", i, hist, length, lag, plain)
 		}
 	}
 	for _, length := range []time.Duration{time.Second, 10 * time.Second, time.Minute, 10 * time.Minute} {
 		steady := []time.Duration{length * 98 / 100, length, length * 102 / 100}
-		_, withHistory := simulateWait(newWaitPlan(origin, steady, 100*time.Millisecond, 5*time.Second, 50*time.Millisecond), length)
-		_, without := simulateWait(newWaitPlan(origin, nil, 100*time.Millisecond, 5*time.Second, 50*time.Millisecond), length)
+		_, withHistory := simulateWait(newWaitPlan(origin, steady), length)
+		_, without := simulateWait(newWaitPlan(origin, nil), length)
 		t.Logf("%s job: %d reads with a steady history, %d without", length, withHistory, without)
 		if length >= 10*time.Second && withHistory >= without {
 			t.Errorf("%s job: %d reads with a steady history, not fewer than %d without", length, withHistory, without)
@@ -387,11 +427,11 @@ func TestWaitForRunUnevenHistoryOnManualClock(t *testing.T) {
 		clock.Advance(d)
 		return ctx.Err()
 	}
-	run, err := c.StartRun(t.Context(), 1, "", StartOptions{})
+	st, err := c.StartRun(t.Context(), 1, "", StartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	done, err := c.WaitForRun(t.Context(), 1, run.ID)
+	done, err := c.WaitForRun(t.Context(), 1, st.Run.ID, &st.History)
 	if err != nil || done.FinishedAt == nil {
 		t.Fatal(done, err)
 	}
@@ -414,7 +454,7 @@ func TestWaitForRunSessionEndedAfterLogin(t *testing.T) {
 	others := newElsewhere(e.s)
 	path := fmt.Sprintf("/scheduled-jobs/7/runs/%d", run.ID)
 	e.s.SetRequestHook(others.sessionEndsAt(path, false, 2, 3))
-	done, err := e.c.WaitForRun(t.Context(), 7, run.ID)
+	done, err := e.c.WaitForRun(t.Context(), 7, run.ID, nil)
 	others.check(t)
 	if err != nil || done.Status != StatusSucceeded {
 		t.Fatalf("run %+v, err %v", done, err)
@@ -423,7 +463,7 @@ func TestWaitForRunSessionEndedAfterLogin(t *testing.T) {
 	run = e.startRun(t, "alice", "")
 	path = fmt.Sprintf("/scheduled-jobs/7/runs/%d", run.ID)
 	e.s.SetRequestHook(others.sessionEndsAt(path, true))
-	_, err = e.c.WaitForRun(t.Context(), 7, run.ID)
+	_, err = e.c.WaitForRun(t.Context(), 7, run.ID, nil)
 	others.check(t)
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("waiting for run %d of job 7: %d reads failed in a row", run.ID, maxTransientFailures+1)) ||
 		!strings.Contains(err.Error(), `OpenSpecimen refused the session of user "alice" right after a new login`) {

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,7 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 )
@@ -65,7 +65,13 @@ func (a *jobRunAction) Schema(ctx context.Context, _ action.SchemaRequest, resp 
 			"Its run is identified as the resource identifies its own: the job is checked (it exists, it is active), " +
 			"triggered once, and the run found is the oldest newer one by this user with these args. While it waits, the " +
 			"action reports the run's id, its status, and how long it has run against how long the job's recent runs took. " +
-			"A FAILED run fails the action with the run's message.",
+			"A FAILED run fails the action with the run's message.\n\n" +
+			"On a busy server, the trigger waits in OpenSpecimen's queue until one of its 5 threads frees, and the action " +
+			"looks for its run until the timeout, never triggering again because the run has not appeared yet; only a run " +
+			"of the job that took it after the trigger (OpenSpecimen then dropped the trigger) leads to another trigger. " +
+			"When the timeout comes first, the action fails: the trigger may still be queued, and the error says when the " +
+			"job was triggered, as whom and with which args, and how to find its run (the `openspecimen_job_runs` data " +
+			"source, or OpenSpecimen's Jobs view). Invoking the action again would trigger the job once more.",
 		Attributes: map[string]schema.Attribute{
 			"job_id": schema.Int64Attribute{
 				MarkdownDescription: jobIDDoc,
@@ -191,10 +197,11 @@ func unconfiguredDiagnostic(kind string) diag.Diagnostic {
 type jobRunInvocation struct {
 	c        *client.Client
 	jobID    int64
-	job      string        // the job for messages: id and name
-	timeout  time.Duration // the invoke timeout
-	usual    time.Duration // median duration of the job's recent runs; 0 when unknown
-	usualOf  int           // how many runs usual is made from
+	job      string         // the job for messages: id and name
+	timeout  time.Duration  // the invoke timeout
+	hist     client.History // the job's recent finished runs, as StartRun read them
+	usual    time.Duration  // how long its runs usually take (the wait's predicted end); 0 when unknown
+	usualOf  int            // how many runs usual is made from
 	progress func(action.InvokeProgressEvent)
 	diags    *diag.Diagnostics
 }
@@ -205,27 +212,21 @@ func (inv *jobRunInvocation) say(format string, args ...any) {
 	}
 }
 
-// start checks the job and starts one run (client.StartRun), answering nil after reporting
-// why it could not.
+// start starts one run (client.StartRun, which checks the job), answering nil after
+// reporting why it could not.
 func (inv *jobRunInvocation) start(ctx context.Context, args string, ifRunning client.IfRunning) *client.Run {
-	job := checkJob(ctx, inv.c, inv.jobID, inv.diags)
-	if job == nil {
+	inv.say("Starting a run of job %d with %s.", inv.jobID, argsText(args))
+	st, err := inv.c.StartRun(ctx, inv.jobID, args, client.StartOptions{IfRunning: ifRunning})
+	if err != nil {
+		inv.diags.Append(actionStartDiagnostic(inv.jobID, inv.timeout, err))
 		return nil
 	}
-	inv.job = fmt.Sprintf("%d (%s)", inv.jobID, job.Name)
-	inv.say("Starting a run of job %s with %s.", inv.job, argsText(args))
-	run, err := inv.c.StartRun(ctx, inv.jobID, args, client.StartOptions{IfRunning: ifRunning})
-	if err != nil {
-		inv.diags.Append(actionStartDiagnostic(inv.jobID, job.Name, inv.timeout, err))
-		return nil
-	}
-	usual, n, err := inv.c.UsualDuration(ctx, inv.jobID, run.ID)
-	if err != nil {
-		tflog.Debug(ctx, "cannot tell how long the job's runs usually take", map[string]any{"job_id": inv.jobID, "error": err.Error()})
-	}
-	inv.usual, inv.usualOf = usual, n
+	run := st.Run
+	inv.job = jobText(inv.jobID, run.JobName)
+	inv.hist = st.History
+	inv.usual, inv.usualOf = st.History.Usual()
 	inv.say("Run %d of job %s started at %s by %s; %s.", run.ID, inv.job, startedText(run),
-		messageOr(run.RunByLogin(), "an unknown user"), inv.usualText())
+		cmp.Or(run.RunByLogin(), "an unknown user"), inv.usualText())
 	return run
 }
 
@@ -240,7 +241,7 @@ func (inv *jobRunInvocation) wait(ctx context.Context, run *client.Run, every ti
 	}
 	done := make(chan waited, 1)
 	go func() {
-		seen, err := inv.c.WaitForRun(ctx, inv.jobID, run.ID)
+		seen, err := inv.c.WaitForRun(ctx, inv.jobID, run.ID, &inv.hist)
 		done <- waited{seen, err}
 	}()
 	tick := time.NewTicker(every)
@@ -249,7 +250,7 @@ func (inv *jobRunInvocation) wait(ctx context.Context, run *client.Run, every ti
 		select {
 		case w := <-done:
 			if w.err != nil {
-				inv.diags.Append(inv.waitDiagnostic(ctx, run.ID, w.err))
+				inv.diags.Append(waitDiagnostic(ctx, inv.job, run.ID, "invoke", inv.timeout, w.err))
 				return nil
 			}
 			return w.run
@@ -266,7 +267,7 @@ func (inv *jobRunInvocation) finished(run *client.Run, ignoreFailure bool) {
 		inv.say("Run %d of job %s %s after %s.", run.ID, inv.job, run.Status, took)
 		return
 	}
-	msg := messageOr(run.MessageText(), "no message")
+	msg := cmp.Or(run.MessageText(), "no message")
 	if ignoreFailure {
 		inv.say("Run %d of job %s FAILED after %s (ignore_failure = true): %s.", run.ID, inv.job, took, msg)
 		return
@@ -284,50 +285,16 @@ func (inv *jobRunInvocation) usualText() string {
 	return fmt.Sprintf("its runs usually take %s (median of the last %d)", roundSeconds(inv.usual), inv.usualOf)
 }
 
-// waitDiagnostic reports a wait that ended before the run did. Unlike the resource's, it is
-// an error: nothing is in state to wait for next time, and whoever relies on the action
-// must not take the run for done.
-func (inv *jobRunInvocation) waitDiagnostic(ctx context.Context, runID int64, err error) diag.Diagnostic {
-	const goesOn = "The run goes on on the server; its end is shown in OpenSpecimen's Jobs view. Invoking the action " +
-		"again starts another run once this one has finished (if_running = \"wait\")."
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return diag.NewErrorDiagnostic("Job run still in progress at the timeout", fmt.Sprintf(
-			"Run %d of job %s did not finish within the invoke timeout of %s. %s Raise timeouts.invoke, or set "+
-				"wait_for_completion = false.", runID, inv.job, inv.timeout, goesOn))
-	case ctx.Err() != nil:
-		return diag.NewErrorDiagnostic("Interrupted while waiting for job run", fmt.Sprintf(
-			"Waiting for run %d of job %s was interrupted. %s", runID, inv.job, goesOn))
-	default:
-		return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf(
-			"Waiting for run %d of job %s failed: %s. %s", runID, inv.job, err, goesOn))
+// actionStartDiagnostic reports a run that could not be started: a trigger whose run is not
+// identified is an error, which says how to find its run; the rest as the resource says it.
+func actionStartDiagnostic(jobID int64, timeout time.Duration, err error) diag.Diagnostic {
+	var pending *client.RunPendingError
+	if errors.As(err, &pending) {
+		return diag.NewErrorDiagnostic("Job run not identified", pendingSummary(pending, "invoke", timeout)+fmt.Sprintf(
+			" The trigger may still be queued: invoking the action again would trigger the job once more. Look for its run "+
+				"with the openspecimen_job_runs data source (job_id = %d) or in OpenSpecimen's Jobs view.", jobID))
 	}
-}
-
-// actionStartDiagnostic reports a run that could not be started. A run not identified, or
-// a start cut short by the timeout, is told in the action's words; the rest as the resource
-// tells it.
-func actionStartDiagnostic(jobID int64, jobName string, timeout time.Duration, err error) diag.Diagnostic {
-	job := fmt.Sprintf("%d (%s)", jobID, jobName)
-	var notIdentified *client.RunNotIdentifiedError
-	switch {
-	case errors.As(err, &notIdentified):
-		cause := notIdentifiedCause(notIdentified)
-		if errors.Is(notIdentified.Err, context.DeadlineExceeded) {
-			cause = "the invoke timeout expired"
-		}
-		return diag.NewErrorDiagnostic("Job run not identified", fmt.Sprintf(
-			"Job %s was triggered %d time(s), first at %s, by %s with args %q, but its run could not be identified: %s. "+
-				"Before invoking the action again, which would trigger the job once more, look in OpenSpecimen's Jobs view "+
-				"for a run of this job by that user with these args started after that time.",
-			job, notIdentified.Triggers, notIdentified.FirstTrigger.UTC().Format(time.RFC3339),
-			messageOr(notIdentified.LoginName, "this user"), notIdentified.Args, cause))
-	case errors.Is(err, context.DeadlineExceeded):
-		return diag.NewErrorDiagnostic("Timed out starting job run", fmt.Sprintf(
-			"Job %s could not be started within the invoke timeout of %s: %s. If another run was in progress, "+
-				"raise timeouts.invoke or use if_running = \"fail\".", job, timeout, err))
-	}
-	return startRunDiagnostic(jobID, jobName, err)
+	return startDiagnostic(jobID, "invoke", timeout, err)
 }
 
 // ranFor answers how long the run ran: until it finished, or until now; from when it

@@ -268,7 +268,7 @@ func TestJobRunAction_progress(t *testing.T) {
 	runID := s.Runs(jobSlow)[0].ID
 	usual := "its runs usually take 20s (median of the last 3)"
 	want := []string{
-		"Starting a run of job 4 (Nightly export) with no args.",
+		"Starting a run of job 4 with no args.",
 		fmt.Sprintf("Run %d of job 4 (Nightly export) started at %s by admin; %s.", runID, now.UTC().Format(time.RFC3339), usual),
 		fmt.Sprintf("Run %d of job 4 (Nightly export): IN_PROGRESS for ", runID),
 		fmt.Sprintf("Run %d of job 4 (Nightly export) SUCCEEDED after 20s.", runID),
@@ -421,5 +421,34 @@ action "openspecimen_job_run" "broken" {
 	}
 	if n := len(s.Runs(jobBroken)); n != 1 {
 		t.Errorf("job 2 has %d runs, want 1", n)
+	}
+}
+
+// An invoke whose timeout ends while the trigger waits in the queue of a busy server fails,
+// saying that the trigger may still be queued and how to find its run; nothing is triggered
+// twice.
+func TestJobRunAction_pendingTrigger(t *testing.T) {
+	clock := mockserver.NewManualClock(time.Now())
+	s := mocktest.New(t, busyMockConfig(clock))
+	holdBusyPool(t, s)
+	timeouts := tftypes.NewValue(tftypes.Object{AttributeTypes: map[string]tftypes.Type{"invoke": tftypes.String}},
+		map[string]tftypes.Value{"invoke": tftypes.NewValue(tftypes.String, "1s")})
+	diags := invokeAction(t, s, map[string]tftypes.Value{
+		"job_id":   tftypes.NewValue(tftypes.Number, jobQuick),
+		"args":     tftypes.NewValue(tftypes.String, "--cp 7"),
+		"timeouts": timeouts,
+	}, func(string) {})
+	if len(diags) != 1 || !diags.HasError() || diags[0].Summary() != "Job run not identified" {
+		t.Fatalf("diagnostics %v, want one error", diags)
+	}
+	for _, want := range []string{"Job 1 (Specimen export) was triggered at", `by admin with args "--cp 7"`,
+		"the invoke timeout of 1s ended first", "its run will be the first of job 1 by admin with args \"--cp 7\" after run 0",
+		"The trigger may still be queued", "openspecimen_job_runs data source (job_id = 1)", "Jobs view"} {
+		if !strings.Contains(diags[0].Detail(), want) {
+			t.Errorf("the error does not say %q: %s", want, diags[0].Detail())
+		}
+	}
+	if q := queuedOf(s, jobQuick); fmt.Sprint(q) != "[admin]" || s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs") != 1 {
+		t.Fatalf("queued %v, %d triggers: want the one trigger queued", q, s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"))
 	}
 }

@@ -14,13 +14,14 @@ import (
 // A run's identity is its job's id and its own (jobRunResource.IdentitySchema): the
 // resource sets it on create, read and import, and the list resource on each result.
 
-// setRunIdentity sets the identity of a run, when Terraform keeps one (1.12 and later).
-func setRunIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, jobID, runID int64) diag.Diagnostics {
+// setRunIdentity sets the identity of a run, when Terraform keeps one (1.12 and later): its
+// run_id is null while the run of a pending trigger is not identified.
+func setRunIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, jobID int64, runID types.Int64) diag.Diagnostics {
 	if identity == nil {
 		return nil
 	}
 	diags := identity.SetAttribute(ctx, path.Root("job_id"), types.Int64Value(jobID))
-	diags.Append(identity.SetAttribute(ctx, path.Root("run_id"), types.Int64Value(runID))...)
+	diags.Append(identity.SetAttribute(ctx, path.Root("run_id"), runID)...)
 	return diags
 }
 

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -69,10 +70,17 @@ func TestAccJobRun_importByIdentity(t *testing.T) {
 		Steps: []acc.TestStep{
 			{
 				Config: cfg,
-				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectIdentity(jobRunAddr, map[string]knownvalue.Check{
-					"job_id": knownvalue.Int64Exact(1),
-					"run_id": knownvalue.Int64Func(func(v int64) error { return nil }),
-				})},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity(jobRunAddr, map[string]knownvalue.Check{
+						"job_id": knownvalue.Int64Exact(1),
+						"run_id": knownvalue.Int64Func(func(v int64) error {
+							if runs := s.Runs(jobQuick); len(runs) != 1 || runs[0].ID != v {
+								return fmt.Errorf("identity names run %d; the server has runs %+v", v, runs)
+							}
+							return nil
+						}),
+					}),
+				},
 			},
 			{
 				Config:          cfg,

@@ -1,13 +1,13 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -23,16 +23,6 @@ var (
 // openspecimen_job_run resource that an import of it would hold.
 type jobRunListResource struct {
 	data *providerData
-}
-
-// jobRunListModel is the list block's config: the filters of the openspecimen_job_runs
-// data source.
-type jobRunListModel struct {
-	JobID      types.Int64  `tfsdk:"job_id"`
-	FromDate   types.String `tfsdk:"from_date"`
-	ToDate     types.String `tfsdk:"to_date"`
-	Status     types.String `tfsdk:"status"`
-	MaxResults types.Int64  `tfsdk:"max_results"`
 }
 
 // NewJobRunListResource is the factory the provider registers.
@@ -74,7 +64,7 @@ func (l *jobRunListResource) Configure(_ context.Context, req resource.Configure
 // List reads the job (the run list of an unknown job is empty, not an error), then its
 // runs, and streams one result per run.
 func (l *jobRunListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
-	var cfg jobRunListModel
+	var cfg runFilterModel // the list block's config: the filters of the openspecimen_job_runs data source
 	var diags diag.Diagnostics
 	if l.data == nil {
 		diags.Append(unconfiguredDiagnostic("list resource"))
@@ -86,13 +76,14 @@ func (l *jobRunListResource) List(ctx context.Context, req list.ListRequest, str
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
-	filter, ok := checkDateOrder(cfg.FromDate, cfg.ToDate, l.data.location, &diags)
+	filter, ok := cfg.filter(l.data.location, &diags)
 	if !ok {
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
-	filter.Status = client.RunStatus(cfg.Status.ValueString())
-	filter.MaxResults = listMaxResults(cfg.MaxResults, req.Limit)
+	if req.Limit > 0 {
+		filter.MaxResults = min(filter.MaxResults, int(req.Limit)) // the query's limit bounds the runs read too
+	}
 
 	c := l.data.client
 	jobID := cfg.JobID.ValueInt64()
@@ -102,7 +93,7 @@ func (l *jobRunListResource) List(ctx context.Context, req list.ListRequest, str
 	}
 	runs, err := c.ListRuns(ctx, jobID, filter)
 	if err != nil {
-		diags.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s. Check that the server is up and this user may see the job, then run the query again.", jobID, err))
+		diags.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s. Check that the server is up and this user may see the job, then run the query again.", jobID, withAdvice(err)))
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
@@ -115,31 +106,16 @@ func (l *jobRunListResource) List(ctx context.Context, req list.ListRequest, str
 	}
 }
 
-// listMaxResults answers how many runs to ask for: max_results (by default the data
-// source's), and no more than the query's limit.
-func listMaxResults(maxResults types.Int64, limit int64) int {
-	n := int64(defaultMaxResults)
-	if !maxResults.IsNull() && !maxResults.IsUnknown() {
-		n = maxResults.ValueInt64()
-	}
-	if limit > 0 {
-		n = min(n, limit)
-	}
-	return int(n)
-}
-
 // listedRun is one run as a result: its identity, a name to read, and with include_resource
 // the resource's state.
 func listedRun(ctx context.Context, req list.ListRequest, jobID int64, run *client.Run) list.ListResult {
 	result := req.NewListResult(ctx)
 	result.DisplayName = runDisplayName(jobID, run)
-	result.Diagnostics.Append(setRunIdentity(ctx, result.Identity, jobID, run.ID)...)
+	result.Diagnostics.Append(setRunIdentity(ctx, result.Identity, jobID, types.Int64Value(run.ID))...)
 	if !req.IncludeResource {
 		return result
 	}
-	for attr, v := range importedRunState(jobID, run) {
-		result.Diagnostics.Append(result.Resource.SetAttribute(ctx, path.Root(attr), v)...)
-	}
+	result.Diagnostics.Append(result.Resource.Set(ctx, importedRun(jobID, run))...)
 	return result
 }
 
@@ -151,5 +127,5 @@ func runDisplayName(jobID int64, run *client.Run) string {
 		started = "started " + startedText(run)
 	}
 	return fmt.Sprintf("run %d of job %d: %s, %s by %s, %s", run.ID, jobID, run.Status, started,
-		messageOr(run.RunByLogin(), "an unknown user"), argsText(run.Args()))
+		cmp.Or(run.RunByLogin(), "an unknown user"), argsText(run.Args()))
 }

@@ -53,9 +53,7 @@ func runIdentity(runID int64) queryfilter.QueryFilter {
 // The data source's filters pick the runs; each result has its identity, a name a person
 // can read, and the resource as an import would hold it. See historyMockConfig for the runs.
 func TestAccJobRunList_query(t *testing.T) {
-	for _, line := range []string{mockserver.LineNewest, mockserver.LineOlder} {
-		t.Run(line, func(t *testing.T) { testAccJobRunListQuery(t, line) })
-	}
+	onEachLine(t, testAccJobRunListQuery)
 }
 
 func testAccJobRunListQuery(t *testing.T, line string) {
@@ -127,30 +125,6 @@ func TestAccJobRunList_badInput(t *testing.T) {
 			{Query: true, Config: listConfig(s, "    job_id = 1\n    status = \"DONE\""), ExpectError: regexp.MustCompile(`(?s)status.*value must be one of`)},
 		},
 	})
-}
-
-// requireCLIVersion skips the test unless the CLI of c is Terraform 1.minor or later
-// (OpenTofu, whose versions are numbered apart, is skipped too).
-func requireCLIVersion(t *testing.T, c *cliTest, minor int) {
-	t.Helper()
-	out, err := c.command(t.Context(), "version").Output()
-	if err != nil {
-		t.Fatalf("%s version: %v", c.tfPath, err)
-	}
-	var got int
-	if _, err := fmt.Sscanf(string(out), "Terraform v1.%d.", &got); err != nil || got < minor {
-		t.Skipf("needs Terraform 1.%d or later; the CLI is %s", minor, strings.SplitN(string(out), "\n", 2)[0])
-	}
-}
-
-// run runs the CLI to its end and answers its output, failing the test when it fails.
-func (c *cliTest) run(ctx context.Context, args ...string) string {
-	c.t.Helper()
-	out, err := c.command(ctx, args...).CombinedOutput()
-	if err != nil {
-		c.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
 }
 
 // terraform query -generate-config-out writes a resource and an import block per run; the

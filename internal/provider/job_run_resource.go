@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -68,6 +69,7 @@ type jobRunResourceModel struct {
 	Message             types.String   `tfsdk:"message"`
 	RunBy               types.String   `tfsdk:"run_by"`
 	ResultFileAvailable types.Bool     `tfsdk:"result_file_available"`
+	TriggeredAt         types.String   `tfsdk:"triggered_at"`
 	Timeouts            timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -78,6 +80,11 @@ func NewJobRunResource() resource.Resource {
 
 func (r *jobRunResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_job_run"
+	// A trigger whose run is not identified yet has the identity {job_id, run_id = null}, which
+	// gets its run_id once the run is found (Read or Update): Terraform core and OpenTofu check
+	// only that an identity is known and fits the schema, the framework that it never
+	// changes, which this flag turns off. DESIGN.md tells why.
+	resp.ResourceBehavior.MutableIdentity = true
 }
 
 // jobRunDescription tells what Create, ModifyPlan and Update do with a run, in the words of
@@ -93,6 +100,18 @@ const jobRunDescription = "Triggers one run of an OpenSpecimen scheduled job, wa
 	"(an update, bounded by `timeouts.update`), keeps a `SUCCEEDED` one, and replaces a `FAILED` one, that is " +
 	"runs the job again, unless `ignore_failure` is set. Nothing is triggered twice. A run tainted by an earlier " +
 	"build of this provider, which tainted a wait cut short, would be replaced: `terraform untaint` it to keep it.\n\n" +
+	"On a busy server: OpenSpecimen runs at most 5 jobs at once, and a trigger sent while its threads are taken " +
+	"waits in its queue, which nothing shows, until a thread frees; only then does the run exist. The resource " +
+	"looks for that run for as long as `timeouts.create` allows, and never triggers the job again because the run " +
+	"has not appeared yet. When the timeout (or Ctrl-C) comes first, the apply ends with a warning and the trigger " +
+	"is kept in the state, with `run_id` null and `triggered_at` set: the next plan looks for its run (the first " +
+	"of the job by `run_by` with these `args` after the trigger), and the next apply waits for it, in place. The " +
+	"job is triggered again only when OpenSpecimen shows that the trigger was dropped, and the plan says so: " +
+	"another run of the job started after it and took the job (OpenSpecimen drops a trigger that meets a run of " +
+	"its job in progress, and a new trigger replaces one still queued, whoever sent it), or the job is no longer " +
+	"active. A trigger that neither becomes a run nor shows as dropped (a non-admin does not see other users' " +
+	"runs on the newest OpenSpecimen line) stays pending: check OpenSpecimen's Jobs view, then `-replace` the " +
+	"resource to trigger the job again.\n\n" +
 	"OpenSpecimen cannot delete or cancel a run, so destroying this resource only removes it from the state; " +
 	"the run stays on the server."
 
@@ -186,6 +205,14 @@ func (r *jobRunResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				Computed:            true,
 				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
 			},
+			"triggered_at": schema.StringAttribute{
+				MarkdownDescription: "When this provider sent the trigger of the run (the first one, when the server dropped " +
+					"it and the job was triggered again), RFC 3339 in UTC, on the clock of the machine that ran Terraform; " +
+					"null for a run imported or adopted. While `run_id` is null, the run of that trigger is not identified yet: " +
+					"its run will be the first of the job by `run_by` with these `args` started after it.",
+				Computed:      true,
+				PlanModifiers: keep,
+			},
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true}),
@@ -231,7 +258,8 @@ func (r *jobRunResource) Configure(_ context.Context, req resource.ConfigureRequ
 
 // Create checks the job, starts the run, saves it in state, then waits for it. Once the run
 // is in state, nothing but a FAILED run fails the apply: an error here would taint the
-// resource and the next apply would trigger the job again while the run goes on.
+// resource and the next apply would trigger the job again while the run goes on. A trigger
+// whose run is not identified before the create timeout is saved in state too, pending.
 func (r *jobRunResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan jobRunResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -246,61 +274,95 @@ func (r *jobRunResource) Create(ctx context.Context, req resource.CreateRequest,
 	ctx, cancel := context.WithTimeout(ctx, createTimeout)
 	defer cancel()
 
-	c := r.data.client
 	jobID := plan.JobID.ValueInt64()
-	job := checkJob(ctx, c, jobID, &resp.Diagnostics)
-	if job == nil {
-		return
-	}
-	run, err := c.StartRun(ctx, jobID, plan.Args.ValueString(), client.StartOptions{
+	st, err := r.data.client.StartRun(ctx, jobID, plan.Args.ValueString(), client.StartOptions{
 		IfRunning: client.IfRunning(plan.IfRunning.ValueString()),
 	})
-	if err != nil {
-		resp.Diagnostics.Append(startRunDiagnostic(jobID, job.Name, err))
+	rec := runRecord{state: &resp.State, private: resp.Private, identity: resp.Identity, diags: &resp.Diagnostics}
+	if !rec.save(ctx, &plan, st, err, "create", createTimeout) {
+		if err != nil && !errors.As(err, new(*client.RunPendingError)) {
+			resp.Diagnostics.Append(startDiagnostic(jobID, "create", createTimeout, err))
+		}
 		return
 	}
-	plan.setRun(run)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, jobID, run.ID)...)
-	if resp.Diagnostics.HasError() || !plan.WaitForCompletion.ValueBool() {
-		return
+	if plan.WaitForCompletion.ValueBool() {
+		r.waitInState(ctx, &plan, &rec, &st.History, createTimeout, "create")
 	}
-	r.waitInState(ctx, &plan, &resp.State, &resp.Diagnostics, createTimeout, "create")
 }
 
-// waitInState waits for the run of m, saves what it saw in state and reports how the wait
-// ended: a FAILED run (without ignore_failure) is an error; a wait cut short is a warning,
-// since the run stays in state and the next apply waits for it again.
-func (r *jobRunResource) waitInState(ctx context.Context, m *jobRunResourceModel, state *tfsdk.State, diags *diag.Diagnostics, timeout time.Duration, op string) {
+// runRecord is where Create and Update record what a start or a look-up for a run ended with.
+type runRecord struct {
+	state    *tfsdk.State
+	private  privateData
+	identity *tfsdk.ResourceIdentity
+	diags    *diag.Diagnostics
+}
+
+// privateData is the resource's private state, as the framework hands it to each call.
+type privateData interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+// save records in m and in state the run that st holds, or the trigger that err says is
+// pending (with a warning: the next plan identifies its run), and answers whether a run was
+// saved. Any other error is left to the caller.
+func (rec *runRecord) save(ctx context.Context, m *jobRunResourceModel, st *client.Started, err error, op string, timeout time.Duration) bool {
+	var pending *client.RunPendingError
+	switch {
+	case errors.As(err, &pending):
+		m.setPending(&pending.Trigger)
+		rec.diags.Append(writePending(ctx, rec.private, &pending.Trigger, "")...)
+		rec.diags.Append(pendingDiagnostic(pending, op, timeout))
+	case err != nil:
+		return false
+	default:
+		m.setRun(st.Run)
+		m.TriggeredAt = types.StringNull()
+		if st.Trigger != nil {
+			m.TriggeredAt = types.StringValue(st.Trigger.SentAt.UTC().Format(time.RFC3339))
+		}
+		rec.diags.Append(rec.private.SetKey(ctx, pendingKey, nil)...)
+	}
+	rec.diags.Append(rec.state.Set(ctx, m)...)
+	rec.diags.Append(setRunIdentity(ctx, rec.identity, m.JobID.ValueInt64(), m.RunID)...)
+	return pending == nil && !rec.diags.HasError()
+}
+
+// waitInState waits for the run of m (with the job's history hist, nil when unknown), saves
+// what it saw in state and reports how the wait ended: a FAILED run (without
+// ignore_failure) is an error; a wait cut short is a warning, since the run stays in state
+// and the next apply waits for it again.
+func (r *jobRunResource) waitInState(ctx context.Context, m *jobRunResourceModel, rec *runRecord, hist *client.History, timeout time.Duration, op string) {
 	jobID, runID := m.JobID.ValueInt64(), m.RunID.ValueInt64()
-	done, err := r.data.client.WaitForRun(ctx, jobID, runID)
+	diags := rec.diags
+	done, err := r.data.client.WaitForRun(ctx, jobID, runID, hist)
 	if done != nil {
 		m.setRun(done)
-		diags.Append(state.Set(ctx, m)...)
+		diags.Append(rec.state.Set(ctx, m)...)
 	}
 	if err != nil {
-		diags.Append(waitDiagnostic(ctx, jobID, runID, timeout, op, err))
+		diags.Append(waitDiagnostic(ctx, jobText(jobID, m.JobName.ValueString()), runID, op, timeout, err))
 		return
 	}
 	if done.Status == client.StatusFailed && !m.IgnoreFailure.ValueBool() {
 		diags.AddError("Job run failed", fmt.Sprintf(
 			"Run %d of job %d ended FAILED: %s. Fix the job in OpenSpecimen: the next apply runs it again "+
 				"(or set ignore_failure = true to record failures).",
-			done.ID, jobID, messageOr(done.MessageText(), "no message")))
+			done.ID, jobID, cmp.Or(done.MessageText(), "no message")))
 	}
 }
 
-// checkJob reads the job before any trigger, for its name in what follows; StartRun itself
-// refuses a job the server would not run (*client.JobInactiveError). It answers nil after
-// reporting why the job cannot be read.
-func checkJob(ctx context.Context, c *client.Client, jobID int64, diags *diag.Diagnostics) *client.Job {
-	return readJob(ctx, c, jobID, diags)
-}
-
+// Read refreshes the run; for a trigger still pending, it looks once for its run (see
+// readPending).
 func (r *jobRunResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state jobRunResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	if state.RunID.IsNull() {
+		r.readPending(ctx, &state, req.Private, resp)
 		return
 	}
 	jobID, runID := state.JobID.ValueInt64(), state.RunID.ValueInt64()
@@ -312,20 +374,52 @@ func (r *jobRunResource) Read(ctx context.Context, req resource.ReadRequest, res
 			resp.Diagnostics.AddWarning("Job run no longer found",
 				fmt.Sprintf("Run %d of job %d is no longer on the OpenSpecimen server. It stays in state as it was last "+
 					"seen and is not re-run; use -replace to run the job again, or terraform state rm to forget it.", runID, jobID))
+			resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, jobID, state.RunID)...)
 			return
 		}
 		resp.Diagnostics.AddError("Cannot read job run",
-			fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, err))
+			fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, withAdvice(err)))
 		return
 	}
 	state.setRun(run)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, jobID, runID)...)
+	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, jobID, state.RunID)...)
+}
+
+// readPending looks once for the run of the pending trigger (client.FindRun): a run found is
+// saved, with its identity; a proof that the server dropped the trigger is kept in private
+// state, for ModifyPlan to plan a new trigger and say so; otherwise the trigger stays
+// pending.
+func (r *jobRunResource) readPending(ctx context.Context, state *jobRunResourceModel, private privateData, resp *resource.ReadResponse) {
+	trig := readTrigger(ctx, state, private, &resp.Diagnostics)
+	if trig == nil {
+		return
+	}
+	run, err := r.data.client.FindRun(ctx, *trig)
+	var dropped *client.TriggerDroppedError
+	switch {
+	case err == nil:
+		state.setRun(run)
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, pendingKey, nil)...)
+		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	case errors.As(err, &dropped):
+		resp.Diagnostics.Append(writePending(ctx, resp.Private, trig, dropped.Error())...)
+	case errors.As(err, new(*client.RunPendingError)):
+		resp.Diagnostics.Append(writePending(ctx, resp.Private, trig, "")...)
+	default:
+		resp.Diagnostics.AddError("Cannot look for the job run", fmt.Sprintf(
+			"Looking for the run of the trigger of job %d sent at %s failed: %s", trig.JobID,
+			trig.SentAt.UTC().Format(time.RFC3339), withAdvice(err)))
+		return
+	}
+	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, state.JobID.ValueInt64(), state.RunID)...)
 }
 
 // ModifyPlan plans what a refreshed run needs: one still IN_PROGRESS is waited for in place
 // (an update), one that ended FAILED is run again (a replacement) unless ignore_failure is
-// set. Both only with wait_for_completion, whose runs the apply waits for.
+// set; both only with wait_for_completion, whose runs the apply waits for. A trigger still
+// pending is looked for in place, and triggered again only when the refresh showed that the
+// server dropped it (see planPending).
 func (r *jobRunResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
 		return
@@ -333,7 +427,14 @@ func (r *jobRunResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	var state, plan jobRunResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !plan.WaitForCompletion.ValueBool() {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if state.RunID.IsNull() {
+		planPending(ctx, &state, req.Private, resp)
+		return
+	}
+	if !plan.WaitForCompletion.ValueBool() {
 		return
 	}
 	switch client.RunStatus(state.Status.ValueString()) {
@@ -346,32 +447,54 @@ func (r *jobRunResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	default:
 		return
 	}
-	for _, attr := range []string{"status", "finished_at", "message", "result_file_available"} {
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(attr), unknownOf(attr))...)
+	planUnknown(ctx, resp, "status", "finished_at", "message", "result_file_available")
+}
+
+// planPending plans the update that identifies the run of a pending trigger, and says what
+// it will do: look for its run, or, when the refresh showed that the server dropped the
+// trigger, trigger the job again.
+func planPending(ctx context.Context, state *jobRunResourceModel, private privateData, resp *resource.ModifyPlanResponse) {
+	trig := readTrigger(ctx, state, private, &resp.Diagnostics)
+	if trig == nil {
+		return
+	}
+	planUnknown(ctx, resp, "id", "run_id", "status", "started_at", "finished_at", "message", "result_file_available")
+	p := pendingOf(ctx, private, &resp.Diagnostics)
+	if p.Dropped != "" {
+		resp.Diagnostics.AddWarning("Job run to be triggered again", upperFirst(p.Dropped)+
+			". No run of that trigger will appear: this apply triggers the job again.")
+		return
+	}
+	resp.Diagnostics.AddWarning("Job run not identified yet", fmt.Sprintf(
+		"The trigger of job %s sent at %s by %s with %s has no run yet: it may still be queued on the OpenSpecimen server. "+
+			"This apply looks for its run (the first of that user with these args after run %d) and waits for it, "+
+			"without triggering the job again.", jobText(trig.JobID, trig.JobName), trig.SentAt.UTC().Format(time.RFC3339),
+		cmp.Or(trig.LoginName, "this user"), argsText(trig.Args), trig.AfterRunID))
+}
+
+// planUnknown plans the computed attributes named as unknown: the apply learns them.
+func planUnknown(ctx context.Context, resp *resource.ModifyPlanResponse, attrs ...string) {
+	for _, a := range attrs {
+		var v attr.Value = types.StringUnknown()
+		switch a {
+		case "run_id":
+			v = types.Int64Unknown()
+		case "result_file_available":
+			v = types.BoolUnknown()
+		}
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(a), v)...)
 	}
 }
 
-func unknownOf(attr string) attr.Value {
-	if attr == "result_file_available" {
-		return types.BoolUnknown()
-	}
-	return types.StringUnknown()
-}
-
-// Update waits in place for a run that was still IN_PROGRESS (see ModifyPlan); otherwise it
-// only records changes of the arguments that steer the provider. What the run is never
-// changes here: those arguments require replacement.
+// Update waits in place for a run that was still IN_PROGRESS (see ModifyPlan), and
+// identifies the run of a trigger still pending (see updatePending); otherwise it only
+// records changes of the arguments that steer the provider. What the run is never changes
+// here: those arguments require replacement.
 func (r *jobRunResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state jobRunResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
-		return
-	}
-	// The run never changes here (see above): nor does its identity.
-	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, state.JobID.ValueInt64(), state.RunID.ValueInt64())...)
-	if !plan.Status.IsUnknown() {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
 	timeout, diags := plan.Timeouts.Update(ctx, defaultCreateTimeout)
@@ -381,9 +504,60 @@ func (r *jobRunResource) Update(ctx context.Context, req resource.UpdateRequest,
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if state.RunID.IsNull() {
+		r.updatePending(ctx, &plan, &state, req.Private, resp, timeout)
+		return
+	}
+	// The run never changes here (see above): nor does its identity.
+	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, state.JobID.ValueInt64(), state.RunID)...)
+	if !plan.Status.IsUnknown() {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
 	plan.copyRunFrom(&state)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	r.waitInState(ctx, &plan, &resp.State, &resp.Diagnostics, timeout, "update")
+	r.waitInState(ctx, &plan, &runRecord{state: &resp.State, diags: &resp.Diagnostics}, nil, timeout, "update")
+}
+
+// updatePending identifies the run of a pending trigger, until the update timeout: it looks
+// for it (client.AwaitRun), or, when the plan said so because the refresh showed the trigger
+// dropped, triggers the job again (client.StartRun resuming the trigger, which takes a late
+// run of it first). The run found is saved and waited for; a trigger still pending, or
+// shown dropped only now, stays in state with a warning.
+func (r *jobRunResource) updatePending(ctx context.Context, plan, state *jobRunResourceModel, private privateData, resp *resource.UpdateResponse, timeout time.Duration) {
+	trig := readTrigger(ctx, state, private, &resp.Diagnostics)
+	if trig == nil {
+		return
+	}
+	plan.copyRunFrom(state)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...) // still pending, whatever happens next
+	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, plan.JobID.ValueInt64(), plan.RunID)...)
+	rec := runRecord{state: &resp.State, private: resp.Private, identity: resp.Identity, diags: &resp.Diagnostics}
+	var st *client.Started
+	var err error
+	if pendingOf(ctx, private, &resp.Diagnostics).Dropped != "" {
+		st, err = r.data.client.StartRun(ctx, trig.JobID, trig.Args, client.StartOptions{
+			IfRunning: client.IfRunning(plan.IfRunning.ValueString()), Resume: trig,
+		})
+	} else {
+		st, err = r.data.client.AwaitRun(ctx, *trig)
+	}
+	var dropped *client.TriggerDroppedError
+	if errors.As(err, &dropped) && dropped.Inactive == nil {
+		resp.Diagnostics.Append(writePending(ctx, resp.Private, trig, dropped.Error())...)
+		resp.Diagnostics.AddWarning("Job run to be triggered again", upperFirst(dropped.Error())+
+			". No run of that trigger will appear: the next plan says that it triggers the job again.")
+		return
+	}
+	if !rec.save(ctx, plan, st, err, "update", timeout) {
+		if err != nil && !errors.As(err, new(*client.RunPendingError)) {
+			resp.Diagnostics.Append(startDiagnostic(trig.JobID, "update", timeout, err))
+		}
+		return
+	}
+	if plan.WaitForCompletion.ValueBool() {
+		r.waitInState(ctx, plan, &rec, &st.History, timeout, "update")
+	}
 }
 
 // Delete leaves the server alone: OpenSpecimen has no way to delete or cancel a run, and the
@@ -408,25 +582,19 @@ func (r *jobRunResource) ImportState(ctx context.Context, req resource.ImportSta
 			serverAnswer(err)+"Check both ids in the Jobs view; the import id is JOB_ID/RUN_ID.", err))
 		return
 	}
-	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, jobID, runID)...)
-	// Attributes are set one by one: the timeouts block stays null, as it would be for a
-	// configuration without one.
-	for attr, v := range importedRunState(jobID, run) {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attr), v)...)
-	}
+	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, jobID, types.Int64Value(runID))...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, importedRun(jobID, run))...)
 }
 
 // readJob reads the job, reporting an unknown one on job_id: OpenSpecimen answers the run
 // list of an unknown job with an empty list, not an error, so only this read can tell.
 func readJob(ctx context.Context, c *client.Client, jobID int64, diags *diag.Diagnostics) *client.Job {
-	job, err := c.Job(ctx, jobID)
+	job, err := c.GetJob(ctx, jobID)
 	if err != nil {
 		if client.IsNotFound(err) {
-			diags.AddAttributeError(path.Root("job_id"), "Job not found",
-				fmt.Sprintf("Scheduled job %d does not exist in OpenSpecimen, or this user cannot see it. "+
-					"Check job_id against the Jobs view.", jobID))
+			diags.Append(jobNotFoundDiagnostic(jobID))
 		} else {
-			diags.AddError("Cannot read job", fmt.Sprintf("Reading scheduled job %d failed: %s", jobID, err))
+			diags.AddError("Cannot read job", fmt.Sprintf("Reading scheduled job %d failed: %s", jobID, withAdvice(err)))
 		}
 		return nil
 	}
@@ -457,82 +625,37 @@ func parseImportID(id string) (jobID, runID int64, err error) {
 	return jobID, runID, nil
 }
 
-func startRunDiagnostic(jobID int64, jobName string, err error) diag.Diagnostic {
-	job := strconv.FormatInt(jobID, 10) // the name is unknown when StartRun failed before the job was read
-	if jobName != "" {
-		job += " (" + jobName + ")"
-	}
+// jobNotFoundDiagnostic reports, on job_id, a job that the server does not show this user.
+func jobNotFoundDiagnostic(jobID int64) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(path.Root("job_id"), "Job not found", fmt.Sprintf(
+		"Scheduled job %d does not exist in OpenSpecimen, or this user cannot see it. Check job_id against the Jobs view.", jobID))
+}
+
+// startDiagnostic reports a start of a run that failed, for the resource and the action: op
+// names the timeout that bounded it (create, update, invoke). A trigger whose run is not
+// identified is not reported here: the resource keeps it (pendingDiagnostic), the action
+// fails naming it.
+func startDiagnostic(jobID int64, op string, timeout time.Duration, err error) diag.Diagnostic {
 	var running *client.JobRunningError
-	var notIdentified *client.RunNotIdentifiedError
 	var inactive *client.JobInactiveError
-	var dropped *client.TriggerDroppedError
 	switch {
 	case errors.As(err, &inactive):
 		return diag.NewAttributeErrorDiagnostic(path.Root("job_id"), "Job not active", upperFirst(inactive.Error())+".")
-	case errors.As(err, &dropped):
-		return diag.NewErrorDiagnostic("Trigger dropped", upperFirst(dropped.Error())+".")
 	case errors.As(err, &running):
-		return diag.NewErrorDiagnostic("Job already running", fmt.Sprintf(
-			"Job %s already has run %d in progress, started by %s, and if_running = \"fail\". "+
-				"Wait for it to finish, or set if_running = \"wait\".", job, running.Run.ID, running.Run.RunByLogin()))
-	case errors.As(err, &notIdentified):
-		return diag.NewErrorDiagnostic("Job run not identified", fmt.Sprintf(
-			"Job %s was triggered %d time(s), first at %s, by %s with args %q, but its run could not be identified: %s. "+
-				"Nothing was recorded in state. In OpenSpecimen's Jobs view, look for a run of this job by that user with these args "+
-				"started after that time: if there is one, import it (import id %d/RUN_ID) instead of applying again, "+
-				"which would trigger the job once more.",
-			job, notIdentified.Triggers, notIdentified.FirstTrigger.UTC().Format(time.RFC3339),
-			messageOr(notIdentified.LoginName, "this user"), notIdentified.Args, notIdentifiedCause(notIdentified), jobID))
+		return diag.NewErrorDiagnostic("Job already running", upperFirst(running.Error())+
+			", and if_running = \"fail\". Wait for it to finish, or set if_running = \"wait\".")
+	case client.IsNotFound(err):
+		return jobNotFoundDiagnostic(jobID)
 	case errors.Is(err, context.DeadlineExceeded):
 		return diag.NewErrorDiagnostic("Timed out starting job run", fmt.Sprintf(
-			"Job %s could not be started before the create timeout: %s. If another run was in progress, "+
-				"raise timeouts.create or use if_running = \"fail\".", job, err))
+			"A run of job %d could not be started within the %s timeout of %s: %s. If another run was in progress, "+
+				"raise timeouts.%s or use if_running = \"fail\".", jobID, op, timeout, err, op))
+	case errors.Is(err, context.Canceled):
+		return diag.NewErrorDiagnostic("Interrupted while starting job run", fmt.Sprintf(
+			"Starting a run of job %d was interrupted, and no run of it was started: %s", jobID, err))
 	default:
-		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %s failed: %s", job, err))
+		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %d failed: %s", jobID, withAdvice(err)))
 	}
-}
-
-// waitDiagnostic reports a wait that ended before the run did. It is a warning: the run is
-// in state, and the next apply waits for it again (see ModifyPlan).
-// notIdentifiedCause says why no run was found, in words for the diagnostic.
-func notIdentifiedCause(e *client.RunNotIdentifiedError) string {
-	switch {
-	case errors.Is(e.Err, context.Canceled):
-		return "the apply was interrupted"
-	case errors.Is(e.Err, context.DeadlineExceeded):
-		return "the create timeout expired"
-	case e.Err != nil:
-		return e.Err.Error()
-	}
-	cause := "no run of it appeared (OpenSpecimen drops triggers of busy or disabled jobs silently)"
-	if note := e.IgnoredNote(); note != "" {
-		cause += "; " + note
-	}
-	return cause
-}
-
-func waitDiagnostic(ctx context.Context, jobID, runID int64, timeout time.Duration, op string, err error) diag.Diagnostic {
-	const next = "The run is recorded in state and goes on on the server; the next apply waits for it " +
-		"(and runs the job again only if it FAILED)."
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return diag.NewWarningDiagnostic("Job run still in progress at the timeout", fmt.Sprintf(
-			"Run %d of job %d did not finish within the %s timeout of %s. %s Raise timeouts.%s, or set wait_for_completion = false.",
-			runID, jobID, op, timeout, next, op))
-	case ctx.Err() != nil:
-		return diag.NewWarningDiagnostic("Interrupted while waiting for job run", fmt.Sprintf(
-			"Waiting for run %d of job %d was interrupted. %s", runID, jobID, next))
-	default:
-		return diag.NewWarningDiagnostic("Cannot read job run", fmt.Sprintf(
-			"Waiting for run %d of job %d failed: %s. %s", runID, jobID, err, next))
-	}
-}
-
-func messageOr(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }
 
 // noControlCharacters rejects newlines and other control characters in args: OpenSpecimen

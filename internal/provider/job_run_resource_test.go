@@ -76,6 +76,12 @@ func TestAccJobRun_createAndWait(t *testing.T) {
 				Check: resource.ComposeAggregateTestCheckFunc(
 					expectRuns(s, jobQuick, 1),
 					resource.TestCheckResourceAttrPair(jobRunAddr, "id", jobRunAddr, "run_id"),
+					func(*terraform.State) error {
+						if n := s.RequestCount("GET", "/scheduled-jobs/{jobId}"); n != 1 {
+							return fmt.Errorf("the job was read %d times, want once: by the start of its run", n)
+						}
+						return nil
+					},
 				),
 			},
 			{
@@ -213,7 +219,7 @@ func TestAccJobRun_ifRunningFail(t *testing.T) {
 				}
 			},
 			Config:      jobRunConfig(s, "  job_id = 4\n  if_running = \"fail\""),
-			ExpectError: errRe(`(?s)Job already running.*already has run \d+ in progress, started by alice`),
+			ExpectError: errRe(`(?s)Job already running.*already has run \d+ in progress \(started at \S+ by alice\), and if_running = "fail"`),
 		}},
 	})
 	// A failed step's Check never runs: the server's side is checked once the test is over.
@@ -446,6 +452,8 @@ func TestAccJobRun_import(t *testing.T) {
 				ResourceName:      jobRunAddr,
 				ImportState:       true,
 				ImportStateVerify: true,
+				// An import knows the run, not when this provider triggered it.
+				ImportStateVerifyIgnore: []string{"triggered_at"},
 				ImportStateIdFunc: func(st *terraform.State) (string, error) {
 					return "1/" + st.RootModule().Resources[jobRunAddr].Primary.Attributes["run_id"], nil
 				},
@@ -1006,9 +1014,10 @@ func (c *cliTest) apply(ctx context.Context) (string, bool) {
 
 // stateResource is a resource of terraform show -json.
 type stateResource struct {
-	Address string         `json:"address"`
-	Tainted bool           `json:"tainted"`
-	Values  map[string]any `json:"values"`
+	Address  string         `json:"address"`
+	Tainted  bool           `json:"tainted"`
+	Values   map[string]any `json:"values"`
+	Identity map[string]any `json:"identity"` // Terraform 1.12 and later
 }
 
 func (c *cliTest) state(ctx context.Context) []stateResource {
@@ -1030,30 +1039,36 @@ func (c *cliTest) state(ctx context.Context) []stateResource {
 	return st.Values.RootModule.Resources
 }
 
-// checkOneRunOrNone holds the promise of an apply cut short: either no run on the server and
-// none in state, or exactly one run and that run in state (not tainted). It answers the
-// number of runs.
+// checkOneRunOrNone holds the promise of an apply cut short: no run on the server and none
+// in state; or exactly one run and that run in state; or a trigger in state whose run is not
+// identified yet (run_id null), with at most one run on the server, which the next apply
+// identifies. Nothing is tainted. It answers the number of runs.
 func (c *cliTest) checkOneRunOrNone(ctx context.Context, s *mockserver.Server, jobID int64, said string) int {
 	c.t.Helper()
 	runs, res := s.Runs(jobID), c.state(ctx)
+	pending := len(res) == 1 && res[0].Address == jobRunAddr && res[0].Values["run_id"] == nil
 	switch {
 	case len(runs) > 1:
 		c.t.Fatalf("the server has %d runs of job %d, want at most 1; the CLI said:\n%s", len(runs), jobID, said)
+	case len(res) == 1 && res[0].Tainted:
+		c.t.Fatalf("the resource is tainted in state: the next apply would run the job again; the CLI said:\n%s", said)
+	case pending && res[0].Values["triggered_at"] == nil:
+		c.t.Fatalf("state holds no run and no trigger: %+v", res)
+	case pending:
 	case len(runs) == 0 && len(res) != 0:
 		c.t.Fatalf("no run on the server, but state holds %+v", res)
 	case len(runs) == 1 && (len(res) != 1 || res[0].Address != jobRunAddr):
 		c.t.Fatalf("run %d is on the server but state holds %+v: orphaned; the CLI said:\n%s", runs[0].ID, res, said)
 	case len(runs) == 1 && fmt.Sprint(res[0].Values["run_id"]) != strconv.FormatInt(runs[0].ID, 10):
 		c.t.Fatalf("state records run %v, the server has run %d", res[0].Values["run_id"], runs[0].ID)
-	case len(runs) == 1 && res[0].Tainted:
-		c.t.Fatalf("run %d is tainted in state: the next apply would run the job again", runs[0].ID)
 	}
 	return len(runs)
 }
 
 // checkNextApply applies again, undisturbed: it adds a run only when there was none (the
 // job of these tests succeeds), and the state then records the server's one run. A run
-// left in progress by a short create timeout is waited for in place by one more apply.
+// left in progress by a short create timeout, or a trigger whose run was not identified, is
+// identified and waited for in place by one more apply.
 func (c *cliTest) checkNextApply(ctx context.Context, s *mockserver.Server, jobID int64) {
 	c.t.Helper()
 	for range 2 {
@@ -1239,71 +1254,399 @@ func queueMockConfig(line string, clock *mockserver.ManualClock) mockserver.Conf
 // ends with exactly one run of its own, beside bob's, on both server lines. The clock moves
 // only after the replacement, a minute at each read of job 1's runs: the blocker ends, bob's
 // run starts and ends, then ours.
-func TestAccJobRun_queuedTriggerReplacedByAnotherUsers(t *testing.T) {
-	for _, line := range []string{mockserver.LineNewest, mockserver.LineOlder} {
-		t.Run(line, func(t *testing.T) {
-			clock := mockserver.NewManualClock(time.Now())
-			s := mocktest.New(t, queueMockConfig(line, clock))
-			if err := s.TriggerAs("admin", 2, ""); err != nil {
-				t.Fatal(err)
-			}
-			var mu sync.Mutex // guards posted, replaced and drops
-			var posted, replaced bool
-			var drops []string
-			s.SetTriggerHook(func(jobID int64, login string) {
-				mu.Lock()
-				defer mu.Unlock()
-				posted = posted || (jobID == 1 && login == "admin")
-			})
-			s.SetTriggerDropHook(func(jobID int64, login, reason string) {
-				mu.Lock()
-				defer mu.Unlock()
-				drops = append(drops, fmt.Sprintf("%d:%s:%s", jobID, login, reason))
-			})
-			s.SetRequestHook(func(method, p string) {
-				if method != "GET" || !strings.HasPrefix(p, "/scheduled-jobs/1/runs") {
-					return
-				}
-				mu.Lock()
-				replace, advance := posted && !replaced, replaced
-				replaced = replaced || replace
-				mu.Unlock()
-				switch {
-				case replace: // our trigger is queued: its answer came before this read
-					if err := s.TriggerAs("bob", 1, "bob's"); err != nil {
-						t.Errorf("bob's trigger: %v", err)
-					}
-				case advance:
-					clock.Advance(time.Minute)
-				}
-			})
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config: jobRunConfig(s, "  job_id = 1\n  args = \"ours\""),
-					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(jobRunAddr, at("run_by"), knownvalue.StringExact("admin")),
-						statecheck.ExpectKnownValue(jobRunAddr, at("status"), knownvalue.StringExact("SUCCEEDED")),
-					},
-					Check: func(st *terraform.State) error {
-						mu.Lock()
-						defer mu.Unlock()
-						if !replaced || len(drops) == 0 || drops[0] != "1:admin:replaced" {
-							return fmt.Errorf("our queued trigger was not replaced by bob's: drops %v", drops)
-						}
-						t.Logf("drops %v; %d triggers reached the server", drops, s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"))
-						got := st.RootModule().Resources[jobRunAddr].Primary.Attributes["run_id"]
-						byUser := map[string][]string{}
-						for _, r := range s.Runs(1) {
-							byUser[r.RunBy] = append(byUser[r.RunBy], strconv.FormatInt(r.ID, 10))
-						}
-						if fmt.Sprint(byUser["admin"]) != "["+got+"]" || len(byUser["bob"]) != 1 {
-							return fmt.Errorf("job 1 has runs %v (by user), want exactly ours (%s) and bob's", byUser, got)
-						}
-						return nil
-					},
-				}},
-			})
-		})
+// expectOursAndBobs checks that job 1 has two runs: the one in state, admin's, and bob's.
+func expectOursAndBobs(s *mockserver.Server, st *terraform.State) error {
+	got := st.RootModule().Resources[jobRunAddr].Primary.Attributes["run_id"]
+	byUser := map[string][]string{}
+	for _, r := range s.Runs(1) {
+		byUser[r.RunBy] = append(byUser[r.RunBy], strconv.FormatInt(r.ID, 10))
 	}
+	if fmt.Sprint(byUser["admin"]) != "["+got+"]" || len(byUser["bob"]) != 1 {
+		return fmt.Errorf("job 1 has runs %v (by user), want exactly ours (%s) and bob's", byUser, got)
+	}
+	return nil
+}
+
+func TestAccJobRun_queuedTriggerReplacedByAnotherUsers(t *testing.T) {
+	onEachLine(t, func(t *testing.T, line string) {
+		clock := mockserver.NewManualClock(time.Now())
+		s := mocktest.New(t, queueMockConfig(line, clock))
+		if err := s.TriggerAs("admin", 2, ""); err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex // guards posted, replaced and drops
+		var posted, replaced bool
+		var drops []string
+		s.SetTriggerHook(func(jobID int64, login string) {
+			mu.Lock()
+			defer mu.Unlock()
+			posted = posted || (jobID == 1 && login == "admin")
+		})
+		s.SetTriggerDropHook(func(jobID int64, login, reason string) {
+			mu.Lock()
+			defer mu.Unlock()
+			drops = append(drops, fmt.Sprintf("%d:%s:%s", jobID, login, reason))
+		})
+		s.SetRequestHook(func(method, p string) {
+			if method != "GET" || !strings.HasPrefix(p, "/scheduled-jobs/1/runs") {
+				return
+			}
+			mu.Lock()
+			replace, advance := posted && !replaced, replaced
+			replaced = replaced || replace
+			mu.Unlock()
+			switch {
+			case replace: // our trigger is queued: its answer came before this read
+				if err := s.TriggerAs("bob", 1, "bob's"); err != nil {
+					t.Errorf("bob's trigger: %v", err)
+				}
+			case advance:
+				clock.Advance(time.Minute)
+			}
+		})
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config: jobRunConfig(s, "  job_id = 1\n  args = \"ours\""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(jobRunAddr, at("run_by"), knownvalue.StringExact("admin")),
+					statecheck.ExpectKnownValue(jobRunAddr, at("status"), knownvalue.StringExact("SUCCEEDED")),
+				},
+				Check: func(st *terraform.State) error {
+					mu.Lock()
+					defer mu.Unlock()
+					if !replaced || len(drops) == 0 || drops[0] != "1:admin:replaced" {
+						return fmt.Errorf("our queued trigger was not replaced by bob's: drops %v", drops)
+					}
+					return expectOursAndBobs(s, st)
+				},
+			}},
+		})
+	})
+}
+
+// The busy server of issue 23: OpenSpecimen's pool of 5 threads, held by five hour-long runs
+// of jobs 11 to 15, on a manual clock that moves only when a test says. Job 1 is the export
+// (300 ms) that a resource runs meanwhile: its trigger waits in the queue, with no run,
+// until a thread frees.
+func busyMockConfig(clock *mockserver.ManualClock) mockserver.Config {
+	cfg := testMockConfig()
+	cfg.Clock = clock
+	for id := int64(11); id <= 15; id++ {
+		cfg.Jobs = append(cfg.Jobs, mockserver.JobConfig{ID: id, Name: fmt.Sprintf("Long export %d", id), Duration: mockserver.Duration(time.Hour),
+			SharedWith: []string{"alice"}})
+	}
+	return cfg
+}
+
+// holdBusyPool starts the five long runs, which take the pool's five threads.
+func holdBusyPool(t *testing.T, s *mockserver.Server) {
+	t.Helper()
+	for id := int64(11); id <= 15; id++ {
+		if err := s.TriggerAs("alice", id, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := s.BusyThreads(); n != 5 {
+		t.Fatalf("%d busy threads, want the pool's 5", n)
+	}
+}
+
+// queuedOf answers the login names of the triggers of job queued on s.
+func queuedOf(s *mockserver.Server, jobID int64) []string {
+	var out []string
+	for _, q := range s.QueuedTriggers() {
+		if q.JobID == jobID {
+			out = append(out, q.LoginName)
+		}
+	}
+	return out
+}
+
+// A run of a job while five long runs hold the pool, with the default create timeout: the
+// trigger waits in the queue, and the resource waits for its run, which starts once the
+// pool frees, instead of giving up or triggering again: one run, in state, SUCCEEDED. The
+// clock moves an hour (the long runs end) at the third look for the run, the trigger still
+// queued; then a minute at each read.
+func TestAccJobRun_busyServerWaits(t *testing.T) {
+	clock := mockserver.NewManualClock(time.Now())
+	s := mocktest.New(t, busyMockConfig(clock))
+	holdBusyPool(t, s)
+	var mu sync.Mutex // guards triggered, looks and queuedAtDrain
+	var triggered bool
+	var looks int
+	var queuedAtDrain []string
+	s.SetTriggerHook(func(jobID int64, _ string) {
+		mu.Lock()
+		defer mu.Unlock()
+		triggered = triggered || jobID == jobQuick
+	})
+	s.SetRequestHook(func(method, p string) {
+		if method != "GET" || !strings.HasPrefix(p, "/scheduled-jobs/1/runs") {
+			return
+		}
+		mu.Lock()
+		if triggered {
+			looks++
+		}
+		drain := looks == 3
+		if drain {
+			queuedAtDrain = queuedOf(s, jobQuick)
+		}
+		mu.Unlock()
+		switch {
+		case drain:
+			clock.Advance(time.Hour)
+		case looks > 3:
+			clock.Advance(time.Minute)
+		}
+	})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: jobRunConfig(s, "  job_id = 1"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(jobRunAddr, at("status"), knownvalue.StringExact("SUCCEEDED")),
+				statecheck.ExpectKnownValue(jobRunAddr, at("triggered_at"), knownvalue.NotNull()),
+			},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				expectOwnRuns(s, map[string]int64{jobRunAddr: jobQuick}),
+				func(*terraform.State) error {
+					mu.Lock()
+					defer mu.Unlock()
+					if fmt.Sprint(queuedAtDrain) != "[admin]" {
+						return fmt.Errorf("job 1's queued triggers when the pool drained: %v, want the resource's", queuedAtDrain)
+					}
+					if n := s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"); n != 1 {
+						return fmt.Errorf("%d triggers reached the server, want 1", n)
+					}
+					return nil
+				},
+			),
+		}},
+	})
+}
+
+// says reports whether the CLI's output holds the phrase, wrapped to the terminal's width.
+func says(out, phrase string) bool {
+	return errRe(regexp.QuoteMeta(phrase)).MatchString(out)
+}
+
+// busyResource is a run of job 1 whose create timeout ends while the trigger still waits in
+// the queue.
+const busyResource = `
+resource "openspecimen_job_run" "x" {
+  job_id = 1
+  timeouts {
+    create = "2s"
+  }
+}
+`
+
+// applyPending applies busyResource while the pool is busy: the apply ends, with a warning,
+// and the trigger is in state, its run not identified (run_id null), still queued.
+func (c *cliTest) applyPending(ctx context.Context, s *mockserver.Server) {
+	c.t.Helper()
+	out, ok := c.apply(ctx)
+	if !ok || !says(out, "Warning: Job run not identified yet") || !says(out, "The trigger is kept in state") {
+		c.t.Fatalf("the apply should end with the trigger pending, and warn:\n%s", out)
+	}
+	res := c.state(ctx)
+	if len(res) != 1 || res[0].Values["run_id"] != nil || res[0].Values["triggered_at"] == nil || res[0].Tainted {
+		c.t.Fatalf("state %+v, want one pending trigger: run_id null, triggered_at set, not tainted", res)
+	}
+	if q := queuedOf(s, jobQuick); fmt.Sprint(q) != "[admin]" || len(s.Runs(jobQuick)) != 0 {
+		c.t.Fatalf("job 1's queued triggers %v, runs %d: want the resource's trigger queued, no run", q, len(s.Runs(jobQuick)))
+	}
+}
+
+// checkRunInState checks that job 1 has exactly one run of admin without args (the
+// resource's) on the server, that it is the run in state, SUCCEEDED, with its identity
+// (Terraform 1.12 and later) naming it.
+func (c *cliTest) checkRunInState(ctx context.Context, s *mockserver.Server, said string) {
+	c.t.Helper()
+	var mine []mockserver.Run
+	for _, r := range s.Runs(jobQuick) {
+		if r.RunBy == "admin" && (r.RtArgs == nil || *r.RtArgs == "") {
+			mine = append(mine, r)
+		}
+	}
+	res := c.state(ctx)
+	switch {
+	case len(mine) != 1:
+		c.t.Fatalf("job 1 has %d runs of the resource on the server, want 1; the CLI said:\n%s", len(mine), said)
+	case len(res) != 1 || fmt.Sprint(res[0].Values["run_id"]) != strconv.FormatInt(mine[0].ID, 10):
+		c.t.Fatalf("state %+v, want run %d; the CLI said:\n%s", res, mine[0].ID, said)
+	case res[0].Values["status"] != "SUCCEEDED":
+		c.t.Fatalf("status %v, want SUCCEEDED", res[0].Values["status"])
+	case c.keepsIdentity(ctx) && fmt.Sprint(res[0].Identity["run_id"]) != strconv.FormatInt(mine[0].ID, 10):
+		c.t.Fatalf("identity %v, want run %d", res[0].Identity, mine[0].ID)
+	}
+}
+
+// keepsIdentity reports whether the CLI of c keeps resource identities: Terraform and
+// OpenTofu 1.12 and later.
+func (c *cliTest) keepsIdentity(ctx context.Context) bool {
+	out := c.run(ctx, "version")
+	var minor int
+	for _, form := range []string{"Terraform v1.%d.", "OpenTofu v1.%d."} {
+		if _, err := fmt.Sscanf(out, form, &minor); err == nil {
+			return minor >= 12
+		}
+	}
+	return false
+}
+
+// The same run with a create timeout that ends before the pool frees: the apply ends with
+// the trigger pending in state and a warning, and the next plan says that it looks for the
+// run without triggering again. Once the queue has drained, one more apply identifies the
+// run: exactly one run on the server, the one in state. On each CLI.
+func TestAccJobRun_busyServerShortTimeout(t *testing.T) {
+	clock := mockserver.NewManualClock(time.Now())
+	s := mocktest.New(t, busyMockConfig(clock))
+	holdBusyPool(t, s)
+	c := newCLITest(t, s, busyResource)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	c.applyPending(ctx, s)
+	plan, _ := c.command(ctx, "plan", "-input=false", "-no-color").CombinedOutput()
+	for _, want := range []string{"will be updated in-place", "Warning: Job run not identified yet", "without triggering the job again"} {
+		if !says(string(plan), want) {
+			t.Errorf("the plan does not say %q:\n%s", want, plan)
+		}
+	}
+	clock.Advance(2 * time.Hour) // the long runs end; the queued trigger runs, and ends
+	out, ok := c.apply(ctx)
+	if !ok {
+		t.Fatalf("the apply after the queue drained failed:\n%s", out)
+	}
+	c.checkRunInState(ctx, s, out)
+	if n := s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"); n != 1 {
+		t.Fatalf("%d triggers reached the server, want 1", n)
+	}
+}
+
+// A pending trigger that another trigger of the job replaces in the queue never becomes a
+// run: once the other's run shows it, the plan says that the apply triggers the job again,
+// and the apply does, ending with one run of the resource's own, in state. On each CLI.
+func TestAccJobRun_busyServerTriggerReplaced(t *testing.T) {
+	clock := mockserver.NewManualClock(time.Now())
+	s := mocktest.New(t, busyMockConfig(clock))
+	holdBusyPool(t, s)
+	c := newCLITest(t, s, busyResource)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	c.applyPending(ctx, s)
+	if err := s.TriggerAs("admin", jobQuick, "other args"); err != nil { // replaces the resource's in the queue
+		t.Fatal(err)
+	}
+	clock.Advance(2 * time.Hour) // the other run starts and ends
+	s.SetRequestHook(func(method, p string) {
+		if method == "GET" && runReadPath.MatchString(p) {
+			clock.Advance(time.Minute) // the new run ends at its first read
+		}
+	})
+	plan, _ := c.command(ctx, "plan", "-input=false", "-no-color").CombinedOutput()
+	for _, want := range []string{"will be updated in-place", "Warning: Job run to be triggered again", "took the job",
+		"this apply triggers the job again"} {
+		if !says(string(plan), want) {
+			t.Errorf("the plan does not say %q:\n%s", want, plan)
+		}
+	}
+	out, ok := c.apply(ctx)
+	if !ok {
+		t.Fatalf("the apply failed:\n%s", out)
+	}
+	c.checkRunInState(ctx, s, out)
+	if runs := s.Runs(jobQuick); len(runs) != 2 {
+		t.Fatalf("job 1 has %d runs, want the other trigger's and the resource's", len(runs))
+	}
+}
+
+// Ten resources of ten long jobs in one apply, five at a time through the pool: each trigger
+// waits in the queue as long as it must, and the apply ends with ten runs in state and ten
+// on the server. The clock moves 10 s at each read of a run in progress.
+func TestAccJobRun_busyServerTenJobs(t *testing.T) {
+	clock := mockserver.NewManualClock(time.Now())
+	cfg := reliabilityMockConfig(10, 40*time.Second)
+	cfg.Clock = clock
+	s := mocktest.New(t, cfg)
+	s.SetRequestHook(func(method, p string) {
+		if method == "GET" && runReadPath.MatchString(p) {
+			clock.Advance(10 * time.Second)
+		}
+	})
+	var b strings.Builder
+	b.WriteString(providerBlock(s))
+	addrs := map[string]int64{}
+	for j := int64(1); j <= 10; j++ {
+		fmt.Fprintf(&b, "resource \"openspecimen_job_run\" \"j%d\" {\n  job_id = %d\n}\n", j, j)
+		addrs[fmt.Sprintf("openspecimen_job_run.j%d", j)] = j
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: b.String(),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				expectOwnRuns(s, addrs),
+				func(*terraform.State) error {
+					if n := s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"); n != 10 {
+						return fmt.Errorf("%d triggers reached the server, want 10", n)
+					}
+					return nil
+				},
+			),
+		}},
+	})
+}
+
+func TestParseImportID(t *testing.T) {
+	for _, tc := range []struct {
+		in         string
+		job, run   int64
+		wantErrMsg bool
+	}{
+		{in: "1/42", job: 1, run: 42},
+		{in: "1", wantErrMsg: true},
+		{in: "a/b", wantErrMsg: true},
+		{in: "0/1", wantErrMsg: true},
+		{in: "1/-4", wantErrMsg: true},
+		{in: "1/2/3", wantErrMsg: true},
+		{in: "99999999999999999999/1", wantErrMsg: true},
+	} {
+		job, run, err := parseImportID(tc.in)
+		if tc.wantErrMsg {
+			if err == nil {
+				t.Errorf("parseImportID(%q): no error", tc.in)
+			}
+			continue
+		}
+		if err != nil || job != tc.job || run != tc.run {
+			t.Errorf("parseImportID(%q) = %d, %d, %v; want %d, %d", tc.in, job, run, err, tc.job, tc.run)
+		}
+	}
+}
+
+// requireCLIVersion skips the test unless the CLI of c is Terraform 1.minor or later
+// (OpenTofu, whose versions are numbered apart, is skipped too).
+func requireCLIVersion(t *testing.T, c *cliTest, minor int) {
+	t.Helper()
+	out, err := c.command(t.Context(), "version").Output()
+	if err != nil {
+		t.Fatalf("%s version: %v", c.tfPath, err)
+	}
+	var got int
+	if _, err := fmt.Sscanf(string(out), "Terraform v1.%d.", &got); err != nil || got < minor {
+		t.Skipf("needs Terraform 1.%d or later; the CLI is %s", minor, strings.SplitN(string(out), "\n", 2)[0])
+	}
+}
+
+// run runs the CLI to its end and answers its output, failing the test when it fails.
+func (c *cliTest) run(ctx context.Context, args ...string) string {
+	c.t.Helper()
+	out, err := c.command(ctx, args...).CombinedOutput()
+	if err != nil {
+		c.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
 }

@@ -469,7 +469,7 @@ func runNotSucceededDiagnostic(e *resultfile.NoFileError, job, run int64) diag.D
 	}
 	return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run failed", fmt.Sprintf(
 		"Run %d of job %d ended FAILED (%s) and has no result file to read. Fix the job in OpenSpecimen and run it again.",
-		run, job, messageOr(e.Message, "no message")))
+		run, job, cmp.Or(e.Message, "no message")))
 }
 
 // noFileDiagnostic is a run without a file: in progress or failed (the run said so), or
@@ -499,7 +499,7 @@ func noFileDiagnostic(e *resultfile.NoFileError, req resultfile.Request) diag.Di
 	}
 	return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "No result file", fmt.Sprintf(
 		"Run %d of job %d (%s) has no result file on the server: %s. Only jobs that write output, such as "+
-			"saved-query exports, have one.", run, job, e.Status, messageOr(e.Message, "the job wrote none")))
+			"saved-query exports, have one.", run, job, e.Status, cmp.Or(e.Message, "the job wrote none")))
 }
 
 // orUnknownUser names the provider's user, or says it is not known yet.

@@ -668,9 +668,6 @@ func TestResultFileDiagnostic_decode(t *testing.T) {
 	}
 }
 
-// serverLines are the OpenSpecimen lines the mock serves, for tests table-driven over both.
-var serverLines = []string{mockserver.LineNewest, mockserver.LineOlder}
-
 // purgeMockConfig is a server of line at clock's time whose job 1 has run 50, finished a
 // minute ago with a file that the server keeps an hour.
 func purgeMockConfig(line string, clock *mockserver.ManualClock) mockserver.Config {

@@ -3,14 +3,12 @@ package provider
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -29,13 +27,9 @@ type jobRunsDataSource struct {
 }
 
 type jobRunsDataSourceModel struct {
-	JobID      types.Int64  `tfsdk:"job_id"`
-	FromDate   types.String `tfsdk:"from_date"`
-	ToDate     types.String `tfsdk:"to_date"`
-	Status     types.String `tfsdk:"status"`
-	MaxResults types.Int64  `tfsdk:"max_results"`
-	Runs       types.List   `tfsdk:"runs"` // of runObjectType, built without reflection (see runModel.object)
-	IDs        types.List   `tfsdk:"ids"`
+	runFilterModel
+	Runs types.List `tfsdk:"runs"` // of runObjectType
+	IDs  types.List `tfsdk:"ids"`
 }
 
 // NewJobRunsDataSource is the factory the provider registers.
@@ -110,14 +104,9 @@ func (d *jobRunsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	// The dates are checked here, not in ValidateConfig: what a date means, and the zone its
 	// error names, come from the provider's timezone, known only once it is configured.
-	filter, ok := checkDateOrder(cfg.FromDate, cfg.ToDate, d.data.location, &resp.Diagnostics)
+	filter, ok := cfg.filter(d.data.location, &resp.Diagnostics)
 	if !ok {
 		return
-	}
-	filter.Status = client.RunStatus(cfg.Status.ValueString())
-	filter.MaxResults = defaultMaxResults
-	if !cfg.MaxResults.IsNull() {
-		filter.MaxResults = int(cfg.MaxResults.ValueInt64())
 	}
 
 	c := d.data.client
@@ -128,44 +117,18 @@ func (d *jobRunsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	runs, err := c.ListRuns(ctx, jobID, filter)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s. Check that the server is up and this user may see the job, then plan again.", jobID, err))
+		resp.Diagnostics.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s. Check that the server is up and this user may see the job, then plan again.", jobID, withAdvice(err)))
 		return
 	}
 
-	cfg.Runs, cfg.IDs = listsOf(runs, runObjectType,
-		func(r *client.Run) types.Object { return runModelFromAPI(r).object() },
-		func(r *client.Run) int64 { return r.ID })
+	models, ids := make([]runModel, len(runs)), make([]int64, len(runs))
+	for i := range runs {
+		models[i], ids[i] = runModelFromAPI(&runs[i]), runs[i].ID
+	}
+	var diags diag.Diagnostics
+	cfg.Runs, diags = types.ListValueFrom(ctx, runObjectType, models)
+	resp.Diagnostics.Append(diags...)
+	cfg.IDs, diags = types.ListValueFrom(ctx, types.Int64Type, ids)
+	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
-}
-
-// checkDateOrder parses from_date and to_date in loc and reports a bad date, or from_date
-// after to_date (after the end of its day, for a date alone), on its attribute.
-func checkDateOrder(from, to types.String, loc *time.Location, diags *diag.Diagnostics) (client.RunFilter, bool) {
-	var f client.RunFilter
-	ok := true
-	if !from.IsNull() && !from.IsUnknown() {
-		t, _, err := client.ParseDate(from.ValueString(), loc)
-		if err != nil {
-			diags.AddAttributeError(path.Root("from_date"), "Invalid from_date", err.Error())
-			ok = false
-		} else {
-			f.From = &t
-		}
-	}
-	if !to.IsNull() && !to.IsUnknown() {
-		t, dateOnly, err := client.ParseDate(to.ValueString(), loc)
-		if err != nil {
-			diags.AddAttributeError(path.Root("to_date"), "Invalid to_date", err.Error())
-			ok = false
-		} else {
-			f.To, f.ToIsDate = &t, dateOnly
-		}
-	}
-	if last, hasTo := f.LastStart(); ok && hasTo && f.From != nil && f.From.After(last) {
-		diags.AddAttributeError(path.Root("from_date"), "from_date after to_date",
-			fmt.Sprintf("from_date %s is after to_date %s, so no run could match. Swap them or widen the window.",
-				from.ValueString(), to.ValueString()))
-		ok = false
-	}
-	return f, ok
 }

@@ -56,9 +56,7 @@ func expectIDs(ids ...int64) statecheck.StateCheck {
 // and whose toDate bounds finishedAt: from_date and to_date bound the runs' start, runs in
 // progress or finished after to_date included, and max_results counts runs that match.
 func TestAccJobRunsDataSource_filters(t *testing.T) {
-	for _, line := range []string{mockserver.LineNewest, mockserver.LineOlder} {
-		t.Run(line, func(t *testing.T) { testAccJobRunsFilters(t, line) })
-	}
+	onEachLine(t, testAccJobRunsFilters)
 }
 
 func testAccJobRunsFilters(t *testing.T, line string) {
@@ -148,9 +146,7 @@ func TestAccJobRunsDataSource_runAttributes(t *testing.T) {
 // which brings run 12 into the window.
 // The provider's timezone is the zone of the dates written without one, on both lines.
 func TestAccJobRunsDataSource_timezone(t *testing.T) {
-	for _, line := range []string{mockserver.LineNewest, mockserver.LineOlder} {
-		t.Run(line, func(t *testing.T) { testAccJobRunsTimezone(t, line) })
-	}
+	onEachLine(t, testAccJobRunsTimezone)
 }
 
 func testAccJobRunsTimezone(t *testing.T, line string) {

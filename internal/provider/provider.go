@@ -321,8 +321,22 @@ func loginDiagnostic(ctx context.Context, err error) diag.Diagnostic {
 	case ctx.Err() != nil:
 		return diag.NewErrorDiagnostic(title, "Interrupted while logging in: nothing was run.")
 	}
-	return diag.NewErrorDiagnostic(title, upperFirst(err.Error())+
+	return diag.NewErrorDiagnostic(title, upperFirst(withAdvice(err))+
 		". Check that the server is up and reachable at url, then apply again; nothing was run.")
+}
+
+// withAdvice answers err's text, and what to set in the provider's configuration when the
+// request failed for want of it: ca_cert_file for a server certificate that this machine
+// does not trust, request_timeout for a server that did not answer in time.
+func withAdvice(err error) string {
+	switch {
+	case client.IsUntrustedCertificate(err):
+		return err.Error() + ". If the server's certificate is signed by an internal CA, set ca_cert_file to that CA's " +
+			"PEM certificate (and check that it has not expired)"
+	case client.IsRequestTimeout(err):
+		return err.Error() + ". If the server is only slow, raise request_timeout"
+	}
+	return err.Error()
 }
 
 func upperFirst(s string) string {

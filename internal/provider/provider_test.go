@@ -55,6 +55,17 @@ const (
 	jobSlow     = 4 // runs long enough to be observed in progress
 )
 
+// serverLines are the OpenSpecimen lines the mock serves, for tests table-driven over both.
+var serverLines = []string{mockserver.LineNewest, mockserver.LineOlder}
+
+// onEachLine runs test as a subtest on each OpenSpecimen line the mock serves.
+func onEachLine(t *testing.T, test func(t *testing.T, line string)) {
+	t.Helper()
+	for _, line := range serverLines {
+		t.Run(line, func(t *testing.T) { test(t, line) })
+	}
+}
+
 func testMockConfig() mockserver.Config {
 	return mockserver.Config{
 		Users: []mockserver.UserConfig{
@@ -165,33 +176,6 @@ resource "openspecimen_job_run" "x" {
 				}},
 			})
 		})
-	}
-}
-
-func TestParseImportID(t *testing.T) {
-	for _, tc := range []struct {
-		in         string
-		job, run   int64
-		wantErrMsg bool
-	}{
-		{in: "1/42", job: 1, run: 42},
-		{in: "1", wantErrMsg: true},
-		{in: "a/b", wantErrMsg: true},
-		{in: "0/1", wantErrMsg: true},
-		{in: "1/-4", wantErrMsg: true},
-		{in: "1/2/3", wantErrMsg: true},
-		{in: "99999999999999999999/1", wantErrMsg: true},
-	} {
-		job, run, err := parseImportID(tc.in)
-		if tc.wantErrMsg {
-			if err == nil {
-				t.Errorf("parseImportID(%q): no error", tc.in)
-			}
-			continue
-		}
-		if err != nil || job != tc.job || run != tc.run {
-			t.Errorf("parseImportID(%q) = %d, %d, %v; want %d, %d", tc.in, job, run, err, tc.job, tc.run)
-		}
 	}
 }
 

@@ -1,11 +1,17 @@
 package provider
 
 import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -32,16 +38,6 @@ type runModel struct {
 	ResultFileAvailable types.Bool   `tfsdk:"result_file_available"`
 }
 
-// object is the run as an object value, built directly rather than through the framework's
-// reflection over struct tags (TestRunModelObjectMatchesSchema holds it to the schema).
-func (m runModel) object() types.Object {
-	return types.ObjectValueMust(runObjectType.AttrTypes, map[string]attr.Value{
-		"id": m.ID, "job_id": m.JobID, "job_name": m.JobName, "status": m.Status, "args": m.Args,
-		"started_at": m.StartedAt, "finished_at": m.FinishedAt, "run_by": m.RunBy, "message": m.Message,
-		"result_file_available": m.ResultFileAvailable,
-	})
-}
-
 func runModelFromAPI(run *client.Run) runModel {
 	m := runModel{
 		ID:                  types.Int64Value(run.ID),
@@ -53,7 +49,7 @@ func runModelFromAPI(run *client.Run) runModel {
 		FinishedAt:          optionalTime(run.FinishedAt),
 		RunBy:               types.StringValue(run.RunByLogin()),
 		Message:             optionalString(run.MessageText()),
-		ResultFileAvailable: types.BoolValue(run.Status.Finished() && run.LogFilePath != nil && *run.LogFilePath != ""),
+		ResultFileAvailable: types.BoolValue(run.HasResultFile()),
 	}
 	return m
 }
@@ -76,7 +72,76 @@ func (m *jobRunResourceModel) setRun(run *client.Run) {
 func (m *jobRunResourceModel) copyRunFrom(o *jobRunResourceModel) {
 	m.ID, m.RunID, m.Status, m.JobName = o.ID, o.RunID, o.Status, o.JobName
 	m.StartedAt, m.FinishedAt, m.Message, m.RunBy = o.StartedAt, o.FinishedAt, o.Message, o.RunBy
-	m.ResultFileAvailable = o.ResultFileAvailable
+	m.ResultFileAvailable, m.TriggeredAt = o.ResultFileAvailable, o.TriggeredAt
+}
+
+// setPending records a trigger whose run is not identified yet: what the state shows of it
+// (the job's name, the user, the time it was sent); the run's attributes are null.
+func (m *jobRunResourceModel) setPending(t *client.Trigger) {
+	m.ID, m.RunID, m.Status = types.StringNull(), types.Int64Null(), types.StringNull()
+	m.StartedAt, m.FinishedAt, m.Message = types.StringNull(), types.StringNull(), types.StringNull()
+	m.ResultFileAvailable = types.BoolNull()
+	m.JobName, m.RunBy = optionalString(t.JobName), optionalString(t.LoginName)
+	m.TriggeredAt = types.StringValue(t.SentAt.UTC().Format(time.RFC3339))
+}
+
+// pendingKey is the key of the private state that holds a trigger whose run is not
+// identified yet (pendingTrigger).
+const pendingKey = "pending_trigger"
+
+// pendingTrigger is what the private state keeps of a trigger whose run is not identified
+// yet, beside the job, args and user that the state holds: what finds its run
+// (client.Trigger), and, when the last refresh showed that the server dropped it, why.
+type pendingTrigger struct {
+	SentAt         time.Time `json:"sent_at"`
+	Sent           int       `json:"sent"`
+	AfterRunID     int64     `json:"after_run_id"`
+	LastAfterRunID int64     `json:"last_after_run_id"`
+	Dropped        string    `json:"dropped,omitempty"`
+}
+
+// writePending saves trigger t in private state, with why the server dropped it ("" while
+// it may be queued).
+func writePending(ctx context.Context, private privateData, t *client.Trigger, dropped string) diag.Diagnostics {
+	b, err := json.Marshal(pendingTrigger{SentAt: t.SentAt, Sent: t.Sent, AfterRunID: t.AfterRunID, LastAfterRunID: t.LastAfterRunID, Dropped: dropped})
+	if err != nil {
+		return diag.Diagnostics{diag.NewErrorDiagnostic("Cannot save the pending trigger", err.Error())}
+	}
+	return private.SetKey(ctx, pendingKey, b)
+}
+
+// pendingOf reads the pending trigger of private state; its zero value when there is none.
+func pendingOf(ctx context.Context, private privateData, diags *diag.Diagnostics) pendingTrigger {
+	var p pendingTrigger
+	b, d := private.GetKey(ctx, pendingKey)
+	diags.Append(d...)
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &p); err != nil {
+			diags.AddError("Cannot read the pending trigger", "The private state of the resource is not the provider's: "+err.Error())
+		}
+	}
+	return p
+}
+
+// readTrigger answers the trigger of a state whose run is not identified yet (run_id null),
+// from the state and its private state; nil after reporting that the private state holds
+// none (a state not written by this provider).
+func readTrigger(ctx context.Context, state *jobRunResourceModel, private privateData, diags *diag.Diagnostics) *client.Trigger {
+	p := pendingOf(ctx, private, diags)
+	if diags.HasError() {
+		return nil
+	}
+	if p.Sent == 0 {
+		diags.AddError("Job run unknown", fmt.Sprintf("The state records no run of job %d (run_id is null) and no trigger of one. "+
+			"Run terraform state rm on this resource, then import the run (JOB_ID/RUN_ID) or apply to trigger the job.",
+			state.JobID.ValueInt64()))
+		return nil
+	}
+	return &client.Trigger{
+		JobID: state.JobID.ValueInt64(), JobName: state.JobName.ValueString(), Args: state.Args.ValueString(),
+		LoginName: state.RunBy.ValueString(), SentAt: p.SentAt, Sent: p.Sent,
+		AfterRunID: p.AfterRunID, LastAfterRunID: p.LastAfterRunID,
+	}
 }
 
 // optionalTime is t as RFC 3339 in UTC, or null.
@@ -161,31 +226,27 @@ func runReadDiagnostic(attr path.Path, jobID, runID int64, check string, err err
 		return diag.NewAttributeErrorDiagnostic(attr, "Job run not found", fmt.Sprintf(
 			"Run %d of job %d does not exist in OpenSpecimen, or this user cannot see it. %s", runID, jobID, check))
 	}
-	return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, err))
+	return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, withAdvice(err)))
 }
 
-// importedRunState is the state of openspecimen_job_run that an import of the run holds:
-// the run, and the defaults of the arguments that steer the provider. Attributes not named
-// (triggers, timeouts) stay null, as for a configuration without them.
-func importedRunState(jobID int64, run *client.Run) map[string]any {
-	var m jobRunResourceModel
-	m.setRun(run)
-	return map[string]any{
-		"job_id":                types.Int64Value(jobID),
-		"args":                  optionalString(run.Args()),
-		"wait_for_completion":   types.BoolValue(true),
-		"ignore_failure":        types.BoolValue(false),
-		"if_running":            types.StringValue(string(client.IfRunningWait)),
-		"id":                    m.ID,
-		"run_id":                m.RunID,
-		"status":                m.Status,
-		"job_name":              m.JobName,
-		"started_at":            m.StartedAt,
-		"finished_at":           m.FinishedAt,
-		"message":               m.Message,
-		"run_by":                m.RunBy,
-		"result_file_available": m.ResultFileAvailable,
+// importedRun is the openspecimen_job_run that an import of the run holds: the run, and the
+// defaults of the arguments that steer the provider; triggers and timeouts are null, as for a
+// configuration without them, and triggered_at, which only the trigger knew.
+func importedRun(jobID int64, run *client.Run) *jobRunResourceModel {
+	m := &jobRunResourceModel{
+		JobID:             types.Int64Value(jobID),
+		Args:              optionalString(run.Args()),
+		Triggers:          types.MapNull(types.StringType),
+		WaitForCompletion: types.BoolValue(true),
+		IgnoreFailure:     types.BoolValue(false),
+		IfRunning:         types.StringValue(string(client.IfRunningWait)),
+		TriggeredAt:       types.StringNull(),
+		Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
+			"create": types.StringType, "update": types.StringType,
+		})},
 	}
+	m.setRun(run)
+	return m
 }
 
 // The settings of a run start, described and checked once for the resource and the action.
@@ -199,8 +260,10 @@ const (
 		"one else runs this job with these args as this user. `ignore` triggers anyway, for a run left " +
 		"`IN_PROGRESS` by a server restart (stale; a wait for it names it and says when it may be stale): the newest " +
 		"OpenSpecimen line then starts the run, while a live run, or a stale one on the older line (which blocks the " +
-		"job until an administrator ends it), makes the server drop the trigger, and the apply fails naming that run. " +
-		"A run this provider started earlier in the same apply is always waited for. Defaults to `wait`."
+		"job until an administrator ends it), makes the server drop the trigger, which nothing shows: the run is not " +
+		"identified, and the warning or error names the ignored run. A run that starts after the trigger is waited " +
+		"for, whatever the policy but `fail`. A run this provider started earlier in the same apply is always waited " +
+		"for. Defaults to `wait`."
 )
 
 var (
@@ -209,3 +272,201 @@ var (
 	ifRunningValidators = []validator.String{stringvalidator.OneOf(
 		string(client.IfRunningWait), string(client.IfRunningFail), string(client.IfRunningAdopt), string(client.IfRunningIgnore))}
 )
+
+// jobText names a job in diagnostics: its id, and its name when known.
+func jobText(id int64, name string) string {
+	if name == "" {
+		return strconv.FormatInt(id, 10)
+	}
+	return fmt.Sprintf("%d (%s)", id, name)
+}
+
+// pendingSummary says which trigger's run is not identified yet, why (the timeout of op, an
+// interrupt, or reads that failed), and how its run is known once it appears.
+func pendingSummary(e *client.RunPendingError, op string, timeout time.Duration) string {
+	t := &e.Trigger
+	why := "the " + op + " was interrupted"
+	switch {
+	case errors.Is(e.Err, context.DeadlineExceeded):
+		why = fmt.Sprintf("the %s timeout of %s ended first", op, timeout)
+	case !errors.Is(e.Err, context.Canceled) && e.Err != nil:
+		why = e.Err.Error()
+	}
+	msg := fmt.Sprintf("Job %s was triggered at %s by %s with %s, and its run is not identified yet: %s. "+
+		"OpenSpecimen runs 5 jobs at once and keeps a trigger in its queue, with no run and nothing that shows it, "+
+		"until a thread is free; its run will be the first of job %d by %s with %s after run %d.",
+		jobText(t.JobID, t.JobName), t.SentAt.UTC().Format(time.RFC3339), cmp.Or(t.LoginName, "this user"), argsText(t.Args),
+		why, t.JobID, cmp.Or(t.LoginName, "this user"), argsText(t.Args), t.AfterRunID)
+	if r := e.Ignored; r != nil {
+		msg += fmt.Sprintf(" Run %d in progress was ignored (if_running = \"ignore\"): if it is live, or stale on the older "+
+			"OpenSpecimen line, the server drops the trigger.", r.ID)
+	}
+	return msg
+}
+
+// pendingDiagnostic is the resource's warning for a trigger whose run is not identified
+// when op (create or update) ends: the trigger is kept in state, and the next plan looks for
+// its run.
+func pendingDiagnostic(e *client.RunPendingError, op string, timeout time.Duration) diag.Diagnostic {
+	return diag.NewWarningDiagnostic("Job run not identified yet", pendingSummary(e, op, timeout)+
+		" The trigger is kept in state, with run_id null: the next plan looks for its run and the next apply waits "+
+		"for it, without triggering the job again unless OpenSpecimen shows that the trigger was dropped.")
+}
+
+// runFilterModel is the filters of a job's runs: those of the openspecimen_job_runs data
+// source and of the job run list resource (runFilterDocs describes them).
+type runFilterModel struct {
+	JobID      types.Int64  `tfsdk:"job_id"`
+	FromDate   types.String `tfsdk:"from_date"`
+	ToDate     types.String `tfsdk:"to_date"`
+	Status     types.String `tfsdk:"status"`
+	MaxResults types.Int64  `tfsdk:"max_results"`
+}
+
+// filter answers the client's filter of m, the dates read in loc: to_date's whole day for a
+// date alone. A bad date, or from_date after to_date, is reported on its attribute, and ok
+// is false. Without max_results, defaultMaxResults runs are asked for.
+func (m *runFilterModel) filter(loc *time.Location, diags *diag.Diagnostics) (f client.RunFilter, ok bool) {
+	from, _, fromOK := dateAttr(m.FromDate, "from_date", loc, diags)
+	to, toDay, toOK := dateAttr(m.ToDate, "to_date", loc, diags)
+	if to != nil && toDay {
+		end := to.AddDate(0, 0, 1).Add(-time.Nanosecond) // the next midnight: a day of 23 or 25 hours counts whole
+		to = &end
+	}
+	if !fromOK || !toOK {
+		return f, false
+	}
+	if from != nil && to != nil && from.After(*to) {
+		diags.AddAttributeError(path.Root("from_date"), "from_date after to_date",
+			fmt.Sprintf("from_date %s is after to_date %s, so no run could match. Swap them or widen the window.",
+				m.FromDate.ValueString(), m.ToDate.ValueString()))
+		return f, false
+	}
+	f = client.RunFilter{From: from, To: to, Status: client.RunStatus(m.Status.ValueString()), MaxResults: defaultMaxResults}
+	if !m.MaxResults.IsNull() && !m.MaxResults.IsUnknown() {
+		f.MaxResults = int(m.MaxResults.ValueInt64())
+	}
+	return f, true
+}
+
+// dateAttr parses the date of the attribute named name, when it is set; a bad one is
+// reported on it.
+func dateAttr(v types.String, name string, loc *time.Location, diags *diag.Diagnostics) (t *time.Time, dateOnly, ok bool) {
+	if v.IsNull() || v.IsUnknown() {
+		return nil, false, true
+	}
+	parsed, dateOnly, err := parseFilterDate(v.ValueString(), loc)
+	if err != nil {
+		diags.AddAttributeError(path.Root(name), "Invalid "+name, err.Error())
+		return nil, false, false
+	}
+	return &parsed, dateOnly, true
+}
+
+const (
+	layoutDate     = "20060102"
+	layoutDateTime = "20060102T150405"
+)
+
+// parseFilterDate reads a date as a user writes it in a run filter (the provider's forms: the
+// server takes none of them, and the client sends it what its line takes). Accepted forms:
+//
+//   - a date: 2022-02-21, or 20220221 (midnight in loc; dateOnly is true)
+//   - a date and time without a zone, in loc: 2022-02-21T06:15:00, 2022-02-21T06:15,
+//     2022-02-21 06:15:00, 2022-02-21 06:15, or 20220221T061500
+//   - RFC 3339, with a zone: 2022-02-21T06:15:00Z, 2022-02-21T06:15:00+05:30
+//
+// The T may be lower case or a space. loc is the zone of the zone-less forms; nil means UTC.
+func parseFilterDate(s string, loc *time.Location) (t time.Time, dateOnly bool, err error) {
+	loc = cmp.Or(loc, time.UTC)
+	v := normalizeDate(s)
+	layout, dateOnly, zoned := dateLayout(v)
+	if layout != "" {
+		if zoned {
+			t, err = time.Parse(layout, v)
+		} else {
+			t, err = time.ParseInLocation(layout, v, loc)
+		}
+		if err == nil {
+			return t, dateOnly, nil
+		}
+	}
+	why := ""
+	if err != nil {
+		why = " (" + err.Error() + ")"
+	}
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:60]) + "…"
+	}
+	return time.Time{}, false, fmt.Errorf("invalid date %q%s: the accepted forms are a date, 2022-02-21 or 20220221; "+
+		"a date and time in %s, 2022-02-21T06:15:00, 2022-02-21 06:15 or 20220221T061500; "+
+		"or RFC 3339 with a zone, 2022-02-21T06:15:00Z or 2022-02-21T06:15:00+05:30", s, why, loc)
+}
+
+// normalizeDate trims v and writes the separator of date and time as T, and a zone Z in
+// upper case.
+func normalizeDate(s string) string {
+	v := strings.ToUpper(strings.TrimSpace(s))
+	if len(v) > 10 && v[4] == '-' && v[10] == ' ' {
+		v = v[:10] + "T" + v[11:]
+	}
+	return v
+}
+
+// dateLayout answers the layout of the form v has the shape of ("" for none), whether it is
+// a date alone, and whether it carries its own zone.
+func dateLayout(v string) (layout string, dateOnly, zoned bool) {
+	n := len(v)
+	switch {
+	case n == len(layoutDate) && allDigits(v):
+		return layoutDate, true, false
+	case n == len(layoutDateTime) && v[8] == 'T' && allDigits(v[:8]) && allDigits(v[9:]):
+		return layoutDateTime, false, false
+	case n == len("2006-01-02"):
+		return "2006-01-02", true, false
+	case n == len("2006-01-02T15:04"):
+		return "2006-01-02T15:04", false, false
+	case n > len("2006-01-02T15:04:05") && (v[n-1] == 'Z' || v[n-6] == '+' || v[n-6] == '-'):
+		return time.RFC3339Nano, false, true
+	case n >= len("2006-01-02T15:04:05"):
+		return "2006-01-02T15:04:05", false, false // a fraction of a second is accepted too
+	}
+	return "", false, false
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// waitDiagnostic reports a wait for a run of job that ended before the run did, for the
+// resource (op create or update) and the action (op invoke). For the resource it is a
+// warning: the run is in state, not tainted, and the next apply waits for it again. For the
+// action it is an error: nothing is kept to wait for next time, and whoever relies on the
+// action must not take the run for done.
+func waitDiagnostic(ctx context.Context, job string, runID int64, op string, timeout time.Duration, err error) diag.Diagnostic {
+	next := "The run is recorded in state and goes on on the server; the next apply waits for it " +
+		"(and runs the job again only if it FAILED)."
+	newDiagnostic := func(summary, detail string) diag.Diagnostic { return diag.NewWarningDiagnostic(summary, detail) }
+	if op == "invoke" {
+		next = "The run goes on on the server; its end is shown in OpenSpecimen's Jobs view. Invoking the action " +
+			"again starts another run once this one has finished (if_running = \"wait\")."
+		newDiagnostic = func(summary, detail string) diag.Diagnostic { return diag.NewErrorDiagnostic(summary, detail) }
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return newDiagnostic("Job run still in progress at the timeout", fmt.Sprintf(
+			"Run %d of job %s did not finish within the %s timeout of %s. %s Raise timeouts.%s, or set "+
+				"wait_for_completion = false.", runID, job, op, timeout, next, op))
+	case ctx.Err() != nil:
+		return newDiagnostic("Interrupted while waiting for job run", fmt.Sprintf(
+			"Waiting for run %d of job %s was interrupted. %s", runID, job, next))
+	default:
+		return newDiagnostic("Cannot read job run", fmt.Sprintf(
+			"Waiting for run %d of job %s failed: %s. %s", runID, job, withAdvice(err), next))
+	}
+}

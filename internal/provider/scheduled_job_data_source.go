@@ -97,7 +97,11 @@ func (d *scheduledJobDataSource) jobByName(ctx context.Context, name string, dia
 	var ne *client.JobNameError
 	switch {
 	case errors.As(err, &ne):
-		diags.AddAttributeError(path.Root("name"), "No single job of that name", upperFirst(err.Error())+".")
+		advice := ""
+		if ne.Several() {
+			advice = " Use job_id to name one of them."
+		}
+		diags.AddAttributeError(path.Root("name"), "No single job of that name", upperFirst(err.Error())+"."+advice)
 	case err != nil:
 		diags.AddError("Cannot list jobs", fmt.Sprintf("Looking up the job named %q failed: %s. Check that the server is up, then plan again.", name, err))
 	}

@@ -148,7 +148,7 @@ func printMany(ctx context.Context) error {
 
 func printConns(ctx context.Context) error {
 	const perWorker = 5
-	fmt.Printf("## TCP connections per request (%d resources per worker: check the job, StartRun, WaitForRun of 100 ms; one client)\n\n", perWorker)
+	fmt.Printf("## TCP connections per request (%d resources per worker: StartRun, WaitForRun of 100 ms; one client)\n\n", perWorker)
 	fmt.Println("| transport | parallelism | resources | requests | connections opened | per request |")
 	fmt.Println("|---|---|---|---|---|---|")
 	for _, p := range []int{10, 50} {

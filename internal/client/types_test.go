@@ -1,0 +1,71 @@
+package client
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The types read the server's JSON as it writes it, and answer what the client and the
+// provider ask of them.
+func TestTypes(t *testing.T) {
+	if !(&Job{}).Active() || !(&Job{ActivityStatus: "ACTIVE"}).Active() || (&Job{ActivityStatus: "Disabled"}).Active() {
+		t.Fatal("Active")
+	}
+	yes, no := true, false
+	if (&Job{ActivityStatus: "Active", IsActiveJob: &yes}).InactiveReason() != "" ||
+		!strings.Contains((&Job{ActivityStatus: "Active", IsActiveJob: &no}).InactiveReason(), "saved-query job whose query was deleted") ||
+		(&Job{ActivityStatus: "Disabled", IsActiveJob: &no}).InactiveReason() != "it is Disabled" {
+		t.Fatal("InactiveReason: isActiveJob false makes a job inactive, a disabled one is named so")
+	}
+	if !(&Job{ActivityStatus: "DISABLED"}).Disabled() || (&Job{}).Disabled() {
+		t.Fatal("Disabled")
+	}
+	file := "/var/os/exports/x.csv.zip"
+	for _, r := range []Run{{Status: StatusInProgress, LogFilePath: &file}, {Status: StatusSucceeded}, {Status: StatusFailed, LogFilePath: new(string)}} {
+		if r.HasResultFile() {
+			t.Fatalf("run %+v has a result file", r)
+		}
+	}
+	if !(&Run{Status: StatusSucceeded, LogFilePath: &file}).HasResultFile() {
+		t.Fatal("HasResultFile")
+	}
+	if !StatusFailed.Finished() || StatusInProgress.Finished() || RunStatus("X").Finished() {
+		t.Fatal("Finished")
+	}
+	if s, err := ParseRunStatus(" succeeded"); err != nil || s != StatusSucceeded {
+		t.Fatal(s, err)
+	}
+	if _, err := ParseRunStatus("STOPPED"); err == nil {
+		t.Fatal("STOPPED accepted")
+	}
+	var r Run
+	if err := json.Unmarshal([]byte(`{"id":1,"jobId":2,"status":"FAILED","startedAt":1700000000123,"finishedAt":null,
+		"rtArgs":null,"message":"boom","runBy":{"loginName":"bob"},"extra":{"x":1}}`), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Args() != "" || r.MessageText() != "boom" || r.RunByLogin() != "bob" || r.FinishedAt != nil ||
+		r.StartedAt.UnixMilli() != 1700000000123 || r.StartedAt.Location() != time.UTC {
+		t.Fatalf("%+v", r)
+	}
+	if (&Run{}).RunByLogin() != "" {
+		t.Fatal("RunByLogin")
+	}
+	var em EpochMillis
+	for in, want := range map[string]int64{`"1700000000000"`: 1700000000000, `1.7e12`: 1700000000000, `null`: 0} {
+		em = EpochMillis{}
+		if err := json.Unmarshal([]byte(in), &em); err != nil || (want != 0 && em.UnixMilli() != want) {
+			t.Fatalf("%s: %v %v", in, em, err)
+		}
+	}
+	for _, in := range []string{`"x"`, `true`, `1e300`, `"`} {
+		if err := em.UnmarshalJSON([]byte(in)); err == nil {
+			t.Fatalf("%s accepted", in)
+		}
+	}
+	b, _ := json.Marshal(EpochMillis{time.UnixMilli(42)})
+	if string(b) != "42" {
+		t.Fatal(string(b))
+	}
+}
