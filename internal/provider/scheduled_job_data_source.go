@@ -99,7 +99,7 @@ func (d *scheduledJobDataSource) jobByName(ctx context.Context, name string, dia
 	case errors.As(err, &ne):
 		advice := ""
 		if ne.Several() {
-			advice = " Use job_id to name one of them."
+			advice = " Set id instead of name to read one of them."
 		}
 		diags.AddAttributeError(path.Root("name"), "No single job of that name", upperFirst(err.Error())+"."+advice)
 	case err != nil:

@@ -115,7 +115,7 @@ func expectJob(addr string, attrs map[string]knownvalue.Check) []statecheck.Stat
 func TestAccScheduledJobDataSource_refused(t *testing.T) {
 	s := mocktest.New(t, namedJobsMockConfig(t))
 	for name, tc := range map[string]struct{ body, err string }{
-		"ambiguous":           {`name = "Twin"`, `2 jobs are named "Twin": "Twin" \(id 25\), "Twin" \(id 24\)\. Use job_id`},
+		"ambiguous":           {`name = "Twin"`, `2 jobs are named "Twin": "Twin" \(id 25\), "Twin" \(id 24\)\. Set id instead of name`},
 		"no exact match":      {`name = "CP EXPORT"`, `(?s)No job is named exactly "CP EXPORT"; jobs whose name contains.*"CP export" \(id 20\)`},
 		"unknown":             {`name = "Nothing"`, `No job named "Nothing"`},
 		"disabled":            {`name = "Retired export"`, `(?s)No job named "Retired export".*a disabled job, which job lists leave out,\s+is\s+found by its id only`},

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -112,6 +113,6 @@ func listedJob(ctx context.Context, req list.ListRequest, job *client.Job) list.
 // jobDisplayName names a job for a person reading query results: `job 42 "Nightly export":
 // QUERY, DAILY, created by admin`.
 func jobDisplayName(job *client.Job) string {
-	return fmt.Sprintf("job %d %q: %s, %s, created by %s", job.ID, job.Name, messageOr(job.Type, "of no type"),
-		messageOr(job.RepeatSchedule, "no schedule"), messageOr(job.CreatedBy.Login(), "an unknown user"))
+	return fmt.Sprintf("job %d %q: %s, %s, created by %s", job.ID, job.Name, cmp.Or(job.Type, "of no type"),
+		cmp.Or(job.RepeatSchedule, "no schedule"), cmp.Or(job.CreatedBy.Login(), "an unknown user"))
 }
