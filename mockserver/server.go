@@ -335,8 +335,10 @@ func newServer(cfg Config) (*Server, error) {
 		s.savedQueries[q.ID] = q
 	}
 	s.taskClasses = cfg.TaskClasses
-	s.addJobs(cfg.Jobs)
-	s.seedRuns(cfg.Runs)
+	s.mu.Lock() // a schedule set by addJobsLocked may fire before the runs are seeded
+	s.addJobsLocked(cfg.Jobs)
+	s.seedRunsLocked(cfg.Runs)
+	s.mu.Unlock()
 	s.mux = s.routes()
 	s.handler = http.HandlerFunc(s.serve)
 	return s, nil
@@ -356,11 +358,9 @@ func (s *Server) addUsers(users []UserConfig, system UserConfig) {
 	s.system = &user{id: maxID + 1, cfg: system}
 }
 
-// addJobs adds the configured jobs and sets their schedules on the clock; their users
-// must have been added.
-func (s *Server) addJobs(jobs []JobConfig) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// addJobsLocked adds the configured jobs and sets their schedules on the clock; their users
+// must have been added. s.mu must be held.
+func (s *Server) addJobsLocked(jobs []JobConfig) {
 	for _, jc := range jobs {
 		j := &job{cfg: jc, createdBy: s.users[jc.CreatedBy], lengths: newRunLengths(jc), anchor: s.startTime}
 		j.setUsers(s.users, jc)
@@ -389,8 +389,9 @@ func (j *job) setUsers(users map[string]*user, jc JobConfig) {
 	}
 }
 
-// seedRuns adds the seeded run history, in id order, and sets the next run id above it.
-func (s *Server) seedRuns(runs []RunConfig) {
+// seedRunsLocked adds the seeded run history, in id order, and sets the next run id above
+// it. s.mu must be held.
+func (s *Server) seedRunsLocked(runs []RunConfig) {
 	for _, rc := range runs {
 		r := s.seededRun(rc)
 		s.runs = append(s.runs, r)

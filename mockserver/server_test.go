@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -1174,5 +1175,43 @@ func TestRunMessageOnlyWhenFailed(t *testing.T) {
 	clock.Advance(time.Second)
 	if ok, failed := s.Runs(1)[0], s.Runs(2)[0]; ok.Message != nil || failed.Message == nil || *failed.Message != "Query failed" {
 		t.Fatalf("messages %v (SUCCEEDED) and %v (FAILED)", ok.Message, failed.Message)
+	}
+}
+
+// firingClock is the wall clock, but calls its first AfterFunc at once, in a goroutine of
+// its own, as the wall clock does when a schedule comes due while the server is being built;
+// it never calls the others, which stop cancels.
+type firingClock struct {
+	calls *atomic.Int32
+	fired chan struct{}
+}
+
+func (firingClock) Now() time.Time { return time.Now() }
+
+func (c firingClock) AfterFunc(_ time.Duration, f func()) func() bool {
+	if c.calls.Add(1) > 1 {
+		return func() bool { return true } // never called: stopping cancels it
+	}
+	go func() { f(); close(c.fired) }()
+	return func() bool { return false }
+}
+
+// A schedule that fires while the server is being built waits for its seeded runs: its run
+// is numbered after them (and the race detector finds nothing).
+func TestNew_scheduleFiresWhileBuilt(t *testing.T) {
+	clock := firingClock{calls: new(atomic.Int32), fired: make(chan struct{})}
+	s, err := New(Config{
+		Clock: clock,
+		Jobs:  []JobConfig{{ID: 1, Name: "Every minute", RepeatSchedule: "MINUTELY"}},
+		Runs:  []RunConfig{{ID: 7, JobID: 1, Status: StatusSucceeded}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	<-clock.fired
+	runs := s.Runs(1)
+	if len(runs) != 2 || runs[0].ID != 8 || runs[0].RunBy != SystemLoginName || runs[1].ID != 7 {
+		t.Fatalf("runs of job 1, newest first: %+v, want the scheduled run 8, after the seeded run 7", runs)
 	}
 }
