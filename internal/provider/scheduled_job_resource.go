@@ -691,6 +691,9 @@ func jobWriteDiagnostic(op, name string, id int64, err error) diag.Diagnostic {
 func (r *scheduledJobResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state scheduledJobModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	// The framework wants an identity after a read without errors, even one that removes the
+	// job, also from a CLI that keeps none (it then starts from null): the one in state.
+	resp.Diagnostics.Append(setJobIdentity(ctx, resp.Identity, state.ID)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
