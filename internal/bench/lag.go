@@ -1,7 +1,9 @@
 package bench
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -11,35 +13,31 @@ import (
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 )
 
-// Waiter modes.
+// The waiters the completion table compares; the third is a fixed poll.
 const (
-	ModeHistory   = "client, with history"
-	ModeNoHistory = "client, no history"
-	ModeFixed     = "fixed 5 s poll"
+	modeHistory   = "client, with history"
+	modeNoHistory = "client, no history"
 )
 
-// History is a job's kind of run lengths: how its runs to come vary, and its past runs.
-type History struct {
-	Name   string
-	Length time.Duration            // the job's usual run length
-	Spread *mockserver.SpreadConfig // how the runs to come vary; nil: each lasts Length
-	// Past are the past runs' lengths; nil: historyRuns drawn like PastSpread (or Spread).
-	Past       []time.Duration
-	PastSpread *mockserver.SpreadConfig
+// runLengths is how long a job's runs last: the runs to come, and its past runs.
+type runLengths struct {
+	name   string
+	length time.Duration            // the job's usual run length
+	spread *mockserver.SpreadConfig // how the runs to come vary; nil: each lasts length
+	// past are the past runs' lengths; nil: historyRuns drawn like pastSpread (or spread).
+	past       []time.Duration
+	pastSpread *mockserver.SpreadConfig
 }
 
 const historyRuns = 10
 
-// past answers the lengths of the past runs of the job-th job of h.
-func (h History) past(job int) []time.Duration {
-	if h.Past != nil {
-		return h.Past
+// pastOf answers the lengths of the past runs of the job-th job of l.
+func (l runLengths) pastOf(job int) []time.Duration {
+	if l.past != nil {
+		return l.past
 	}
-	sc := h.PastSpread
-	if sc == nil {
-		sc = h.Spread
-	}
-	jc := mockserver.JobConfig{Duration: mockserver.Duration(h.Length)}
+	sc := cmp.Or(l.pastSpread, l.spread)
+	jc := mockserver.JobConfig{Duration: mockserver.Duration(l.length)}
 	if sc != nil {
 		drawn := *sc
 		drawn.Seed = sc.Seed + 1000 + uint64(job)
@@ -48,228 +46,231 @@ func (h History) past(job int) []time.Duration {
 	return jc.RunLengths(historyRuns)
 }
 
-// spread answers how the runs of the job-th job of h vary: the same for every waiter mode,
-// so that the modes wait for runs of the same lengths.
-func (h History) spread(job int) *mockserver.SpreadConfig {
-	if h.Spread == nil {
+// spreadOf answers how the runs of the job-th job of l vary: the same whatever the waiter,
+// so that every waiter waits for runs of the same lengths.
+func (l runLengths) spreadOf(job int) *mockserver.SpreadConfig {
+	if l.spread == nil {
 		return nil
 	}
-	sc := *h.Spread
+	sc := *l.spread
 	sc.Seed += uint64(job)
 	return &sc
 }
 
-// LagCase is one measurement: Jobs jobs of History, run in parallel, each run Runs times in
-// a row by a waiter of Mode.
-type LagCase struct {
-	History
-	Mode string
-	Jobs int
-	Runs int
+// lagCase is jobs jobs of runLengths, each run runs times in a row by one waiter: the
+// client with the history its start read (modeHistory), the client without history
+// (modeNoHistory: the job has no past runs), or a poll every poll (poll > 0).
+type lagCase struct {
+	runLengths
+	mode       string
+	jobs, runs int
+	poll       time.Duration
 }
 
-// LagResult is a case and what was measured.
-type LagResult struct {
-	LagCase
-	Stats
-	Errors []error
+func (c lagCase) waiter() string {
+	if c.poll > 0 {
+		return fmt.Sprintf("fixed %s poll", c.poll)
+	}
+	return c.mode
 }
 
-// FixedPoll is the baseline's interval.
-const FixedPoll = 5 * time.Second
+// lagSample is one run waited for: the time from its finishedAt on the server to the
+// waiter's return, and the waiter's reads of the run and of the run list meanwhile.
+type lagSample struct {
+	lag               time.Duration
+	runGets, listGets int
+}
 
-// MeasureLag runs every case at once against one mock server. Lag is the time from the run's
-// finishedAt on the server to the waiter's return; reads are the waiter's GETs of the run
-// (and of the run list, counted apart) between StartRun's return and its own.
-func MeasureLag(ctx context.Context, cases []LagCase) ([]LagResult, error) {
+// lagTable runs every case at once, each job through its own client, on one mock whose
+// pool has a thread per job.
+func lagTable(ctx context.Context, size Size) (*Table, error) {
+	cases := lagCases(size)
 	cfg, jobs := lagConfig(cases)
+	samples, err := measureLag(ctx, cfg, cases, jobs)
+	if err != nil {
+		return nil, err
+	}
+	t := &Table{
+		Title: fmt.Sprintf("Completion detection (every case at once, each job its own client; "+
+			"the mock's pool raised to %d threads, one per job, so that no trigger waits for a thread)", cfg.PoolSize),
+		Header: []string{"job's run lengths", "waiter", "runs", "lag median", "lag max",
+			"GETs of the run per run (mean / max)", "run-list GETs per run"},
+		Notes: []string{"Lag: from the run's finishedAt on the server to the waiter's return. " +
+			"Bound: without history, a fifth of the run's length past its end (0.1 s to 5 s), plus a read; " +
+			"with history the same from the history's usual span on, and half the run's age before it; " +
+			"the fixed poll, its interval (read at a random phase)."},
+	}
+	for i, c := range cases {
+		t.add(lagRow(c, samples[i])...)
+	}
+	return t, nil
+}
+
+func lagRow(c lagCase, s []lagSample) []string {
+	lags := make([]time.Duration, len(s))
+	var gets, lists, maxGets int
+	for i, x := range s {
+		lags[i] = x.lag
+		gets, lists, maxGets = gets+x.runGets, lists+x.listGets, max(maxGets, x.runGets)
+	}
+	n := float64(len(s))
+	return []string{c.name, c.waiter(), fmt.Sprint(len(s)), ms(median(lags)), ms(percentile(lags, 100)), fmt.Sprintf("%.1f / %d", float64(gets)/n, maxGets), fmt.Sprintf("%.1f", float64(lists)/n)}
+}
+
+// measureLag runs the jobs of every case at once on a mock of cfg, and answers the samples
+// of each case; any run that fails fails the measure.
+func measureLag(ctx context.Context, cfg mockserver.Config, cases []lagCase, jobs [][]int64) ([][]lagSample, error) {
 	srv, err := mockserver.New(cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer srv.Close()
-
-	out := make([]LagResult, len(cases))
-	type sample struct {
-		lag          time.Duration
-		reads, lists int
-	}
-	samples := make([][]sample, len(cases))
-	var mu sync.Mutex // guards samples and out's errors
+	counts := countRequests(srv)
+	samples := make([][]lagSample, len(cases))
+	var errs []error
+	var mu sync.Mutex // guards samples and errs
 	var wg sync.WaitGroup
 	for ci, c := range cases {
-		out[ci].LagCase = c
 		for _, job := range jobs[ci] {
 			wg.Go(func() {
-				err := runJob(ctx, srv, c, job, func(lag time.Duration, g, l int) {
-					mu.Lock()
-					samples[ci] = append(samples[ci], sample{lag, g, l})
-					mu.Unlock()
-				})
+				s, err := runJob(ctx, srv, counts, c, job)
+				mu.Lock()
+				defer mu.Unlock()
+				samples[ci] = append(samples[ci], s...)
 				if err != nil {
-					mu.Lock()
-					out[ci].Errors = append(out[ci].Errors, fmt.Errorf("job %d: %w", job, err))
-					mu.Unlock()
+					errs = append(errs, fmt.Errorf("%s, %s, job %d: %w", c.name, c.waiter(), job, err))
 				}
 			})
 		}
 	}
 	wg.Wait()
-	for ci := range out {
-		var lags []time.Duration
-		var reads, lists []int
-		for _, s := range samples[ci] {
-			lags, reads, lists = append(lags, s.lag), append(reads, s.reads), append(lists, s.lists)
-		}
-		out[ci].Stats = summarize(lags, reads, lists)
-	}
-	return out, nil
+	return samples, errors.Join(errs...)
 }
 
-// lagConfig answers the mock's configuration for cases: a job per case and job number, with
-// its past runs unless the case waits without history, and the job ids of each case.
-func lagConfig(cases []LagCase) (mockserver.Config, [][]int64) {
+// lagConfig answers the mock's configuration for cases, with a thread per job, and the job
+// ids of each case: a job per case and job number, with its past runs unless the case
+// waits without history.
+func lagConfig(cases []lagCase) (mockserver.Config, [][]int64) {
 	cfg := mockserver.Config{}
 	jobs := make([][]int64, len(cases))
-	id, runID := int64(0), int64(0)
-	past := time.Now().Add(-30 * 24 * time.Hour).Truncate(time.Second)
+	id := int64(0)
 	for ci, c := range cases {
-		for j := range c.Jobs {
+		for j := range c.jobs {
 			id++
 			jobs[ci] = append(jobs[ci], id)
-			cfg.Jobs = append(cfg.Jobs, mockserver.JobConfig{ID: id, Name: fmt.Sprintf("%s job %d (%s)", c.Name, j, c.Mode),
-				Duration: mockserver.Duration(c.Length), Spread: c.spread(j)})
-			if c.Mode == ModeNoHistory {
-				continue
-			}
-			for _, d := range c.past(j) {
-				runID++
-				s := past.Add(time.Duration(runID) * 3 * time.Hour)
-				f := s.Add(d)
-				cfg.Runs = append(cfg.Runs, mockserver.RunConfig{ID: runID, JobID: id, Status: mockserver.StatusSucceeded,
-					StartedAt: &s, FinishedAt: &f, RunBy: User})
+			cfg.Jobs = append(cfg.Jobs, mockserver.JobConfig{ID: id, Name: fmt.Sprintf("%s job %d (%s)", c.name, j, c.waiter()),
+				Duration: mockserver.Duration(c.length), Spread: c.spreadOf(j)})
+			if c.mode != modeNoHistory {
+				seedRuns(&cfg, id, c.pastOf(j), 3*time.Hour)
 			}
 		}
 	}
+	cfg.PoolSize = int(id)
 	return cfg, jobs
 }
 
-// LagHistories are the histories of the completion-detection table: steady, noisy and
-// with outliers, and the uneven histories of a user's report, each run's length exact.
-func LagHistories() []History {
+// lagHistories are the run lengths of the completion table: steady, noisy and with
+// outliers, and the uneven histories of a user's report. Quick: one steady short job.
+func lagHistories(size Size) []runLengths {
 	spread := func(jitter, rate float64, outlier time.Duration) *mockserver.SpreadConfig {
 		return &mockserver.SpreadConfig{Jitter: jitter, OutlierRate: rate, OutlierDuration: mockserver.Duration(outlier), Seed: 1}
 	}
+	if size == Quick {
+		return []runLengths{{name: "steady 300 ms (±5%)", length: 300 * time.Millisecond, spread: spread(0.05, 0, 0)}}
+	}
 	s := func(n float64) time.Duration { return time.Duration(n * float64(time.Second)) }
 	nineAndOne := []time.Duration{s(60), s(60), s(60), s(60), s(60), s(60), s(60), s(60), s(60), s(7200)}
-	return []History{
-		{Name: "steady 1 s (±5%)", Length: time.Second, Spread: spread(0.05, 0, 0)},
-		{Name: "steady 10 s (±5%)", Length: 10 * time.Second, Spread: spread(0.05, 0, 0)},
-		{Name: "steady 60 s (±5%)", Length: time.Minute, Spread: spread(0.05, 0, 0)},
-		{Name: "noisy 10 s (±50%)", Length: 10 * time.Second, Spread: spread(0.5, 0, 0)},
-		{Name: "10 s (±10%), 20% outliers of 30 s; past outliers of 40 min", Length: 10 * time.Second,
-			Spread: spread(0.1, 0.2, 30*time.Second), PastSpread: spread(0.1, 0.2, 40*time.Minute)},
-		{Name: "2 s; past 60 s, 2 min, 40 min, 5 s ×3", Length: 2 * time.Second, Past: []time.Duration{s(60), s(120), s(2400), s(5), s(5), s(5)}},
-		{Name: "3 s; past 1 s ×3, 1 h", Length: 3 * time.Second, Past: []time.Duration{s(1), s(1), s(1), s(3600)}},
-		{Name: "65 s; past 60 s ×9, 2 h", Length: 65 * time.Second, Past: nineAndOne},
+	return []runLengths{
+		{name: "steady 1 s (±5%)", length: time.Second, spread: spread(0.05, 0, 0)},
+		{name: "steady 10 s (±5%)", length: 10 * time.Second, spread: spread(0.05, 0, 0)},
+		{name: "steady 60 s (±5%)", length: time.Minute, spread: spread(0.05, 0, 0)},
+		{name: "noisy 10 s (±50%)", length: 10 * time.Second, spread: spread(0.5, 0, 0)},
+		{name: "10 s (±10%), 20% outliers of 30 s; past outliers of 40 min", length: 10 * time.Second,
+			spread: spread(0.1, 0.2, 30*time.Second), pastSpread: spread(0.1, 0.2, 40*time.Minute)},
+		{name: "2 s; past 60 s, 2 min, 40 min, 5 s ×3", length: 2 * time.Second, past: []time.Duration{s(60), s(120), s(2400), s(5), s(5), s(5)}},
+		{name: "3 s; past 1 s ×3, 1 h", length: 3 * time.Second, past: []time.Duration{s(1), s(1), s(1), s(3600)}},
+		{name: "65 s; past 60 s ×9, 2 h", length: 65 * time.Second, past: nineAndOne},
 	}
 }
 
-// LagCases are the cases of the completion-detection table: for each history, waits with
-// it, without history, and by a fixed 5 s poll, over so many jobs and runs per job. A wait
-// without history is a job's first run (its run then serves the next as history).
-func LagCases(quick bool) []LagCase {
-	var cases []LagCase
-	for _, h := range LagHistories() {
-		jobs, runs := 6, 3
+// lagCases are, for each history, waits with it, without history, and by a fixed poll
+// (5 s; Quick: 500 ms), over so many jobs and runs per job. A wait without history is a
+// job's first run, so its case has a job per run.
+func lagCases(size Size) []lagCase {
+	var cases []lagCase
+	for _, l := range lagHistories(size) {
+		jobs, runs, poll := 6, 3, 5*time.Second
 		switch {
-		case quick && h.Length > 10*time.Second:
-			continue
-		case quick:
-			jobs, runs = 2, 1
-		case h.Length >= time.Minute:
-			jobs, runs = 6, 1
+		case size == Quick:
+			jobs, runs, poll = 1, 2, 500*time.Millisecond
+		case l.length >= time.Minute:
+			runs = 1
 		}
 		cases = append(cases,
-			LagCase{History: h, Mode: ModeHistory, Jobs: jobs, Runs: runs},
-			LagCase{History: h, Mode: ModeNoHistory, Jobs: jobs * runs, Runs: 1},
-			LagCase{History: h, Mode: ModeFixed, Jobs: jobs, Runs: runs})
+			lagCase{runLengths: l, mode: modeHistory, jobs: jobs, runs: runs},
+			lagCase{runLengths: l, mode: modeNoHistory, jobs: jobs * runs, runs: 1},
+			lagCase{runLengths: l, jobs: jobs, runs: runs, poll: poll})
 	}
 	return cases
 }
 
-func runJob(ctx context.Context, srv *mockserver.Server, c LagCase, job int64, record func(time.Duration, int, int)) error {
-	cnt := newCounter()
-	cl, err := newClient(srv, cnt)
+// runJob starts and waits for c.runs runs of job in a row through a client of its own.
+func runJob(ctx context.Context, srv *mockserver.Server, counts *requests, c lagCase, job int64) ([]lagSample, error) {
+	cl, err := newClient(srv)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	// Spread the jobs' starts a little, as the resources of an apply are.
-	if err := sleep(ctx, time.Duration(rand.Int64N(int64(200*time.Millisecond)))); err != nil {
-		return err
-	}
-	for r := 0; r < c.Runs; r++ {
+	var out []lagSample
+	for r := range c.runs {
 		st, err := cl.StartRun(ctx, job, fmt.Sprintf("--run %d", r), client.StartOptions{})
 		if err != nil {
-			return err
+			return out, err
 		}
-		g0, l0 := cnt.reads(job)
-		var done *client.Run
-		if c.Mode == ModeFixed {
-			done, err = fixedPoll(ctx, cl, job, st.Run.ID)
+		gets, lists := counts.reads(job)
+		if c.poll > 0 {
+			err = fixedPoll(ctx, cl, job, st.Run.ID, c.poll)
 		} else {
-			done, err = cl.WaitForRun(ctx, job, st.Run.ID, &st.History)
+			_, err = cl.WaitForRun(ctx, job, st.Run.ID, &st.History)
 		}
 		returned := time.Now()
 		if err != nil {
+			return out, err
+		}
+		fin, err := finishedAt(srv, job, st.Run.ID)
+		if err != nil {
+			return out, err
+		}
+		g, l := counts.reads(job)
+		out = append(out, lagSample{lag: returned.Sub(fin), runGets: g - gets, listGets: l - lists})
+	}
+	return out, nil
+}
+
+// fixedPoll is the baseline: the shell loop people write (sleep 5; curl the run), reading
+// the run every poll until it has finished, at a random phase since a real job's length is
+// no multiple of the interval.
+func fixedPoll(ctx context.Context, cl *client.Client, job, run int64, poll time.Duration) error {
+	next := rand.N(poll)
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(next):
+		}
+		next = poll
+		r, err := cl.GetRun(ctx, job, run)
+		if err != nil || r.Status.Finished() {
 			return err
 		}
-		if !done.Status.Finished() {
-			return fmt.Errorf("run %d: %s", st.Run.ID, done.Status)
-		}
-		g1, l1 := cnt.reads(job)
-		var fin time.Time
-		for _, sr := range srv.Runs(job) {
-			if sr.ID == st.Run.ID && sr.FinishedAt != nil {
-				fin = *sr.FinishedAt
-			}
-		}
-		if fin.IsZero() {
-			return fmt.Errorf("run %d has no finishedAt on the server", st.Run.ID)
-		}
-		record(returned.Sub(fin), g1-g0, l1-l0)
-	}
-	return nil
-}
-
-// fixedPoll is the baseline: the shell loop people write (sleep 5; curl the run) with its
-// grid at a random phase, since a real job's length is no multiple of 5 s. (Started in step
-// with the trigger, it would see the 10 s and 60 s jobs end exactly on its grid.)
-func fixedPoll(ctx context.Context, cl *client.Client, job, run int64) (*client.Run, error) {
-	if err := sleep(ctx, time.Duration(rand.Int64N(int64(FixedPoll)))); err != nil {
-		return nil, err
-	}
-	for {
-		r, err := cl.GetRun(ctx, job, run)
-		if err != nil {
-			return nil, err
-		}
-		if r.Status.Finished() {
-			return r, nil
-		}
-		if err := sleep(ctx, FixedPoll); err != nil {
-			return nil, err
-		}
 	}
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
+// finishedAt answers when the server says run of job finished.
+func finishedAt(srv *mockserver.Server, job, run int64) (time.Time, error) {
+	for _, r := range srv.Runs(job) {
+		if r.ID == run && r.FinishedAt != nil {
+			return *r.FinishedAt, nil
+		}
 	}
+	return time.Time{}, fmt.Errorf("run %d of job %d has no finishedAt on the server", run, job)
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -11,84 +12,86 @@ import (
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 )
 
-// ListResult compares the openspecimen_job_runs data source over a job with many runs to one
-// plain list request.
-type ListResult struct {
-	Runs        int
-	Seed        time.Duration // building the mock with that many seeded runs
-	DataSource  time.Duration // median of the data source's reads (max_results unset)
-	SingleList  time.Duration // median of one ListRuns (the server's default of 100)
-	ListReqs    float64       // list requests per data source read
-	ResultCount int
-}
-
-// MeasureList seeds a job with runs runs and reads it rounds times each way.
-func MeasureList(ctx context.Context, runs, rounds int) (ListResult, error) {
-	res := ListResult{Runs: runs}
-	cfg := mockserver.Config{Jobs: []mockserver.JobConfig{{ID: 1, Name: "Nightly export"}}}
-	base := time.Now().Add(-time.Duration(runs) * time.Minute).Truncate(time.Second)
-	cfg.Runs = make([]mockserver.RunConfig, runs)
-	for i := range cfg.Runs {
-		s := base.Add(time.Duration(i) * time.Minute)
-		f := s.Add(10 * time.Second)
-		cfg.Runs[i] = mockserver.RunConfig{ID: int64(i + 1), JobID: 1, Status: mockserver.StatusSucceeded, StartedAt: &s, FinishedAt: &f}
+// listTable reads the openspecimen_job_runs data source over a job with many runs, and
+// compares it with one plain list request.
+func listTable(ctx context.Context, size Size) (*Table, error) {
+	runs, rounds := 100000, 5
+	if size == Quick {
+		runs, rounds = 1000, 1
 	}
-	t := time.Now()
+	cfg := mockserver.Config{Jobs: []mockserver.JobConfig{{ID: 1, Name: "Nightly export"}}}
+	seedRuns(&cfg, 1, slices.Repeat([]time.Duration{10 * time.Second}, runs), time.Minute)
+	seeding := time.Now()
 	srv, err := mockserver.New(cfg)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
 	defer srv.Close()
-	res.Seed = time.Since(t)
+	seeded := time.Since(seeding)
 
-	p, err := NewProvider(ctx, map[string]tftypes.Value{"url": Str(srv.URL()), "username": Str(User), "password": Str(Password)})
+	read, answered, err := timeDataSource(ctx, srv, rounds)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	cl, err := client.New(client.Config{URL: srv.URL(), Username: User, Password: Password})
+	lists := srv.RequestCount("GET", listRoute)
+	single, err := timeListRuns(ctx, srv, rounds)
 	if err != nil {
-		return res, err
+		return nil, err
+	}
+	return &Table{
+		Title:  fmt.Sprintf("openspecimen_job_runs over a job with %d runs (median of %d)", runs, rounds),
+		Header: []string{"seeding the mock", "data source read", "one list request (ListRuns)", "list requests per read", "runs answered"},
+		Rows: [][]string{{seeded.Round(time.Millisecond).String(), ms(read), ms(single),
+			fmt.Sprintf("%.0f", float64(lists)/float64(rounds)), fmt.Sprint(answered)}},
+		Notes: []string{"Bound: the data source reads the job, then sends one list request (maxResults bounded, " +
+			"no paging); the rest of its time is the plugin framework building state."},
+	}, nil
+}
+
+// timeDataSource reads the data source over job 1 rounds times through the provider's
+// plugin protocol, and answers the median time and how many runs it answered.
+func timeDataSource(ctx context.Context, srv *mockserver.Server, rounds int) (time.Duration, int, error) {
+	p, err := newProvider(ctx, srv.URL())
+	if err != nil {
+		return 0, 0, err
+	}
+	var times []time.Duration
+	var ids []tftypes.Value
+	for range rounds {
+		t := time.Now()
+		st, err := p.readDataSource(ctx, "openspecimen_job_runs", map[string]tftypes.Value{"job_id": num(1)})
+		if err != nil {
+			return 0, 0, err
+		}
+		times = append(times, time.Since(t))
+		if err := st["ids"].As(&ids); err != nil {
+			return 0, 0, err
+		}
+	}
+	return median(times), len(ids), nil
+}
+
+// timeListRuns answers the median time of rounds ListRuns of job 1 (the server's default
+// of 100 runs), logged in.
+func timeListRuns(ctx context.Context, srv *mockserver.Server, rounds int) (time.Duration, error) {
+	cl, err := newClient(srv)
+	if err != nil {
+		return 0, err
 	}
 	if err := cl.Login(ctx); err != nil {
-		return res, err
+		return 0, err
 	}
-	var ds, ls []time.Duration
-	lists0 := srv.RequestCount("GET", "/scheduled-jobs/{jobId}/runs")
-	for i := 0; i < rounds; i++ {
-		t := time.Now()
-		st, err := p.ReadDataSource(ctx, "openspecimen_job_runs", map[string]tftypes.Value{"job_id": Num(1)})
-		if err != nil {
-			return res, err
-		}
-		ds = append(ds, time.Since(t))
-		var ids []tftypes.Value
-		if err := st["ids"].As(&ids); err != nil {
-			return res, err
-		}
-		res.ResultCount = len(ids)
-	}
-	res.ListReqs = float64(srv.RequestCount("GET", "/scheduled-jobs/{jobId}/runs")-lists0) / float64(rounds)
-	for i := 0; i < rounds; i++ {
+	var times []time.Duration
+	for range rounds {
 		t := time.Now()
 		rs, err := cl.ListRuns(ctx, 1, client.RunFilter{})
 		if err != nil {
-			return res, err
+			return 0, err
 		}
-		ls = append(ls, time.Since(t))
+		times = append(times, time.Since(t))
 		if len(rs) == 0 {
-			return res, fmt.Errorf("no runs listed")
+			return 0, fmt.Errorf("no runs listed")
 		}
 	}
-	res.DataSource, res.SingleList = median(ds), median(ls)
-	return res, nil
-}
-
-func median(d []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), d...)
-	for i := range s { // small: insertion sort
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-	return s[len(s)/2]
+	return median(times), nil
 }

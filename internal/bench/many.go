@@ -7,59 +7,88 @@ import (
 	"sync"
 	"time"
 
-	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 )
 
-// ManyResult is what 100 resources of one apply cost: StartRun then WaitForRun, all at once,
-// over a few jobs, through one shared client.
-type ManyResult struct {
-	Runs, Jobs  int
-	Length      time.Duration
-	Wall        time.Duration
-	Logins      int
-	RunReads    int // GET of a run
-	ListReads   int // GET of a run list
-	Triggers    int
-	RunsCreated int
+// manyCase is runs resources of one apply, all started at once over jobs jobs of length
+// through one client (StartRun then WaitForRun), on a mock of pool threads.
+type manyCase struct {
+	runs, jobs, pool int
+	length           time.Duration
 }
 
-// MeasureMany runs runs StartRun+WaitForRun at once over jobs jobs of length, each with three
-// runs of history, with one client, and counts the requests at the server.
-func MeasureMany(ctx context.Context, runs, jobs int, length time.Duration) (ManyResult, error) {
-	res := ManyResult{Runs: runs, Jobs: jobs, Length: length}
-	srv, err := mockserver.New(jobsWithHistory(jobs, length))
+// bound is the shortest wall time the server allows: a job runs one run at a time, and the
+// pool at most pool runs at once.
+func (c manyCase) bound() time.Duration {
+	perJob := (c.runs + c.jobs - 1) / c.jobs
+	atOnce := min(c.pool, c.jobs)
+	perThread := (c.runs + atOnce - 1) / atOnce
+	return time.Duration(max(perJob, perThread)) * c.length
+}
+
+// manyTable runs the same resources on the server's pool of 5 threads and on a pool of a
+// thread per job.
+func manyTable(ctx context.Context, size Size) (*Table, error) {
+	base := manyCase{runs: 100, jobs: 20, pool: 5, length: time.Second}
+	if size == Quick {
+		base = manyCase{runs: 6, jobs: 2, pool: 1, length: 100 * time.Millisecond}
+	}
+	raised := base
+	raised.pool = base.jobs
+	t := &Table{
+		Title: fmt.Sprintf("%d runs at once over %d jobs of %s (3 runs of history each), one client",
+			base.runs, base.jobs, base.length),
+		Header: []string{"mock's pool", "bound", "wall time", "logins", "triggers", "runs created",
+			"GETs of a run per run", "run-list GETs per run", "job GETs per run"},
+		Notes: []string{"Bound: a job runs one run at a time and the pool at most its size at once, so the wall " +
+			"time is at least the runs per job, or the runs per thread, times the run's length. A start whose " +
+			"trigger waits for a thread reads the run list until its run appears."},
+	}
+	for _, c := range []manyCase{base, raised} {
+		row, err := measureMany(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		t.add(row...)
+	}
+	return t, nil
+}
+
+// measureMany runs c and answers its row: the wall time and the requests at the server.
+func measureMany(ctx context.Context, c manyCase) ([]string, error) {
+	srv, err := mockserver.New(jobsWithHistory(c.jobs, c.length, c.pool))
 	if err != nil {
-		return res, err
+		return nil, err
 	}
 	defer srv.Close()
-	cl, err := newClient(srv, newCounter())
+	cl, err := newClient(srv)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
 	var wg sync.WaitGroup
-	errs := make([]error, runs)
+	errs := make([]error, c.runs)
 	start := time.Now()
-	for i := 0; i < runs; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			job := int64(i%jobs + 1)
-			st, err := cl.StartRun(ctx, job, fmt.Sprintf("--resource %d", i), client.StartOptions{})
-			if err == nil {
-				_, err = cl.WaitForRun(ctx, job, st.Run.ID, &st.History)
-			}
-			errs[i] = err
-		}()
+	for i := range c.runs {
+		wg.Go(func() {
+			errs[i] = startAndWait(ctx, cl, int64(i%c.jobs+1), fmt.Sprintf("--resource %d", i))
+		})
 	}
 	wg.Wait()
-	res.Wall = time.Since(start)
-	res.Logins = srv.LoginCount()
-	res.RunReads = srv.RequestCount("GET", "/scheduled-jobs/{jobId}/runs/{runId}")
-	res.ListReads = srv.RequestCount("GET", "/scheduled-jobs/{jobId}/runs")
-	res.Triggers = srv.RequestCount("POST", "/scheduled-jobs/{jobId}/runs")
-	for j := 1; j <= jobs; j++ {
-		res.RunsCreated += len(srv.Runs(int64(j))) - 3
+	wall := time.Since(start)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
-	return res, errors.Join(errs...)
+	created := 0
+	for j := int64(1); j <= int64(c.jobs); j++ {
+		created += len(srv.Runs(j)) - 3
+	}
+	if created != c.runs {
+		return nil, fmt.Errorf("%d starts created %d runs", c.runs, created)
+	}
+	perRun := func(method, route string) string {
+		return fmt.Sprintf("%.1f", float64(srv.RequestCount(method, route))/float64(c.runs))
+	}
+	return []string{fmt.Sprint(c.pool), c.bound().String(), wall.Round(10 * time.Millisecond).String(),
+		fmt.Sprint(srv.LoginCount()), fmt.Sprint(srv.RequestCount("POST", listRoute)), fmt.Sprint(created),
+		perRun("GET", runRoute), perRun("GET", listRoute), perRun("GET", jobRoute)}, nil
 }

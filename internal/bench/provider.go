@@ -9,20 +9,21 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
-	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/provider"
+	osprovider "github.com/openspecimen-iac/terraform-provider-openspecimen/internal/provider"
 )
 
-// Provider drives the real provider over its plugin protocol in this process, as Terraform
+// provider drives the real provider over its plugin protocol in this process, as Terraform
 // would over gRPC: the same schema, configuration, data source code and state encoding, but
 // no Terraform CLI around it, so that what is measured is the provider alone.
-type Provider struct {
+type provider struct {
 	srv    tfprotov6.ProviderServer
 	schema *tfprotov6.GetProviderSchemaResponse
 }
 
-// NewProvider configures a provider with attrs (provider block attributes; the rest null).
-func NewProvider(ctx context.Context, attrs map[string]tftypes.Value) (*Provider, error) {
-	srv := providerserver.NewProtocol6(provider.New("bench")())()
+// newProvider answers a provider configured for the mock at url, as its admin.
+func newProvider(ctx context.Context, url string) (*provider, error) {
+	attrs := map[string]tftypes.Value{"url": str(url), "username": str(user), "password": str(password)}
+	srv := providerserver.NewProtocol6(osprovider.New("bench")())()
 	sch, err := srv.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
 		return nil, err
@@ -30,7 +31,7 @@ func NewProvider(ctx context.Context, attrs map[string]tftypes.Value) (*Provider
 	if err := diagErr(sch.Diagnostics); err != nil {
 		return nil, err
 	}
-	p := &Provider{srv: srv, schema: sch}
+	p := &provider{srv: srv, schema: sch}
 	cfg, err := dynamicValue(sch.Provider, attrs)
 	if err != nil {
 		return nil, err
@@ -45,8 +46,8 @@ func NewProvider(ctx context.Context, attrs map[string]tftypes.Value) (*Provider
 	return p, nil
 }
 
-// ReadDataSource reads data source typeName with attrs (the rest null) and answers its state.
-func (p *Provider) ReadDataSource(ctx context.Context, typeName string, attrs map[string]tftypes.Value) (map[string]tftypes.Value, error) {
+// readDataSource reads data source typeName with attrs (the rest null) and answers its state.
+func (p *provider) readDataSource(ctx context.Context, typeName string, attrs map[string]tftypes.Value) (map[string]tftypes.Value, error) {
 	sch, ok := p.schema.DataSourceSchemas[typeName]
 	if !ok {
 		return nil, fmt.Errorf("no data source %s", typeName)
@@ -109,8 +110,7 @@ func diagErr(ds []*tfprotov6.Diagnostic) error {
 	return fmt.Errorf("%s", strings.Join(msgs, "; "))
 }
 
-// Str and Num build attribute values.
-func Str(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
+// str and num build attribute values.
+func str(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
 
-// Num builds a number attribute value.
-func Num(n int64) tftypes.Value { return tftypes.NewValue(tftypes.Number, n) }
+func num(n int64) tftypes.Value { return tftypes.NewValue(tftypes.Number, n) }

@@ -3,7 +3,6 @@ package bench
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,179 +19,232 @@ import (
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 )
 
-// Download is one download of the result file by a child process.
-type Download struct {
-	Who     string
-	Elapsed time.Duration
-	MaxRSS  int64 // bytes, of the child process
-	Bytes   int64
+// download is one download of the result file by a child process.
+type download struct {
+	who     string
+	elapsed time.Duration
+	maxRSS  int64 // bytes, of the child process
+	bytes   int64
 }
 
-// MiBps is the throughput in MiB/s.
-func (d Download) MiBps() float64 { return float64(d.Bytes) / (1 << 20) / d.Elapsed.Seconds() }
+func (d download) mibps() float64 { return float64(d.bytes) / (1 << 20) / d.elapsed.Seconds() }
 
-// FileResult compares the provider's download of a result file to output_path with curl -o
-// (or, without curl, a plain Go http.Get + io.Copy in its own process), best of Rounds each.
-type FileResult struct {
-	Size     int64
-	Provider Download
-	Baseline Download
-	Rounds   int
+// The environment that makes this program a child of fileTable (RunChild): which download
+// it does, from which URL, to which file.
+const (
+	childEnv    = "OPENSPECIMEN_BENCH_CHILD" // childProvider or childGet
+	childURLEnv = "OPENSPECIMEN_BENCH_URL"
+	childOutEnv = "OPENSPECIMEN_BENCH_OUT"
+
+	childProvider = "provider" // the provider's data source, from the mock's REST root
+	childGet      = "get"      // http.Get and io.Copy of the file's URL, without curl
+)
+
+// fileTable compares the provider's download of a result file to output_path with curl -o
+// (or, without curl, a plain Go http.Get and io.Copy), each in a child process, best of
+// several rounds.
+func fileTable(ctx context.Context, size Size) (*Table, error) {
+	fileSize, rounds := int64(512<<20), 5
+	if size == Quick {
+		fileSize, rounds = 1<<20, 1
+	}
+	provider, baseline, err := measureFile(ctx, fileSize, rounds)
+	if err != nil {
+		return nil, err
+	}
+	t := &Table{
+		Title:  fmt.Sprintf("Result file of %d MiB to output_path (child processes, best of %d each)", fileSize>>20, rounds),
+		Header: []string{"downloader", "time", "throughput", "peak RSS"},
+		Notes: []string{fmt.Sprintf("provider / baseline throughput: %.0f%%. Bound: the baseline, which writes the "+
+			"file as it comes; the provider also hashes it (sha256) and syncs it before its rename.",
+			100*provider.mibps()/baseline.mibps())},
+	}
+	for _, d := range []download{provider, baseline} {
+		t.add(d.who, d.elapsed.Round(time.Millisecond).String(), fmt.Sprintf("%.0f MiB/s", d.mibps()),
+			fmt.Sprintf("%.1f MiB", float64(d.maxRSS)/(1<<20)))
+	}
+	return t, nil
 }
 
-// MeasureResultFile serves a generated result file of size bytes from an in-process mock and
-// has self (this binary, which runs ChildDownload or ChildGet when given -child) download it as the provider
-// does, in a child process whose peak RSS is read from the kernel after it ends, alternating
-// with the baseline.
-func MeasureResultFile(ctx context.Context, self string, size int64, rounds int) (FileResult, error) {
-	res := FileResult{Size: size, Rounds: rounds}
+// measureFile serves a generated result file of size bytes from an in-process mock and has
+// this program download it as the provider does, and as the baseline does, in turn, each
+// in a child process whose peak RSS is read from the kernel; it answers the best of rounds
+// of each.
+func measureFile(ctx context.Context, size int64, rounds int) (provider, baseline download, err error) {
 	srv, err := mockserver.New(mockserver.Config{
 		Jobs: []mockserver.JobConfig{{ID: 1, Name: "Big export"}},
 		Runs: []mockserver.RunConfig{{ID: 1, JobID: 1, Status: mockserver.StatusSucceeded,
 			Result: &mockserver.ResultConfig{Filename: "big.csv", GenerateBytes: size}}},
 	})
 	if err != nil {
-		return res, err
+		return provider, baseline, err
 	}
 	defer srv.Close()
+	self, err := os.Executable()
+	if err != nil {
+		return provider, baseline, err
+	}
 	dir, err := os.MkdirTemp("", "openspecimen-bench-*")
 	if err != nil {
-		return res, err
+		return provider, baseline, err
 	}
 	defer os.RemoveAll(dir)
-	token, err := login(ctx, srv.URL())
-	if err != nil {
-		return res, err
-	}
-	fileURL := srv.URL() + "/scheduled-jobs/1/runs/1/result-file"
 	out := filepath.Join(dir, "big.csv")
-
-	provider := func() (Download, error) {
-		d, err := runChild(ctx, "provider", out, self, "-child", "download", "-url", srv.URL(), "-out", out)
-		return d, err
-	}
-	baseline := func() (Download, error) {
-		if curl, err := exec.LookPath("curl"); err == nil {
-			return runChild(ctx, "curl -o", out, curl, "-sS", "-f", "-o", out, "-H", "X-OS-API-TOKEN: "+token, fileURL)
+	for range rounds {
+		if err := baseline.keepBest(runChild(baselineChild(ctx, self, srv.URL(), out), out, size)); err != nil {
+			return provider, baseline, err
 		}
-		return runChild(ctx, "Go http.Get + io.Copy", out, self, "-child", "get", "-url", fileURL, "-token", token, "-out", out)
-	}
-	for i := 0; i < rounds; i++ {
-		for _, f := range []struct {
-			run  func() (Download, error)
-			best *Download
-		}{{baseline, &res.Baseline}, {provider, &res.Provider}} {
-			d, err := f.run()
-			if err != nil {
-				return res, err
-			}
-			if d.Bytes != size {
-				return res, fmt.Errorf("%s wrote %d bytes, want %d", d.Who, d.Bytes, size)
-			}
-			if f.best.Elapsed == 0 || d.Elapsed < f.best.Elapsed {
-				rss := max(f.best.MaxRSS, d.MaxRSS)
-				*f.best = d
-				f.best.MaxRSS = rss
-			} else {
-				f.best.MaxRSS = max(f.best.MaxRSS, d.MaxRSS)
-			}
+		if err := provider.keepBest(runChild(selfChild(ctx, self, childProvider, srv.URL(), out), out, size)); err != nil {
+			return provider, baseline, err
 		}
 	}
-	return res, nil
+	return provider, baseline, nil
 }
 
-// runChild runs a command to completion and answers its time, its peak RSS and the size of
-// the file it wrote to out (then removed).
-func runChild(ctx context.Context, who, out, name string, args ...string) (Download, error) {
-	d := Download{Who: who}
-	_ = os.Remove(out)
-	cmd := exec.CommandContext(ctx, name, args...)
-	var stderr, stdout bytes.Buffer
-	cmd.Stderr, cmd.Stdout = &stderr, &stdout
-	t := time.Now()
-	if err := cmd.Start(); err != nil {
-		return d, fmt.Errorf("%s: %v", who, err)
-	}
-	// ru_maxrss is no use here: a child forked from this process starts sharing its memory,
-	// and Linux carries that peak across exec. VmHWM belongs to the exec'd image: it is polled
-	// while the child runs, and a Go child also reports its own just before it exits.
-	stopPoll := make(chan struct{})
-	polled := make(chan int64)
-	go func() {
-		var peak int64
-		tick := time.NewTicker(2 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			peak = max(peak, vmHWM(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)))
-			select {
-			case <-stopPoll:
-				polled <- peak
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	err := cmd.Wait()
-	d.Elapsed = time.Since(t)
-	close(stopPoll)
-	d.MaxRSS = <-polled
+// keepBest keeps d when it is faster than the best so far, with the highest peak RSS of all.
+func (best *download) keepBest(d download, err error) error {
 	if err != nil {
-		return d, fmt.Errorf("%s: %v: %s", who, err, strings.TrimSpace(stderr.String()))
+		return err
+	}
+	peak := max(best.maxRSS, d.maxRSS)
+	if best.elapsed == 0 || d.elapsed < best.elapsed {
+		*best = d
+	}
+	best.maxRSS = peak
+	return nil
+}
+
+// child is a command that downloads the result file, and who it stands for.
+type child struct {
+	who string
+	cmd *exec.Cmd
+}
+
+// baselineChild answers curl -o of the result file of the mock at root, logged in with
+// HTTP Basic; without curl, this program as a childGet.
+func baselineChild(ctx context.Context, self, root, out string) child {
+	fileURL := root + "/scheduled-jobs/1/runs/1/result-file"
+	if curl, err := exec.LookPath("curl"); err == nil {
+		return child{"curl -o", exec.CommandContext(ctx, curl, "-sS", "-f", "-o", out, "-u", user+":"+password, fileURL)}
+	}
+	return selfChild(ctx, self, childGet, fileURL, out)
+}
+
+// selfChild answers this program run as a child of kind, with url and out.
+func selfChild(ctx context.Context, self, kind, url, out string) child {
+	cmd := exec.CommandContext(ctx, self)
+	cmd.Env = append(os.Environ(), childEnv+"="+kind, childURLEnv+"="+url, childOutEnv+"="+out)
+	who := "provider"
+	if kind == childGet {
+		who = "Go http.Get + io.Copy"
+	}
+	return child{who, cmd}
+}
+
+// runChild runs c to completion and answers its time, its peak RSS and the size of the file
+// it wrote to out (then removed), which must be size.
+func runChild(c child, out string, size int64) (download, error) {
+	d := download{who: c.who}
+	_ = os.Remove(out)
+	var stderr, stdout bytes.Buffer
+	c.cmd.Stderr, c.cmd.Stdout = &stderr, &stdout
+	t := time.Now()
+	if err := c.cmd.Start(); err != nil {
+		return d, fmt.Errorf("%s: %w", c.who, err)
+	}
+	stopPoll, polled := pollPeak(c.cmd.Process.Pid)
+	err := c.cmd.Wait()
+	d.elapsed = time.Since(t)
+	close(stopPoll)
+	d.maxRSS = <-polled
+	if err != nil {
+		return d, fmt.Errorf("%s: %w: %s", c.who, err, strings.TrimSpace(stderr.String()))
 	}
 	var own int64
 	if _, err := fmt.Sscanf(stdout.String(), "VmHWM %d", &own); err == nil {
-		d.MaxRSS = max(d.MaxRSS, own)
+		d.maxRSS = max(d.maxRSS, own)
 	}
 	fi, err := os.Stat(out)
 	if err != nil {
 		return d, err
 	}
-	d.Bytes = fi.Size()
+	if d.bytes = fi.Size(); d.bytes != size {
+		return d, fmt.Errorf("%s wrote %d bytes, want %d", c.who, d.bytes, size)
+	}
 	return d, os.Remove(out)
 }
 
-func login(ctx context.Context, root string) (string, error) {
-	body, _ := json.Marshal(map[string]string{"loginName": User, "password": Password})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, root+"/sessions", bytes.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var ans struct {
-		Token string `json:"token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&ans); err != nil || ans.Token == "" {
-		return "", fmt.Errorf("login: status %d, %v", resp.StatusCode, err)
-	}
-	return ans.Token, nil
+// pollPeak reads the peak RSS of process pid every 2 ms until stop is closed, then sends
+// the highest on the channel it answers. ru_maxrss is no use here: a child forked from this
+// process starts sharing its memory, and Linux carries that peak across exec. VmHWM belongs
+// to the exec'd image; a child of this program also reports its own just before it exits.
+func pollPeak(pid int) (stop chan struct{}, peak chan int64) {
+	stop, peak = make(chan struct{}), make(chan int64)
+	go func() {
+		var highest int64
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			highest = max(highest, vmHWM(fmt.Sprintf("/proc/%d/status", pid)))
+			select {
+			case <-stop:
+				peak <- highest
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return stop, peak
 }
 
-// ChildDownload is the provider side of MeasureResultFile: it reads the data source
-// openspecimen_job_run_result_file with output_path through the provider's plugin protocol,
-// so the code measured is the data source's own (resultfile.Fetch and its atomic write).
-func ChildDownload(ctx context.Context, url, out string) error {
-	p, err := NewProvider(ctx, map[string]tftypes.Value{"url": Str(url), "username": Str(User), "password": Str(Password)})
+// IsChild tells whether this process was started as a child of the result-file measure:
+// then the program calls RunChild instead of what it does otherwise.
+func IsChild() bool { return os.Getenv(childEnv) != "" }
+
+// RunChild does the download its environment asks for, prints this process's peak RSS for
+// the parent, and answers the process's exit code.
+func RunChild() int {
+	ctx := context.Background()
+	url, out := os.Getenv(childURLEnv), os.Getenv(childOutEnv)
+	var err error
+	switch kind := os.Getenv(childEnv); kind {
+	case childProvider:
+		err = providerDownload(ctx, url, out)
+	case childGet:
+		err = plainDownload(ctx, url, out)
+	default:
+		err = fmt.Errorf("unknown child %q", kind)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Printf("VmHWM %d\n", vmHWM("/proc/self/status"))
+	return 0
+}
+
+// providerDownload reads the data source openspecimen_job_run_result_file with output_path
+// through the provider's plugin protocol, so that the code measured is the data source's
+// own (resultfile.Fetch and its atomic write).
+func providerDownload(ctx context.Context, url, out string) error {
+	p, err := newProvider(ctx, url)
 	if err != nil {
 		return err
 	}
-	_, err = p.ReadDataSource(ctx, "openspecimen_job_run_result_file", map[string]tftypes.Value{
-		"job_id": Num(1), "run_id": Num(1), "output_path": Str(out),
+	_, err = p.readDataSource(ctx, "openspecimen_job_run_result_file", map[string]tftypes.Value{
+		"job_id": num(1), "run_id": num(1), "output_path": str(out),
 	})
 	return err
 }
 
-// ChildGet is the baseline when curl is missing: http.Get and io.Copy to a file.
-func ChildGet(ctx context.Context, url, token, out string) error {
+// plainDownload is the baseline without curl: http.Get, logged in with HTTP Basic, and
+// io.Copy to a file.
+func plainDownload(ctx context.Context, url, out string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("X-OS-API-TOKEN", token)
+	req.SetBasicAuth(user, password)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
@@ -222,9 +274,4 @@ func vmHWM(path string) int64 {
 		}
 	}
 	return 0
-}
-
-// ReportOwnPeak prints this process's VmHWM for the parent of MeasureResultFile.
-func ReportOwnPeak() {
-	fmt.Printf("VmHWM %d\n", vmHWM("/proc/self/status"))
 }

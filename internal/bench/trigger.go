@@ -3,76 +3,93 @@ package bench
 import (
 	"context"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 )
 
-// TriggerResult is StartRun's cost: from the call to the run being identified.
-type TriggerResult struct {
-	Latency    time.Duration // the mock's added latency per answer
-	StartDelay time.Duration // the mock's delay from trigger to run record
-	RTT        time.Duration // median of a plain GET of the job
-	Median     time.Duration // median StartRun time
-	Max        time.Duration
-	Requests   float64 // requests per StartRun (lists and trigger)
-	N          int
+// triggerCase is a mock that adds latency to each answer and creates a run's record delay
+// after its trigger.
+type triggerCase struct{ latency, delay time.Duration }
+
+// triggerResult is what starts of one job cost, one after the other.
+type triggerResult struct {
+	rtt         time.Duration // median of a plain GET of the job
+	median, max time.Duration // of StartRun
+	requests    float64       // per StartRun, of any kind
 }
 
-// Overhead is the median StartRun time past the server's start delay, in round trips.
-func (r TriggerResult) Overhead() float64 {
-	return float64(r.Median-r.StartDelay) / float64(r.RTT)
+// triggerTable times StartRun, one start at a time (the job idle, the client logged in).
+func triggerTable(ctx context.Context, size Size) (*Table, error) {
+	cases := []triggerCase{{0, 0}, {20 * time.Millisecond, 0}, {50 * time.Millisecond, 0},
+		{20 * time.Millisecond, 5 * time.Millisecond}, {20 * time.Millisecond, 300 * time.Millisecond}}
+	starts := 20
+	if size == Quick {
+		cases, starts = []triggerCase{{0, 0}, {5 * time.Millisecond, 50 * time.Millisecond}}, 3
+	}
+	t := &Table{
+		Title: fmt.Sprintf("Starting a run (StartRun, logged in, job idle; median of %d starts through one client)", starts),
+		Header: []string{"mock latency", "start delay", "RTT (GET job)", "StartRun median", "max", "requests per start",
+			"median past the start delay"},
+		Notes: []string{"Bound: one round trip per request, in order (the job, the baseline run list, the trigger, " +
+			"a run list that finds the run), when the run appears at once; after a start delay, the look-up reads the " +
+			"run list at gaps of a fifth of the time since the trigger (at least 50 ms)."},
+	}
+	for _, c := range cases {
+		r, err := measureTrigger(ctx, c, starts)
+		if err != nil {
+			return nil, err
+		}
+		past := fmt.Sprintf("%.1f RTT", float64(r.median-c.delay)/float64(r.rtt))
+		if r.rtt < time.Millisecond {
+			past = "n/a (RTT under 1 ms: processing time dominates)"
+		}
+		t.add(c.latency.String(), c.delay.String(), ms(r.rtt), ms(r.median), ms(r.max), fmt.Sprintf("%.1f", r.requests), past)
+	}
+	return t, nil
 }
 
-// MeasureTrigger times n StartRun calls (logged in, job idle) on a mock that adds latency to
-// each answer and creates the run record startDelay after the trigger.
-func MeasureTrigger(ctx context.Context, latency, startDelay time.Duration, n int) (TriggerResult, error) {
-	res := TriggerResult{Latency: latency, StartDelay: startDelay, N: n}
+// measureTrigger times n starts of one job, each waited for before the next.
+func measureTrigger(ctx context.Context, c triggerCase, n int) (triggerResult, error) {
+	var res triggerResult
 	srv, err := mockserver.New(mockserver.Config{
-		Jobs:   []mockserver.JobConfig{{ID: 1, Duration: mockserver.Duration(20 * time.Millisecond), StartDelay: mockserver.Duration(startDelay)}},
-		Faults: mockserver.FaultConfig{Latency: mockserver.Duration(latency)},
+		Jobs:   []mockserver.JobConfig{{ID: 1, Duration: mockserver.Duration(20 * time.Millisecond), StartDelay: mockserver.Duration(c.delay)}},
+		Faults: mockserver.FaultConfig{Latency: mockserver.Duration(c.latency)},
 	})
 	if err != nil {
 		return res, err
 	}
 	defer srv.Close()
-	cl, err := newClient(srv, newCounter())
+	counts := countRequests(srv)
+	cl, err := newClient(srv)
 	if err != nil {
 		return res, err
 	}
 	if err := cl.Login(ctx); err != nil {
 		return res, err
 	}
-	var rtts []time.Duration
-	for i := 0; i < 15; i++ {
+	var rtts, starts []time.Duration
+	for range 15 {
 		t := time.Now()
 		if _, err := cl.GetJob(ctx, 1); err != nil {
 			return res, err
 		}
 		rtts = append(rtts, time.Since(t))
 	}
-	sort.Slice(rtts, func(i, j int) bool { return rtts[i] < rtts[j] })
-	res.RTT = rtts[len(rtts)/2]
-
-	var ds []time.Duration
-	reqs := 0
-	for i := 0; i < n; i++ {
-		before := srv.RequestCount("GET", "/scheduled-jobs/{jobId}/runs") + srv.RequestCount("POST", "/scheduled-jobs/{jobId}/runs")
-		t := time.Now()
+	requests := 0
+	for i := range n {
+		before, t := counts.all(), time.Now()
 		st, err := cl.StartRun(ctx, 1, fmt.Sprintf("--n %d", i), client.StartOptions{})
 		if err != nil {
 			return res, err
 		}
-		ds = append(ds, time.Since(t))
-		reqs += srv.RequestCount("GET", "/scheduled-jobs/{jobId}/runs") + srv.RequestCount("POST", "/scheduled-jobs/{jobId}/runs") - before
+		starts, requests = append(starts, time.Since(t)), requests+counts.all()-before
 		if _, err := cl.WaitForRun(ctx, 1, st.Run.ID, &st.History); err != nil {
 			return res, err
 		}
 	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	res.Median, res.Max = ds[len(ds)/2], ds[len(ds)-1]
-	res.Requests = float64(reqs) / float64(n)
+	res.rtt, res.median, res.max = median(rtts), median(starts), percentile(starts, 100)
+	res.requests = float64(requests) / float64(n)
 	return res, nil
 }
