@@ -48,8 +48,9 @@
 // Jobs are managed as on the server: POST /scheduled-jobs creates one (its creator is the
 // caller, its id the next above every job's), PUT /scheduled-jobs/{jobId} replaces it
 // whole, DELETE /scheduled-jobs/{jobId} soft-deletes it (Disabled, renamed
-// <name>_<epochMillis>, out of lists, readable by id); the last two are for an admin or
-// the job's creator. The body is the job's JSON, checked in the server's order with the
+// <name>_<epochMillis>); the last two are for an admin or the job's creator. A Disabled
+// job, deleted or not, is left out of GET /scheduled-jobs, its count and the duplicate-name
+// check, as the server's activeEntity filter leaves it out, and is still read by id. The body is the job's JSON, checked in the server's order with the
 // server's codes, read in its source (SCHEDULED_JOB_NAME_REQUIRED,
 // SCHEDULED_JOB_INVALID_SCHEDULED_TIME, SCHEDULED_JOB_QUERY_REQ, USER_ONE_OR_MORE_NOT_FOUND,
 // ...; README.md lists them and when each is answered). A job's JSON answers nextRunOn as
@@ -114,7 +115,9 @@
 //
 // Tests start a server with New, point a client at URL, and inspect it with Runs,
 // QueuedTriggers, BusyThreads, LoginCount and RequestCount; TriggerAs queues another
-// user's trigger, StartRunAs starts another user's run at once. Hooks report events to
+// user's trigger, StartRunAs starts another user's run at once, DeleteSavedQuery deletes a
+// saved query (and so its jobs), ExpireTokens ends every session, SetFaults changes the
+// faults. Hooks report events to
 // wait on instead of sleeping: SetRequestHook (a request reached the handler),
 // SetTriggerHook (a trigger is about to be carried out), SetRunStartHook (a run record
 // was created) and SetTriggerDropHook (a trigger was replaced or dropped, and why).
