@@ -7,7 +7,8 @@
 // Memory stays flat whatever the file's size when it is written to a path: the bytes are
 // streamed to a temporary file in the destination's folder, whose writeback starts as it
 // grows (on Linux), then synced and renamed over the destination, so that a reader never
-// sees a partial file. A file kept in memory is bounded by Request.MaxContentBytes. A zip is
+// sees a partial file. The file gets Request.FileMode exactly when it is set; else a new
+// file gets 0666 less the umask and a replaced one keeps its mode. A file kept in memory is bounded by Request.MaxContentBytes. A zip is
 // spooled to a temporary file first, because reading its directory needs random access.
 //
 // A CSV file can be decoded instead (Request.DecodeCSV, csv.go): streamed through
