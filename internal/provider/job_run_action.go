@@ -167,6 +167,9 @@ func (a *jobRunAction) Invoke(ctx context.Context, req action.InvokeRequest, res
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if !a.data.loggedIn(ctx, &resp.Diagnostics) {
+		return
+	}
 
 	inv := &jobRunInvocation{
 		c: a.data.client, jobID: cfg.JobID.ValueInt64(), timeout: timeout,

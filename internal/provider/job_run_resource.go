@@ -274,6 +274,9 @@ func (r *jobRunResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 	ctx, cancel := context.WithTimeout(ctx, createTimeout)
 	defer cancel()
+	if !r.data.loggedIn(ctx, &resp.Diagnostics) {
+		return
+	}
 
 	jobID := plan.JobID.ValueInt64()
 	st, err := r.data.client.StartRun(ctx, jobID, plan.Args.ValueString(), client.StartOptions{
@@ -362,13 +365,21 @@ func (r *jobRunResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	jobID := state.JobID.ValueInt64()
+	if !r.refreshable(ctx, jobID, state.RunID, resp) {
+		return
+	}
 	if state.RunID.IsNull() {
 		r.readPending(ctx, &state, req.Private, resp)
 		return
 	}
-	jobID, runID := state.JobID.ValueInt64(), state.RunID.ValueInt64()
+	runID := state.RunID.ValueInt64()
 	run, err := r.data.client.GetRun(ctx, jobID, runID)
 	if err != nil {
+		if client.IsUnreachable(err) {
+			r.keptUnreachable(ctx, jobID, state.RunID, err, resp)
+			return
+		}
 		if client.IsNotFound(err) {
 			// Forgetting the run would make the next apply trigger the job again: a side
 			// effect on production data that nobody asked for.
@@ -379,12 +390,43 @@ func (r *jobRunResource) Read(ctx context.Context, req resource.ReadRequest, res
 			return
 		}
 		resp.Diagnostics.AddError("Cannot read job run",
-			fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, withAdvice(err)))
+			fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, withAdvice(err, "")))
 		return
 	}
 	state.setRun(run)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, jobID, state.RunID)...)
+}
+
+// refreshable logs in before a refresh, and answers whether the run can be read: a login
+// refused is reported as every login is (loginDiagnostic); a server that does not answer
+// keeps the run in state as last seen (keptUnreachable).
+func (r *jobRunResource) refreshable(ctx context.Context, jobID int64, runID types.Int64, resp *resource.ReadResponse) bool {
+	err := r.data.client.Login(ctx)
+	switch {
+	case err == nil:
+		return true
+	case client.IsUnreachable(err):
+		r.keptUnreachable(ctx, jobID, runID, err, resp)
+	default:
+		resp.Diagnostics.Append(r.data.loginDiagnostic(ctx, err))
+	}
+	return false
+}
+
+// keptUnreachable keeps the run (or the pending trigger) in state as it was last seen when
+// the server does not answer, with a warning rather than an error: a run in state is
+// history, nothing is run without the server anyway, and a destroy, which only forgets runs,
+// must not need a server that is gone for good.
+func (r *jobRunResource) keptUnreachable(ctx context.Context, jobID int64, runID types.Int64, err error, resp *resource.ReadResponse) {
+	what := "The trigger of job " + strconv.FormatInt(jobID, 10) + " whose run is not identified yet"
+	if !runID.IsNull() {
+		what = fmt.Sprintf("Run %d of job %d", runID.ValueInt64(), jobID)
+	}
+	resp.Diagnostics.AddWarning("OpenSpecimen unreachable: job run kept as last seen", fmt.Sprintf(
+		"%s could not be refreshed: %s. It stays in state as it was last seen, and nothing is run; a destroy, which "+
+			"only removes runs from the state, needs no server.", what, withAdvice(err, "")))
+	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, jobID, runID)...)
 }
 
 // readPending looks once for the run of the pending trigger (client.FindRun): a run found is
@@ -407,10 +449,13 @@ func (r *jobRunResource) readPending(ctx context.Context, state *jobRunResourceM
 		resp.Diagnostics.Append(writePending(ctx, resp.Private, trig, dropped.Error())...)
 	case errors.As(err, new(*client.RunPendingError)):
 		resp.Diagnostics.Append(writePending(ctx, resp.Private, trig, "")...)
+	case client.IsUnreachable(err):
+		r.keptUnreachable(ctx, trig.JobID, state.RunID, err, resp)
+		return
 	default:
 		resp.Diagnostics.AddError("Cannot look for the job run", fmt.Sprintf(
 			"Looking for the run of the trigger of job %d sent at %s failed: %s", trig.JobID,
-			trig.SentAt.UTC().Format(time.RFC3339), withAdvice(err)))
+			trig.SentAt.UTC().Format(time.RFC3339), withAdvice(err, "")))
 		return
 	}
 	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, state.JobID.ValueInt64(), state.RunID)...)
@@ -506,7 +551,9 @@ func (r *jobRunResource) Update(ctx context.Context, req resource.UpdateRequest,
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if state.RunID.IsNull() {
-		r.updatePending(ctx, &plan, &state, req.Private, resp, timeout)
+		if r.data.loggedIn(ctx, &resp.Diagnostics) {
+			r.updatePending(ctx, &plan, &state, req.Private, resp, timeout)
+		}
 		return
 	}
 	// The run never changes here (see above): nor does its identity.
@@ -517,7 +564,9 @@ func (r *jobRunResource) Update(ctx context.Context, req resource.UpdateRequest,
 	}
 	plan.copyRunFrom(&state)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	r.waitInState(ctx, &plan, &runRecord{state: &resp.State, diags: &resp.Diagnostics}, nil, timeout, "update")
+	if r.data.loggedIn(ctx, &resp.Diagnostics) {
+		r.waitInState(ctx, &plan, &runRecord{state: &resp.State, diags: &resp.Diagnostics}, nil, timeout, "update")
+	}
 }
 
 // updatePending identifies the run of a pending trigger, until the update timeout: it looks
@@ -574,7 +623,7 @@ func (r *jobRunResource) Delete(ctx context.Context, req resource.DeleteRequest,
 
 func (r *jobRunResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	jobID, runID, ok := importedRunIDs(ctx, req, &resp.Diagnostics)
-	if !ok {
+	if !ok || !r.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	run, err := r.data.client.GetRun(ctx, jobID, runID)
@@ -595,7 +644,7 @@ func readJob(ctx context.Context, c *client.Client, jobID int64, diags *diag.Dia
 		if client.IsNotFound(err) {
 			diags.Append(jobNotFoundDiagnostic(jobID))
 		} else {
-			diags.AddError("Cannot read job", fmt.Sprintf("Reading scheduled job %d failed: %s", jobID, withAdvice(err)))
+			diags.AddError("Cannot read job", fmt.Sprintf("Reading scheduled job %d failed: %s", jobID, withAdvice(err, "")))
 		}
 		return nil
 	}
@@ -655,7 +704,7 @@ func startDiagnostic(jobID int64, op string, timeout time.Duration, err error) d
 		return diag.NewErrorDiagnostic("Interrupted while starting job run", fmt.Sprintf(
 			"Starting a run of job %d was interrupted, and no run of it was started: %s", jobID, err))
 	default:
-		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %d failed: %s", jobID, withAdvice(err)))
+		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %d failed: %s", jobID, withAdvice(err, "")))
 	}
 }
 

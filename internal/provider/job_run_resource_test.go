@@ -1650,3 +1650,81 @@ func (c *cliTest) run(ctx context.Context, args ...string) string {
 	}
 	return string(out)
 }
+
+// twoRuns is two runs of job 1, what a test pipeline's state holds.
+const twoRuns = `
+resource "openspecimen_job_run" "a" {
+  job_id = 1
+}
+resource "openspecimen_job_run" "b" {
+  job_id = 1
+  args   = "--cp 2"
+}
+`
+
+// A state that holds only job runs is destroyed without the server, which destroy does not
+// need (it only forgets runs): gone for good, with the refresh (each run kept as last seen,
+// with a warning, which a plan shows) or without it; with a password that no longer works, without the refresh
+// (nothing is sent), while the refresh's login is refused once, in full. No destroy says
+// "apply". Through the real CLI, on each.
+func TestAccJobRun_destroyWithoutServer(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		refresh, gone bool
+		ok            bool
+		want          string
+	}{
+		{"server gone", true, true, true, "Destroy complete! Resources: 2 destroyed."},
+		{"server gone, no refresh", false, true, true, "Destroy complete! Resources: 2 destroyed."},
+		{"wrong password, no refresh", false, false, true, "Destroy complete! Resources: 2 destroyed."},
+		{"wrong password", true, false, false, "Error: Cannot log in to OpenSpecimen"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := mocktest.New(t, testMockConfig())
+			c := newCLITest(t, s, twoRuns)
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+			defer cancel()
+			if out, ok := c.apply(ctx); !ok {
+				t.Fatalf("the apply failed:\n%s", out)
+			}
+			if tc.gone {
+				s.Close()
+			} else {
+				c.configureRaw(providerBlockAs(s.URL(), "admin", "not-the-password") + twoRuns)
+			}
+			if tc.gone && tc.refresh { // a plan shows the warning that the destroy's refresh keeps to itself
+				plan := c.run(ctx, "plan", "-input=false", "-no-color")
+				if !says(plan, "Warning: OpenSpecimen unreachable: job run kept as last seen") || !says(plan, "No changes.") {
+					t.Errorf("the plan without the server does not keep the runs with a warning:\n%s", plan)
+				}
+			}
+			logins := s.RequestCount("POST", "/sessions")
+			args := []string{"destroy", "-auto-approve", "-input=false", "-no-color"}
+			if !tc.refresh {
+				args = append(args, "-refresh=false")
+			}
+			out, err := c.command(ctx, args...).CombinedOutput()
+			switch {
+			case (err == nil) != tc.ok:
+				t.Fatalf("destroy: %v, want success %v:\n%s", err, tc.ok, out)
+			case !says(string(out), tc.want):
+				t.Errorf("the destroy does not say %q:\n%s", tc.want, out)
+			case strings.Contains(strings.ToLower(withoutDevOverrides(string(out))), "apply"):
+				t.Errorf("the destroy says apply:\n%s", out)
+			}
+			if n := s.RequestCount("POST", "/sessions") - logins; !tc.gone && n != map[bool]int{true: 1}[tc.refresh] {
+				t.Errorf("%d logins during the destroy", n)
+			}
+			if left := len(c.state(ctx)); tc.ok && left != 0 {
+				t.Errorf("%d resources left in state", left)
+			}
+		})
+	}
+}
+
+// withoutDevOverrides is the CLI's output without the warning that dev_overrides are in
+// effect, whose words are the CLI's.
+func withoutDevOverrides(out string) string {
+	return regexp.MustCompile(`(?s)Warning: Provider development overrides are in effect.*?published\s+releases\.`).ReplaceAllString(out, "")
+}

@@ -286,7 +286,7 @@ func (d *jobRunResultFileDataSource) Configure(_ context.Context, req datasource
 func (d *jobRunResultFileDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m jobRunResultFileDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !d.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	fr := m.request(d.data.client.Settings())

@@ -112,12 +112,13 @@ func (d *jobRunsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	c := d.data.client
 	jobID := cfg.JobID.ValueInt64()
 	// The list of an unknown job is empty, not an error: only the job's read can tell.
-	if readJob(ctx, c, jobID, &resp.Diagnostics) == nil {
+	if !d.data.loggedIn(ctx, &resp.Diagnostics) || readJob(ctx, c, jobID, &resp.Diagnostics) == nil {
 		return
 	}
 	runs, err := c.ListRuns(ctx, jobID, filter)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s. Check that the server is up and this user may see the job, then plan again.", jobID, withAdvice(err)))
+		resp.Diagnostics.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s.", jobID,
+			withAdvice(err, "Check that the server is up and that this user may see the job")))
 		return
 	}
 

@@ -226,7 +226,7 @@ func runReadDiagnostic(attr path.Path, jobID, runID int64, check string, err err
 		return diag.NewAttributeErrorDiagnostic(attr, "Job run not found", fmt.Sprintf(
 			"Run %d of job %d does not exist in OpenSpecimen, or this user cannot see it. %s", runID, jobID, check))
 	}
-	return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, withAdvice(err)))
+	return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, withAdvice(err, "")))
 }
 
 // importedRun is the openspecimen_job_run that an import of the run holds: the run, and the
@@ -467,6 +467,6 @@ func waitDiagnostic(ctx context.Context, job string, runID int64, op string, tim
 			"Waiting for run %d of job %s was interrupted. %s", runID, job, next))
 	default:
 		return newDiagnostic("Cannot read job run", fmt.Sprintf(
-			"Waiting for run %d of job %s failed: %s. %s", runID, job, withAdvice(err), next))
+			"Waiting for run %d of job %s failed: %s. %s", runID, job, withAdvice(err, ""), next))
 	}
 }

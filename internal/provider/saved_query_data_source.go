@@ -109,7 +109,7 @@ func (d *savedQueryDataSource) Configure(_ context.Context, req datasource.Confi
 func (d *savedQueryDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var cfg savedQueryModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !d.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	var q *client.SavedQueryDetail
