@@ -452,6 +452,9 @@ func (r *scheduledJobResource) ModifyPlan(ctx context.Context, req resource.Modi
 			return
 		}
 	}
+	if !r.data.loggedIn(ctx, &resp.Diagnostics) {
+		return
+	}
 	jobs, err := r.data.client.JobsNamed(ctx, plan.Name.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddWarning("Cannot check the job name", fmt.Sprintf(
@@ -530,7 +533,7 @@ func (r *scheduledJobResource) Create(ctx context.Context, req resource.CreateRe
 		return
 	}
 	spec := plan.spec(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !r.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	job, err := r.data.client.CreateJob(ctx, spec)
@@ -587,7 +590,7 @@ func (r *scheduledJobResource) Update(ctx context.Context, req resource.UpdateRe
 		return
 	}
 	spec := plan.spec(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !r.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	id := state.ID.ValueInt64()
@@ -634,7 +637,7 @@ func jobWriteDiagnostic(op, name string, id int64, err error) diag.Diagnostic {
 func (r *scheduledJobResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state scheduledJobModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !r.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	if state.ID.IsNull() {
@@ -701,7 +704,7 @@ func (r *scheduledJobResource) readPendingCreate(ctx context.Context, req resour
 func (r *scheduledJobResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state scheduledJobModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || state.ID.IsNull() {
+	if resp.Diagnostics.HasError() || state.ID.IsNull() || !r.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	id := state.ID.ValueInt64()
