@@ -75,7 +75,7 @@ func (d *scheduledJobsDataSource) Configure(_ context.Context, req datasource.Co
 func (d *scheduledJobsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var cfg scheduledJobsDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !d.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	f := client.JobFilter{NameContains: cfg.NameContains.ValueString(), Type: cfg.Type.ValueString()}
