@@ -116,8 +116,7 @@ func (e *transportError) Unwrap() error { return e.Err }
 type timeoutError struct{ d time.Duration }
 
 func (e *timeoutError) Error() string {
-	return fmt.Sprintf("OpenSpecimen did not answer within the request timeout of %s: "+
-		"check that the server is up, or raise the request timeout if it is only slow", e.d)
+	return fmt.Sprintf("OpenSpecimen did not answer within the request timeout of %s", e.d)
 }
 func (e *timeoutError) Timeout() bool { return true }
 

@@ -726,3 +726,30 @@ func configureAsAdmin(t *testing.T, p provider.Provider, s *mockserver.Server, e
 	p.Configure(ctx, provider.ConfigureRequest{Config: tfsdk.Config{Raw: tftypes.NewValue(typ, vals), Schema: sr.Schema}}, &resp)
 	return resp
 }
+
+// A request_timeout that fires is told once: what happened (the client's words), then one
+// piece of advice (check the server, raise request_timeout), never "check that the server is
+// up" twice, whatever advice the caller would give otherwise.
+func TestRequestTimeoutAdvisedOnce(t *testing.T) {
+	release := make(chan struct{})
+	hung := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	t.Cleanup(hung.Close)
+	t.Cleanup(func() { close(release) }) // before Close, which waits for the handlers
+	c, err := client.New(client.Config{URL: hung.URL + "/openspecimen/rest/ng", Username: "admin", Password: "x",
+		RequestTimeout: 20 * time.Millisecond, MaxRetries: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := &providerData{client: c, location: time.UTC}
+	var diags diag.Diagnostics
+	if data.loggedIn(t.Context(), &diags) || len(diags) != 1 {
+		t.Fatalf("login against a hung server: %v", diags)
+	}
+	_, err = c.GetJob(t.Context(), 1)
+	for _, detail := range []string{diags[0].Detail(), withAdvice(err, "Check that the server is up and that this user may see the job")} {
+		if n := strings.Count(strings.ToLower(detail), "server is up"); n != 1 || !strings.Contains(detail, "raise request_timeout") ||
+			strings.Contains(detail, "raise the request timeout") {
+			t.Errorf("%d times \"server is up\" in %q", n, detail)
+		}
+	}
+}
