@@ -101,7 +101,7 @@ func (p *openSpecimenProvider) Schema(_ context.Context, _ provider.SchemaReques
 			},
 			"username": schema.StringAttribute{
 				MarkdownDescription: "Login name of the user that runs the jobs. " + envDoc(envUsername) +
-					" Use either `username` and `password`, or `token`.",
+					" Use either `username` and `password`, or `token`. " + loginPrecedenceDoc,
 				Optional: true,
 			},
 			"password": schema.StringAttribute{
@@ -121,7 +121,7 @@ func (p *openSpecimenProvider) Schema(_ context.Context, _ provider.SchemaReques
 					"token: once it has expired or ended, requests fail (401). With `username` and `password` the provider logs in " +
 					"itself and logs in again when its session ends. " +
 					"Either way, give Terraform a dedicated OpenSpecimen user, so that its logins and people's do not end each " +
-					"other's sessions. " + envDoc(envToken),
+					"other's sessions. " + envDoc(envToken) + " " + loginPrecedenceDoc,
 				Optional:  true,
 				Sensitive: true,
 			},
@@ -203,6 +203,12 @@ func allKnown(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics)
 	return known
 }
 
+// loginPrecedenceDoc tells how the block's login and the environment's combine (credentials).
+const loginPrecedenceDoc = "The provider block wins over the environment, per login method: a `token` in the block " +
+	"ignores `" + envUsername + "` and `" + envPassword + "`, and `username` or `password` in the block ignore `" + envToken +
+	"`; the environment fills only what the block leaves unset of the method it uses. Both methods in the block, or, " +
+	"with neither in the block, both in the environment, is an error."
+
 // envDoc tells where an attribute's environment variable stands in for it.
 func envDoc(env string) string {
 	return "May also be set with `" + env + "`, which is used when the attribute is unset or empty."
@@ -223,12 +229,13 @@ func envHint(name string) string {
 // clientConfig reads what the provider's own attributes hold (files, durations, zones) into
 // the client's configuration, which client.New checks.
 func (p *openSpecimenProvider) clientConfig(cfg *openSpecimenProviderModel, diags *diag.Diagnostics) (client.Config, *time.Location) {
+	login := credentials(cfg, diags)
 	out := client.Config{
 		URL:                stringOrEnv(cfg.URL, envURL),
-		Token:              stringOrEnv(cfg.Token, envToken),
-		Username:           stringOrEnv(cfg.Username, envUsername),
-		Password:           stringOrEnv(cfg.Password, envPassword),
-		Domain:             stringOrEnv(cfg.Domain, envDomain),
+		Token:              login.token,
+		Username:           login.username,
+		Password:           login.password,
+		Domain:             login.domain,
 		InsecureSkipVerify: cfg.InsecureSkipVerify.ValueBool(),
 		MaxRetries:         -1,
 		UserAgent:          "terraform-provider-openspecimen/" + p.version,
@@ -406,13 +413,4 @@ func providerDataFrom(v any, diags *diag.Diagnostics) *providerData {
 			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider: please report it.", v))
 	}
 	return data
-}
-
-// stringOrEnv answers the configured value, or the environment variable when the value is
-// null or empty: an empty variable passed through (url = var.url) means "not set".
-func stringOrEnv(v types.String, env string) string {
-	if s := v.ValueString(); s != "" {
-		return s
-	}
-	return os.Getenv(env)
 }

@@ -133,7 +133,7 @@ resource "openspecimen_job_run" "x" {
   token    = "abc"
   username = "admin"
   password = "x"
-}`, s.URL()), `(?s)Invalid OpenSpecimen credentials.*use either token, or username and password`},
+}`, s.URL()), `(?s)Conflicting OpenSpecimen credentials.*sets both token and username and password. Use either token, or username and password`},
 		"no credentials": {fmt.Sprintf(`provider "openspecimen" {
   url = %q
 }`, s.URL()), `Missing OpenSpecimen credentials`},
