@@ -60,7 +60,7 @@ var jobDocs = map[string]string{
 		"`QUERY` job its saved query still exists. A trigger of a job that is not active is dropped by the server.",
 	"repeat_schedule": "`ONDEMAND`, `MINUTELY`, `HOURLY`, `DAILY`, `WEEKLY` or `MONTHLY`.",
 	"next_run_on":     "When the schedule runs the job next, RFC 3339 in UTC; null for an on-demand or disabled job.",
-	"last_run_on":     "When the job's newest run started, RFC 3339 in UTC; null when it never ran. Read by `id`, it is the newest run this user can see (on the newest server line, a non-admin sees only its own runs).",
+	"last_run_on":     "When the job's newest run started, RFC 3339 in UTC; null when it never ran. In a list of jobs (`openspecimen_scheduled_jobs`, or a job read by `name`) it is OpenSpecimen's own `lastRunOn`; a job read by `id` takes it from the newest run this user can see (on the newest server line, a non-admin sees only its own runs).",
 	"accepts_args":    "Whether the job takes run-time arguments (`args` of `openspecimen_job_run`).",
 	"args_help_text":  "The job's help text for its run-time arguments; null when none.",
 	"created_by":      "Login name of the job's creator.",

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -18,5 +19,15 @@ func TestJobModelObjectMatchesSchema(t *testing.T) {
 		if v, ok := obj.Attributes()[name]; !ok || !v.Type(t.Context()).Equal(a.GetType()) {
 			t.Errorf("attribute %s: schema type %s, object value %v", name, a.GetType(), v)
 		}
+	}
+}
+
+// openspecimen_scheduled_jobs' jobs[].last_run_on (jobAttributes) is the job list's own
+// lastRunOn: its description does not tell only how a job read by id gets it.
+func TestJobDocs_lastRunOnOfAList(t *testing.T) {
+	doc := jobAttributes()["last_run_on"].GetMarkdownDescription()
+	if strings.Contains(doc, "Read by `id`") || !strings.Contains(doc, "`openspecimen_scheduled_jobs`") ||
+		!strings.Contains(doc, "`lastRunOn`") {
+		t.Errorf("last_run_on: %q", doc)
 	}
 }
