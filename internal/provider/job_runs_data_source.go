@@ -54,7 +54,8 @@ var runFilterDocs = map[string]string{
 	"to_date": "Only runs started at or before this time; a date without a time includes that whole day. " +
 		dateFormsDoc + " Runs still in progress are included, and so are runs that finished after it.",
 	"status": "Only runs in this status: `IN_PROGRESS`, `SUCCEEDED` or `FAILED`.",
-	"max_results": "At most this many runs, the newest that match, from 1 to 1000; never fewer than match. " +
+	"max_results": "How many runs to answer, from 1 to 1000: the newest of the runs that match, as many as the " +
+		"smaller of `max_results` and the number of runs that match (min(`max_results`, matching runs)). " +
 		"Defaults to 100. OpenSpecimen has no paging, so the provider asks for more runs until enough match: " +
 		"when more than 10,000 runs started after `to_date`, the older ones are out of its reach " +
 		"(read them in OpenSpecimen's Jobs view).",

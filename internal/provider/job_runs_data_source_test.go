@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -220,5 +221,14 @@ func TestAccJobRunsDataSource_badInput(t *testing.T) {
 				}},
 			})
 		})
+	}
+}
+
+// max_results says how many runs come back: min(max_results, the runs that match), never
+// "at most ... never fewer than match".
+func TestJobRunsDocs_maxResults(t *testing.T) {
+	doc := runFilterDocs["max_results"]
+	if strings.Contains(doc, "never fewer than match") || !strings.Contains(doc, "min(`max_results`, matching runs)") {
+		t.Errorf("max_results: %q", doc)
 	}
 }
