@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -57,8 +59,9 @@ type resultFileModel struct {
 
 type jobRunResultFileDataSourceModel struct {
 	resultFileModel
-	OutputPath    types.String `tfsdk:"output_path"`
-	StripPreamble types.Bool   `tfsdk:"output_strip_preamble"`
+	OutputPath     types.String `tfsdk:"output_path"`
+	StripPreamble  types.Bool   `tfsdk:"output_strip_preamble"`
+	FilePermission types.String `tfsdk:"file_permission"`
 }
 
 // request is the file the model asks for, kept in memory; the data source adds its output.
@@ -171,11 +174,22 @@ func (d *jobRunResultFileDataSource) Schema(_ context.Context, _ datasource.Sche
 			MarkdownDescription: "Write the file to this path (atomically: a temporary file, then a rename; missing folders " +
 				"are created, as `mkdir -p` does) instead of holding it in the state. `content`, `content_base64` and `rows` then " +
 				"stay null. A new file gets the mode a shell redirection gives (`0666` less the umask); a file replaced keeps its " +
-				"mode, so a `0600` file stays readable by its owner only. A symlink is followed, as a shell redirection does: the " +
+				"mode, so a `0600` file stays readable by its owner only; `file_permission` sets the mode instead. A symlink is " +
+				"followed, as a shell redirection does: the " +
 				"file it points to is replaced and the link stays. A folder is refused: name the file to write. When the server has " +
 				"purged the file, nothing is written: a file already there keeps what it held.",
 			Optional:   true,
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"file_permission": schema.StringAttribute{
+			MarkdownDescription: "With `output_path`, the mode of the file written, as an octal string such as `\"0600\"` " +
+				"(its owner alone may read it) or `\"0640\"`, as `local_file`'s `file_permission`. The file gets exactly this " +
+				"mode, new or replaced, whatever the umask (unlike `local_file`, where the umask applies) and the mode of the " +
+				"file it replaces; it is never more open on its way there. For patient data on a shared runner, set " +
+				"`\"0600\"`. Unset, a new file gets `0666` less the umask and a file replaced keeps its mode. Folders that " +
+				"`output_path` creates get `0777` less the umask.",
+			Optional:   true,
+			Validators: []validator.String{filePermissionValidator, stringvalidator.AlsoRequires(path.MatchRoot("output_path"))},
 		},
 		"output_strip_preamble": schema.BoolAttribute{
 			MarkdownDescription: "With `output_path` and `decode = \"csv\"`, write the CSV from its header on, without the " +
@@ -291,11 +305,27 @@ func (d *jobRunResultFileDataSource) Read(ctx context.Context, req datasource.Re
 	}
 	fr := m.request(d.data.client.Settings())
 	fr.OutputPath, fr.StripPreamble = m.OutputPath.ValueString(), m.StripPreamble.ValueBool()
+	fr.FileMode = fileMode(m.FilePermission)
 	m.fetch(ctx, d.data.client, fr, false, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// filePermissionValidator accepts the octal modes file_permission takes: three digits 0-7,
+// with a leading 0 or not, and not 000, a file nobody may read.
+var filePermissionValidator = stringvalidator.RegexMatches(regexp.MustCompile(`^0?(?:[1-7][0-7]{2}|0[1-7][0-7]|00[1-7])$`),
+	"must be an octal file mode of three digits, with a leading 0 or not, such as \"0600\" or \"640\", and not \"0000\"")
+
+// fileMode is the mode file_permission holds (checked by filePermissionValidator); 0 when
+// unset.
+func fileMode(v types.String) fs.FileMode {
+	m, err := strconv.ParseUint(v.ValueString(), 8, 32)
+	if err != nil {
+		return 0
+	}
+	return fs.FileMode(m).Perm()
 }
 
 // contentAttributes hold the file's bytes once: in content when a Terraform string keeps

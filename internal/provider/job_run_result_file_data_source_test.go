@@ -287,6 +287,52 @@ func TestAccJobRunResultFile_outputPath(t *testing.T) {
 	})
 }
 
+// file_permission gives the file written its mode exactly: a file readable by all that it
+// replaces becomes its owner's alone, and a new one gets 0660, which a umask of 022 would
+// narrow. A mode that is no octal mode, 000, or file_permission without output_path is refused
+// at plan time.
+func TestAccJobRunResultFile_filePermission(t *testing.T) {
+	s := mocktest.New(t, resultFileMockConfig(t))
+	dir := t.TempDir()
+	replaced, created := filepath.Join(dir, "replaced.csv"), filepath.Join(dir, "new", "created.csv")
+	if err := os.WriteFile(replaced, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(replaced, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	config := func(out, mode string) string {
+		return fileConfig(s, fmt.Sprintf("job_id = 1\nrun_id = 12\noutput_path = %q\nfile_permission = %q", out, mode))
+	}
+	wantModes := func(*terraform.State) error {
+		for name, want := range map[string]os.FileMode{replaced: 0o600, created: 0o660} {
+			if fi, err := os.Stat(name); err != nil || fi.Mode().Perm() != want {
+				return fmt.Errorf("%s: mode %v (%v), want %v", name, fi.Mode(), err, want)
+			}
+		}
+		return nil
+	}
+	var steps []resource.TestStep
+	for _, bad := range []string{"0999", "0000", "u+rw", "04755", "0o600"} {
+		steps = append(steps, resource.TestStep{Config: config(replaced, bad), ExpectError: errRe(`must be an octal file mode`)})
+	}
+	steps = append(steps, resource.TestStep{
+		Config:      fileConfig(s, "job_id = 1\nrun_id = 12\nfile_permission = \"0600\""),
+		ExpectError: errRe(`output_path`),
+	}, resource.TestStep{ // the last: the post-test destroy takes its configuration
+		Config: config(replaced, "0600") + fmt.Sprintf(`
+data "openspecimen_job_run_result_file" "y" {
+  job_id          = 1
+  run_id          = 12
+  output_path     = %q
+  file_permission = "660"
+}
+`, created),
+		Check: wantModes,
+	})
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+}
+
 // A symlink at output_path is followed: the file it points to is replaced, keeping its mode,
 // and the link stays.
 func TestAccJobRunResultFile_outputPathSymlink(t *testing.T) {
