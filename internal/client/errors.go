@@ -203,16 +203,28 @@ func argsText(args string) string {
 }
 
 // JobInactiveError is returned by StartRun, before any trigger, for a job that OpenSpecimen
-// would not run: it drops the triggers of such a job without a word.
+// would not run: it drops the triggers of such a job without a word. Deleted tells a job
+// that OpenSpecimen's delete left (disabled and renamed) from one that is only inactive.
 type JobInactiveError struct {
-	JobID  int64
-	Name   string
-	Reason string // Job.InactiveReason
+	JobID   int64
+	Name    string
+	Reason  string // Job.InactiveReason
+	Deleted bool
 }
 
 func (e *JobInactiveError) Error() string {
-	return fmt.Sprintf("scheduled job %d (%s) cannot run: %s, and OpenSpecimen silently ignores its triggers: "+
-		"make it active in OpenSpecimen, or use an active job", e.JobID, e.Name, e.Reason)
+	return fmt.Sprintf("scheduled job %d (%s) cannot run: %s, and OpenSpecimen silently ignores its triggers",
+		e.JobID, e.Name, e.Reason)
+}
+
+// inactiveError answers the *JobInactiveError of a job that the server would not run now
+// (Job.InactiveReason at the client's clock), nil for a job it would run.
+func (c *Client) inactiveError(job *Job) *JobInactiveError {
+	why := job.InactiveReason(c.now())
+	if why == "" {
+		return nil
+	}
+	return &JobInactiveError{JobID: job.ID, Name: job.Name, Reason: why, Deleted: job.DeletedSince("")}
 }
 
 // LoginError is a login or API token that will not work however often it is tried:

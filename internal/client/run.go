@@ -175,8 +175,8 @@ func (c *Client) runnableJob(ctx context.Context, jobID int64) (*Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading job %d before triggering it: %w", jobID, err)
 	}
-	if why := job.InactiveReason(); why != "" {
-		return nil, &JobInactiveError{JobID: jobID, Name: job.Name, Reason: why}
+	if ie := c.inactiveError(job); ie != nil {
+		return nil, ie
 	}
 	return job, nil
 }

@@ -354,15 +354,14 @@ func TestStartRunInactiveJob(t *testing.T) {
 			mockserver.JobConfig{ID: 10, Name: "Orphan", Type: "QUERY", SavedQueryDeleted: true},
 			mockserver.JobConfig{ID: 11, Name: "Ended", Type: "INTERNAL", RepeatSchedule: "DAILY", EndDate: &past})
 		e := newEnvOn(t, sc, nil)
-		cases := map[int64]string{9: "it is Disabled", 10: "it is Disabled"} // deleting its saved query deleted job 10 too
+		cases := map[int64]string{9: "it is Disabled", 10: `it was deleted in OpenSpecimen (disabled and renamed "Orphan_`} // deleting its saved query deleted job 10 too
 		if line == mockserver.LineOlder {
-			cases[11] = "not active"
+			cases[11] = "its end date, " + past.UTC().Format(time.RFC3339) + ", has passed"
 		}
 		for jobID, why := range cases {
 			_, err := e.c.StartRun(t.Context(), jobID, "", StartOptions{})
 			var ie *JobInactiveError
-			if !errors.As(err, &ie) || ie.JobID != jobID || !strings.Contains(err.Error(), why) ||
-				!strings.Contains(err.Error(), "make it active") {
+			if !errors.As(err, &ie) || ie.JobID != jobID || !strings.Contains(err.Error(), why) || ie.Deleted != (jobID == 10) {
 				t.Errorf("job %d: err %v", jobID, err)
 			}
 		}
