@@ -689,8 +689,13 @@ func startDiagnostic(jobID int64, op string, timeout time.Duration, err error) d
 	var running *client.JobRunningError
 	var inactive *client.JobInactiveError
 	switch {
+	case errors.As(err, &inactive) && inactive.Deleted:
+		return diag.NewAttributeErrorDiagnostic(path.Root("job_id"), "Job deleted", upperFirst(inactive.Error())+
+			". Set job_id to a job that exists (a job of an openspecimen_scheduled_job resource is created again, under a new "+
+			"id, by its next apply).")
 	case errors.As(err, &inactive):
-		return diag.NewAttributeErrorDiagnostic(path.Root("job_id"), "Job not active", upperFirst(inactive.Error())+".")
+		return diag.NewAttributeErrorDiagnostic(path.Root("job_id"), "Job not active", upperFirst(inactive.Error())+
+			". Make it active in OpenSpecimen, or use an active job.")
 	case errors.As(err, &running):
 		return diag.NewErrorDiagnostic("Job already running", upperFirst(running.Error())+
 			", and if_running = \"fail\". Wait for it to finish, or set if_running = \"wait\".")

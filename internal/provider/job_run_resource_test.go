@@ -514,9 +514,9 @@ func TestAccJobRun_badJobs(t *testing.T) {
 	}{
 		"unknown job":  {"  job_id = 999", `Scheduled job 999 does not exist`},
 		"huge job id":  {"  job_id = 9223372036854775807", `Scheduled job 9223372036854775807 does not exist`},
-		"disabled job": {"  job_id = 3", `(?s)Job not active.*Scheduled job 3 \(Retired export\) cannot run: it is\s+Disabled`},
+		"disabled job": {"  job_id = 3", `(?s)Job not active.*Scheduled job 3 \(Retired export\) cannot run: it is\s+Disabled.*Make it active in OpenSpecimen`},
 		// Deleting its saved query deleted the job too (Disabled and renamed), as on the server.
-		"saved query deleted": {"  job_id = 30", `(?s)Job not active.*Scheduled job 30 \(Orphan export_\d+\) cannot run: it is\s+Disabled`},
+		"saved query deleted": {"  job_id = 30", `(?s)Job deleted.*Scheduled job 30 \(Orphan export_\d+\) cannot run: it was deleted in OpenSpecimen \(disabled and renamed "Orphan export_\d+"\).*Set job_id to a job that exists`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
