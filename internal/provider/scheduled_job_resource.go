@@ -731,6 +731,9 @@ func (r *scheduledJobResource) ImportState(ctx context.Context, req resource.Imp
 			"The import id %q is not a job id: give the job's id, a positive number such as 42 (the Jobs view shows it).", req.ID))
 		return
 	}
+	if !importableJob(ctx, r.data, id, &resp.Diagnostics) {
+		return
+	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 }
 
