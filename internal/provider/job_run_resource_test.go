@@ -740,13 +740,13 @@ func TestAccReliability_sessionExpiresMidWait(t *testing.T) {
 			Check: resource.ComposeAggregateTestCheckFunc(
 				expectOwnRuns(s, map[string]int64{jobRunAddr: 1}),
 				func(*terraform.State) error {
-					// Each CLI command logs in once, when the provider is configured: the plan
-					// before the apply, then the apply, whose session ends with the plan's.
-					if n := expired.Load(); n != 2 {
-						return fmt.Errorf("%d sessions were ended, want the plan's and the apply's", n)
+					// A CLI command logs in once, when a call first needs the server: not the plan
+					// of a run to create, which needs none; the apply, whose session ends.
+					if n := expired.Load(); n != 1 {
+						return fmt.Errorf("%d sessions were ended, want the apply's", n)
 					}
-					if n := s.LoginCount(); n != 3 {
-						return fmt.Errorf("%d logins, want 3 (the plan's, the apply's, then one after the expiry)", n)
+					if n := s.LoginCount(); n != 2 {
+						return fmt.Errorf("%d logins, want 2 (the apply's, then one after the expiry)", n)
 					}
 					return nil
 				},
@@ -915,10 +915,10 @@ func TestAccReliability_load(t *testing.T) {
 					if total != jobs*perJob {
 						return fmt.Errorf("%d runs on the server, want %d", total, jobs*perJob)
 					}
-					// One login per CLI command, whatever the number of resources: the plan's
-					// and the apply's.
-					if n := s.LoginCount(); n != 2 {
-						return fmt.Errorf("%d logins, want one for the plan and one for the whole apply", n)
+					// One login per CLI command that needs the server, whatever the number of
+					// resources: the apply's (the plan of runs to create needs none).
+					if n := s.LoginCount(); n != 1 {
+						return fmt.Errorf("%d logins, want one for the whole apply", n)
 					}
 					return nil
 				},
