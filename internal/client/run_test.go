@@ -631,7 +631,8 @@ func TestStartRunResume(t *testing.T) {
 
 // A run left IN_PROGRESS by a restart of the server's process, on both lines: a wait for it
 // says which run, by whom, since when and that it may be stale (it has run longer than any
-// of the job's past runs), and its end says what to do; IfRunningIgnore triggers anyway,
+// of the job's past runs), and its end names the server's line (for what to do);
+// IfRunningIgnore triggers anyway,
 // which starts the run on the newest line; on the older, whose stale run blocks the job, the
 // server drops it, which nothing shows: the start is pending, naming the ignored run.
 func TestStartRunStaleRun(t *testing.T) {
@@ -650,21 +651,23 @@ func TestStartRunStaleRun(t *testing.T) {
 		e.clock.Advance(2 * time.Hour)
 
 		_, err := e.c.StartRun(e.timeout(t, time.Second), 7, "", StartOptions{})
-		if !errors.Is(err, context.Canceled) || e.triggers() != 0 {
+		var busy *JobBusyError
+		if !errors.Is(err, context.Canceled) || !errors.As(err, &busy) || busy.Run.ID != stale.ID || busy.Line != line ||
+			e.triggers() != 0 {
 			t.Fatalf("err %v, %d triggers", err, e.triggers())
 		}
 		for _, want := range []string{
 			fmt.Sprintf("waiting for run %d of job 7 (Export) (started at 2024-01-01T00:00:00Z by bob)", stale.ID),
-			"longer than any of the job's last 3 finished runs took (at most 10m0s): it may be stale",
-			`trigger anyway with the policy "ignore"`,
+			"in progress since 2024-01-01 00:00 UTC (2 hours ago), longer than any of the job's last 3 finished runs took " +
+				"(at most 10m0s): it may be stale",
 		} {
-			if !strings.Contains(err.Error(), want) {
+			if !strings.Contains(busy.Stale, "it may be stale") || !strings.Contains(err.Error(), want) {
 				t.Errorf("the error lacks %q: %v", want, err)
 			}
 		}
 		logged := e.log.all()
 		if !strings.Contains(logged, "WARN job already running: waiting for that run before triggering; run "+itoa(stale.ID)+
-			" has been in progress for 2h0m0s") || !strings.Contains(logged, "run_by:bob started_at:2024-01-01T00:00:00Z") {
+			" has been in progress since 2024-01-01 00:00 UTC (2 hours ago)") || !strings.Contains(logged, "run_by:bob started_at:2024-01-01T00:00:00Z") {
 			t.Errorf("the wait is not explained:\n%s", logged)
 		}
 
