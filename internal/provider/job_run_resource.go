@@ -641,9 +641,12 @@ func (r *jobRunResource) ImportState(ctx context.Context, req resource.ImportSta
 func readJob(ctx context.Context, c *client.Client, jobID int64, diags *diag.Diagnostics) *client.Job {
 	job, err := c.GetJob(ctx, jobID)
 	if err != nil {
-		if client.IsNotFound(err) {
+		switch {
+		case client.IsNotFound(err):
 			diags.Append(jobNotFoundDiagnostic(jobID))
-		} else {
+		case errors.Is(err, context.Canceled):
+			diags.Append(interruptedDiagnostic(fmt.Sprintf("Reading scheduled job %d", jobID)))
+		default:
 			diags.AddError("Cannot read job", fmt.Sprintf("Reading scheduled job %d failed: %s", jobID, withAdvice(err, "")))
 		}
 		return nil
@@ -688,7 +691,11 @@ func jobNotFoundDiagnostic(jobID int64) diag.Diagnostic {
 func startDiagnostic(jobID int64, op string, timeout time.Duration, err error) diag.Diagnostic {
 	var running *client.JobRunningError
 	var inactive *client.JobInactiveError
+	var busy *client.JobBusyError
 	switch {
+	case errors.As(err, &busy) && errors.Is(err, context.DeadlineExceeded):
+		return diag.NewErrorDiagnostic("Job busy until the timeout", fmt.Sprintf("A run of job %d could not be started "+
+			"within the %s timeout of %s: %s. %s", jobID, op, timeout, busy, busyAdvice(busy, op)))
 	case errors.As(err, &inactive) && inactive.Deleted:
 		return diag.NewAttributeErrorDiagnostic(path.Root("job_id"), "Job deleted", upperFirst(inactive.Error())+
 			". Set job_id to a job that exists (a job of an openspecimen_scheduled_job resource is created again, under a new "+
@@ -703,14 +710,35 @@ func startDiagnostic(jobID int64, op string, timeout time.Duration, err error) d
 		return jobNotFoundDiagnostic(jobID)
 	case errors.Is(err, context.DeadlineExceeded):
 		return diag.NewErrorDiagnostic("Timed out starting job run", fmt.Sprintf(
-			"A run of job %d could not be started within the %s timeout of %s: %s. If another run was in progress, "+
-				"raise timeouts.%s or use if_running = \"fail\".", jobID, op, timeout, err, op))
+			"A run of job %d could not be started within the %s timeout of %s, and nothing was run: %s. If the server is "+
+				"only slow, raise timeouts.%s.", jobID, op, timeout, err, op))
+	case errors.As(err, &busy) && errors.Is(err, context.Canceled):
+		return interruptedDiagnostic(fmt.Sprintf("Waiting for run %d of job %d to finish, before the trigger,", busy.Run.ID, jobID))
 	case errors.Is(err, context.Canceled):
-		return diag.NewErrorDiagnostic("Interrupted while starting job run", fmt.Sprintf(
-			"Starting a run of job %d was interrupted, and no run of it was started: %s", jobID, err))
+		return interruptedDiagnostic(fmt.Sprintf("Starting a run of job %d, before the trigger,", jobID))
 	default:
 		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %d failed: %s", jobID, withAdvice(err, "")))
 	}
+}
+
+// busyAdvice says what to do about the run that kept the job busy until the timeout of op: a
+// run that may be stale is ended as the server's line allows (if_running = "ignore" on the
+// newest, an administrator on the older, which blocks the job); a long run is waited for
+// longer, or not at all.
+func busyAdvice(busy *client.JobBusyError, op string) string {
+	const ignore = "set if_running = \"ignore\": OpenSpecimen's newest line starts the run beside it"
+	const admin = "an OpenSpecimen administrator must end it: on the older line it blocks the job, and every trigger is " +
+		"dropped until then (if_running = \"ignore\" would not help)"
+	switch {
+	case busy.Stale == "":
+		return fmt.Sprintf("If that run is only long, raise timeouts.%s; set if_running = \"fail\" to fail at once while "+
+			"the job is busy.", op)
+	case busy.Line == client.LineNewest:
+		return "If it is stale, " + ignore + ", which this server is."
+	case busy.Line == client.LineOlder:
+		return "If it is stale, " + admin + ", which this server is."
+	}
+	return "If it is stale: on OpenSpecimen's newest line (13 and later), " + ignore + "; on the older line, " + admin + "."
 }
 
 // noControlCharacters rejects newlines and other control characters in args: OpenSpecimen

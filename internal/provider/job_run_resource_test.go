@@ -26,6 +26,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
@@ -1727,4 +1728,78 @@ func TestAccJobRun_destroyWithoutServer(t *testing.T) {
 // effect, whose words are the CLI's.
 func withoutDevOverrides(out string) string {
 	return regexp.MustCompile(`(?s)Warning: Provider development overrides are in effect.*?published\s+releases\.`).ReplaceAllString(out, "")
+}
+
+// Ctrl-C before the trigger, while the job is read: the apply says it was interrupted and
+// that nothing was run, not "Cannot read job ... context canceled"; nothing is sent after.
+// Through the real CLI, on each.
+func TestAccJobRun_interruptedBeforeTrigger(t *testing.T) {
+	s := mocktest.New(t, testMockConfig())
+	c := newCLITest(t, s, sweepResource)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	held, release := make(chan struct{}, 1), make(chan struct{})
+	defer close(release)
+	s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+		if req.Method == "GET" && req.Pattern == "/scheduled-jobs/{jobId}" {
+			held <- struct{}{}
+			<-release
+		}
+		return mockserver.Reply{}, false
+	})
+	apply := c.command(ctx, "apply", "-auto-approve", "-input=false", "-no-color")
+	var out mocktest.LockedBuffer
+	apply.Stdout, apply.Stderr = &out, &out
+	if err := apply.Start(); err != nil {
+		t.Fatal(err)
+	}
+	<-held
+	if err := apply.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	_ = apply.Wait()
+	said := out.String()
+	if !says(said, "Error: Interrupted: nothing was run") || !says(said, "before the trigger, was interrupted") ||
+		strings.Contains(said, "context canceled") || strings.Contains(said, "Cannot read job") {
+		t.Errorf("the interrupted apply does not say that nothing was run:\n%s", said)
+	}
+	if n := s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"); n != 0 {
+		t.Errorf("%d triggers after the interrupt", n)
+	}
+}
+
+// A start that waited until its timeout for another run gives the advice that fits that run,
+// never two that contradict: a long run, the timeout to raise; a run that may be stale, what
+// ends it on the server's line (if_running = "ignore" on the newest, an administrator on the
+// older), or both, each for its line, when the line is unknown.
+func TestStartDiagnostic_busy(t *testing.T) {
+	started := client.EpochMillis{Time: time.Date(2022, 2, 21, 6, 15, 0, 0, time.UTC)}
+	run := client.Run{ID: 5, JobID: 1, Status: client.StatusInProgress, StartedAt: &started}
+	stale := "run 5 has been in progress since 2022-02-21 06:15 UTC (4 years ago), longer than any of the job's last 3 " +
+		"finished runs took (at most 10m0s): it may be stale"
+	for _, tc := range []struct {
+		stale, line string
+		want, not   []string
+	}{
+		{"", "", []string{"raise timeouts.create", `if_running = "fail"`}, []string{"stale", "administrator", `"ignore"`}},
+		{stale, client.LineNewest, []string{"4 years ago", `set if_running = "ignore"`}, []string{"administrator", "raise timeouts"}},
+		{stale, client.LineOlder, []string{"4 years ago", "administrator must end it", "would not help"},
+			[]string{`set if_running = "ignore"`, "raise timeouts"}},
+		{stale, "", []string{`newest line (13 and later), set if_running = "ignore"`, "on the older line, an OpenSpecimen administrator"},
+			[]string{"raise timeouts"}},
+	} {
+		err := fmt.Errorf("starting: %w", &client.JobBusyError{JobID: 1, JobName: "Export", Run: run, Stale: tc.stale, Line: tc.line,
+			Err: context.DeadlineExceeded})
+		d := startDiagnostic(1, "create", 30*time.Minute, err)
+		for _, w := range tc.want {
+			if !strings.Contains(d.Detail(), w) {
+				t.Errorf("stale %v, line %q: %q lacks %q", tc.stale != "", tc.line, d.Detail(), w)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(d.Detail(), w) {
+				t.Errorf("stale %v, line %q: %q says %q", tc.stale != "", tc.line, d.Detail(), w)
+			}
+		}
+	}
 }

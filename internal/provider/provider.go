@@ -327,7 +327,7 @@ func (d *providerData) loggedIn(ctx context.Context, diags *diag.Diagnostics) bo
 func (d *providerData) loginDiagnostic(ctx context.Context, err error) diag.Diagnostic {
 	const title = "Cannot log in to OpenSpecimen"
 	if ctx.Err() != nil {
-		return diag.NewErrorDiagnostic(title, "Interrupted while logging in: nothing was run.")
+		return interruptedDiagnostic("Logging in to OpenSpecimen")
 	}
 	if !d.loginTold.CompareAndSwap(false, true) {
 		return diag.NewErrorDiagnostic("Not run: no OpenSpecimen login", "Nothing was run here: the provider could not "+
@@ -339,6 +339,12 @@ func (d *providerData) loginDiagnostic(ctx context.Context, err error) diag.Diag
 	}
 	return diag.NewErrorDiagnostic(title, upperFirst(withAdvice(err, "Check that the server is up and reachable at url"))+
 		", then run Terraform again; nothing was run.")
+}
+
+// interruptedDiagnostic reports a call that an interrupt (Ctrl-C) ended, what naming it
+// ("Reading scheduled job 1"), without the context's words: nothing was run.
+func interruptedDiagnostic(what string) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Interrupted: nothing was run", what+" was interrupted: nothing was run.")
 }
 
 // withAdvice answers err's text, and what to do: what to set in the provider's configuration

@@ -222,9 +222,12 @@ func objectTypeOf(attrs map[string]schema.Attribute) types.ObjectType {
 // runReadDiagnostic reports a failed read of a run: one that is not found (on attr, saying
 // what to check), or any other failure.
 func runReadDiagnostic(attr path.Path, jobID, runID int64, check string, err error) diag.Diagnostic {
-	if client.IsNotFound(err) {
+	switch {
+	case client.IsNotFound(err):
 		return diag.NewAttributeErrorDiagnostic(attr, "Job run not found", fmt.Sprintf(
 			"Run %d of job %d does not exist in OpenSpecimen, or this user cannot see it. %s", runID, jobID, check))
+	case errors.Is(err, context.Canceled):
+		return interruptedDiagnostic(fmt.Sprintf("Reading run %d of job %d", runID, jobID))
 	}
 	return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, withAdvice(err, "")))
 }
