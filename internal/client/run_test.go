@@ -145,7 +145,18 @@ func TestStartRunInterruptedAfterTrigger(t *testing.T) {
 			sc.Jobs[0].StartDelay = mockserver.Duration(delay)
 			e := newEnvOn(t, sc, nil)
 			ctx, cancel := context.WithCancel(t.Context())
-			onTrigger(e.s, func(int, int64) { cancel() }) // SIGINT while the trigger is on its way
+			var triggered atomic.Bool
+			onTrigger(e.s, func(int, int64) { triggered.Store(true); cancel() }) // SIGINT while the trigger is on its way
+			if delay == 0 { // the run has appeared: the runs read after the trigger wait for it
+				started := make(chan struct{})
+				e.s.SetRunStartHook(func(mockserver.Run) { close(started) })
+				e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+					if req.Pattern == routeRuns && req.Method == "GET" && triggered.Load() {
+						<-started
+					}
+					return mockserver.Reply{}, false
+				})
+			}
 			e.sleeps.reset(func(int, time.Duration) { e.clock.Advance(0) })
 			st, err := e.c.StartRun(ctx, 7, "a", StartOptions{})
 			switch {
