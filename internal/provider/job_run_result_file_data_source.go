@@ -339,10 +339,17 @@ func contentAttributes(f *resultfile.File, req resultfile.Request, diags *diag.D
 	case utf8.Valid(f.Content) && norm.NFC.IsNormal(f.Content):
 		return types.StringValue(string(f.Content)), types.StringNull()
 	}
-	if strings.HasPrefix(f.ContentType, "text/") {
-		diags.AddAttributeWarning(path.Root("content"), "Result file is not UTF-8 text",
-			fmt.Sprintf("The result file %s of run %d of job %d is %s, but not UTF-8 text that a Terraform string holds "+
-				"exactly, so content is null and content_base64 holds its bytes.", f.Filename, req.RunID, req.JobID, f.ContentType))
+	what := fmt.Sprintf("The result file %s of run %d of job %d", f.Filename, req.RunID, req.JobID)
+	switch {
+	case utf8.Valid(f.Content):
+		diags.AddAttributeWarning(path.Root("content"), "Result file is not NFC text", what+" is UTF-8 text, but in "+
+			"decomposed form (not NFC: an accent stored apart from its letter, as macOS writes file names). Terraform turns "+
+			"every string into NFC, so content could not hold its bytes exactly: content is null and content_base64 holds "+
+			"them. base64decode(content_base64) gives the text (in NFC); decode = \"csv\" reads it as CSV; output_path keeps "+
+			"its bytes on disk.")
+	case strings.HasPrefix(f.ContentType, "text/"):
+		diags.AddAttributeWarning(path.Root("content"), "Result file is not UTF-8 text", fmt.Sprintf("%s is %s, but not "+
+			"UTF-8 text, so content is null and content_base64 holds its bytes.", what, f.ContentType))
 	}
 	return types.StringNull(), types.StringValue(base64.StdEncoding.EncodeToString(f.Content))
 }

@@ -235,19 +235,25 @@ func TestContentAttributes(t *testing.T) {
 	for name, tc := range map[string]struct {
 		file         resultfile.File
 		text, base64 bool
-		warning      bool
+		warning      string // the warning's title, "" for none
+		says         string // what its detail says
 	}{
-		"text":              {file: resultfile.File{Content: []byte("é,ü\n"), ContentType: "text/csv"}, text: true},
-		"empty":             {file: resultfile.File{Content: []byte{}}, text: true},
-		"on disk":           {file: resultfile.File{}},
-		"binary":            {file: resultfile.File{Content: []byte{0xff, 0}, ContentType: "application/zip"}, base64: true},
-		"latin-1 csv":       {file: resultfile.File{Content: []byte("\xe9\n"), ContentType: "text/csv"}, base64: true, warning: true},
-		"decomposed accent": {file: resultfile.File{Content: []byte("e\u0301\n"), ContentType: "text/csv"}, base64: true, warning: true},
+		"text":        {file: resultfile.File{Content: []byte("é,ü\n"), ContentType: "text/csv"}, text: true},
+		"empty":       {file: resultfile.File{Content: []byte{}}, text: true},
+		"on disk":     {file: resultfile.File{}},
+		"binary":      {file: resultfile.File{Content: []byte{0xff, 0}, ContentType: "application/zip"}, base64: true},
+		"latin-1 csv": {file: resultfile.File{Content: []byte("\xe9\n"), ContentType: "text/csv"}, base64: true, warning: "Result file is not UTF-8 text", says: "not UTF-8"},
+		// Decomposed (NFD) text is UTF-8: the warning says what it is not, NFC, and what to do.
+		"decomposed accent": {file: resultfile.File{Content: []byte("e\u0301\n"), ContentType: "text/csv"}, base64: true,
+			warning: "Result file is not NFC text", says: "is UTF-8 text, but in decomposed form (not NFC"},
 	} {
 		var diags diag.Diagnostics
 		content, b64 := contentAttributes(&tc.file, req, &diags)
-		if !content.IsNull() != tc.text || !b64.IsNull() != tc.base64 || diags.WarningsCount() > 0 != tc.warning {
+		if !content.IsNull() != tc.text || !b64.IsNull() != tc.base64 || diags.WarningsCount() > 0 != (tc.warning != "") {
 			t.Errorf("%s: content %v, content_base64 %v, %d warnings", name, content, b64, diags.WarningsCount())
+		}
+		if w := diags.Warnings(); tc.warning != "" && len(w) == 1 && (w[0].Summary() != tc.warning || !strings.Contains(w[0].Detail(), tc.says)) {
+			t.Errorf("%s: warning %q: %q, want %q saying %q", name, w[0].Summary(), w[0].Detail(), tc.warning, tc.says)
 		}
 		if tc.text && content.ValueString() != string(tc.file.Content) {
 			t.Errorf("%s: content = %q, want %q", name, content.ValueString(), tc.file.Content)
