@@ -147,7 +147,8 @@ func TestStartRunInterruptedAfterTrigger(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			var triggered atomic.Bool
 			onTrigger(e.s, func(int, int64) { triggered.Store(true); cancel() }) // SIGINT while the trigger is on its way
-			if delay == 0 { // the run has appeared: the runs read after the trigger wait for it
+			// The run has appeared: the runs read after the trigger wait for it.
+			if delay == 0 {
 				started := make(chan struct{})
 				e.s.SetRunStartHook(func(mockserver.Run) { close(started) })
 				e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
