@@ -346,6 +346,9 @@ func (r *jobRunResource) waitInState(ctx context.Context, m *jobRunResourceModel
 		diags.Append(rec.state.Set(ctx, m)...)
 	}
 	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			r.data.cutWaits.note(jobID, runID, fmt.Sprintf("timeouts.%s (%s)", op, timeout))
+		}
 		diags.Append(waitDiagnostic(ctx, jobText(jobID, m.JobName.ValueString()), runID, op, timeout, err))
 		return
 	}

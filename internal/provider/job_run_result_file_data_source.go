@@ -86,10 +86,11 @@ func (m *resultFileModel) request(server client.Settings) resultfile.Request {
 // the ephemeral resource from the data source, whose advice for a file too large differs.
 // A file the server purged is a warning, not an error: the computed attributes, null in a
 // model read from the configuration, stay null, and planning goes on.
-func (m *resultFileModel) fetch(ctx context.Context, c *client.Client, req resultfile.Request, ephemeral bool, diags *diag.Diagnostics) {
-	f, err := resultfile.Fetch(ctx, c, req)
+func (m *resultFileModel) fetch(ctx context.Context, d *providerData, req resultfile.Request, ephemeral bool, diags *diag.Diagnostics) {
+	f, err := resultfile.Fetch(ctx, d.client, req)
 	if err != nil {
-		diags.Append(resultFileDiagnostic(err, req, c.LoginName(), ephemeral))
+		reader := fileReader{login: d.client.LoginName(), ephemeral: ephemeral, cutWait: d.cutWaits.of(req.JobID, req.RunID)}
+		diags.Append(resultFileDiagnostic(err, req, reader))
 		return
 	}
 	m.Filename = types.StringValue(f.Filename)
@@ -249,10 +250,12 @@ var rowType = types.MapType{ElemType: types.StringType}
 var resultFileAttrs = []resultFileAttr{
 	{name: "job_id", doc: "Id of the scheduled job.", kind: kindInt64, required: true,
 		int64s: []validator.Int64{int64validator.AtLeast(1)}},
-	{name: "run_id", doc: "Id of the run, usually `openspecimen_job_run.<name>.run_id` so that the file is read after the run " +
-		"finished. A recipient of the job's files, whom OpenSpecimen does not let read the run, reads the file all the " +
-		"same; that the run belongs to `job_id` is then not checked (the server finds a run by its id alone).",
-		kind: kindInt64, required: true, int64s: []validator.Int64{int64validator.AtLeast(1)}},
+	{name: "run_id", doc: "Required. Id of the run, usually `openspecimen_job_run.<name>.run_id` so that the file is read after " +
+		"the run finished. That is null while the resource's trigger has no run identified yet (its `timeouts.create` ended " +
+		"while the trigger waited in OpenSpecimen's queue), which is an error here that says so. A recipient of the job's " +
+		"files, whom OpenSpecimen does not let read the run, reads the file all the same; that the run belongs to `job_id` " +
+		"is then not checked (the server finds a run by its id alone).",
+		kind: kindInt64, optional: true, int64s: []validator.Int64{int64validator.AtLeast(1), runIDSet{}}},
 	{name: "unzip", doc: unzipDoc, kind: kindBool, optional: true},
 	{name: "entry", doc: entryDoc, optional: true, strings: []validator.String{stringvalidator.LengthAtLeast(1)}},
 	{name: "max_content_bytes", doc: maxContentDoc, kind: kindInt64, optional: true,
@@ -306,7 +309,7 @@ func (d *jobRunResultFileDataSource) Read(ctx context.Context, req datasource.Re
 	fr := m.request(d.data.client.Settings())
 	fr.OutputPath, fr.StripPreamble = m.OutputPath.ValueString(), m.StripPreamble.ValueBool()
 	fr.FileMode = fileMode(m.FilePermission)
-	m.fetch(ctx, d.data.client, fr, false, &resp.Diagnostics)
+	m.fetch(ctx, d.data, fr, false, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -397,26 +400,56 @@ func listOf(elem attr.Type, values []attr.Value, diags *diag.Diagnostics) types.
 	return out
 }
 
+// runIDSet requires run_id, with a message for the null that a pending openspecimen_job_run
+// hands over (its run_id while the run of its trigger is not identified), which the
+// framework's check of a required attribute would only call missing.
+type runIDSet struct{}
+
+func (runIDSet) Description(context.Context) string { return "must be set" }
+
+func (v runIDSet) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (runIDSet) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+	if !req.ConfigValue.IsNull() {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "run_id is null", "run_id is not set. Set it to the run whose file to "+
+		"read, usually openspecimen_job_run.<name>.run_id. That is null while the resource's trigger has no run identified "+
+		"yet: its timeouts.create ended while the trigger waited in OpenSpecimen's queue (its warning \"Job run not "+
+		"identified yet\" says so), and the next apply finds the run and waits for it. Raise timeouts.create on that "+
+		"resource so that the apply waits for the run; or, to fail the apply on purpose before anything reads the file, "+
+		"add to it lifecycle { postcondition { condition = self.status == \"SUCCEEDED\" } }.")
+}
+
+// fileReader is who reads a result file, for the diagnostics of a read that failed: the
+// provider's user, the ephemeral resource or the data source, and, when a wait for the run in
+// this provider process ended before the run (runWaits), the timeout that ended it.
+type fileReader struct {
+	login     string
+	ephemeral bool
+	cutWait   string
+}
+
 // resultFileDiagnostic is what the user sees of an error of resultfile.Fetch, from the data
 // source and the ephemeral resource alike (ephemeral), which differ only in the advice for a
 // file too large. login is the provider's user. Every diagnostic is an error but that of a
 // purged file, a warning. resultfile states what went wrong; the attribute to change, and
 // how, is said here.
-func resultFileDiagnostic(err error, req resultfile.Request, login string, ephemeral bool) diag.Diagnostic {
+func resultFileDiagnostic(err error, req resultfile.Request, reader fileReader) diag.Diagnostic {
 	job, run := req.JobID, req.RunID
 	switch e := err.(type) {
 	case *resultfile.RunError:
 		return runReadDiagnostic(path.Root("run_id"), job, run, "Check job_id and run_id.", e.Err)
 	case *resultfile.NoFileError:
-		return noFileDiagnostic(e, req)
+		return noFileDiagnostic(e, req, reader.cutWait)
 	case *resultfile.DownloadError:
-		return downloadDiagnostic(e, job, run, login)
+		return downloadDiagnostic(e, job, run, reader.login)
 	case *resultfile.UnzipError:
 		return unzipDiagnostic(e, job, run)
 	case *resultfile.WriteError:
 		return writeDiagnostic(e, job, run)
 	case *resultfile.TooLargeError:
-		return tooLargeDiagnostic(e, job, run, ephemeral)
+		return tooLargeDiagnostic(e, job, run, reader.ephemeral)
 	case *resultfile.DecodeError:
 		return decodeDiagnostic(e, job, run)
 	default:
@@ -491,8 +524,18 @@ func decodeDiagnostic(e *resultfile.DecodeError, job, run int64) diag.Diagnostic
 			"remove decode to read the file's bytes in content or content_base64.", run, job, e))
 }
 
-// runNotSucceededDiagnostic is a run in progress or failed: it has no file to read yet.
-func runNotSucceededDiagnostic(e *resultfile.NoFileError, job, run int64) diag.Diagnostic {
+// runNotSucceededDiagnostic is a run in progress or failed: it has no file to read yet. A run
+// in progress because this apply's wait for it timed out (cutWait: which timeout) says so, and
+// what to do.
+func runNotSucceededDiagnostic(e *resultfile.NoFileError, job, run int64, cutWait string) diag.Diagnostic {
+	if e.Status == client.StatusInProgress && cutWait != "" {
+		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run still in progress: its wait timed out", fmt.Sprintf(
+			"Run %d of job %d is still IN_PROGRESS and has no result file yet: the openspecimen_job_run that started it in "+
+				"this apply stopped waiting for it at %s, and it goes on on the server. Raise that timeout, so that the apply "+
+				"waits until the run has ended; or, to fail the apply on purpose when the run has not succeeded, before anything "+
+				"reads its file, add to that resource lifecycle { postcondition { condition = self.status == \"SUCCEEDED\" } }. "+
+				"The next apply waits for the run in place and reads its file.", run, job, cutWait))
+	}
 	if e.Status == client.StatusInProgress {
 		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run still in progress", fmt.Sprintf(
 			"Run %d of job %d is still IN_PROGRESS and has no result file yet. Take run_id from the openspecimen_job_run "+
@@ -509,11 +552,11 @@ func runNotSucceededDiagnostic(e *resultfile.NoFileError, job, run int64) diag.D
 // none on the server. A file purged is a warning, so that a configuration reading an old
 // run's file keeps planning; output_path is then not written. A run this user may not read
 // (Status "") may also be in progress or failed.
-func noFileDiagnostic(e *resultfile.NoFileError, req resultfile.Request) diag.Diagnostic {
+func noFileDiagnostic(e *resultfile.NoFileError, req resultfile.Request, cutWait string) diag.Diagnostic {
 	job, run := req.JobID, req.RunID
 	switch {
 	case e.Err == nil:
-		return runNotSucceededDiagnostic(e, job, run)
+		return runNotSucceededDiagnostic(e, job, run, cutWait)
 	case e.Purged:
 		kept := ""
 		if req.OutputPath != "" {

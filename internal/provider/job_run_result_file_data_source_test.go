@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"archive/zip"
 	"bytes"
 	"crypto/sha256"
@@ -137,6 +138,41 @@ data "openspecimen_job_run_result_file" "x" {
 }
 `,
 			ExpectError: errRe(`(?s)still IN_PROGRESS.*keep\s+wait_for_completion\s+=\s+true\s+on\s+that\s+resource`),
+		}},
+	})
+}
+
+// A file read in the apply whose wait for the run timed out (timeouts.create) says so: the
+// run is in progress because the wait timed out, and the timeout to raise or the
+// postcondition that fails the apply on purpose; not the advice the configuration already
+// follows. The mock's clock stands still: the run ends when the test moves it.
+func TestAccJobRunResultFile_waitTimedOut(t *testing.T) {
+	clock := mockserver.NewManualClock(time.Now())
+	cfg := testMockConfig()
+	cfg.Clock = clock
+	s := mocktest.New(t, cfg)
+	run := `
+resource "openspecimen_job_run" "x" {
+  job_id = 4
+  timeouts {
+    create = "3s"
+  }
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(s) + run + `
+data "openspecimen_job_run_result_file" "x" {
+  job_id = openspecimen_job_run.x.job_id
+  run_id = openspecimen_job_run.x.run_id
+}
+`,
+			ExpectError: errRe(`(?s)Job run still in progress: its wait timed out.*stopped waiting for it at ` +
+				`timeouts.create \(3s\).*Raise that timeout.*lifecycle \{ postcondition \{ condition = self.status == "SUCCEEDED" \} \}`),
+		}, {
+			PreConfig: func() { clock.Advance(time.Hour) }, // the run ends; the destroy reads no file
+			Config:    providerBlock(s) + run,
 		}},
 	})
 }
@@ -492,12 +528,12 @@ func TestResultFileDiagnostic(t *testing.T) {
 				"ephemeral resource of the same name, which keeps it out of the state. Raising max_content_bytes (at most "+
 				"64 MiB) puts it in the state, re-read on every plan.")},
 	} {
-		if got := resultFileDiagnostic(tc.err, req, "carol", false); !got.Equal(tc.want) {
+		if got := resultFileDiagnostic(tc.err, req, fileReader{login: "carol"}); !got.Equal(tc.want) {
 			t.Errorf("%T %v:\n got %s: %s\nwant %s: %s", tc.err, tc.err, got.Summary(), got.Detail(), tc.want.Summary(), tc.want.Detail())
 		}
 	}
 	// The ephemeral resource has no output_path and keeps nothing in the state.
-	got := resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10}, req, "carol", true)
+	got := resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10}, req, fileReader{login: "carol", ephemeral: true})
 	want := diag.NewAttributeErrorDiagnostic(path.Root("max_content_bytes"), "Result file too large", "The result file r.csv "+
 		"of run 21 of job 4 is larger than max_content_bytes (10 bytes). Raise max_content_bytes (at most 64 MiB), or write "+
 		"the file to disk with the data source's output_path.")
@@ -505,7 +541,7 @@ func TestResultFileDiagnostic(t *testing.T) {
 		t.Errorf("too large, ephemeral:\n got %s: %s\nwant %s: %s", got.Summary(), got.Detail(), want.Summary(), want.Detail())
 	}
 	// A size known before reading (Content-Length, a zip's directory) is named.
-	got = resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10, Size: 12}, req, "carol", true)
+	got = resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10, Size: 12}, req, fileReader{login: "carol", ephemeral: true})
 	if want := "The result file r.csv of run 21 of job 4 is 12 bytes, more than max_content_bytes (10 bytes)."; !strings.HasPrefix(got.Detail(), want) {
 		t.Errorf("too large, size known: %s, want it to start with %q", got.Detail(), want)
 	}
@@ -714,7 +750,7 @@ func TestResultFileDiagnostic_decode(t *testing.T) {
 				"from line 3 on, longer than max_content_bytes (10 bytes); decoding holds one record at a time. Raise "+
 				"max_content_bytes (at most 64 MiB) if its records are that long, or remove decode if the file is not CSV.")},
 	} {
-		if got := resultFileDiagnostic(tc.err, req, "carol", tc.ephemeral); !got.Equal(tc.want) {
+		if got := resultFileDiagnostic(tc.err, req, fileReader{login: "carol", ephemeral: tc.ephemeral}); !got.Equal(tc.want) {
 			t.Errorf("%T %v:\n got %s: %s\nwant %s: %s", tc.err, tc.err, got.Summary(), got.Detail(), tc.want.Summary(), tc.want.Detail())
 		}
 	}
@@ -880,5 +916,38 @@ func TestResultFileRequestSeparator(t *testing.T) {
 		if got := m.request(client.Settings{FieldSeparator: tc.server}).Separator; got != tc.want {
 			t.Errorf("separator %s, server's %q: %q, want %q", tc.attr, tc.server, got, tc.want)
 		}
+	}
+}
+
+// A trigger still queued when timeouts.create ends leaves run_id null: the file read in that
+// apply says why run_id is null and what to do, not that a required attribute is missing.
+// Through the real CLI (the value is null only at apply), on each; run_id left out is
+// refused at plan time.
+func TestAccJobRunResultFile_pendingTrigger(t *testing.T) {
+	clock := mockserver.NewManualClock(time.Now())
+	s := mocktest.New(t, busyMockConfig(clock))
+	holdBusyPool(t, s)
+	c := newCLITest(t, s, busyResource+`
+data "openspecimen_job_run_result_file" "x" {
+  job_id = openspecimen_job_run.x.job_id
+  run_id = openspecimen_job_run.x.run_id
+}
+`)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	out, ok := c.apply(ctx)
+	for _, want := range []string{"Warning: Job run not identified yet", "Error: run_id is null",
+		"its timeouts.create ended while the trigger waited in OpenSpecimen's queue",
+		`lifecycle { postcondition { condition = self.status == "SUCCEEDED" } }`} {
+		if ok || !says(out, want) {
+			t.Errorf("the apply does not fail saying %q:\n%s", want, out)
+		}
+	}
+	if says(out, "Missing Configuration for Required Attribute") {
+		t.Errorf("the apply calls run_id missing:\n%s", out)
+	}
+	c.configure(s, "\ndata \"openspecimen_job_run_result_file\" \"x\" {\n  job_id = 1\n}\n")
+	if plan, err := c.command(ctx, "plan", "-input=false", "-no-color").CombinedOutput(); err == nil || !says(string(plan), "run_id is not set") {
+		t.Errorf("a plan without run_id does not fail saying it is not set:\n%s", plan)
 	}
 }

@@ -72,7 +72,7 @@ func (e *jobRunResultFileEphemeralResource) Open(ctx context.Context, req epheme
 	if resp.Diagnostics.HasError() || !e.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
-	m.fetch(ctx, e.data.client, m.request(e.data.client.Settings()), true, &resp.Diagnostics)
+	m.fetch(ctx, e.data, m.request(e.data.client.Settings()), true, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

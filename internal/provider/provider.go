@@ -75,6 +75,8 @@ type providerData struct {
 	// loginTold is set once a failed login was reported in full (loginDiagnostic): the objects
 	// that meet the same failure after it say so in a line.
 	loginTold atomic.Bool
+	// cutWaits are the runs whose wait timed out in this command.
+	cutWaits runWaits
 }
 
 // New returns the provider factory for the given build version.

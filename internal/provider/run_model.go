@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -444,6 +445,31 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// runWaits remembers, for one provider process (one CLI command), the runs whose wait ended at
+// its timeout before the run did, and which timeout: a result file read of such a run in the
+// same apply then says why the run is still in progress and what to do.
+type runWaits struct {
+	mu  sync.Mutex          // guards cut
+	cut map[[2]int64]string // job id and run id: the timeout, such as "timeouts.create (2s)"
+}
+
+// note records that the wait for run of job ended at timeout.
+func (w *runWaits) note(job, run int64, timeout string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cut == nil {
+		w.cut = map[[2]int64]string{}
+	}
+	w.cut[[2]int64{job, run}] = timeout
+}
+
+// of answers the timeout that ended the wait for run of job, "" when none did.
+func (w *runWaits) of(job, run int64) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.cut[[2]int64{job, run}]
 }
 
 // waitDiagnostic reports a wait for a run of job that ended before the run did, for the
