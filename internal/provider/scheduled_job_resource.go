@@ -269,7 +269,7 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 			"fixed_args": schema.StringAttribute{
 				MarkdownDescription: "Arguments given to every run, before a run's own `args`.",
 				Optional:            true,
-				Validators:          nonEmpty,
+				Validators:          emptyIsUnset(),
 			},
 			"accepts_args": schema.BoolAttribute{
 				MarkdownDescription: jobDocs["accepts_args"] + " Defaults to `false`.",
@@ -280,7 +280,7 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 			"args_help_text": schema.StringAttribute{
 				MarkdownDescription: "Help text for the job's run-time arguments, shown in OpenSpecimen.",
 				Optional:            true,
-				Validators:          nonEmpty,
+				Validators:          emptyIsUnset(),
 			},
 			"created_by": schema.StringAttribute{
 				MarkdownDescription: jobDocs["created_by"],
@@ -800,9 +800,9 @@ func (m *scheduledJobModel) readFrom(ctx context.Context, j *client.Job, diags *
 	}
 	m.RecipientUserIDs = userIDSet(ctx, j.Recipients, diags)
 	m.SharedWithUserIDs = userIDSet(ctx, j.SharedWith, diags)
-	m.FixedArgs = usedString(true, j.FixedArgs)
+	m.FixedArgs = keepUnset(m.FixedArgs, usedString(true, j.FixedArgs))
 	m.AcceptsArgs = types.BoolValue(j.AcceptsArgs())
-	m.ArgsHelpText = optionalString(j.ArgsHelpText())
+	m.ArgsHelpText = keepUnset(m.ArgsHelpText, optionalString(j.ArgsHelpText()))
 	m.CreatedBy = optionalString(j.CreatedBy.Login())
 	m.NextRunOn = optionalTime(j.NextRunOn)
 	m.Active = types.BoolValue(j.Active())
