@@ -7,7 +7,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -50,7 +49,7 @@ func (d *scheduledJobDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			"that lists the jobs whose name contains it. Exactly one of `id` and `name` must be set.",
 		Optional:   true,
 		Computed:   true,
-		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		Validators: []validator.String{useNullNotEmpty()},
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads one scheduled job, by id or by exact name: for example to give " +
