@@ -7,7 +7,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
@@ -52,7 +51,7 @@ func (d *scheduledJobsDataSource) Schema(_ context.Context, _ datasource.SchemaR
 			"type": schema.StringAttribute{
 				MarkdownDescription: "Only jobs of this type: `QUERY`, `INTERNAL` or `EXTERNAL`.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf("QUERY", "INTERNAL", "EXTERNAL")},
+				Validators:          emptyIsUnset(stringvalidator.OneOf("QUERY", "INTERNAL", "EXTERNAL")),
 			},
 			"jobs": schema.ListNestedAttribute{
 				MarkdownDescription: "The jobs, newest first.",
