@@ -130,7 +130,7 @@ func (a *jobRunAction) ValidateConfig(ctx context.Context, req action.ValidateCo
 
 // progressInterval answers progress_interval, or its default; a bad one is reported on it.
 func (m *jobRunActionModel) progressInterval(diags *diag.Diagnostics) time.Duration {
-	if m.ProgressInterval.IsNull() || m.ProgressInterval.IsUnknown() {
+	if isUnset(m.ProgressInterval) || m.ProgressInterval.IsUnknown() {
 		return defaultProgressInterval
 	}
 	s := m.ProgressInterval.ValueString()

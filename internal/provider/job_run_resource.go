@@ -135,8 +135,9 @@ func (r *jobRunResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"args": schema.StringAttribute{
 				MarkdownDescription: argsDoc + " Changing it triggers a new run.",
 				Optional:            true,
+				Computed:            true,
 				Validators:          argsValidators,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				PlanModifiers:       []planmodifier.String{emptyStaysUnset(), requiresReplaceIfSet()},
 			},
 			"triggers": schema.MapAttribute{
 				MarkdownDescription: "Arbitrary values that, when any of them changes, trigger a new run " +
@@ -165,6 +166,7 @@ func (r *jobRunResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				Computed:            true,
 				Default:             stringdefault.StaticString(string(client.IfRunningWait)),
 				Validators:          ifRunningValidators,
+				PlanModifiers:       []planmodifier.String{emptyStaysUnset()},
 			},
 			"run_id": schema.Int64Attribute{
 				MarkdownDescription: runDocs["id"],

@@ -547,7 +547,6 @@ func TestAccJobRun_planTimeValidation(t *testing.T) {
 		"unknown if_running": {"  job_id = 1\n  if_running = \"maybe\"", `if_running value must be one of`},
 		"newline in args":    {"  job_id = 1\n  args = \"a\\nb\"", `args contains the control character`},
 		"huge args":          {fmt.Sprintf("  job_id = 1\n  args = %q", strings.Repeat("a", 10000)), `string length must be at most 4000`},
-		"empty args":         {"  job_id = 1\n  args = \"\"", `args value must be none of`},
 		"bad timeout":        {"  job_id = 1\n  timeouts {\n    create = \"forever\"\n  }", `"forever" must be a string containing a sequence of decimal numbers`},
 	} {
 		t.Run(name, func(t *testing.T) {

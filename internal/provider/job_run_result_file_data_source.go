@@ -12,7 +12,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/boolvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -179,8 +178,7 @@ func (d *jobRunResultFileDataSource) Schema(_ context.Context, _ datasource.Sche
 				"followed, as a shell redirection does: the " +
 				"file it points to is replaced and the link stays. A folder is refused: name the file to write. When the server has " +
 				"purged the file, nothing is written: a file already there keeps what it held.",
-			Optional:   true,
-			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			Optional: true,
 		},
 		"file_permission": schema.StringAttribute{
 			MarkdownDescription: "With `output_path`, the mode of the file written, as an octal string such as `\"0600\"` " +
@@ -190,16 +188,15 @@ func (d *jobRunResultFileDataSource) Schema(_ context.Context, _ datasource.Sche
 				"`\"0600\"`. Unset, a new file gets `0666` less the umask and a file replaced keeps its mode. Folders that " +
 				"`output_path` creates get `0777` less the umask.",
 			Optional:   true,
-			Validators: []validator.String{filePermissionValidator, stringvalidator.AlsoRequires(path.MatchRoot("output_path"))},
+			Validators: append(emptyIsUnset(filePermissionValidator), requiresSet{[]path.Expression{path.MatchRoot("output_path")}}),
 		},
 		"output_strip_preamble": schema.BoolAttribute{
 			MarkdownDescription: "With `output_path` and `decode = \"csv\"`, write the CSV from its header on, without the " +
 				"export preamble (and its blank line), so that the file on disk is the plain CSV other tools expect. `size` and " +
 				"`sha256` are then those of the file written; `export_metadata` still holds the preamble. A file without a " +
 				"preamble is written as it is. Defaults to `false`: the file as the server wrote it.",
-			Optional: true,
-			Validators: []validator.Bool{boolvalidator.AlsoRequires(path.MatchRoot("output_path"),
-				path.MatchRoot("decode"))},
+			Optional:   true,
+			Validators: []validator.Bool{requiresSet{[]path.Expression{path.MatchRoot("output_path"), path.MatchRoot("decode")}}},
 		},
 	}
 	for _, a := range resultFileAttrs {
@@ -257,7 +254,7 @@ var resultFileAttrs = []resultFileAttr{
 		"is then not checked (the server finds a run by its id alone).",
 		kind: kindInt64, optional: true, int64s: []validator.Int64{int64validator.AtLeast(1), runIDSet{}}},
 	{name: "unzip", doc: unzipDoc, kind: kindBool, optional: true},
-	{name: "entry", doc: entryDoc, optional: true, strings: []validator.String{stringvalidator.LengthAtLeast(1)}},
+	{name: "entry", doc: entryDoc, optional: true},
 	{name: "max_content_bytes", doc: maxContentDoc, kind: kindInt64, optional: true,
 		int64s: []validator.Int64{int64validator.Between(1, resultfile.MaxContentBytes)}},
 	{name: "filename", doc: "The file's name (after unzipping).", computed: true},
@@ -268,10 +265,10 @@ var resultFileAttrs = []resultFileAttr{
 		"written, so that it matches `filesha256(output_path)`).", computed: true},
 	{name: "content", doc: contentDoc, computed: true, sensitive: true},
 	{name: "content_base64", doc: contentBase64Doc, computed: true, sensitive: true},
-	{name: "decode", doc: decodeDoc, optional: true, strings: []validator.String{stringvalidator.OneOf(decodeCSV)}},
-	{name: "separator", doc: separatorDoc, optional: true, strings: []validator.String{
-		stringvalidator.UTF8LengthBetween(1, 1), stringvalidator.NoneOf(`"`, "\r", "\n"),
-		stringvalidator.AlsoRequires(path.MatchRoot("decode"))}},
+	{name: "decode", doc: decodeDoc, optional: true, strings: emptyIsUnset(stringvalidator.OneOf(decodeCSV))},
+	{name: "separator", doc: separatorDoc, optional: true, strings: append(emptyIsUnset(
+		stringvalidator.UTF8LengthBetween(1, 1), stringvalidator.NoneOf(`"`, "\r", "\n")),
+		requiresSet{[]path.Expression{path.MatchRoot("decode")}})},
 	{name: "export_metadata", doc: metadataDoc, kind: kindStringMap, computed: true, sensitive: true},
 	{name: "columns", doc: columnsDoc, kind: kindStringList, computed: true, sensitive: true},
 	{name: "rows", doc: rowsDoc, kind: kindRows, computed: true, sensitive: true},

@@ -1,9 +1,9 @@
 package provider
 
 import (
-	"context"
 	"archive/zip"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"

@@ -62,8 +62,8 @@ var runFilterDocs = map[string]string{
 }
 
 var (
-	statusValidators = []validator.String{stringvalidator.OneOf(
-		string(client.StatusInProgress), string(client.StatusSucceeded), string(client.StatusFailed))}
+	statusValidators = emptyIsUnset(stringvalidator.OneOf(
+		string(client.StatusInProgress), string(client.StatusSucceeded), string(client.StatusFailed)))
 	maxResultsValidators = []validator.Int64{int64validator.Between(1, 1000)}
 )
 

@@ -272,9 +272,9 @@ const (
 
 var (
 	jobIDValidators     = []validator.Int64{int64validator.AtLeast(1)}
-	argsValidators      = []validator.String{stringvalidator.LengthAtMost(maxArgsLength), stringvalidator.NoneOf(""), noControlCharacters{}}
-	ifRunningValidators = []validator.String{stringvalidator.OneOf(
-		string(client.IfRunningWait), string(client.IfRunningFail), string(client.IfRunningAdopt), string(client.IfRunningIgnore))}
+	argsValidators      = emptyIsUnset(stringvalidator.LengthAtMost(maxArgsLength), noControlCharacters{})
+	ifRunningValidators = emptyIsUnset(stringvalidator.OneOf(
+		string(client.IfRunningWait), string(client.IfRunningFail), string(client.IfRunningAdopt), string(client.IfRunningIgnore)))
 )
 
 // jobText names a job in diagnostics: its id, and its name when known.
@@ -356,7 +356,7 @@ func (m *runFilterModel) filter(loc *time.Location, diags *diag.Diagnostics) (f 
 // dateAttr parses the date of the attribute named name, when it is set; a bad one is
 // reported on it.
 func dateAttr(v types.String, name string, loc *time.Location, diags *diag.Diagnostics) (t *time.Time, dateOnly, ok bool) {
-	if v.IsNull() || v.IsUnknown() {
+	if isUnset(v) || v.IsUnknown() {
 		return nil, false, true
 	}
 	parsed, dateOnly, err := parseFilterDate(v.ValueString(), loc)
