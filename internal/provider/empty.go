@@ -3,10 +3,13 @@ package provider
 import (
 	"context"
 	"fmt"
+	"time"
 
+	actionschema "github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	resourceschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -171,4 +174,52 @@ func keepUnset(prior, read types.String) types.String {
 		return prior
 	}
 	return read
+}
+
+// emptyTimeouts lets "" pass the validators of the durations of a resource's timeouts block
+// (terraform-plugin-framework-timeouts): "" is the default, as null is; timeoutOf reads it.
+func emptyTimeouts(b resourceschema.Block) resourceschema.Block {
+	nb, ok := b.(resourceschema.SingleNestedBlock)
+	if !ok {
+		return b
+	}
+	attrs := make(map[string]resourceschema.Attribute, len(nb.Attributes))
+	for name, a := range nb.Attributes {
+		if sa, ok := a.(resourceschema.StringAttribute); ok {
+			sa.Validators = emptyIsUnset(sa.Validators...)
+			a = sa
+		}
+		attrs[name] = a
+	}
+	nb.Attributes = attrs
+	return nb
+}
+
+// emptyActionTimeouts is emptyTimeouts for an action's timeouts block.
+func emptyActionTimeouts(b actionschema.Block) actionschema.Block {
+	nb, ok := b.(actionschema.SingleNestedBlock)
+	if !ok {
+		return b
+	}
+	attrs := make(map[string]actionschema.Attribute, len(nb.Attributes))
+	for name, a := range nb.Attributes {
+		if sa, ok := a.(actionschema.StringAttribute); ok {
+			sa.Validators = emptyIsUnset(sa.Validators...)
+			a = sa
+		}
+		attrs[name] = a
+	}
+	nb.Attributes = attrs
+	return nb
+}
+
+// timeoutOf answers the duration name of a timeouts block, read by get (the timeouts
+// package's Create, Update or Invoke), or def when it is "" or null.
+func timeoutOf(ctx context.Context, block types.Object, name string, def time.Duration,
+	get func(context.Context, time.Duration) (time.Duration, diag.Diagnostics),
+) (time.Duration, diag.Diagnostics) {
+	if v, ok := block.Attributes()[name].(types.String); ok && isUnset(v) {
+		return def, nil
+	}
+	return get(ctx, def)
 }

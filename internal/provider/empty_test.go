@@ -14,8 +14,8 @@ import (
 )
 
 // emptyVariables is every string argument where unset has a meaning set from a variable
-// whose default is "": the run's args and if_running, the run list's filters, the result
-// file's options, a job's fixed args and help text, the job list's type.
+// whose default is "": the run's args, if_running and timeouts, the run list's filters, the
+// result file's options, a job's fixed args and help text, the job list's filters.
 const emptyVariables = `
 variable "args" {
   default = ""
@@ -27,6 +27,10 @@ resource "openspecimen_job_run" "x" {
   job_id     = 1
   args       = var.args
   if_running = var.empty
+  timeouts {
+    create = var.empty
+    update = var.empty
+  }
 }
 data "openspecimen_job_runs" "r" {
   job_id    = 1

@@ -104,10 +104,10 @@ func (a *jobRunAction) Schema(ctx context.Context, _ action.SchemaRequest, resp 
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.BlockWithOpts(ctx, timeouts.Opts{
+			"timeouts": emptyActionTimeouts(timeouts.BlockWithOpts(ctx, timeouts.Opts{
 				InvokeDescription: "How long the action may take, starting the run and waiting for it, as a Go duration " +
 					"such as `30m` (the default). A run still in progress then goes on on the server, and the action fails.",
-			}),
+			})),
 		},
 	}
 }
@@ -120,7 +120,7 @@ func (a *jobRunAction) ValidateConfig(ctx context.Context, req action.ValidateCo
 		return
 	}
 	if !cfg.Timeouts.IsNull() && !cfg.Timeouts.IsUnknown() {
-		if d, diags := cfg.Timeouts.Invoke(ctx, defaultCreateTimeout); !diags.HasError() && d <= 0 {
+		if d, diags := timeoutOf(ctx, cfg.Timeouts.Object, "invoke", defaultCreateTimeout, cfg.Timeouts.Invoke); !diags.HasError() && d <= 0 {
 			resp.Diagnostics.AddAttributeError(path.Root("timeouts").AtName("invoke"), "Invalid timeout",
 				fmt.Sprintf("timeouts.invoke is %s: it must be longer than zero, for example \"30m\".", d))
 		}
@@ -159,7 +159,7 @@ func (a *jobRunAction) Invoke(ctx context.Context, req action.InvokeRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := cfg.Timeouts.Invoke(ctx, defaultCreateTimeout)
+	timeout, diags := timeoutOf(ctx, cfg.Timeouts.Object, "invoke", defaultCreateTimeout, cfg.Timeouts.Invoke)
 	resp.Diagnostics.Append(diags...)
 	every := cfg.progressInterval(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
