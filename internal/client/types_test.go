@@ -13,14 +13,12 @@ func TestTypes(t *testing.T) {
 	if !(&Job{}).Active() || !(&Job{ActivityStatus: "ACTIVE"}).Active() || (&Job{ActivityStatus: "Disabled"}).Active() {
 		t.Fatal("Active")
 	}
-	yes, no := true, false
-	now := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+	yes, no, now := true, false, envStart
 	if (&Job{ActivityStatus: "Active", IsActiveJob: &yes}).InactiveReason(now) != "" ||
 		!strings.Contains((&Job{ActivityStatus: "Active", IsActiveJob: &no}).InactiveReason(now), "saved-query job whose query was deleted") ||
 		(&Job{ActivityStatus: "Disabled", IsActiveJob: &no}).InactiveReason(now) != "it is Disabled" {
 		t.Fatal("InactiveReason: isActiveJob false makes a job inactive, a disabled one is named so")
 	}
-	testInactiveReasons(t, now)
 	if !(&Job{ActivityStatus: "DISABLED"}).Disabled() || (&Job{}).Disabled() {
 		t.Fatal("Disabled")
 	}
@@ -75,8 +73,8 @@ func TestTypes(t *testing.T) {
 // InactiveReason names the reason that applies, from what the job's JSON says: deleted
 // (disabled and renamed), disabled, its end date passed or start date to come (the older
 // line), its saved query gone; the generic reasons only when none of them shows.
-func testInactiveReasons(t *testing.T, now time.Time) {
-	no := false
+func TestJobInactiveReason(t *testing.T) {
+	no, now := false, time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
 	at := func(s string) *EpochMillis { v, _ := time.Parse(time.RFC3339, s); return &EpochMillis{v} }
 	for want, j := range map[string]Job{
 		`it was deleted in OpenSpecimen (disabled and renamed "Export_1700000000000")`: {Name: "Export_1700000000000",
