@@ -214,12 +214,13 @@ func emptyActionTimeouts(b actionschema.Block) actionschema.Block {
 }
 
 // timeoutOf answers the duration name of a timeouts block, read by get (the timeouts
-// package's Create, Update or Invoke), or def when it is "" or null.
-func timeoutOf(ctx context.Context, block types.Object, name string, def time.Duration,
+// package's Create, Update or Invoke), or the default, defaultCreateTimeout, when it is ""
+// or null.
+func timeoutOf(ctx context.Context, block types.Object, name string,
 	get func(context.Context, time.Duration) (time.Duration, diag.Diagnostics),
 ) (time.Duration, diag.Diagnostics) {
 	if v, ok := block.Attributes()[name].(types.String); ok && isUnset(v) {
-		return def, nil
+		return defaultCreateTimeout, nil
 	}
-	return get(ctx, def)
+	return get(ctx, defaultCreateTimeout)
 }

@@ -120,7 +120,7 @@ func (a *jobRunAction) ValidateConfig(ctx context.Context, req action.ValidateCo
 		return
 	}
 	if !cfg.Timeouts.IsNull() && !cfg.Timeouts.IsUnknown() {
-		if d, diags := timeoutOf(ctx, cfg.Timeouts.Object, "invoke", defaultCreateTimeout, cfg.Timeouts.Invoke); !diags.HasError() && d <= 0 {
+		if d, diags := timeoutOf(ctx, cfg.Timeouts.Object, "invoke", cfg.Timeouts.Invoke); !diags.HasError() && d <= 0 {
 			resp.Diagnostics.AddAttributeError(path.Root("timeouts").AtName("invoke"), "Invalid timeout",
 				fmt.Sprintf("timeouts.invoke is %s: it must be longer than zero, for example \"30m\".", d))
 		}
@@ -159,7 +159,7 @@ func (a *jobRunAction) Invoke(ctx context.Context, req action.InvokeRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := timeoutOf(ctx, cfg.Timeouts.Object, "invoke", defaultCreateTimeout, cfg.Timeouts.Invoke)
+	timeout, diags := timeoutOf(ctx, cfg.Timeouts.Object, "invoke", cfg.Timeouts.Invoke)
 	resp.Diagnostics.Append(diags...)
 	every := cfg.progressInterval(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {

@@ -244,7 +244,7 @@ func (r *jobRunResource) ValidateConfig(ctx context.Context, req resource.Valida
 	for name, get := range map[string]func(context.Context, time.Duration) (time.Duration, diag.Diagnostics){
 		"create": t.Create, "update": t.Update,
 	} {
-		d, diags := timeoutOf(ctx, t.Object, name, defaultCreateTimeout, get)
+		d, diags := timeoutOf(ctx, t.Object, name, get)
 		if diags.HasError() {
 			continue // the timeouts block reports its own parse errors
 		}
@@ -269,7 +269,7 @@ func (r *jobRunResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	createTimeout, diags := timeoutOf(ctx, plan.Timeouts.Object, "create", defaultCreateTimeout, plan.Timeouts.Create)
+	createTimeout, diags := timeoutOf(ctx, plan.Timeouts.Object, "create", plan.Timeouts.Create)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -548,7 +548,7 @@ func (r *jobRunResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := timeoutOf(ctx, plan.Timeouts.Object, "update", defaultCreateTimeout, plan.Timeouts.Update)
+	timeout, diags := timeoutOf(ctx, plan.Timeouts.Object, "update", plan.Timeouts.Update)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
