@@ -125,7 +125,7 @@ func (v requiresSet) check(ctx context.Context, config interface {
 			diags.Append(config.GetAttribute(ctx, p, &other)...)
 			if s, ok := other.(types.String); other == nil || other.IsNull() || ok && isUnset(s) {
 				diags.AddAttributeError(at, "Invalid Attribute Combination", fmt.Sprintf(
-					"%s needs %s set too (\"\" is unset). Set %s, or leave %s out.", at, p, p, at))
+					"Attribute %q must be specified when %q is specified (\"\" is unset).", p, at))
 			}
 		}
 	}

@@ -117,7 +117,7 @@ func TestAccEmptyStrings_useNull(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			want := `(?s)is "", which names nothing. To leave it unset, use null`
 			if name == "separator, alone" {
-				want = `separator needs decode set too \(\"\" is unset\)`
+				want = `Attribute "decode" must be specified when "separator" is specified \(\"\" is unset\)`
 			}
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
