@@ -100,9 +100,9 @@ func (m *scheduledJobModel) readFrom(ctx context.Context, j *client.Job, diags *
 	}
 	m.RecipientUserIDs = userIDSet(ctx, j.Recipients, diags)
 	m.SharedWithUserIDs = userIDSet(ctx, j.SharedWith, diags)
-	m.FixedArgs = usedString(true, j.FixedArgs)
+	m.FixedArgs = keepUnset(m.FixedArgs, usedString(true, j.FixedArgs))
 	m.AcceptsArgs = types.BoolValue(j.AcceptsArgs())
-	m.ArgsHelpText = optionalString(j.ArgsHelpText())
+	m.ArgsHelpText = keepUnset(m.ArgsHelpText, optionalString(j.ArgsHelpText()))
 	m.CreatedBy = optionalString(j.CreatedBy.Login())
 	m.NextRunOn = optionalTime(nextRunMinute(j.NextRunOn))
 	m.Active = types.BoolValue(j.Active())
@@ -192,8 +192,9 @@ var jobDocs = map[string]string{
 		"one too.",
 	"active": "Whether the server would run a trigger of the job now (its `isActiveJob`): `Active`, and for a " +
 		"`QUERY` job its saved query still exists. A trigger of a job that is not active is dropped by the server.",
-	"last_run_on": "When the job's newest run started, RFC 3339 in UTC; null when it never ran. Read by `id`, it " +
-		"is the newest run this user can see (on the newest server line, a non-admin sees only its own runs).",
+	"last_run_on": "When the job's newest run started, RFC 3339 in UTC; null when it never ran. In a list of jobs " +
+		"(`openspecimen_scheduled_jobs`, or a job read by `name`) it is OpenSpecimen's own `lastRunOn`; a job read by " +
+		"`id` takes it from the newest run this user can see (on the newest server line, a non-admin sees only its own runs).",
 }
 
 // jobFilterDocs describes the filters of a job list, for the data source and the list

@@ -452,3 +452,21 @@ func TestJobRunAction_pendingTrigger(t *testing.T) {
 		t.Fatalf("queued %v, %d triggers: want the one trigger queued", q, s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"))
 	}
 }
+
+// The action takes "" for unset as every type does: args, if_running, progress_interval and
+// timeouts.invoke from variables whose default is "" run the job once, without args, with the
+// defaults; its configuration validates.
+func TestJobRunAction_emptyStrings(t *testing.T) {
+	s := mocktest.New(t, testMockConfig())
+	empty := tftypes.NewValue(tftypes.String, "")
+	timeouts := tftypes.NewValue(tftypes.Object{AttributeTypes: map[string]tftypes.Type{"invoke": tftypes.String}},
+		map[string]tftypes.Value{"invoke": empty})
+	d := invokeAction(t, s, map[string]tftypes.Value{"job_id": tftypes.NewValue(tftypes.Number, jobQuick), "args": empty,
+		"if_running": empty, "progress_interval": empty, "timeouts": timeouts}, func(string) {})
+	if d.HasError() {
+		t.Fatalf("invoke with empty strings: %v", d)
+	}
+	if runs := s.Runs(jobQuick); len(runs) != 1 || runs[0].RtArgs != nil && *runs[0].RtArgs != "" {
+		t.Fatalf("runs %+v, want one without args", runs)
+	}
+}

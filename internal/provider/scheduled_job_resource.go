@@ -136,7 +136,6 @@ func usesSchedule(kind, attr string) bool {
 var daysOfWeek = []string{"SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"}
 
 func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	nonEmpty := []validator.String{stringvalidator.LengthAtLeast(1)}
 	// OpenSpecimen refuses a blank name, task class or command (StringUtils.isBlank).
 	notBlank := []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`\S`),
 		"must not be blank: OpenSpecimen refuses a value of spaces only")}
@@ -256,7 +255,7 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 			"fixed_args": schema.StringAttribute{
 				MarkdownDescription: jobDocs["fixed_args"],
 				Optional:            true,
-				Validators:          nonEmpty,
+				Validators:          emptyIsUnset(),
 			},
 			"accepts_args": schema.BoolAttribute{
 				MarkdownDescription: jobDocs["accepts_args"] + " Defaults to `false`.",
@@ -267,7 +266,7 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 			"args_help_text": schema.StringAttribute{
 				MarkdownDescription: jobDocs["args_help_text"] + " OpenSpecimen shows it to whoever runs the job.",
 				Optional:            true,
-				Validators:          nonEmpty,
+				Validators:          emptyIsUnset(),
 			},
 			"created_by": schema.StringAttribute{
 				MarkdownDescription: jobDocs["created_by"],
@@ -505,6 +504,9 @@ func (r *scheduledJobResource) warnNameTaken(ctx context.Context, req resource.M
 			return
 		}
 	}
+	if !r.data.loggedIn(ctx, &resp.Diagnostics) {
+		return
+	}
 	jobs, err := r.data.client.JobsNamed(ctx, plan.Name.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddWarning("Cannot check the job name", fmt.Sprintf(
@@ -583,7 +585,7 @@ func (r *scheduledJobResource) Create(ctx context.Context, req resource.CreateRe
 		return
 	}
 	spec := plan.spec(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !r.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	job, err := r.data.client.CreateJob(ctx, spec)
@@ -642,7 +644,7 @@ func (r *scheduledJobResource) Update(ctx context.Context, req resource.UpdateRe
 		return
 	}
 	spec := plan.spec(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !r.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	id := state.ID.ValueInt64()
@@ -694,7 +696,7 @@ func (r *scheduledJobResource) Read(ctx context.Context, req resource.ReadReques
 	// The framework wants an identity after a read without errors, even one that removes the
 	// job, also from a CLI that keeps none (it then starts from null): the one in state.
 	resp.Diagnostics.Append(setJobIdentity(ctx, resp.Identity, state.ID)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !r.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	if state.ID.IsNull() {
@@ -763,7 +765,7 @@ func (r *scheduledJobResource) readPendingCreate(ctx context.Context, req resour
 func (r *scheduledJobResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state scheduledJobModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || state.ID.IsNull() {
+	if resp.Diagnostics.HasError() || state.ID.IsNull() || !r.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	id := state.ID.ValueInt64()
@@ -786,6 +788,9 @@ func (r *scheduledJobResource) Delete(ctx context.Context, req resource.DeleteRe
 func (r *scheduledJobResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	id, ok := importedJobID(ctx, req, &resp.Diagnostics)
 	if !ok {
+		return
+	}
+	if !importableJob(ctx, r.data, id, &resp.Diagnostics) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
