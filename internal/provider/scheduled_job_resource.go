@@ -422,10 +422,17 @@ func (r *scheduledJobResource) ModifyPlan(ctx context.Context, req resource.Modi
 	}
 	checkRename(&plan, state, &resp.Diagnostics)
 	checkEndDate(&plan, &config, time.Now(), &resp.Diagnostics)
-	if r.data != nil && !resp.Plan.Raw.Equal(req.State.Raw) {
+	if r.data == nil || resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.Type.ValueString() == "EXTERNAL" && !resp.Plan.Raw.Equal(req.State.Raw) {
+		// The server's line is known once the login gate has read its settings.
+		if !r.data.loggedIn(ctx, &resp.Diagnostics) {
+			return
+		}
 		checkExternal(&plan, r.data.client.Settings(), &resp.Diagnostics)
 	}
-	if resp.Diagnostics.HasError() || r.data == nil || plan.Name.IsUnknown() {
+	if resp.Diagnostics.HasError() || plan.Name.IsUnknown() {
 		return
 	}
 	r.warnNameTaken(ctx, req, resp, &plan, state)
@@ -477,8 +484,8 @@ func checkEndDate(plan, config *scheduledJobModel, now time.Time, diags *diag.Di
 }
 
 // checkExternal reports an EXTERNAL job that the plan would create or update on a server of
-// the newest line, which refuses EXTERNAL jobs (its build_version, read when the provider
-// was configured, tells the line).
+// the newest line, which refuses EXTERNAL jobs (its build_version, read by the login gate,
+// tells the line).
 func checkExternal(plan *scheduledJobModel, server client.Settings, diags *diag.Diagnostics) {
 	if newest, _ := server.NewestLine(); newest && plan.Type.ValueString() == "EXTERNAL" {
 		diags.AddAttributeError(path.Root("type"), "EXTERNAL jobs refused by this server", fmt.Sprintf(
