@@ -73,7 +73,7 @@ func (l *scheduledJobListResource) List(ctx context.Context, req list.ListReques
 		return
 	}
 	diags.Append(req.Config.Get(ctx, &cfg)...)
-	if diags.HasError() {
+	if diags.HasError() || !l.data.loggedIn(ctx, &diags) {
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
