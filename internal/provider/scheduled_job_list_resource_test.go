@@ -119,6 +119,12 @@ func TestAccScheduledJobList_query(t *testing.T) {
 				},
 			},
 			{
+				// "" is unset: every job.
+				Query:             true,
+				Config:            jobListConfig(s, "    name_contains = \"\"\n    type = \"\""),
+				QueryResultChecks: []querycheck.QueryResultCheck{querycheck.ExpectLength(jobListAddr, len(ids))},
+			},
+			{
 				Query:             true,
 				Config:            jobListConfig(s, "    type = \"INTERNAL\""),
 				QueryResultChecks: []querycheck.QueryResultCheck{querycheck.ExpectLength(jobListAddr, 1)},
