@@ -28,8 +28,15 @@ import (
 //     to hold "" instead of the value learnt): it is refused, saying to use null
 //     (useNullNotEmpty). A required attribute has no unset: its own validators refuse "".
 
+// stringValue is a string attribute's value: types.String, or a custom type on it (dateValue).
+type stringValue interface {
+	IsNull() bool
+	IsUnknown() bool
+	ValueString() string
+}
+
 // isUnset reports whether v is null or "": unset, by the one rule.
-func isUnset(v types.String) bool {
+func isUnset(v stringValue) bool {
 	return v.IsNull() || !v.IsUnknown() && v.ValueString() == ""
 }
 
@@ -169,7 +176,7 @@ func (emptyStays) PlanModifyString(_ context.Context, req planmodifier.StringReq
 // keepUnset answers read, the value the server answers for an attribute whose unset it
 // answers as null, or prior ("" in the state or the plan) when both are unset: a "" set in
 // the configuration stays "" in the state, which Terraform needs, and is no difference.
-func keepUnset(prior, read types.String) types.String {
+func keepUnset[T stringValue](prior, read T) T {
 	if isUnset(read) && !prior.IsNull() && isUnset(prior) {
 		return prior
 	}

@@ -3,13 +3,17 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
@@ -103,8 +107,15 @@ func (c *cliTest) planNoChange(ctx context.Context, what string) {
 	}
 }
 
-// Where "" cannot stand for unset (a look-up key that is computed when left out), it is
-// refused, saying to use null.
+// emptyStartDateJob is a job whose start_date, computed when left out, is "".
+const emptyStartDateJob = `  name            = "x"
+  type            = "INTERNAL"
+  task_class      = "a.B"
+  repeat_schedule = "ONDEMAND"
+  start_date      = ""`
+
+// Where "" cannot stand for unset (a look-up key or a job's start_date: computed when left
+// out), it is refused, saying to use null.
 func TestAccEmptyStrings_useNull(t *testing.T) {
 	s := mocktest.New(t, testMockConfig())
 	for name, body := range map[string]string{
@@ -112,6 +123,7 @@ func TestAccEmptyStrings_useNull(t *testing.T) {
 		"user domain":      "data \"openspecimen_user\" \"x\" {\n  login_name = \"admin\"\n  domain = \"\"\n}",
 		"saved query":      "data \"openspecimen_saved_query\" \"x\" {\n  title = \"\"\n}",
 		"job by name":      "data \"openspecimen_scheduled_job\" \"x\" {\n  name = \"\"\n}",
+		"job start_date":   "resource \"openspecimen_scheduled_job\" \"x\" {\n" + emptyStartDateJob + "\n}",
 		"separator, alone": "data \"openspecimen_job_run_result_file\" \"x\" {\n  job_id = 1\n  run_id = 1\n  separator = \";\"\n  decode = \"\"\n}",
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -125,4 +137,48 @@ func TestAccEmptyStrings_useNull(t *testing.T) {
 			})
 		})
 	}
+}
+
+// A scheduled job's task_class, command, day_of_week and end_date take "" for unset (no task
+// class, no command, no day, never ends), as the configuration that leaves them out: the jobs
+// are created, their state keeps "", and the plan after the apply is empty.
+func TestAccEmptyStrings_scheduledJob(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	config := providerBlock(s) + fmt.Sprintf(`
+resource "openspecimen_scheduled_job" "query" {
+  name            = "Empty strings, query"
+  type            = "QUERY"
+  saved_query_id  = %d
+  task_class      = ""
+  command         = ""
+  repeat_schedule = "DAILY"
+  hour            = 1
+  minute          = 0
+  day_of_week     = ""
+  start_date      = "2100-01-01T00:00:00Z"
+  end_date        = ""
+}
+resource "openspecimen_scheduled_job" "internal" {
+  name            = "Empty strings, internal"
+  type            = "INTERNAL"
+  task_class      = %q
+  command         = ""
+  repeat_schedule = "ONDEMAND"
+  day_of_week     = ""
+  end_date        = ""
+}
+`, querySpecimens, mockserver.DefaultTaskClasses[0])
+	var checks []statecheck.StateCheck
+	for _, job := range []string{"query", "internal"} {
+		for _, name := range []string{"command", "day_of_week", "end_date"} {
+			checks = append(checks, statecheck.ExpectKnownValue("openspecimen_scheduled_job."+job, at(name), knownvalue.StringExact("")))
+		}
+	}
+	checks = append(checks,
+		statecheck.ExpectKnownValue("openspecimen_scheduled_job.query", at("task_class"), knownvalue.StringExact("")),
+		statecheck.ExpectKnownValue("openspecimen_scheduled_job.internal", at("task_class"), knownvalue.StringExact(mockserver.DefaultTaskClasses[0])))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps:                    []resource.TestStep{{Config: config, ConfigStateChecks: checks}},
+	})
 }

@@ -72,7 +72,8 @@ func (m *jobModel) object(ctx context.Context, diags *diag.Diagnostics) types.Ob
 // readFrom sets every attribute from the job as the server answers it. Of the type's and the
 // schedule's attributes, only those the job's type and repeat schedule use are read. Dates
 // are the server's, to the millisecond; the framework keeps the text of a date in the plan or
-// the prior state that names the same instant (dateValue).
+// the prior state that names the same instant (dateValue). A "" in m of an attribute the
+// server answers none of stays "": the same unset value (keepUnset).
 func (m *scheduledJobModel) readFrom(ctx context.Context, j *client.Job, diags *diag.Diagnostics) {
 	kind := j.RepeatSchedule
 	m.ID = types.Int64Value(j.ID)
@@ -83,16 +84,16 @@ func (m *scheduledJobModel) readFrom(ctx context.Context, j *client.Job, diags *
 	if j.Type == "QUERY" && j.SavedQuery != nil {
 		m.SavedQueryID = types.Int64Value(j.SavedQuery.ID)
 	}
-	m.TaskClass = usedString(j.Type == "INTERNAL", j.TaskImplFqn)
-	m.Command = usedString(j.Type == "EXTERNAL", j.Command)
+	m.TaskClass = keepUnset(m.TaskClass, usedString(j.Type == "INTERNAL", j.TaskImplFqn))
+	m.Command = keepUnset(m.Command, usedString(j.Type == "EXTERNAL", j.Command))
 	m.MinutelyInterval = usedInt(usesSchedule(kind, "minutely_interval"), j.MinutelyInterval)
 	m.HourlyInterval = usedInt(usesSchedule(kind, "hourly_interval"), j.HourlyInterval)
 	m.Hour = usedInt(usesSchedule(kind, "hour"), j.ScheduledHour)
 	m.Minute = usedInt(usesSchedule(kind, "minute"), j.ScheduledMinute)
-	m.DayOfWeek = usedString(usesSchedule(kind, "day_of_week"), j.ScheduledDayOfWeek)
+	m.DayOfWeek = keepUnset(m.DayOfWeek, usedString(usesSchedule(kind, "day_of_week"), j.ScheduledDayOfWeek))
 	m.DayOfMonth = usedInt(usesSchedule(kind, "day_of_month"), j.ScheduledDayOfMonth)
 	m.StartDate = jobDate(j.StartDate)
-	m.EndDate = jobDate(j.EndDate)
+	m.EndDate = keepUnset(m.EndDate, jobDate(j.EndDate))
 	m.Enabled = types.BoolValue(!strings.EqualFold(j.ActivityStatus, "Disabled"))
 	m.RunAsUserID = types.Int64Null()
 	if j.RunAs != nil && j.RunAs.ID != 0 {

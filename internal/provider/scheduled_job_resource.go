@@ -175,12 +175,12 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 				MarkdownDescription: jobDocs["task_class"] + " A class present on the server. Required for `INTERNAL` " +
 					"jobs, absent otherwise.",
 				Optional:   true,
-				Validators: notBlank,
+				Validators: emptyIsUnset(notBlank...),
 			},
 			"command": schema.StringAttribute{
 				MarkdownDescription: jobDocs["command"] + " Required for `EXTERNAL` jobs, absent otherwise.",
 				Optional:            true,
-				Validators:          notBlank,
+				Validators:          emptyIsUnset(notBlank...),
 			},
 			"repeat_schedule": schema.StringAttribute{
 				MarkdownDescription: jobDocs["repeat_schedule"] + " Each kind needs its schedule attributes and refuses " +
@@ -203,7 +203,7 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 			"day_of_week": schema.StringAttribute{
 				MarkdownDescription: jobDocs["day_of_week"],
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(daysOfWeek...)},
+				Validators:          emptyIsUnset(stringvalidator.OneOf(daysOfWeek...)),
 			},
 			"day_of_month": schema.Int64Attribute{
 				MarkdownDescription: jobDocs["day_of_month"],
@@ -216,6 +216,7 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 				Optional:      true,
 				Computed:      true,
 				CustomType:    dateType{},
+				Validators:    []validator.String{useNullNotEmpty()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), sameDateAsState{}},
 			},
 			"end_date": schema.StringAttribute{
@@ -333,7 +334,8 @@ func (m *scheduledJobModel) checkRules(diags *diag.Diagnostics) {
 	}
 }
 
-// presence is what a configuration says of an attribute: null, unknown until apply, or set.
+// presence is what a configuration says of an attribute: null (or "", unset by the one rule),
+// unknown until apply, or set.
 type presence int
 
 const (
@@ -343,10 +345,11 @@ const (
 )
 
 func presenceOf(v attr.Value) presence {
+	s, isString := v.(types.String)
 	switch {
 	case v.IsUnknown():
 		return presenceUnknown
-	case v.IsNull():
+	case v.IsNull(), isString && isUnset(s):
 		return presenceNull
 	}
 	return presenceSet
@@ -812,7 +815,7 @@ func (m *scheduledJobModel) spec(ctx context.Context, diags *diag.Diagnostics) c
 		Name: m.Name.ValueString(), Type: m.Type.ValueString(), RepeatSchedule: m.RepeatSchedule.ValueString(),
 		SavedQueryID: m.SavedQueryID.ValueInt64(), TaskImplFqn: m.TaskClass.ValueString(), Command: m.Command.ValueString(),
 		Schedule: client.Schedule{
-			ScheduledHour: intOf(m.Hour), ScheduledMinute: intOf(m.Minute), ScheduledDayOfWeek: m.DayOfWeek.ValueStringPointer(),
+			ScheduledHour: intOf(m.Hour), ScheduledMinute: intOf(m.Minute), ScheduledDayOfWeek: stringOf(m.DayOfWeek),
 			ScheduledDayOfMonth: intOf(m.DayOfMonth), HourlyInterval: intOf(m.HourlyInterval), MinutelyInterval: intOf(m.MinutelyInterval),
 		},
 		Disabled: !m.Enabled.ValueBool(), RunAsUserID: m.RunAsUserID.ValueInt64(), FixedArgs: m.FixedArgs.ValueString(),
@@ -827,6 +830,14 @@ func (m *scheduledJobModel) spec(ctx context.Context, diags *diag.Diagnostics) c
 	diags.Append(m.RecipientUserIDs.ElementsAs(ctx, &s.RecipientIDs, false)...)
 	diags.Append(m.SharedWithUserIDs.ElementsAs(ctx, &s.SharedWithIDs, false)...)
 	return s
+}
+
+// stringOf is v, or nil when it is unset (null or "").
+func stringOf(v types.String) *string {
+	if isUnset(v) || v.IsUnknown() {
+		return nil
+	}
+	return v.ValueStringPointer()
 }
 
 func intOf(v types.Int64) *int {
