@@ -364,7 +364,7 @@ action "openspecimen_job_run" "export" {
   }
 }
 `)
-	requireCLIVersion(t, c, 14)
+	requireTerraform114(t, c)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 
@@ -412,7 +412,7 @@ action "openspecimen_job_run" "broken" {
   }
 }
 `)
-	requireCLIVersion(t, c, 14)
+	requireTerraform114(t, c)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	failed, err := c.command(ctx, "apply", "-invoke=action.openspecimen_job_run.broken", "-auto-approve", "-input=false", "-no-color").CombinedOutput()

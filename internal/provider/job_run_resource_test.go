@@ -1627,10 +1627,12 @@ func TestParseImportID(t *testing.T) {
 	}
 }
 
-// requireCLIVersion skips the test unless the CLI of c is Terraform 1.minor or later
-// (OpenTofu, whose versions are numbered apart, is skipped too).
-func requireCLIVersion(t *testing.T, c *cliTest, minor int) {
+// requireTerraform114 skips the test unless the CLI of c is Terraform 1.14 or later, which
+// has terraform query and action invocation (OpenTofu, whose versions are numbered apart, is
+// skipped too).
+func requireTerraform114(t *testing.T, c *cliTest) {
 	t.Helper()
+	const minor = 14
 	out, err := c.command(t.Context(), "version").Output()
 	if err != nil {
 		t.Fatalf("%s version: %v", c.tfPath, err)

@@ -141,7 +141,7 @@ func TestAccScheduledJobList_generateConfigAndImport(t *testing.T) {
 	mcfg, ids := everyKindMockConfig(t, mockserver.LineOlder)
 	s := mocktest.New(t, mcfg)
 	c := newCLITest(t, s, "")
-	requireCLIVersion(t, c, 14)
+	requireTerraform114(t, c)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	writeFile(t, filepath.Join(c.dir, "jobs.tfquery.hcl"), `list "openspecimen_scheduled_job" "all" {
@@ -189,7 +189,7 @@ func TestAccScheduledJobList_generateConfigAndImport(t *testing.T) {
 func TestAccScheduledJob_schemaExported(t *testing.T) {
 	s := mocktest.New(t, scheduledJobMockConfig())
 	c := newCLITest(t, s, "")
-	requireCLIVersion(t, c, 14)
+	requireTerraform114(t, c)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	out, err := c.command(ctx, "providers", "schema", "-json").Output()
@@ -227,7 +227,7 @@ func TestAccScheduledJob_schemaExported(t *testing.T) {
 func TestAccScheduledJobList_loginFailureToldOnce(t *testing.T) {
 	s := mocktest.New(t, scheduledJobMockConfig())
 	c := newCLITest(t, s, "")
-	requireCLIVersion(t, c, 14)
+	requireTerraform114(t, c)
 	c.configureRaw(fmt.Sprintf("provider \"openspecimen\" {\n  url      = %q\n  username = \"admin\"\n  password = \"wrong\"\n}\n", s.URL()))
 	writeFile(t, filepath.Join(c.dir, "both.tfquery.hcl"), `list "openspecimen_scheduled_job" "jobs" {
   provider = openspecimen
