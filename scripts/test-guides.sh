@@ -118,7 +118,7 @@ for cli in "$terraform" "$tofu"; do
   first=$(run_id)
   csv=$(cd "$work" && "$cli" output -raw csv_path)
   [[ $csv == ./out/specimens.csv ]] || fail "pipeline: csv_path is '$csv'"
-  [[ $(head -1 "$work/$csv") == "Specimen Label,Specimen Type,Collection Protocol" ]] ||
+  [[ $(head -1 "$work/$csv") == '"Specimen Label","Specimen Type","Collection Protocol"' ]] ||
     fail "pipeline: $csv does not start with its header: $(head -1 "$work/$csv")"
   # plantimestamp() is to the second: the next apply plans in a later second, as a pipeline's does.
   started=$(date +%s)
@@ -164,6 +164,7 @@ fi
 # The pipeline run again: the same run, not a second export, and the CSV for the next step.
 in_work "$cli" apply -auto-approve -input=false -var export_timeout=1s || fail "pipeline: the apply after the run succeeded failed"
 [[ $(run_id) == "$run" ]] || fail "pipeline: the apply after the run succeeded ran the export again (run $(run_id), not $run)"
-head -1 "$work/out/specimens.csv" | grep -q '^Specimen Label' || fail "pipeline: the apply after the run succeeded wrote no CSV"
+head -1 "$work/out/specimens.csv" | grep -q '^"Specimen Label"' ||
+  fail "pipeline: the apply after the run succeeded wrote no CSV: $(head -1 "$work/out/specimens.csv" 2>&1)"
 echo "ok   pipeline on $cli_name: a timed-out wait fails the apply (postcondition), run $run stays in the state untainted;" \
   "once it has succeeded the next plan changes no resource, and the next apply keeps it and writes the CSV"

@@ -80,11 +80,12 @@ type Client struct {
 	logins  *retryablehttp.Client // POST /sessions: see retryLogin
 	once    *retryablehttp.Client // the trigger: never retried
 
-	mu          sync.Mutex         // guards session, loginName and loginErr
-	session     string             // session token from POST /sessions
-	loginName   string             // known login name: from the login, or GET /users/current-user with a token
-	loginErr    error              // permanent login failure (a *LoginError), not tried again
-	loginFlight singleflight.Group // shares one login, or check of the token, among concurrent callers
+	mu           sync.Mutex         // guards session, loginName, loginErr and settingsRead
+	session      string             // session token from POST /sessions
+	loginName    string             // known login name: from the login, or GET /users/current-user with a token
+	loginErr     error              // permanent login failure (a *LoginError), not tried again
+	settingsRead bool               // the server's settings were read once (ReadSettings), after the first login
+	loginFlight  singleflight.Group // shares one login, check of the token or read of the settings among concurrent callers
 
 	startMu  sync.Mutex              // guards starting and started
 	starting map[int64]chan struct{} // per job: held by the StartRun identifying its run
@@ -317,20 +318,41 @@ func (c *Client) CurrentLoginName(ctx context.Context) (string, error) {
 
 // Login checks the credentials now, once per client: with a username and password it logs
 // in (POST /sessions); with an API token it asks whom the token belongs to (GET
-// /users/current-user). Concurrent callers share one check, and a passed check is not
-// repeated (an expired session is renewed on its own on a 401).
+// /users/current-user). Then it reads what the server says of itself (learnSettings).
+// Concurrent callers share one check, and a passed check is not repeated (an expired session
+// is renewed on its own on a 401). Nothing else needs it first: a call logs in when it needs
+// a session, and reads the settings when it needs them; a caller that wants a failed login
+// told apart from the call that met it (the provider, which reports it once) calls Login
+// before the call.
 //
 // A refused password or token, a password that must be reset, and an answer that shows the
 // url is not the REST root (notRESTRoot) are a *LoginError, remembered: every later call
 // answers it again without a request, so as not to lock the account. Other failures (no
-// answer, 5xx) are not remembered. A caller that configures one client for many users of it
-// (the provider) calls Login once, before them, to report a bad login once.
+// answer, 5xx) are not remembered: the next call tries again.
 func (c *Client) Login(ctx context.Context) error {
+	var err error
 	if c.token != "" {
-		return c.checkToken(ctx)
+		err = c.checkToken(ctx)
+	} else {
+		_, err = c.sessionToken(ctx)
 	}
-	_, err := c.sessionToken(ctx)
-	return err
+	if err != nil {
+		return err
+	}
+	return c.learnSettings(ctx)
+}
+
+// learnSettings reads the server's settings (ReadSettings: its line, its zone, its exports'
+// separator) once per client, in one read shared by concurrent callers. They are best
+// effort: a server that answers none of them leaves them unknown, and the call goes on.
+func (c *Client) learnSettings(ctx context.Context) error {
+	return c.shareLogin(ctx, "settings", func() bool { return c.settingsRead }, func(ctx context.Context) error {
+		_, err := c.ReadSettings(ctx) // fails only when its context ends, which this detached one does not
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.settingsRead = err == nil
+		return err
+	})
 }
 
 // checkToken learns whom the API token belongs to, unless known, in one request shared by

@@ -5,7 +5,8 @@
 // It is built in layers, each calling only the one below it: the transport (transport.go:
 // one retrying HTTP client per request policy, the trigger's never retried, and one error
 // classifier, classify), the session (client.go: a login, or a check of the API token with
-// GET /users/current-user, shared by concurrent callers, and one new login on a 401), the
+// GET /users/current-user, then a read of the server's settings (settings.go), once, when a
+// call first needs them, shared by concurrent callers, and one new login on a 401), the
 // API calls (jobs.go: GetJob, ListJobs, JobByName, ListRuns, GetRun, OpenResultFile, and the
 // trigger, which only StartRun sends), and on top, in the order a run goes through them:
 //
@@ -25,8 +26,9 @@
 //
 // Errors are typed: *APIError (IsNotFound, IsCode) for an answer of the server,
 // *ConfigError for a configuration New refuses, *LoginError, *JobNameError, and from the
-// start *JobInactiveError, *JobRunningError, *TriggerDroppedError and *RunPendingError;
-// IsUntrustedCertificate and IsRequestTimeout tell the failures a configuration mends. The
+// start *JobInactiveError, *JobRunningError, *JobBusyError, *TriggerDroppedError and
+// *RunPendingError; IsUntrustedCertificate and IsRequestTimeout tell the failures a
+// configuration mends, IsUnreachable a request that reached no server at all. The
 // messages state what happened in the API's words: the caller adds its own advice. Log
 // lines go to a *slog.Logger with the context of the call.
 package client

@@ -118,6 +118,44 @@ func (e *JobRunningError) Error() string {
 	return msg
 }
 
+// The server lines a JobBusyError names.
+const (
+	LineNewest = "newest" // jakarta, Spring 6: a stale run does not block its job
+	LineOlder  = "older"  // javax, Spring 5: a stale run blocks its job until an administrator ends it
+)
+
+// JobBusyError is a StartRun that ended (Err: its context, or reads that failed) while it
+// waited for a run in progress of the job, Run, before triggering: a run that is not this
+// start's, or one this client started. Stale says why Run may be stale (left IN_PROGRESS by a
+// restart of the server): it has run longer than any of the job's recent runs; "" when it has
+// not, or is this client's. Line is the server's line as its settings tell it (LineNewest,
+// LineOlder), "" when unknown. Dropped is the trigger sent before, which Run made the server
+// drop.
+type JobBusyError struct {
+	JobID   int64
+	JobName string
+	Run     Run
+	Stale   string
+	Line    string
+	Dropped *Trigger
+	Err     error
+}
+
+func (e *JobBusyError) Error() string {
+	msg := fmt.Sprintf("waiting for run %d of job %s (%s) to finish before triggering", e.Run.ID, jobLabel(e.JobID, e.JobName),
+		runOrigin(&e.Run))
+	if e.Dropped != nil {
+		msg = fmt.Sprintf("after the trigger sent at %s, %s again", e.Dropped.SentAt.UTC().Format(time.RFC3339), msg)
+	}
+	if e.Stale != "" {
+		msg += " (" + e.Stale + ")"
+	}
+	return msg + ": " + e.Err.Error()
+}
+
+// Unwrap answers why the wait ended.
+func (e *JobBusyError) Unwrap() error { return e.Err }
+
 // TriggerDroppedError says that the server dropped a trigger that StartRun sent: a run that
 // is not the trigger's started after it and took the job (Run), or the job is not active
 // (Inactive). No run of the trigger will ever appear.
@@ -203,16 +241,28 @@ func argsText(args string) string {
 }
 
 // JobInactiveError is returned by StartRun, before any trigger, for a job that OpenSpecimen
-// would not run: it drops the triggers of such a job without a word.
+// would not run: it drops the triggers of such a job without a word. Deleted tells a job
+// that OpenSpecimen's delete left (disabled and renamed) from one that is only inactive.
 type JobInactiveError struct {
-	JobID  int64
-	Name   string
-	Reason string // Job.InactiveReason
+	JobID   int64
+	Name    string
+	Reason  string // Job.InactiveReason
+	Deleted bool
 }
 
 func (e *JobInactiveError) Error() string {
-	return fmt.Sprintf("scheduled job %d (%s) cannot run: %s, and OpenSpecimen silently ignores its triggers: "+
-		"make it active in OpenSpecimen, or use an active job", e.JobID, e.Name, e.Reason)
+	return fmt.Sprintf("scheduled job %d (%s) cannot run: %s, and OpenSpecimen silently ignores its triggers",
+		e.JobID, e.Name, e.Reason)
+}
+
+// inactiveError answers the *JobInactiveError of a job that the server would not run now
+// (Job.InactiveReason at the client's clock), nil for a job it would run.
+func (c *Client) inactiveError(job *Job) *JobInactiveError {
+	why := job.InactiveReason(c.now())
+	if why == "" {
+		return nil
+	}
+	return &JobInactiveError{JobID: job.ID, Name: job.Name, Reason: why, Deleted: job.DeletedSince("")}
 }
 
 // LoginError is a login or API token that will not work however often it is tried:

@@ -122,8 +122,8 @@ func (c *Client) jobDrops(ctx context.Context, t *Trigger) error {
 	if err != nil {
 		return fmt.Errorf("reading job %d: %w", t.JobID, err)
 	}
-	if why := job.InactiveReason(); why != "" {
-		return &TriggerDroppedError{Trigger: *t, Inactive: &JobInactiveError{JobID: t.JobID, Name: job.Name, Reason: why}}
+	if ie := c.inactiveError(job); ie != nil {
+		return &TriggerDroppedError{Trigger: *t, Inactive: ie}
 	}
 	return nil
 }

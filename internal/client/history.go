@@ -42,24 +42,31 @@ func (h History) staleHint(run *Run, now time.Time) string {
 		return ""
 	}
 	longest := slices.Max(h.durs)
-	age := now.Sub(run.StartedAt.Time)
-	if age <= longest {
+	if now.Sub(run.StartedAt.Time) <= longest {
 		return ""
 	}
-	return fmt.Sprintf("run %d has been in progress for %s, longer than any of the job's last %d finished runs took "+
+	return fmt.Sprintf("run %d has been in progress %s, longer than any of the job's last %d finished runs took "+
 		"(at most %s): it may be stale, left IN_PROGRESS by a restart of the server",
-		run.ID, age.Round(time.Second), len(h.durs), longest.Round(time.Second))
+		run.ID, sinceText(run.StartedAt.Time, now), len(h.durs), longest.Round(time.Second))
 }
 
-// staleAdvice is what the error of a wait for another's run that did not end adds: whether
-// the run may be stale, and what to do.
-func (h History) staleAdvice(run *Run, now time.Time) string {
-	why := h.staleHint(run, now)
-	if why == "" {
-		why = "if it is stale (left IN_PROGRESS by a restart of the server)"
-	} else {
-		why += "; if it is"
+// sinceText says since when something is, at now, as a person reads it: "since 2022-02-21
+// 06:15 UTC (4 years ago)".
+func sinceText(start, now time.Time) string {
+	return fmt.Sprintf("since %s (%s ago)", start.UTC().Format("2006-01-02 15:04 MST"), roughly(now.Sub(start)))
+}
+
+// roughly writes d in the largest unit of which it holds two or more, rounded down: "40
+// seconds", "12 minutes", "30 hours", "45 days", "3 months", "4 years".
+func roughly(d time.Duration) string {
+	const day = 24 * time.Hour
+	for _, u := range []struct {
+		name string
+		size time.Duration
+	}{{"years", 36525 * day / 100}, {"months", 36525 * day / 1200}, {"days", day}, {"hours", time.Hour}, {"minutes", time.Minute}} {
+		if d >= 2*u.size {
+			return fmt.Sprintf("%d %s", d/u.size, u.name)
+		}
 	}
-	return fmt.Sprintf(" (%s, trigger anyway with the policy %q: the newest OpenSpecimen line then starts "+
-		"the run, while on the older line a stale run blocks the job until an OpenSpecimen administrator ends it)", why, IfRunningIgnore)
+	return fmt.Sprintf("%d seconds", max(0, d/time.Second))
 }

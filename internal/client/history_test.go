@@ -43,11 +43,28 @@ func TestHistoryStaleHint(t *testing.T) {
 	if hint := h.staleHint(running, envStart.Add(90*time.Second)); hint != "" {
 		t.Fatalf("hint at the longest run's length: %q", hint)
 	}
-	if hint := h.staleHint(running, envStart.Add(2*time.Minute)); !strings.Contains(hint, "run 4 has been in progress for 2m0s, "+
-		"longer than any of the job's last 2 finished runs took (at most 1m30s)") {
+	if hint := h.staleHint(running, envStart.Add(2*time.Minute)); !strings.Contains(hint, "run 4 has been in progress since "+
+		"2024-01-01 00:00 UTC (2 minutes ago), longer than any of the job's last 2 finished runs took (at most 1m30s)") {
 		t.Fatalf("hint %q", hint)
 	}
 	if hint := historyOf(nil, 0).staleHint(running, envStart.Add(time.Hour)); hint != "" {
 		t.Fatalf("hint without history: %q", hint)
+	}
+}
+
+// A stale run's age reads as a person says it: since a date, so long ago, never 41505h4m55s.
+func TestSinceText(t *testing.T) {
+	start := time.Date(2022, 2, 21, 6, 15, 0, 0, time.UTC)
+	for d, want := range map[time.Duration]string{
+		41505*time.Hour + 4*time.Minute + 55*time.Second: "since 2022-02-21 06:15 UTC (4 years ago)",
+		90 * time.Second:     "since 2022-02-21 06:15 UTC (90 seconds ago)",
+		150 * time.Minute:    "since 2022-02-21 06:15 UTC (2 hours ago)",
+		47 * time.Hour:       "since 2022-02-21 06:15 UTC (47 hours ago)",
+		50 * 24 * time.Hour:  "since 2022-02-21 06:15 UTC (50 days ago)",
+		400 * 24 * time.Hour: "since 2022-02-21 06:15 UTC (13 months ago)",
+	} {
+		if got := sinceText(start, start.Add(d)); got != want {
+			t.Errorf("after %s: %q, want %q", d, got, want)
+		}
 	}
 }

@@ -153,6 +153,10 @@ func (c *Client) listOnce(ctx context.Context, jobID int64, f *RunFilter, ask in
 	if f.From == nil {
 		return c.getRuns(ctx, jobID, q, ask)
 	}
+	// The form and the window of fromDate come from the server's settings.
+	if err := c.learnSettings(ctx); err != nil {
+		return nil, err
+	}
 	form := c.knownFromForm()
 	runs, err := c.getRunsFrom(ctx, jobID, q, ask, form, *f.From)
 	if !IsCode(err, CodeInvalidRequest) {

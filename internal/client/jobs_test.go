@@ -120,6 +120,9 @@ func recordQueries(s *mockserver.Server) func() []string {
 	var mu sync.Mutex // guards queries
 	var queries []string
 	s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+		if settingsRoute(req.Pattern) {
+			return mockserver.HTMLReply(http.StatusNotFound), true // a server that says nothing of itself
+		}
 		if req.Pattern == routeRuns && req.Method == "GET" {
 			mu.Lock()
 			queries = append(queries, req.Query.Encode())
@@ -218,6 +221,9 @@ func TestListRunsFromInDSTGap(t *testing.T) {
 		var mu sync.Mutex // guards sent
 		var sent []string
 		e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+			if settingsRoute(req.Pattern) {
+				return mockserver.HTMLReply(http.StatusNotFound), true // the zone unknown: 14 hours before
+			}
 			if req.Pattern == routeRuns {
 				mu.Lock()
 				sent = append(sent, req.Query.Get("fromDate"))

@@ -175,8 +175,8 @@ func (c *Client) runnableJob(ctx context.Context, jobID int64) (*Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading job %d before triggering it: %w", jobID, err)
 	}
-	if why := job.InactiveReason(); why != "" {
-		return nil, &JobInactiveError{JobID: jobID, Name: job.Name, Reason: why}
+	if ie := c.inactiveError(job); ie != nil {
+		return nil, ie
 	}
 	return job, nil
 }
@@ -257,36 +257,36 @@ func (s *runStart) ignores(running *Run) bool {
 func runFields(job *Job, r *Run, now time.Time) []any {
 	f := []any{"job_id", job.ID, "running_run_id", r.ID, "run_by", orUnknown(r.RunByLogin())}
 	if r.StartedAt != nil {
-		f = append(f, "started_at", r.StartedAt.UTC().Format(time.RFC3339),
-			"in_progress_for", now.Sub(r.StartedAt.Time).Round(time.Second).String())
+		f = append(f, "started_at", r.StartedAt.UTC().Format(time.RFC3339), "in_progress", sinceText(r.StartedAt.Time, now))
 	}
 	return f
 }
 
 // waitRunning applies the policy to a run in progress that is not this start's: a run this
 // client started is waited for; another one fails the start under IfRunningFail, and is
-// waited for otherwise, saying which run, by whom and since when, whether it may be stale
-// (staleHint), and at the wait's end what to do.
+// waited for otherwise, saying which run, by whom and since when, and whether it may be
+// stale (staleHint). A wait that ends before the run is a *JobBusyError.
 func (c *Client) waitRunning(ctx context.Context, s *runStart, run Run) error {
 	ours := c.startedHere(s.job.ID, run.ID)
 	if s.policy == IfRunningFail && !ours {
 		return &JobRunningError{JobID: s.job.ID, JobName: s.job.Name, Run: run, Dropped: s.trig}
 	}
 	fields := runFields(s.job, &run, c.now())
-	if hint := s.hist.staleHint(&run, c.now()); hint != "" && !ours {
+	hint := s.hist.staleHint(&run, c.now())
+	if ours {
+		hint = ""
+	}
+	if hint != "" {
 		c.logger.WarnContext(ctx, "job already running: waiting for that run before triggering; "+hint, fields...)
 	} else {
 		c.logger.InfoContext(ctx, "job already running: waiting for that run before triggering", fields...)
 	}
 	if _, err := c.WaitForRun(ctx, s.job.ID, run.ID, &s.hist); err != nil {
-		msg := fmt.Sprintf("waiting for run %d of job %s (%s) to finish before triggering", run.ID, s.job.label(), runOrigin(&run))
-		if s.trig != nil {
-			msg = fmt.Sprintf("after the trigger sent at %s, %s again", s.trig.SentAt.UTC().Format(time.RFC3339), msg)
+		busy := &JobBusyError{JobID: s.job.ID, JobName: s.job.Name, Run: run, Stale: hint, Dropped: s.trig, Err: err}
+		if form, known := lineFormOf(c.Settings().BuildVersion); known {
+			busy.Line = map[fromDateForm]string{formInstant: LineNewest, formMinute: LineOlder}[form]
 		}
-		if !ours {
-			msg += s.hist.staleAdvice(&run, c.now())
-		}
-		return fmt.Errorf("%s: %w", msg, err)
+		return busy
 	}
 	return nil
 }

@@ -145,7 +145,19 @@ func TestStartRunInterruptedAfterTrigger(t *testing.T) {
 			sc.Jobs[0].StartDelay = mockserver.Duration(delay)
 			e := newEnvOn(t, sc, nil)
 			ctx, cancel := context.WithCancel(t.Context())
-			onTrigger(e.s, func(int, int64) { cancel() }) // SIGINT while the trigger is on its way
+			var triggered atomic.Bool
+			onTrigger(e.s, func(int, int64) { triggered.Store(true); cancel() }) // SIGINT while the trigger is on its way
+			// The run has appeared: the runs read after the trigger wait for it.
+			if delay == 0 {
+				started := make(chan struct{})
+				e.s.SetRunStartHook(func(mockserver.Run) { close(started) })
+				e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+					if req.Pattern == routeRuns && req.Method == "GET" && triggered.Load() {
+						<-started
+					}
+					return mockserver.Reply{}, false
+				})
+			}
 			e.sleeps.reset(func(int, time.Duration) { e.clock.Advance(0) })
 			st, err := e.c.StartRun(ctx, 7, "a", StartOptions{})
 			switch {
@@ -354,15 +366,14 @@ func TestStartRunInactiveJob(t *testing.T) {
 			mockserver.JobConfig{ID: 10, Name: "Orphan", Type: "QUERY", SavedQueryDeleted: true},
 			mockserver.JobConfig{ID: 11, Name: "Ended", Type: "INTERNAL", RepeatSchedule: "DAILY", EndDate: &past})
 		e := newEnvOn(t, sc, nil)
-		cases := map[int64]string{9: "it is Disabled", 10: "it is Disabled"} // deleting its saved query deleted job 10 too
+		cases := map[int64]string{9: "it is Disabled", 10: `it was deleted in OpenSpecimen (disabled and renamed "Orphan_`} // deleting its saved query deleted job 10 too
 		if line == mockserver.LineOlder {
-			cases[11] = "not active"
+			cases[11] = "its end date, " + past.UTC().Format(time.RFC3339) + ", has passed"
 		}
 		for jobID, why := range cases {
 			_, err := e.c.StartRun(t.Context(), jobID, "", StartOptions{})
 			var ie *JobInactiveError
-			if !errors.As(err, &ie) || ie.JobID != jobID || !strings.Contains(err.Error(), why) ||
-				!strings.Contains(err.Error(), "make it active") {
+			if !errors.As(err, &ie) || ie.JobID != jobID || !strings.Contains(err.Error(), why) || ie.Deleted != (jobID == 10) {
 				t.Errorf("job %d: err %v", jobID, err)
 			}
 		}
@@ -632,7 +643,8 @@ func TestStartRunResume(t *testing.T) {
 
 // A run left IN_PROGRESS by a restart of the server's process, on both lines: a wait for it
 // says which run, by whom, since when and that it may be stale (it has run longer than any
-// of the job's past runs), and its end says what to do; IfRunningIgnore triggers anyway,
+// of the job's past runs), and its end names the server's line (for what to do);
+// IfRunningIgnore triggers anyway,
 // which starts the run on the newest line; on the older, whose stale run blocks the job, the
 // server drops it, which nothing shows: the start is pending, naming the ignored run.
 func TestStartRunStaleRun(t *testing.T) {
@@ -651,21 +663,23 @@ func TestStartRunStaleRun(t *testing.T) {
 		e.clock.Advance(2 * time.Hour)
 
 		_, err := e.c.StartRun(e.timeout(t, time.Second), 7, "", StartOptions{})
-		if !errors.Is(err, context.Canceled) || e.triggers() != 0 {
+		var busy *JobBusyError
+		if !errors.Is(err, context.Canceled) || !errors.As(err, &busy) || busy.Run.ID != stale.ID || busy.Line != line ||
+			e.triggers() != 0 {
 			t.Fatalf("err %v, %d triggers", err, e.triggers())
 		}
 		for _, want := range []string{
 			fmt.Sprintf("waiting for run %d of job 7 (Export) (started at 2024-01-01T00:00:00Z by bob)", stale.ID),
-			"longer than any of the job's last 3 finished runs took (at most 10m0s): it may be stale",
-			`trigger anyway with the policy "ignore"`,
+			"in progress since 2024-01-01 00:00 UTC (2 hours ago), longer than any of the job's last 3 finished runs took " +
+				"(at most 10m0s): it may be stale",
 		} {
-			if !strings.Contains(err.Error(), want) {
+			if !strings.Contains(busy.Stale, "it may be stale") || !strings.Contains(err.Error(), want) {
 				t.Errorf("the error lacks %q: %v", want, err)
 			}
 		}
 		logged := e.log.all()
 		if !strings.Contains(logged, "WARN job already running: waiting for that run before triggering; run "+itoa(stale.ID)+
-			" has been in progress for 2h0m0s") || !strings.Contains(logged, "run_by:bob started_at:2024-01-01T00:00:00Z") {
+			" has been in progress since 2024-01-01 00:00 UTC (2 hours ago)") || !strings.Contains(logged, "run_by:bob started_at:2024-01-01T00:00:00Z") {
 			t.Errorf("the wait is not explained:\n%s", logged)
 		}
 

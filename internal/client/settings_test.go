@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -38,7 +40,7 @@ func TestSettingsTellTheLine(t *testing.T) {
 	from := time.Date(2024, 1, 15, 10, 0, 30, 0, time.UTC)
 	for _, c := range []struct {
 		line, version, zone string
-		read                bool
+		read                bool     // the server answers its settings, which the client reads before its first run list
 		want                []string // the fromDate of each run list sent
 	}{
 		{mockserver.LineOlder, "", "Asia/Kolkata", true, []string{"2024-01-15 14:30"}}, // 15:30 there, less an hour
@@ -54,12 +56,7 @@ func TestSettingsTellTheLine(t *testing.T) {
 		sc := serverConfig()
 		sc.Line, sc.Timezone, sc.Settings.BuildVersion = c.line, c.zone, c.version
 		e := newEnvOn(t, sc, nil)
-		if c.read {
-			if _, err := e.c.ReadSettings(t.Context()); err != nil {
-				t.Fatal(err)
-			}
-		}
-		sent := fromDates(e.s)
+		sent := fromDates(e.s, c.read)
 		if _, err := e.c.ListRuns(t.Context(), 7, RunFilter{From: &from}); err != nil {
 			t.Fatalf("%s line, %q, %s: %v", c.line, c.version, c.zone, err)
 		}
@@ -69,11 +66,15 @@ func TestSettingsTellTheLine(t *testing.T) {
 	}
 }
 
-// fromDates records the fromDate of every run list s answers from now on.
-func fromDates(s *mockserver.Server) func() []string {
+// fromDates records the fromDate of every run list s answers from now on; without settings,
+// s answers none of its settings, as a server without their routes.
+func fromDates(s *mockserver.Server, settings bool) func() []string {
 	var mu sync.Mutex // guards got
 	var got []string
 	s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+		if !settings && settingsRoute(req.Pattern) {
+			return mockserver.HTMLReply(http.StatusNotFound), true
+		}
 		if req.Method == "GET" && req.Pattern == routeRuns {
 			mu.Lock()
 			got = append(got, req.Query.Get("fromDate"))
@@ -152,6 +153,46 @@ func TestSettingsNewestLine(t *testing.T) {
 		newest, known := Settings{BuildVersion: build}.NewestLine()
 		if newest != want[0] || known != want[1] {
 			t.Errorf("build_version %q: newest %t, known %t; want %t, %t", build, newest, known, want[0], want[1])
+		}
+	}
+}
+
+// settingsRoute reports whether a route of the mock is one of the settings' (GET
+// /config-settings, its locale and app-props).
+func settingsRoute(pattern string) bool { return strings.HasPrefix(pattern, "/config-settings") }
+
+// Login reads the settings once, after the credentials: concurrent logins share one read,
+// later ones read nothing, and a run list bounded by a date reads them first when no login
+// did. Nothing is read before a call needs the server.
+func TestLoginReadsSettingsOnce(t *testing.T) {
+	for _, byLogin := range []bool{true, false} {
+		e := newEnv(t, nil)
+		reads := func() int { return e.s.RequestCount("GET", "/config-settings/app-props") }
+		if reads() != 0 || e.s.RequestCount("POST", routeSessions) != e.logins0 {
+			t.Fatal("the client touched the server before a call")
+		}
+		if byLogin {
+			var wg sync.WaitGroup
+			for range 5 {
+				wg.Go(func() {
+					if err := e.c.Login(t.Context()); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+		}
+		from := envStart.Add(-time.Hour)
+		for range 2 {
+			if _, err := e.c.ListRuns(t.Context(), 7, RunFilter{From: &from}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := reads(); n != 1 || e.c.Settings().BuildVersion == "" {
+			t.Errorf("by login %v: settings read %d times (%+v), want once", byLogin, n, e.c.Settings())
+		}
+		if n := e.s.RequestCount("GET", "/config-settings/locale"); n != 1 {
+			t.Errorf("by login %v: locale read %d times, want once", byLogin, n)
 		}
 	}
 }

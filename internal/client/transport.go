@@ -78,6 +78,20 @@ func IsUntrustedCertificate(err error) bool {
 	return errors.As(err, &te) && untrustedCertificate(te.Err)
 }
 
+// IsUnreachable reports whether err is a request that reached no OpenSpecimen server: no
+// (complete) answer, such as a connection refused, a host name not found or the request
+// timeout, or a proxy's answer that it reaches none (502, 503, 504). The server may be down
+// for a while or gone for good; a refusal of the server itself is never unreachable.
+func IsUnreachable(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode == http.StatusBadGateway || ae.StatusCode == http.StatusServiceUnavailable ||
+			ae.StatusCode == http.StatusGatewayTimeout
+	}
+	var te *transportError
+	return errors.As(err, &te)
+}
+
 // IsRequestTimeout reports whether err is a request that got no answer within the request
 // timeout (Config.RequestTimeout).
 func IsRequestTimeout(err error) bool {
@@ -102,8 +116,7 @@ func (e *transportError) Unwrap() error { return e.Err }
 type timeoutError struct{ d time.Duration }
 
 func (e *timeoutError) Error() string {
-	return fmt.Sprintf("OpenSpecimen did not answer within the request timeout of %s: "+
-		"check that the server is up, or raise the request timeout if it is only slow", e.d)
+	return fmt.Sprintf("OpenSpecimen did not answer within the request timeout of %s", e.d)
 }
 func (e *timeoutError) Timeout() bool { return true }
 

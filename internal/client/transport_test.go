@@ -465,3 +465,22 @@ func (b *countingBody) Close() error { return nil }
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
+
+// IsUnreachable holds for a request that reached no OpenSpecimen server (refused, a proxy that
+// reaches none), and never for an answer of the server itself, a refusal included.
+func TestIsUnreachable(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.MaxRetries = 0 })
+	for status, want := range map[int]bool{502: true, 503: true, 504: true, 500: false, 400: false, 403: false} {
+		e.s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+			return mockserver.ErrorReply(status, "X", "x"), req.Pattern == routeJob
+		})
+		if _, err := e.c.GetJob(t.Context(), 7); err == nil || IsUnreachable(err) != want {
+			t.Errorf("status %d: %v, unreachable %v", status, err, IsUnreachable(err))
+		}
+	}
+	e.s.SetResponseHook(nil)
+	e.s.Close()
+	if _, err := e.c.GetRun(t.Context(), 7, 1); !IsUnreachable(err) {
+		t.Errorf("server closed: %v is not unreachable", err)
+	}
+}

@@ -67,22 +67,35 @@ func (j *Job) label() string { return jobLabel(j.ID, j.Name) }
 // OpenSpecimen's Jobs view, or deleted.
 func (j *Job) Disabled() bool { return strings.EqualFold(j.ActivityStatus, "Disabled") }
 
-// Active reports whether the server would run a trigger of the job now; see InactiveReason.
-func (j *Job) Active() bool { return j.InactiveReason() == "" }
+// Active reports whether the server would run a trigger of the job now: its activityStatus
+// is "Active" (in any case; an empty status counts as active, older servers may leave it
+// out), and the server's isActiveJob is not false. InactiveReason tells why not.
+func (j *Job) Active() bool {
+	return (j.ActivityStatus == "" || strings.EqualFold(j.ActivityStatus, "Active")) && (j.IsActiveJob == nil || *j.IsActiveJob)
+}
 
-// InactiveReason answers why OpenSpecimen would silently drop a trigger of the job, "" when
-// it would run it: its activityStatus is not "Active" (in any case; an empty status counts
-// as active, older servers may leave it out), or the server's isActiveJob is false (a QUERY
-// job whose saved query was deleted, or, on the older line, a job outside its start and end
-// dates).
-func (j *Job) InactiveReason() string {
+// InactiveReason answers why OpenSpecimen would silently drop a trigger of the job at now,
+// "" when it would run it (Active): it was deleted (DeletedSince: disabled and renamed), it is
+// disabled, or the server's isActiveJob is false, and then, as far as the job tells, why: on
+// the older line a job outside its start and end dates, a QUERY job whose saved query is gone.
+func (j *Job) InactiveReason(now time.Time) string {
 	switch {
+	case j.Active():
+		return ""
+	case j.DeletedSince(""):
+		return fmt.Sprintf("it was deleted in OpenSpecimen (disabled and renamed %q)", j.Name)
 	case j.ActivityStatus != "" && !strings.EqualFold(j.ActivityStatus, "Active"):
 		return "it is " + j.ActivityStatus
-	case j.IsActiveJob != nil && !*j.IsActiveJob:
-		return "the server reports it not active: a saved-query job whose query was deleted, or a job outside its start and end dates"
+	case j.EndDate != nil && j.EndDate.Before(now):
+		return fmt.Sprintf("its end date, %s, has passed, and OpenSpecimen's older line runs a job only between its "+
+			"start and end dates", j.EndDate.UTC().Format(time.RFC3339))
+	case j.StartDate != nil && j.StartDate.After(now):
+		return fmt.Sprintf("its start date, %s, is still to come, and OpenSpecimen's older line runs a job only between "+
+			"its start and end dates", j.StartDate.UTC().Format(time.RFC3339))
+	case strings.EqualFold(j.Type, "QUERY") && j.SavedQuery == nil:
+		return "the server reports it not active, and it exports no saved query: its query was deleted"
 	}
-	return ""
+	return "the server reports it not active: a saved-query job whose query was deleted, or a job outside its start and end dates"
 }
 
 // RunStatus is the status of a job run: one of the three constants below.

@@ -13,10 +13,10 @@ func TestTypes(t *testing.T) {
 	if !(&Job{}).Active() || !(&Job{ActivityStatus: "ACTIVE"}).Active() || (&Job{ActivityStatus: "Disabled"}).Active() {
 		t.Fatal("Active")
 	}
-	yes, no := true, false
-	if (&Job{ActivityStatus: "Active", IsActiveJob: &yes}).InactiveReason() != "" ||
-		!strings.Contains((&Job{ActivityStatus: "Active", IsActiveJob: &no}).InactiveReason(), "saved-query job whose query was deleted") ||
-		(&Job{ActivityStatus: "Disabled", IsActiveJob: &no}).InactiveReason() != "it is Disabled" {
+	yes, no, now := true, false, envStart
+	if (&Job{ActivityStatus: "Active", IsActiveJob: &yes}).InactiveReason(now) != "" ||
+		!strings.Contains((&Job{ActivityStatus: "Active", IsActiveJob: &no}).InactiveReason(now), "saved-query job whose query was deleted") ||
+		(&Job{ActivityStatus: "Disabled", IsActiveJob: &no}).InactiveReason(now) != "it is Disabled" {
 		t.Fatal("InactiveReason: isActiveJob false makes a job inactive, a disabled one is named so")
 	}
 	if !(&Job{ActivityStatus: "DISABLED"}).Disabled() || (&Job{}).Disabled() {
@@ -67,5 +67,29 @@ func TestTypes(t *testing.T) {
 	b, _ := json.Marshal(EpochMillis{time.UnixMilli(42)})
 	if string(b) != "42" {
 		t.Fatal(string(b))
+	}
+}
+
+// InactiveReason names the reason that applies, from what the job's JSON says: deleted
+// (disabled and renamed), disabled, its end date passed or start date to come (the older
+// line), its saved query gone; the generic reasons only when none of them shows.
+func TestJobInactiveReason(t *testing.T) {
+	no, now := false, time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+	at := func(s string) *EpochMillis { v, _ := time.Parse(time.RFC3339, s); return &EpochMillis{v} }
+	for want, j := range map[string]Job{
+		`it was deleted in OpenSpecimen (disabled and renamed "Export_1700000000000")`: {Name: "Export_1700000000000",
+			ActivityStatus: "Disabled", IsActiveJob: &no},
+		"it is Disabled": {Name: "Export_2024", ActivityStatus: "Disabled"},
+		"its end date, 2024-05-31T00:00:00Z, has passed": {ActivityStatus: "Active", IsActiveJob: &no,
+			StartDate: at("2024-01-01T00:00:00Z"), EndDate: at("2024-05-31T00:00:00Z")},
+		"its start date, 2024-07-01T00:00:00Z, is still to come": {ActivityStatus: "Active", IsActiveJob: &no,
+			StartDate: at("2024-07-01T00:00:00Z")},
+		"it exports no saved query: its query was deleted": {ActivityStatus: "Active", IsActiveJob: &no, Type: "QUERY"},
+		"a saved-query job whose query was deleted, or a job outside its start and end dates": {ActivityStatus: "Active",
+			IsActiveJob: &no, Type: "QUERY", SavedQuery: &SavedQuery{ID: 4}, StartDate: at("2024-01-01T00:00:00Z")},
+	} {
+		if got := j.InactiveReason(now); !strings.Contains(got, want) {
+			t.Errorf("%+v: %q, want %q", j, got, want)
+		}
 	}
 }

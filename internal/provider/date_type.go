@@ -98,9 +98,9 @@ func (v dateValue) StringSemanticEquals(_ context.Context, other basetypes.Strin
 }
 
 // ValidateAttribute refuses a text that is not an RFC 3339 date and time, saying what one
-// looks like.
+// looks like. "" is unset, which the attribute's own validators take or refuse.
 func (v dateValue) ValidateAttribute(_ context.Context, req xattr.ValidateAttributeRequest, resp *xattr.ValidateAttributeResponse) {
-	if v.IsNull() || v.IsUnknown() {
+	if isUnset(v) || v.IsUnknown() {
 		return
 	}
 	if _, ok := v.time(); !ok {

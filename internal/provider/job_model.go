@@ -72,7 +72,8 @@ func (m *jobModel) object(ctx context.Context, diags *diag.Diagnostics) types.Ob
 // readFrom sets every attribute from the job as the server answers it. Of the type's and the
 // schedule's attributes, only those the job's type and repeat schedule use are read. Dates
 // are the server's, to the millisecond; the framework keeps the text of a date in the plan or
-// the prior state that names the same instant (dateValue).
+// the prior state that names the same instant (dateValue). A "" in m of an attribute the
+// server answers none of stays "": the same unset value (keepUnset).
 func (m *scheduledJobModel) readFrom(ctx context.Context, j *client.Job, diags *diag.Diagnostics) {
 	kind := j.RepeatSchedule
 	m.ID = types.Int64Value(j.ID)
@@ -83,16 +84,16 @@ func (m *scheduledJobModel) readFrom(ctx context.Context, j *client.Job, diags *
 	if j.Type == "QUERY" && j.SavedQuery != nil {
 		m.SavedQueryID = types.Int64Value(j.SavedQuery.ID)
 	}
-	m.TaskClass = usedString(j.Type == "INTERNAL", j.TaskImplFqn)
-	m.Command = usedString(j.Type == "EXTERNAL", j.Command)
+	m.TaskClass = keepUnset(m.TaskClass, usedString(j.Type == "INTERNAL", j.TaskImplFqn))
+	m.Command = keepUnset(m.Command, usedString(j.Type == "EXTERNAL", j.Command))
 	m.MinutelyInterval = usedInt(usesSchedule(kind, "minutely_interval"), j.MinutelyInterval)
 	m.HourlyInterval = usedInt(usesSchedule(kind, "hourly_interval"), j.HourlyInterval)
 	m.Hour = usedInt(usesSchedule(kind, "hour"), j.ScheduledHour)
 	m.Minute = usedInt(usesSchedule(kind, "minute"), j.ScheduledMinute)
-	m.DayOfWeek = usedString(usesSchedule(kind, "day_of_week"), j.ScheduledDayOfWeek)
+	m.DayOfWeek = keepUnset(m.DayOfWeek, usedString(usesSchedule(kind, "day_of_week"), j.ScheduledDayOfWeek))
 	m.DayOfMonth = usedInt(usesSchedule(kind, "day_of_month"), j.ScheduledDayOfMonth)
 	m.StartDate = jobDate(j.StartDate)
-	m.EndDate = jobDate(j.EndDate)
+	m.EndDate = keepUnset(m.EndDate, jobDate(j.EndDate))
 	m.Enabled = types.BoolValue(!strings.EqualFold(j.ActivityStatus, "Disabled"))
 	m.RunAsUserID = types.Int64Null()
 	if j.RunAs != nil && j.RunAs.ID != 0 {
@@ -100,9 +101,9 @@ func (m *scheduledJobModel) readFrom(ctx context.Context, j *client.Job, diags *
 	}
 	m.RecipientUserIDs = userIDSet(ctx, j.Recipients, diags)
 	m.SharedWithUserIDs = userIDSet(ctx, j.SharedWith, diags)
-	m.FixedArgs = usedString(true, j.FixedArgs)
+	m.FixedArgs = keepUnset(m.FixedArgs, usedString(true, j.FixedArgs))
 	m.AcceptsArgs = types.BoolValue(j.AcceptsArgs())
-	m.ArgsHelpText = optionalString(j.ArgsHelpText())
+	m.ArgsHelpText = keepUnset(m.ArgsHelpText, optionalString(j.ArgsHelpText()))
 	m.CreatedBy = optionalString(j.CreatedBy.Login())
 	m.NextRunOn = optionalTime(nextRunMinute(j.NextRunOn))
 	m.Active = types.BoolValue(j.Active())
@@ -192,8 +193,9 @@ var jobDocs = map[string]string{
 		"one too.",
 	"active": "Whether the server would run a trigger of the job now (its `isActiveJob`): `Active`, and for a " +
 		"`QUERY` job its saved query still exists. A trigger of a job that is not active is dropped by the server.",
-	"last_run_on": "When the job's newest run started, RFC 3339 in UTC; null when it never ran. Read by `id`, it " +
-		"is the newest run this user can see (on the newest server line, a non-admin sees only its own runs).",
+	"last_run_on": "When the job's newest run started, RFC 3339 in UTC; null when it never ran. In a list of jobs " +
+		"(`openspecimen_scheduled_jobs`, or a job read by `name`) it is OpenSpecimen's own `lastRunOn`; a job read by " +
+		"`id` takes it from the newest run this user can see (on the newest server line, a non-admin sees only its own runs).",
 }
 
 // jobFilterDocs describes the filters of a job list, for the data source and the list

@@ -73,3 +73,13 @@ func TestNextRunMinute(t *testing.T) {
 		t.Error("no next run gave one")
 	}
 }
+
+// openspecimen_scheduled_jobs' jobs[].last_run_on (jobAttributes) is the job list's own
+// lastRunOn: its description does not tell only how a job read by id gets it.
+func TestJobDocs_lastRunOnOfAList(t *testing.T) {
+	doc := jobAttributes()["last_run_on"].GetMarkdownDescription()
+	if strings.Contains(doc, "Read by `id`") || !strings.Contains(doc, "`openspecimen_scheduled_jobs`") ||
+		!strings.Contains(doc, "`lastRunOn`") {
+		t.Errorf("last_run_on: %q", doc)
+	}
+}

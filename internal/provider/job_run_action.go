@@ -104,10 +104,10 @@ func (a *jobRunAction) Schema(ctx context.Context, _ action.SchemaRequest, resp 
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.BlockWithOpts(ctx, timeouts.Opts{
+			"timeouts": emptyActionTimeouts(timeouts.BlockWithOpts(ctx, timeouts.Opts{
 				InvokeDescription: "How long the action may take, starting the run and waiting for it, as a Go duration " +
 					"such as `30m` (the default). A run still in progress then goes on on the server, and the action fails.",
-			}),
+			})),
 		},
 	}
 }
@@ -120,7 +120,7 @@ func (a *jobRunAction) ValidateConfig(ctx context.Context, req action.ValidateCo
 		return
 	}
 	if !cfg.Timeouts.IsNull() && !cfg.Timeouts.IsUnknown() {
-		if d, diags := cfg.Timeouts.Invoke(ctx, defaultCreateTimeout); !diags.HasError() && d <= 0 {
+		if d, diags := timeoutOf(ctx, cfg.Timeouts.Object, "invoke", cfg.Timeouts.Invoke); !diags.HasError() && d <= 0 {
 			resp.Diagnostics.AddAttributeError(path.Root("timeouts").AtName("invoke"), "Invalid timeout",
 				fmt.Sprintf("timeouts.invoke is %s: it must be longer than zero, for example \"30m\".", d))
 		}
@@ -130,7 +130,7 @@ func (a *jobRunAction) ValidateConfig(ctx context.Context, req action.ValidateCo
 
 // progressInterval answers progress_interval, or its default; a bad one is reported on it.
 func (m *jobRunActionModel) progressInterval(diags *diag.Diagnostics) time.Duration {
-	if m.ProgressInterval.IsNull() || m.ProgressInterval.IsUnknown() {
+	if isUnset(m.ProgressInterval) || m.ProgressInterval.IsUnknown() {
 		return defaultProgressInterval
 	}
 	s := m.ProgressInterval.ValueString()
@@ -159,7 +159,7 @@ func (a *jobRunAction) Invoke(ctx context.Context, req action.InvokeRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := cfg.Timeouts.Invoke(ctx, defaultCreateTimeout)
+	timeout, diags := timeoutOf(ctx, cfg.Timeouts.Object, "invoke", cfg.Timeouts.Invoke)
 	resp.Diagnostics.Append(diags...)
 	every := cfg.progressInterval(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -167,6 +167,9 @@ func (a *jobRunAction) Invoke(ctx context.Context, req action.InvokeRequest, res
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if !a.data.loggedIn(ctx, &resp.Diagnostics) {
+		return
+	}
 
 	inv := &jobRunInvocation{
 		c: a.data.client, jobID: cfg.JobID.ValueInt64(), timeout: timeout,

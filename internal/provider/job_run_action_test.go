@@ -364,7 +364,7 @@ action "openspecimen_job_run" "export" {
   }
 }
 `)
-	requireCLIVersion(t, c, 14)
+	requireTerraform114(t, c)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 
@@ -412,7 +412,7 @@ action "openspecimen_job_run" "broken" {
   }
 }
 `)
-	requireCLIVersion(t, c, 14)
+	requireTerraform114(t, c)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	failed, err := c.command(ctx, "apply", "-invoke=action.openspecimen_job_run.broken", "-auto-approve", "-input=false", "-no-color").CombinedOutput()
@@ -450,5 +450,23 @@ func TestJobRunAction_pendingTrigger(t *testing.T) {
 	}
 	if q := queuedOf(s, jobQuick); fmt.Sprint(q) != "[admin]" || s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs") != 1 {
 		t.Fatalf("queued %v, %d triggers: want the one trigger queued", q, s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"))
+	}
+}
+
+// The action takes "" for unset as every type does: args, if_running, progress_interval and
+// timeouts.invoke from variables whose default is "" run the job once, without args, with the
+// defaults; its configuration validates.
+func TestJobRunAction_emptyStrings(t *testing.T) {
+	s := mocktest.New(t, testMockConfig())
+	empty := tftypes.NewValue(tftypes.String, "")
+	timeouts := tftypes.NewValue(tftypes.Object{AttributeTypes: map[string]tftypes.Type{"invoke": tftypes.String}},
+		map[string]tftypes.Value{"invoke": empty})
+	d := invokeAction(t, s, map[string]tftypes.Value{"job_id": tftypes.NewValue(tftypes.Number, jobQuick), "args": empty,
+		"if_running": empty, "progress_interval": empty, "timeouts": timeouts}, func(string) {})
+	if d.HasError() {
+		t.Fatalf("invoke with empty strings: %v", d)
+	}
+	if runs := s.Runs(jobQuick); len(runs) != 1 || runs[0].RtArgs != nil && *runs[0].RtArgs != "" {
+		t.Fatalf("runs %+v, want one without args", runs)
 	}
 }

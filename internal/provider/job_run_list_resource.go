@@ -87,13 +87,14 @@ func (l *jobRunListResource) List(ctx context.Context, req list.ListRequest, str
 
 	c := l.data.client
 	jobID := cfg.JobID.ValueInt64()
-	if readJob(ctx, c, jobID, &diags) == nil {
+	if !l.data.loggedIn(ctx, &diags) || readJob(ctx, c, jobID, &diags) == nil {
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
 	runs, err := c.ListRuns(ctx, jobID, filter)
 	if err != nil {
-		diags.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s. Check that the server is up and this user may see the job, then run the query again.", jobID, withAdvice(err)))
+		diags.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s.", jobID,
+			withAdvice(err, "Check that the server is up and that this user may see the job, then run the query again")))
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}

@@ -132,7 +132,7 @@ func TestAccJobRunList_badInput(t *testing.T) {
 func TestAccJobRunList_generateConfigAndImport(t *testing.T) {
 	s := mocktest.New(t, historyMockConfig(t))
 	c := newCLITest(t, s, "")
-	requireCLIVersion(t, c, 14)
+	requireTerraform114(t, c)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	writeFile(t, filepath.Join(c.dir, "runs.tfquery.hcl"), `list "openspecimen_job_run" "export" {

@@ -134,8 +134,9 @@ func (r *jobRunResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"args": schema.StringAttribute{
 				MarkdownDescription: argsDoc + " Changing it triggers a new run.",
 				Optional:            true,
+				Computed:            true,
 				Validators:          argsValidators,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				PlanModifiers:       []planmodifier.String{emptyStaysUnset(), requiresReplaceIfSet()},
 			},
 			"triggers": schema.MapAttribute{
 				MarkdownDescription: "Arbitrary values that, when any of them changes, trigger a new run " +
@@ -164,6 +165,7 @@ func (r *jobRunResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				Computed:            true,
 				Default:             stringdefault.StaticString(string(client.IfRunningWait)),
 				Validators:          ifRunningValidators,
+				PlanModifiers:       []planmodifier.String{emptyStaysUnset()},
 			},
 			"run_id": schema.Int64Attribute{
 				MarkdownDescription: runDocs["id"],
@@ -215,7 +217,7 @@ func (r *jobRunResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true}),
+			"timeouts": emptyTimeouts(timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true})),
 		},
 	}
 }
@@ -241,7 +243,7 @@ func (r *jobRunResource) ValidateConfig(ctx context.Context, req resource.Valida
 	for name, get := range map[string]func(context.Context, time.Duration) (time.Duration, diag.Diagnostics){
 		"create": t.Create, "update": t.Update,
 	} {
-		d, diags := get(ctx, defaultCreateTimeout)
+		d, diags := timeoutOf(ctx, t.Object, name, get)
 		if diags.HasError() {
 			continue // the timeouts block reports its own parse errors
 		}
@@ -266,13 +268,16 @@ func (r *jobRunResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	createTimeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	createTimeout, diags := timeoutOf(ctx, plan.Timeouts.Object, "create", plan.Timeouts.Create)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, createTimeout)
 	defer cancel()
+	if !r.data.loggedIn(ctx, &resp.Diagnostics) {
+		return
+	}
 
 	jobID := plan.JobID.ValueInt64()
 	st, err := r.data.client.StartRun(ctx, jobID, plan.Args.ValueString(), client.StartOptions{
@@ -342,6 +347,9 @@ func (r *jobRunResource) waitInState(ctx context.Context, m *jobRunResourceModel
 		diags.Append(rec.state.Set(ctx, m)...)
 	}
 	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			r.data.cutWaits.note(jobID, runID, fmt.Sprintf("timeouts.%s (%s)", op, timeout))
+		}
 		diags.Append(waitDiagnostic(ctx, jobText(jobID, m.JobName.ValueString()), runID, op, timeout, err))
 		return
 	}
@@ -361,13 +369,21 @@ func (r *jobRunResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	jobID := state.JobID.ValueInt64()
+	if !r.refreshable(ctx, jobID, state.RunID, resp) {
+		return
+	}
 	if state.RunID.IsNull() {
 		r.readPending(ctx, &state, req.Private, resp)
 		return
 	}
-	jobID, runID := state.JobID.ValueInt64(), state.RunID.ValueInt64()
+	runID := state.RunID.ValueInt64()
 	run, err := r.data.client.GetRun(ctx, jobID, runID)
 	if err != nil {
+		if client.IsUnreachable(err) {
+			r.keptUnreachable(ctx, jobID, state.RunID, err, resp)
+			return
+		}
 		if client.IsNotFound(err) {
 			// Forgetting the run would make the next apply trigger the job again: a side
 			// effect on production data that nobody asked for.
@@ -378,12 +394,43 @@ func (r *jobRunResource) Read(ctx context.Context, req resource.ReadRequest, res
 			return
 		}
 		resp.Diagnostics.AddError("Cannot read job run",
-			fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, withAdvice(err)))
+			fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, withAdvice(err, "")))
 		return
 	}
 	state.setRun(run)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, jobID, state.RunID)...)
+}
+
+// refreshable logs in before a refresh, and answers whether the run can be read: a login
+// refused is reported as every login is (loginDiagnostic); a server that does not answer
+// keeps the run in state as last seen (keptUnreachable).
+func (r *jobRunResource) refreshable(ctx context.Context, jobID int64, runID types.Int64, resp *resource.ReadResponse) bool {
+	err := r.data.client.Login(ctx)
+	switch {
+	case err == nil:
+		return true
+	case client.IsUnreachable(err):
+		r.keptUnreachable(ctx, jobID, runID, err, resp)
+	default:
+		resp.Diagnostics.Append(r.data.loginDiagnostic(ctx, err))
+	}
+	return false
+}
+
+// keptUnreachable keeps the run (or the pending trigger) in state as it was last seen when
+// the server does not answer, with a warning rather than an error: a run in state is
+// history, nothing is run without the server anyway, and a destroy, which only forgets runs,
+// must not need a server that is gone for good.
+func (r *jobRunResource) keptUnreachable(ctx context.Context, jobID int64, runID types.Int64, err error, resp *resource.ReadResponse) {
+	what := "The trigger of job " + strconv.FormatInt(jobID, 10) + " whose run is not identified yet"
+	if !runID.IsNull() {
+		what = fmt.Sprintf("Run %d of job %d", runID.ValueInt64(), jobID)
+	}
+	resp.Diagnostics.AddWarning("OpenSpecimen unreachable: job run kept as last seen", fmt.Sprintf(
+		"%s could not be refreshed: %s. It stays in state as it was last seen, and nothing is run; a destroy, which "+
+			"only removes runs from the state, needs no server.", what, withAdvice(err, "")))
+	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, jobID, runID)...)
 }
 
 // readPending looks once for the run of the pending trigger (client.FindRun): a run found is
@@ -406,10 +453,13 @@ func (r *jobRunResource) readPending(ctx context.Context, state *jobRunResourceM
 		resp.Diagnostics.Append(writePending(ctx, resp.Private, trig, dropped.Error())...)
 	case errors.As(err, new(*client.RunPendingError)):
 		resp.Diagnostics.Append(writePending(ctx, resp.Private, trig, "")...)
+	case client.IsUnreachable(err):
+		r.keptUnreachable(ctx, trig.JobID, state.RunID, err, resp)
+		return
 	default:
 		resp.Diagnostics.AddError("Cannot look for the job run", fmt.Sprintf(
 			"Looking for the run of the trigger of job %d sent at %s failed: %s", trig.JobID,
-			trig.SentAt.UTC().Format(time.RFC3339), withAdvice(err)))
+			trig.SentAt.UTC().Format(time.RFC3339), withAdvice(err, "")))
 		return
 	}
 	resp.Diagnostics.Append(setRunIdentity(ctx, resp.Identity, state.JobID.ValueInt64(), state.RunID)...)
@@ -497,7 +547,7 @@ func (r *jobRunResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := plan.Timeouts.Update(ctx, defaultCreateTimeout)
+	timeout, diags := timeoutOf(ctx, plan.Timeouts.Object, "update", plan.Timeouts.Update)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -505,7 +555,9 @@ func (r *jobRunResource) Update(ctx context.Context, req resource.UpdateRequest,
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if state.RunID.IsNull() {
-		r.updatePending(ctx, &plan, &state, req.Private, resp, timeout)
+		if r.data.loggedIn(ctx, &resp.Diagnostics) {
+			r.updatePending(ctx, &plan, &state, req.Private, resp, timeout)
+		}
 		return
 	}
 	// The run never changes here (see above): nor does its identity.
@@ -516,7 +568,9 @@ func (r *jobRunResource) Update(ctx context.Context, req resource.UpdateRequest,
 	}
 	plan.copyRunFrom(&state)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	r.waitInState(ctx, &plan, &runRecord{state: &resp.State, diags: &resp.Diagnostics}, nil, timeout, "update")
+	if r.data.loggedIn(ctx, &resp.Diagnostics) {
+		r.waitInState(ctx, &plan, &runRecord{state: &resp.State, diags: &resp.Diagnostics}, nil, timeout, "update")
+	}
 }
 
 // updatePending identifies the run of a pending trigger, until the update timeout: it looks
@@ -573,7 +627,7 @@ func (r *jobRunResource) Delete(ctx context.Context, req resource.DeleteRequest,
 
 func (r *jobRunResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	jobID, runID, ok := importedRunIDs(ctx, req, &resp.Diagnostics)
-	if !ok {
+	if !ok || !r.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	run, err := r.data.client.GetRun(ctx, jobID, runID)
@@ -591,10 +645,13 @@ func (r *jobRunResource) ImportState(ctx context.Context, req resource.ImportSta
 func readJob(ctx context.Context, c *client.Client, jobID int64, diags *diag.Diagnostics) *client.Job {
 	job, err := c.GetJob(ctx, jobID)
 	if err != nil {
-		if client.IsNotFound(err) {
+		switch {
+		case client.IsNotFound(err):
 			diags.Append(jobNotFoundDiagnostic(jobID))
-		} else {
-			diags.AddError("Cannot read job", fmt.Sprintf("Reading scheduled job %d failed: %s", jobID, withAdvice(err)))
+		case errors.Is(err, context.Canceled):
+			diags.Append(interruptedDiagnostic(fmt.Sprintf("Reading scheduled job %d", jobID)))
+		default:
+			diags.AddError("Cannot read job", fmt.Sprintf("Reading scheduled job %d failed: %s", jobID, withAdvice(err, "")))
 		}
 		return nil
 	}
@@ -638,9 +695,18 @@ func jobNotFoundDiagnostic(jobID int64) diag.Diagnostic {
 func startDiagnostic(jobID int64, op string, timeout time.Duration, err error) diag.Diagnostic {
 	var running *client.JobRunningError
 	var inactive *client.JobInactiveError
+	var busy *client.JobBusyError
 	switch {
+	case errors.As(err, &busy) && errors.Is(err, context.DeadlineExceeded):
+		return diag.NewErrorDiagnostic("Job busy until the timeout", fmt.Sprintf("A run of job %d could not be started "+
+			"within the %s timeout of %s: %s. %s", jobID, op, timeout, busy, busyAdvice(busy, op)))
+	case errors.As(err, &inactive) && inactive.Deleted:
+		return diag.NewAttributeErrorDiagnostic(path.Root("job_id"), "Job deleted", upperFirst(inactive.Error())+
+			". Set job_id to a job that exists (a job of an openspecimen_scheduled_job resource is created again, under a new "+
+			"id, by its next apply).")
 	case errors.As(err, &inactive):
-		return diag.NewAttributeErrorDiagnostic(path.Root("job_id"), "Job not active", upperFirst(inactive.Error())+".")
+		return diag.NewAttributeErrorDiagnostic(path.Root("job_id"), "Job not active", upperFirst(inactive.Error())+
+			". Make it active in OpenSpecimen, or use an active job.")
 	case errors.As(err, &running):
 		return diag.NewErrorDiagnostic("Job already running", upperFirst(running.Error())+
 			", and if_running = \"fail\". Wait for it to finish, or set if_running = \"wait\".")
@@ -648,14 +714,35 @@ func startDiagnostic(jobID int64, op string, timeout time.Duration, err error) d
 		return jobNotFoundDiagnostic(jobID)
 	case errors.Is(err, context.DeadlineExceeded):
 		return diag.NewErrorDiagnostic("Timed out starting job run", fmt.Sprintf(
-			"A run of job %d could not be started within the %s timeout of %s: %s. If another run was in progress, "+
-				"raise timeouts.%s or use if_running = \"fail\".", jobID, op, timeout, err, op))
+			"A run of job %d could not be started within the %s timeout of %s, and nothing was run: %s. If the server is "+
+				"only slow, raise timeouts.%s.", jobID, op, timeout, err, op))
+	case errors.As(err, &busy) && errors.Is(err, context.Canceled):
+		return interruptedDiagnostic(fmt.Sprintf("Waiting for run %d of job %d to finish, before the trigger,", busy.Run.ID, jobID))
 	case errors.Is(err, context.Canceled):
-		return diag.NewErrorDiagnostic("Interrupted while starting job run", fmt.Sprintf(
-			"Starting a run of job %d was interrupted, and no run of it was started: %s", jobID, err))
+		return interruptedDiagnostic(fmt.Sprintf("Starting a run of job %d, before the trigger,", jobID))
 	default:
-		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %d failed: %s", jobID, withAdvice(err)))
+		return diag.NewErrorDiagnostic("Cannot start job run", fmt.Sprintf("Starting a run of job %d failed: %s", jobID, withAdvice(err, "")))
 	}
+}
+
+// busyAdvice says what to do about the run that kept the job busy until the timeout of op: a
+// run that may be stale is ended as the server's line allows (if_running = "ignore" on the
+// newest, an administrator on the older, which blocks the job); a long run is waited for
+// longer, or not at all.
+func busyAdvice(busy *client.JobBusyError, op string) string {
+	const ignore = "set if_running = \"ignore\": OpenSpecimen's newest line starts the run beside it"
+	const admin = "an OpenSpecimen administrator must end it: on the older line it blocks the job, and every trigger is " +
+		"dropped until then (if_running = \"ignore\" would not help)"
+	switch {
+	case busy.Stale == "":
+		return fmt.Sprintf("If that run is only long, raise timeouts.%s; set if_running = \"fail\" to fail at once while "+
+			"the job is busy.", op)
+	case busy.Line == client.LineNewest:
+		return "If it is stale, " + ignore + ", which this server is."
+	case busy.Line == client.LineOlder:
+		return "If it is stale, " + admin + ", which this server is."
+	}
+	return "If it is stale: on OpenSpecimen's newest line (13 and later), " + ignore + "; on the older line, " + admin + "."
 }
 
 // noControlCharacters rejects newlines and other control characters in args: OpenSpecimen

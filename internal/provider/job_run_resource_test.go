@@ -26,6 +26,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
@@ -514,9 +515,9 @@ func TestAccJobRun_badJobs(t *testing.T) {
 	}{
 		"unknown job":  {"  job_id = 999", `Scheduled job 999 does not exist`},
 		"huge job id":  {"  job_id = 9223372036854775807", `Scheduled job 9223372036854775807 does not exist`},
-		"disabled job": {"  job_id = 3", `(?s)Job not active.*Scheduled job 3 \(Retired export\) cannot run: it is\s+Disabled`},
+		"disabled job": {"  job_id = 3", `(?s)Job not active.*Scheduled job 3 \(Retired export\) cannot run: it is\s+Disabled.*Make it active in OpenSpecimen`},
 		// Deleting its saved query deleted the job too (Disabled and renamed), as on the server.
-		"saved query deleted": {"  job_id = 30", `(?s)Job not active.*Scheduled job 30 \(Orphan export_\d+\) cannot run: it is\s+Disabled`},
+		"saved query deleted": {"  job_id = 30", `(?s)Job deleted.*Scheduled job 30 \(Orphan export_\d+\) cannot run: it was deleted in OpenSpecimen \(disabled and renamed "Orphan export_\d+"\).*Set job_id to a job that exists`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
@@ -546,7 +547,6 @@ func TestAccJobRun_planTimeValidation(t *testing.T) {
 		"unknown if_running": {"  job_id = 1\n  if_running = \"maybe\"", `if_running value must be one of`},
 		"newline in args":    {"  job_id = 1\n  args = \"a\\nb\"", `args contains the control character`},
 		"huge args":          {fmt.Sprintf("  job_id = 1\n  args = %q", strings.Repeat("a", 10000)), `string length must be at most 4000`},
-		"empty args":         {"  job_id = 1\n  args = \"\"", `args value must be none of`},
 		"bad timeout":        {"  job_id = 1\n  timeouts {\n    create = \"forever\"\n  }", `"forever" must be a string containing a sequence of decimal numbers`},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -740,13 +740,13 @@ func TestAccReliability_sessionExpiresMidWait(t *testing.T) {
 			Check: resource.ComposeAggregateTestCheckFunc(
 				expectOwnRuns(s, map[string]int64{jobRunAddr: 1}),
 				func(*terraform.State) error {
-					// Each CLI command logs in once, when the provider is configured: the plan
-					// before the apply, then the apply, whose session ends with the plan's.
-					if n := expired.Load(); n != 2 {
-						return fmt.Errorf("%d sessions were ended, want the plan's and the apply's", n)
+					// A CLI command logs in once, when a call first needs the server: not the plan
+					// of a run to create, which needs none; the apply, whose session ends.
+					if n := expired.Load(); n != 1 {
+						return fmt.Errorf("%d sessions were ended, want the apply's", n)
 					}
-					if n := s.LoginCount(); n != 3 {
-						return fmt.Errorf("%d logins, want 3 (the plan's, the apply's, then one after the expiry)", n)
+					if n := s.LoginCount(); n != 2 {
+						return fmt.Errorf("%d logins, want 2 (the apply's, then one after the expiry)", n)
 					}
 					return nil
 				},
@@ -915,10 +915,10 @@ func TestAccReliability_load(t *testing.T) {
 					if total != jobs*perJob {
 						return fmt.Errorf("%d runs on the server, want %d", total, jobs*perJob)
 					}
-					// One login per CLI command, whatever the number of resources: the plan's
-					// and the apply's.
-					if n := s.LoginCount(); n != 2 {
-						return fmt.Errorf("%d logins, want one for the plan and one for the whole apply", n)
+					// One login per CLI command that needs the server, whatever the number of
+					// resources: the apply's (the plan of runs to create needs none).
+					if n := s.LoginCount(); n != 1 {
+						return fmt.Errorf("%d logins, want one for the whole apply", n)
 					}
 					return nil
 				},
@@ -1627,10 +1627,12 @@ func TestParseImportID(t *testing.T) {
 	}
 }
 
-// requireCLIVersion skips the test unless the CLI of c is Terraform 1.minor or later
-// (OpenTofu, whose versions are numbered apart, is skipped too).
-func requireCLIVersion(t *testing.T, c *cliTest, minor int) {
+// requireTerraform114 skips the test unless the CLI of c is Terraform 1.14 or later, which
+// has terraform query and action invocation (OpenTofu, whose versions are numbered apart, is
+// skipped too).
+func requireTerraform114(t *testing.T, c *cliTest) {
 	t.Helper()
+	const minor = 14
 	out, err := c.command(t.Context(), "version").Output()
 	if err != nil {
 		t.Fatalf("%s version: %v", c.tfPath, err)
@@ -1649,4 +1651,156 @@ func (c *cliTest) run(ctx context.Context, args ...string) string {
 		c.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
+}
+
+// twoRuns is two runs of job 1, what a test pipeline's state holds.
+const twoRuns = `
+resource "openspecimen_job_run" "a" {
+  job_id = 1
+}
+resource "openspecimen_job_run" "b" {
+  job_id = 1
+  args   = "--cp 2"
+}
+`
+
+// A state that holds only job runs is destroyed without the server, which destroy does not
+// need (it only forgets runs): gone for good, with the refresh (each run kept as last seen,
+// with a warning, which a plan shows) or without it; with a password that no longer works, without the refresh
+// (nothing is sent), while the refresh's login is refused once, in full. No destroy says
+// "apply". Through the real CLI, on each.
+func TestAccJobRun_destroyWithoutServer(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		refresh, gone bool
+		ok            bool
+		want          string
+	}{
+		{"server gone", true, true, true, "Destroy complete! Resources: 2 destroyed."},
+		{"server gone, no refresh", false, true, true, "Destroy complete! Resources: 2 destroyed."},
+		{"wrong password, no refresh", false, false, true, "Destroy complete! Resources: 2 destroyed."},
+		{"wrong password", true, false, false, "Error: Cannot log in to OpenSpecimen"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := mocktest.New(t, testMockConfig())
+			c := newCLITest(t, s, twoRuns)
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+			defer cancel()
+			if out, ok := c.apply(ctx); !ok {
+				t.Fatalf("the apply failed:\n%s", out)
+			}
+			if tc.gone {
+				s.Close()
+			} else {
+				c.configureRaw(providerBlockAs(s.URL(), "admin", "not-the-password") + twoRuns)
+			}
+			if tc.gone && tc.refresh { // a plan shows the warning that the destroy's refresh keeps to itself
+				plan := c.run(ctx, "plan", "-input=false", "-no-color")
+				if !says(plan, "Warning: OpenSpecimen unreachable: job run kept as last seen") || !says(plan, "No changes.") {
+					t.Errorf("the plan without the server does not keep the runs with a warning:\n%s", plan)
+				}
+			}
+			logins := s.RequestCount("POST", "/sessions")
+			args := []string{"destroy", "-auto-approve", "-input=false", "-no-color"}
+			if !tc.refresh {
+				args = append(args, "-refresh=false")
+			}
+			out, err := c.command(ctx, args...).CombinedOutput()
+			switch {
+			case (err == nil) != tc.ok:
+				t.Fatalf("destroy: %v, want success %v:\n%s", err, tc.ok, out)
+			case !says(string(out), tc.want):
+				t.Errorf("the destroy does not say %q:\n%s", tc.want, out)
+			case strings.Contains(strings.ToLower(withoutDevOverrides(string(out))), "apply"):
+				t.Errorf("the destroy says apply:\n%s", out)
+			}
+			if n := s.RequestCount("POST", "/sessions") - logins; !tc.gone && n != map[bool]int{true: 1}[tc.refresh] {
+				t.Errorf("%d logins during the destroy", n)
+			}
+			if left := len(c.state(ctx)); tc.ok && left != 0 {
+				t.Errorf("%d resources left in state", left)
+			}
+		})
+	}
+}
+
+// withoutDevOverrides is the CLI's output without the warning that dev_overrides are in
+// effect, whose words are the CLI's.
+func withoutDevOverrides(out string) string {
+	return regexp.MustCompile(`(?s)Warning: Provider development overrides are in effect.*?published\s+releases\.`).ReplaceAllString(out, "")
+}
+
+// Ctrl-C before the trigger, while the job is read: the apply says it was interrupted and
+// that nothing was run, not "Cannot read job ... context canceled"; nothing is sent after.
+// Through the real CLI, on each.
+func TestAccJobRun_interruptedBeforeTrigger(t *testing.T) {
+	s := mocktest.New(t, testMockConfig())
+	c := newCLITest(t, s, sweepResource)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	held, release := make(chan struct{}, 1), make(chan struct{})
+	defer close(release)
+	s.SetResponseHook(func(req mockserver.Request) (mockserver.Reply, bool) {
+		if req.Method == "GET" && req.Pattern == "/scheduled-jobs/{jobId}" {
+			held <- struct{}{}
+			<-release
+		}
+		return mockserver.Reply{}, false
+	})
+	apply := c.command(ctx, "apply", "-auto-approve", "-input=false", "-no-color")
+	var out mocktest.LockedBuffer
+	apply.Stdout, apply.Stderr = &out, &out
+	if err := apply.Start(); err != nil {
+		t.Fatal(err)
+	}
+	<-held
+	if err := apply.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	_ = apply.Wait()
+	said := out.String()
+	if !says(said, "Error: Interrupted: nothing was run") || !says(said, "before the trigger, was interrupted") ||
+		strings.Contains(said, "context canceled") || strings.Contains(said, "Cannot read job") {
+		t.Errorf("the interrupted apply does not say that nothing was run:\n%s", said)
+	}
+	if n := s.RequestCount("POST", "/scheduled-jobs/{jobId}/runs"); n != 0 {
+		t.Errorf("%d triggers after the interrupt", n)
+	}
+}
+
+// A start that waited until its timeout for another run gives the advice that fits that run,
+// never two that contradict: a long run, the timeout to raise; a run that may be stale, what
+// ends it on the server's line (if_running = "ignore" on the newest, an administrator on the
+// older), or both, each for its line, when the line is unknown.
+func TestStartDiagnostic_busy(t *testing.T) {
+	started := client.EpochMillis{Time: time.Date(2022, 2, 21, 6, 15, 0, 0, time.UTC)}
+	run := client.Run{ID: 5, JobID: 1, Status: client.StatusInProgress, StartedAt: &started}
+	stale := "run 5 has been in progress since 2022-02-21 06:15 UTC (4 years ago), longer than any of the job's last 3 " +
+		"finished runs took (at most 10m0s): it may be stale"
+	for _, tc := range []struct {
+		stale, line string
+		want, not   []string
+	}{
+		{"", "", []string{"raise timeouts.create", `if_running = "fail"`}, []string{"stale", "administrator", `"ignore"`}},
+		{stale, client.LineNewest, []string{"4 years ago", `set if_running = "ignore"`}, []string{"administrator", "raise timeouts"}},
+		{stale, client.LineOlder, []string{"4 years ago", "administrator must end it", "would not help"},
+			[]string{`set if_running = "ignore"`, "raise timeouts"}},
+		{stale, "", []string{`newest line (13 and later), set if_running = "ignore"`, "on the older line, an OpenSpecimen administrator"},
+			[]string{"raise timeouts"}},
+	} {
+		err := fmt.Errorf("starting: %w", &client.JobBusyError{JobID: 1, JobName: "Export", Run: run, Stale: tc.stale, Line: tc.line,
+			Err: context.DeadlineExceeded})
+		d := startDiagnostic(1, "create", 30*time.Minute, err)
+		for _, w := range tc.want {
+			if !strings.Contains(d.Detail(), w) {
+				t.Errorf("stale %v, line %q: %q lacks %q", tc.stale != "", tc.line, d.Detail(), w)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(d.Detail(), w) {
+				t.Errorf("stale %v, line %q: %q says %q", tc.stale != "", tc.line, d.Detail(), w)
+			}
+		}
+	}
 }

@@ -6,11 +6,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/boolvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -57,8 +58,9 @@ type resultFileModel struct {
 
 type jobRunResultFileDataSourceModel struct {
 	resultFileModel
-	OutputPath    types.String `tfsdk:"output_path"`
-	StripPreamble types.Bool   `tfsdk:"output_strip_preamble"`
+	OutputPath     types.String `tfsdk:"output_path"`
+	StripPreamble  types.Bool   `tfsdk:"output_strip_preamble"`
+	FilePermission types.String `tfsdk:"file_permission"`
 }
 
 // request is the file the model asks for, kept in memory; the data source adds its output.
@@ -83,10 +85,11 @@ func (m *resultFileModel) request(server client.Settings) resultfile.Request {
 // the ephemeral resource from the data source, whose advice for a file too large differs.
 // A file the server purged is a warning, not an error: the computed attributes, null in a
 // model read from the configuration, stay null, and planning goes on.
-func (m *resultFileModel) fetch(ctx context.Context, c *client.Client, req resultfile.Request, ephemeral bool, diags *diag.Diagnostics) {
-	f, err := resultfile.Fetch(ctx, c, req)
+func (m *resultFileModel) fetch(ctx context.Context, d *providerData, req resultfile.Request, ephemeral bool, diags *diag.Diagnostics) {
+	f, err := resultfile.Fetch(ctx, d.client, req)
 	if err != nil {
-		diags.Append(resultFileDiagnostic(err, req, c.LoginName(), ephemeral))
+		reader := fileReader{login: d.client.LoginName(), ephemeral: ephemeral, cutWait: d.cutWaits.of(req.JobID, req.RunID)}
+		diags.Append(resultFileDiagnostic(err, req, reader))
 		return
 	}
 	m.Filename = types.StringValue(f.Filename)
@@ -171,20 +174,29 @@ func (d *jobRunResultFileDataSource) Schema(_ context.Context, _ datasource.Sche
 			MarkdownDescription: "Write the file to this path (atomically: a temporary file, then a rename; missing folders " +
 				"are created, as `mkdir -p` does) instead of holding it in the state. `content`, `content_base64` and `rows` then " +
 				"stay null. A new file gets the mode a shell redirection gives (`0666` less the umask); a file replaced keeps its " +
-				"mode, so a `0600` file stays readable by its owner only. A symlink is followed, as a shell redirection does: the " +
+				"mode, so a `0600` file stays readable by its owner only; `file_permission` sets the mode instead. A symlink is " +
+				"followed, as a shell redirection does: the " +
 				"file it points to is replaced and the link stays. A folder is refused: name the file to write. When the server has " +
 				"purged the file, nothing is written: a file already there keeps what it held.",
+			Optional: true,
+		},
+		"file_permission": schema.StringAttribute{
+			MarkdownDescription: "With `output_path`, the mode of the file written, as an octal string such as `\"0600\"` " +
+				"(its owner alone may read it) or `\"0640\"`, as `local_file`'s `file_permission`. The file gets exactly this " +
+				"mode, new or replaced, whatever the umask (unlike `local_file`, where the umask applies) and the mode of the " +
+				"file it replaces; it is never more open on its way there. For patient data on a shared runner, set " +
+				"`\"0600\"`. Unset, a new file gets `0666` less the umask and a file replaced keeps its mode. Folders that " +
+				"`output_path` creates get `0777` less the umask.",
 			Optional:   true,
-			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			Validators: append(emptyIsUnset(filePermissionValidator), requiresSet{[]path.Expression{path.MatchRoot("output_path")}}),
 		},
 		"output_strip_preamble": schema.BoolAttribute{
 			MarkdownDescription: "With `output_path` and `decode = \"csv\"`, write the CSV from its header on, without the " +
 				"export preamble (and its blank line), so that the file on disk is the plain CSV other tools expect. `size` and " +
 				"`sha256` are then those of the file written; `export_metadata` still holds the preamble. A file without a " +
 				"preamble is written as it is. Defaults to `false`: the file as the server wrote it.",
-			Optional: true,
-			Validators: []validator.Bool{boolvalidator.AlsoRequires(path.MatchRoot("output_path"),
-				path.MatchRoot("decode"))},
+			Optional:   true,
+			Validators: []validator.Bool{requiresSet{[]path.Expression{path.MatchRoot("output_path"), path.MatchRoot("decode")}}},
 		},
 	}
 	for _, a := range resultFileAttrs {
@@ -235,12 +247,14 @@ var rowType = types.MapType{ElemType: types.StringType}
 var resultFileAttrs = []resultFileAttr{
 	{name: "job_id", doc: "Id of the scheduled job.", kind: kindInt64, required: true,
 		int64s: []validator.Int64{int64validator.AtLeast(1)}},
-	{name: "run_id", doc: "Id of the run, usually `openspecimen_job_run.<name>.run_id` so that the file is read after the run " +
-		"finished. A recipient of the job's files, whom OpenSpecimen does not let read the run, reads the file all the " +
-		"same; that the run belongs to `job_id` is then not checked (the server finds a run by its id alone).",
-		kind: kindInt64, required: true, int64s: []validator.Int64{int64validator.AtLeast(1)}},
+	{name: "run_id", doc: "Required. Id of the run, usually `openspecimen_job_run.<name>.run_id` so that the file is read after " +
+		"the run finished. That is null while the resource's trigger has no run identified yet (its `timeouts.create` ended " +
+		"while the trigger waited in OpenSpecimen's queue), which is an error here that says so. A recipient of the job's " +
+		"files, whom OpenSpecimen does not let read the run, reads the file all the same; that the run belongs to `job_id` " +
+		"is then not checked (the server finds a run by its id alone).",
+		kind: kindInt64, optional: true, int64s: []validator.Int64{int64validator.AtLeast(1), runIDSet{}}},
 	{name: "unzip", doc: unzipDoc, kind: kindBool, optional: true},
-	{name: "entry", doc: entryDoc, optional: true, strings: []validator.String{stringvalidator.LengthAtLeast(1)}},
+	{name: "entry", doc: entryDoc, optional: true},
 	{name: "max_content_bytes", doc: maxContentDoc, kind: kindInt64, optional: true,
 		int64s: []validator.Int64{int64validator.Between(1, resultfile.MaxContentBytes)}},
 	{name: "filename", doc: "The file's name (after unzipping).", computed: true},
@@ -251,10 +265,10 @@ var resultFileAttrs = []resultFileAttr{
 		"written, so that it matches `filesha256(output_path)`).", computed: true},
 	{name: "content", doc: contentDoc, computed: true, sensitive: true},
 	{name: "content_base64", doc: contentBase64Doc, computed: true, sensitive: true},
-	{name: "decode", doc: decodeDoc, optional: true, strings: []validator.String{stringvalidator.OneOf(decodeCSV)}},
-	{name: "separator", doc: separatorDoc, optional: true, strings: []validator.String{
-		stringvalidator.UTF8LengthBetween(1, 1), stringvalidator.NoneOf(`"`, "\r", "\n"),
-		stringvalidator.AlsoRequires(path.MatchRoot("decode"))}},
+	{name: "decode", doc: decodeDoc, optional: true, strings: emptyIsUnset(stringvalidator.OneOf(decodeCSV))},
+	{name: "separator", doc: separatorDoc, optional: true, strings: append(emptyIsUnset(
+		stringvalidator.UTF8LengthBetween(1, 1), stringvalidator.NoneOf(`"`, "\r", "\n")),
+		requiresSet{[]path.Expression{path.MatchRoot("decode")}})},
 	{name: "export_metadata", doc: metadataDoc, kind: kindStringMap, computed: true, sensitive: true},
 	{name: "columns", doc: columnsDoc, kind: kindStringList, computed: true, sensitive: true},
 	{name: "rows", doc: rowsDoc, kind: kindRows, computed: true, sensitive: true},
@@ -290,16 +304,32 @@ func (d *jobRunResultFileDataSource) Configure(_ context.Context, req datasource
 func (d *jobRunResultFileDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m jobRunResultFileDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !d.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	fr := m.request(d.data.client.Settings())
 	fr.OutputPath, fr.StripPreamble = m.OutputPath.ValueString(), m.StripPreamble.ValueBool()
-	m.fetch(ctx, d.data.client, fr, false, &resp.Diagnostics)
+	fr.FileMode = fileMode(m.FilePermission)
+	m.fetch(ctx, d.data, fr, false, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// filePermissionValidator accepts the octal modes file_permission takes: three digits 0-7,
+// with a leading 0 or not, and not 000, a file nobody may read.
+var filePermissionValidator = stringvalidator.RegexMatches(regexp.MustCompile(`^0?(?:[1-7][0-7]{2}|0[1-7][0-7]|00[1-7])$`),
+	"must be an octal file mode of three digits, with a leading 0 or not, such as \"0600\" or \"640\", and not \"0000\"")
+
+// fileMode is the mode file_permission holds (checked by filePermissionValidator); 0 when
+// unset.
+func fileMode(v types.String) fs.FileMode {
+	m, err := strconv.ParseUint(v.ValueString(), 8, 32)
+	if err != nil {
+		return 0
+	}
+	return fs.FileMode(m).Perm()
 }
 
 // contentAttributes hold the file's bytes once: in content when a Terraform string keeps
@@ -313,10 +343,17 @@ func contentAttributes(f *resultfile.File, req resultfile.Request, diags *diag.D
 	case utf8.Valid(f.Content) && norm.NFC.IsNormal(f.Content):
 		return types.StringValue(string(f.Content)), types.StringNull()
 	}
-	if strings.HasPrefix(f.ContentType, "text/") {
-		diags.AddAttributeWarning(path.Root("content"), "Result file is not UTF-8 text",
-			fmt.Sprintf("The result file %s of run %d of job %d is %s, but not UTF-8 text that a Terraform string holds "+
-				"exactly, so content is null and content_base64 holds its bytes.", f.Filename, req.RunID, req.JobID, f.ContentType))
+	what := fmt.Sprintf("The result file %s of run %d of job %d", f.Filename, req.RunID, req.JobID)
+	switch {
+	case utf8.Valid(f.Content):
+		diags.AddAttributeWarning(path.Root("content"), "Result file is not NFC text", what+" is UTF-8 text, but in "+
+			"decomposed form (not NFC: an accent stored apart from its letter, as macOS writes file names). Terraform turns "+
+			"every string into NFC, so content could not hold its bytes exactly: content is null and content_base64 holds "+
+			"them. base64decode(content_base64) gives the text (in NFC); decode = \"csv\" reads it as CSV; output_path keeps "+
+			"its bytes on disk.")
+	case strings.HasPrefix(f.ContentType, "text/"):
+		diags.AddAttributeWarning(path.Root("content"), "Result file is not UTF-8 text", fmt.Sprintf("%s is %s, but not "+
+			"UTF-8 text, so content is null and content_base64 holds its bytes.", what, f.ContentType))
 	}
 	return types.StringNull(), types.StringValue(base64.StdEncoding.EncodeToString(f.Content))
 }
@@ -364,26 +401,56 @@ func listOf(elem attr.Type, values []attr.Value, diags *diag.Diagnostics) types.
 	return out
 }
 
+// runIDSet requires run_id, with a message for the null that a pending openspecimen_job_run
+// hands over (its run_id while the run of its trigger is not identified), which the
+// framework's check of a required attribute would only call missing.
+type runIDSet struct{}
+
+func (runIDSet) Description(context.Context) string { return "must be set" }
+
+func (v runIDSet) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (runIDSet) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+	if !req.ConfigValue.IsNull() {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "run_id is null", "run_id is not set. Set it to the run whose file to "+
+		"read, usually openspecimen_job_run.<name>.run_id. That is null while the resource's trigger has no run identified "+
+		"yet: its timeouts.create ended while the trigger waited in OpenSpecimen's queue (its warning \"Job run not "+
+		"identified yet\" says so), and the next apply finds the run and waits for it. Raise timeouts.create on that "+
+		"resource so that the apply waits for the run; or, to fail the apply on purpose before anything reads the file, "+
+		"add to it lifecycle { postcondition { condition = self.status == \"SUCCEEDED\" } }.")
+}
+
+// fileReader is who reads a result file, for the diagnostics of a read that failed: the
+// provider's user, the ephemeral resource or the data source, and, when a wait for the run in
+// this provider process ended before the run (runWaits), the timeout that ended it.
+type fileReader struct {
+	login     string
+	ephemeral bool
+	cutWait   string
+}
+
 // resultFileDiagnostic is what the user sees of an error of resultfile.Fetch, from the data
 // source and the ephemeral resource alike (ephemeral), which differ only in the advice for a
 // file too large. login is the provider's user. Every diagnostic is an error but that of a
 // purged file, a warning. resultfile states what went wrong; the attribute to change, and
 // how, is said here.
-func resultFileDiagnostic(err error, req resultfile.Request, login string, ephemeral bool) diag.Diagnostic {
+func resultFileDiagnostic(err error, req resultfile.Request, reader fileReader) diag.Diagnostic {
 	job, run := req.JobID, req.RunID
 	switch e := err.(type) {
 	case *resultfile.RunError:
 		return runReadDiagnostic(path.Root("run_id"), job, run, "Check job_id and run_id.", e.Err)
 	case *resultfile.NoFileError:
-		return noFileDiagnostic(e, req)
+		return noFileDiagnostic(e, req, reader.cutWait)
 	case *resultfile.DownloadError:
-		return downloadDiagnostic(e, job, run, login)
+		return downloadDiagnostic(e, job, run, reader.login)
 	case *resultfile.UnzipError:
 		return unzipDiagnostic(e, job, run)
 	case *resultfile.WriteError:
 		return writeDiagnostic(e, job, run)
 	case *resultfile.TooLargeError:
-		return tooLargeDiagnostic(e, job, run, ephemeral)
+		return tooLargeDiagnostic(e, job, run, reader.ephemeral)
 	case *resultfile.DecodeError:
 		return decodeDiagnostic(e, job, run)
 	default:
@@ -458,8 +525,18 @@ func decodeDiagnostic(e *resultfile.DecodeError, job, run int64) diag.Diagnostic
 			"remove decode to read the file's bytes in content or content_base64.", run, job, e))
 }
 
-// runNotSucceededDiagnostic is a run in progress or failed: it has no file to read yet.
-func runNotSucceededDiagnostic(e *resultfile.NoFileError, job, run int64) diag.Diagnostic {
+// runNotSucceededDiagnostic is a run in progress or failed: it has no file to read yet. A run
+// in progress because this apply's wait for it timed out (cutWait: which timeout) says so, and
+// what to do.
+func runNotSucceededDiagnostic(e *resultfile.NoFileError, job, run int64, cutWait string) diag.Diagnostic {
+	if e.Status == client.StatusInProgress && cutWait != "" {
+		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run still in progress: its wait timed out", fmt.Sprintf(
+			"Run %d of job %d is still IN_PROGRESS and has no result file yet: the openspecimen_job_run that started it in "+
+				"this apply stopped waiting for it at %s, and it goes on on the server. Raise that timeout, so that the apply "+
+				"waits until the run has ended; or, to fail the apply on purpose when the run has not succeeded, before anything "+
+				"reads its file, add to that resource lifecycle { postcondition { condition = self.status == \"SUCCEEDED\" } }. "+
+				"The next apply waits for the run in place and reads its file.", run, job, cutWait))
+	}
 	if e.Status == client.StatusInProgress {
 		return diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run still in progress", fmt.Sprintf(
 			"Run %d of job %d is still IN_PROGRESS and has no result file yet. Take run_id from the openspecimen_job_run "+
@@ -476,11 +553,11 @@ func runNotSucceededDiagnostic(e *resultfile.NoFileError, job, run int64) diag.D
 // none on the server. A file purged is a warning, so that a configuration reading an old
 // run's file keeps planning; output_path is then not written. A run this user may not read
 // (Status "") may also be in progress or failed.
-func noFileDiagnostic(e *resultfile.NoFileError, req resultfile.Request) diag.Diagnostic {
+func noFileDiagnostic(e *resultfile.NoFileError, req resultfile.Request, cutWait string) diag.Diagnostic {
 	job, run := req.JobID, req.RunID
 	switch {
 	case e.Err == nil:
-		return runNotSucceededDiagnostic(e, job, run)
+		return runNotSucceededDiagnostic(e, job, run, cutWait)
 	case e.Purged:
 		kept := ""
 		if req.OutputPath != "" {

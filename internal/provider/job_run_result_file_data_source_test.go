@@ -3,6 +3,7 @@ package provider
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -141,6 +142,41 @@ data "openspecimen_job_run_result_file" "x" {
 	})
 }
 
+// A file read in the apply whose wait for the run timed out (timeouts.create) says so: the
+// run is in progress because the wait timed out, and the timeout to raise or the
+// postcondition that fails the apply on purpose; not the advice the configuration already
+// follows. The mock's clock stands still: the run ends when the test moves it.
+func TestAccJobRunResultFile_waitTimedOut(t *testing.T) {
+	clock := mockserver.NewManualClock(time.Now())
+	cfg := testMockConfig()
+	cfg.Clock = clock
+	s := mocktest.New(t, cfg)
+	run := `
+resource "openspecimen_job_run" "x" {
+  job_id = 4
+  timeouts {
+    create = "3s"
+  }
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(s) + run + `
+data "openspecimen_job_run_result_file" "x" {
+  job_id = openspecimen_job_run.x.job_id
+  run_id = openspecimen_job_run.x.run_id
+}
+`,
+			ExpectError: errRe(`(?s)Job run still in progress: its wait timed out.*stopped waiting for it at ` +
+				`timeouts.create \(3s\).*Raise that timeout.*lifecycle \{ postcondition \{ condition = self.status == "SUCCEEDED" \} \}`),
+		}, {
+			PreConfig: func() { clock.Advance(time.Hour) }, // the run ends; the destroy reads no file
+			Config:    providerBlock(s) + run,
+		}},
+	})
+}
+
 func TestAccJobRunResultFile_forms(t *testing.T) {
 	s := mocktest.New(t, resultFileMockConfig(t))
 	blob := []byte{0xff, 0x00, 0xfe, 0x01}
@@ -235,19 +271,25 @@ func TestContentAttributes(t *testing.T) {
 	for name, tc := range map[string]struct {
 		file         resultfile.File
 		text, base64 bool
-		warning      bool
+		warning      string // the warning's title, "" for none
+		says         string // what its detail says
 	}{
-		"text":              {file: resultfile.File{Content: []byte("é,ü\n"), ContentType: "text/csv"}, text: true},
-		"empty":             {file: resultfile.File{Content: []byte{}}, text: true},
-		"on disk":           {file: resultfile.File{}},
-		"binary":            {file: resultfile.File{Content: []byte{0xff, 0}, ContentType: "application/zip"}, base64: true},
-		"latin-1 csv":       {file: resultfile.File{Content: []byte("\xe9\n"), ContentType: "text/csv"}, base64: true, warning: true},
-		"decomposed accent": {file: resultfile.File{Content: []byte("e\u0301\n"), ContentType: "text/csv"}, base64: true, warning: true},
+		"text":        {file: resultfile.File{Content: []byte("é,ü\n"), ContentType: "text/csv"}, text: true},
+		"empty":       {file: resultfile.File{Content: []byte{}}, text: true},
+		"on disk":     {file: resultfile.File{}},
+		"binary":      {file: resultfile.File{Content: []byte{0xff, 0}, ContentType: "application/zip"}, base64: true},
+		"latin-1 csv": {file: resultfile.File{Content: []byte("\xe9\n"), ContentType: "text/csv"}, base64: true, warning: "Result file is not UTF-8 text", says: "not UTF-8"},
+		// Decomposed (NFD) text is UTF-8: the warning says what it is not, NFC, and what to do.
+		"decomposed accent": {file: resultfile.File{Content: []byte("e\u0301\n"), ContentType: "text/csv"}, base64: true,
+			warning: "Result file is not NFC text", says: "is UTF-8 text, but in decomposed form (not NFC"},
 	} {
 		var diags diag.Diagnostics
 		content, b64 := contentAttributes(&tc.file, req, &diags)
-		if !content.IsNull() != tc.text || !b64.IsNull() != tc.base64 || diags.WarningsCount() > 0 != tc.warning {
+		if !content.IsNull() != tc.text || !b64.IsNull() != tc.base64 || diags.WarningsCount() > 0 != (tc.warning != "") {
 			t.Errorf("%s: content %v, content_base64 %v, %d warnings", name, content, b64, diags.WarningsCount())
+		}
+		if w := diags.Warnings(); tc.warning != "" && len(w) == 1 && (w[0].Summary() != tc.warning || !strings.Contains(w[0].Detail(), tc.says)) {
+			t.Errorf("%s: warning %q: %q, want %q saying %q", name, w[0].Summary(), w[0].Detail(), tc.warning, tc.says)
 		}
 		if tc.text && content.ValueString() != string(tc.file.Content) {
 			t.Errorf("%s: content = %q, want %q", name, content.ValueString(), tc.file.Content)
@@ -285,6 +327,52 @@ func TestAccJobRunResultFile_outputPath(t *testing.T) {
 			},
 		}},
 	})
+}
+
+// file_permission gives the file written its mode exactly: a file readable by all that it
+// replaces becomes its owner's alone, and a new one gets 0660, which a umask of 022 would
+// narrow. A mode that is no octal mode, 000, or file_permission without output_path is refused
+// at plan time.
+func TestAccJobRunResultFile_filePermission(t *testing.T) {
+	s := mocktest.New(t, resultFileMockConfig(t))
+	dir := t.TempDir()
+	replaced, created := filepath.Join(dir, "replaced.csv"), filepath.Join(dir, "new", "created.csv")
+	if err := os.WriteFile(replaced, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(replaced, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	config := func(out, mode string) string {
+		return fileConfig(s, fmt.Sprintf("job_id = 1\nrun_id = 12\noutput_path = %q\nfile_permission = %q", out, mode))
+	}
+	wantModes := func(*terraform.State) error {
+		for name, want := range map[string]os.FileMode{replaced: 0o600, created: 0o660} {
+			if fi, err := os.Stat(name); err != nil || fi.Mode().Perm() != want {
+				return fmt.Errorf("%s: mode %v (%v), want %v", name, fi.Mode(), err, want)
+			}
+		}
+		return nil
+	}
+	var steps []resource.TestStep
+	for _, bad := range []string{"0999", "0000", "u+rw", "04755", "0o600"} {
+		steps = append(steps, resource.TestStep{Config: config(replaced, bad), ExpectError: errRe(`must be an octal file mode`)})
+	}
+	steps = append(steps, resource.TestStep{
+		Config:      fileConfig(s, "job_id = 1\nrun_id = 12\nfile_permission = \"0600\""),
+		ExpectError: errRe(`output_path`),
+	}, resource.TestStep{ // the last: the post-test destroy takes its configuration
+		Config: config(replaced, "0600") + fmt.Sprintf(`
+data "openspecimen_job_run_result_file" "y" {
+  job_id          = 1
+  run_id          = 12
+  output_path     = %q
+  file_permission = "660"
+}
+`, created),
+		Check: wantModes,
+	})
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
 }
 
 // A symlink at output_path is followed: the file it points to is replaced, keeping its mode,
@@ -440,12 +528,12 @@ func TestResultFileDiagnostic(t *testing.T) {
 				"ephemeral resource of the same name, which keeps it out of the state. Raising max_content_bytes (at most "+
 				"64 MiB) puts it in the state, re-read on every plan.")},
 	} {
-		if got := resultFileDiagnostic(tc.err, req, "carol", false); !got.Equal(tc.want) {
+		if got := resultFileDiagnostic(tc.err, req, fileReader{login: "carol"}); !got.Equal(tc.want) {
 			t.Errorf("%T %v:\n got %s: %s\nwant %s: %s", tc.err, tc.err, got.Summary(), got.Detail(), tc.want.Summary(), tc.want.Detail())
 		}
 	}
 	// The ephemeral resource has no output_path and keeps nothing in the state.
-	got := resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10}, req, "carol", true)
+	got := resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10}, req, fileReader{login: "carol", ephemeral: true})
 	want := diag.NewAttributeErrorDiagnostic(path.Root("max_content_bytes"), "Result file too large", "The result file r.csv "+
 		"of run 21 of job 4 is larger than max_content_bytes (10 bytes). Raise max_content_bytes (at most 64 MiB), or write "+
 		"the file to disk with the data source's output_path.")
@@ -453,7 +541,7 @@ func TestResultFileDiagnostic(t *testing.T) {
 		t.Errorf("too large, ephemeral:\n got %s: %s\nwant %s: %s", got.Summary(), got.Detail(), want.Summary(), want.Detail())
 	}
 	// A size known before reading (Content-Length, a zip's directory) is named.
-	got = resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10, Size: 12}, req, "carol", true)
+	got = resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10, Size: 12}, req, fileReader{login: "carol", ephemeral: true})
 	if want := "The result file r.csv of run 21 of job 4 is 12 bytes, more than max_content_bytes (10 bytes)."; !strings.HasPrefix(got.Detail(), want) {
 		t.Errorf("too large, size known: %s, want it to start with %q", got.Detail(), want)
 	}
@@ -662,7 +750,7 @@ func TestResultFileDiagnostic_decode(t *testing.T) {
 				"from line 3 on, longer than max_content_bytes (10 bytes); decoding holds one record at a time. Raise "+
 				"max_content_bytes (at most 64 MiB) if its records are that long, or remove decode if the file is not CSV.")},
 	} {
-		if got := resultFileDiagnostic(tc.err, req, "carol", tc.ephemeral); !got.Equal(tc.want) {
+		if got := resultFileDiagnostic(tc.err, req, fileReader{login: "carol", ephemeral: tc.ephemeral}); !got.Equal(tc.want) {
 			t.Errorf("%T %v:\n got %s: %s\nwant %s: %s", tc.err, tc.err, got.Summary(), got.Detail(), tc.want.Summary(), tc.want.Detail())
 		}
 	}
@@ -828,5 +916,38 @@ func TestResultFileRequestSeparator(t *testing.T) {
 		if got := m.request(client.Settings{FieldSeparator: tc.server}).Separator; got != tc.want {
 			t.Errorf("separator %s, server's %q: %q, want %q", tc.attr, tc.server, got, tc.want)
 		}
+	}
+}
+
+// A trigger still queued when timeouts.create ends leaves run_id null: the file read in that
+// apply says why run_id is null and what to do, not that a required attribute is missing.
+// Through the real CLI (the value is null only at apply), on each; run_id left out is
+// refused at plan time.
+func TestAccJobRunResultFile_pendingTrigger(t *testing.T) {
+	clock := mockserver.NewManualClock(time.Now())
+	s := mocktest.New(t, busyMockConfig(clock))
+	holdBusyPool(t, s)
+	c := newCLITest(t, s, busyResource+`
+data "openspecimen_job_run_result_file" "x" {
+  job_id = openspecimen_job_run.x.job_id
+  run_id = openspecimen_job_run.x.run_id
+}
+`)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	out, ok := c.apply(ctx)
+	for _, want := range []string{"Warning: Job run not identified yet", "Error: run_id is null",
+		"its timeouts.create ended while the trigger waited in OpenSpecimen's queue",
+		`lifecycle { postcondition { condition = self.status == "SUCCEEDED" } }`} {
+		if ok || !says(out, want) {
+			t.Errorf("the apply does not fail saying %q:\n%s", want, out)
+		}
+	}
+	if says(out, "Missing Configuration for Required Attribute") {
+		t.Errorf("the apply calls run_id missing:\n%s", out)
+	}
+	c.configure(s, "\ndata \"openspecimen_job_run_result_file\" \"x\" {\n  job_id = 1\n}\n")
+	if plan, err := c.command(ctx, "plan", "-input=false", "-no-color").CombinedOutput(); err == nil || !says(string(plan), "run_id is not set") {
+		t.Errorf("a plan without run_id does not fail saying it is not set:\n%s", plan)
 	}
 }

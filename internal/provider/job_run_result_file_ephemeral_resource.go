@@ -73,10 +73,10 @@ func (e *jobRunResultFileEphemeralResource) Configure(_ context.Context, req eph
 func (e *jobRunResultFileEphemeralResource) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
 	var m resultFileModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !e.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
-	m.fetch(ctx, e.data.client, m.request(e.data.client.Settings()), true, &resp.Diagnostics)
+	m.fetch(ctx, e.data, m.request(e.data.client.Settings()), true, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

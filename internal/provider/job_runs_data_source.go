@@ -54,15 +54,16 @@ var runFilterDocs = map[string]string{
 	"to_date": "Only runs started at or before this time; a date without a time includes that whole day. " +
 		dateFormsDoc + " Runs still in progress are included, and so are runs that finished after it.",
 	"status": "Only runs in this status: `IN_PROGRESS`, `SUCCEEDED` or `FAILED`.",
-	"max_results": "At most this many runs, the newest that match, from 1 to 1000; never fewer than match. " +
+	"max_results": "How many runs to answer, from 1 to 1000: the newest of the runs that match, as many as the " +
+		"smaller of `max_results` and the number of runs that match (min(`max_results`, matching runs)). " +
 		"Defaults to 100. OpenSpecimen has no paging, so the provider asks for more runs until enough match: " +
 		"when more than 10,000 runs started after `to_date`, the older ones are out of its reach " +
 		"(read them in OpenSpecimen's Jobs view).",
 }
 
 var (
-	statusValidators = []validator.String{stringvalidator.OneOf(
-		string(client.StatusInProgress), string(client.StatusSucceeded), string(client.StatusFailed))}
+	statusValidators = emptyIsUnset(stringvalidator.OneOf(
+		string(client.StatusInProgress), string(client.StatusSucceeded), string(client.StatusFailed)))
 	maxResultsValidators = []validator.Int64{int64validator.Between(1, 1000)}
 )
 
@@ -112,12 +113,13 @@ func (d *jobRunsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	c := d.data.client
 	jobID := cfg.JobID.ValueInt64()
 	// The list of an unknown job is empty, not an error: only the job's read can tell.
-	if readJob(ctx, c, jobID, &resp.Diagnostics) == nil {
+	if !d.data.loggedIn(ctx, &resp.Diagnostics) || readJob(ctx, c, jobID, &resp.Diagnostics) == nil {
 		return
 	}
 	runs, err := c.ListRuns(ctx, jobID, filter)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s. Check that the server is up and this user may see the job, then plan again.", jobID, withAdvice(err)))
+		resp.Diagnostics.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s.", jobID,
+			withAdvice(err, "Check that the server is up and that this user may see the job")))
 		return
 	}
 

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -201,7 +202,6 @@ func TestAccJobRunsDataSource_badInput(t *testing.T) {
 		"american":           {"job_id = 1\nto_date = \"02-21-2022\"", `(?s)Invalid to_date`},
 		"month 13":           {"job_id = 1\nfrom_date = \"20221321\"", `(?s)Invalid from_date`},
 		"time without date":  {"job_id = 1\nfrom_date = \"T061500\"", `(?s)Invalid from_date`},
-		"empty date":         {"job_id = 1\nfrom_date = \"\"", `(?s)Invalid from_date`},
 		"from after to":      {"job_id = 1\nfrom_date = \"20220301\"\nto_date = \"20220221\"", `(?s)from_date after to_date`},
 		"from after its day": {"job_id = 1\nfrom_date = \"2022-02-22T00:00:00\"\nto_date = \"2022-02-21\"", `(?s)from_date after to_date`},
 		"unknown status":     {"job_id = 1\nstatus = \"DONE\"", `status value must be one of`},
@@ -220,5 +220,14 @@ func TestAccJobRunsDataSource_badInput(t *testing.T) {
 				}},
 			})
 		})
+	}
+}
+
+// max_results says how many runs come back: min(max_results, the runs that match), never
+// "at most ... never fewer than match".
+func TestJobRunsDocs_maxResults(t *testing.T) {
+	doc := runFilterDocs["max_results"]
+	if strings.Contains(doc, "never fewer than match") || !strings.Contains(doc, "min(`max_results`, matching runs)") {
+		t.Errorf("max_results: %q", doc)
 	}
 }

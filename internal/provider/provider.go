@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -71,6 +72,11 @@ type openSpecimenProviderModel struct {
 type providerData struct {
 	client   *client.Client
 	location *time.Location
+	// loginTold is set once a failed login was reported in full (loginDiagnostic): the objects
+	// that meet the same failure after it say so in a line.
+	loginTold atomic.Bool
+	// cutWaits are the runs whose wait timed out in this command.
+	cutWaits runWaits
 }
 
 // New returns the provider factory for the given build version.
@@ -97,7 +103,7 @@ func (p *openSpecimenProvider) Schema(_ context.Context, _ provider.SchemaReques
 			},
 			"username": schema.StringAttribute{
 				MarkdownDescription: "Login name of the user that runs the jobs. " + envDoc(envUsername) +
-					" Use either `username` and `password`, or `token`.",
+					" Use either `username` and `password`, or `token`. " + loginPrecedenceDoc,
 				Optional: true,
 			},
 			"password": schema.StringAttribute{
@@ -117,7 +123,7 @@ func (p *openSpecimenProvider) Schema(_ context.Context, _ provider.SchemaReques
 					"token: once it has expired or ended, requests fail (401). With `username` and `password` the provider logs in " +
 					"itself and logs in again when its session ends. " +
 					"Either way, give Terraform a dedicated OpenSpecimen user, so that its logins and people's do not end each " +
-					"other's sessions. " + envDoc(envToken),
+					"other's sessions. " + envDoc(envToken) + " " + loginPrecedenceDoc,
 				Optional:  true,
 				Sensitive: true,
 			},
@@ -162,22 +168,11 @@ func (p *openSpecimenProvider) Configure(ctx context.Context, req provider.Confi
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// No request here: the client logs in when a call first needs the server (loggedIn), so
+	// that a command that needs none, such as the destroy of job runs, runs without it.
 	c, err := client.New(clientCfg)
 	if err != nil {
 		resp.Diagnostics.Append(configErrorDiagnostic(err))
-		return
-	}
-	// One login for every resource and data source: a failure is reported here, once,
-	// and none of them runs.
-	if err := c.Login(ctx); err != nil {
-		resp.Diagnostics.Append(loginDiagnostic(ctx, err))
-		return
-	}
-	// What the server says of itself: its line, its zone, its exports' separator. A server
-	// that answers none of it works as without it; only an interruption stops here.
-	if _, err := c.ReadSettings(ctx); err != nil {
-		resp.Diagnostics.AddError("Cannot read OpenSpecimen's settings", "Interrupted while reading the server's "+
-			"settings: nothing was run.")
 		return
 	}
 	if clientCfg.InsecureSkipVerify {
@@ -210,6 +205,12 @@ func allKnown(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics)
 	return known
 }
 
+// loginPrecedenceDoc tells how the block's login and the environment's combine (credentials).
+const loginPrecedenceDoc = "The provider block wins over the environment, per login method: a `token` in the block " +
+	"ignores `" + envUsername + "` and `" + envPassword + "`, and `username` or `password` in the block ignore `" + envToken +
+	"`; the environment fills only what the block leaves unset of the method it uses. Both methods in the block, or, " +
+	"with neither in the block, both in the environment, is an error."
+
 // envDoc tells where an attribute's environment variable stands in for it.
 func envDoc(env string) string {
 	return "May also be set with `" + env + "`, which is used when the attribute is unset or empty."
@@ -230,12 +231,13 @@ func envHint(name string) string {
 // clientConfig reads what the provider's own attributes hold (files, durations, zones) into
 // the client's configuration, which client.New checks.
 func (p *openSpecimenProvider) clientConfig(cfg *openSpecimenProviderModel, diags *diag.Diagnostics) (client.Config, *time.Location) {
+	login := credentials(cfg, diags)
 	out := client.Config{
 		URL:                stringOrEnv(cfg.URL, envURL),
-		Token:              stringOrEnv(cfg.Token, envToken),
-		Username:           stringOrEnv(cfg.Username, envUsername),
-		Password:           stringOrEnv(cfg.Password, envPassword),
-		Domain:             stringOrEnv(cfg.Domain, envDomain),
+		Token:              login.token,
+		Username:           login.username,
+		Password:           login.password,
+		Domain:             login.domain,
 		InsecureSkipVerify: cfg.InsecureSkipVerify.ValueBool(),
 		MaxRetries:         -1,
 		UserAgent:          "terraform-provider-openspecimen/" + p.version,
@@ -308,35 +310,60 @@ func configErrorDiagnostic(err error) diag.Diagnostic {
 	return diag.NewAttributeErrorDiagnostic(path.Root(f.attr), title, upperFirst(err.Error())+". "+f.hint)
 }
 
-// loginDiagnostic reports a failed login (or check of the API token): on url when the url
-// is not the REST root, else on the provider.
-func loginDiagnostic(ctx context.Context, err error) diag.Diagnostic {
-	const title = "Cannot log in to OpenSpecimen"
-	var refused *client.LoginError
-	switch {
-	case errors.As(err, &refused) && refused.WrongURL:
-		return diag.NewAttributeErrorDiagnostic(path.Root("url"), title, upperFirst(refused.Reason)+". Nothing was run.")
-	case errors.As(err, &refused):
-		return diag.NewErrorDiagnostic(title, upperFirst(refused.Reason)+". Nothing was run.")
-	case ctx.Err() != nil:
-		return diag.NewErrorDiagnostic(title, "Interrupted while logging in: nothing was run.")
+// loggedIn logs in to OpenSpecimen before a call that needs the server (client.Login: once
+// per provider, shared by concurrent callers, a refusal remembered) and reports a login that
+// failed (loginDiagnostic). It answers whether the call may go on.
+func (d *providerData) loggedIn(ctx context.Context, diags *diag.Diagnostics) bool {
+	err := d.client.Login(ctx)
+	if err != nil {
+		diags.Append(d.loginDiagnostic(ctx, err))
 	}
-	return diag.NewErrorDiagnostic(title, upperFirst(withAdvice(err))+
-		". Check that the server is up and reachable at url, then apply again; nothing was run.")
+	return err == nil
 }
 
-// withAdvice answers err's text, and what to set in the provider's configuration when the
-// request failed for want of it: ca_cert_file for a server certificate that this machine
-// does not trust, request_timeout for a server that did not answer in time.
-func withAdvice(err error) string {
+// loginDiagnostic reports a failed login (or check of the API token) of an object that could
+// not run for it: in full the first time (the reason, and what to do), and in a line for each
+// object after it, so that a wrong password in a configuration of a hundred runs is explained
+// once, while every object that was not run still says so (Terraform needs an error of each).
+// An interrupt is no failed login: it is told as such, each time.
+func (d *providerData) loginDiagnostic(ctx context.Context, err error) diag.Diagnostic {
+	const title = "Cannot log in to OpenSpecimen"
+	if ctx.Err() != nil {
+		return interruptedDiagnostic("Logging in to OpenSpecimen")
+	}
+	if !d.loginTold.CompareAndSwap(false, true) {
+		return diag.NewErrorDiagnostic("Not run: no OpenSpecimen login", "Nothing was run here: the provider could not "+
+			"log in to OpenSpecimen, as the error \""+title+"\" says, with what to do.")
+	}
+	var refused *client.LoginError
+	if errors.As(err, &refused) {
+		return diag.NewErrorDiagnostic(title, upperFirst(refused.Reason)+". Nothing was run.")
+	}
+	return diag.NewErrorDiagnostic(title, upperFirst(withAdvice(err, "Check that the server is up and reachable at url"))+
+		", then run Terraform again; nothing was run.")
+}
+
+// interruptedDiagnostic reports a call that an interrupt (Ctrl-C) ended, what naming it
+// ("Reading scheduled job 1"), without the context's words: nothing was run.
+func interruptedDiagnostic(what string) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Interrupted: nothing was run", what+" was interrupted: nothing was run.")
+}
+
+// withAdvice answers err's text, and what to do: what to set in the provider's configuration
+// when the request failed for want of it (ca_cert_file for a server certificate that this
+// machine does not trust, request_timeout for a server that did not answer in time), else
+// check, the caller's own advice ("" for none). Each piece of advice is given once.
+func withAdvice(err error, check string) string {
 	switch {
 	case client.IsUntrustedCertificate(err):
 		return err.Error() + ". If the server's certificate is signed by an internal CA, set ca_cert_file to that CA's " +
 			"PEM certificate (and check that it has not expired)"
 	case client.IsRequestTimeout(err):
-		return err.Error() + ". If the server is only slow, raise request_timeout"
+		return err.Error() + ". Check that the server is up; if it is only slow, raise request_timeout"
+	case check == "":
+		return err.Error()
 	}
-	return err.Error()
+	return strings.TrimSuffix(err.Error(), ".") + ". " + check
 }
 
 func upperFirst(s string) string {
@@ -395,13 +422,4 @@ func providerDataFrom(v any, diags *diag.Diagnostics) *providerData {
 			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider: please report it.", v))
 	}
 	return data
-}
-
-// stringOrEnv answers the configured value, or the environment variable when the value is
-// null or empty: an empty variable passed through (url = var.url) means "not set".
-func stringOrEnv(v types.String, env string) string {
-	if s := v.ValueString(); s != "" {
-		return s
-	}
-	return os.Getenv(env)
 }

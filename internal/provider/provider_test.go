@@ -133,7 +133,7 @@ resource "openspecimen_job_run" "x" {
   token    = "abc"
   username = "admin"
   password = "x"
-}`, s.URL()), `(?s)Invalid OpenSpecimen credentials.*use either token, or username and password`},
+}`, s.URL()), `(?s)Conflicting OpenSpecimen credentials.*sets both token and username and password. Use either token, or username and password`},
 		"no credentials": {fmt.Sprintf(`provider "openspecimen" {
   url = %q
 }`, s.URL()), `Missing OpenSpecimen credentials`},
@@ -375,7 +375,7 @@ func TestProviderConfigure_insecureSkipVerifyWarns(t *testing.T) {
 	for _, env := range []string{envURL, envUsername, envPassword, envDomain, envToken} {
 		t.Setenv(env, "") // the configuration below alone
 	}
-	s := mocktest.New(t, testMockConfig()) // Configure logs in
+	s := mocktest.New(t, testMockConfig())
 	p := New("test")()
 	configure := func(insecure bool) diag.Diagnostics {
 		return configureAsAdmin(t, p, s, map[string]tftypes.Value{
@@ -578,8 +578,11 @@ data "openspecimen_job_run_result_file" "x" {
 }
 `
 
-// A failed login is one diagnostic for the whole configuration, whatever the number of
-// objects: counted in the real CLI's output, which plugin-testing's ExpectError cannot.
+// A failed login is explained once for the whole configuration, whatever the number of
+// objects: the first object that meets it reports it in full, each other one that needed the
+// server (the two data sources here: the resources need none at plan time) says in a line
+// that it was not run for it. Counted in the real CLI's output, which plugin-testing's
+// ExpectError cannot.
 func TestAccProvider_loginFailureReportedOnce(t *testing.T) {
 	downURL := refusedURL
 	for name, tc := range map[string]struct {
@@ -606,8 +609,9 @@ func TestAccProvider_loginFailureReportedOnce(t *testing.T) {
 			if err == nil {
 				t.Fatalf("the plan succeeded:\n%s", out)
 			}
-			if n := strings.Count(string(out), "Error: "); n != 1 || !strings.Contains(string(out), "Error: Cannot log in to OpenSpecimen") {
-				t.Fatalf("%d errors, want one titled Cannot log in to OpenSpecimen:\n%s", n, out)
+			full, short := strings.Count(string(out), "Error: Cannot log in to OpenSpecimen"), strings.Count(string(out), "Error: Not run: no OpenSpecimen login")
+			if n := strings.Count(string(out), "Error: "); full != 1 || short != 1 || n != 2 {
+				t.Fatalf("%d errors, want one titled Cannot log in to OpenSpecimen and one Not run: no OpenSpecimen login:\n%s", n, out)
 			}
 			if !errRe(tc.want).Match(out) {
 				t.Errorf("the error does not say %q:\n%s", tc.want, out)
@@ -635,10 +639,11 @@ func TestProviderConfigure_handsClientToNewestKinds(t *testing.T) {
 	}
 }
 
-// Configure reads what the server says of itself: its build_version tells its line, so that
-// the run list's fromDate goes in that line's form from the first request, and its zone's
-// offset bounds the older line's fromDate within hours; a server that answers none of it
-// configures all the same, and the client then learns the form from a refusal.
+// Configure sends nothing; the first object that needs the server logs in and reads what the
+// server says of itself: its build_version tells its line, so that the run list's fromDate
+// goes in that line's form from the first request, and its zone's offset bounds the older
+// line's fromDate within hours; a server that answers none of it works all the same, and the
+// client then learns the form from a refusal.
 func TestProviderConfigure_readsSettings(t *testing.T) {
 	from := time.Date(2024, 1, 15, 10, 0, 30, 0, time.UTC)
 	for _, c := range []struct {
@@ -673,6 +678,13 @@ func TestProviderConfigure_readsSettings(t *testing.T) {
 			data, ok := resp.DataSourceData.(*providerData)
 			if !ok {
 				t.Fatalf("provider data %T", resp.DataSourceData)
+			}
+			if n := s.RequestCount("POST", "/sessions") + s.RequestCount("GET", "/config-settings/app-props"); n != 0 {
+				t.Fatalf("Configure sent %d requests, want none", n)
+			}
+			var diags diag.Diagnostics
+			if !data.loggedIn(t.Context(), &diags) {
+				t.Fatalf("login: %v", diags)
 			}
 			if got := data.client.Settings().BuildVersion; (got == "v12.2") != c.answer {
 				t.Errorf("build_version %q", got)
@@ -713,4 +725,31 @@ func configureAsAdmin(t *testing.T, p provider.Provider, s *mockserver.Server, e
 	var resp provider.ConfigureResponse
 	p.Configure(ctx, provider.ConfigureRequest{Config: tfsdk.Config{Raw: tftypes.NewValue(typ, vals), Schema: sr.Schema}}, &resp)
 	return resp
+}
+
+// A request_timeout that fires is told once: what happened (the client's words), then one
+// piece of advice (check the server, raise request_timeout), never "check that the server is
+// up" twice, whatever advice the caller would give otherwise.
+func TestRequestTimeoutAdvisedOnce(t *testing.T) {
+	release := make(chan struct{})
+	hung := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	t.Cleanup(hung.Close)
+	t.Cleanup(func() { close(release) }) // before Close, which waits for the handlers
+	c, err := client.New(client.Config{URL: hung.URL + "/openspecimen/rest/ng", Username: "admin", Password: "x",
+		RequestTimeout: 20 * time.Millisecond, MaxRetries: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := &providerData{client: c, location: time.UTC}
+	var diags diag.Diagnostics
+	if data.loggedIn(t.Context(), &diags) || len(diags) != 1 {
+		t.Fatalf("login against a hung server: %v", diags)
+	}
+	_, err = c.GetJob(t.Context(), 1)
+	for _, detail := range []string{diags[0].Detail(), withAdvice(err, "Check that the server is up and that this user may see the job")} {
+		if n := strings.Count(strings.ToLower(detail), "server is up"); n != 1 || !strings.Contains(detail, "raise request_timeout") ||
+			strings.Contains(detail, "raise the request timeout") {
+			t.Errorf("%d times \"server is up\" in %q", n, detail)
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -222,11 +223,14 @@ func objectTypeOf(attrs map[string]schema.Attribute) types.ObjectType {
 // runReadDiagnostic reports a failed read of a run: one that is not found (on attr, saying
 // what to check), or any other failure.
 func runReadDiagnostic(attr path.Path, jobID, runID int64, check string, err error) diag.Diagnostic {
-	if client.IsNotFound(err) {
+	switch {
+	case client.IsNotFound(err):
 		return diag.NewAttributeErrorDiagnostic(attr, "Job run not found", fmt.Sprintf(
 			"Run %d of job %d does not exist in OpenSpecimen, or this user cannot see it. %s", runID, jobID, check))
+	case errors.Is(err, context.Canceled):
+		return interruptedDiagnostic(fmt.Sprintf("Reading run %d of job %d", runID, jobID))
 	}
-	return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, withAdvice(err)))
+	return diag.NewErrorDiagnostic("Cannot read job run", fmt.Sprintf("Reading run %d of job %d failed: %s", runID, jobID, withAdvice(err, "")))
 }
 
 // importedRun is the openspecimen_job_run that an import of the run holds: the run, and the
@@ -268,9 +272,9 @@ const (
 
 var (
 	jobIDValidators     = []validator.Int64{int64validator.AtLeast(1)}
-	argsValidators      = []validator.String{stringvalidator.LengthAtMost(maxArgsLength), stringvalidator.NoneOf(""), noControlCharacters{}}
-	ifRunningValidators = []validator.String{stringvalidator.OneOf(
-		string(client.IfRunningWait), string(client.IfRunningFail), string(client.IfRunningAdopt), string(client.IfRunningIgnore))}
+	argsValidators      = emptyIsUnset(stringvalidator.LengthAtMost(maxArgsLength), noControlCharacters{})
+	ifRunningValidators = emptyIsUnset(stringvalidator.OneOf(
+		string(client.IfRunningWait), string(client.IfRunningFail), string(client.IfRunningAdopt), string(client.IfRunningIgnore)))
 )
 
 // jobText names a job in diagnostics: its id, and its name when known.
@@ -352,7 +356,7 @@ func (m *runFilterModel) filter(loc *time.Location, diags *diag.Diagnostics) (f 
 // dateAttr parses the date of the attribute named name, when it is set; a bad one is
 // reported on it.
 func dateAttr(v types.String, name string, loc *time.Location, diags *diag.Diagnostics) (t *time.Time, dateOnly, ok bool) {
-	if v.IsNull() || v.IsUnknown() {
+	if isUnset(v) || v.IsUnknown() {
 		return nil, false, true
 	}
 	parsed, dateOnly, err := parseFilterDate(v.ValueString(), loc)
@@ -443,6 +447,31 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
+// runWaits remembers, for one provider process (one CLI command), the runs whose wait ended at
+// its timeout before the run did, and which timeout: a result file read of such a run in the
+// same apply then says why the run is still in progress and what to do.
+type runWaits struct {
+	mu  sync.Mutex          // guards cut
+	cut map[[2]int64]string // job id and run id: the timeout, such as "timeouts.create (2s)"
+}
+
+// note records that the wait for run of job ended at timeout.
+func (w *runWaits) note(job, run int64, timeout string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cut == nil {
+		w.cut = map[[2]int64]string{}
+	}
+	w.cut[[2]int64{job, run}] = timeout
+}
+
+// of answers the timeout that ended the wait for run of job, "" when none did.
+func (w *runWaits) of(job, run int64) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.cut[[2]int64{job, run}]
+}
+
 // waitDiagnostic reports a wait for a run of job that ended before the run did, for the
 // resource (op create or update) and the action (op invoke). For the resource it is a
 // warning: the run is in state, not tainted, and the next apply waits for it again. For the
@@ -467,6 +496,6 @@ func waitDiagnostic(ctx context.Context, job string, runID int64, op string, tim
 			"Waiting for run %d of job %s was interrupted. %s", runID, job, next))
 	default:
 		return newDiagnostic("Cannot read job run", fmt.Sprintf(
-			"Waiting for run %d of job %s failed: %s. %s", runID, job, withAdvice(err), next))
+			"Waiting for run %d of job %s failed: %s. %s", runID, job, withAdvice(err, ""), next))
 	}
 }

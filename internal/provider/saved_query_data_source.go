@@ -7,7 +7,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -85,7 +84,7 @@ func (d *savedQueryDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 			"unique), is an error that lists the queries whose title contains it. Exactly one of `id` and `title` must be set.",
 		Optional:   true,
 		Computed:   true,
-		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		Validators: []validator.String{useNullNotEmpty()},
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads one saved query, by exact title or by id. Refer to a saved query by name, because ids " +
@@ -109,7 +108,7 @@ func (d *savedQueryDataSource) Configure(_ context.Context, req datasource.Confi
 func (d *savedQueryDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var cfg savedQueryModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !d.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	var q *client.SavedQueryDetail

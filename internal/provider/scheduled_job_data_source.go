@@ -7,7 +7,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -51,7 +50,7 @@ func (d *scheduledJobDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 			"lists leave it out): read it by `id`. Exactly one of `id` and `name` must be set.",
 		Optional:   true,
 		Computed:   true,
-		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		Validators: []validator.String{useNullNotEmpty()},
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads one scheduled job, by id or by exact name: for example to give " +
@@ -76,7 +75,7 @@ func (d *scheduledJobDataSource) Configure(_ context.Context, req datasource.Con
 func (d *scheduledJobDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var cfg jobModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !d.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	var job *client.Job

@@ -53,7 +53,7 @@ func (l *scheduledJobListResource) ListResourceConfigSchema(_ context.Context, _
 		Attributes: map[string]schema.Attribute{
 			"name_contains": schema.StringAttribute{MarkdownDescription: jobFilterDocs["name_contains"], Optional: true},
 			"type": schema.StringAttribute{MarkdownDescription: jobFilterDocs["type"], Optional: true,
-				Validators: jobTypeValidators},
+				Validators: emptyIsUnset(jobTypeValidators...)},
 		},
 	}
 }
@@ -73,7 +73,7 @@ func (l *scheduledJobListResource) List(ctx context.Context, req list.ListReques
 		return
 	}
 	diags.Append(req.Config.Get(ctx, &cfg)...)
-	if diags.HasError() {
+	if diags.HasError() || !l.data.loggedIn(ctx, &diags) {
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}

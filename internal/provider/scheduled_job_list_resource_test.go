@@ -119,6 +119,12 @@ func TestAccScheduledJobList_query(t *testing.T) {
 				},
 			},
 			{
+				// "" is unset: every job.
+				Query:             true,
+				Config:            jobListConfig(s, "    name_contains = \"\"\n    type = \"\""),
+				QueryResultChecks: []querycheck.QueryResultCheck{querycheck.ExpectLength(jobListAddr, len(ids))},
+			},
+			{
 				Query:             true,
 				Config:            jobListConfig(s, "    type = \"INTERNAL\""),
 				QueryResultChecks: []querycheck.QueryResultCheck{querycheck.ExpectLength(jobListAddr, 1)},
@@ -135,7 +141,7 @@ func TestAccScheduledJobList_generateConfigAndImport(t *testing.T) {
 	mcfg, ids := everyKindMockConfig(t, mockserver.LineOlder)
 	s := mocktest.New(t, mcfg)
 	c := newCLITest(t, s, "")
-	requireCLIVersion(t, c, 14)
+	requireTerraform114(t, c)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	writeFile(t, filepath.Join(c.dir, "jobs.tfquery.hcl"), `list "openspecimen_scheduled_job" "all" {
@@ -183,7 +189,7 @@ func TestAccScheduledJobList_generateConfigAndImport(t *testing.T) {
 func TestAccScheduledJob_schemaExported(t *testing.T) {
 	s := mocktest.New(t, scheduledJobMockConfig())
 	c := newCLITest(t, s, "")
-	requireCLIVersion(t, c, 14)
+	requireTerraform114(t, c)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	out, err := c.command(ctx, "providers", "schema", "-json").Output()
@@ -212,5 +218,36 @@ func TestAccScheduledJob_schemaExported(t *testing.T) {
 		t.Errorf("openspecimen_scheduled_job has no identity { id }: %v", p.Identities)
 	case p.ListResources["openspecimen_scheduled_job"] == nil:
 		t.Errorf("no list resource openspecimen_scheduled_job in %v", slices.Sorted(maps.Keys(p.ListResources)))
+	}
+}
+
+// A query of jobs and runs with a wrong password logs in through the one login gate: the
+// failure is explained once in full, the other list says in a line that it was not run, and
+// the password is sent once.
+func TestAccScheduledJobList_loginFailureToldOnce(t *testing.T) {
+	s := mocktest.New(t, scheduledJobMockConfig())
+	c := newCLITest(t, s, "")
+	requireTerraform114(t, c)
+	c.configureRaw(fmt.Sprintf("provider \"openspecimen\" {\n  url      = %q\n  username = \"admin\"\n  password = \"wrong\"\n}\n", s.URL()))
+	writeFile(t, filepath.Join(c.dir, "both.tfquery.hcl"), `list "openspecimen_scheduled_job" "jobs" {
+  provider = openspecimen
+}
+list "openspecimen_job_run" "runs" {
+  provider = openspecimen
+  config {
+    job_id = 1
+  }
+}
+`)
+	out, err := c.command(t.Context(), "query", "-no-color").CombinedOutput()
+	if err == nil {
+		t.Fatalf("the query succeeded:\n%s", out)
+	}
+	full, short := strings.Count(string(out), "Error: Cannot log in to OpenSpecimen"), strings.Count(string(out), "Error: Not run: no OpenSpecimen login")
+	if n := strings.Count(string(out), "Error: "); full != 1 || short != 1 || n != 2 {
+		t.Fatalf("%d errors, want one titled Cannot log in to OpenSpecimen and one Not run: no OpenSpecimen login:\n%s", n, out)
+	}
+	if n := s.RequestCount("POST", "/sessions"); n != 1 {
+		t.Errorf("%d logins reached the server, want 1", n)
 	}
 }

@@ -136,7 +136,6 @@ func usesSchedule(kind, attr string) bool {
 var daysOfWeek = []string{"SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"}
 
 func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	nonEmpty := []validator.String{stringvalidator.LengthAtLeast(1)}
 	// OpenSpecimen refuses a blank name, task class or command (StringUtils.isBlank).
 	notBlank := []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`\S`),
 		"must not be blank: OpenSpecimen refuses a value of spaces only")}
@@ -176,12 +175,12 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 				MarkdownDescription: jobDocs["task_class"] + " A class present on the server. Required for `INTERNAL` " +
 					"jobs, absent otherwise.",
 				Optional:   true,
-				Validators: notBlank,
+				Validators: emptyIsUnset(notBlank...),
 			},
 			"command": schema.StringAttribute{
 				MarkdownDescription: jobDocs["command"] + " Required for `EXTERNAL` jobs, absent otherwise.",
 				Optional:            true,
-				Validators:          notBlank,
+				Validators:          emptyIsUnset(notBlank...),
 			},
 			"repeat_schedule": schema.StringAttribute{
 				MarkdownDescription: jobDocs["repeat_schedule"] + " Each kind needs its schedule attributes and refuses " +
@@ -204,7 +203,7 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 			"day_of_week": schema.StringAttribute{
 				MarkdownDescription: jobDocs["day_of_week"],
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(daysOfWeek...)},
+				Validators:          emptyIsUnset(stringvalidator.OneOf(daysOfWeek...)),
 			},
 			"day_of_month": schema.Int64Attribute{
 				MarkdownDescription: jobDocs["day_of_month"],
@@ -217,6 +216,7 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 				Optional:      true,
 				Computed:      true,
 				CustomType:    dateType{},
+				Validators:    []validator.String{useNullNotEmpty()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), sameDateAsState{}},
 			},
 			"end_date": schema.StringAttribute{
@@ -256,7 +256,7 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 			"fixed_args": schema.StringAttribute{
 				MarkdownDescription: jobDocs["fixed_args"],
 				Optional:            true,
-				Validators:          nonEmpty,
+				Validators:          emptyIsUnset(),
 			},
 			"accepts_args": schema.BoolAttribute{
 				MarkdownDescription: jobDocs["accepts_args"] + " Defaults to `false`.",
@@ -267,7 +267,7 @@ func (r *scheduledJobResource) Schema(_ context.Context, _ resource.SchemaReques
 			"args_help_text": schema.StringAttribute{
 				MarkdownDescription: jobDocs["args_help_text"] + " OpenSpecimen shows it to whoever runs the job.",
 				Optional:            true,
-				Validators:          nonEmpty,
+				Validators:          emptyIsUnset(),
 			},
 			"created_by": schema.StringAttribute{
 				MarkdownDescription: jobDocs["created_by"],
@@ -334,7 +334,8 @@ func (m *scheduledJobModel) checkRules(diags *diag.Diagnostics) {
 	}
 }
 
-// presence is what a configuration says of an attribute: null, unknown until apply, or set.
+// presence is what a configuration says of an attribute: null (or "", unset by the one rule),
+// unknown until apply, or set.
 type presence int
 
 const (
@@ -344,10 +345,11 @@ const (
 )
 
 func presenceOf(v attr.Value) presence {
+	s, isString := v.(types.String)
 	switch {
 	case v.IsUnknown():
 		return presenceUnknown
-	case v.IsNull():
+	case v.IsNull(), isString && isUnset(s):
 		return presenceNull
 	}
 	return presenceSet
@@ -423,10 +425,17 @@ func (r *scheduledJobResource) ModifyPlan(ctx context.Context, req resource.Modi
 	}
 	checkRename(&plan, state, &resp.Diagnostics)
 	checkEndDate(&plan, &config, time.Now(), &resp.Diagnostics)
-	if r.data != nil && !resp.Plan.Raw.Equal(req.State.Raw) {
+	if r.data == nil || resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.Type.ValueString() == "EXTERNAL" && !resp.Plan.Raw.Equal(req.State.Raw) {
+		// The server's line is known once the login gate has read its settings.
+		if !r.data.loggedIn(ctx, &resp.Diagnostics) {
+			return
+		}
 		checkExternal(&plan, r.data.client.Settings(), &resp.Diagnostics)
 	}
-	if resp.Diagnostics.HasError() || r.data == nil || plan.Name.IsUnknown() {
+	if resp.Diagnostics.HasError() || plan.Name.IsUnknown() {
 		return
 	}
 	r.warnNameTaken(ctx, req, resp, &plan, state)
@@ -478,8 +487,8 @@ func checkEndDate(plan, config *scheduledJobModel, now time.Time, diags *diag.Di
 }
 
 // checkExternal reports an EXTERNAL job that the plan would create or update on a server of
-// the newest line, which refuses EXTERNAL jobs (its build_version, read when the provider
-// was configured, tells the line).
+// the newest line, which refuses EXTERNAL jobs (its build_version, read by the login gate,
+// tells the line).
 func checkExternal(plan *scheduledJobModel, server client.Settings, diags *diag.Diagnostics) {
 	if newest, _ := server.NewestLine(); newest && plan.Type.ValueString() == "EXTERNAL" {
 		diags.AddAttributeError(path.Root("type"), "EXTERNAL jobs refused by this server", fmt.Sprintf(
@@ -504,6 +513,9 @@ func (r *scheduledJobResource) warnNameTaken(ctx context.Context, req resource.M
 		if resp.Diagnostics.HasError() || state.Name.Equal(plan.Name) {
 			return
 		}
+	}
+	if !r.data.loggedIn(ctx, &resp.Diagnostics) {
+		return
 	}
 	jobs, err := r.data.client.JobsNamed(ctx, plan.Name.ValueString())
 	if err != nil {
@@ -583,7 +595,7 @@ func (r *scheduledJobResource) Create(ctx context.Context, req resource.CreateRe
 		return
 	}
 	spec := plan.spec(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !r.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	job, err := r.data.client.CreateJob(ctx, spec)
@@ -642,7 +654,7 @@ func (r *scheduledJobResource) Update(ctx context.Context, req resource.UpdateRe
 		return
 	}
 	spec := plan.spec(ctx, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !r.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	id := state.ID.ValueInt64()
@@ -694,7 +706,7 @@ func (r *scheduledJobResource) Read(ctx context.Context, req resource.ReadReques
 	// The framework wants an identity after a read without errors, even one that removes the
 	// job, also from a CLI that keeps none (it then starts from null): the one in state.
 	resp.Diagnostics.Append(setJobIdentity(ctx, resp.Identity, state.ID)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !r.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	if state.ID.IsNull() {
@@ -763,7 +775,7 @@ func (r *scheduledJobResource) readPendingCreate(ctx context.Context, req resour
 func (r *scheduledJobResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state scheduledJobModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || state.ID.IsNull() {
+	if resp.Diagnostics.HasError() || state.ID.IsNull() || !r.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	id := state.ID.ValueInt64()
@@ -788,6 +800,9 @@ func (r *scheduledJobResource) ImportState(ctx context.Context, req resource.Imp
 	if !ok {
 		return
 	}
+	if !importableJob(ctx, r.data, id, &resp.Diagnostics) {
+		return
+	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(setJobIdentity(ctx, resp.Identity, types.Int64Value(id))...)
 }
@@ -800,7 +815,7 @@ func (m *scheduledJobModel) spec(ctx context.Context, diags *diag.Diagnostics) c
 		Name: m.Name.ValueString(), Type: m.Type.ValueString(), RepeatSchedule: m.RepeatSchedule.ValueString(),
 		SavedQueryID: m.SavedQueryID.ValueInt64(), TaskImplFqn: m.TaskClass.ValueString(), Command: m.Command.ValueString(),
 		Schedule: client.Schedule{
-			ScheduledHour: intOf(m.Hour), ScheduledMinute: intOf(m.Minute), ScheduledDayOfWeek: m.DayOfWeek.ValueStringPointer(),
+			ScheduledHour: intOf(m.Hour), ScheduledMinute: intOf(m.Minute), ScheduledDayOfWeek: stringOf(m.DayOfWeek),
 			ScheduledDayOfMonth: intOf(m.DayOfMonth), HourlyInterval: intOf(m.HourlyInterval), MinutelyInterval: intOf(m.MinutelyInterval),
 		},
 		Disabled: !m.Enabled.ValueBool(), RunAsUserID: m.RunAsUserID.ValueInt64(), FixedArgs: m.FixedArgs.ValueString(),
@@ -815,6 +830,14 @@ func (m *scheduledJobModel) spec(ctx context.Context, diags *diag.Diagnostics) c
 	diags.Append(m.RecipientUserIDs.ElementsAs(ctx, &s.RecipientIDs, false)...)
 	diags.Append(m.SharedWithUserIDs.ElementsAs(ctx, &s.SharedWithIDs, false)...)
 	return s
+}
+
+// stringOf is v, or nil when it is unset (null or "").
+func stringOf(v types.String) *string {
+	if isUnset(v) || v.IsUnknown() {
+		return nil
+	}
+	return v.ValueStringPointer()
 }
 
 func intOf(v types.Int64) *int {

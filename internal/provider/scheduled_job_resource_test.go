@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -1347,4 +1349,22 @@ func TestAccScheduledJob_promotion(t *testing.T) {
 		t.Errorf("both servers' jobs have ids %s: the ids should be each server's", ids[100])
 	}
 	t.Logf("on both servers:\n%s\nids: %s and %s", strings.Join(jobs[100], "\n"), ids[100], ids[500])
+}
+
+// A day_of_week of "" is unset: the job sent has no scheduledDayOfWeek, as for null, rather
+// than an empty day, which is no day of the week; an end_date of "" sends no end date.
+func TestScheduledJobSpec_emptyIsUnset(t *testing.T) {
+	m := scheduledJobModel{Name: types.StringValue("Daily"), Type: types.StringValue("INTERNAL"),
+		TaskClass: types.StringValue("a.B"), Command: types.StringValue(""), RepeatSchedule: types.StringValue("DAILY"),
+		Hour: types.Int64Value(1), Minute: types.Int64Value(0), DayOfWeek: types.StringValue(""),
+		StartDate: dateNull(), EndDate: dateOf(""), Enabled: types.BoolValue(true),
+		RecipientUserIDs: types.SetNull(types.Int64Type), SharedWithUserIDs: types.SetNull(types.Int64Type)}
+	var diags diag.Diagnostics
+	spec := m.spec(t.Context(), &diags)
+	if diags.HasError() {
+		t.Fatalf("spec: %v", diags)
+	}
+	if spec.ScheduledDayOfWeek != nil || spec.EndDate != nil || spec.Command != "" {
+		t.Errorf("spec sends day of week %v, end date %v, command %q; want none", spec.ScheduledDayOfWeek, spec.EndDate, spec.Command)
+	}
 }

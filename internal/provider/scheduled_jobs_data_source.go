@@ -43,7 +43,9 @@ func (d *scheduledJobsDataSource) Schema(_ context.Context, _ datasource.SchemaR
 			"disabled jobs, deleted ones among them, are left out (OpenSpecimen's job list does not show them).",
 		Attributes: map[string]schema.Attribute{
 			"name_contains": schema.StringAttribute{MarkdownDescription: jobFilterDocs["name_contains"], Optional: true},
-			"type":          schema.StringAttribute{MarkdownDescription: jobFilterDocs["type"], Optional: true, Validators: jobTypeValidators},
+			"type": schema.StringAttribute{
+				MarkdownDescription: jobFilterDocs["type"], Optional: true, Validators: emptyIsUnset(jobTypeValidators...),
+			},
 			"jobs": schema.ListNestedAttribute{
 				MarkdownDescription: "The jobs, newest first, each with the attributes of the `openspecimen_scheduled_job` " +
 					"data source.",
@@ -66,7 +68,7 @@ func (d *scheduledJobsDataSource) Configure(_ context.Context, req datasource.Co
 func (d *scheduledJobsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var cfg scheduledJobsDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !d.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	f := client.JobFilter{NameContains: cfg.NameContains.ValueString(), Type: cfg.Type.ValueString()}

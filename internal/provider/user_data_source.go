@@ -86,14 +86,14 @@ func (d *userDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 			"contains it. Exactly one of `id` and `login_name` must be set.",
 		Optional:   true,
 		Computed:   true,
-		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		Validators: []validator.String{useNullNotEmpty()},
 	}
 	attrs["domain"] = schema.StringAttribute{
 		MarkdownDescription: "The authentication domain of `login_name`: `openspecimen` (the default) for a local account, " +
 			"else the name of the LDAP, SAML or OAuth domain the user signs in through. Read by `id`, the user's domain.",
 		Optional:   true,
 		Computed:   true,
-		Validators: []validator.String{stringvalidator.LengthAtLeast(1), stringvalidator.AlsoRequires(path.MatchRoot("login_name"))},
+		Validators: []validator.String{useNullNotEmpty(), stringvalidator.AlsoRequires(path.MatchRoot("login_name"))},
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads one OpenSpecimen user, by login name or by id. Refer to a user by name, because ids " +
@@ -117,7 +117,7 @@ func (d *userDataSource) Configure(_ context.Context, req datasource.ConfigureRe
 func (d *userDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var cfg userModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !d.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
 	var u *client.UserAccount

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"io"
+	"io/fs"
 	"mime"
 	"path/filepath"
 	"unicode/utf8"
@@ -35,6 +36,10 @@ type Request struct {
 	Unzip        bool   // read the file inside a zip rather than the zip
 	Entry        string // with Unzip, the zip entry to read; "": the zip's only file
 	OutputPath   string // write the file there; "": keep it in memory
+	// FileMode, with OutputPath, is the file's permission bits, given it exactly, whatever the
+	// umask and the mode of a file replaced; 0 keeps the mode of a file replaced, and gives a
+	// new one 0666 less the umask, as a shell's redirection does.
+	FileMode fs.FileMode
 	// MaxContentBytes bounds a file kept in memory, at most MaxContentBytes;
 	// 0: DefaultMaxContentBytes. Decoding, it bounds the table kept (see DecodeCSV).
 	MaxContentBytes int64
@@ -97,7 +102,7 @@ func Fetch(ctx context.Context, src Source, req Request) (*File, error) {
 	var dest destination
 	if req.OutputPath != "" {
 		var err error
-		if dest, err = destinationOf(req.OutputPath); err != nil {
+		if dest, err = destinationOf(req.OutputPath, req.FileMode); err != nil {
 			return nil, err
 		}
 	}

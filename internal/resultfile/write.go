@@ -14,21 +14,26 @@ import (
 
 // destination is where a file is written, checked before the download starts.
 type destination struct {
-	path      string      // the file the rename replaces: the output path, its symlinks followed
-	perm      fs.FileMode // that of the file replaced, else 0666, which the umask narrows on creation
-	replacing bool        // path exists: the file written keeps perm exactly, whatever the umask
+	path  string      // the file the rename replaces: the output path, its symlinks followed
+	perm  fs.FileMode // the mode asked for, else that of the file replaced, else 0666, which the umask narrows
+	exact bool        // the file written gets perm exactly, whatever the umask: a mode asked for, or a file replaced
 }
 
 // destinationOf checks an output path before anything is downloaded. A symlink is followed,
 // as open(2) does: its target is replaced and the link stays. A folder, or any other file that
 // is not a regular file, is refused with a *WriteError wrapping ErrOutputFolder or
-// ErrOutputNotRegular; a path that cannot be examined, with a *WriteError too.
-func destinationOf(outputPath string) (destination, error) {
+// ErrOutputNotRegular; a path that cannot be examined, with a *WriteError too. mode is the
+// file's mode, exactly; 0 keeps the mode of a file replaced, and gives a new one 0666 less
+// the umask, as a shell's redirection does.
+func destinationOf(outputPath string, mode fs.FileMode) (destination, error) {
 	target, err := followLinks(outputPath)
 	if err != nil {
 		return destination{}, &WriteError{Path: outputPath, Err: err}
 	}
 	d := destination{path: target, perm: 0o666}
+	if mode != 0 {
+		d.perm, d.exact = mode.Perm(), true
+	}
 	fi, err := os.Stat(target)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -37,8 +42,9 @@ func destinationOf(outputPath string) (destination, error) {
 		return destination{}, &WriteError{Path: outputPath, Err: err}
 	case !fi.Mode().IsRegular():
 		return destination{}, &WriteError{Path: outputPath, Err: notAFile(outputPath, target, fi.IsDir())}
+	case mode == 0:
+		d.perm, d.exact = fi.Mode().Perm(), true
 	}
-	d.perm, d.replacing = fi.Mode().Perm(), true
 	return d, nil
 }
 
@@ -97,7 +103,9 @@ func writeAtomically(d destination, r io.Reader, h hash.Hash) (int64, error) {
 
 // writeWith writes what fill writes to d.path through a temporary file in its folder, so
 // that a reader never sees a partial file, even when fill fails midway. Missing folders are
-// created as mkdir -p does (0777 less the umask); the file gets d.perm.
+// created as mkdir -p does (0777 less the umask); the file gets d.perm, less the umask unless
+// d.exact. The temporary file is never more open than the file written: it is created with
+// d.perm less the umask.
 func writeWith(d destination, fill func(w io.Writer) error) error {
 	dir := filepath.Dir(d.path)
 	if err := os.MkdirAll(dir, 0o777); err != nil {
@@ -115,7 +123,7 @@ func writeWith(d destination, fill func(w io.Writer) error) error {
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && d.replacing {
+	if err == nil && d.exact {
 		err = os.Chmod(tmp.Name(), d.perm) // the umask may have narrowed it
 	}
 	if err == nil {

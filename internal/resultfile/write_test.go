@@ -18,7 +18,7 @@ import (
 
 // writeTo writes r to path as Fetch does: the path checked, then written.
 func writeTo(path string, r io.Reader, h hash.Hash) (int64, error) {
-	d, err := destinationOf(path)
+	d, err := destinationOf(path, 0)
 	if err != nil {
 		return 0, err
 	}
@@ -108,6 +108,31 @@ func TestWriteAtomically_keepsMode(t *testing.T) {
 	}
 }
 
+// A mode asked for is the file's exactly, new or replaced, whatever the umask (which would
+// widen nothing, but narrow 0660 to 0640) and the mode of the file replaced (0644, readable
+// by all, becomes 0600); the temporary file is never more open than it.
+func TestWriteAtomically_modeAskedFor(t *testing.T) {
+	withUmask(t, 0o022)
+	for _, tc := range []struct {
+		old, mode os.FileMode // old 0: no file there
+	}{{0, 0o600}, {0, 0o660}, {0o644, 0o600}, {0o600, 0o640}} {
+		dest := filepath.Join(t.TempDir(), "out.csv")
+		if tc.old != 0 {
+			if err := os.WriteFile(dest, []byte("old"), tc.old); err != nil {
+				t.Fatal(err)
+			}
+		}
+		d, err := destinationOf(dest, tc.mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := writeAtomically(d, strings.NewReader("new"), sha256.New()); err != nil {
+			t.Fatal(err)
+		}
+		wantMode(t, dest, tc.mode)
+	}
+}
+
 func TestWriteAtomically_notAFolder(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
@@ -138,7 +163,7 @@ func TestDestinationOf_notAFile(t *testing.T) {
 		{link, ErrOutputFolder, link + " links to " + dir + ", which is a folder"},
 		{os.DevNull, ErrOutputNotRegular, os.DevNull + " is not a regular file"},
 	} {
-		_, err := destinationOf(tc.path)
+		_, err := destinationOf(tc.path, 0)
 		if e, ok := err.(*WriteError); !ok || e.Path != tc.path || !errors.Is(err, tc.want) || e.Error() != tc.msg {
 			t.Errorf("destinationOf(%s) = %#v (%v), want a *WriteError: %s", tc.path, err, err, tc.msg)
 		}
@@ -192,7 +217,7 @@ func TestDestinationOf_linkLoop(t *testing.T) {
 	dir := t.TempDir()
 	mustLink(t, "b", filepath.Join(dir, "a"))
 	mustLink(t, "a", filepath.Join(dir, "b"))
-	_, err := destinationOf(filepath.Join(dir, "a"))
+	_, err := destinationOf(filepath.Join(dir, "a"), 0)
 	if e, ok := err.(*WriteError); !ok || !strings.Contains(e.Error(), "more than 40 symbolic links") {
 		t.Errorf("destinationOf(a loop) = %v, want a *WriteError naming the links", err)
 	}

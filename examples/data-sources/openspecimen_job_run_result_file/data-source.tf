@@ -29,12 +29,14 @@ output "exported_on" {
 # A large export, written to disk rather than kept in state, as the plain CSV other tools
 # expect: without its preamble. A data source is read on every plan: the file is downloaded
 # and output_path rewritten each time (with the same bytes, as long as run_id does not change).
+# Patient data on a shared runner: readable by its owner alone, whatever the umask.
 data "openspecimen_job_run_result_file" "csv" {
   job_id                = openspecimen_job_run.export.job_id
   run_id                = openspecimen_job_run.export.run_id
   decode                = "csv"
   output_path           = "${path.module}/out/specimens.csv"
   output_strip_preamble = true
+  file_permission       = "0600"
 }
 
 output "export_sha256" {
