@@ -637,6 +637,18 @@ func TestJobByName(t *testing.T) {
 	}
 }
 
+// A name that many jobs contain names the first ten of them, as for users and queries.
+func TestJobNameErrorBounded(t *testing.T) {
+	var candidates []Job
+	for i := range 12 {
+		candidates = append(candidates, Job{ID: int64(i), Name: fmt.Sprintf("Export %d", i)})
+	}
+	msg := (&JobNameError{Name: "Export", Candidates: candidates}).Error()
+	if !strings.Contains(msg, `"Export 9" (id 9)`) || strings.Contains(msg, `"Export 10"`) || !strings.Contains(msg, "and 2 more (a disabled job") {
+		t.Errorf("got %s", msg)
+	}
+}
+
 func TestJobJSON(t *testing.T) {
 	sc := jobsByName()
 	// Its schedule starts in 2100, so that it never fires on the real clock during the test.
