@@ -33,14 +33,10 @@ type UserAccount struct {
 }
 
 // userWire is both JSON forms of a user: the list's UserSummary names the domain "domain"
-// and has "admin"; UserDetail names it "domainName" and has only "type".
+// and has "admin"; UserDetail names it "domainName" and has only "type". Both have the
+// fields of User.
 type userWire struct {
-	ID             int64  `json:"id"`
-	LoginName      string `json:"loginName"`
-	FirstName      string `json:"firstName"`
-	LastName       string `json:"lastName"`
-	EmailAddress   string `json:"emailAddress"`
-	Domain         string `json:"domain"`
+	User
 	DomainName     string `json:"domainName"`
 	Type           string `json:"type"`
 	Admin          *bool  `json:"admin"`
