@@ -82,11 +82,7 @@ func (d *jobRunsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				Computed:            true,
 				NestedObject:        schema.NestedAttributeObject{Attributes: runAttributes()},
 			},
-			"ids": schema.ListAttribute{
-				MarkdownDescription: "The runs' ids, in the same order as `runs`.",
-				Computed:            true,
-				ElementType:         types.Int64Type,
-			},
+			"ids": idsAttribute("runs"),
 		},
 	}
 }

@@ -209,6 +209,15 @@ func listsOf(ctx context.Context, objType types.ObjectType, models any, ids []in
 	return objs, idList
 }
 
+// idsAttribute describes the ids list of listsOf, for a list of what (runs or jobs).
+func idsAttribute(what string) schema.ListAttribute {
+	return schema.ListAttribute{
+		MarkdownDescription: "The " + what + "' ids, in the same order as `" + what + "`.",
+		Computed:            true,
+		ElementType:         types.Int64Type,
+	}
+}
+
 // objectTypeOf is the type of an object with these attributes.
 func objectTypeOf(attrs map[string]schema.Attribute) types.ObjectType {
 	typs := make(map[string]attr.Type, len(attrs))

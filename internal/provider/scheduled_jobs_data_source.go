@@ -48,11 +48,7 @@ func (d *scheduledJobsDataSource) Schema(_ context.Context, _ datasource.SchemaR
 				Computed:     true,
 				NestedObject: schema.NestedAttributeObject{Attributes: jobAttributes()},
 			},
-			"ids": schema.ListAttribute{
-				MarkdownDescription: "The jobs' ids, in the same order as `jobs`.",
-				Computed:            true,
-				ElementType:         types.Int64Type,
-			},
+			"ids": idsAttribute("jobs"),
 		},
 	}
 }
