@@ -330,7 +330,7 @@ func checkCreateSettled(t *testing.T, line string, disabled, cancel bool, create
 	<-hooked
 	var unknown *JobCreateUnknownError
 	switch {
-	case created == "before" && (err != nil || job.Name != "Nightly" || job.ID != 7 || isDisabled(job) != disabled):
+	case created == "before" && (err != nil || job.Name != "Nightly" || job.ID != 7 || job.Disabled() != disabled):
 		t.Fatalf("CreateJob = %+v, %v; want job 7, created", job, err)
 	case created == "before":
 	case !errors.As(err, &unknown) || !strings.Contains(err.Error(), "no job it created was found afterwards, but the server may still create it"):

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -88,7 +87,7 @@ func (m *scheduledJobModel) readFrom(ctx context.Context, j *client.Job, diags *
 	m.DayOfMonth = usedInt(usesSchedule(kind, "day_of_month"), j.ScheduledDayOfMonth)
 	m.StartDate = jobDate(j.StartDate)
 	m.EndDate = keepUnset(m.EndDate, jobDate(j.EndDate))
-	m.Enabled = types.BoolValue(!strings.EqualFold(j.ActivityStatus, "Disabled"))
+	m.Enabled = types.BoolValue(!j.Disabled())
 	m.RunAsUserID = types.Int64Null()
 	if j.RunAs != nil && j.RunAs.ID != 0 {
 		m.RunAsUserID = types.Int64Value(j.RunAs.ID)

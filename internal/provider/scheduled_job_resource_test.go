@@ -132,7 +132,7 @@ func TestAccScheduledJob_lifecycle(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if job.ActivityStatus != "Disabled" || !regexp.MustCompile(`^Nightly specimen export_\d+$`).MatchString(job.Name) {
+			if !job.Disabled() || !regexp.MustCompile(`^Nightly specimen export_\d+$`).MatchString(job.Name) {
 				return fmt.Errorf("after destroy job %d is %q, %s; want it Disabled and renamed", jobID, job.Name, job.ActivityStatus)
 			}
 			return nil
