@@ -17,8 +17,11 @@ import (
 )
 
 // defsConfig is a server with three users (ids 1-3), two saved queries and one job, "Taken".
+// Its clock stands still at envStart: the scheduled jobs the tests create (nightlySpec,
+// daily at 02:30) never fire during a test, whatever the time of day.
 func defsConfig() mockserver.Config {
 	return mockserver.Config{
+		Clock: mockserver.NewManualClock(envStart),
 		Users: []mockserver.UserConfig{
 			{LoginName: "admin", Password: "Admin@123", Admin: true},
 			{LoginName: "alice", Password: "Alice@123"},
@@ -75,8 +78,7 @@ const routeJobs = "/scheduled-jobs"
 
 func ptr[T any](v T) *T { return &v }
 
-// nightlyStart starts nightlySpec's schedule in 2100, so that the mock never fires it on the
-// real clock during a test.
+// nightlyStart is nightlySpec's start date, which the job is read back with.
 var nightlyStart = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func nightlySpec(name string) JobSpec {
