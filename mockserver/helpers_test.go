@@ -18,10 +18,10 @@ func mustTime(s string) *time.Time {
 	return &t
 }
 
-// testConfig: job 1 quick with a zipped result, 2 failing, 3 disabled, 4 slow, 5 daily at
-// midnight UTC from 2100 (on the newest line it fires all the same: no test looks at its
-// runs); seeded runs 10..14 of job 1 (see historyRuns) and an unfinished seeded run 20 of
-// job 6.
+// testConfig: job 1 quick with a zipped result, 2 failing, 3 disabled, 4 slow, 6 stuck;
+// seeded runs 10..14 of job 1 (see historyRuns) and an unfinished seeded run 20 of job 6.
+// Every job is on demand: many tests run it on the real clock, where a schedule would fire
+// in the middle of a test at a time of day (see dailyJob).
 func testConfig() Config {
 	return Config{
 		Users: []UserConfig{
@@ -36,7 +36,6 @@ func testConfig() Config {
 			{ID: 2, Name: "Broken job", Duration: Duration(50 * time.Millisecond), Outcome: "FAILED", Message: "Query failed: timeout"},
 			{ID: 3, Name: "Retired export", ActivityStatus: "Disabled"},
 			{ID: 4, Name: "Nightly export", Duration: Duration(time.Hour)},
-			{ID: 5, Name: "Daily", RepeatSchedule: "DAILY", StartDate: mustTime("2100-01-01T00:00:00Z"), Type: "INTERNAL", RtArgsProvided: true, RtArgsHelpText: "<cp>"},
 			{ID: 6, Name: "Stuck export"},
 		},
 		Runs: []RunConfig{

@@ -187,6 +187,17 @@ type jobQuery struct {
 	maxItems int
 }
 
+// jobQueryOf reads the job query of GET /scheduled-jobs and /scheduled-jobs/count; a bad
+// parameter is answered 400, naming it, and ok is false.
+func jobQueryOf(w http.ResponseWriter, r *http.Request) (q jobQuery, ok bool) {
+	q, invalid := parseJobQuery(r)
+	if invalid != "" {
+		writeError(w, http.StatusBadRequest, codeInvalidRequest, "Invalid request: "+invalid)
+		return q, false
+	}
+	return q, true
+}
+
 // parseJobQuery reads query, type, startAt and maxResults; invalid names the bad parameter.
 func parseJobQuery(r *http.Request) (q jobQuery, invalid string) {
 	v := r.URL.Query()
@@ -251,9 +262,8 @@ func (s *Server) matchingJobsLocked(q jobQuery, u *user) []*job {
 
 // listJobs is GET /scheduled-jobs: a page of the jobs the user sees, with lastRunOn.
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, u *user) {
-	q, invalid := parseJobQuery(r)
-	if invalid != "" {
-		writeError(w, http.StatusBadRequest, codeInvalidRequest, "Invalid request: "+invalid)
+	q, ok := jobQueryOf(w, r)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -273,9 +283,8 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, u *user) {
 
 // countJobs is GET /scheduled-jobs/count.
 func (s *Server) countJobs(w http.ResponseWriter, r *http.Request, u *user) {
-	q, invalid := parseJobQuery(r)
-	if invalid != "" {
-		writeError(w, http.StatusBadRequest, codeInvalidRequest, "Invalid request: "+invalid)
+	q, ok := jobQueryOf(w, r)
+	if !ok {
 		return
 	}
 	s.mu.Lock()

@@ -201,8 +201,15 @@ func TestCurrentUser(t *testing.T) {
 	}
 }
 
+// dailyJob is job 5, daily at midnight UTC from 2100. On the newest line its dates do not
+// keep it from firing: it belongs on a server whose clock stands still (newManualServer).
+var dailyJob = JobConfig{ID: 5, Name: "Daily", RepeatSchedule: "DAILY", StartDate: mustTime("2100-01-01T00:00:00Z"),
+	Type: "INTERNAL", RtArgsProvided: true, RtArgsHelpText: "<cp>"}
+
 func TestGetJob(t *testing.T) {
-	s, _ := newManualServer(t, sharedWith(testConfig(), "alice"))
+	cfg := testConfig()
+	cfg.Jobs = append(cfg.Jobs, dailyJob)
+	s, _ := newManualServer(t, sharedWith(cfg, "alice"))
 	tok := login(t, s, "alice", "Alice@123")
 	var job map[string]any
 	r := call(t, "GET", s.URL()+"/scheduled-jobs/5", tok, "")

@@ -256,7 +256,7 @@ func (c *Client) waitNameGivenUp(ctx context.Context, taken *JobNameTakenError, 
 		case err != nil:
 			c.logger.WarnContext(ctx, "reading the job that holds a name failed", "job_id", taken.Holder.ID, "error", err.Error())
 			return false, nil
-		case isDisabled(j) || !strings.EqualFold(j.Name, taken.Name):
+		case j.Disabled() || !strings.EqualFold(j.Name, taken.Name):
 			return true, nil
 		}
 	}
@@ -276,8 +276,6 @@ func isUserError(err error) bool {
 	return errors.As(err, &ae) && ae.StatusCode == http.StatusBadRequest
 }
 
-func isDisabled(j *Job) bool { return strings.EqualFold(j.ActivityStatus, "Disabled") }
-
 // deletedSuffix is the _<epochMillis> OpenSpecimen's delete appends to a job's name: 13
 // digits from 2001 to 2286.
 var deletedSuffix = regexp.MustCompile(`_\d{13,}$`)
@@ -288,7 +286,7 @@ var deletedSuffix = regexp.MustCompile(`_\d{13,}$`)
 // jobs leave the job lists whether deleted or not, so the rename is the only sign: a job that
 // already had such a name when last known, or that has a name of its own, is not deleted.
 func (j *Job) DeletedSince(last string) bool {
-	return isDisabled(j) && j.Name != last && deletedSuffix.MatchString(j.Name)
+	return j.Disabled() && j.Name != last && deletedSuffix.MatchString(j.Name)
 }
 
 // JobDeletedError is a job that OpenSpecimen's delete left, which UpdateJob does not change:
@@ -445,7 +443,7 @@ func (c *Client) FindCreatedJob(ctx context.Context, a CreateAttempt) (*Job, err
 
 // createdAs reports whether j may be the job the attempt created.
 func createdAs(j *Job, a CreateAttempt) bool {
-	return j.Name == a.Name && isDisabled(j) == a.Disabled && (a.Creator == "" || j.CreatedBy.Login() == a.Creator)
+	return j.Name == a.Name && j.Disabled() == a.Disabled && (a.Creator == "" || j.CreatedBy.Login() == a.Creator)
 }
 
 // scanCreated reads the ids above a.AfterID (see FindCreatedJob).

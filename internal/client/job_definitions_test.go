@@ -17,8 +17,11 @@ import (
 )
 
 // defsConfig is a server with three users (ids 1-3), two saved queries and one job, "Taken".
+// Its clock stands still at envStart: the scheduled jobs the tests create (nightlySpec,
+// daily at 02:30) never fire during a test, whatever the time of day.
 func defsConfig() mockserver.Config {
 	return mockserver.Config{
+		Clock: mockserver.NewManualClock(envStart),
 		Users: []mockserver.UserConfig{
 			{LoginName: "admin", Password: "Admin@123", Admin: true},
 			{LoginName: "alice", Password: "Alice@123"},
@@ -75,8 +78,7 @@ const routeJobs = "/scheduled-jobs"
 
 func ptr[T any](v T) *T { return &v }
 
-// nightlyStart starts nightlySpec's schedule in 2100, so that the mock never fires it on the
-// real clock during a test.
+// nightlyStart is nightlySpec's start date, which the job is read back with.
 var nightlyStart = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func nightlySpec(name string) JobSpec {
@@ -330,7 +332,7 @@ func checkCreateSettled(t *testing.T, line string, disabled, cancel bool, create
 	<-hooked
 	var unknown *JobCreateUnknownError
 	switch {
-	case created == "before" && (err != nil || job.Name != "Nightly" || job.ID != 7 || isDisabled(job) != disabled):
+	case created == "before" && (err != nil || job.Name != "Nightly" || job.ID != 7 || job.Disabled() != disabled):
 		t.Fatalf("CreateJob = %+v, %v; want job 7, created", job, err)
 	case created == "before":
 	case !errors.As(err, &unknown) || !strings.Contains(err.Error(), "no job it created was found afterwards, but the server may still create it"):

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -358,42 +359,29 @@ type JobFilter struct {
 	Type string
 }
 
-const (
-	jobsPage     = 100      // jobs asked for per request
-	maxJobsPages = 100      // pages read at most: 10,000 jobs
-	maxJobJSON   = 64 << 10 // bound of one job in a page's answer (its recipients, users it is shared with)
-)
+// maxJobJSON bounds one job in a page's answer (its recipients, users it is shared with).
+const maxJobJSON = 64 << 10
 
 // ListJobs answers the jobs the user sees that f keeps, newest id first, reading the
 // server's pages (GET /scheduled-jobs?query=&type=&startAt=&maxResults=) to the end. A
 // non-admin sees the jobs it created or that are shared with it; deleted jobs are left out.
 func (c *Client) ListJobs(ctx context.Context, f JobFilter) ([]Job, error) {
-	var out []Job
-	for page := 0; page < maxJobsPages; page++ {
-		q := url.Values{"startAt": {strconv.Itoa(page * jobsPage)}, "maxResults": {strconv.Itoa(jobsPage)}}
-		if f.NameContains != "" {
-			q.Set("query", f.NameContains)
-		}
-		if f.Type != "" {
-			q.Set("type", f.Type)
-		}
-		o := reqOpts{method: http.MethodGet, path: "/scheduled-jobs", query: q, idempotent: true,
-			maxBody:  maxJSONBody + jobsPage*maxJobJSON,
-			tooLarge: fmt.Sprintf("the bound for a page of %d jobs (64 KiB a job, beside 1 MiB)", jobsPage)}
-		var jobs []Job
-		if err := c.doJSON(ctx, o, &jobs); err != nil {
-			return nil, err
-		}
-		for _, j := range jobs {
-			if strings.Contains(strings.ToLower(j.Name), strings.ToLower(f.NameContains)) {
-				out = append(out, j)
-			}
-		}
-		if len(jobs) < jobsPage {
-			return out, nil
-		}
+	q := url.Values{}
+	if f.NameContains != "" {
+		q.Set("query", f.NameContains)
 	}
-	return nil, fmt.Errorf("listing jobs: more than %d jobs match %q: narrow the name", maxJobsPages*jobsPage, f.NameContains)
+	if f.Type != "" {
+		q.Set("type", f.Type)
+	}
+	jobs, err := readPages[Job](ctx, c, listing{path: "/scheduled-jobs", query: q, startParam: "startAt",
+		itemBound: maxJobJSON, what: "jobs"})
+	switch {
+	case errors.Is(err, errTooMany):
+		return nil, fmt.Errorf("%w: narrow the name %q", err, f.NameContains)
+	case err != nil:
+		return nil, err
+	}
+	return keepContaining(jobs, func(j *Job) string { return j.Name }, f.NameContains), nil
 }
 
 // JobNameError is a name that names no job, or several, among those the user sees.
@@ -403,31 +391,26 @@ type JobNameError struct {
 }
 
 func (e *JobNameError) Error() string {
-	var names []string
-	for _, j := range e.Candidates {
-		names = append(names, fmt.Sprintf("%q (id %d)", j.Name, j.ID))
-	}
 	switch exact := e.exact(); {
 	case len(exact) > 1:
-		return fmt.Sprintf("%d jobs are named %q: %s", len(exact), e.Name, strings.Join(names, ", "))
-	case len(names) == 0:
+		return fmt.Sprintf("%d jobs are named %q: %s", len(exact), e.Name, namedJobs(e.Candidates))
+	case len(e.Candidates) == 0:
 		return fmt.Sprintf("no job named %q, nor any whose name contains it, is visible to this user (a non-admin sees the jobs it created or that are shared with it; a disabled job, which job lists leave out, is found by its id only)", e.Name)
 	default:
-		return fmt.Sprintf("no job is named exactly %q; jobs whose name contains it: %s (a disabled job, which job lists leave out, is found by its id only)", e.Name, strings.Join(names, ", "))
+		return fmt.Sprintf("no job is named exactly %q; jobs whose name contains it: %s (a disabled job, which job lists leave out, is found by its id only)", e.Name, namedJobs(e.Candidates))
 	}
+}
+
+// namedJobs names the first jobs for an error message.
+func namedJobs(jobs []Job) string {
+	return nameFirst(jobs, func(j *Job) string { return fmt.Sprintf("%q (id %d)", j.Name, j.ID) })
 }
 
 // Several reports whether several jobs have the name: only their ids tell them apart.
 func (e *JobNameError) Several() bool { return len(e.exact()) > 1 }
 
 func (e *JobNameError) exact() []Job {
-	var out []Job
-	for _, j := range e.Candidates {
-		if j.Name == e.Name {
-			out = append(out, j)
-		}
-	}
-	return out
+	return matching(e.Candidates, func(j *Job) bool { return j.Name == e.Name })
 }
 
 // JobByName answers the one job named exactly name (case-sensitive) among those the user

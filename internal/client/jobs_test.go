@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver"
-	"github.com/openspecimen-iac/terraform-provider-openspecimen/mockserver/mocktest"
 )
 
 // ListRuns keeps the documented meaning on both lines (From <= startedAt <= To, a date's
@@ -637,11 +636,23 @@ func TestJobByName(t *testing.T) {
 	}
 }
 
+// A name that many jobs contain names the first ten of them, as for users and queries.
+func TestJobNameErrorBounded(t *testing.T) {
+	var candidates []Job
+	for i := range 12 {
+		candidates = append(candidates, Job{ID: int64(i), Name: fmt.Sprintf("Export %d", i)})
+	}
+	msg := (&JobNameError{Name: "Export", Candidates: candidates}).Error()
+	if !strings.Contains(msg, `"Export 9" (id 9)`) || strings.Contains(msg, `"Export 10"`) || !strings.Contains(msg, "and 2 more (a disabled job") {
+		t.Errorf("got %s", msg)
+	}
+}
+
 func TestJobJSON(t *testing.T) {
 	sc := jobsByName()
-	// Its schedule starts in 2100, so that it never fires on the real clock during the test.
+	// newEnvOn's clock stands still (the test never sleeps): its schedule never fires.
 	sc.Jobs = append(sc.Jobs, mockserver.JobConfig{ID: 27, Name: "Nightly", Type: "INTERNAL", RepeatSchedule: "DAILY",
-		RtArgsProvided: true, RtArgsHelpText: "--cp <cp>", RunAs: "bob", StartDate: mocktest.Time(t, "2100-01-01T00:00:00Z")},
+		RtArgsProvided: true, RtArgsHelpText: "--cp <cp>", RunAs: "bob"},
 		mockserver.JobConfig{ID: 28, Name: "Orphan", SavedQueryDeleted: true})
 	e := newEnvOn(t, sc, nil)
 	j, err := e.c.GetJob(t.Context(), 27)

@@ -72,13 +72,34 @@ func (a *pageAnswer[T]) UnmarshalJSON(b []byte) error {
 // keepContaining keeps the items whose name contains part in any case: the server's LIKE
 // reads % and _ in part as wildcards, which match more.
 func keepContaining[T any](items []T, name func(*T) string, part string) []T {
+	return matching(items, func(item *T) bool { return strings.Contains(strings.ToLower(name(item)), strings.ToLower(part)) })
+}
+
+// matching answers the items that match keeps, in their order.
+func matching[T any](items []T, keep func(*T) bool) []T {
 	var out []T
 	for i := range items {
-		if strings.Contains(strings.ToLower(name(&items[i])), strings.ToLower(part)) {
+		if keep(&items[i]) {
 			out = append(out, items[i])
 		}
 	}
 	return out
+}
+
+// maxNamedCandidates bounds the candidates an error message names.
+const maxNamedCandidates = 10
+
+// nameFirst names the first maxNamedCandidates items for an error message, each as name
+// says, and how many more there are.
+func nameFirst[T any](items []T, name func(*T) string) string {
+	var names []string
+	for i := range items[:min(len(items), maxNamedCandidates)] {
+		names = append(names, name(&items[i]))
+	}
+	if more := len(items) - maxNamedCandidates; more > 0 {
+		names = append(names, fmt.Sprintf("and %d more", more))
+	}
+	return strings.Join(names, ", ")
 }
 
 // readOne reads the one object at path (GET); an answer whose id is 0 has no object of

@@ -26,11 +26,11 @@ func TestReadPagesBounded(t *testing.T) {
 }
 
 // Each list names its first item as the server's controller does: start for users, startAt
-// for saved queries; every page asks for pageSize items.
+// for saved queries and jobs; every page asks for pageSize items.
 func TestReadPagesParameters(t *testing.T) {
 	c, mt := newRawClient(t, nil)
 	var queries []string
-	for _, path := range []string{"/users", "/saved-queries"} {
+	for _, path := range []string{"/users", "/saved-queries", "/scheduled-jobs"} {
 		mt.RegisterResponder(http.MethodGet, testRoot+path, func(req *http.Request) (*http.Response, error) {
 			queries = append(queries, req.URL.Path[strings.LastIndex(req.URL.Path, "/"):]+"?"+req.URL.RawQuery)
 			return httpmock.NewStringResponse(200, "[]"), nil
@@ -42,8 +42,12 @@ func TestReadPagesParameters(t *testing.T) {
 	if _, err := c.ListSavedQueries(t.Context(), "Specimens"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := c.ListJobs(t.Context(), JobFilter{NameContains: "Nightly", Type: "QUERY"}); err != nil {
+		t.Fatal(err)
+	}
 	want := "[/users?domainName=ldap&loginName=a_b&maxResults=100&start=0 " +
-		"/saved-queries?maxResults=100&returnList=true&searchString=Specimens&startAt=0]"
+		"/saved-queries?maxResults=100&returnList=true&searchString=Specimens&startAt=0 " +
+		"/scheduled-jobs?maxResults=100&query=Nightly&startAt=0&type=QUERY]"
 	if got := fmt.Sprint(queries); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

@@ -86,24 +86,13 @@ func (e *SavedQueryTitleError) Error() string {
 
 // namedQueries names the first queries for an error message.
 func namedQueries(queries []SavedQueryDetail) string {
-	var names []string
-	for _, q := range queries[:min(len(queries), maxNamedCandidates)] {
-		names = append(names, fmt.Sprintf("%q (id %d, by %s)", q.Title, q.ID, q.CreatorName()))
-	}
-	if more := len(queries) - maxNamedCandidates; more > 0 {
-		names = append(names, fmt.Sprintf("and %d more", more))
-	}
-	return strings.Join(names, ", ")
+	return nameFirst(queries, func(q *SavedQueryDetail) string {
+		return fmt.Sprintf("%q (id %d, by %s)", q.Title, q.ID, q.CreatorName())
+	})
 }
 
 func (e *SavedQueryTitleError) exact() []SavedQueryDetail {
-	var out []SavedQueryDetail
-	for _, q := range e.Candidates {
-		if q.Title == e.Title {
-			out = append(out, q)
-		}
-	}
-	return out
+	return matching(e.Candidates, func(q *SavedQueryDetail) bool { return q.Title == e.Title })
 }
 
 // SavedQueryByTitle answers the one saved query titled exactly title (case-sensitive)

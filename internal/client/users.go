@@ -33,14 +33,10 @@ type UserAccount struct {
 }
 
 // userWire is both JSON forms of a user: the list's UserSummary names the domain "domain"
-// and has "admin"; UserDetail names it "domainName" and has only "type".
+// and has "admin"; UserDetail names it "domainName" and has only "type". Both have the
+// fields of User.
 type userWire struct {
-	ID             int64  `json:"id"`
-	LoginName      string `json:"loginName"`
-	FirstName      string `json:"firstName"`
-	LastName       string `json:"lastName"`
-	EmailAddress   string `json:"emailAddress"`
-	Domain         string `json:"domain"`
+	User
 	DomainName     string `json:"domainName"`
 	Type           string `json:"type"`
 	Admin          *bool  `json:"admin"`
@@ -114,9 +110,6 @@ type UserLoginError struct {
 	Candidates []UserAccount
 }
 
-// maxNamedCandidates bounds the candidates an error message names.
-const maxNamedCandidates = 10
-
 func (e *UserLoginError) Error() string {
 	exact := e.exact()
 	if len(exact) > 1 {
@@ -131,26 +124,17 @@ func (e *UserLoginError) Error() string {
 
 // namedUsers names the first accounts of users for an error message.
 func namedUsers(users []UserAccount) string {
-	var names []string
-	for _, u := range users[:min(len(users), maxNamedCandidates)] {
-		names = append(names, fmt.Sprintf("%q (domain %s, id %d, %s)", u.LoginName, u.Domain, u.ID, u.ActivityStatus))
-	}
-	if more := len(users) - maxNamedCandidates; more > 0 {
-		names = append(names, fmt.Sprintf("and %d more", more))
-	}
-	return strings.Join(names, ", ")
+	return nameFirst(users, func(u *UserAccount) string {
+		return fmt.Sprintf("%q (domain %s, id %d, %s)", u.LoginName, u.Domain, u.ID, u.ActivityStatus)
+	})
 }
 
 // exact answers the candidates of the login name itself (case-sensitive) in the domain
 // (in any case, as the server's database compares names).
 func (e *UserLoginError) exact() []UserAccount {
-	var out []UserAccount
-	for _, u := range e.Candidates {
-		if u.LoginName == e.LoginName && strings.EqualFold(u.Domain, e.Domain) {
-			out = append(out, u)
-		}
-	}
-	return out
+	return matching(e.Candidates, func(u *UserAccount) bool {
+		return u.LoginName == e.LoginName && strings.EqualFold(u.Domain, e.Domain)
+	})
 }
 
 // UserByLogin answers the one account of the domain ("" is DefaultDomain) whose login name

@@ -2,9 +2,9 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -62,13 +62,6 @@ func jobModelFromAPI(ctx context.Context, j *client.Job, diags *diag.Diagnostics
 	return m
 }
 
-// object is the job as an object value of jobObjectType.
-func (m *jobModel) object(ctx context.Context, diags *diag.Diagnostics) types.Object {
-	obj, d := types.ObjectValueFrom(ctx, jobObjectType.AttrTypes, m)
-	diags.Append(d...)
-	return obj
-}
-
 // readFrom sets every attribute from the job as the server answers it. Of the type's and the
 // schedule's attributes, only those the job's type and repeat schedule use are read. Dates
 // are the server's, to the millisecond; the framework keeps the text of a date in the plan or
@@ -94,7 +87,7 @@ func (m *scheduledJobModel) readFrom(ctx context.Context, j *client.Job, diags *
 	m.DayOfMonth = usedInt(usesSchedule(kind, "day_of_month"), j.ScheduledDayOfMonth)
 	m.StartDate = jobDate(j.StartDate)
 	m.EndDate = keepUnset(m.EndDate, jobDate(j.EndDate))
-	m.Enabled = types.BoolValue(!strings.EqualFold(j.ActivityStatus, "Disabled"))
+	m.Enabled = types.BoolValue(!j.Disabled())
 	m.RunAsUserID = types.Int64Null()
 	if j.RunAs != nil && j.RunAs.ID != 0 {
 		m.RunAsUserID = types.Int64Value(j.RunAs.ID)
@@ -203,6 +196,24 @@ var jobDocs = map[string]string{
 var jobFilterDocs = map[string]string{
 	"name_contains": "Only jobs whose name contains this text, in any case (`%` and `_` are plain characters here).",
 	"type":          "Only jobs of this type: `QUERY`, `INTERNAL` or `EXTERNAL`.",
+}
+
+// jobFilterModel is the filters of a job list: those of the openspecimen_scheduled_jobs data
+// source and of the scheduled job list resource (jobFilterDocs describes them).
+type jobFilterModel struct {
+	NameContains types.String `tfsdk:"name_contains"`
+	Type         types.String `tfsdk:"type"`
+}
+
+// listJobs answers the jobs that m keeps. A failed list is reported, saying to check the
+// server and then to do again.
+func (m *jobFilterModel) listJobs(ctx context.Context, c *client.Client, again string, diags *diag.Diagnostics) ([]client.Job, bool) {
+	jobs, err := c.ListJobs(ctx, client.JobFilter{NameContains: m.NameContains.ValueString(), Type: m.Type.ValueString()})
+	if err != nil {
+		diags.AddError("Cannot list jobs", fmt.Sprintf("Listing the scheduled jobs failed: %s. Check that the server is up, then %s.", err, again))
+		return nil, false
+	}
+	return jobs, true
 }
 
 // jobTypeValidators accept the job types OpenSpecimen knows.

@@ -5,30 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 
 	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 )
-
-func TestJobModelObjectMatchesSchema(t *testing.T) {
-	next := client.EpochMillis{Time: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
-	var diags diag.Diagnostics
-	m := jobModelFromAPI(t.Context(), &client.Job{ID: 1, Name: "Export", NextRunOn: &next, CreatedBy: &client.User{LoginName: "admin"}}, &diags)
-	obj := m.object(t.Context(), &diags)
-	if diags.HasError() {
-		t.Fatal(diags)
-	}
-	attrs := jobAttributes()
-	if len(obj.Attributes()) != len(attrs) {
-		t.Fatalf("object has %d attributes, schema %d", len(obj.Attributes()), len(attrs))
-	}
-	for name, a := range attrs {
-		if v, ok := obj.Attributes()[name]; !ok || !v.Type(t.Context()).Equal(a.GetType()) {
-			t.Errorf("attribute %s: schema type %s, object value %v", name, a.GetType(), v)
-		}
-	}
-}
 
 // The job data sources show every attribute of the resource, under its name, with its type
 // and the meaning jobDocs gives it, which the resource's own description opens with; and

@@ -65,46 +65,33 @@ func (l *jobRunListResource) Configure(_ context.Context, req resource.Configure
 // runs, and streams one result per run.
 func (l *jobRunListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
 	var cfg runFilterModel // the list block's config: the filters of the openspecimen_job_runs data source
+	runs, diags := l.runs(ctx, req, &cfg)
+	stream.Results = listResults(diags, runs, func(run *client.Run) list.ListResult {
+		return listedRun(ctx, req, cfg.JobID.ValueInt64(), run)
+	})
+}
+
+// runs reads the list block's config into cfg, and the runs it asks for, at most the query's
+// limit.
+func (l *jobRunListResource) runs(ctx context.Context, req list.ListRequest, cfg *runFilterModel) ([]client.Run, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	if l.data == nil {
 		diags.Append(unconfiguredDiagnostic("list resource"))
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
-		return
+		return nil, diags
 	}
-	diags.Append(req.Config.Get(ctx, &cfg)...)
+	diags.Append(req.Config.Get(ctx, cfg)...)
 	if diags.HasError() {
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
-		return
+		return nil, diags
 	}
 	filter, ok := cfg.filter(l.data.location, &diags)
 	if !ok {
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
-		return
+		return nil, diags
 	}
 	if req.Limit > 0 {
 		filter.MaxResults = min(filter.MaxResults, int(req.Limit)) // the query's limit bounds the runs read too
 	}
-
-	c := l.data.client
-	jobID := cfg.JobID.ValueInt64()
-	if !l.data.loggedIn(ctx, &diags) || readJob(ctx, c, jobID, &diags) == nil {
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
-		return
-	}
-	runs, err := c.ListRuns(ctx, jobID, filter)
-	if err != nil {
-		diags.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s.", jobID,
-			withAdvice(err, "Check that the server is up and that this user may see the job, then run the query again")))
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
-		return
-	}
-	stream.Results = func(push func(list.ListResult) bool) {
-		for i := range runs {
-			if !push(listedRun(ctx, req, jobID, &runs[i])) {
-				return
-			}
-		}
-	}
+	runs, _ := readRuns(ctx, l.data, cfg.JobID.ValueInt64(), filter, ", then run the query again", &diags)
+	return runs, diags
 }
 
 // listedRun is one run as a result: its identity, a name to read, and with include_resource

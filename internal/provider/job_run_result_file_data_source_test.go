@@ -447,16 +447,31 @@ func TestAccJobRunResultFile_errors(t *testing.T) {
 }
 
 // Every error of resultfile.Fetch has its own diagnostic, on the attribute to change; the
-// acceptance tests above reach most of them through the CLI, this checks all, word for word.
-func TestResultFileDiagnostic(t *testing.T) {
-	req := resultfile.Request{JobID: 4, RunID: 21, OutputPath: "/out/r.csv"}
+// acceptance tests reach most of them through the CLI, the TestResultFileDiagnostic tests
+// check all, word for word, for a file of diagnosticRequest read by carol.
+
+// resultFileDiagnosticCase is an error of resultfile.Fetch and the diagnostic it must give.
+type resultFileDiagnosticCase struct {
+	err  error
+	want diag.Diagnostic
+}
+
+var diagnosticRequest = resultfile.Request{JobID: 4, RunID: 21, OutputPath: "/out/r.csv"}
+
+func checkResultFileDiagnostics(t *testing.T, cases []resultFileDiagnosticCase) {
+	t.Helper()
+	for _, tc := range cases {
+		if got := resultFileDiagnostic(tc.err, diagnosticRequest, fileReader{login: "carol"}); !got.Equal(tc.want) {
+			t.Errorf("%T %v:\n got %s: %s\nwant %s: %s", tc.err, tc.err, got.Summary(), got.Detail(), tc.want.Summary(), tc.want.Detail())
+		}
+	}
+}
+
+// The run is not found, cannot be read, or has no file to read.
+func TestResultFileDiagnostic_run(t *testing.T) {
 	cause := errors.New("connection reset")
 	notFound := &client.APIError{StatusCode: 400, Code: client.CodeRunNotFound, Message: "no run"}
-	refused := &client.APIError{StatusCode: 400, Code: client.CodeOpNotAllowed, Message: "not yours"}
-	for _, tc := range []struct {
-		err  error
-		want diag.Diagnostic
-	}{
+	checkResultFileDiagnostics(t, []resultFileDiagnosticCase{
 		{&resultfile.RunError{Err: notFound}, diag.NewAttributeErrorDiagnostic(path.Root("run_id"), "Job run not found",
 			"Run 21 of job 4 does not exist in OpenSpecimen, or this user cannot see it. Check job_id and run_id.")},
 		{&resultfile.RunError{Err: cause}, diag.NewErrorDiagnostic("Cannot read job run",
@@ -485,6 +500,13 @@ func TestResultFileDiagnostic(t *testing.T) {
 			"Run 21 of job 4 has no result file on the server: the run is still in progress, it failed, or the job writes "+
 				"none (this user may download the job's files but not read the run, so the provider cannot tell which). Read "+
 				"the file once the run has succeeded.")},
+	})
+}
+
+func TestResultFileDiagnostic_download(t *testing.T) {
+	cause := errors.New("connection reset")
+	refused := &client.APIError{StatusCode: 400, Code: client.CodeOpNotAllowed, Message: "not yours"}
+	checkResultFileDiagnostics(t, []resultFileDiagnosticCase{
 		{&resultfile.DownloadError{Err: refused}, diag.NewAttributeErrorDiagnostic(path.Root("run_id"),
 			"Not allowed to read the result file", "OpenSpecimen lets user carol neither read run 21 of job 4 nor download "+
 				"its result file (400 SCHEDULED_JOB_OP_NOT_ALLOWED: not yours): only an admin, the user who ran it and the job's "+
@@ -494,6 +516,12 @@ func TestResultFileDiagnostic(t *testing.T) {
 			"Downloading the result file of run 21 of job 4 failed: connection reset")},
 		{&resultfile.DownloadError{Midway: true, Err: cause}, diag.NewErrorDiagnostic("Cannot download result file",
 			"Reading the result file of run 21 of job 4 failed: connection reset")},
+	})
+}
+
+func TestResultFileDiagnostic_unzipWriteDecode(t *testing.T) {
+	cause := errors.New("connection reset")
+	checkResultFileDiagnostics(t, []resultFileDiagnosticCase{
 		{&resultfile.UnzipError{Filename: "r.zip", Err: cause}, diag.NewErrorDiagnostic(
 			"Cannot unzip result file", "The result file r.zip of run 21 of job 4: connection reset.")},
 		{&resultfile.UnzipError{Filename: "r.zip", Err: fmt.Errorf("%w (zip: not a valid zip file)", resultfile.ErrNotZip)},
@@ -522,18 +550,19 @@ func TestResultFileDiagnostic(t *testing.T) {
 		{&resultfile.DecodeError{Filename: "r.csv", Line: 1, Separator: '\t', Err: errors.New("the header is one column holding '\\t'")},
 			diag.NewAttributeErrorDiagnostic(path.Root("separator"), "Result file has another separator", "Run 21 of job 4: "+
 				`decoding r.csv as CSV: line 1: the header is one column holding '\t'. Set separator = "\t" to decode it.`)},
+	})
+}
+
+func TestResultFileDiagnostic_tooLarge(t *testing.T) {
+	checkResultFileDiagnostics(t, []resultFileDiagnosticCase{
 		{&resultfile.TooLargeError{Filename: "r.csv", Limit: 4 << 20}, diag.NewAttributeErrorDiagnostic(
 			path.Root("max_content_bytes"), "Result file too large for state", "The result file r.csv of run 21 of job 4 is "+
 				"larger than max_content_bytes (4 MiB). Set output_path to write it to disk instead, or read it with the "+
 				"ephemeral resource of the same name, which keeps it out of the state. Raising max_content_bytes (at most "+
 				"64 MiB) puts it in the state, re-read on every plan.")},
-	} {
-		if got := resultFileDiagnostic(tc.err, req, fileReader{login: "carol"}); !got.Equal(tc.want) {
-			t.Errorf("%T %v:\n got %s: %s\nwant %s: %s", tc.err, tc.err, got.Summary(), got.Detail(), tc.want.Summary(), tc.want.Detail())
-		}
-	}
+	})
 	// The ephemeral resource has no output_path and keeps nothing in the state.
-	got := resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10}, req, fileReader{login: "carol", ephemeral: true})
+	got := resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10}, diagnosticRequest, fileReader{login: "carol", ephemeral: true})
 	want := diag.NewAttributeErrorDiagnostic(path.Root("max_content_bytes"), "Result file too large", "The result file r.csv "+
 		"of run 21 of job 4 is larger than max_content_bytes (10 bytes). Raise max_content_bytes (at most 64 MiB), or write "+
 		"the file to disk with the data source's output_path.")
@@ -541,7 +570,7 @@ func TestResultFileDiagnostic(t *testing.T) {
 		t.Errorf("too large, ephemeral:\n got %s: %s\nwant %s: %s", got.Summary(), got.Detail(), want.Summary(), want.Detail())
 	}
 	// A size known before reading (Content-Length, a zip's directory) is named.
-	got = resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10, Size: 12}, req, fileReader{login: "carol", ephemeral: true})
+	got = resultFileDiagnostic(&resultfile.TooLargeError{Filename: "r.csv", Limit: 10, Size: 12}, diagnosticRequest, fileReader{login: "carol", ephemeral: true})
 	if want := "The result file r.csv of run 21 of job 4 is 12 bytes, more than max_content_bytes (10 bytes)."; !strings.HasPrefix(got.Detail(), want) {
 		t.Errorf("too large, size known: %s, want it to start with %q", got.Detail(), want)
 	}

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 
+	datasourceschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 )
@@ -43,23 +44,22 @@ func (e *jobRunResultFileEphemeralResource) Schema(_ context.Context, _ ephemera
 	}
 }
 
+// ephemeral is the attribute as the data source has it (dataSource): the framework's schema
+// packages declare the same attribute structs, so each converts to the other's.
 func (a resultFileAttr) ephemeral() schema.Attribute {
-	switch a.kind {
-	case kindInt64:
-		return schema.Int64Attribute{MarkdownDescription: a.doc, Required: a.required, Optional: a.optional,
-			Computed: a.computed, Sensitive: a.sensitive, Validators: a.int64s}
-	case kindBool:
-		return schema.BoolAttribute{MarkdownDescription: a.doc, Required: a.required, Optional: a.optional,
-			Computed: a.computed, Sensitive: a.sensitive}
-	case kindStringMap:
-		return schema.MapAttribute{MarkdownDescription: a.doc, ElementType: a.elementType(), Computed: a.computed,
-			Sensitive: a.sensitive}
-	case kindStringList, kindRows:
-		return schema.ListAttribute{MarkdownDescription: a.doc, ElementType: a.elementType(), Computed: a.computed,
-			Sensitive: a.sensitive}
+	switch d := a.dataSource().(type) {
+	case datasourceschema.Int64Attribute:
+		return schema.Int64Attribute(d)
+	case datasourceschema.BoolAttribute:
+		return schema.BoolAttribute(d)
+	case datasourceschema.MapAttribute:
+		return schema.MapAttribute(d)
+	case datasourceschema.ListAttribute:
+		return schema.ListAttribute(d)
+	case datasourceschema.StringAttribute:
+		return schema.StringAttribute(d)
 	}
-	return schema.StringAttribute{MarkdownDescription: a.doc, Required: a.required, Optional: a.optional,
-		Computed: a.computed, Sensitive: a.sensitive, Validators: a.strings}
+	return nil // dataSource answers no other kind
 }
 
 func (e *jobRunResultFileEphemeralResource) ConfigValidators(context.Context) []ephemeral.ConfigValidator {

@@ -2,13 +2,11 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -84,11 +82,7 @@ func (d *jobRunsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				Computed:            true,
 				NestedObject:        schema.NestedAttributeObject{Attributes: runAttributes()},
 			},
-			"ids": schema.ListAttribute{
-				MarkdownDescription: "The runs' ids, in the same order as `runs`.",
-				Computed:            true,
-				ElementType:         types.Int64Type,
-			},
+			"ids": idsAttribute("runs"),
 		},
 	}
 }
@@ -109,28 +103,14 @@ func (d *jobRunsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if !ok {
 		return
 	}
-
-	c := d.data.client
-	jobID := cfg.JobID.ValueInt64()
-	// The list of an unknown job is empty, not an error: only the job's read can tell.
-	if !d.data.loggedIn(ctx, &resp.Diagnostics) || readJob(ctx, c, jobID, &resp.Diagnostics) == nil {
+	runs, ok := readRuns(ctx, d.data, cfg.JobID.ValueInt64(), filter, "", &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	runs, err := c.ListRuns(ctx, jobID, filter)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s.", jobID,
-			withAdvice(err, "Check that the server is up and that this user may see the job")))
-		return
-	}
-
 	models, ids := make([]runModel, len(runs)), make([]int64, len(runs))
 	for i := range runs {
 		models[i], ids[i] = runModelFromAPI(&runs[i]), runs[i].ID
 	}
-	var diags diag.Diagnostics
-	cfg.Runs, diags = types.ListValueFrom(ctx, runObjectType, models)
-	resp.Diagnostics.Append(diags...)
-	cfg.IDs, diags = types.ListValueFrom(ctx, types.Int64Type, ids)
-	resp.Diagnostics.Append(diags...)
+	cfg.Runs, cfg.IDs = listsOf(ctx, runObjectType, models, ids, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }

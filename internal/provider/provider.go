@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"os"
 	"strconv"
@@ -422,4 +423,19 @@ func providerDataFrom(v any, diags *diag.Diagnostics) *providerData {
 			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider: please report it.", v))
 	}
 	return data
+}
+
+// listResults streams one result per item, made by result, as long as Terraform reads on; or
+// the diagnostics, when they hold an error.
+func listResults[T any](diags diag.Diagnostics, items []T, result func(*T) list.ListResult) iter.Seq[list.ListResult] {
+	if diags.HasError() {
+		return list.ListResultsStreamDiagnostics(diags)
+	}
+	return func(push func(list.ListResult) bool) {
+		for i := range items {
+			if !push(result(&items[i])) {
+				return
+			}
+		}
+	}
 }

@@ -98,17 +98,39 @@ provider "openspecimen" {
 `, url, username, password)
 }
 
-func TestAccProvider_configErrors(t *testing.T) {
-	s := mocktest.New(t, testMockConfig())
+// configErrorCase is a provider block that a plan refuses, and the error it must show.
+type configErrorCase struct {
+	provider string
+	want     string
+}
+
+// testConfigErrors plans each case's provider block, with a resource that uses it and none
+// of the provider's environment variables set, and expects its error.
+func testConfigErrors(t *testing.T, cases map[string]configErrorCase) {
 	resourceBlock := `
 resource "openspecimen_job_run" "x" {
   job_id = 1
 }
 `
-	cases := map[string]struct {
-		provider string
-		want     string
-	}{
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			for _, env := range []string{envURL, envUsername, envPassword, envDomain, envToken} {
+				t.Setenv(env, "")
+			}
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      tc.provider + resourceBlock,
+					PlanOnly:    true,
+					ExpectError: errRe(tc.want),
+				}},
+			})
+		})
+	}
+}
+
+func TestAccProvider_configErrorsURL(t *testing.T) {
+	testConfigErrors(t, map[string]configErrorCase{
 		"no url": {`provider "openspecimen" {
   username = "admin"
   password = "x"
@@ -128,6 +150,12 @@ resource "openspecimen_job_run" "x" {
   username = "admin"
   password = "x"
 }`, `not an absolute http or https URL`},
+	})
+}
+
+func TestAccProvider_configErrorsCredentials(t *testing.T) {
+	s := mocktest.New(t, testMockConfig())
+	testConfigErrors(t, map[string]configErrorCase{
 		"token and password": {fmt.Sprintf(`provider "openspecimen" {
   url      = %q
   token    = "abc"
@@ -141,6 +169,12 @@ resource "openspecimen_job_run" "x" {
   url      = %q
   username = "admin"
 }`, s.URL()), `Missing OpenSpecimen password`},
+	})
+}
+
+func TestAccProvider_configErrorsSettings(t *testing.T) {
+	s := mocktest.New(t, testMockConfig())
+	testConfigErrors(t, map[string]configErrorCase{
 		"bad timezone": {fmt.Sprintf(`provider "openspecimen" {
   url      = %q
   token    = "abc"
@@ -161,22 +195,7 @@ resource "openspecimen_job_run" "x" {
   token        = "abc"
   ca_cert_file = "/nonexistent/ca.pem"
 }`, s.URL()), `Could not read ca_cert_file`},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			for _, env := range []string{envURL, envUsername, envPassword, envDomain, envToken} {
-				t.Setenv(env, "")
-			}
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config:      tc.provider + resourceBlock,
-					PlanOnly:    true,
-					ExpectError: errRe(tc.want),
-				}},
-			})
-		})
-	}
+	})
 }
 
 // errRe compiles an expected error for ExpectError. Terraform wraps diagnostics to the

@@ -199,16 +199,23 @@ func computedAttributes(docs map[string]string, ints, bools []string) map[string
 	return attrs
 }
 
-// listsOf answers items as a list of objects of objType, and their ids as a list in the same
+// listsOf answers models as a list of objects of objType, and ids as a list in the same
 // order: the two computed lists of the data sources that list runs or jobs.
-func listsOf[T any](items []T, objType types.ObjectType, object func(*T) types.Object, id func(*T) int64) (objs, ids types.List) {
-	objVals := make([]attr.Value, 0, len(items))
-	idVals := make([]attr.Value, 0, len(items))
-	for i := range items {
-		objVals = append(objVals, object(&items[i]))
-		idVals = append(idVals, types.Int64Value(id(&items[i])))
+func listsOf(ctx context.Context, objType types.ObjectType, models any, ids []int64, diags *diag.Diagnostics) (objs, idList types.List) {
+	objs, d := types.ListValueFrom(ctx, objType, models)
+	diags.Append(d...)
+	idList, d = types.ListValueFrom(ctx, types.Int64Type, ids)
+	diags.Append(d...)
+	return objs, idList
+}
+
+// idsAttribute describes the ids list of listsOf, for a list of what (runs or jobs).
+func idsAttribute(what string) schema.ListAttribute {
+	return schema.ListAttribute{
+		MarkdownDescription: "The " + what + "' ids, in the same order as `" + what + "`.",
+		Computed:            true,
+		ElementType:         types.Int64Type,
 	}
-	return types.ListValueMust(objType, objVals), types.ListValueMust(types.Int64Type, idVals)
 }
 
 // objectTypeOf is the type of an object with these attributes.
@@ -351,6 +358,22 @@ func (m *runFilterModel) filter(loc *time.Location, diags *diag.Diagnostics) (f 
 		f.MaxResults = int(m.MaxResults.ValueInt64())
 	}
 	return f, true
+}
+
+// readRuns reads the runs of job jobID that f keeps, once logged in. The job is read first:
+// the run list of an unknown job is empty, not an error, and only the job's read can tell. A
+// failed list is reported, with what to check, then (", then run the query again") if any.
+func readRuns(ctx context.Context, d *providerData, jobID int64, f client.RunFilter, then string, diags *diag.Diagnostics) ([]client.Run, bool) {
+	if !d.loggedIn(ctx, diags) || readJob(ctx, d.client, jobID, diags) == nil {
+		return nil, false
+	}
+	runs, err := d.client.ListRuns(ctx, jobID, f)
+	if err != nil {
+		diags.AddError("Cannot list job runs", fmt.Sprintf("Listing the runs of job %d failed: %s.", jobID,
+			withAdvice(err, "Check that the server is up and that this user may see the job"+then)))
+		return nil, false
+	}
+	return runs, true
 }
 
 // dateAttr parses the date of the attribute named name, when it is set; a bad one is

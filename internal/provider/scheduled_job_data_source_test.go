@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -19,12 +20,14 @@ const jobAddr = "data.openspecimen_scheduled_job.x"
 
 // namedJobsMockConfig: job names that share a substring, some with % or _ (which the
 // server's LIKE reads as wildcards); two jobs named "Twin", one of them shared with alice;
-// alice created "Alice's export".
+// alice created "Alice's export". Its clock stands still, so that the daily job 21 never
+// fires during a test (on the newest line its start in 2100 does not keep it from firing):
+// its last_run_on stays null.
 func namedJobsMockConfig(t testing.TB) mockserver.Config {
 	cfg := testMockConfig()
+	cfg.Clock = mockserver.NewManualClock(time.Now())
 	cfg.Jobs = append(cfg.Jobs,
 		mockserver.JobConfig{ID: 20, Name: "CP export"},
-		// Its schedule starts in 2100, so that it never fires on the real clock during a test.
 		mockserver.JobConfig{ID: 21, Name: "CP export 100%", Type: "INTERNAL", RepeatSchedule: "DAILY",
 			RtArgsProvided: true, RtArgsHelpText: "--cp <short title>", RunAs: "alice", StartDate: mocktest.Time(t, "2100-01-01T00:00:00Z")},
 		mockserver.JobConfig{ID: 22, Name: "CP_export"},

@@ -25,13 +25,6 @@ type scheduledJobListResource struct {
 	data *providerData
 }
 
-// scheduledJobListModel is the list block's config: the filters of the
-// openspecimen_scheduled_jobs data source.
-type scheduledJobListModel struct {
-	NameContains types.String `tfsdk:"name_contains"`
-	Type         types.String `tfsdk:"type"`
-}
-
 // NewScheduledJobListResource is the factory the provider registers.
 func NewScheduledJobListResource() list.ListResource {
 	return &scheduledJobListResource{}
@@ -65,34 +58,28 @@ func (l *scheduledJobListResource) Configure(_ context.Context, req resource.Con
 // List reads the jobs that the filters keep and streams one result per job, at most the
 // query's limit.
 func (l *scheduledJobListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
-	var cfg scheduledJobListModel
+	jobs, diags := l.jobs(ctx, req)
+	stream.Results = listResults(diags, jobs, func(job *client.Job) list.ListResult { return listedJob(ctx, req, job) })
+}
+
+// jobs reads the jobs that the list block's config (the filters of the
+// openspecimen_scheduled_jobs data source) keeps, at most the query's limit.
+func (l *scheduledJobListResource) jobs(ctx context.Context, req list.ListRequest) ([]client.Job, diag.Diagnostics) {
+	var cfg jobFilterModel
 	var diags diag.Diagnostics
 	if l.data == nil {
 		diags.Append(unconfiguredDiagnostic("list resource"))
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
-		return
+		return nil, diags
 	}
 	diags.Append(req.Config.Get(ctx, &cfg)...)
 	if diags.HasError() || !l.data.loggedIn(ctx, &diags) {
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
-		return
+		return nil, diags
 	}
-	jobs, err := l.data.client.ListJobs(ctx, client.JobFilter{NameContains: cfg.NameContains.ValueString(), Type: cfg.Type.ValueString()})
-	if err != nil {
-		diags.AddError("Cannot list jobs", fmt.Sprintf("Listing the scheduled jobs failed: %s. Check that the server is up, then run the query again.", err))
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
-		return
-	}
+	jobs, _ := cfg.listJobs(ctx, l.data.client, "run the query again", &diags)
 	if req.Limit > 0 && int64(len(jobs)) > req.Limit {
 		jobs = jobs[:req.Limit]
 	}
-	stream.Results = func(push func(list.ListResult) bool) {
-		for i := range jobs {
-			if !push(listedJob(ctx, req, &jobs[i])) {
-				return
-			}
-		}
-	}
+	return jobs, diags
 }
 
 // listedJob is one job as a result: its identity, a name to read, and with include_resource

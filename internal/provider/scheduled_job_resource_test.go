@@ -39,8 +39,15 @@ const (
 	jobTaken                      = 1 // named "Taken export"
 )
 
+// scheduledJobMockConfig is the mock of the scheduled job tests. Its clock stands still: the
+// schedules of the jobs the tests create or seed (a daily export at 02:30, a job of every
+// kind, one every minute) never fire during a test. On the newest line a job's dates do not
+// bound its scheduled runs, so a start date in 2100 would not keep the real clock from
+// firing them, as the system user or the job's run-as user, at a time of day. The jobs the
+// tests run have no duration and start at once: they need no clock.
 func scheduledJobMockConfig() mockserver.Config {
 	return mockserver.Config{
+		Clock: mockserver.NewManualClock(time.Now()),
 		Users: []mockserver.UserConfig{
 			{LoginName: "admin", Password: "Admin@123", Admin: true},
 			{LoginName: "alice", Password: "Alice@123"},
@@ -59,8 +66,9 @@ resource "openspecimen_scheduled_job" "x" {
 `, body)
 }
 
-// farStart starts a schedule in 2100, so that the mock never fires it on the real clock
-// during a test.
+// farStart gives a job a start date of its own. It does not keep the mock from firing the
+// job's schedule (on the newest line a job's dates do not bound its runs):
+// scheduledJobMockConfig's clock stands still for that.
 const farStart = `  start_date      = "2100-01-01T00:00:00Z"`
 
 // nightlyBody is a nightly export; extra lines are added to it.
@@ -132,7 +140,7 @@ func TestAccScheduledJob_lifecycle(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if job.ActivityStatus != "Disabled" || !regexp.MustCompile(`^Nightly specimen export_\d+$`).MatchString(job.Name) {
+			if !job.Disabled() || !regexp.MustCompile(`^Nightly specimen export_\d+$`).MatchString(job.Name) {
 				return fmt.Errorf("after destroy job %d is %q, %s; want it Disabled and renamed", jobID, job.Name, job.ActivityStatus)
 			}
 			return nil
@@ -747,8 +755,8 @@ var scheduleKindJobs = []struct {
 // A job of each repeat schedule imports (import blocks) and plans clean, a MINUTELY interval
 // of 0 among them; a job created with minutely_interval = 0 plans clean too.
 func TestAccScheduledJob_importEachKind(t *testing.T) {
-	far := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC) // the mock never fires them during a test
-	mcfg := scheduledJobMockConfig()
+	far := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+	mcfg := scheduledJobMockConfig() // its clock stands still: the job of every minute never fires
 	var config strings.Builder
 	var noOps []plancheck.PlanCheck
 	for _, k := range scheduleKindJobs {

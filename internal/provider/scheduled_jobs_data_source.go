@@ -2,13 +2,10 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/openspecimen-iac/terraform-provider-openspecimen/internal/client"
 )
 
 var (
@@ -21,10 +18,9 @@ type scheduledJobsDataSource struct {
 }
 
 type scheduledJobsDataSourceModel struct {
-	NameContains types.String `tfsdk:"name_contains"`
-	Type         types.String `tfsdk:"type"`
-	Jobs         types.List   `tfsdk:"jobs"` // of jobObjectType
-	IDs          types.List   `tfsdk:"ids"`
+	jobFilterModel
+	Jobs types.List `tfsdk:"jobs"` // of jobObjectType
+	IDs  types.List `tfsdk:"ids"`
 }
 
 // NewScheduledJobsDataSource is the factory the provider registers.
@@ -52,11 +48,7 @@ func (d *scheduledJobsDataSource) Schema(_ context.Context, _ datasource.SchemaR
 				Computed:     true,
 				NestedObject: schema.NestedAttributeObject{Attributes: jobAttributes()},
 			},
-			"ids": schema.ListAttribute{
-				MarkdownDescription: "The jobs' ids, in the same order as `jobs`.",
-				Computed:            true,
-				ElementType:         types.Int64Type,
-			},
+			"ids": idsAttribute("jobs"),
 		},
 	}
 }
@@ -71,17 +63,14 @@ func (d *scheduledJobsDataSource) Read(ctx context.Context, req datasource.ReadR
 	if resp.Diagnostics.HasError() || !d.data.loggedIn(ctx, &resp.Diagnostics) {
 		return
 	}
-	f := client.JobFilter{NameContains: cfg.NameContains.ValueString(), Type: cfg.Type.ValueString()}
-	jobs, err := d.data.client.ListJobs(ctx, f)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot list jobs", fmt.Sprintf("Listing the scheduled jobs failed: %s. Check that the server is up, then plan again.", err))
+	jobs, ok := cfg.listJobs(ctx, d.data.client, "plan again", &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	cfg.Jobs, cfg.IDs = listsOf(jobs, jobObjectType,
-		func(j *client.Job) types.Object {
-			m := jobModelFromAPI(ctx, j, &resp.Diagnostics)
-			return m.object(ctx, &resp.Diagnostics)
-		},
-		func(j *client.Job) int64 { return j.ID })
+	models, ids := make([]jobModel, len(jobs)), make([]int64, len(jobs))
+	for i := range jobs {
+		models[i], ids[i] = jobModelFromAPI(ctx, &jobs[i], &resp.Diagnostics), jobs[i].ID
+	}
+	cfg.Jobs, cfg.IDs = listsOf(ctx, jobObjectType, models, ids, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }
