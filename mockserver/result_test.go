@@ -123,6 +123,56 @@ func TestResultConfig_validate(t *testing.T) {
 }
 
 func TestResultFile(t *testing.T) {
+	f := startResultRuns(t)
+	errCases := []struct {
+		name, auth string
+		job, run   int64
+		code       string
+	}{
+		{"in progress", f.admin, 4, f.inProgress.ID, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
+		{"seeded in progress", f.admin, 6, 20, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
+		{"failed", f.admin, 2, f.failed.ID, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
+		{"seeded failed", f.admin, 1, 11, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
+		{"file gone", f.admin, 1, 14, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND"},
+		{"unknown run", f.admin, 1, 999, "SCHEDULED_JOB_JOB_RUN_NOT_FOUND"},
+		{"another's run", f.alice, 1, 10, "SCHEDULED_JOB_OP_NOT_ALLOWED"},
+		{"not a recipient of job 7", f.bob, 7, f.big.ID, "SCHEDULED_JOB_OP_NOT_ALLOWED"},
+	}
+	for _, c := range errCases {
+		t.Run(c.name, func(t *testing.T) {
+			r := call(t, "GET", f.file(c.job, c.run), c.auth, "")
+			if r.status != 400 || r.apiCode() != c.code || r.header.Get("Content-Disposition") != "" {
+				t.Fatalf("%d %s %v, want 400 %s", r.status, r.body, r.header, c.code)
+			}
+		})
+	}
+
+	t.Run("plain csv", func(t *testing.T) { checkResultPlainCSV(t, f) })
+	t.Run("binary", func(t *testing.T) { checkResultBinary(t, f) })
+	for _, c := range []struct{ name, auth string }{{"zip by the runner", f.alice}, {"zip by a recipient", f.bob}, {"zip by an admin", f.admin}} {
+		t.Run(c.name, func(t *testing.T) { checkResultZip(t, f, c.auth) })
+	}
+	t.Run("generated 10 MiB, streamed", func(t *testing.T) { checkResultGeneratedStreamed(t, f) })
+	t.Run("generated zipped", func(t *testing.T) { checkResultGeneratedZipped(t, f) })
+}
+
+// resultRuns is a server with runs of every kind of result file, and tokens of its users.
+type resultRuns struct {
+	s                                      *Server
+	admin, alice, bob                      string
+	inProgress, failed, quick, big, bigZip Run
+}
+
+// file answers the URL of the result file of run of job.
+func (f resultRuns) file(job, run int64) string {
+	return fmt.Sprintf("%s/scheduled-jobs/%d/runs/%d/result-file", f.s.URL(), job, run)
+}
+
+// startResultRuns starts a server with jobs 7 (10 MiB generated) and 8 (generated,
+// zipped) besides testConfig's, starts a run of jobs 4, 2, 1, 7 and 8, and lets a second
+// pass: all but job 4's end.
+func startResultRuns(t *testing.T) resultRuns {
+	t.Helper()
 	cfg := testConfig()
 	cfg.FileRetention = Duration(10 * 365 * 24 * time.Hour) // the seeded runs of 2022 keep their files here
 	cfg.Jobs = append(cfg.Jobs,
@@ -130,94 +180,69 @@ func TestResultFile(t *testing.T) {
 		JobConfig{ID: 8, Name: "Big zipped", Result: &ResultConfig{Filename: "big_${run_id}.csv", GenerateBytes: 100_000, Zip: true}},
 	)
 	s, clock := newManualServer(t, cfg)
-	admin := login(t, s, "admin", "Admin@123")
-	alice := login(t, s, "alice", "Alice@123")
-	bob := login(t, s, "bob", "Bob@123")
-	file := func(job, run int64) string {
-		return fmt.Sprintf("%s/scheduled-jobs/%d/runs/%d/result-file", s.URL(), job, run)
-	}
-
-	inProgress, _ := s.StartRunAs("admin", 4, "")
-	failed, _ := s.StartRunAs("admin", 2, "")
-	quick, _ := s.StartRunAs("alice", 1, "--cp 7")
-	big, _ := s.StartRunAs("admin", 7, "")
-	bigZip, _ := s.StartRunAs("admin", 8, "")
+	f := resultRuns{s: s, admin: login(t, s, "admin", "Admin@123"), alice: login(t, s, "alice", "Alice@123"), bob: login(t, s, "bob", "Bob@123")}
+	f.inProgress, _ = s.StartRunAs("admin", 4, "")
+	f.failed, _ = s.StartRunAs("admin", 2, "")
+	f.quick, _ = s.StartRunAs("alice", 1, "--cp 7")
+	f.big, _ = s.StartRunAs("admin", 7, "")
+	f.bigZip, _ = s.StartRunAs("admin", 8, "")
 	clock.Advance(time.Second) // jobs 1 and 2 end, job 4 runs on
 	if s.Runs(2)[0].Status != StatusFailed || s.Runs(1)[0].Status != StatusSucceeded || s.Runs(4)[0].Status != StatusInProgress {
 		t.Fatalf("runs after a second: %+v %+v %+v", s.Runs(1)[0], s.Runs(2)[0], s.Runs(4)[0])
 	}
+	return f
+}
 
-	errCases := []struct {
-		name, auth string
-		job, run   int64
-		code       string
-	}{
-		{"in progress", admin, 4, inProgress.ID, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
-		{"seeded in progress", admin, 6, 20, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
-		{"failed", admin, 2, failed.ID, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
-		{"seeded failed", admin, 1, 11, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_AVAILABLE"},
-		{"file gone", admin, 1, 14, "SCHEDULED_JOB_RESULT_DATA_FILE_NOT_FOUND"},
-		{"unknown run", admin, 1, 999, "SCHEDULED_JOB_JOB_RUN_NOT_FOUND"},
-		{"another's run", alice, 1, 10, "SCHEDULED_JOB_OP_NOT_ALLOWED"},
-		{"not a recipient of job 7", bob, 7, big.ID, "SCHEDULED_JOB_OP_NOT_ALLOWED"},
+func checkResultPlainCSV(t *testing.T, f resultRuns) {
+	r := call(t, "GET", f.file(1, 10), f.admin, "")
+	if r.status != 200 || string(r.body) != "x,10\n" ||
+		!strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") ||
+		r.header.Get("Content-Disposition") != `attachment;filename="old.csv"` || r.header.Get("Content-Length") != "" {
+		t.Fatalf("%d %q %v", r.status, r.body, r.header)
 	}
-	for _, c := range errCases {
-		t.Run(c.name, func(t *testing.T) {
-			r := call(t, "GET", file(c.job, c.run), c.auth, "")
-			if r.status != 400 || r.apiCode() != c.code || r.header.Get("Content-Disposition") != "" {
-				t.Fatalf("%d %s %v, want 400 %s", r.status, r.body, r.header, c.code)
-			}
-		})
-	}
+}
 
-	t.Run("plain csv", func(t *testing.T) {
-		r := call(t, "GET", file(1, 10), admin, "")
-		if r.status != 200 || string(r.body) != "x,10\n" ||
-			!strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") ||
-			r.header.Get("Content-Disposition") != `attachment;filename="old.csv"` || r.header.Get("Content-Length") != "" {
-			t.Fatalf("%d %q %v", r.status, r.body, r.header)
-		}
-	})
-	t.Run("binary", func(t *testing.T) {
-		r := call(t, "GET", file(1, 13), admin, "")
-		if r.status != 200 || !bytes.Equal(r.body, []byte{0xff, 0, 0xfe, 1}) {
-			t.Fatalf("%d %v", r.status, r.body)
-		}
-	})
-	for _, c := range []struct{ name, auth string }{{"zip by the runner", alice}, {"zip by a recipient", bob}, {"zip by an admin", admin}} {
-		t.Run(c.name, func(t *testing.T) {
-			r := call(t, "GET", file(1, quick.ID), c.auth, "")
-			if r.status != 200 || r.header.Get("Content-Type") != "application/zip" ||
-				r.header.Get("Content-Disposition") != `attachment;filename="specimens.csv.zip"` {
-				t.Fatalf("%d %v %s", r.status, r.header, r.body)
-			}
-			if got := unzipOne(t, r.body, "specimens.csv"); got != fmt.Sprintf("id,args\n%d,--cp 7\n", quick.ID) {
-				t.Errorf("zipped content %q", got)
-			}
-		})
+func checkResultBinary(t *testing.T, f resultRuns) {
+	r := call(t, "GET", f.file(1, 13), f.admin, "")
+	if r.status != 200 || !bytes.Equal(r.body, []byte{0xff, 0, 0xfe, 1}) {
+		t.Fatalf("%d %v", r.status, r.body)
 	}
-	t.Run("generated 10 MiB, streamed", func(t *testing.T) {
-		resp, err := http.DefaultClient.Do(authed(t, "GET", file(7, big.ID), admin))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		n, err := io.Copy(io.Discard, resp.Body)
-		if err != nil || resp.StatusCode != 200 || n != 10<<20 || resp.ContentLength != -1 {
-			t.Fatalf("%d: %d bytes (Content-Length %d): %v", resp.StatusCode, n, resp.ContentLength, err)
-		}
-	})
-	t.Run("generated zipped", func(t *testing.T) {
-		r := call(t, "GET", file(8, bigZip.ID), admin, "")
-		name := fmt.Sprintf("big_%d.csv", bigZip.ID)
-		if r.status != 200 || r.header.Get("Content-Disposition") != `attachment;filename="`+name+`.zip"` {
-			t.Fatalf("%d %v", r.status, r.header)
-		}
-		got := unzipOne(t, r.body, name)
-		if len(got) != 100_000 || !strings.HasPrefix(got, "row,run_id,value\n1,") {
-			t.Errorf("generated zip entry: %d bytes, %.40q", len(got), got)
-		}
-	})
+}
+
+// checkResultZip downloads the zipped result of the quick run with the token auth.
+func checkResultZip(t *testing.T, f resultRuns, auth string) {
+	r := call(t, "GET", f.file(1, f.quick.ID), auth, "")
+	if r.status != 200 || r.header.Get("Content-Type") != "application/zip" ||
+		r.header.Get("Content-Disposition") != `attachment;filename="specimens.csv.zip"` {
+		t.Fatalf("%d %v %s", r.status, r.header, r.body)
+	}
+	if got := unzipOne(t, r.body, "specimens.csv"); got != fmt.Sprintf("id,args\n%d,--cp 7\n", f.quick.ID) {
+		t.Errorf("zipped content %q", got)
+	}
+}
+
+func checkResultGeneratedStreamed(t *testing.T, f resultRuns) {
+	resp, err := http.DefaultClient.Do(authed(t, "GET", f.file(7, f.big.ID), f.admin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	n, err := io.Copy(io.Discard, resp.Body)
+	if err != nil || resp.StatusCode != 200 || n != 10<<20 || resp.ContentLength != -1 {
+		t.Fatalf("%d: %d bytes (Content-Length %d): %v", resp.StatusCode, n, resp.ContentLength, err)
+	}
+}
+
+func checkResultGeneratedZipped(t *testing.T, f resultRuns) {
+	r := call(t, "GET", f.file(8, f.bigZip.ID), f.admin, "")
+	name := fmt.Sprintf("big_%d.csv", f.bigZip.ID)
+	if r.status != 200 || r.header.Get("Content-Disposition") != `attachment;filename="`+name+`.zip"` {
+		t.Fatalf("%d %v", r.status, r.header)
+	}
+	got := unzipOne(t, r.body, name)
+	if len(got) != 100_000 || !strings.HasPrefix(got, "row,run_id,value\n1,") {
+		t.Errorf("generated zip entry: %d bytes, %.40q", len(got), got)
+	}
 }
 
 func authed(t *testing.T, method, url, token string) *http.Request {
