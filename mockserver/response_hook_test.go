@@ -13,6 +13,20 @@ func TestResponseHook(t *testing.T) {
 	s := newTestServer(t, testConfig())
 	tok := login(t, s, "admin", "Admin@123")
 	started := runStarts(s)
+	checkHookSeesRequest(t, s, tok, started)
+	checkHookReplies(t, s, tok)
+
+	// nil removes the hook.
+	s.SetResponseHook(nil)
+	if r := call(t, "GET", s.URL()+"/scheduled-jobs/4", tok, ""); r.status != 200 {
+		t.Errorf("after the hook was removed: %d %s", r.status, r.body)
+	}
+}
+
+// checkHookSeesRequest checks that a response hook that does not answer sees a trigger's
+// request whole (and no request without a route), and that the handler still carries it out.
+func checkHookSeesRequest(t *testing.T, s *Server, tok string, started <-chan Run) {
+	t.Helper()
 	var mu sync.Mutex // guards seen
 	var seen []Request
 	s.SetResponseHook(func(req Request) (Reply, bool) {
@@ -39,7 +53,11 @@ func TestResponseHook(t *testing.T) {
 	if run := within(t, "the trigger's run", started); run.RtArgs == nil || *run.RtArgs != "mine" {
 		t.Errorf("run %+v", run)
 	}
+}
 
+// checkHookReplies checks each kind of Reply a response hook answers with.
+func checkHookReplies(t *testing.T, s *Server, tok string) {
+	t.Helper()
 	// Answered by the hook: the server's own error and HTML bodies, byte for byte; the
 	// request is counted and does nothing.
 	wantErr := call(t, "GET", s.URL()+"/scheduled-jobs/999", tok, "")
@@ -85,11 +103,5 @@ func TestResponseHook(t *testing.T) {
 	}
 	if r, err := send("GET", s.URL()+"/scheduled-jobs/4", tok, ""); err == nil {
 		t.Errorf("dropped: answered %d %s", r.status, r.body)
-	}
-
-	// nil removes the hook.
-	s.SetResponseHook(nil)
-	if r := call(t, "GET", s.URL()+"/scheduled-jobs/4", tok, ""); r.status != 200 {
-		t.Errorf("after the hook was removed: %d %s", r.status, r.body)
 	}
 }
