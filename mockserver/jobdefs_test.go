@@ -127,61 +127,69 @@ func TestCreateJob(t *testing.T) {
 	}
 }
 
-// Each rule refuses the job with the server's code, 400, and creates nothing.
-func TestCreateJobValidation(t *testing.T) {
-	set := func(kv ...any) func(m map[string]any) {
-		return func(m map[string]any) {
-			for i := 0; i < len(kv); i += 2 {
-				key := fmt.Sprint(kv[i])
-				if kv[i+1] == nil {
-					delete(m, key)
-				} else {
-					m[key] = kv[i+1]
-				}
+// setFields answers a change of a job body that sets each key of kv to the value after
+// it, or deletes it where the value is nil.
+func setFields(kv ...any) func(m map[string]any) {
+	return func(m map[string]any) {
+		for i := 0; i < len(kv); i += 2 {
+			key := fmt.Sprint(kv[i])
+			if kv[i+1] == nil {
+				delete(m, key)
+			} else {
+				m[key] = kv[i+1]
 			}
 		}
 	}
-	schedule := func(kind string, kv ...any) func(m map[string]any) {
-		return set(append([]any{"repeatSchedule", kind, "scheduledHour", nil, "scheduledMinute", nil, "hourlyInterval", nil}, kv...)...)
-	}
-	cases := []struct {
-		name   string
-		change func(m map[string]any)
-		code   string
-	}{
-		{"empty name", set("name", "  "), codeJobNameRequired},
-		{"name taken, other case", set("name", "EXISTING"), codeJobDupName},
-		{"no type", set("type", nil), codeJobInvalidType},
-		{"no schedule", set("repeatSchedule", nil), codeJobRepeatRequired},
-		{"unknown schedule", set("repeatSchedule", "YEARLY"), codeJobInvalidRepeat},
-		{"minutely interval -1", schedule("MINUTELY", "minutelyInterval", -1), codeJobInvalidTime},
-		{"hourly without minute", schedule("HOURLY", "hourlyInterval", 1), codeJobInvalidTime},
-		{"hourly minute 60", schedule("HOURLY", "hourlyInterval", 1, "scheduledMinute", 60), codeJobInvalidTime},
-		{"hourly interval 0", schedule("HOURLY", "hourlyInterval", 0, "scheduledMinute", 5), codeJobInvalidTime},
-		{"daily hour 24", set("scheduledHour", 24), codeJobInvalidTime},
-		{"daily hour -1", set("scheduledHour", -1), codeJobInvalidTime},
-		{"daily without minute", set("scheduledMinute", nil), codeJobInvalidTime},
-		{"weekly without day", set("repeatSchedule", "WEEKLY"), codeJobInvalidTime},
-		{"weekly bad day", set("repeatSchedule", "WEEKLY", "scheduledDayOfWeek", "FUNDAY"), codeJobInvalidTime},
-		{"monthly without day", set("repeatSchedule", "MONTHLY"), codeJobInvalidTime},
-		{"monthly day 32", set("repeatSchedule", "MONTHLY", "scheduledDayOfMonth", 32), codeJobInvalidTime},
-		{"monthly day 0", set("repeatSchedule", "MONTHLY", "scheduledDayOfMonth", 0), codeJobInvalidTime},
-		{"query without saved query", set("savedQuery", nil), codeJobQueryRequired},
-		{"query with an unknown saved query", set("savedQuery", map[string]any{"id": 99}), codeSavedQueryNotFound},
-		{"internal without task class", set("type", "INTERNAL"), codeJobTaskImplRequired},
-		{"internal with a blank task class", set("type", "INTERNAL", "taskImplFqn", " "), codeJobTaskImplRequired},
-		{"internal with an unknown task class", set("type", "INTERNAL", "taskImplFqn", "com.example.Nope"), codeJobInvalidTaskImpl},
-		{"end date before start date", set("startDate", clockStart.UnixMilli(), "endDate", clockStart.Add(-time.Millisecond).UnixMilli()), codeJobEndBeforeStart},
-		{"end date before the default start (now)", set("endDate", clockStart.Add(-time.Hour).UnixMilli()), codeJobEndBeforeStart},
-		{"unknown runAs", set("runAs", map[string]any{"id": 42}), codeUserNotFound},
-		{"unknown recipient", set("recipients", []any{map[string]any{"loginName": "zoe"}}), codeUsersNotFound},
-		{"two unknown recipients: one error", set("recipients", []any{map[string]any{"id": 40}, map[string]any{"id": 41}}), codeUsersNotFound},
-		{"unknown sharedWith", set("sharedWith", []any{map[string]any{"id": 0}}), codeUsersNotFound},
-		{"bad activity status", set("activityStatus", "Archived"), codeActivityStatus},
-	}
+}
+
+// withSchedule answers a change that sets the schedule kind, clears the hour, minute and
+// hourly interval, then sets the keys of kv as setFields does.
+func withSchedule(kind string, kv ...any) func(m map[string]any) {
+	return setFields(append([]any{"repeatSchedule", kind, "scheduledHour", nil, "scheduledMinute", nil, "hourlyInterval", nil}, kv...)...)
+}
+
+// jobValidationCases are the bodies each rule of job validation refuses, with its code.
+var jobValidationCases = []struct {
+	name   string
+	change func(m map[string]any)
+	code   string
+}{
+	{"empty name", setFields("name", "  "), codeJobNameRequired},
+	{"name taken, other case", setFields("name", "EXISTING"), codeJobDupName},
+	{"no type", setFields("type", nil), codeJobInvalidType},
+	{"no schedule", setFields("repeatSchedule", nil), codeJobRepeatRequired},
+	{"unknown schedule", setFields("repeatSchedule", "YEARLY"), codeJobInvalidRepeat},
+	{"minutely interval -1", withSchedule("MINUTELY", "minutelyInterval", -1), codeJobInvalidTime},
+	{"hourly without minute", withSchedule("HOURLY", "hourlyInterval", 1), codeJobInvalidTime},
+	{"hourly minute 60", withSchedule("HOURLY", "hourlyInterval", 1, "scheduledMinute", 60), codeJobInvalidTime},
+	{"hourly interval 0", withSchedule("HOURLY", "hourlyInterval", 0, "scheduledMinute", 5), codeJobInvalidTime},
+	{"daily hour 24", setFields("scheduledHour", 24), codeJobInvalidTime},
+	{"daily hour -1", setFields("scheduledHour", -1), codeJobInvalidTime},
+	{"daily without minute", setFields("scheduledMinute", nil), codeJobInvalidTime},
+	{"weekly without day", setFields("repeatSchedule", "WEEKLY"), codeJobInvalidTime},
+	{"weekly bad day", setFields("repeatSchedule", "WEEKLY", "scheduledDayOfWeek", "FUNDAY"), codeJobInvalidTime},
+	{"monthly without day", setFields("repeatSchedule", "MONTHLY"), codeJobInvalidTime},
+	{"monthly day 32", setFields("repeatSchedule", "MONTHLY", "scheduledDayOfMonth", 32), codeJobInvalidTime},
+	{"monthly day 0", setFields("repeatSchedule", "MONTHLY", "scheduledDayOfMonth", 0), codeJobInvalidTime},
+	{"query without saved query", setFields("savedQuery", nil), codeJobQueryRequired},
+	{"query with an unknown saved query", setFields("savedQuery", map[string]any{"id": 99}), codeSavedQueryNotFound},
+	{"internal without task class", setFields("type", "INTERNAL"), codeJobTaskImplRequired},
+	{"internal with a blank task class", setFields("type", "INTERNAL", "taskImplFqn", " "), codeJobTaskImplRequired},
+	{"internal with an unknown task class", setFields("type", "INTERNAL", "taskImplFqn", "com.example.Nope"), codeJobInvalidTaskImpl},
+	{"end date before start date", setFields("startDate", clockStart.UnixMilli(), "endDate", clockStart.Add(-time.Millisecond).UnixMilli()), codeJobEndBeforeStart},
+	{"end date before the default start (now)", setFields("endDate", clockStart.Add(-time.Hour).UnixMilli()), codeJobEndBeforeStart},
+	{"unknown runAs", setFields("runAs", map[string]any{"id": 42}), codeUserNotFound},
+	{"unknown recipient", setFields("recipients", []any{map[string]any{"loginName": "zoe"}}), codeUsersNotFound},
+	{"two unknown recipients: one error", setFields("recipients", []any{map[string]any{"id": 40}, map[string]any{"id": 41}}), codeUsersNotFound},
+	{"unknown sharedWith", setFields("sharedWith", []any{map[string]any{"id": 0}}), codeUsersNotFound},
+	{"bad activity status", setFields("activityStatus", "Archived"), codeActivityStatus},
+}
+
+// Each rule refuses the job with the server's code, 400, and creates nothing.
+func TestCreateJobValidation(t *testing.T) {
 	s, _ := newManualServer(t, jobDefsConfig(LineNewest)) // its DAILY jobs never fire
 	admin := login(t, s, "admin", "Admin@123")
-	for _, c := range cases {
+	for _, c := range jobValidationCases {
 		r := call(t, "POST", s.URL()+"/scheduled-jobs", admin, nightlyBody(t, c.change))
 		if r.status != 400 || r.apiCode() != c.code {
 			t.Errorf("%s: %d %s, want 400 %s", c.name, r.status, r.body, c.code)
@@ -200,14 +208,14 @@ func TestCreateJobValidation(t *testing.T) {
 	}
 	// Valid: an end date at the start date; an INTERNAL job with a task class the server
 	// has; an ONDEMAND job.
-	if r := call(t, "POST", s.URL()+"/scheduled-jobs", admin, nightlyBody(t, set("name", "One day", "endDate", clockStart.UnixMilli()))); r.status != 200 {
+	if r := call(t, "POST", s.URL()+"/scheduled-jobs", admin, nightlyBody(t, setFields("name", "One day", "endDate", clockStart.UnixMilli()))); r.status != 200 {
 		t.Errorf("end date at the start: %d %s", r.status, r.body)
 	}
-	internal := set("type", "INTERNAL", "savedQuery", nil, "taskImplFqn", DefaultTaskClasses[0], "name", "Cleanup")
+	internal := setFields("type", "INTERNAL", "savedQuery", nil, "taskImplFqn", DefaultTaskClasses[0], "name", "Cleanup")
 	if r := call(t, "POST", s.URL()+"/scheduled-jobs", admin, nightlyBody(t, internal)); r.status != 200 {
 		t.Errorf("internal job: %d %s", r.status, r.body)
 	}
-	if j := decodeJob(t, call(t, "POST", s.URL()+"/scheduled-jobs", admin, nightlyBody(t, schedule("ONDEMAND", "name", "Manual")))); j.NextRunOn != nil || j.ScheduledMin != nil {
+	if j := decodeJob(t, call(t, "POST", s.URL()+"/scheduled-jobs", admin, nightlyBody(t, withSchedule("ONDEMAND", "name", "Manual")))); j.NextRunOn != nil || j.ScheduledMin != nil {
 		t.Errorf("on-demand job: %+v", j)
 	}
 }
