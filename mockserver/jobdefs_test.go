@@ -374,32 +374,7 @@ func TestUpdateJobLikeTheServer(t *testing.T) {
 		t.Errorf("end before the kept start: %d %s", r.status, r.body)
 	}
 
-	intervals := func(kind string, kv ...any) string {
-		return nightlyBody(t, func(m map[string]any) {
-			m["repeatSchedule"], m["startDate"] = kind, clockStart.UnixMilli()
-			delete(m, "hourlyInterval")
-			for i := 0; i < len(kv); i += 2 {
-				m[fmt.Sprint(kv[i])] = kv[i+1]
-			}
-		})
-	}
-	now := clock.Now()
-	if j := decodeJob(t, call(t, "PUT", url, admin, intervals("MINUTELY"))); j.MinInterval == nil || *j.MinInterval != 1 ||
-		j.NextRunOn == nil || *j.NextRunOn != now.Add(time.Minute).UnixMilli() {
-		t.Errorf("MINUTELY without interval: %+v, want every minute", j)
-	}
-	if j := decodeJob(t, call(t, "PUT", url, admin, intervals("HOURLY"))); j.HourlyInterval == nil || *j.HourlyInterval != 1 ||
-		j.NextRunOn == nil || *j.NextRunOn != now.Add(30*time.Minute).UnixMilli() {
-		t.Errorf("HOURLY without interval: %+v, want every hour at :30", j)
-	}
-	j := decodeJob(t, call(t, "PUT", url, admin, intervals("MINUTELY", "minutelyInterval", 0)))
-	if j.MinInterval == nil || *j.MinInterval != 0 || j.NextRunOn == nil || *j.NextRunOn != now.Add(time.Minute).UnixMilli() {
-		t.Errorf("MINUTELY interval 0: %+v, want kept as 0, runs every minute", j)
-	}
-	clock.Advance(3 * time.Minute)
-	if runs := s.Runs(created.ID); len(runs) != 3 {
-		t.Errorf("%d runs in 3 minutes of a MINUTELY interval 0, want 3", len(runs))
-	}
+	checkDefaultIntervals(t, s, clock, url, admin, created.ID)
 
 	// The name is checked only when it changes, and a change of case alone meets the job's
 	// own name, as on the server (its database compares without case).
@@ -424,6 +399,39 @@ func TestUpdateJobLikeTheServer(t *testing.T) {
 	}
 }
 
+// checkDefaultIntervals PUTs, at url, a MINUTELY and an HOURLY schedule without an
+// interval and a MINUTELY one with interval 0, and checks the intervals the server fills in
+// and that interval 0 runs job every minute.
+func checkDefaultIntervals(t *testing.T, s *Server, clock *ManualClock, url, admin string, job int64) {
+	t.Helper()
+	intervals := func(kind string, kv ...any) string {
+		return nightlyBody(t, func(m map[string]any) {
+			m["repeatSchedule"], m["startDate"] = kind, clockStart.UnixMilli()
+			delete(m, "hourlyInterval")
+			for i := 0; i < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+		})
+	}
+	now := clock.Now()
+	if j := decodeJob(t, call(t, "PUT", url, admin, intervals("MINUTELY"))); j.MinInterval == nil || *j.MinInterval != 1 ||
+		j.NextRunOn == nil || *j.NextRunOn != now.Add(time.Minute).UnixMilli() {
+		t.Errorf("MINUTELY without interval: %+v, want every minute", j)
+	}
+	if j := decodeJob(t, call(t, "PUT", url, admin, intervals("HOURLY"))); j.HourlyInterval == nil || *j.HourlyInterval != 1 ||
+		j.NextRunOn == nil || *j.NextRunOn != now.Add(30*time.Minute).UnixMilli() {
+		t.Errorf("HOURLY without interval: %+v, want every hour at :30", j)
+	}
+	j := decodeJob(t, call(t, "PUT", url, admin, intervals("MINUTELY", "minutelyInterval", 0)))
+	if j.MinInterval == nil || *j.MinInterval != 0 || j.NextRunOn == nil || *j.NextRunOn != now.Add(time.Minute).UnixMilli() {
+		t.Errorf("MINUTELY interval 0: %+v, want kept as 0, runs every minute", j)
+	}
+	clock.Advance(3 * time.Minute)
+	if runs := s.Runs(job); len(runs) != 3 {
+		t.Errorf("%d runs in 3 minutes of a MINUTELY interval 0, want 3", len(runs))
+	}
+}
+
 // The job's JSON as ScheduledJobDetail.from and the factory write it: a scheduled job's
 // intervals it does not use are 1, MINUTELY answers scheduledMinute 0 (and no hour), HOURLY
 // no hour, ONDEMAND no schedule field at all; a QUERY job's taskImplFqn is the server's
@@ -431,45 +439,6 @@ func TestUpdateJobLikeTheServer(t *testing.T) {
 func TestJobJSONLikeTheServer(t *testing.T) {
 	s, _ := newManualServer(t, jobDefsConfig(LineOlder))
 	admin := login(t, s, "admin", "Admin@123")
-	type fields struct {
-		Hour, Minute, Hourly, Minutely *int
-		TaskImplFqn, Command           *string
-	}
-	get := func(name string, change func(m map[string]any)) fields {
-		t.Helper()
-		body := nightlyBody(t, func(m map[string]any) {
-			m["name"], m["runAs"], m["command"], m["taskImplFqn"], m["minutelyInterval"] = name, nil, "echo hi", "com.example.Task", 5
-			change(m)
-		})
-		var f fields
-		r := call(t, "POST", s.URL()+"/scheduled-jobs", admin, body)
-		if r.status != 200 {
-			t.Fatalf("%s: %d %s", name, r.status, r.body)
-		}
-		var raw struct {
-			Hour        *int    `json:"scheduledHour"`
-			Minute      *int    `json:"scheduledMinute"`
-			Hourly      *int    `json:"hourlyInterval"`
-			Minutely    *int    `json:"minutelyInterval"`
-			TaskImplFqn *string `json:"taskImplFqn"`
-			Command     *string `json:"command"`
-		}
-		r.decode(t, &raw)
-		f = fields(raw)
-		return f
-	}
-	str := func(p *string) string {
-		if p == nil {
-			return "null"
-		}
-		return *p
-	}
-	num := func(p *int) string {
-		if p == nil {
-			return "null"
-		}
-		return fmt.Sprint(*p)
-	}
 	for _, c := range []struct {
 		name   string
 		change func(m map[string]any)
@@ -482,12 +451,50 @@ func TestJobJSONLikeTheServer(t *testing.T) {
 		{"internal", func(m map[string]any) { m["type"], m["taskImplFqn"] = "INTERNAL", DefaultTaskClasses[0] }, "2 30 1 1 " + DefaultTaskClasses[0] + " null"},
 		{"external", func(m map[string]any) { m["type"] = "EXTERNAL" }, "2 30 1 1 com.example.Task echo hi"},
 	} {
-		f := get(c.name, c.change)
-		got := strings.Join([]string{num(f.Hour), num(f.Minute), num(f.Hourly), num(f.Minutely), str(f.TaskImplFqn), str(f.Command)}, " ")
-		if got != c.want {
+		if got := createdJobFields(t, s, admin, c.name, c.change); got != c.want {
 			t.Errorf("%s job: %s\nwant %s", c.name, got, c.want)
 		}
 	}
+}
+
+// createdJobFields creates the job name, nightlyBody with change, and answers its
+// schedule fields, task class and command as "hour minute hourly minutely taskImplFqn
+// command", null for each absent.
+func createdJobFields(t *testing.T, s *Server, admin, name string, change func(m map[string]any)) string {
+	t.Helper()
+	body := nightlyBody(t, func(m map[string]any) {
+		m["name"], m["runAs"], m["command"], m["taskImplFqn"], m["minutelyInterval"] = name, nil, "echo hi", "com.example.Task", 5
+		change(m)
+	})
+	r := call(t, "POST", s.URL()+"/scheduled-jobs", admin, body)
+	if r.status != 200 {
+		t.Fatalf("%s: %d %s", name, r.status, r.body)
+	}
+	var f struct {
+		Hour        *int    `json:"scheduledHour"`
+		Minute      *int    `json:"scheduledMinute"`
+		Hourly      *int    `json:"hourlyInterval"`
+		Minutely    *int    `json:"minutelyInterval"`
+		TaskImplFqn *string `json:"taskImplFqn"`
+		Command     *string `json:"command"`
+	}
+	r.decode(t, &f)
+	return strings.Join([]string{intOrNull(f.Hour), intOrNull(f.Minute), intOrNull(f.Hourly), intOrNull(f.Minutely),
+		strOrNull(f.TaskImplFqn), strOrNull(f.Command)}, " ")
+}
+
+func strOrNull(p *string) string {
+	if p == nil {
+		return "null"
+	}
+	return *p
+}
+
+func intOrNull(p *int) string {
+	if p == nil {
+		return "null"
+	}
+	return fmt.Sprint(*p)
 }
 
 // Several wrong schedule fields are answered together, one SCHEDULED_JOB_INVALID_SCHEDULED_TIME
