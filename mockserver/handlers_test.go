@@ -100,10 +100,7 @@ func testListRuns(t *testing.T, line string) {
 	admin, alice := login(t, s, "admin", "Admin@123"), login(t, s, "alice", "Alice@123")
 	date := func(name, rfc3339 string) string { return name + "=" + dateParam(line, *mustTime(rfc3339), loc) }
 	all := []int64{14, 13, 12, 11, 10}
-	cases := []struct {
-		name, auth, query string
-		want              []int64
-	}{
+	cases := []listRunsCase{
 		{"all, newest first", admin, "", all},
 		{"status", admin, "status=FAILED", []int64{11}},
 		{"status and maxResults", admin, "status=SUCCEEDED&maxResults=2", []int64{14, 13}},
@@ -124,15 +121,9 @@ func testListRuns(t *testing.T, line string) {
 	// Which runs a non-admin sees: on the newest line its own (job 1 is shared with alice),
 	// on the older line all.
 	if line == LineOlder {
-		cases = append(cases, struct {
-			name, auth, query string
-			want              []int64
-		}{"non-admin sees every run", alice, "", all})
+		cases = append(cases, listRunsCase{"non-admin sees every run", alice, "", all})
 	} else {
-		cases = append(cases, struct {
-			name, auth, query string
-			want              []int64
-		}{"non-admin sees its own runs", alice, "", []int64{12}})
+		cases = append(cases, listRunsCase{"non-admin sees its own runs", alice, "", []int64{12}})
 	}
 	for _, c := range cases {
 		r := call(t, "GET", s.URL()+"/scheduled-jobs/1/runs?"+c.query, c.auth, "")
@@ -143,6 +134,22 @@ func testListRuns(t *testing.T, line string) {
 		}
 	}
 
+	checkInProgressListed(t, s, admin, date)
+	var runs []runOut
+	if call(t, "GET", s.URL()+"/scheduled-jobs/99/runs", admin, "").decode(t, &runs); len(runs) != 0 {
+		t.Errorf("unknown job: %v", ids(runs))
+	}
+}
+
+type listRunsCase struct {
+	name, auth, query string
+	want              []int64
+}
+
+// checkInProgressListed checks which dates list job 6's unfinished run 20; date answers a
+// query parameter of a date as the server's line writes it.
+func checkInProgressListed(t *testing.T, s *Server, admin string, date func(name, rfc3339 string) string) {
+	t.Helper()
 	// A run in progress has no finishedAt: listed without toDate, never with one.
 	for query, want := range map[string][]int64{
 		"status=IN_PROGRESS": {20},
@@ -154,10 +161,6 @@ func testListRuns(t *testing.T, line string) {
 		if !reflect.DeepEqual(ids(runs), want) {
 			t.Errorf("job 6 ?%s: ids %v, want %v", query, ids(runs), want)
 		}
-	}
-	var runs []runOut
-	if call(t, "GET", s.URL()+"/scheduled-jobs/99/runs", admin, "").decode(t, &runs); len(runs) != 0 {
-		t.Errorf("unknown job: %v", ids(runs))
 	}
 }
 
