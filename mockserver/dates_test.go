@@ -7,62 +7,66 @@ import (
 
 // Each line takes its one form of the run list's dates and refuses the other line's, the
 // official page's (20220221, 20220221T061500) and every near miss.
+// parseDateCases are the dates each line reads, and those it refuses.
+var parseDateCases = []struct {
+	line, in string
+	want     time.Time // zero: refused
+}{
+	// older: yyyy-MM-dd HH:mm in the server's zone, the text after the minutes ignored.
+	{LineOlder, "2022-02-21 06:15", utcDate("2022-02-21T00:45:00Z")},
+	{LineOlder, "2022-02-21 06:15:59", utcDate("2022-02-21T00:45:00Z")},
+	{LineOlder, "2022-02-21 06:15Z", utcDate("2022-02-21T00:45:00Z")},
+	{LineOlder, "2022-02-21 06:15 junk", utcDate("2022-02-21T00:45:00Z")},
+	{LineOlder, "2022-2-1 6:05", utcDate("2022-02-01T00:35:00Z")}, // SimpleDateFormat reads any number of digits
+	{LineOlder, "2022-02-21T06:15:00.000Z", time.Time{}},
+	{LineOlder, "2022-02-21T06:15", time.Time{}},
+	{LineOlder, "2022-02-21T06:15:00Z", time.Time{}},
+	{LineOlder, "20220221", time.Time{}},
+	{LineOlder, "20220221T061500", time.Time{}},
+	{LineOlder, "2022-02-21", time.Time{}},
+	{LineOlder, "2022-02-21 06", time.Time{}},
+	{LineOlder, "2022-02-21 06:", time.Time{}},
+	{LineOlder, "2022-02-30 06:15", time.Time{}}, // non-lenient: no 30th of February
+	{LineOlder, "2022-13-01 06:15", time.Time{}},
+	{LineOlder, "2022-02-21 24:00", time.Time{}},
+	{LineOlder, "2022-02-21 06:60", time.Time{}},
+	{LineOlder, "2022-02-21 06:150", time.Time{}}, // the minutes take every digit: 150
+	{LineOlder, " 2022-02-21 06:15", time.Time{}},
+	{LineOlder, "", time.Time{}},
+	// newest: yyyy-MM-dd'T'HH:mm:ss.SSSX, three fraction digits, zone Z, +HH or +HHmm.
+	{LineNewest, "2022-02-21T06:15:00.000Z", utcDate("2022-02-21T06:15:00Z")},
+	{LineNewest, "2022-02-21T06:15:00.000+0530", utcDate("2022-02-21T00:45:00Z")},
+	{LineNewest, "2022-02-21T06:15:00.123-0100", utcDate("2022-02-21T07:15:00.123Z")},
+	{LineNewest, "2022-02-21T06:15:00.000+05", utcDate("2022-02-21T01:15:00Z")},
+	{LineNewest, "2022-02-21T06:15:00Z", time.Time{}},
+	{LineNewest, "2022-02-21T06:15:00.00Z", time.Time{}},
+	{LineNewest, "2022-02-21T06:15:00.0000Z", time.Time{}},
+	{LineNewest, "2022-02-21T06:15:00.000+05:30", time.Time{}},
+	{LineNewest, "2022-02-21T06:15:00.000+053", time.Time{}},
+	{LineNewest, "2022-02-21T06:15:00.000+0560", time.Time{}},
+	{LineNewest, "2022-02-21T06:15:00.000+1900", time.Time{}},
+	{LineNewest, "2022-02-21T06:15:00.000", time.Time{}},
+	{LineNewest, "2022-02-21T06:15:00.000z", time.Time{}},
+	{LineNewest, "2022-02-21t06:15:00.000Z", time.Time{}},
+	{LineNewest, "2022-02-21T06:15:00.000Zjunk", time.Time{}},
+	{LineNewest, "2022-02-30T06:15:00.000Z", time.Time{}},
+	{LineNewest, "2022-02-21T24:00:00.000Z", time.Time{}},
+	{LineNewest, "2022-2-21T06:15:00.000Z", time.Time{}},
+	{LineNewest, "2022-02-21 06:15", time.Time{}},
+	{LineNewest, "20220221", time.Time{}},
+	{LineNewest, "20220221T061500", time.Time{}},
+	{LineNewest, "", time.Time{}},
+}
+
+// utcDate answers the instant of an RFC 3339 text.
+func utcDate(s string) time.Time { return *mustTime(s) }
+
 func TestParseDate(t *testing.T) {
 	ist, err := time.LoadLocation("Asia/Kolkata") // +05:30, no DST
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := func(s string) time.Time { return *mustTime(s) }
-	cases := []struct {
-		line, in string
-		want     time.Time // zero: refused
-	}{
-		// older: yyyy-MM-dd HH:mm in the server's zone, the text after the minutes ignored.
-		{LineOlder, "2022-02-21 06:15", at("2022-02-21T00:45:00Z")},
-		{LineOlder, "2022-02-21 06:15:59", at("2022-02-21T00:45:00Z")},
-		{LineOlder, "2022-02-21 06:15Z", at("2022-02-21T00:45:00Z")},
-		{LineOlder, "2022-02-21 06:15 junk", at("2022-02-21T00:45:00Z")},
-		{LineOlder, "2022-2-1 6:05", at("2022-02-01T00:35:00Z")}, // SimpleDateFormat reads any number of digits
-		{LineOlder, "2022-02-21T06:15:00.000Z", time.Time{}},
-		{LineOlder, "2022-02-21T06:15", time.Time{}},
-		{LineOlder, "2022-02-21T06:15:00Z", time.Time{}},
-		{LineOlder, "20220221", time.Time{}},
-		{LineOlder, "20220221T061500", time.Time{}},
-		{LineOlder, "2022-02-21", time.Time{}},
-		{LineOlder, "2022-02-21 06", time.Time{}},
-		{LineOlder, "2022-02-21 06:", time.Time{}},
-		{LineOlder, "2022-02-30 06:15", time.Time{}}, // non-lenient: no 30th of February
-		{LineOlder, "2022-13-01 06:15", time.Time{}},
-		{LineOlder, "2022-02-21 24:00", time.Time{}},
-		{LineOlder, "2022-02-21 06:60", time.Time{}},
-		{LineOlder, "2022-02-21 06:150", time.Time{}}, // the minutes take every digit: 150
-		{LineOlder, " 2022-02-21 06:15", time.Time{}},
-		{LineOlder, "", time.Time{}},
-		// newest: yyyy-MM-dd'T'HH:mm:ss.SSSX, three fraction digits, zone Z, +HH or +HHmm.
-		{LineNewest, "2022-02-21T06:15:00.000Z", at("2022-02-21T06:15:00Z")},
-		{LineNewest, "2022-02-21T06:15:00.000+0530", at("2022-02-21T00:45:00Z")},
-		{LineNewest, "2022-02-21T06:15:00.123-0100", at("2022-02-21T07:15:00.123Z")},
-		{LineNewest, "2022-02-21T06:15:00.000+05", at("2022-02-21T01:15:00Z")},
-		{LineNewest, "2022-02-21T06:15:00Z", time.Time{}},
-		{LineNewest, "2022-02-21T06:15:00.00Z", time.Time{}},
-		{LineNewest, "2022-02-21T06:15:00.0000Z", time.Time{}},
-		{LineNewest, "2022-02-21T06:15:00.000+05:30", time.Time{}},
-		{LineNewest, "2022-02-21T06:15:00.000+053", time.Time{}},
-		{LineNewest, "2022-02-21T06:15:00.000+0560", time.Time{}},
-		{LineNewest, "2022-02-21T06:15:00.000+1900", time.Time{}},
-		{LineNewest, "2022-02-21T06:15:00.000", time.Time{}},
-		{LineNewest, "2022-02-21T06:15:00.000z", time.Time{}},
-		{LineNewest, "2022-02-21t06:15:00.000Z", time.Time{}},
-		{LineNewest, "2022-02-21T06:15:00.000Zjunk", time.Time{}},
-		{LineNewest, "2022-02-30T06:15:00.000Z", time.Time{}},
-		{LineNewest, "2022-02-21T24:00:00.000Z", time.Time{}},
-		{LineNewest, "2022-2-21T06:15:00.000Z", time.Time{}},
-		{LineNewest, "2022-02-21 06:15", time.Time{}},
-		{LineNewest, "20220221", time.Time{}},
-		{LineNewest, "20220221T061500", time.Time{}},
-		{LineNewest, "", time.Time{}},
-	}
-	for _, c := range cases {
+	for _, c := range parseDateCases {
 		got, err := parseDate(c.line, c.in, ist)
 		switch {
 		case c.want.IsZero() && err == nil:
