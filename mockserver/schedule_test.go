@@ -9,6 +9,11 @@ import (
 
 func ip(v int) *int { return &v }
 
+// minuteIn answers the minute of the date given in loc.
+func minuteIn(loc *time.Location, y int, m time.Month, d, h, mi int) time.Time {
+	return time.Date(y, m, d, h, mi, 0, 0, loc)
+}
+
 func TestScheduleNext(t *testing.T) {
 	utc := time.UTC
 	kolkata, err := time.LoadLocation("Asia/Kolkata")
@@ -19,12 +24,9 @@ func TestScheduleNext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := func(loc *time.Location, y int, m time.Month, d, h, mi int) time.Time {
-		return time.Date(y, m, d, h, mi, 0, 0, loc)
-	}
-	now := at(utc, 2024, 1, 15, 10, 0).Add(20 * time.Second) // a Monday
-	anchor := at(utc, 2024, 1, 15, 9, 58).Add(10 * time.Second)
-	start := at(utc, 2024, 3, 1, 0, 0)
+	now := minuteIn(utc, 2024, 1, 15, 10, 0).Add(20 * time.Second) // a Monday
+	anchor := minuteIn(utc, 2024, 1, 15, 9, 58).Add(10 * time.Second)
+	start := minuteIn(utc, 2024, 3, 1, 0, 0)
 	cases := []struct {
 		name  string
 		sc    schedule
@@ -32,18 +34,18 @@ func TestScheduleNext(t *testing.T) {
 		start *time.Time
 		want  time.Time
 	}{
-		{"every 5 minutes from 09:58", schedule{repeat: "MINUTELY", minutelyInterval: ip(5)}, utc, nil, at(utc, 2024, 1, 15, 10, 3)},
-		{"every 2 hours at :30 from 09:58", schedule{repeat: "HOURLY", hourlyInterval: ip(2), minute: ip(30)}, utc, nil, at(utc, 2024, 1, 15, 10, 30)},
-		{"every 3 hours at :15 from 09:58", schedule{repeat: "HOURLY", hourlyInterval: ip(3), minute: ip(15)}, utc, nil, at(utc, 2024, 1, 15, 10, 15)},
-		{"every 3 hours at :15 from 09:58, from 11:00", schedule{repeat: "HOURLY", hourlyInterval: ip(3), minute: ip(15)}, utc, ptr(at(utc, 2024, 1, 15, 11, 0)), at(utc, 2024, 1, 15, 11, 15)},
-		{"daily 10:00, just past", schedule{repeat: "DAILY", hour: ip(10), minute: ip(0)}, utc, nil, at(utc, 2024, 1, 16, 10, 0)},
-		{"daily 23:59", schedule{repeat: "DAILY", hour: ip(23), minute: ip(59)}, utc, nil, at(utc, 2024, 1, 15, 23, 59)},
-		{"daily 02:30 in Kolkata", schedule{repeat: "DAILY", hour: ip(2), minute: ip(30)}, kolkata, nil, at(kolkata, 2024, 1, 16, 2, 30)},
-		{"daily 18:00 in Kolkata (15:30 here)", schedule{repeat: "DAILY", hour: ip(18), minute: ip(0)}, kolkata, nil, at(kolkata, 2024, 1, 15, 18, 0)},
-		{"weekly Monday 09:00", schedule{repeat: "WEEKLY", dayOfWeek: "MONDAY", hour: ip(9), minute: ip(0)}, utc, nil, at(utc, 2024, 1, 22, 9, 0)},
-		{"weekly Monday 11:00", schedule{repeat: "WEEKLY", dayOfWeek: "MONDAY", hour: ip(11), minute: ip(0)}, utc, nil, at(utc, 2024, 1, 15, 11, 0)},
-		{"weekly Sunday 01:00 in New York", schedule{repeat: "WEEKLY", dayOfWeek: "SUNDAY", hour: ip(1), minute: ip(0)}, newYork, nil, at(newYork, 2024, 1, 21, 1, 0)},
-		{"monthly 15th 09:00", schedule{repeat: "MONTHLY", dayOfMonth: ip(15), hour: ip(9), minute: ip(0)}, utc, nil, at(utc, 2024, 2, 15, 9, 0)},
+		{"every 5 minutes from 09:58", schedule{repeat: "MINUTELY", minutelyInterval: ip(5)}, utc, nil, minuteIn(utc, 2024, 1, 15, 10, 3)},
+		{"every 2 hours at :30 from 09:58", schedule{repeat: "HOURLY", hourlyInterval: ip(2), minute: ip(30)}, utc, nil, minuteIn(utc, 2024, 1, 15, 10, 30)},
+		{"every 3 hours at :15 from 09:58", schedule{repeat: "HOURLY", hourlyInterval: ip(3), minute: ip(15)}, utc, nil, minuteIn(utc, 2024, 1, 15, 10, 15)},
+		{"every 3 hours at :15 from 09:58, from 11:00", schedule{repeat: "HOURLY", hourlyInterval: ip(3), minute: ip(15)}, utc, ptr(minuteIn(utc, 2024, 1, 15, 11, 0)), minuteIn(utc, 2024, 1, 15, 11, 15)},
+		{"daily 10:00, just past", schedule{repeat: "DAILY", hour: ip(10), minute: ip(0)}, utc, nil, minuteIn(utc, 2024, 1, 16, 10, 0)},
+		{"daily 23:59", schedule{repeat: "DAILY", hour: ip(23), minute: ip(59)}, utc, nil, minuteIn(utc, 2024, 1, 15, 23, 59)},
+		{"daily 02:30 in Kolkata", schedule{repeat: "DAILY", hour: ip(2), minute: ip(30)}, kolkata, nil, minuteIn(kolkata, 2024, 1, 16, 2, 30)},
+		{"daily 18:00 in Kolkata (15:30 here)", schedule{repeat: "DAILY", hour: ip(18), minute: ip(0)}, kolkata, nil, minuteIn(kolkata, 2024, 1, 15, 18, 0)},
+		{"weekly Monday 09:00", schedule{repeat: "WEEKLY", dayOfWeek: "MONDAY", hour: ip(9), minute: ip(0)}, utc, nil, minuteIn(utc, 2024, 1, 22, 9, 0)},
+		{"weekly Monday 11:00", schedule{repeat: "WEEKLY", dayOfWeek: "MONDAY", hour: ip(11), minute: ip(0)}, utc, nil, minuteIn(utc, 2024, 1, 15, 11, 0)},
+		{"weekly Sunday 01:00 in New York", schedule{repeat: "WEEKLY", dayOfWeek: "SUNDAY", hour: ip(1), minute: ip(0)}, newYork, nil, minuteIn(newYork, 2024, 1, 21, 1, 0)},
+		{"monthly 15th 09:00", schedule{repeat: "MONTHLY", dayOfMonth: ip(15), hour: ip(9), minute: ip(0)}, utc, nil, minuteIn(utc, 2024, 2, 15, 9, 0)},
 		{"daily, not before startDate", schedule{repeat: "DAILY", hour: ip(0), minute: ip(0)}, utc, &start, start},
 		{"every 7 minutes from startDate", schedule{repeat: "MINUTELY", minutelyInterval: ip(7)}, utc, &start, start},
 	}
@@ -53,27 +55,31 @@ func TestScheduleNext(t *testing.T) {
 			t.Errorf("%s: %v %v, want %v", c.name, got, ok, c.want)
 		}
 	}
-	// MONTHLY as the server's Calendar arithmetic: a day the month lacks rolls over, a month
-	// added on the day itself stops at the month's end.
+	if _, ok := (schedule{repeat: "ONDEMAND"}).next(anchor, nil, now, utc); ok {
+		t.Error("ONDEMAND has a next run")
+	}
+}
+
+// MONTHLY as the server's Calendar arithmetic: a day the month lacks rolls over, a month
+// added on the day itself stops at the month's end.
+func TestScheduleNext_monthlyRollover(t *testing.T) {
+	utc := time.UTC
 	for _, c := range []struct {
 		name string
 		day  int
 		now  time.Time
 		want time.Time
 	}{
-		{"31st seen from February 1st", 31, at(utc, 2023, 2, 1, 10, 0), at(utc, 2023, 3, 3, 0, 0)},
-		{"31st seen from February 1st of a leap year", 31, at(utc, 2024, 2, 1, 10, 0), at(utc, 2024, 3, 2, 0, 0)},
-		{"30th seen from January 31st", 30, at(utc, 2024, 1, 31, 10, 0), at(utc, 2024, 3, 1, 0, 0)},
-		{"31st seen from January 31st, its time past", 31, at(utc, 2024, 1, 31, 10, 0), at(utc, 2024, 2, 29, 0, 0)},
-		{"31st seen from March 30th, 23:59:59", 31, at(utc, 2024, 3, 30, 23, 59).Add(time.Minute - time.Second), at(utc, 2024, 3, 31, 0, 0)},
+		{"31st seen from February 1st", 31, minuteIn(utc, 2023, 2, 1, 10, 0), minuteIn(utc, 2023, 3, 3, 0, 0)},
+		{"31st seen from February 1st of a leap year", 31, minuteIn(utc, 2024, 2, 1, 10, 0), minuteIn(utc, 2024, 3, 2, 0, 0)},
+		{"30th seen from January 31st", 30, minuteIn(utc, 2024, 1, 31, 10, 0), minuteIn(utc, 2024, 3, 1, 0, 0)},
+		{"31st seen from January 31st, its time past", 31, minuteIn(utc, 2024, 1, 31, 10, 0), minuteIn(utc, 2024, 2, 29, 0, 0)},
+		{"31st seen from March 30th, 23:59:59", 31, minuteIn(utc, 2024, 3, 30, 23, 59).Add(time.Minute - time.Second), minuteIn(utc, 2024, 3, 31, 0, 0)},
 	} {
 		sc := schedule{repeat: "MONTHLY", dayOfMonth: ip(c.day), hour: ip(0), minute: ip(0)}
 		if got, ok := sc.next(c.now, nil, c.now, utc); !ok || !got.Equal(c.want) {
 			t.Errorf("monthly %s: %v %v, want %v", c.name, got, ok, c.want)
 		}
-	}
-	if _, ok := (schedule{repeat: "ONDEMAND"}).next(anchor, nil, now, utc); ok {
-		t.Error("ONDEMAND has a next run")
 	}
 }
 
