@@ -59,8 +59,11 @@ func TestManualClock(t *testing.T) {
 	if !c.Now().Equal(clockStart) {
 		t.Errorf("Now after Set backwards = %v", c.Now())
 	}
+}
 
-	// A function due now (d <= 0) is not run by AfterFunc itself, but by the next Advance.
+// A function due now (d <= 0) is not run by AfterFunc itself, but by the next Advance.
+func TestManualClock_dueNow(t *testing.T) {
+	c := NewManualClock(clockStart)
 	ran := false
 	stop := c.AfterFunc(0, func() { ran = true })
 	if ran {
