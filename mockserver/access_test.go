@@ -38,64 +38,75 @@ func accessConfig(line string) Config {
 // the job); a run needs read access to its job and being an admin or its runBy; its file
 // needs no right, only being an admin, its runBy or a recipient of its job.
 func TestAccessControl(t *testing.T) {
-	const (
-		ok        = ""
-		denied    = codeAccessDenied
-		forbidden = codeOpNotAllowed
-	)
 	for _, line := range []string{LineNewest, LineOlder} {
 		t.Run(line, func(t *testing.T) {
 			s, _ := newManualServer(t, accessConfig(line))
-			for _, c := range []struct {
-				user, method, path, want string
-			}{
-				{"admin", "GET", "/scheduled-jobs/2", ok},
-				{"carol", "GET", "/scheduled-jobs/2", ok}, // the creator
-				{"alice", "GET", "/scheduled-jobs/1", ok}, // shared with her
-				{"alice", "GET", "/scheduled-jobs/2", forbidden},
-				{"bob", "GET", "/scheduled-jobs/1", forbidden}, // a recipient only
-				{"alice", "GET", "/scheduled-jobs/99", codeJobNotFound},
-				{"carol", "POST", "/scheduled-jobs/2/runs", ok},
-				{"alice", "POST", "/scheduled-jobs/1/runs", ok},
-				{"alice", "POST", "/scheduled-jobs/2/runs", forbidden},
-				{"bob", "POST", "/scheduled-jobs/1/runs", forbidden},
-				{"alice", "GET", "/scheduled-jobs/1/runs", ok},
-				{"alice", "GET", "/scheduled-jobs/2/runs", ok},           // no check of the job: her runs of it, or all on the older line
-				{"alice", "GET", "/scheduled-jobs/99/runs", ok},          // an unknown job: []
-				{"alice", "GET", "/scheduled-jobs/1/runs/10", ok},        // her run
-				{"alice", "GET", "/scheduled-jobs/2/runs/11", forbidden}, // her run, of a job she cannot read
-				{"bob", "GET", "/scheduled-jobs/1/runs/10", forbidden},
-				{"carol", "GET", "/scheduled-jobs/1/runs/10", forbidden},
-				{"bob", "GET", "/scheduled-jobs/1/runs/10/result-file", ok},   // a recipient
-				{"alice", "GET", "/scheduled-jobs/2/runs/11/result-file", ok}, // her run's file, job or not
-				{"carol", "GET", "/scheduled-jobs/1/runs/10/result-file", forbidden},
-				{"alice", "GET", "/scheduled-jobs", ok},
-				{"dave", "GET", "/scheduled-jobs", denied},
-				{"dave", "GET", "/scheduled-jobs/count", denied},
-				{"dave", "GET", "/scheduled-jobs/1", denied},
-				{"dave", "GET", "/scheduled-jobs/99", codeJobNotFound}, // looked up before any right
-				{"dave", "POST", "/scheduled-jobs/1/runs", denied},
-				{"dave", "POST", "/scheduled-jobs/99/runs", codeJobNotFound},
-				{"dave", "GET", "/scheduled-jobs/1/runs", denied},
-				{"dave", "GET", "/scheduled-jobs/99/runs", denied}, // no job named: the right first
-				{"dave", "GET", "/scheduled-jobs/1/runs/10", denied},
-				{"dave", "GET", "/scheduled-jobs/1/runs/99", codeRunNotFound},
-				{"dave", "GET", "/scheduled-jobs/1/runs/10/result-file", forbidden}, // no right needed, but not his
-				{"erin", "GET", "/scheduled-jobs", ok},
-			} {
-				body := ""
-				if c.method == "POST" {
-					body = `{}`
-				}
-				r := call(t, c.method, s.URL()+c.path, "basic:"+c.user+":"+accessPasswords[c.user], body)
-				switch {
-				case c.want == ok && r.status != 200:
-					t.Errorf("%s %s as %s: %d %s, want 200", c.method, c.path, c.user, r.status, r.body)
-				case c.want != ok && (r.status != 400 || r.apiCode() != c.want):
-					t.Errorf("%s %s as %s: %d %s, want 400 %s", c.method, c.path, c.user, r.status, r.body, c.want)
-				}
+			for _, c := range accessCases {
+				checkAccess(t, s, c)
 			}
 		})
+	}
+}
+
+// accessAllowed is the want of an accessCase answered 200.
+const accessAllowed = ""
+
+// accessCase is a request by a user of accessConfig, and the error code it gets, or
+// accessAllowed.
+type accessCase struct {
+	user, method, path, want string
+}
+
+// accessCases are the requests each user may and may not make, on either line.
+var accessCases = []accessCase{
+	{"admin", "GET", "/scheduled-jobs/2", accessAllowed},
+	{"carol", "GET", "/scheduled-jobs/2", accessAllowed}, // the creator
+	{"alice", "GET", "/scheduled-jobs/1", accessAllowed}, // shared with her
+	{"alice", "GET", "/scheduled-jobs/2", codeOpNotAllowed},
+	{"bob", "GET", "/scheduled-jobs/1", codeOpNotAllowed}, // a recipient only
+	{"alice", "GET", "/scheduled-jobs/99", codeJobNotFound},
+	{"carol", "POST", "/scheduled-jobs/2/runs", accessAllowed},
+	{"alice", "POST", "/scheduled-jobs/1/runs", accessAllowed},
+	{"alice", "POST", "/scheduled-jobs/2/runs", codeOpNotAllowed},
+	{"bob", "POST", "/scheduled-jobs/1/runs", codeOpNotAllowed},
+	{"alice", "GET", "/scheduled-jobs/1/runs", accessAllowed},
+	{"alice", "GET", "/scheduled-jobs/2/runs", accessAllowed},       // no check of the job: her runs of it, or all on the older line
+	{"alice", "GET", "/scheduled-jobs/99/runs", accessAllowed},      // an unknown job: []
+	{"alice", "GET", "/scheduled-jobs/1/runs/10", accessAllowed},    // her run
+	{"alice", "GET", "/scheduled-jobs/2/runs/11", codeOpNotAllowed}, // her run, of a job she cannot read
+	{"bob", "GET", "/scheduled-jobs/1/runs/10", codeOpNotAllowed},
+	{"carol", "GET", "/scheduled-jobs/1/runs/10", codeOpNotAllowed},
+	{"bob", "GET", "/scheduled-jobs/1/runs/10/result-file", accessAllowed},   // a recipient
+	{"alice", "GET", "/scheduled-jobs/2/runs/11/result-file", accessAllowed}, // her run's file, job or not
+	{"carol", "GET", "/scheduled-jobs/1/runs/10/result-file", codeOpNotAllowed},
+	{"alice", "GET", "/scheduled-jobs", accessAllowed},
+	{"dave", "GET", "/scheduled-jobs", codeAccessDenied},
+	{"dave", "GET", "/scheduled-jobs/count", codeAccessDenied},
+	{"dave", "GET", "/scheduled-jobs/1", codeAccessDenied},
+	{"dave", "GET", "/scheduled-jobs/99", codeJobNotFound}, // looked up before any right
+	{"dave", "POST", "/scheduled-jobs/1/runs", codeAccessDenied},
+	{"dave", "POST", "/scheduled-jobs/99/runs", codeJobNotFound},
+	{"dave", "GET", "/scheduled-jobs/1/runs", codeAccessDenied},
+	{"dave", "GET", "/scheduled-jobs/99/runs", codeAccessDenied}, // no job named: the right first
+	{"dave", "GET", "/scheduled-jobs/1/runs/10", codeAccessDenied},
+	{"dave", "GET", "/scheduled-jobs/1/runs/99", codeRunNotFound},
+	{"dave", "GET", "/scheduled-jobs/1/runs/10/result-file", codeOpNotAllowed}, // no right needed, but not his
+	{"erin", "GET", "/scheduled-jobs", accessAllowed},
+}
+
+// checkAccess sends the request of c as its user and checks the answer.
+func checkAccess(t *testing.T, s *Server, c accessCase) {
+	t.Helper()
+	body := ""
+	if c.method == "POST" {
+		body = `{}`
+	}
+	r := call(t, c.method, s.URL()+c.path, "basic:"+c.user+":"+accessPasswords[c.user], body)
+	switch {
+	case c.want == accessAllowed && r.status != 200:
+		t.Errorf("%s %s as %s: %d %s, want 200", c.method, c.path, c.user, r.status, r.body)
+	case c.want != accessAllowed && (r.status != 400 || r.apiCode() != c.want):
+		t.Errorf("%s %s as %s: %d %s, want 400 %s", c.method, c.path, c.user, r.status, r.body, c.want)
 	}
 }
 
