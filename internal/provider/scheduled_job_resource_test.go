@@ -146,81 +146,98 @@ func TestAccScheduledJob_lifecycle(t *testing.T) {
 			return nil
 		},
 		Steps: []resource.TestStep{
-			{
-				Config: scheduledJobConfig(s, created),
-				ConfigStateChecks: []statecheck.StateCheck{
-					id.AddStateValue(scheduledJobAddr, at("id")),
-					statecheck.ExpectKnownValue(scheduledJobAddr, at("created_by"), knownvalue.StringExact("admin")),
-					statecheck.ExpectKnownValue(scheduledJobAddr, at("enabled"), knownvalue.Bool(true)),
-					statecheck.ExpectKnownValue(scheduledJobAddr, at("active"), knownvalue.Bool(true)),
-					statecheck.ExpectKnownValue(scheduledJobAddr, at("next_run_on"), knownvalue.StringRegexp(regexp.MustCompile(`T02:30:00Z$`))), // the minute, without the seconds of the read
-					statecheck.ExpectKnownValue(scheduledJobAddr, at("day_of_week"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(scheduledJobAddr, at("hourly_interval"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(scheduledJobAddr, at("end_date"), knownvalue.Null()),
-				},
-				Check: resource.ComposeAggregateTestCheckFunc(
-					func(st *terraform.State) (err error) { jobID, err = stateJobID(st); return err },
-					serverJob(t, s, func(j *client.Job) error {
-						if j.RunAs.Login() != "alice" || len(j.Recipients) != 2 || len(j.SharedWith) != 1 || !j.AcceptsArgs() {
-							return fmt.Errorf("job on the server: run as %q, %d recipients, shared with %d", j.RunAs.Login(), len(j.Recipients), len(j.SharedWith))
-						}
-						return nil
-					}),
-				),
-			},
+			lifecycleCreateStep(t, s, created, id.AddStateValue(scheduledJobAddr, at("id")), &jobID),
 			{
 				Config:   scheduledJobConfig(s, created),
 				PlanOnly: true, // nothing to do: next_run_on, read at refresh, is no diff
 			},
-			{
-				Config: scheduledJobConfig(s, updated),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scheduledJobAddr, plancheck.ResourceActionUpdate)},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{
-					id.AddStateValue(scheduledJobAddr, at("id")),
-					statecheck.ExpectKnownValue(scheduledJobAddr, at("next_run_on"), knownvalue.StringRegexp(regexp.MustCompile(`T03:30:00Z$`))),
-				},
-				Check: serverJob(t, s, func(j *client.Job) error {
-					if j.Name != "Nightly specimen export" || *j.ScheduledHour != 3 {
-						return fmt.Errorf("job on the server: %q at hour %d", j.Name, *j.ScheduledHour)
-					}
-					return nil
-				}),
-			},
+			lifecycleUpdateStep(t, s, updated, id.AddStateValue(scheduledJobAddr, at("id"))),
 			{
 				ResourceName:      scheduledJobAddr,
 				ImportState:       true,
 				ImportStateVerify: true,
 			},
-			{
-				// A change made in OpenSpecimen's UI shows in the plan, and the apply undoes it.
-				PreConfig: func() {
-					spec := client.JobSpec{Name: "Nightly specimen export", Type: "QUERY", SavedQueryID: queryVisits,
-						RepeatSchedule: "WEEKLY", Disabled: true,
-						Schedule: client.Schedule{ScheduledHour: ptrTo(5), ScheduledMinute: ptrTo(0), ScheduledDayOfWeek: ptrTo("FRIDAY")}}
-					if _, err := adminClient(t, s).UpdateJob(context.Background(), jobID, "Nightly specimen export", spec); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: scheduledJobConfig(s, updated),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(scheduledJobAddr, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(scheduledJobAddr, at("repeat_schedule"), knownvalue.StringExact("DAILY")),
-						plancheck.ExpectKnownValue(scheduledJobAddr, at("enabled"), knownvalue.Bool(true)),
-					},
-				},
-				Check: serverJob(t, s, func(j *client.Job) error {
-					if j.RepeatSchedule != "DAILY" || *j.ScheduledHour != 3 || j.SavedQuery.ID != querySpecimens ||
-						j.ActivityStatus != "Active" || j.RunAs.Login() != "alice" || len(j.Recipients) != 2 {
-						return fmt.Errorf("the drift was not undone: %s at hour %d, query %d, %s", j.RepeatSchedule, *j.ScheduledHour, j.SavedQuery.ID, j.ActivityStatus)
-					}
-					return nil
-				}),
-			},
+			lifecycleDriftStep(t, s, updated, &jobID),
 		},
 	})
+}
+
+// lifecycleCreateStep creates the job of body, records its id in state with sameID and in
+// jobID, and checks what the server and the state say of it.
+func lifecycleCreateStep(t *testing.T, s *mockserver.Server, body string, sameID statecheck.StateCheck, jobID *int64) resource.TestStep {
+	return resource.TestStep{
+		Config: scheduledJobConfig(s, body),
+		ConfigStateChecks: []statecheck.StateCheck{
+			sameID,
+			statecheck.ExpectKnownValue(scheduledJobAddr, at("created_by"), knownvalue.StringExact("admin")),
+			statecheck.ExpectKnownValue(scheduledJobAddr, at("enabled"), knownvalue.Bool(true)),
+			statecheck.ExpectKnownValue(scheduledJobAddr, at("active"), knownvalue.Bool(true)),
+			statecheck.ExpectKnownValue(scheduledJobAddr, at("next_run_on"), knownvalue.StringRegexp(regexp.MustCompile(`T02:30:00Z$`))), // the minute, without the seconds of the read
+			statecheck.ExpectKnownValue(scheduledJobAddr, at("day_of_week"), knownvalue.Null()),
+			statecheck.ExpectKnownValue(scheduledJobAddr, at("hourly_interval"), knownvalue.Null()),
+			statecheck.ExpectKnownValue(scheduledJobAddr, at("end_date"), knownvalue.Null()),
+		},
+		Check: resource.ComposeAggregateTestCheckFunc(
+			func(st *terraform.State) (err error) { *jobID, err = stateJobID(st); return err },
+			serverJob(t, s, func(j *client.Job) error {
+				if j.RunAs.Login() != "alice" || len(j.Recipients) != 2 || len(j.SharedWith) != 1 || !j.AcceptsArgs() {
+					return fmt.Errorf("job on the server: run as %q, %d recipients, shared with %d", j.RunAs.Login(), len(j.Recipients), len(j.SharedWith))
+				}
+				return nil
+			}),
+		),
+	}
+}
+
+// lifecycleUpdateStep renames the job and moves it to 03:30 in place, the same id checked
+// with sameID.
+func lifecycleUpdateStep(t *testing.T, s *mockserver.Server, body string, sameID statecheck.StateCheck) resource.TestStep {
+	return resource.TestStep{
+		Config: scheduledJobConfig(s, body),
+		ConfigPlanChecks: resource.ConfigPlanChecks{
+			PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scheduledJobAddr, plancheck.ResourceActionUpdate)},
+		},
+		ConfigStateChecks: []statecheck.StateCheck{
+			sameID,
+			statecheck.ExpectKnownValue(scheduledJobAddr, at("next_run_on"), knownvalue.StringRegexp(regexp.MustCompile(`T03:30:00Z$`))),
+		},
+		Check: serverJob(t, s, func(j *client.Job) error {
+			if j.Name != "Nightly specimen export" || *j.ScheduledHour != 3 {
+				return fmt.Errorf("job on the server: %q at hour %d", j.Name, *j.ScheduledHour)
+			}
+			return nil
+		}),
+	}
+}
+
+// lifecycleDriftStep changes job jobID as OpenSpecimen's UI would: the change shows in the
+// plan of body, and the apply undoes it.
+func lifecycleDriftStep(t *testing.T, s *mockserver.Server, body string, jobID *int64) resource.TestStep {
+	return resource.TestStep{
+		PreConfig: func() {
+			spec := client.JobSpec{Name: "Nightly specimen export", Type: "QUERY", SavedQueryID: queryVisits,
+				RepeatSchedule: "WEEKLY", Disabled: true,
+				Schedule: client.Schedule{ScheduledHour: ptrTo(5), ScheduledMinute: ptrTo(0), ScheduledDayOfWeek: ptrTo("FRIDAY")}}
+			if _, err := adminClient(t, s).UpdateJob(context.Background(), *jobID, "Nightly specimen export", spec); err != nil {
+				t.Fatal(err)
+			}
+		},
+		Config: scheduledJobConfig(s, body),
+		ConfigPlanChecks: resource.ConfigPlanChecks{
+			PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(scheduledJobAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(scheduledJobAddr, at("repeat_schedule"), knownvalue.StringExact("DAILY")),
+				plancheck.ExpectKnownValue(scheduledJobAddr, at("enabled"), knownvalue.Bool(true)),
+			},
+		},
+		Check: serverJob(t, s, func(j *client.Job) error {
+			if j.RepeatSchedule != "DAILY" || *j.ScheduledHour != 3 || j.SavedQuery.ID != querySpecimens ||
+				j.ActivityStatus != "Active" || j.RunAs.Login() != "alice" || len(j.Recipients) != 2 {
+				return fmt.Errorf("the drift was not undone: %s at hour %d, query %d, %s", j.RepeatSchedule, *j.ScheduledHour, j.SavedQuery.ID, j.ActivityStatus)
+			}
+			return nil
+		}),
+	}
 }
 
 func ptrTo[T any](v T) *T { return &v }
@@ -1195,30 +1212,7 @@ func TestAccScheduledJob_sameInstant(t *testing.T) {
 	mcfg.Jobs = append(mcfg.Jobs, mockserver.JobConfig{ID: jobImported, Name: "Imported", Type: "QUERY", SavedQueryID: querySpecimens,
 		RepeatSchedule: "ONDEMAND", StartDate: mocktest.Time(t, "2100-01-01T23:59:59.999Z"), EndDate: mocktest.Time(t, "2100-07-01T00:00:00Z")})
 	s := mocktest.New(t, mcfg)
-	cfg := func(start, end string) string {
-		return scheduledJobConfig(s, nightlyBody("Nightly export", fmt.Sprintf("  start_date = %q\n  end_date = %q", start, end))) + fmt.Sprintf(`
-resource "openspecimen_job_run" "after_change" {
-  job_id = openspecimen_scheduled_job.x.id
-  lifecycle {
-    replace_triggered_by = [openspecimen_scheduled_job.x]
-  }
-}
-
-import {
-  to = openspecimen_scheduled_job.imported
-  id = "%d"
-}
-
-resource "openspecimen_scheduled_job" "imported" {
-  name            = "Imported"
-  type            = "QUERY"
-  saved_query_id  = %d
-  repeat_schedule = "ONDEMAND"
-  start_date      = "2100-01-02T00:59:59.999+01:00"
-  end_date        = "2100-06-30T19:00:00-05:00"
-}
-`, jobImported, querySpecimens)
-	}
+	cfg := func(start, end string) string { return sameInstantConfig(s, jobImported, start, end) }
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -1254,6 +1248,33 @@ resource "openspecimen_scheduled_job" "imported" {
 	if n := s.RequestCount("PUT", "/scheduled-jobs/{jobId}"); n != 1 {
 		t.Errorf("%d PUTs, want 1: the end date a millisecond later, and no other", n)
 	}
+}
+
+// sameInstantConfig is a job from start to end, a run replaced when the job changes, and
+// the import of job imported with its dates written in other zones.
+func sameInstantConfig(s *mockserver.Server, imported int64, start, end string) string {
+	return scheduledJobConfig(s, nightlyBody("Nightly export", fmt.Sprintf("  start_date = %q\n  end_date = %q", start, end))) + fmt.Sprintf(`
+resource "openspecimen_job_run" "after_change" {
+  job_id = openspecimen_scheduled_job.x.id
+  lifecycle {
+    replace_triggered_by = [openspecimen_scheduled_job.x]
+  }
+}
+
+import {
+  to = openspecimen_scheduled_job.imported
+  id = "%d"
+}
+
+resource "openspecimen_scheduled_job" "imported" {
+  name            = "Imported"
+  type            = "QUERY"
+  saved_query_id  = %d
+  repeat_schedule = "ONDEMAND"
+  start_date      = "2100-01-02T00:59:59.999+01:00"
+  end_date        = "2100-06-30T19:00:00-05:00"
+}
+`, imported, querySpecimens)
 }
 
 // promotionMockConfig is a server of the promotion example: its users, saved queries and
