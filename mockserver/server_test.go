@@ -533,7 +533,7 @@ func TestFaults(t *testing.T) {
 
 	t.Run("dropResponseRate", func(t *testing.T) { faultDropResponse(t, s, tok, job) })
 
-	t.Run("dropResponseRate without a listener", func(t *testing.T) { faultDropResponseNoListener(t, s, tok, job) })
+	t.Run("dropResponseRate without a listener", func(t *testing.T) { faultDropResponseNoListener(t, s, tok) })
 
 	t.Run("latency", func(t *testing.T) { faultLatency(t, s, tok, job) })
 }
@@ -592,7 +592,7 @@ func faultDropResponse(t *testing.T, s *Server, tok, job string) {
 	}
 }
 
-func faultDropResponseNoListener(t *testing.T, s *Server, tok, job string) {
+func faultDropResponseNoListener(t *testing.T, s *Server, tok string) {
 	s.SetFaults(FaultConfig{DropResponseRate: 1})
 	defer s.SetFaults(FaultConfig{})
 	if n := len(s.Runs(2)); n != 0 {
