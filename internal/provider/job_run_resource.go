@@ -438,7 +438,7 @@ func (r *jobRunResource) keptUnreachable(ctx context.Context, jobID int64, runID
 // state, for ModifyPlan to plan a new trigger and say so; otherwise the trigger stays
 // pending.
 func (r *jobRunResource) readPending(ctx context.Context, state *jobRunResourceModel, private privateData, resp *resource.ReadResponse) {
-	trig := readTrigger(ctx, state, private, &resp.Diagnostics)
+	trig, _ := readTrigger(ctx, state, private, &resp.Diagnostics)
 	if trig == nil {
 		return
 	}
@@ -504,14 +504,13 @@ func (r *jobRunResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 // it will do: look for its run, or, when the refresh showed that the server dropped the
 // trigger, trigger the job again.
 func planPending(ctx context.Context, state *jobRunResourceModel, private privateData, resp *resource.ModifyPlanResponse) {
-	trig := readTrigger(ctx, state, private, &resp.Diagnostics)
+	trig, dropped := readTrigger(ctx, state, private, &resp.Diagnostics)
 	if trig == nil {
 		return
 	}
 	planUnknown(ctx, resp, "id", "run_id", "status", "started_at", "finished_at", "message", "result_file_available")
-	p := pendingOf(ctx, private, &resp.Diagnostics)
-	if p.Dropped != "" {
-		resp.Diagnostics.AddWarning("Job run to be triggered again", upperFirst(p.Dropped)+
+	if dropped != "" {
+		resp.Diagnostics.AddWarning("Job run to be triggered again", upperFirst(dropped)+
 			". No run of that trigger will appear: this apply triggers the job again.")
 		return
 	}
@@ -579,7 +578,7 @@ func (r *jobRunResource) Update(ctx context.Context, req resource.UpdateRequest,
 // run of it first). The run found is saved and waited for; a trigger still pending, or
 // shown dropped only now, stays in state with a warning.
 func (r *jobRunResource) updatePending(ctx context.Context, plan, state *jobRunResourceModel, private privateData, resp *resource.UpdateResponse, timeout time.Duration) {
-	trig := readTrigger(ctx, state, private, &resp.Diagnostics)
+	trig, droppedBefore := readTrigger(ctx, state, private, &resp.Diagnostics)
 	if trig == nil {
 		return
 	}
@@ -589,7 +588,7 @@ func (r *jobRunResource) updatePending(ctx context.Context, plan, state *jobRunR
 	rec := runRecord{state: &resp.State, private: resp.Private, identity: resp.Identity, diags: &resp.Diagnostics}
 	var st *client.Started
 	var err error
-	if pendingOf(ctx, private, &resp.Diagnostics).Dropped != "" {
+	if droppedBefore != "" {
 		st, err = r.data.client.StartRun(ctx, trig.JobID, trig.Args, client.StartOptions{
 			IfRunning: client.IfRunning(plan.IfRunning.ValueString()), Resume: trig,
 		})

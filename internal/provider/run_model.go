@@ -125,24 +125,25 @@ func pendingOf(ctx context.Context, private privateData, diags *diag.Diagnostics
 }
 
 // readTrigger answers the trigger of a state whose run is not identified yet (run_id null),
-// from the state and its private state; nil after reporting that the private state holds
-// none (a state not written by this provider).
-func readTrigger(ctx context.Context, state *jobRunResourceModel, private privateData, diags *diag.Diagnostics) *client.Trigger {
+// from the state and its private state, and why the server dropped it ("" while it may be
+// queued); nil after reporting that the private state holds none (a state not written by
+// this provider).
+func readTrigger(ctx context.Context, state *jobRunResourceModel, private privateData, diags *diag.Diagnostics) (trig *client.Trigger, dropped string) {
 	p := pendingOf(ctx, private, diags)
 	if diags.HasError() {
-		return nil
+		return nil, ""
 	}
 	if p.Sent == 0 {
 		diags.AddError("Job run unknown", fmt.Sprintf("The state records no run of job %d (run_id is null) and no trigger of one. "+
 			"Run terraform state rm on this resource, then import the run (JOB_ID/RUN_ID) or apply to trigger the job.",
 			state.JobID.ValueInt64()))
-		return nil
+		return nil, ""
 	}
 	return &client.Trigger{
 		JobID: state.JobID.ValueInt64(), JobName: state.JobName.ValueString(), Args: state.Args.ValueString(),
 		LoginName: state.RunBy.ValueString(), SentAt: p.SentAt, Sent: p.Sent,
 		AfterRunID: p.AfterRunID, LastAfterRunID: p.LastAfterRunID,
-	}
+	}, p.Dropped
 }
 
 // optionalTime is t as RFC 3339 in UTC, or null.

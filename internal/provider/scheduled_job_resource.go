@@ -486,11 +486,11 @@ func checkEndDate(plan, config *scheduledJobModel, now time.Time, diags *diag.Di
 	}
 }
 
-// checkExternal reports an EXTERNAL job that the plan would create or update on a server of
+// checkExternal reports the EXTERNAL job that the plan would create or update on a server of
 // the newest line, which refuses EXTERNAL jobs (its build_version, read by the login gate,
 // tells the line).
 func checkExternal(plan *scheduledJobModel, server client.Settings, diags *diag.Diagnostics) {
-	if newest, _ := server.NewestLine(); newest && plan.Type.ValueString() == "EXTERNAL" {
+	if newest, _ := server.NewestLine(); newest {
 		diags.AddAttributeError(path.Root("type"), "EXTERNAL jobs refused by this server", fmt.Sprintf(
 			"This OpenSpecimen server (build %s) is of the newest line, which refuses to create or update EXTERNAL "+
 				"jobs: it runs no commands of its own. Use an INTERNAL job (task_class) or a QUERY job instead.", server.BuildVersion))
@@ -539,9 +539,7 @@ const privateJobID = "job_id"
 
 // replacedJobID answers the id of the job that a plan without prior state replaces: the one
 // the first plan of a replacement left in the private state; 0 when none.
-func replacedJobID(ctx context.Context, private interface {
-	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
-}) int64 {
+func replacedJobID(ctx context.Context, private privateData) int64 {
 	if private == nil {
 		return 0
 	}
