@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -374,11 +373,8 @@ func (c *Client) ListJobs(ctx context.Context, f JobFilter) ([]Job, error) {
 		q.Set("type", f.Type)
 	}
 	jobs, err := readPages[Job](ctx, c, listing{path: "/scheduled-jobs", query: q, startParam: "startAt",
-		itemBound: maxJobJSON, what: "jobs"})
-	switch {
-	case errors.Is(err, errTooMany):
-		return nil, fmt.Errorf("%w: narrow the name %q", err, f.NameContains)
-	case err != nil:
+		itemBound: maxJobJSON, what: "jobs", narrow: fmt.Sprintf("the name %q", f.NameContains)})
+	if err != nil {
 		return nil, err
 	}
 	return keepContaining(jobs, func(j *Job) string { return j.Name }, f.NameContains), nil
