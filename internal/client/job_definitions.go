@@ -564,13 +564,5 @@ func (c *Client) DeleteJob(ctx context.Context, jobID int64, last string) (*Job,
 
 // sendJob sends o and reads the job it answers.
 func (c *Client) sendJob(ctx context.Context, o reqOpts) (*Job, error) {
-	var job Job
-	if err := c.doJSON(ctx, o, &job); err != nil {
-		return nil, err
-	}
-	if job.ID == 0 {
-		return nil, &badBodyError{Method: o.method, Path: o.path, StatusCode: http.StatusOK,
-			Err: errors.New("the answer has no job id")}
-	}
-	return &job, nil
+	return sendOne(ctx, c, o, "job", func(j *Job) int64 { return j.ID })
 }

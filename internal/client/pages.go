@@ -104,10 +104,14 @@ func nameFirst[T any](items []T, name func(*T) string) string {
 	return strings.Join(names, ", ")
 }
 
-// readOne reads the one object at path (GET); an answer whose id is 0 has no object of
-// what and is a bad body.
+// readOne reads the one object at path (GET), as sendOne does.
 func readOne[T any](ctx context.Context, c *Client, path, what string, id func(*T) int64) (*T, error) {
-	o := reqOpts{method: http.MethodGet, path: path, idempotent: true}
+	return sendOne(ctx, c, reqOpts{method: http.MethodGet, path: path, idempotent: true}, what, id)
+}
+
+// sendOne sends o and reads the one object it answers; an answer whose id is 0 has no
+// object of what and is a bad body.
+func sendOne[T any](ctx context.Context, c *Client, o reqOpts, what string, id func(*T) int64) (*T, error) {
 	var v T
 	if err := c.doJSON(ctx, o, &v); err != nil {
 		return nil, err
