@@ -152,13 +152,7 @@ func (c *Client) JobsNamed(ctx context.Context, name string) ([]Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	var named []Job
-	for _, j := range jobs {
-		if strings.EqualFold(j.Name, name) {
-			named = append(named, j)
-		}
-	}
-	return named, nil
+	return matching(jobs, func(j *Job) bool { return strings.EqualFold(j.Name, name) }), nil
 }
 
 // checkNameFree answers a *JobNameTakenError when a job the user sees is named name in any
