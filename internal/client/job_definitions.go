@@ -152,13 +152,7 @@ func (c *Client) JobsNamed(ctx context.Context, name string) ([]Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	var named []Job
-	for _, j := range jobs {
-		if strings.EqualFold(j.Name, name) {
-			named = append(named, j)
-		}
-	}
-	return named, nil
+	return matching(jobs, func(j *Job) bool { return strings.EqualFold(j.Name, name) }), nil
 }
 
 // checkNameFree answers a *JobNameTakenError when a job the user sees is named name in any
@@ -564,13 +558,5 @@ func (c *Client) DeleteJob(ctx context.Context, jobID int64, last string) (*Job,
 
 // sendJob sends o and reads the job it answers.
 func (c *Client) sendJob(ctx context.Context, o reqOpts) (*Job, error) {
-	var job Job
-	if err := c.doJSON(ctx, o, &job); err != nil {
-		return nil, err
-	}
-	if job.ID == 0 {
-		return nil, &badBodyError{Method: o.method, Path: o.path, StatusCode: http.StatusOK,
-			Err: errors.New("the answer has no job id")}
-	}
-	return &job, nil
+	return sendOne(ctx, c, o, "job", func(j *Job) int64 { return j.ID })
 }

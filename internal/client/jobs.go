@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -31,16 +30,7 @@ type RunFilter struct {
 
 // GetJob reads a scheduled job. A missing job is an error for which IsNotFound is true.
 func (c *Client) GetJob(ctx context.Context, jobID int64) (*Job, error) {
-	o := reqOpts{method: http.MethodGet, path: jobPath(jobID), idempotent: true}
-	var job Job
-	if err := c.doJSON(ctx, o, &job); err != nil {
-		return nil, err
-	}
-	if job.ID == 0 {
-		return nil, &badBodyError{Method: o.method, Path: o.path, StatusCode: http.StatusOK,
-			Err: fmt.Errorf("the answer has no job id")}
-	}
-	return &job, nil
+	return readOne(ctx, c, jobPath(jobID), "job", func(j *Job) int64 { return j.ID })
 }
 
 // triggerRun queues a run of the job: the raw POST /scheduled-jobs/{id}/runs. The server
@@ -264,18 +254,14 @@ func (f *RunFilter) keeps(r *Run) bool {
 // GetRun reads one run. The server finds a run by its id alone, so the answer's jobId is
 // checked: a run of another job is a not-found error (IsNotFound) naming both.
 func (c *Client) GetRun(ctx context.Context, jobID, runID int64) (*Run, error) {
-	o := reqOpts{method: http.MethodGet, path: fmt.Sprintf("%s/runs/%d", jobPath(jobID), runID), idempotent: true}
-	var run Run
-	if err := c.doJSON(ctx, o, &run); err != nil {
+	path := fmt.Sprintf("%s/runs/%d", jobPath(jobID), runID)
+	run, err := readOne(ctx, c, path, "run", func(r *Run) int64 { return r.ID })
+	if err != nil {
 		return nil, err
-	}
-	if run.ID == 0 {
-		return nil, &badBodyError{Method: o.method, Path: o.path, StatusCode: http.StatusOK,
-			Err: fmt.Errorf("the answer has no run id")}
 	}
 	if run.JobID != jobID {
 		return nil, &APIError{StatusCode: http.StatusBadRequest, Code: CodeRunNotFound, codes: []string{CodeRunNotFound},
-			Method: o.method, Path: o.path,
+			Method: http.MethodGet, Path: path,
 			Message: fmt.Sprintf("run %d belongs to job %d, not to job %d", runID, run.JobID, jobID)}
 	}
 	st, err := ParseRunStatus(string(run.Status))
@@ -283,7 +269,7 @@ func (c *Client) GetRun(ctx context.Context, jobID, runID int64) (*Run, error) {
 		return nil, fmt.Errorf("run %d of job %d: %w", runID, jobID, err)
 	}
 	run.Status = st
-	return &run, nil
+	return run, nil
 }
 
 // ResultFile is a run's output file, streamed. The caller closes Body.
@@ -374,11 +360,8 @@ func (c *Client) ListJobs(ctx context.Context, f JobFilter) ([]Job, error) {
 		q.Set("type", f.Type)
 	}
 	jobs, err := readPages[Job](ctx, c, listing{path: "/scheduled-jobs", query: q, startParam: "startAt",
-		itemBound: maxJobJSON, what: "jobs"})
-	switch {
-	case errors.Is(err, errTooMany):
-		return nil, fmt.Errorf("%w: narrow the name %q", err, f.NameContains)
-	case err != nil:
+		itemBound: maxJobJSON, what: "jobs", narrow: fmt.Sprintf("the name %q", f.NameContains)})
+	if err != nil {
 		return nil, err
 	}
 	return keepContaining(jobs, func(j *Job) string { return j.Name }, f.NameContains), nil

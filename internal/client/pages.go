@@ -19,6 +19,7 @@ type listing struct {
 	startParam string     // the parameter of the first item: start or startAt
 	itemBound  int64      // the bound of one item in a page's answer
 	what       string     // what the list holds, for messages
+	narrow     string     // what to narrow when more than errTooMany match, e.g. the name "x"
 }
 
 const (
@@ -30,7 +31,8 @@ const (
 var errTooMany = errors.New("more than 10,000 match")
 
 // readPages reads every page of l (GET with maxResults=pageSize), to the first page with
-// fewer than pageSize items; more than maxPages pages is errTooMany.
+// fewer than pageSize items; more than maxPages pages is errTooMany, advising to narrow
+// l.narrow.
 func readPages[T any](ctx context.Context, c *Client, l listing) ([]T, error) {
 	var out []T
 	for page := 0; page < maxPages; page++ {
@@ -50,7 +52,7 @@ func readPages[T any](ctx context.Context, c *Client, l listing) ([]T, error) {
 			return out, nil
 		}
 	}
-	return nil, fmt.Errorf("listing %s: %w", l.what, errTooMany)
+	return nil, fmt.Errorf("listing %s: %w: narrow %s", l.what, errTooMany, l.narrow)
 }
 
 // pageAnswer is a page of a list: a JSON array, or an object holding it as "queries" (the
@@ -102,10 +104,14 @@ func nameFirst[T any](items []T, name func(*T) string) string {
 	return strings.Join(names, ", ")
 }
 
-// readOne reads the one object at path (GET); an answer whose id is 0 has no object of
-// what and is a bad body.
+// readOne reads the one object at path (GET), as sendOne does.
 func readOne[T any](ctx context.Context, c *Client, path, what string, id func(*T) int64) (*T, error) {
-	o := reqOpts{method: http.MethodGet, path: path, idempotent: true}
+	return sendOne(ctx, c, reqOpts{method: http.MethodGet, path: path, idempotent: true}, what, id)
+}
+
+// sendOne sends o and reads the one object it answers; an answer whose id is 0 has no
+// object of what and is a bad body.
+func sendOne[T any](ctx context.Context, c *Client, o reqOpts, what string, id func(*T) int64) (*T, error) {
 	var v T
 	if err := c.doJSON(ctx, o, &v); err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -47,11 +46,8 @@ func (c *Client) ListSavedQueries(ctx context.Context, titleContains string) ([]
 		q.Set("searchString", titleContains)
 	}
 	queries, err := readPages[SavedQueryDetail](ctx, c, listing{path: "/saved-queries", query: q, startParam: "startAt",
-		itemBound: maxQueryJSON, what: "saved queries"})
-	switch {
-	case errors.Is(err, errTooMany):
-		return nil, fmt.Errorf("%w: narrow the title %q", err, titleContains)
-	case err != nil:
+		itemBound: maxQueryJSON, what: "saved queries", narrow: fmt.Sprintf("the title %q", titleContains)})
+	if err != nil {
 		return nil, err
 	}
 	return keepContaining(queries, func(q *SavedQueryDetail) string { return q.Title }, titleContains), nil

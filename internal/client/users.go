@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -85,11 +84,9 @@ func (c *Client) ListUsers(ctx context.Context, f UserFilter) ([]UserAccount, er
 			q.Set(name, v)
 		}
 	}
-	users, err := readPages[UserAccount](ctx, c, listing{path: "/users", query: q, startParam: "start", itemBound: maxUserJSON, what: "users"})
-	switch {
-	case errors.Is(err, errTooMany):
-		return nil, fmt.Errorf("%w: narrow the login name %q", err, f.LoginName)
-	case err != nil:
+	users, err := readPages[UserAccount](ctx, c, listing{path: "/users", query: q, startParam: "start", itemBound: maxUserJSON,
+		what: "users", narrow: fmt.Sprintf("the login name %q", f.LoginName)})
+	if err != nil {
 		return nil, err
 	}
 	return keepContaining(users, func(u *UserAccount) string { return u.LoginName }, f.LoginName), nil
