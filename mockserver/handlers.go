@@ -503,17 +503,22 @@ func readBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-// pathJobID parses the jobId path segment, answering 400 INVALID_REQUEST itself when it is
-// not a number.
-func pathJobID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	const name = "jobId"
+// pathID parses the id path segment name (jobId, id), answering 400 INVALID_REQUEST itself
+// when it is not a number.
+func pathID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
 	id, err := parseID(r.PathValue(name))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, codeInvalidRequest,
-			fmt.Sprintf("Invalid value %q for parameter %s.", r.PathValue(name), name))
+		bad := invalidParam(name, r.PathValue(name))
+		writeError(w, http.StatusBadRequest, bad.Code, bad.Message)
 		return 0, false
 	}
 	return id, true
+}
+
+// invalidParam is the server's 400 INVALID_REQUEST for a parameter whose value it cannot
+// convert.
+func invalidParam(name, value string) *apiError {
+	return &apiError{codeInvalidRequest, fmt.Sprintf("Invalid value %q for parameter %s.", value, name)}
 }
 
 // parseID reads an id as Java's Long.valueOf does: an optional sign and decimal digits.
@@ -626,7 +631,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *user) {
 // right after the answer is written). A trigger of a job not active, or with a run in
 // progress at that moment, is then dropped without a word.
 func (s *Server) triggerRun(w http.ResponseWriter, r *http.Request, u *user) {
-	jobID, ok := pathJobID(w, r)
+	jobID, ok := pathID(w, r, "jobId")
 	if !ok {
 		return
 	}
@@ -730,7 +735,7 @@ func (s *Server) runJSON(r *run, now time.Time) runJSON {
 // It needs the Read right (withJobRight) and checks nothing about the job: an unknown job,
 // or one the caller may not read, answers the runs runListed shows it, often [].
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, u *user) {
-	jobID, ok := pathJobID(w, r)
+	jobID, ok := pathID(w, r, "jobId")
 	if !ok {
 		return
 	}
@@ -821,7 +826,7 @@ func (s *Server) runListed(run *run, u *user) bool {
 func (s *Server) findRunLocked(r *http.Request, u *user, access func(*user, *run) *apiError) (*run, *apiError) {
 	for _, name := range []string{"jobId", "runId"} {
 		if _, err := parseID(r.PathValue(name)); err != nil {
-			return nil, &apiError{codeInvalidRequest, fmt.Sprintf("Invalid value %q for parameter %s.", r.PathValue(name), name)}
+			return nil, invalidParam(name, r.PathValue(name))
 		}
 	}
 	runID, _ := parseID(r.PathValue("runId"))

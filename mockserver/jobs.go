@@ -158,7 +158,7 @@ func usersJSON(us []*user) []userJSON {
 }
 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request, u *user) {
-	jobID, ok := pathJobID(w, r)
+	jobID, ok := pathID(w, r, "jobId")
 	if !ok {
 		return
 	}

@@ -113,9 +113,8 @@ func (s *Server) querySummary(q *SavedQueryConfig) savedQuerySummaryJSON {
 // getSavedQuery is GET /saved-queries/{id}: any query, to any user with the Query read
 // right (the server checks no ownership or sharing here), or 400 QUERY_NOT_FOUND.
 func (s *Server) getSavedQuery(w http.ResponseWriter, r *http.Request, _ *user) {
-	id, err := parseID(r.PathValue("id"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeInvalidRequest, fmt.Sprintf("Invalid value %q for parameter id.", r.PathValue("id")))
+	id, ok := pathID(w, r, "id")
+	if !ok {
 		return
 	}
 	q, ok := s.savedQueries[id] // immutable map: no lock needed

@@ -142,9 +142,8 @@ func (s *Server) userRoutes(route func(method, pattern string, auth bool, h hand
 
 // getUser is GET /users/{id}: any signed-in user may read any user, whatever its status.
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request, _ *user) {
-	id, err := parseID(r.PathValue("id"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeInvalidRequest, fmt.Sprintf("Invalid value %q for parameter id.", r.PathValue("id")))
+	id, ok := pathID(w, r, "id")
+	if !ok {
 		return
 	}
 	u := s.userByID(id)
