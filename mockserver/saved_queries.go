@@ -139,38 +139,22 @@ type savedQueryFilter struct {
 }
 
 // parseSavedQueryFilter reads the parameters of GET /saved-queries for caller, who lists
-// its own and shared queries unless an admin. It answers the message of the 400
-// INVALID_REQUEST to write when one is invalid.
-func parseSavedQueryFilter(v url.Values, caller *user) (f savedQueryFilter, invalid string) {
-	ids := map[string]*int64{}
-	for _, name := range []string{"cpId", "userId", "folderId"} {
-		if v.Get(name) == "" {
-			continue
-		}
-		id, err := parseID(v.Get(name))
-		if err != nil {
-			return f, fmt.Sprintf("Invalid value %q for parameter %s.", v.Get(name), name)
-		}
-		ids[name] = &id
-	}
-	var errs [5]error
-	f.start, errs[0] = intParam(v, "startAt", 0)
-	f.max, errs[1] = intParam(v, "maxResults", 25)
-	f.countReq, errs[2] = boolParam(v, "countReq", false)
-	f.returnList, errs[3] = boolParam(v, "returnList", false)
-	_, errs[4] = boolParam(v, "orderByStarred", false) // the mock's users star no query
-	for i, name := range []string{"startAt", "maxResults", "countReq", "returnList", "orderByStarred"} {
-		if errs[i] != nil {
-			return f, fmt.Sprintf("Invalid value %q for parameter %s.", v.Get(name), name)
-		}
-	}
-	f.start, f.max = max(f.start, 0), cmp.Or(max(f.max, 0), 100) // as AbstractListCriteria reads them
-	f.search, f.userID = v.Get("searchString"), ids["userId"]
-	f.inFolder = ids["folderId"] != nil && *ids["folderId"] >= 0
+// its own and shared queries unless an admin. It answers the error to write when one is
+// invalid.
+func parseSavedQueryFilter(v url.Values, caller *user) (f savedQueryFilter, bad *apiError) {
+	p := queryParams{Values: v}
+	p.id("cpId") // the mock's queries are of no collection protocol
+	f.userID = p.id("userId")
+	folderID := p.id("folderId")
+	f.inFolder = folderID != nil && *folderID >= 0
+	f.start, f.max = p.page("startAt", 25)
+	f.countReq, f.returnList = p.bool("countReq", false), p.bool("returnList", false)
+	p.bool("orderByStarred", false) // the mock's users star no query
+	f.search = v.Get("searchString")
 	if !caller.cfg.Admin {
 		f.userID = &caller.id
 	}
-	return f, ""
+	return f, p.invalid()
 }
 
 // keeps says whether the list keeps q.
@@ -197,9 +181,9 @@ func isNumeric(v string) bool {
 // of userId). returnList=true answers the array, else {"count", "queries"} (count only
 // with countReq=true).
 func (s *Server) listSavedQueries(w http.ResponseWriter, r *http.Request, caller *user) {
-	f, invalid := parseSavedQueryFilter(r.URL.Query(), caller)
-	if invalid != "" {
-		writeError(w, http.StatusBadRequest, codeInvalidRequest, invalid)
+	f, bad := parseSavedQueryFilter(r.URL.Query(), caller)
+	if bad != nil {
+		writeError(w, http.StatusBadRequest, bad.Code, bad.Message)
 		return
 	}
 	var kept []*SavedQueryConfig

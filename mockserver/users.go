@@ -183,19 +183,10 @@ func parseUserQuery(v url.Values) (q userQuery, bad *apiError) {
 	if q.userType != "" && !oneOf(q.userType, userTypes) {
 		return q, &apiError{codeUserInvalidType, fmt.Sprintf("Invalid user type %s.", q.userType)}
 	}
-	var errs [3]error
-	q.start, errs[0] = intParam(v, "start", 0)
-	q.max, errs[1] = intParam(v, "maxResults", 100)
-	listAll, err := boolParam(v, "listAll", true)
-	errs[2] = err
-	for i, name := range []string{"start", "maxResults", "listAll"} {
-		if errs[i] != nil {
-			return q, &apiError{codeInvalidRequest, fmt.Sprintf("Invalid value %q for parameter %s.", v.Get(name), name)}
-		}
-	}
-	q.ownInstitute = !listAll
-	q.start, q.max = max(q.start, 0), cmp.Or(max(q.max, 0), 100) // as AbstractListCriteria reads them
-	return q, nil
+	p := queryParams{Values: v}
+	q.start, q.max = p.page("start", 100)
+	q.ownInstitute = !p.bool("listAll", true)
+	return q, p.invalid()
 }
 
 // blankOrLike is nil for a blank filter (no restriction), else its LIKE '%v%' pattern.
@@ -204,19 +195,6 @@ func blankOrLike(v string) *regexp.Regexp {
 		return nil
 	}
 	return likePattern(v)
-}
-
-// boolParam reads a boolean parameter as Spring converts one, def when absent.
-func boolParam(v url.Values, name string, def bool) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(v.Get(name))) {
-	case "":
-		return def, nil
-	case "true", "on", "yes", "1":
-		return true, nil
-	case "false", "off", "no", "0":
-		return false, nil
-	}
-	return false, fmt.Errorf("not a boolean: %q", v.Get(name))
 }
 
 // keeps says whether the list of caller keeps u.
