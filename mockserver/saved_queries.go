@@ -194,8 +194,7 @@ func (s *Server) listSavedQueries(w http.ResponseWriter, r *http.Request, caller
 	}
 	slices.SortFunc(kept, func(a, b *SavedQueryConfig) int { return cmp.Compare(b.ID, a.ID) })
 	total := int64(len(kept))
-	kept = kept[min(f.start, len(kept)):]
-	kept = kept[:min(f.max, len(kept))]
+	kept = pageOf(kept, f.start, f.max)
 	out := make([]savedQuerySummaryJSON, 0, len(kept))
 	for _, q := range kept {
 		out = append(out, s.querySummary(q))

@@ -246,8 +246,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, caller *user)
 		return cmp.Or(cmp.Compare(strings.ToLower(a.cfg.FirstName), strings.ToLower(b.cfg.FirstName)),
 			cmp.Compare(strings.ToLower(a.cfg.LastName), strings.ToLower(b.cfg.LastName)), cmp.Compare(a.id, b.id))
 	})
-	kept = kept[min(q.start, len(kept)):]
-	kept = kept[:min(q.max, len(kept))]
+	kept = pageOf(kept, q.start, q.max)
 	out := make([]userSummaryJSON, 0, len(kept))
 	for _, u := range kept {
 		out = append(out, s.userSummary(u))
