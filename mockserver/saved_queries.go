@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -130,9 +131,10 @@ func (s *Server) getSavedQuery(w http.ResponseWriter, r *http.Request, _ *user) 
 
 // savedQueryFilter is the filter of GET /saved-queries (ListSavedQueriesCriteria).
 type savedQueryFilter struct {
-	userID     *int64 // the user whose own and shared queries are listed; nil: all (an admin's default)
-	search     string // searchString: title LIKE '%search%' in any case, or the id when all digits
-	inFolder   bool   // folderId >= 0: the mock's queries are in no folder of an id
+	userID     *int64         // the user whose own and shared queries are listed; nil: all (an admin's default)
+	search     string         // searchString: title LIKE '%search%' in any case, or the id when all digits
+	title      *regexp.Regexp // search's LIKE pattern; nil when search is blank
+	inFolder   bool           // folderId >= 0: the mock's queries are in no folder of an id
 	countReq   bool
 	returnList bool
 	start, max int
@@ -151,6 +153,7 @@ func parseSavedQueryFilter(v url.Values, caller *user) (f savedQueryFilter, bad 
 	f.countReq, f.returnList = p.bool("countReq", false), p.bool("returnList", false)
 	p.bool("orderByStarred", false) // the mock's users star no query
 	f.search = v.Get("searchString")
+	f.title = blankOrLike(f.search)
 	if !caller.cfg.Admin {
 		f.userID = &caller.id
 	}
@@ -162,13 +165,13 @@ func (f *savedQueryFilter) keeps(s *Server, q *SavedQueryConfig) bool {
 	if f.inFolder || (f.userID != nil && !q.visibleTo(s, *f.userID)) {
 		return false
 	}
-	if strings.TrimSpace(f.search) == "" {
+	if f.title == nil {
 		return true
 	}
 	if isNumeric(f.search) && strconv.FormatInt(q.ID, 10) == strings.TrimLeft(f.search, "0") {
 		return true
 	}
-	return likePattern(f.search).MatchString(q.Title)
+	return f.title.MatchString(q.Title)
 }
 
 // isNumeric is commons-lang's StringUtils.isNumeric: only digits, at least one.
