@@ -13,19 +13,24 @@ import (
 )
 
 // normalizeQueryOwners defaults each saved query's creator (the first admin), last editor
-// (its creator) and reports users that are not configured.
+// (its creator) and reports users that are not configured, in the fields' order.
 func normalizeQueryOwners(queries []SavedQueryConfig, users map[string]bool, firstAdmin string, bad *problems) {
 	for i := range queries {
 		q := &queries[i]
 		where := fmt.Sprintf("savedQueries[%d] (id %d)", i, q.ID)
 		q.CreatedBy = cmp.Or(q.CreatedBy, firstAdmin)
 		q.LastModifiedBy = cmp.Or(q.LastModifiedBy, q.CreatedBy)
-		for role, logins := range map[string][]string{"createdBy": {q.CreatedBy}, "lastModifiedBy": {q.LastModifiedBy}, "sharedWith": q.SharedWith} {
-			for _, login := range logins {
-				if !users[login] {
-					bad.add("%s: %s %q is not a configured user", where, role, login)
-				}
-			}
+		checkLogins(where, "createdBy", users, bad, q.CreatedBy)
+		checkLogins(where, "lastModifiedBy", users, bad, q.LastModifiedBy)
+		checkLogins(where, "sharedWith", users, bad, q.SharedWith...)
+	}
+}
+
+// checkLogins reports each login, named role of where, that is not a configured user.
+func checkLogins(where, role string, users map[string]bool, bad *problems, logins ...string) {
+	for _, login := range logins {
+		if !users[login] {
+			bad.add("%s: %s %q is not a configured user", where, role, login)
 		}
 	}
 }
