@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -503,17 +504,83 @@ func readBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-// pathJobID parses the jobId path segment, answering 400 INVALID_REQUEST itself when it is
-// not a number.
-func pathJobID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	const name = "jobId"
+// pathID parses the id path segment name (jobId, id), answering 400 INVALID_REQUEST itself
+// when it is not a number.
+func pathID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
 	id, err := parseID(r.PathValue(name))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, codeInvalidRequest,
-			fmt.Sprintf("Invalid value %q for parameter %s.", r.PathValue(name), name))
+		bad := invalidParam(name, r.PathValue(name))
+		writeError(w, http.StatusBadRequest, bad.Code, bad.Message)
 		return 0, false
 	}
 	return id, true
+}
+
+// invalidParam is the server's 400 INVALID_REQUEST for a parameter whose value it cannot
+// convert.
+func invalidParam(name, value string) *apiError {
+	return &apiError{codeInvalidRequest, fmt.Sprintf("Invalid value %q for parameter %s.", value, name)}
+}
+
+// queryParams reads a list's query parameters as Spring binds them; bad names the first one
+// it could not convert, "" while all could.
+type queryParams struct {
+	url.Values
+	bad string
+}
+
+// invalid is the 400 INVALID_REQUEST to answer for the first bad parameter, or nil.
+func (p *queryParams) invalid() *apiError {
+	if p.bad == "" {
+		return nil
+	}
+	return invalidParam(p.bad, p.Get(p.bad))
+}
+
+func (p *queryParams) note(name string, err error) {
+	if err != nil && p.bad == "" {
+		p.bad = name
+	}
+}
+
+// id reads an id parameter as parseID does; nil when it is absent or bad.
+func (p *queryParams) id(name string) *int64 {
+	if p.Get(name) == "" {
+		return nil
+	}
+	id, err := parseID(p.Get(name))
+	if p.note(name, err); err != nil {
+		return nil
+	}
+	return &id
+}
+
+// int reads an integer parameter, def when it is absent.
+func (p *queryParams) int(name string, def int) int {
+	n, err := intParam(p.Values, name, def)
+	p.note(name, err)
+	return n
+}
+
+// bool reads a boolean parameter as Spring converts one, def when it is absent.
+func (p *queryParams) bool(name string, def bool) bool {
+	switch strings.ToLower(strings.TrimSpace(p.Get(name))) {
+	case "":
+		return def
+	case "true", "on", "yes", "1":
+		return true
+	case "false", "off", "no", "0":
+		return false
+	}
+	p.note(name, fmt.Errorf("not a boolean: %q", p.Get(name)))
+	return false
+}
+
+// page reads a list's first item (parameter startName) and maxResults (default defMax) as
+// AbstractListCriteria does: a negative start is 0, a maxResults of 0 or less is 100.
+func (p *queryParams) page(startName string, defMax int) (start, maxItems int) {
+	start, maxItems = p.int(startName, 0), p.int("maxResults", defMax)
+	return max(start, 0), cmp.Or(max(maxItems, 0), 100)
 }
 
 // parseID reads an id as Java's Long.valueOf does: an optional sign and decimal digits.
@@ -626,7 +693,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *user) {
 // right after the answer is written). A trigger of a job not active, or with a run in
 // progress at that moment, is then dropped without a word.
 func (s *Server) triggerRun(w http.ResponseWriter, r *http.Request, u *user) {
-	jobID, ok := pathJobID(w, r)
+	jobID, ok := pathID(w, r, "jobId")
 	if !ok {
 		return
 	}
@@ -730,7 +797,7 @@ func (s *Server) runJSON(r *run, now time.Time) runJSON {
 // It needs the Read right (withJobRight) and checks nothing about the job: an unknown job,
 // or one the caller may not read, answers the runs runListed shows it, often [].
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, u *user) {
-	jobID, ok := pathJobID(w, r)
+	jobID, ok := pathID(w, r, "jobId")
 	if !ok {
 		return
 	}
@@ -821,7 +888,7 @@ func (s *Server) runListed(run *run, u *user) bool {
 func (s *Server) findRunLocked(r *http.Request, u *user, access func(*user, *run) *apiError) (*run, *apiError) {
 	for _, name := range []string{"jobId", "runId"} {
 		if _, err := parseID(r.PathValue(name)); err != nil {
-			return nil, &apiError{codeInvalidRequest, fmt.Sprintf("Invalid value %q for parameter %s.", r.PathValue(name), name)}
+			return nil, invalidParam(name, r.PathValue(name))
 		}
 	}
 	runID, _ := parseID(r.PathValue("runId"))

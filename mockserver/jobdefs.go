@@ -77,7 +77,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, u *user) {
 // when the body has none, its startDate. As on the server, a deleted job is replaced too:
 // it comes back under the body's name and activityStatus, in lists again.
 func (s *Server) updateJob(w http.ResponseWriter, r *http.Request, u *user) {
-	jobID, ok := pathJobID(w, r)
+	jobID, ok := pathID(w, r, "jobId")
 	if !ok {
 		return
 	}
@@ -112,7 +112,7 @@ func (s *Server) updateJob(w http.ResponseWriter, r *http.Request, u *user) {
 // deleteJob is DELETE /scheduled-jobs/{jobId}, the server's soft delete: the job is
 // Disabled and renamed <name>_<epochMillis>, left out of lists, still readable by id.
 func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request, u *user) {
-	jobID, ok := pathJobID(w, r)
+	jobID, ok := pathID(w, r, "jobId")
 	if !ok {
 		return
 	}

@@ -158,7 +158,7 @@ func usersJSON(us []*user) []userJSON {
 }
 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request, u *user) {
-	jobID, ok := pathJobID(w, r)
+	jobID, ok := pathID(w, r, "jobId")
 	if !ok {
 		return
 	}
@@ -227,6 +227,12 @@ func intParam(v url.Values, name string, def int) (int, error) {
 	return strconv.Atoi(v.Get(name))
 }
 
+// pageOf answers the window of items a list answers: from start (0 first), at most maxItems.
+func pageOf[T any](items []T, start, maxItems int) []T {
+	items = items[min(start, len(items)):]
+	return items[:min(maxItems, len(items))]
+}
+
 // likePattern answers a regexp for SQL's case-insensitive LIKE '%query%', where % matches
 // any run of characters and _ any one character, as the server sends query unescaped.
 func likePattern(query string) *regexp.Regexp {
@@ -268,8 +274,7 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, u *user) {
 	}
 	s.mu.Lock()
 	jobs := s.matchingJobsLocked(q, u)
-	jobs = jobs[min(q.startAt, len(jobs)):]
-	jobs = jobs[:min(q.maxItems, len(jobs))]
+	jobs = pageOf(jobs, q.startAt, q.maxItems)
 	now := s.clock.Now()
 	out := make([]jobJSON, 0, len(jobs))
 	for _, j := range jobs {

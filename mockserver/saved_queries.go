@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,19 +13,24 @@ import (
 )
 
 // normalizeQueryOwners defaults each saved query's creator (the first admin), last editor
-// (its creator) and reports users that are not configured.
+// (its creator) and reports users that are not configured, in the fields' order.
 func normalizeQueryOwners(queries []SavedQueryConfig, users map[string]bool, firstAdmin string, bad *problems) {
 	for i := range queries {
 		q := &queries[i]
 		where := fmt.Sprintf("savedQueries[%d] (id %d)", i, q.ID)
 		q.CreatedBy = cmp.Or(q.CreatedBy, firstAdmin)
 		q.LastModifiedBy = cmp.Or(q.LastModifiedBy, q.CreatedBy)
-		for role, logins := range map[string][]string{"createdBy": {q.CreatedBy}, "lastModifiedBy": {q.LastModifiedBy}, "sharedWith": q.SharedWith} {
-			for _, login := range logins {
-				if !users[login] {
-					bad.add("%s: %s %q is not a configured user", where, role, login)
-				}
-			}
+		checkLogins(where, "createdBy", users, bad, q.CreatedBy)
+		checkLogins(where, "lastModifiedBy", users, bad, q.LastModifiedBy)
+		checkLogins(where, "sharedWith", users, bad, q.SharedWith...)
+	}
+}
+
+// checkLogins reports each login, named role of where, that is not a configured user.
+func checkLogins(where, role string, users map[string]bool, bad *problems, logins ...string) {
+	for _, login := range logins {
+		if !users[login] {
+			bad.add("%s: %s %q is not a configured user", where, role, login)
 		}
 	}
 }
@@ -113,9 +119,8 @@ func (s *Server) querySummary(q *SavedQueryConfig) savedQuerySummaryJSON {
 // getSavedQuery is GET /saved-queries/{id}: any query, to any user with the Query read
 // right (the server checks no ownership or sharing here), or 400 QUERY_NOT_FOUND.
 func (s *Server) getSavedQuery(w http.ResponseWriter, r *http.Request, _ *user) {
-	id, err := parseID(r.PathValue("id"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeInvalidRequest, fmt.Sprintf("Invalid value %q for parameter id.", r.PathValue("id")))
+	id, ok := pathID(w, r, "id")
+	if !ok {
 		return
 	}
 	q, ok := s.savedQueries[id] // immutable map: no lock needed
@@ -131,47 +136,33 @@ func (s *Server) getSavedQuery(w http.ResponseWriter, r *http.Request, _ *user) 
 
 // savedQueryFilter is the filter of GET /saved-queries (ListSavedQueriesCriteria).
 type savedQueryFilter struct {
-	userID     *int64 // the user whose own and shared queries are listed; nil: all (an admin's default)
-	search     string // searchString: title LIKE '%search%' in any case, or the id when all digits
-	inFolder   bool   // folderId >= 0: the mock's queries are in no folder of an id
+	userID     *int64         // the user whose own and shared queries are listed; nil: all (an admin's default)
+	search     string         // searchString: title LIKE '%search%' in any case, or the id when all digits
+	title      *regexp.Regexp // search's LIKE pattern; nil when search is blank
+	inFolder   bool           // folderId >= 0: the mock's queries are in no folder of an id
 	countReq   bool
 	returnList bool
 	start, max int
 }
 
 // parseSavedQueryFilter reads the parameters of GET /saved-queries for caller, who lists
-// its own and shared queries unless an admin. It answers the message of the 400
-// INVALID_REQUEST to write when one is invalid.
-func parseSavedQueryFilter(v url.Values, caller *user) (f savedQueryFilter, invalid string) {
-	ids := map[string]*int64{}
-	for _, name := range []string{"cpId", "userId", "folderId"} {
-		if v.Get(name) == "" {
-			continue
-		}
-		id, err := parseID(v.Get(name))
-		if err != nil {
-			return f, fmt.Sprintf("Invalid value %q for parameter %s.", v.Get(name), name)
-		}
-		ids[name] = &id
-	}
-	var errs [5]error
-	f.start, errs[0] = intParam(v, "startAt", 0)
-	f.max, errs[1] = intParam(v, "maxResults", 25)
-	f.countReq, errs[2] = boolParam(v, "countReq", false)
-	f.returnList, errs[3] = boolParam(v, "returnList", false)
-	_, errs[4] = boolParam(v, "orderByStarred", false) // the mock's users star no query
-	for i, name := range []string{"startAt", "maxResults", "countReq", "returnList", "orderByStarred"} {
-		if errs[i] != nil {
-			return f, fmt.Sprintf("Invalid value %q for parameter %s.", v.Get(name), name)
-		}
-	}
-	f.start, f.max = max(f.start, 0), cmp.Or(max(f.max, 0), 100) // as AbstractListCriteria reads them
-	f.search, f.userID = v.Get("searchString"), ids["userId"]
-	f.inFolder = ids["folderId"] != nil && *ids["folderId"] >= 0
+// its own and shared queries unless an admin. It answers the error to write when one is
+// invalid.
+func parseSavedQueryFilter(v url.Values, caller *user) (f savedQueryFilter, bad *apiError) {
+	p := queryParams{Values: v}
+	p.id("cpId") // the mock's queries are of no collection protocol
+	f.userID = p.id("userId")
+	folderID := p.id("folderId")
+	f.inFolder = folderID != nil && *folderID >= 0
+	f.start, f.max = p.page("startAt", 25)
+	f.countReq, f.returnList = p.bool("countReq", false), p.bool("returnList", false)
+	p.bool("orderByStarred", false) // the mock's users star no query
+	f.search = v.Get("searchString")
+	f.title = blankOrLike(f.search)
 	if !caller.cfg.Admin {
 		f.userID = &caller.id
 	}
-	return f, ""
+	return f, p.invalid()
 }
 
 // keeps says whether the list keeps q.
@@ -179,13 +170,13 @@ func (f *savedQueryFilter) keeps(s *Server, q *SavedQueryConfig) bool {
 	if f.inFolder || (f.userID != nil && !q.visibleTo(s, *f.userID)) {
 		return false
 	}
-	if strings.TrimSpace(f.search) == "" {
+	if f.title == nil {
 		return true
 	}
 	if isNumeric(f.search) && strconv.FormatInt(q.ID, 10) == strings.TrimLeft(f.search, "0") {
 		return true
 	}
-	return likePattern(f.search).MatchString(q.Title)
+	return f.title.MatchString(q.Title)
 }
 
 // isNumeric is commons-lang's StringUtils.isNumeric: only digits, at least one.
@@ -198,9 +189,9 @@ func isNumeric(v string) bool {
 // of userId). returnList=true answers the array, else {"count", "queries"} (count only
 // with countReq=true).
 func (s *Server) listSavedQueries(w http.ResponseWriter, r *http.Request, caller *user) {
-	f, invalid := parseSavedQueryFilter(r.URL.Query(), caller)
-	if invalid != "" {
-		writeError(w, http.StatusBadRequest, codeInvalidRequest, invalid)
+	f, bad := parseSavedQueryFilter(r.URL.Query(), caller)
+	if bad != nil {
+		writeError(w, http.StatusBadRequest, bad.Code, bad.Message)
 		return
 	}
 	var kept []*SavedQueryConfig
@@ -211,8 +202,7 @@ func (s *Server) listSavedQueries(w http.ResponseWriter, r *http.Request, caller
 	}
 	slices.SortFunc(kept, func(a, b *SavedQueryConfig) int { return cmp.Compare(b.ID, a.ID) })
 	total := int64(len(kept))
-	kept = kept[min(f.start, len(kept)):]
-	kept = kept[:min(f.max, len(kept))]
+	kept = pageOf(kept, f.start, f.max)
 	out := make([]savedQuerySummaryJSON, 0, len(kept))
 	for _, q := range kept {
 		out = append(out, s.querySummary(q))

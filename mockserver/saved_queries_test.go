@@ -136,6 +136,13 @@ func TestSavedQueryConfigUsers(t *testing.T) {
 			t.Errorf("got %v, want %s", err, want)
 		}
 	}
+	// The problems come in the fields' order, the same on every run.
+	want := `savedQueries[0] (id 1): createdBy "nobody" is not a configured user` + "\n" +
+		`savedQueries[0] (id 1): lastModifiedBy "nobody" is not a configured user` + "\n" +
+		`savedQueries[0] (id 1): sharedWith "ghost" is not a configured user`
+	if err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("got %v, want it to end with\n%s", err, want)
+	}
 	cfg, err := Config{SavedQueries: []SavedQueryConfig{{ID: 1}}}.normalize()
 	if err != nil || cfg.SavedQueries[0].CreatedBy != "admin" || cfg.SavedQueries[0].LastModifiedBy != "admin" {
 		t.Errorf("defaults: %+v, %v", cfg.SavedQueries, err)

@@ -142,9 +142,8 @@ func (s *Server) userRoutes(route func(method, pattern string, auth bool, h hand
 
 // getUser is GET /users/{id}: any signed-in user may read any user, whatever its status.
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request, _ *user) {
-	id, err := parseID(r.PathValue("id"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, codeInvalidRequest, fmt.Sprintf("Invalid value %q for parameter id.", r.PathValue("id")))
+	id, ok := pathID(w, r, "id")
+	if !ok {
 		return
 	}
 	u := s.userByID(id)
@@ -184,19 +183,10 @@ func parseUserQuery(v url.Values) (q userQuery, bad *apiError) {
 	if q.userType != "" && !oneOf(q.userType, userTypes) {
 		return q, &apiError{codeUserInvalidType, fmt.Sprintf("Invalid user type %s.", q.userType)}
 	}
-	var errs [3]error
-	q.start, errs[0] = intParam(v, "start", 0)
-	q.max, errs[1] = intParam(v, "maxResults", 100)
-	listAll, err := boolParam(v, "listAll", true)
-	errs[2] = err
-	for i, name := range []string{"start", "maxResults", "listAll"} {
-		if errs[i] != nil {
-			return q, &apiError{codeInvalidRequest, fmt.Sprintf("Invalid value %q for parameter %s.", v.Get(name), name)}
-		}
-	}
-	q.ownInstitute = !listAll
-	q.start, q.max = max(q.start, 0), cmp.Or(max(q.max, 0), 100) // as AbstractListCriteria reads them
-	return q, nil
+	p := queryParams{Values: v}
+	q.start, q.max = p.page("start", 100)
+	q.ownInstitute = !p.bool("listAll", true)
+	return q, p.invalid()
 }
 
 // blankOrLike is nil for a blank filter (no restriction), else its LIKE '%v%' pattern.
@@ -205,19 +195,6 @@ func blankOrLike(v string) *regexp.Regexp {
 		return nil
 	}
 	return likePattern(v)
-}
-
-// boolParam reads a boolean parameter as Spring converts one, def when absent.
-func boolParam(v url.Values, name string, def bool) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(v.Get(name))) {
-	case "":
-		return def, nil
-	case "true", "on", "yes", "1":
-		return true, nil
-	case "false", "off", "no", "0":
-		return false, nil
-	}
-	return false, fmt.Errorf("not a boolean: %q", v.Get(name))
 }
 
 // keeps says whether the list of caller keeps u.
@@ -269,8 +246,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, caller *user)
 		return cmp.Or(cmp.Compare(strings.ToLower(a.cfg.FirstName), strings.ToLower(b.cfg.FirstName)),
 			cmp.Compare(strings.ToLower(a.cfg.LastName), strings.ToLower(b.cfg.LastName)), cmp.Compare(a.id, b.id))
 	})
-	kept = kept[min(q.start, len(kept)):]
-	kept = kept[:min(q.max, len(kept))]
+	kept = pageOf(kept, q.start, q.max)
 	out := make([]userSummaryJSON, 0, len(kept))
 	for _, u := range kept {
 		out = append(out, s.userSummary(u))

@@ -24,7 +24,7 @@ func directoryConfig() Config {
 	}
 }
 
-// logins lists the login names of a GET /users answer, in its order.
+// listLogins lists the login names of a GET /users answer, in its order.
 func listLogins(t *testing.T, s *Server, token string, query url.Values) []string {
 	t.Helper()
 	r := call(t, "GET", s.URL()+"/users?"+query.Encode(), token, "")

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -93,7 +94,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*options, int) {
 	fs := flag.NewFlagSet("openspecimen-mockserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
-	fs.StringVar(&o.listen, "listen", envOr(envListen, "127.0.0.1:8080"),
+	fs.StringVar(&o.listen, "listen", cmp.Or(os.Getenv(envListen), "127.0.0.1:8080"),
 		"`address` to listen on (host:port; port 0 picks a free one; 0.0.0.0:8080 in a container) ($"+envListen+")")
 	fs.StringVar(&o.configFile, "config", os.Getenv(envConfig),
 		"JSON configuration `file` (default: the built-in demo data set) ($"+envConfig+")")
@@ -142,12 +143,4 @@ func (o *options) config() (mockserver.Config, error) {
 		cfg.Line = o.line
 	}
 	return cfg, err
-}
-
-// envOr answers the environment variable name, or def when it is unset or empty.
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }
