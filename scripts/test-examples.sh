@@ -173,14 +173,15 @@ run_cli() {
   done
 }
 
+clis=("$terraform" "$newest" "$tofu")
 pids=()
-for cli in "$terraform" "$newest" "$tofu"; do
+for cli in "${clis[@]}"; do
   run_cli "$cli" >"$tmp/${cli##*/}.log" 2>&1 &
   pids+=($!)
 done
 failed=0
 for i in "${!pids[@]}"; do
-  cli=$(echo "$terraform" "$newest" "$tofu" | cut -d' ' -f$((i + 1)))
+  cli=${clis[$i]}
   if wait "${pids[$i]}"; then
     grep '^== ' "$tmp/${cli##*/}.log" | sed 's/^== /ok   /'
   else
