@@ -1,6 +1,6 @@
-# dev-overrides.sh is sourced by demo.sh and docs.sh. use_dev_overrides DIR BIN writes
-# DIR/dev.tfrc, a CLI config whose dev_overrides make both CLIs load the provider from BIN
-# instead of a registry, and points this shell's Terraform and OpenTofu at it. The source
+# dev-overrides.sh is sourced by demo.sh, docs.sh and test-examples.sh. use_dev_overrides DIR
+# BIN writes DIR/dev.tfrc, a CLI config whose dev_overrides make both CLIs load the provider
+# from BIN instead of a registry, and points this shell's Terraform and OpenTofu at it. The source
 # "openspecimen-iac/openspecimen" means registry.terraform.io/... to Terraform and
 # registry.opentofu.org/... to OpenTofu, so both addresses are overridden.
 use_dev_overrides() {

@@ -69,38 +69,35 @@ import_sh() {
   tf import -input=false $args
 }
 
+# imports NAME DIR CONFIG imports into the resource of DIR/CONFIG in each way the resource's
+# example folder DIR shows: its import.sh, its import block by string id and, on Terraform
+# 1.12+, by identity; the plan after each apply is empty.
+imports() {
+  local name=$1 d=$2 config=$2/$3
+  setup "${name}_import_sh" "$config"
+  import_sh "$d/import.sh" && apply && expect_empty_plan || return 1
+
+  setup "${name}_import_id" "$config" "$d/import-by-string-id.tf"
+  apply && expect_empty_plan || return 1
+
+  if [[ $cli == "$newest" ]]; then # import by identity: Terraform 1.12
+    setup "${name}_import_identity" "$config" "$d/import-by-identity.tf"
+    apply && expect_empty_plan || return 1
+  fi
+}
+
 run_job_run() {
   local d=$ex/resources/openspecimen_job_run
   setup job_run "$d/resource.tf" "$d/resource-replace-triggered-by.tf"
   apply && tf output -json export_run | grep -q '"status":"SUCCEEDED"' && tf destroy -auto-approve -input=false || return 1
-
-  setup job_run_import_sh "$d/resource-replace-triggered-by.tf"
-  import_sh "$d/import.sh" && apply && expect_empty_plan || return 1
-
-  setup job_run_import_id "$d/resource-replace-triggered-by.tf" "$d/import-by-string-id.tf"
-  apply && expect_empty_plan || return 1
-
-  if [[ $cli == "$newest" ]]; then # import by identity: Terraform 1.12
-    setup job_run_import_identity "$d/resource-replace-triggered-by.tf" "$d/import-by-identity.tf"
-    apply && expect_empty_plan || return 1
-  fi
+  imports job_run "$d" resource-replace-triggered-by.tf
 }
 
 run_scheduled_job() {
   local d=$ex/resources/openspecimen_scheduled_job
   setup scheduled_job "$d/resource.tf"
   apply && grep -q '^"Specimen Label",' "$work/out/specimens.csv" && tf destroy -auto-approve -input=false || return 1
-
-  setup scheduled_job_import_sh "$d/resource.tf"
-  import_sh "$d/import.sh" && apply && expect_empty_plan || return 1
-
-  setup scheduled_job_import_id "$d/resource.tf" "$d/import-by-string-id.tf"
-  apply && expect_empty_plan || return 1
-
-  if [[ $cli == "$newest" ]]; then # import by identity: Terraform 1.12
-    setup scheduled_job_import_identity "$d/resource.tf" "$d/import-by-identity.tf"
-    apply && expect_empty_plan || return 1
-  fi
+  imports scheduled_job "$d" resource.tf
 }
 
 # The promotion example names the server and its user in the environment, as a pipeline does.
@@ -176,14 +173,15 @@ run_cli() {
   done
 }
 
+clis=("$terraform" "$newest" "$tofu")
 pids=()
-for cli in "$terraform" "$newest" "$tofu"; do
+for cli in "${clis[@]}"; do
   run_cli "$cli" >"$tmp/${cli##*/}.log" 2>&1 &
   pids+=($!)
 done
 failed=0
 for i in "${!pids[@]}"; do
-  cli=$(echo "$terraform" "$newest" "$tofu" | cut -d' ' -f$((i + 1)))
+  cli=${clis[$i]}
   if wait "${pids[$i]}"; then
     grep '^== ' "$tmp/${cli##*/}.log" | sed 's/^== /ok   /'
   else

@@ -20,11 +20,6 @@ set -euo pipefail
 use_temp_home "$tmp"
 install_local >/dev/null
 
-fail() {
-  echo "test-guides: $*" >&2
-  exit 1
-}
-
 # in_work CMD... runs CMD in $work, its output in $work/last.log; on failure, prints it.
 in_work() {
   (cd "$work" && "$@" -no-color >"$work/last.log" 2>&1) || { cat "$work/last.log" >&2; return 1; }

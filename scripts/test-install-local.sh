@@ -30,19 +30,17 @@ init_and_apply() {
     write_config "$work/main.tf"
     if ! (cd "$work" && "$cli" init -input=false -no-color >init.log 2>&1); then
       cat "$work/init.log" >&2
-      echo "test-install-local: $name: init failed ($what)" >&2
-      exit 1
+      fail "$name: init failed ($what)"
     fi
     if ! grep -q 'Installed openspecimen-iac/openspecimen v0\.' "$work/init.log" ||
       ! grep -q 'provider "registry\.\(terraform\.io\|opentofu\.org\)/openspecimen-iac/openspecimen"' "$work/.terraform.lock.hcl"; then
       cat "$work/init.log" >&2
-      echo "test-install-local: $name: init did not install the provider or lock it ($what)" >&2
-      exit 1
+      fail "$name: init did not install the provider or lock it ($what)"
     fi
     (cd "$work" && "$cli" apply -auto-approve -input=false -no-color >apply.log 2>&1) ||
-      { cat "$work/apply.log" >&2; echo "test-install-local: $name: apply failed ($what)" >&2; exit 1; }
+      { cat "$work/apply.log" >&2; fail "$name: apply failed ($what)"; }
     status=$(cd "$work" && "$cli" output -raw status)
-    [[ $status == SUCCEEDED ]] || { echo "test-install-local: $name: the run is $status, not SUCCEEDED" >&2; exit 1; }
+    [[ $status == SUCCEEDED ]] || fail "$name: the run is $status, not SUCCEEDED"
     echo "ok   $name: init installed $(sed -n 's/.*Installed \(openspecimen-iac\/openspecimen v[^ ]*\).*/\1/p' "$work/init.log") ($what), lock file written, run SUCCEEDED"
   done
 }
@@ -90,6 +88,6 @@ done
 use_temp_home "$tmp/mirror-user"
 awk '/^provider_installation \{/ { on = 1 } on { print } on && /^\}/ { exit }' "$root/README.md" |
   sed "s#/opt/terraform/providers#$mirror#" >"$tmp/mirror.tfrc"
-grep -q "path *= \"$mirror\"" "$tmp/mirror.tfrc" || { echo "test-install-local: README.md has no filesystem_mirror block" >&2; exit 1; }
+grep -q "path *= \"$mirror\"" "$tmp/mirror.tfrc" || fail "README.md has no filesystem_mirror block"
 export TF_CLI_CONFIG_FILE=$tmp/mirror.tfrc
 init_and_apply "from the README's filesystem_mirror, the release's zip"

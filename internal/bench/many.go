@@ -36,8 +36,8 @@ func manyTable(ctx context.Context, size Size) (*Table, error) {
 	raised := base
 	raised.pool = base.jobs
 	t := &Table{
-		Title: fmt.Sprintf("%d runs at once over %d jobs of %s (3 runs of history each), one client",
-			base.runs, base.jobs, base.length),
+		Title: fmt.Sprintf("%d runs at once over %d jobs of %s (%d runs of history each), one client",
+			base.runs, base.jobs, base.length, pastRunsPerJob),
 		Header: []string{"mock's pool", "bound", "wall time", "logins", "triggers", "runs created",
 			"GETs of a run per run", "run-list GETs per run", "job GETs per run"},
 		Notes: []string{"Bound: a job runs one run at a time and the pool at most its size at once, so the wall " +
@@ -80,7 +80,7 @@ func measureMany(ctx context.Context, c manyCase) ([]string, error) {
 	}
 	created := 0
 	for j := int64(1); j <= int64(c.jobs); j++ {
-		created += len(srv.Runs(j)) - 3
+		created += len(srv.Runs(j)) - pastRunsPerJob
 	}
 	if created != c.runs {
 		return nil, fmt.Errorf("%d starts created %d runs", c.runs, created)

@@ -100,13 +100,16 @@ func seedRuns(cfg *mockserver.Config, job int64, lengths []time.Duration, every 
 	}
 }
 
-// jobsWithHistory is a mock of pool threads with jobs jobs of length, each with three
-// finished runs of that length.
+// pastRunsPerJob is how many finished runs jobsWithHistory gives each job.
+const pastRunsPerJob = 3
+
+// jobsWithHistory is a mock of pool threads with jobs jobs of length, each with
+// pastRunsPerJob finished runs of that length.
 func jobsWithHistory(jobs int, length time.Duration, pool int) mockserver.Config {
 	cfg := mockserver.Config{PoolSize: pool}
 	for j := int64(1); j <= int64(jobs); j++ {
 		cfg.Jobs = append(cfg.Jobs, mockserver.JobConfig{ID: j, Duration: mockserver.Duration(length)})
-		seedRuns(&cfg, j, []time.Duration{length, length, length}, time.Hour)
+		seedRuns(&cfg, j, slices.Repeat([]time.Duration{length}, pastRunsPerJob), time.Hour)
 	}
 	return cfg
 }
