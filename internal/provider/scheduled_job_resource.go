@@ -433,7 +433,7 @@ func (r *scheduledJobResource) ModifyPlan(ctx context.Context, req resource.Modi
 		if !r.data.loggedIn(ctx, &resp.Diagnostics) {
 			return
 		}
-		checkExternal(&plan, r.data.client.Settings(), &resp.Diagnostics)
+		checkExternal(r.data.client.Settings(), &resp.Diagnostics)
 	}
 	if resp.Diagnostics.HasError() || plan.Name.IsUnknown() {
 		return
@@ -489,7 +489,7 @@ func checkEndDate(plan, config *scheduledJobModel, now time.Time, diags *diag.Di
 // checkExternal reports the EXTERNAL job that the plan would create or update on a server of
 // the newest line, which refuses EXTERNAL jobs (its build_version, read by the login gate,
 // tells the line).
-func checkExternal(plan *scheduledJobModel, server client.Settings, diags *diag.Diagnostics) {
+func checkExternal(server client.Settings, diags *diag.Diagnostics) {
 	if newest, _ := server.NewestLine(); newest {
 		diags.AddAttributeError(path.Root("type"), "EXTERNAL jobs refused by this server", fmt.Sprintf(
 			"This OpenSpecimen server (build %s) is of the newest line, which refuses to create or update EXTERNAL "+
